@@ -1,0 +1,870 @@
+//! A local emulator of GREEN-API's getAvatar endpoint (MAX, v3), for getavatar's tests,
+//! benchmarks and `--sandbox` demos. It listens on 127.0.0.1 on a free port, starts in
+//! milliseconds, answers like the real server (see `shared/api-notes.md`), can be told to
+//! misbehave, and records what it received.
+//!
+//! Routes:
+//! - `POST [/v3]/waInstance{id}/getAvatar/{token}`: the method. Wrong id: 403; wrong token: 401;
+//!   other method names: 404; over the rate limit: 429; over the quota: 466; bad body: 400 with
+//!   the real envelope (which echoes the token in `path`, as the real server does).
+//! - `GET /avatars/{chatId}.png`: the image behind each link it hands out.
+//! - `/__emulator/...`: control for other processes (Python, Wine tests): `POST faults` (a JSON
+//!   [`Fault`] description), `GET requests`, `POST reset`, `POST config`.
+//!
+//! Chat ids it knows: `10000000` and `-10000000000000` have avatars; `20000000` has none;
+//! `30000000` hides it (available false); `40000000` has one but the answer omits `available`.
+//! Any other valid id: `""`, available (as the real server answers for unknown accounts).
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+/// Credentials the emulator accepts by default (the token is 50 hex characters, like real ones).
+pub const DEFAULT_ID_INSTANCE: &str = "3100000001";
+/// See [`DEFAULT_ID_INSTANCE`].
+pub const DEFAULT_TOKEN: &str = "d75b3a66374942c5b3c019c698abc2067e151558acbd4e0f9a";
+
+/// A 1x1 PNG, served for every avatar link.
+pub const AVATAR_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// How the emulator is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The idInstance it serves.
+    pub id_instance: String,
+    /// The apiTokenInstance it accepts.
+    pub token: String,
+    /// Requests per rolling second per instance before it answers 429; 0 = no limit.
+    pub rate_limit: u32,
+    /// Successful answers before it answers 466; None = no quota.
+    pub quota: Option<u64>,
+    /// Port to listen on; 0 = a free one.
+    pub port: u16,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            id_instance: DEFAULT_ID_INSTANCE.into(),
+            token: DEFAULT_TOKEN.into(),
+            rate_limit: 0,
+            quota: None,
+            port: 0,
+        }
+    }
+}
+
+/// One way to misbehave, used by the next getAvatar request (faults queue up, first in first out).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Answer with this status, body and extra headers (content type JSON unless given).
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// Body.
+        body: String,
+        /// Extra headers, e.g. Retry-After or Content-Type.
+        headers: Vec<(String, String)>,
+    },
+    /// Wait, then answer normally.
+    Delay(Duration),
+    /// Close the connection with a reset before sending anything.
+    ResetBeforeStatus,
+    /// Send the headers and half the body of a normal answer, then reset.
+    ResetMidBody,
+    /// Announce a longer Content-Length than is sent, then close.
+    TruncatedBody,
+    /// Send a chunked body that stops in the middle of a chunk, then close.
+    TruncatedChunked,
+    /// Wait this long before sending the headers (then answer normally).
+    SlowHeaders(Duration),
+    /// Send the headers, wait this long, then send the body.
+    SlowBody(Duration),
+    /// A 200 whose body is this many bytes of valid-looking JSON.
+    HugeBody(usize),
+    /// A 200 whose body is not JSON.
+    InvalidJson,
+    /// A 200 with JSON of another shape.
+    WrongShape(String),
+    /// A 502 HTML page from a proxy.
+    Html502,
+    /// A 302 to this location.
+    Redirect(String),
+    /// Read the request and never answer (until the client goes away).
+    NeverAnswer,
+}
+
+impl Fault {
+    /// Reads a fault from its JSON description, as sent to `POST /__emulator/faults`:
+    /// `{"kind": "status", "status": 503, "body": "...", "headers": {"Retry-After": "1"}}`,
+    /// `{"kind": "delay", "ms": 100}`, `{"kind": "slow_headers", "ms": 100}`,
+    /// `{"kind": "slow_body", "ms": 100}`, `{"kind": "huge_body", "bytes": 2000000}`,
+    /// `{"kind": "redirect", "location": "..."}`, `{"kind": "wrong_shape", "body": "[]"}`, or one of
+    /// `reset_before_status`, `reset_mid_body`, `truncated_body`, `truncated_chunked`,
+    /// `invalid_json`, `html_502`, `never_answer`. An optional `"times": N` repeats it.
+    pub fn from_json(v: &Value) -> Result<(Fault, usize), String> {
+        let kind = v
+            .get("kind")
+            .and_then(Value::as_str)
+            .ok_or("fault needs \"kind\"")?;
+        let ms = || Duration::from_millis(v.get("ms").and_then(Value::as_u64).unwrap_or(0));
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let f = match kind {
+            "status" => Fault::Status {
+                status: v
+                    .get("status")
+                    .and_then(Value::as_u64)
+                    .ok_or("status fault needs \"status\"")? as u16,
+                body: s("body"),
+                headers: v
+                    .get("headers")
+                    .and_then(Value::as_object)
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, x)| (k.clone(), x.as_str().unwrap_or("").to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            "delay" => Fault::Delay(ms()),
+            "slow_headers" => Fault::SlowHeaders(ms()),
+            "slow_body" => Fault::SlowBody(ms()),
+            "huge_body" => {
+                Fault::HugeBody(v.get("bytes").and_then(Value::as_u64).unwrap_or(2 << 20) as usize)
+            }
+            "redirect" => Fault::Redirect(s("location")),
+            "wrong_shape" => Fault::WrongShape(s("body")),
+            "reset_before_status" => Fault::ResetBeforeStatus,
+            "reset_mid_body" => Fault::ResetMidBody,
+            "truncated_body" => Fault::TruncatedBody,
+            "truncated_chunked" => Fault::TruncatedChunked,
+            "invalid_json" => Fault::InvalidJson,
+            "html_502" => Fault::Html502,
+            "never_answer" => Fault::NeverAnswer,
+            other => return Err(format!("unknown fault kind {other:?}")),
+        };
+        let times = v.get("times").and_then(Value::as_u64).unwrap_or(1) as usize;
+        Ok((f, times))
+    }
+}
+
+/// One getAvatar request as the emulator saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// When its headers were complete, since the emulator started.
+    pub at: Duration,
+    /// The HTTP method.
+    pub method: String,
+    /// The path (with the token: this is test-side data).
+    pub path: String,
+    /// The chatId in its body, when there was one.
+    pub chat_id: Option<String>,
+    /// The status it answered (0 when a fault sent none).
+    pub status: u16,
+    /// The User-Agent header.
+    pub user_agent: String,
+}
+
+/// What an avatar answer says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvatarEntry {
+    /// `urlAvatar`; `{base}` is replaced by the emulator's address.
+    pub url: String,
+    /// `available`, or None to leave it out.
+    pub available: Option<bool>,
+}
+
+struct State {
+    config: Mutex<Config>,
+    faults: Mutex<VecDeque<Fault>>,
+    log: Mutex<Vec<Record>>,
+    window: Mutex<VecDeque<Instant>>,
+    avatars: Mutex<HashMap<String, AvatarEntry>>,
+    served: AtomicU64,
+    started: Instant,
+    stop: AtomicBool,
+    conns: Mutex<HashMap<u64, TcpStream>>,
+    next_conn: AtomicU64,
+    base: String,
+}
+
+/// A running emulator; it stops when dropped.
+pub struct Emulator {
+    addr: SocketAddr,
+    state: Arc<State>,
+    accept: Option<thread::JoinHandle<()>>,
+}
+
+fn default_avatars() -> HashMap<String, AvatarEntry> {
+    let e = |url: &str, available| AvatarEntry {
+        url: url.into(),
+        available,
+    };
+    HashMap::from([
+        (
+            "10000000".into(),
+            e("{base}/avatars/10000000.png", Some(true)),
+        ),
+        (
+            "-10000000000000".into(),
+            e("{base}/avatars/-10000000000000.png", Some(true)),
+        ),
+        ("20000000".into(), e("", Some(true))),
+        ("30000000".into(), e("", Some(false))),
+        ("40000000".into(), e("{base}/avatars/40000000.png", None)),
+    ])
+}
+
+impl Emulator {
+    /// Starts an emulator with the default credentials and no rate limit.
+    pub fn start_default() -> std::io::Result<Emulator> {
+        Emulator::start(Config::default())
+    }
+
+    /// Starts an emulator on 127.0.0.1.
+    pub fn start(config: Config) -> std::io::Result<Emulator> {
+        let listener = TcpListener::bind(("127.0.0.1", config.port))?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            config: Mutex::new(config),
+            faults: Mutex::new(VecDeque::new()),
+            log: Mutex::new(Vec::new()),
+            window: Mutex::new(VecDeque::new()),
+            avatars: Mutex::new(default_avatars()),
+            served: AtomicU64::new(0),
+            started: Instant::now(),
+            stop: AtomicBool::new(false),
+            conns: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(0),
+            base: format!("http://{addr}"),
+        });
+        let st = state.clone();
+        let accept = thread::Builder::new()
+            .name("emulator-accept".into())
+            .spawn(move || {
+                for conn in listener.incoming() {
+                    if st.stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = conn else { continue };
+                    let st = st.clone();
+                    let _ = thread::Builder::new()
+                        .name("emulator-conn".into())
+                        .spawn(move || serve(st, stream));
+                }
+            })?;
+        Ok(Emulator {
+            addr,
+            state,
+            accept: Some(accept),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: the apiUrl to give a client.
+    pub fn url(&self) -> String {
+        self.state.base.clone()
+    }
+
+    /// The socket address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The idInstance it serves.
+    pub fn id_instance(&self) -> String {
+        lock(&self.state.config).id_instance.clone()
+    }
+
+    /// The token it accepts.
+    pub fn token(&self) -> String {
+        lock(&self.state.config).token.clone()
+    }
+
+    /// Queues a fault for the next getAvatar request.
+    pub fn push_fault(&self, f: Fault) {
+        lock(&self.state.faults).push_back(f);
+    }
+
+    /// Queues `n` copies of a fault.
+    pub fn push_faults(&self, f: Fault, n: usize) {
+        let mut q = lock(&self.state.faults);
+        for _ in 0..n {
+            q.push_back(f.clone());
+        }
+    }
+
+    /// Sets what the answer for `chat_id` says.
+    pub fn set_avatar(&self, chat_id: &str, url: &str, available: Option<bool>) {
+        lock(&self.state.avatars).insert(
+            chat_id.into(),
+            AvatarEntry {
+                url: url.into(),
+                available,
+            },
+        );
+    }
+
+    /// Sets the rate limit (requests per rolling second; 0 = none).
+    pub fn set_rate_limit(&self, n: u32) {
+        lock(&self.state.config).rate_limit = n;
+    }
+
+    /// Sets the quota of successful answers (None = none); the count so far is kept.
+    pub fn set_quota(&self, q: Option<u64>) {
+        lock(&self.state.config).quota = q;
+    }
+
+    /// The getAvatar requests received so far, in order of arrival.
+    pub fn requests(&self) -> Vec<Record> {
+        lock(&self.state.log).clone()
+    }
+
+    /// How many getAvatar requests arrived.
+    pub fn request_count(&self) -> usize {
+        lock(&self.state.log).len()
+    }
+
+    /// Forgets requests, faults, the rate window and the quota count.
+    pub fn reset(&self) {
+        reset(&self.state);
+    }
+}
+
+fn reset(st: &State) {
+    lock(&st.faults).clear();
+    lock(&st.log).clear();
+    lock(&st.window).clear();
+    st.served.store(0, Ordering::SeqCst);
+    *lock(&st.avatars) = default_avatars();
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.state.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+        for (_, c) in lock(&self.state.conns).drain() {
+            let _ = c.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+struct Request {
+    method: String,
+    path: String,
+    body: Vec<u8>,
+    user_agent: String,
+    close: bool,
+}
+
+fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    if r.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let http10 = parts.next() == Some("HTTP/1.0");
+    let mut len = 0usize;
+    let mut close = http10;
+    let mut user_agent = String::new();
+    let mut total = 0;
+    loop {
+        let mut h = String::new();
+        let n = r.read_line(&mut h).ok()?;
+        total += n;
+        if n == 0 || total > 64 * 1024 {
+            return None;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
+            match k.as_str() {
+                "content-length" => len = v.parse().ok()?,
+                "connection" => close = v.eq_ignore_ascii_case("close"),
+                "user-agent" => user_agent = v.to_string(),
+                _ => {}
+            }
+        }
+    }
+    if len > 1 << 20 {
+        return None;
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).ok()?;
+    Some(Request {
+        method,
+        path,
+        body,
+        user_agent,
+        close,
+    })
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        302 => "Found",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        429 => "Too Many Requests",
+        466 => "Quota Exceeded",
+        499 => "Client Closed Request",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+fn head(status: u16, content_type: &str, len: usize, extra: &[(String, String)]) -> String {
+    let mut h = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\n",
+        reason(status)
+    );
+    for (k, v) in extra {
+        h.push_str(&format!("{k}: {v}\r\n"));
+    }
+    h.push_str("\r\n");
+    h
+}
+
+fn respond(
+    w: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+    extra: &[(String, String)],
+) -> bool {
+    let mut out = head(status, content_type, body.len(), extra).into_bytes();
+    out.extend_from_slice(body);
+    w.write_all(&out).is_ok()
+}
+
+fn reset_connection(s: &TcpStream) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        let l = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: a valid socket and a correctly sized linger struct.
+        unsafe {
+            libc::setsockopt(
+                s.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                &l as *const libc::linger as *const libc::c_void,
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            );
+        }
+    }
+    let _ = s.shutdown(Shutdown::Both);
+}
+
+fn iso_now() -> String {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil from days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+fn serve(st: Arc<State>, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let id = st.next_conn.fetch_add(1, Ordering::SeqCst);
+    if let Ok(c) = stream.try_clone() {
+        lock(&st.conns).insert(id, c);
+    }
+    let mut w = match stream.try_clone() {
+        Ok(w) => w,
+        Err(_) => return,
+    };
+    let mut r = BufReader::new(stream);
+    while !st.stop.load(Ordering::SeqCst) {
+        let Some(req) = read_request(&mut r) else {
+            break;
+        };
+        let keep = handle(&st, &req, &mut w, &mut r) && !req.close;
+        if !keep {
+            break;
+        }
+    }
+    lock(&st.conns).remove(&id);
+}
+
+/// Answers one request; false when the connection must close.
+fn handle(st: &State, req: &Request, w: &mut TcpStream, r: &mut BufReader<TcpStream>) -> bool {
+    let path = req.path.split('?').next().unwrap_or("");
+    if let Some(cmd) = path.strip_prefix("/__emulator/") {
+        return control(st, cmd, req, w);
+    }
+    if let Some(name) = path.strip_prefix("/avatars/") {
+        return if req.method == "GET" && name.ends_with(".png") {
+            respond(w, 200, "image/png", AVATAR_PNG, &[])
+        } else {
+            respond(w, 404, "text/plain", b"Not Found", &[])
+        };
+    }
+    let at = st.started.elapsed();
+    let arrived = Instant::now();
+    let mut rec = Record {
+        at,
+        method: req.method.clone(),
+        path: req.path.clone(),
+        chat_id: serde_json::from_slice::<Value>(&req.body)
+            .ok()
+            .and_then(|v| v.get("chatId").and_then(Value::as_str).map(str::to_string)),
+        status: 0,
+        user_agent: req.user_agent.clone(),
+    };
+    let fault = lock(&st.faults).pop_front();
+    let (keep, status) = match fault {
+        Some(f) => apply_fault(st, f, req, w, r, arrived),
+        None => {
+            let (status, body) = answer(st, req, path, arrived);
+            (
+                respond(w, status, "application/json", body.as_bytes(), &[]),
+                status,
+            )
+        }
+    };
+    rec.status = status;
+    let mut log = lock(&st.log);
+    if log.len() < 2_000_000 {
+        log.push(rec);
+    }
+    keep
+}
+
+fn apply_fault(
+    st: &State,
+    f: Fault,
+    req: &Request,
+    w: &mut TcpStream,
+    r: &mut BufReader<TcpStream>,
+    arrived: Instant,
+) -> (bool, u16) {
+    let path = req.path.split('?').next().unwrap_or("");
+    match f {
+        Fault::Status {
+            status,
+            body,
+            headers,
+        } => {
+            let ct = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| "application/json".into());
+            let extra: Vec<_> = headers
+                .into_iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("content-type"))
+                .collect();
+            (respond(w, status, &ct, body.as_bytes(), &extra), status)
+        }
+        Fault::Delay(d) | Fault::SlowHeaders(d) => {
+            thread::sleep(d);
+            let (status, body) = answer(st, req, path, arrived);
+            (
+                respond(w, status, "application/json", body.as_bytes(), &[]),
+                status,
+            )
+        }
+        Fault::SlowBody(d) => {
+            let (status, body) = answer(st, req, path, arrived);
+            let h = head(status, "application/json", body.len(), &[]);
+            if w.write_all(h.as_bytes()).is_err() {
+                return (false, status);
+            }
+            thread::sleep(d);
+            (w.write_all(body.as_bytes()).is_ok(), status)
+        }
+        Fault::ResetBeforeStatus => {
+            reset_connection(w);
+            (false, 0)
+        }
+        Fault::ResetMidBody => {
+            let (status, body) = answer(st, req, path, arrived);
+            let mut out = head(status, "application/json", body.len(), &[]).into_bytes();
+            out.extend_from_slice(&body.as_bytes()[..body.len() / 2]);
+            let _ = w.write_all(&out);
+            let _ = w.flush();
+            thread::sleep(Duration::from_millis(20));
+            reset_connection(w);
+            (false, status)
+        }
+        Fault::TruncatedBody => {
+            let (status, body) = answer(st, req, path, arrived);
+            let mut out = head(status, "application/json", body.len() + 100, &[]).into_bytes();
+            out.extend_from_slice(body.as_bytes());
+            let _ = w.write_all(&out);
+            let _ = w.shutdown(Shutdown::Both);
+            (false, status)
+        }
+        Fault::TruncatedChunked => {
+            let (status, body) = answer(st, req, path, arrived);
+            let half = &body[..body.len() / 2];
+            let out = format!(
+                "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{half}",
+                reason(status),
+                body.len()
+            );
+            let _ = w.write_all(out.as_bytes());
+            let _ = w.shutdown(Shutdown::Both);
+            (false, status)
+        }
+        Fault::HugeBody(n) => {
+            let mut body = String::with_capacity(n + 32);
+            body.push_str("{\"urlAvatar\":\"");
+            while body.len() + 2 < n {
+                body.push('a');
+            }
+            body.push_str("\"}");
+            (
+                respond(w, 200, "application/json", body.as_bytes(), &[]),
+                200,
+            )
+        }
+        Fault::InvalidJson => (
+            respond(
+                w,
+                200,
+                "application/json",
+                b"{\"urlAvatar\": \"https://x\",",
+                &[],
+            ),
+            200,
+        ),
+        Fault::WrongShape(body) => (
+            respond(w, 200, "application/json", body.as_bytes(), &[]),
+            200,
+        ),
+        Fault::Html502 => {
+            let page = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+            (respond(w, 502, "text/html", page, &[]), 502)
+        }
+        Fault::Redirect(loc) => (
+            respond(w, 302, "text/plain", b"", &[("Location".into(), loc)]),
+            302,
+        ),
+        Fault::NeverAnswer => {
+            let mut buf = [0u8; 1024];
+            while !st.stop.load(Ordering::SeqCst) {
+                match r.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+            (false, 0)
+        }
+    }
+}
+
+fn envelope(status: u16, path: &str, message: &str) -> String {
+    json!({"statusCode": status, "timestamp": iso_now(), "path": path, "message": message})
+        .to_string()
+}
+
+/// The normal answer to a request: (status, body).
+fn answer(st: &State, req: &Request, path: &str, arrived: Instant) -> (u16, String) {
+    let cfg = lock(&st.config).clone();
+    let rest = path.strip_prefix("/v3").unwrap_or(path);
+    let mut segs = rest.trim_start_matches('/').split('/');
+    let (inst, method, token) = (
+        segs.next().unwrap_or(""),
+        segs.next().unwrap_or(""),
+        segs.next().unwrap_or(""),
+    );
+    if segs.next().is_some() || !inst.starts_with("waInstance") || method.is_empty() {
+        return (404, "Not Found".into());
+    }
+    if inst["waInstance".len()..] != cfg.id_instance {
+        return (403, "Forbidden".into());
+    }
+    if token != cfg.token {
+        return (401, "Unauthorized".into());
+    }
+    if method != "getAvatar" || req.method != "POST" {
+        return (404, "Not Found".into());
+    }
+    if cfg.rate_limit > 0 {
+        let mut win = lock(&st.window);
+        while win
+            .front()
+            .is_some_and(|t| arrived.duration_since(*t) >= Duration::from_secs(1))
+        {
+            win.pop_front();
+        }
+        win.push_back(arrived);
+        if win.len() > cfg.rate_limit as usize {
+            return (429, "Too Many Requests".into());
+        }
+    }
+    if let Some(q) = cfg.quota {
+        let used = st.served.load(Ordering::SeqCst);
+        if used >= q {
+            let body = json!({"invokeStatus": {"method": "getAvatar", "used": used, "total": q,
+                "status": "QUOTE_EXCEEDED",
+                "description": "Monthly quota has been exceeded. Upgrade your plan in the personal area"}});
+            return (466, body.to_string());
+        }
+    }
+    let v: Value = match serde_json::from_slice(&req.body) {
+        Ok(v) => v,
+        Err(e) => {
+            let msg = format!(
+                "Unexpected token in JSON at position {}",
+                e.column().saturating_sub(1)
+            );
+            return (400, envelope(400, rest, &msg));
+        }
+    };
+    let invalid = |what: &str| {
+        (
+            400,
+            envelope(400, rest, &format!("Validation failed. Details: {what}")),
+        )
+    };
+    let chat = match v.get("chatId") {
+        None | Some(Value::Null) => return invalid("'chatId' is required"),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return invalid("'chatId' must be a string"),
+    };
+    if chat.is_empty() {
+        return invalid("'chatId' is not allowed to be empty");
+    }
+    let digits = chat.strip_prefix('-').unwrap_or(&chat);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return invalid("'chatId' must be one of the next formats: 'user_id' or 'group_id'");
+    }
+    st.served.fetch_add(1, Ordering::SeqCst);
+    let entry = lock(&st.avatars).get(&chat).cloned();
+    let entry = entry.unwrap_or(AvatarEntry {
+        url: String::new(),
+        available: Some(true),
+    });
+    let url = entry.url.replace("{base}", &st.base);
+    let body = match entry.available {
+        Some(a) => json!({"urlAvatar": url, "available": a}),
+        None => json!({"urlAvatar": url}),
+    };
+    (200, body.to_string())
+}
+
+fn control(st: &State, cmd: &str, req: &Request, w: &mut TcpStream) -> bool {
+    let ok = |w: &mut TcpStream, v: Value| {
+        respond(w, 200, "application/json", v.to_string().as_bytes(), &[])
+    };
+    let bad = |w: &mut TcpStream, m: String| {
+        respond(
+            w,
+            400,
+            "application/json",
+            json!({"error": m}).to_string().as_bytes(),
+            &[],
+        )
+    };
+    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    match cmd {
+        "faults" => {
+            let list = match body {
+                Value::Array(a) => a,
+                v => vec![v],
+            };
+            let mut parsed = Vec::new();
+            for v in &list {
+                match Fault::from_json(v) {
+                    Ok(p) => parsed.push(p),
+                    Err(e) => return bad(w, e),
+                }
+            }
+            let mut q = lock(&st.faults);
+            for (f, n) in parsed {
+                for _ in 0..n {
+                    q.push_back(f.clone());
+                }
+            }
+            ok(w, json!({"queued": q.len()}))
+        }
+        "requests" => {
+            let log = lock(&st.log);
+            let items: Vec<Value> = log
+                .iter()
+                .map(|r| json!({"at_ms": r.at.as_secs_f64() * 1000.0, "method": r.method, "chat_id": r.chat_id, "status": r.status, "user_agent": r.user_agent}))
+                .collect();
+            ok(w, json!({"count": log.len(), "requests": items}))
+        }
+        "reset" => {
+            reset(st);
+            ok(w, json!({"reset": true}))
+        }
+        "config" => {
+            let mut c = lock(&st.config);
+            if let Some(n) = body.get("rate_limit").and_then(Value::as_u64) {
+                c.rate_limit = n as u32;
+            }
+            if let Some(q) = body.get("quota") {
+                c.quota = q.as_u64();
+            }
+            if let Some(a) = body.get("avatars").and_then(Value::as_object) {
+                let mut av = lock(&st.avatars);
+                for (k, v) in a {
+                    av.insert(
+                        k.clone(),
+                        AvatarEntry {
+                            url: v.get("url").and_then(Value::as_str).unwrap_or("").into(),
+                            available: v.get("available").and_then(Value::as_bool),
+                        },
+                    );
+                }
+            }
+            ok(w, json!({"rate_limit": c.rate_limit, "quota": c.quota}))
+        }
+        _ => respond(w, 404, "text/plain", b"unknown emulator command", &[]),
+    }
+}

@@ -1,0 +1,430 @@
+//! The safe Rust client: checks inputs, builds the URL once, sends getAvatar over a pooled
+//! keep-alive connection, retries what may succeed on another try, keeps to the rate limit, and
+//! scrubs the token from every message it returns.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::ratelimit::RateLimiter;
+use crate::redact::Redactor;
+use crate::resolver::CachingResolver;
+use crate::response::{self, Avatar, Outcome, MAX_BODY};
+use crate::status::GaStatus;
+use crate::validate::{self, ApiUrl};
+
+/// Defaults and ranges of the settings.
+pub mod defaults {
+    /// Per-attempt timeout, ms.
+    pub const TIMEOUT_MS: u32 = 30_000;
+    /// Largest per-attempt timeout, ms.
+    pub const MAX_TIMEOUT_MS: u32 = 600_000;
+    /// Retries after the first attempt.
+    pub const MAX_RETRIES: u32 = 3;
+    /// Largest number of retries.
+    pub const MAX_MAX_RETRIES: u32 = 10;
+    /// Requests started per rolling second (0 = off).
+    pub const RATE_LIMIT: u32 = 10;
+    /// Largest rate limit.
+    pub const MAX_RATE_LIMIT: u32 = 1000;
+    /// First backoff delay, ms; it doubles on each retry.
+    pub const BACKOFF_MS: u32 = 250;
+    /// Largest first backoff delay, ms.
+    pub const MAX_BACKOFF_MS: u32 = 60_000;
+    /// Longest single backoff delay, ms.
+    pub const BACKOFF_CAP_MS: u64 = 30_000;
+    /// Longest Retry-After honoured, s; a longer one ends the call.
+    pub const MAX_RETRY_AFTER_S: u64 = 60;
+}
+
+/// A failed call: the status, the last HTTP status seen (0 when none) and a message that never
+/// contains the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// What went wrong.
+    pub status: GaStatus,
+    /// The status of the last response whose headers arrived; 0 when none did.
+    pub http_status: u16,
+    /// A human-readable explanation, token redacted.
+    pub message: String,
+}
+
+impl Error {
+    pub(crate) fn invalid(message: impl Into<String>) -> Error {
+        Error {
+            status: GaStatus::GA_ERR_INVALID_ARGUMENT,
+            http_status: 0,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.status, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A getAvatar client for one instance. Cheap to share between threads (`&Client` is all a call
+/// needs); connections, the rate limit and settings are shared by every thread using it.
+pub struct Client {
+    agent: ureq::Agent,
+    url: String,
+    endpoint: String,
+    redactor: Redactor,
+    timeout_ms: AtomicU32,
+    max_retries: AtomicU32,
+    backoff_ms: AtomicU32,
+    limiter: RateLimiter,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint)
+            .field("api_token_instance", &crate::redact::REDACTED)
+            .field("timeout_ms", &self.timeout_ms.load(Ordering::Relaxed))
+            .field("max_retries", &self.max_retries.load(Ordering::Relaxed))
+            .field("rate_limit", &self.limiter.rate())
+            .finish()
+    }
+}
+
+/// What one attempt came to, with the HTTP status of its response if headers arrived.
+struct Attempt {
+    outcome: Outcome,
+    http_status: u16,
+}
+
+impl Client {
+    /// Checks the arguments and makes a client. No request is sent.
+    pub fn new(
+        api_url: &str,
+        id_instance: &str,
+        api_token_instance: &str,
+    ) -> Result<Client, Error> {
+        let api: ApiUrl = validate::parse_api_url(api_url).map_err(Error::invalid)?;
+        validate::check_id_instance(id_instance).map_err(Error::invalid)?;
+        validate::check_token(api_token_instance).map_err(Error::invalid)?;
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(format!("getavatar/{}", env!("CARGO_PKG_VERSION")))
+            .accept("application/json")
+            .max_response_header_size(64 * 1024)
+            .max_idle_connections_per_host(64)
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            CachingResolver::default(),
+        );
+        Ok(Client {
+            agent,
+            url: api.get_avatar_url(id_instance, api_token_instance),
+            endpoint: format!(
+                "{}/waInstance{id_instance}/getAvatar/{}",
+                api.base(),
+                crate::redact::REDACTED
+            ),
+            redactor: Redactor::new(api_token_instance),
+            timeout_ms: AtomicU32::new(defaults::TIMEOUT_MS),
+            max_retries: AtomicU32::new(defaults::MAX_RETRIES),
+            backoff_ms: AtomicU32::new(defaults::BACKOFF_MS),
+            limiter: RateLimiter::new(defaults::RATE_LIMIT),
+        })
+    }
+
+    /// Per-attempt timeout, 1..=600000 ms (default 30000). Out of range: error, old value kept.
+    pub fn set_timeout_ms(&self, ms: i64) -> Result<(), Error> {
+        let v = in_range("timeout", ms, 1, defaults::MAX_TIMEOUT_MS, "ms")?;
+        self.timeout_ms.store(v, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Retries after the first attempt, 0..=10 (default 3).
+    pub fn set_max_retries(&self, retries: i64) -> Result<(), Error> {
+        let v = in_range("max_retries", retries, 0, defaults::MAX_MAX_RETRIES, "")?;
+        self.max_retries.store(v, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Requests started per rolling second, 0..=1000 (default 10; 0 = off).
+    pub fn set_rate_limit(&self, per_second: i64) -> Result<(), Error> {
+        let v = in_range(
+            "rate_limit",
+            per_second,
+            0,
+            defaults::MAX_RATE_LIMIT,
+            "per second",
+        )?;
+        self.limiter.set_rate(v);
+        Ok(())
+    }
+
+    /// First retry delay, 0..=60000 ms (default 250); doubles on each retry, with jitter.
+    pub fn set_backoff_ms(&self, ms: i64) -> Result<(), Error> {
+        let v = in_range("backoff", ms, 0, defaults::MAX_BACKOFF_MS, "ms")?;
+        self.backoff_ms.store(v, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
+    pub fn get_avatar(&self, chat_id: &str) -> Result<Avatar, Error> {
+        validate::check_chat_id(chat_id).map_err(Error::invalid)?;
+        // chat_id is ASCII digits with an optional '-': nothing to escape.
+        let body = format!("{{\"chatId\":\"{chat_id}\"}}");
+        let max_retries = self.max_retries.load(Ordering::Relaxed);
+        let mut tries: u32 = 0;
+        loop {
+            self.limiter.acquire();
+            tries += 1;
+            let Attempt {
+                outcome,
+                http_status,
+            } = self.attempt(&body);
+            let (status, mut message, retryable, retry_after) = match outcome {
+                Outcome::Success(a) => return Ok(a),
+                Outcome::Failure {
+                    status,
+                    message,
+                    retryable,
+                    retry_after,
+                } => (status, message, retryable, retry_after),
+            };
+            let too_long = retry_after.filter(|d| d.as_secs() > defaults::MAX_RETRY_AFTER_S);
+            if let Some(d) = too_long {
+                message.push_str(&format!(
+                    "; the server asks to retry after {} s (longer than the {} s getavatar waits): try again then",
+                    d.as_secs(),
+                    defaults::MAX_RETRY_AFTER_S
+                ));
+            }
+            if !retryable || tries > max_retries || too_long.is_some() {
+                if retryable && tries > 1 {
+                    message.push_str(&format!(" (gave up after {tries} attempts)"));
+                }
+                return Err(Error {
+                    status,
+                    http_status,
+                    message: self.redactor.scrub(&message),
+                });
+            }
+            std::thread::sleep(retry_after.unwrap_or_else(|| self.backoff(tries)));
+        }
+    }
+
+    /// Exponential backoff with jitter: a random delay in [d/2, d], d = base * 2^(tries-1).
+    fn backoff(&self, tries: u32) -> Duration {
+        let base = self.backoff_ms.load(Ordering::Relaxed) as u64;
+        let d = base
+            .saturating_mul(1 << (tries - 1).min(20))
+            .min(defaults::BACKOFF_CAP_MS);
+        Duration::from_millis(d / 2 + random_below(d / 2 + 1))
+    }
+
+    fn attempt(&self, body: &str) -> Attempt {
+        let timeout = Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64);
+        let sent = self
+            .agent
+            .post(&self.url)
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .header("Content-Type", "application/json")
+            .send(body);
+        let mut resp = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                return Attempt {
+                    outcome: self.transport_failure(e, timeout, false),
+                    http_status: 0,
+                }
+            }
+        };
+        let http_status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (retry_after, location) = (header("retry-after"), header("location"));
+        let read = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY as u64)
+            .read_to_vec();
+        let outcome = match read {
+            Ok(bytes) => response::interpret(
+                http_status,
+                retry_after.as_deref(),
+                location.as_deref(),
+                &bytes,
+                SystemTime::now(),
+            ),
+            Err(e) => self.transport_failure(e, timeout, true),
+        };
+        Attempt {
+            outcome,
+            http_status,
+        }
+    }
+
+    fn transport_failure(&self, e: ureq::Error, timeout: Duration, in_body: bool) -> Outcome {
+        use std::io::ErrorKind as K;
+        let host = self.endpoint.split('/').nth(2).unwrap_or("").to_string();
+        let during = if in_body {
+            "while reading the answer"
+        } else {
+            "before an answer arrived"
+        };
+        let (status, message, retryable) = match e {
+            ureq::Error::Timeout(_) => (
+                GaStatus::GA_ERR_TIMEOUT,
+                format!(
+                    "no complete answer from {host} within {} ms",
+                    timeout.as_millis()
+                ),
+                true,
+            ),
+            ureq::Error::BodyExceedsLimit(_) => (
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!(
+                    "the server's answer is larger than {} bytes; refused",
+                    MAX_BODY
+                ),
+                false,
+            ),
+            ureq::Error::Io(io) => {
+                let what = match io.kind() {
+                    K::ConnectionRefused => format!(
+                        "connection to {host} refused (is the server running and apiUrl right?)"
+                    ),
+                    K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::BrokenPipe
+                    | K::UnexpectedEof => {
+                        format!("connection to {host} closed by the server {during}")
+                    }
+                    K::TimedOut | K::WouldBlock => {
+                        return Outcome::Failure {
+                            status: GaStatus::GA_ERR_TIMEOUT,
+                            message: format!(
+                                "no complete answer from {host} within {} ms",
+                                timeout.as_millis()
+                            ),
+                            retryable: true,
+                            retry_after: None,
+                        }
+                    }
+                    _ => format!("network error talking to {host} {during}: {io}"),
+                };
+                (GaStatus::GA_ERR_NETWORK, what, true)
+            }
+            ureq::Error::HostNotFound => (
+                GaStatus::GA_ERR_NETWORK,
+                format!("could not resolve host {host} (DNS)"),
+                true,
+            ),
+            ureq::Error::ConnectionFailed => (
+                GaStatus::GA_ERR_NETWORK,
+                format!("could not connect to {host}"),
+                true,
+            ),
+            ureq::Error::Protocol(p) => (
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!("the server's answer is not valid HTTP/1.1 ({p})"),
+                false,
+            ),
+            ureq::Error::LargeResponseHeader(..) => (
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                "the server's response headers are larger than 64 KiB; refused".to_string(),
+                false,
+            ),
+            ureq::Error::Tls(t) => (
+                GaStatus::GA_ERR_NETWORK,
+                format!("TLS failure with {host}: {t}"),
+                false,
+            ),
+            ureq::Error::Rustls(t) => (
+                GaStatus::GA_ERR_NETWORK,
+                format!("TLS failure with {host}: {t}"),
+                false,
+            ),
+            other => (
+                GaStatus::GA_ERR_NETWORK,
+                format!("request to {host} failed {during}: {other}"),
+                true,
+            ),
+        };
+        Outcome::Failure {
+            status,
+            message,
+            retryable,
+            retry_after: None,
+        }
+    }
+}
+
+fn in_range(name: &str, v: i64, lo: u32, hi: u32, unit: &str) -> Result<u32, Error> {
+    if v < lo as i64 || v > hi as i64 {
+        let unit = if unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {unit}")
+        };
+        return Err(Error::invalid(format!(
+            "{name} {v} is out of range: expected {lo} to {hi}{unit}; the previous value is kept"
+        )));
+    }
+    Ok(v as u32)
+}
+
+/// A random number in `0..n` (n > 0) from std's per-process random hasher keys: good enough
+/// for jitter, no extra crate.
+fn random_below(n: u64) -> u64 {
+    use std::hash::BuildHasher;
+    let x = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
+    x % n.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_token_and_setters_check_ranges() {
+        let c = Client::new("http://127.0.0.1:9", "3100000001", "abcdef0123456789").unwrap();
+        let d = format!("{c:?}");
+        assert!(
+            !d.contains("abcdef0123456789") && d.contains("3100000001"),
+            "{d}"
+        );
+        assert!(c.set_timeout_ms(0).is_err());
+        assert!(c.set_timeout_ms(600_001).is_err());
+        assert!(c.set_timeout_ms(1).is_ok());
+        assert!(c.set_max_retries(11).is_err());
+        assert!(c.set_max_retries(-1).is_err());
+        assert!(c.set_rate_limit(1001).is_err());
+        assert!(c.set_rate_limit(0).is_ok());
+        let e = c.set_timeout_ms(-5).unwrap_err();
+        assert_eq!(e.status, GaStatus::GA_ERR_INVALID_ARGUMENT);
+        assert!(e.message.contains("1 to 600000 ms"), "{}", e.message);
+        assert_eq!(c.timeout_ms.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let c = Client::new("http://127.0.0.1:9", "1", "t").unwrap();
+        for tries in 1..=4u32 {
+            let d = 250u64 << (tries - 1);
+            for _ in 0..50 {
+                let b = c.backoff(tries).as_millis() as u64;
+                assert!(b >= d / 2 && b <= d, "{tries}: {b}");
+            }
+        }
+        assert!(c.backoff(30).as_millis() as u64 <= defaults::BACKOFF_CAP_MS);
+    }
+}

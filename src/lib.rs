@@ -1,0 +1,20 @@
+//! getavatar: GREEN-API's getAvatar method (MAX, v3) for C, C++, Python (ctypes) and Excel VBA.
+//!
+//! The safe core (`validate`, `redact`, `ratelimit`, `resolver`, `response`, `client`) does the
+//! work; `ffi` is the thin C ABI over it. Rust users can use [`Client`] directly.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod ffi;
+pub mod ratelimit;
+pub mod redact;
+pub mod resolver;
+pub mod response;
+pub mod status;
+pub mod validate;
+
+pub use client::{Client, Error};
+pub use response::Avatar;
+pub use status::GaStatus;

@@ -1,0 +1,555 @@
+//! Turning one HTTP answer (status, two headers, body) into a result. Pure: no I/O, no clock
+//! except the `now` it is given, so it can be tested and fuzzed on its own.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::status::GaStatus;
+
+/// Largest response body read, in bytes; a larger one is `GA_ERR_BAD_RESPONSE`.
+pub const MAX_BODY: usize = 1 << 20;
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Avatar {
+    /// The avatar link; empty when there is none or privacy hides it.
+    pub url: String,
+    /// `Some(true)` available, `Some(false)` hidden by privacy, `None` the server did not say.
+    pub available: Option<bool>,
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A 200 with a usable body.
+    Success(Avatar),
+    /// Anything else. `message` may still hold server text: the client scrubs it.
+    Failure {
+        /// The status to report.
+        status: GaStatus,
+        /// What to tell the user.
+        message: String,
+        /// Whether another attempt may succeed.
+        retryable: bool,
+        /// The server's Retry-After, when it sent a valid one.
+        retry_after: Option<Duration>,
+    },
+}
+
+fn fail(status: GaStatus, message: String) -> Outcome {
+    Outcome::Failure {
+        status,
+        message,
+        retryable: false,
+        retry_after: None,
+    }
+}
+
+/// Reads the answer to one getAvatar request.
+pub fn interpret(
+    status: u16,
+    retry_after: Option<&str>,
+    location: Option<&str>,
+    body: &[u8],
+    now: SystemTime,
+) -> Outcome {
+    let said = || match server_text(body) {
+        Some(t) => format!(" (server said: {t})"),
+        None => String::new(),
+    };
+    match status {
+        200 => parse_success(body),
+        400 => {
+            let msg = match json_message(body) {
+                Some(m) => format!("the server rejected the request (HTTP 400): {m}"),
+                None => format!("the server rejected the request (HTTP 400){}", said()),
+            };
+            fail(GaStatus::GA_ERR_VALIDATION, msg)
+        }
+        401 => fail(
+            GaStatus::GA_ERR_UNAUTHORIZED,
+            format!(
+                "HTTP 401 Unauthorized: the server rejected apiTokenInstance; check the token \
+                 in your GREEN-API console{}",
+                said()
+            ),
+        ),
+        403 => fail(
+            GaStatus::GA_ERR_FORBIDDEN,
+            format!(
+                "HTTP 403 Forbidden: the server refused this instance; check idInstance and that \
+                 apiUrl is the host your console shows for it{}",
+                said()
+            ),
+        ),
+        404 => fail(
+            GaStatus::GA_ERR_NOT_FOUND,
+            format!(
+                "HTTP 404 Not Found: no getAvatar method at this address; check apiUrl \
+                 (e.g. \"https://3100.api.green-api.com\"){}",
+                said()
+            ),
+        ),
+        466 => fail(GaStatus::GA_ERR_QUOTA_EXCEEDED, quota_message(body)),
+        429 | 499 | 500 | 502 | 503 | 504 => {
+            let (st, what) = if status == 429 {
+                (
+                    GaStatus::GA_ERR_RATE_LIMITED,
+                    "HTTP 429 Too Many Requests: the instance's request rate was exceeded \
+                     (getAvatar allows about 10 requests a second per instance, shared by every \
+                     program using it)"
+                        .to_string(),
+                )
+            } else {
+                (
+                    GaStatus::GA_ERR_SERVER,
+                    format!(
+                        "HTTP {status} {}: a temporary server error{}",
+                        reason(status),
+                        said()
+                    ),
+                )
+            };
+            Outcome::Failure {
+                status: st,
+                message: what,
+                retryable: true,
+                retry_after: retry_after.and_then(|v| parse_retry_after(v, now)),
+            }
+        }
+        300..=399 => {
+            let to = location
+                .map(|l| format!(" to {}", clean(l.as_bytes(), 200)))
+                .unwrap_or_default();
+            fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!("the server answered with a redirect (HTTP {status}){to}, which getavatar does not follow; check apiUrl"),
+            )
+        }
+        500..=599 => fail(
+            GaStatus::GA_ERR_SERVER,
+            format!(
+                "HTTP {status} {}: the server cannot handle this request{}",
+                reason(status),
+                said()
+            ),
+        ),
+        _ => fail(
+            GaStatus::GA_ERR_BAD_RESPONSE,
+            format!("unexpected HTTP status {status}{}", said()),
+        ),
+    }
+}
+
+fn parse_success(body: &[u8]) -> Outcome {
+    let v: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!("the server's answer (HTTP 200) is not valid JSON: {e}"),
+            )
+        }
+    };
+    let obj = match v.as_object() {
+        Some(o) => o,
+        None => {
+            return fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!(
+                    "the server's answer (HTTP 200) is JSON {}, not an object",
+                    kind(&v)
+                ),
+            )
+        }
+    };
+    let url = match obj.get("urlAvatar") {
+        Some(serde_json::Value::String(s)) => s,
+        Some(other) => {
+            return fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!(
+                    "the server's answer (HTTP 200) has urlAvatar as {}, not a string",
+                    kind(other)
+                ),
+            )
+        }
+        None => {
+            return fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                "the server's answer (HTTP 200) has no urlAvatar".to_string(),
+            )
+        }
+    };
+    if url.contains('\0') {
+        return fail(
+            GaStatus::GA_ERR_BAD_RESPONSE,
+            "the server's urlAvatar contains a NUL character".to_string(),
+        );
+    }
+    let available = obj.get("available").and_then(|a| a.as_bool());
+    Outcome::Success(Avatar {
+        url: url.clone(),
+        available,
+    })
+}
+
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The `message` of GREEN-API's error envelope (never its `path`, which echoes the token).
+fn json_message(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let m = v.get("message")?;
+    let text = match m {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => return None,
+    };
+    let t = clean(text.as_bytes(), 500);
+    (!t.is_empty()).then_some(t)
+}
+
+fn quota_message(body: &[u8]) -> String {
+    let mut msg =
+        "HTTP 466: the instance's quota for this method is used up; see your plan in the \
+                   GREEN-API console"
+            .to_string();
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        let s = v.get("invokeStatus").unwrap_or(&v);
+        if let (Some(u), Some(t)) = (
+            s.get("used").and_then(|x| x.as_u64()),
+            s.get("total").and_then(|x| x.as_u64()),
+        ) {
+            msg.push_str(&format!(" (used {u} of {t})"));
+        }
+        if let Some(d) = s.get("description").and_then(|x| x.as_str()) {
+            msg.push_str(&format!(": {}", clean(d.as_bytes(), 300)));
+        }
+    }
+    msg
+}
+
+/// A short, printable summary of a non-JSON-envelope body: an HTML page's title, else its text.
+fn server_text(body: &[u8]) -> Option<String> {
+    if let Some(m) = json_message(body) {
+        return Some(m);
+    }
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let lower = text.to_ascii_lowercase();
+    if let (Some(a), Some(b)) = (lower.find("<title>"), lower.find("</title>")) {
+        if a + 7 <= b {
+            let t = clean(text[a + 7..b].as_bytes(), 200);
+            return (!t.is_empty()).then_some(t);
+        }
+    }
+    if lower.contains("<html") || lower.contains("<!doctype") {
+        return Some("an HTML page".into());
+    }
+    let t = clean(body, 200);
+    (!t.is_empty()).then_some(t)
+}
+
+/// Printable text: control characters become spaces, runs of space fold, at most `max` chars.
+pub(crate) fn clean(bytes: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut n = 0;
+    let mut space = false;
+    for c in text.chars() {
+        let c = if c.is_control() || c.is_whitespace() {
+            ' '
+        } else {
+            c
+        };
+        if c == ' ' {
+            if space || out.is_empty() {
+                continue;
+            }
+            space = true;
+        } else {
+            space = false;
+        }
+        if n == max {
+            out.push('…');
+            break;
+        }
+        out.push(c);
+        n += 1;
+    }
+    out.trim_end().to_string()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        499 => "Client Closed Request",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        _ => "Server Error",
+    }
+}
+
+/// Parses `Retry-After`: delay-seconds, or an HTTP date (IMF-fixdate, RFC 850 or asctime).
+/// A date in the past gives zero.
+pub fn parse_retry_after(v: &str, now: SystemTime) -> Option<Duration> {
+    let v = v.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(
+            v.parse::<u64>().unwrap_or(u64::MAX).min(u32::MAX as u64),
+        ));
+    }
+    let at = parse_http_date(v)?;
+    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now)))
+}
+
+/// Seconds since the Unix epoch for an HTTP date, in any of the three forms RFC 9110 allows.
+pub fn parse_http_date(s: &str) -> Option<u64> {
+    let parts: Vec<&str> = s.split([' ', ',']).filter(|p| !p.is_empty()).collect();
+    // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT  -> [Sun, 06, Nov, 1994, 08:49:37, GMT]
+    // RFC 850:     Sunday, 06-Nov-94 08:49:37 GMT -> [Sunday, 06-Nov-94, 08:49:37, GMT]
+    // asctime:     Sun Nov  6 08:49:37 1994       -> [Sun, Nov, 6, 08:49:37, 1994]
+    let (day, month, year, time) = match parts.as_slice() {
+        [_, d, m, y, t, "GMT"] => (*d, *m, y.parse::<i64>().ok()?, *t),
+        [_, dmy, t, "GMT"] => {
+            let mut it = dmy.split('-');
+            let (d, m, y) = (it.next()?, it.next()?, it.next()?);
+            let y: i64 = y.parse().ok()?;
+            // RFC 9110: a two-digit year more than 50 years ahead is in the past century.
+            (
+                d,
+                m,
+                if y < 70 {
+                    2000 + y
+                } else if y < 100 {
+                    1900 + y
+                } else {
+                    y
+                },
+                *t,
+            )
+        }
+        [_, m, d, t, y] => (*d, *m, y.parse::<i64>().ok()?, *t),
+        _ => return None,
+    };
+    let day: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == month)? as i64
+        + 1;
+    let mut hms = time.split(':').map(|x| x.parse::<i64>().ok());
+    let (h, mi, se) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some()
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&mi)
+        || !(0..61).contains(&se)
+    {
+        return None;
+    }
+    if !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + h * 3600 + mi * 60 + se).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(784_111_777) // Sun, 06 Nov 1994 08:49:37 GMT
+    }
+
+    fn status_of(o: &Outcome) -> GaStatus {
+        match o {
+            Outcome::Success(_) => GaStatus::GA_OK,
+            Outcome::Failure { status, .. } => *status,
+        }
+    }
+
+    #[test]
+    fn success_rows() {
+        let ok = |b: &str| interpret(200, None, None, b.as_bytes(), now());
+        assert_eq!(
+            ok(r#"{"urlAvatar":"https://i.oneme.ru/i?r=1","available":true}"#),
+            Outcome::Success(Avatar {
+                url: "https://i.oneme.ru/i?r=1".into(),
+                available: Some(true)
+            })
+        );
+        assert_eq!(
+            ok(r#"{"urlAvatar":"","available":false}"#),
+            Outcome::Success(Avatar {
+                url: "".into(),
+                available: Some(false)
+            })
+        );
+        assert_eq!(
+            ok(r#"{"urlAvatar":"x"}"#),
+            Outcome::Success(Avatar {
+                url: "x".into(),
+                available: None
+            })
+        );
+        for bad in [
+            r#"{"urlAvatar":"x","available":true,}"#,
+            r#"{"urlAvatar":5}"#,
+            r#"{"urlAvatar":null}"#,
+            r#"{"available":true}"#,
+            r#"[{"urlAvatar":"x"}]"#,
+            r#"{"urlAvatar":"a\u0000b"}"#,
+            "",
+            "<html>",
+        ] {
+            assert_eq!(status_of(&ok(bad)), GaStatus::GA_ERR_BAD_RESPONSE, "{bad}");
+        }
+    }
+
+    #[test]
+    fn error_rows() {
+        let body400 = br#"{"statusCode":400,"timestamp":"2025-08-21T13:02:16.247Z","path":"/waInstance3100000001/getAvatar/SECRET","message":"Validation failed. Details: 'chatId' must be one of the next formats: 'user_id' or 'group_id'"}"#;
+        match interpret(400, None, None, body400, now()) {
+            Outcome::Failure {
+                status,
+                message,
+                retryable,
+                ..
+            } => {
+                assert_eq!(status, GaStatus::GA_ERR_VALIDATION);
+                assert!(message.contains("'chatId' must be one of"), "{message}");
+                assert!(!message.contains("SECRET"));
+                assert!(!retryable);
+            }
+            o => panic!("{o:?}"),
+        }
+        let table = [
+            (401, GaStatus::GA_ERR_UNAUTHORIZED, false, "token"),
+            (403, GaStatus::GA_ERR_FORBIDDEN, false, "idInstance"),
+            (404, GaStatus::GA_ERR_NOT_FOUND, false, "apiUrl"),
+            (429, GaStatus::GA_ERR_RATE_LIMITED, true, "429"),
+            (466, GaStatus::GA_ERR_QUOTA_EXCEEDED, false, "quota"),
+            (499, GaStatus::GA_ERR_SERVER, true, "499"),
+            (500, GaStatus::GA_ERR_SERVER, true, "500"),
+            (502, GaStatus::GA_ERR_SERVER, true, "Bad Gateway"),
+            (503, GaStatus::GA_ERR_SERVER, true, "503"),
+            (504, GaStatus::GA_ERR_SERVER, true, "504"),
+            (501, GaStatus::GA_ERR_SERVER, false, "501"),
+            (505, GaStatus::GA_ERR_SERVER, false, "505"),
+            (302, GaStatus::GA_ERR_BAD_RESPONSE, false, "redirect"),
+            (204, GaStatus::GA_ERR_BAD_RESPONSE, false, "204"),
+            (418, GaStatus::GA_ERR_BAD_RESPONSE, false, "418"),
+        ];
+        for (code, want, want_retry, text) in table {
+            match interpret(code, None, Some("https://elsewhere.example/x"), b"", now()) {
+                Outcome::Failure {
+                    status,
+                    message,
+                    retryable,
+                    ..
+                } => {
+                    assert_eq!((status, retryable), (want, want_retry), "{code}");
+                    assert!(message.contains(text), "{code}: {message}");
+                }
+                o => panic!("{code}: {o:?}"),
+            }
+        }
+        let q = br#"{"invokeStatus":{"method":"getAvatar","used":100,"total":100,"status":"QUOTE_EXCEEDED","description":"Monthly quota has been exceeded"}}"#;
+        match interpret(466, None, None, q, now()) {
+            Outcome::Failure { message, .. } => {
+                assert!(
+                    message.contains("used 100 of 100") && message.contains("Monthly quota"),
+                    "{message}"
+                )
+            }
+            o => panic!("{o:?}"),
+        }
+        let html = b"<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>";
+        match interpret(502, Some("2"), None, html, now()) {
+            Outcome::Failure {
+                message,
+                retry_after,
+                ..
+            } => {
+                assert!(
+                    message.contains("server said: 502 Bad Gateway"),
+                    "{message}"
+                );
+                assert_eq!(retry_after, Some(Duration::from_secs(2)));
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(
+            parse_retry_after("120", now()),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_retry_after(" 0 ", now()), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now()),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Sunday, 06-Nov-94 08:50:37 GMT", now()),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("Sun Nov  6 08:49:40 1994", now()),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now()),
+            Some(Duration::ZERO)
+        );
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+        ] {
+            assert_eq!(parse_retry_after(bad, now()), None, "{bad}");
+        }
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            parse_http_date("Tue, 24 Nov 2026 19:32:54 GMT"),
+            Some(1_795_548_774)
+        );
+    }
+
+    #[test]
+    fn clean_is_short_and_printable() {
+        assert_eq!(clean(b"a\r\n\tb  c\0", 100), "a b c");
+        assert_eq!(clean(&[b'x'; 5000], 10).chars().count(), 11);
+        assert_eq!(clean(&[0xff, 0xfe], 10), "\u{fffd}\u{fffd}");
+    }
+}

@@ -1,0 +1,408 @@
+//! Input checks and URL building. Everything here runs before any request is made.
+//!
+//! No message produced here contains the API token, not even one character of it.
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+/// Longest chatId accepted, in characters (group ids are 16 today and "may grow").
+pub const MAX_CHAT_ID_LEN: usize = 32;
+/// Longest apiTokenInstance accepted (GREEN-API's are 50).
+pub const MAX_TOKEN_LEN: usize = 512;
+/// Longest apiUrl accepted.
+pub const MAX_API_URL_LEN: usize = 2048;
+
+/// A checked `apiUrl`: scheme, authority and a path prefix without `/v3` or trailing slashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiUrl {
+    /// `http` or `https`, lowercase.
+    pub scheme: &'static str,
+    /// Host as written (lowercased); IPv6 literals keep their brackets.
+    pub host: String,
+    /// Explicit port, if any.
+    pub port: Option<u16>,
+    /// Path prefix: empty or starting with `/`, never ending in `/` or `/v3`.
+    pub prefix: String,
+}
+
+impl ApiUrl {
+    /// The base every method URL starts with, e.g. `https://3100.api.green-api.com/v3`.
+    pub fn base(&self) -> String {
+        let mut s = format!("{}://{}", self.scheme, self.host);
+        if let Some(p) = self.port {
+            let _ = write!(s, ":{p}");
+        }
+        s.push_str(&self.prefix);
+        s.push_str("/v3");
+        s
+    }
+
+    /// The full getAvatar URL, token included: keep it out of every message.
+    pub fn get_avatar_url(&self, id_instance: &str, token: &str) -> String {
+        format!("{}/waInstance{id_instance}/getAvatar/{token}", self.base())
+    }
+}
+
+/// Whether `host` (lowercase, IPv6 in brackets) is a loopback host: 127.0.0.0/8, ::1, localhost.
+pub fn is_loopback_host(host: &str) -> bool {
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return inner
+            .parse::<std::net::Ipv6Addr>()
+            .map(|a| a.is_loopback())
+            .unwrap_or(false);
+    }
+    host.parse::<Ipv4Addr>()
+        .map(|a| a.is_loopback())
+        .unwrap_or(false)
+}
+
+fn shown(s: &str) -> String {
+    // Quote user input in messages: escaped, and cut so a 1 MiB argument gives a short message.
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == 40 {
+            out.push('…');
+            break;
+        }
+        out.extend(c.escape_debug());
+    }
+    format!("\"{out}\"")
+}
+
+/// Checks `apiUrl` and splits it. `https://` is required except for loopback hosts.
+pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
+    let s = raw;
+    if s.is_empty() {
+        return Err("apiUrl is empty; expected e.g. \"https://3100.api.green-api.com\"".into());
+    }
+    if s.len() > MAX_API_URL_LEN {
+        return Err(format!("apiUrl is longer than {MAX_API_URL_LEN} bytes"));
+    }
+    if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "apiUrl {} contains {}; remove spaces and control characters",
+            shown(s),
+            if c.is_whitespace() {
+                "white space"
+            } else {
+                "a control character"
+            }
+        ));
+    }
+    let (scheme, rest) = match s.find("://") {
+        Some(i) => (s[..i].to_ascii_lowercase(), &s[i + 3..]),
+        None => {
+            return Err(format!(
+                "apiUrl {} has no scheme; expected e.g. \"https://3100.api.green-api.com\"",
+                shown(s)
+            ))
+        }
+    };
+    let scheme: &'static str = match scheme.as_str() {
+        "https" => "https",
+        "http" => "http",
+        _ => {
+            return Err(format!(
+                "apiUrl {} uses an unsupported scheme; use https://",
+                shown(s)
+            ))
+        }
+    };
+    if rest.contains('?') || rest.contains('#') {
+        return Err(format!(
+            "apiUrl {} must not have a query or fragment (\"?\" or \"#\")",
+            shown(s)
+        ));
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if authority.contains('@') {
+        // Never echo it: it may hold a password.
+        return Err("apiUrl must not contain user credentials (\"user@host\")".into());
+    }
+    let (host, port) =
+        split_host_port(authority).map_err(|why| format!("apiUrl {}: {why}", shown(s)))?;
+    if scheme == "http" && !is_loopback_host(&host) {
+        return Err(format!(
+            "apiUrl {} uses http://, which is allowed only for loopback hosts \
+             (127.0.0.0/8, ::1, localhost); use https://",
+            shown(s)
+        ));
+    }
+    for c in path.chars() {
+        let ok = c.is_ascii_alphanumeric() || "-._~/%!$&'()*+,;=:@".contains(c);
+        if !ok {
+            return Err(format!(
+                "apiUrl {} has a character not allowed in a URL path: {}",
+                shown(s),
+                c.escape_debug()
+            ));
+        }
+    }
+    let mut prefix = path.trim_end_matches('/').to_string();
+    if prefix.ends_with("/v3") {
+        prefix.truncate(prefix.len() - 3);
+        prefix = prefix.trim_end_matches('/').to_string();
+    }
+    Ok(ApiUrl {
+        scheme,
+        host,
+        port,
+        prefix,
+    })
+}
+
+fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority
+            .find(']')
+            .ok_or("an IPv6 address misses its closing \"]\"")?;
+        let host = &authority[..=end];
+        let inner = &host[1..host.len() - 1];
+        if inner.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err("the IPv6 address in brackets is not valid".into());
+        }
+        match &authority[end + 1..] {
+            "" => (host, None),
+            p => (
+                host,
+                Some(p.strip_prefix(':').ok_or("unexpected text after \"]\"")?),
+            ),
+        }
+    } else {
+        match authority.rfind(':') {
+            Some(i) => (&authority[..i], Some(&authority[i + 1..])),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("the host is missing".into());
+    }
+    if !host.starts_with('[') {
+        let labels_ok = host.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+        if !labels_ok || host.len() > 253 {
+            return Err("the host name is not valid (letters, digits, \"-\" and dots only)".into());
+        }
+    }
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => return Err("the port must be a number from 1 to 65535".into()),
+        },
+    };
+    Ok((host.to_ascii_lowercase(), port))
+}
+
+/// Checks `idInstance`: 1 to 19 ASCII digits.
+pub fn check_id_instance(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err(
+            "idInstance is empty; expected the digits from your console, e.g. \"3100000001\""
+                .into(),
+        );
+    }
+    if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "idInstance {} is not valid: expected 1 to 19 digits, e.g. \"3100000001\"",
+            shown(s)
+        ));
+    }
+    Ok(())
+}
+
+/// Checks `apiTokenInstance`: non-empty, at most 512 characters, each safe in a URL path
+/// (letters, digits, `-`, `.`, `_`, `~`). The message never shows the token.
+pub fn check_token(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("apiTokenInstance is empty; copy it from your GREEN-API console".into());
+    }
+    if s.len() > MAX_TOKEN_LEN {
+        return Err(format!(
+            "apiTokenInstance is longer than {MAX_TOKEN_LEN} characters"
+        ));
+    }
+    if let Some((i, _)) = s
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || "-._~".contains(*c)))
+    {
+        let pos = s[..i].chars().count() + 1;
+        return Err(format!(
+            "apiTokenInstance has a character at position {pos} that is not allowed \
+             (letters, digits, \"-\", \".\", \"_\" and \"~\" only); check for spaces or quotes \
+             copied with it"
+        ));
+    }
+    Ok(())
+}
+
+/// Which kind of chat a checked chatId names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatKind {
+    /// A user: digits.
+    User,
+    /// A group chat: `-` then digits.
+    Group,
+}
+
+/// Checks `chatId`: a user_id (digits) or group_id (`-` then digits), at most 32 characters.
+pub fn check_chat_id(s: &str) -> Result<ChatKind, String> {
+    const FORMATS: &str = "accepted formats: user_id, digits such as \"10000000\", \
+                           or group_id, a minus sign then digits such as \"-10000000000000\"";
+    if s.is_empty() {
+        return Err(format!("chatId is empty; {FORMATS}"));
+    }
+    let (kind, digits) = match s.strip_prefix('-') {
+        Some(d) => (ChatKind::Group, d),
+        None => (ChatKind::User, s),
+    };
+    if s.chars().count() > MAX_CHAT_ID_LEN {
+        return Err(format!(
+            "chatId {} is longer than {MAX_CHAT_ID_LEN} characters; {FORMATS}",
+            shown(s)
+        ));
+    }
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let hint = if s.contains('@') {
+            " (WhatsApp-style ids like \"79001234567@c.us\" are not MAX chat ids)"
+        } else if s.trim() != s {
+            " (remove the spaces around it)"
+        } else if s.starts_with('+') || s.contains(' ') {
+            " (a phone number is not a chat id)"
+        } else {
+            ""
+        };
+        return Err(format!("chatId {} is not valid{hint}; {FORMATS}", shown(s)));
+    }
+    Ok(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_building_does_not_double() {
+        for raw in [
+            "https://3100.api.green-api.com",
+            "https://3100.api.green-api.com/",
+            "https://3100.api.green-api.com/v3",
+            "https://3100.api.green-api.com/v3/",
+            "HTTPS://3100.API.green-api.com//",
+        ] {
+            let u = parse_api_url(raw).unwrap();
+            assert_eq!(
+                u.get_avatar_url("3100000001", "tok"),
+                "https://3100.api.green-api.com/v3/waInstance3100000001/getAvatar/tok",
+                "{raw}"
+            );
+        }
+        let u = parse_api_url("https://proxy.example.com/green/v3").unwrap();
+        assert_eq!(u.base(), "https://proxy.example.com/green/v3");
+        let u = parse_api_url("http://127.0.0.1:8080").unwrap();
+        assert_eq!(u.base(), "http://127.0.0.1:8080/v3");
+        let u = parse_api_url("http://[::1]:8080/").unwrap();
+        assert_eq!(u.base(), "http://[::1]:8080/v3");
+        assert!(parse_api_url("http://localhost:1").is_ok());
+        assert!(parse_api_url("http://127.8.9.10").is_ok());
+    }
+
+    #[test]
+    fn url_rejections_say_why() {
+        let cases = [
+            ("", "empty"),
+            ("3100.api.green-api.com", "no scheme"),
+            ("ftp://x.com", "unsupported scheme"),
+            ("http://api.green-api.com", "loopback"),
+            ("http://10.0.0.1", "loopback"),
+            ("https://", "host is missing"),
+            ("https://x.com:0", "port"),
+            ("https://x.com:99999", "port"),
+            ("https://x.com:8a", "port"),
+            ("https://x.com?a=1", "query"),
+            ("https://user:pw@x.com", "credentials"),
+            ("https://x .com", "white space"),
+            ("https://x.com/a b", "white space"),
+            ("https://[::1", "closing"),
+            ("https://[zz]", "IPv6"),
+            ("https://ex_ample..com", "host name"),
+            ("https://x.com/\u{e9}", "not allowed"),
+        ];
+        for (raw, want) in cases {
+            let e = parse_api_url(raw).unwrap_err();
+            assert!(e.contains(want), "{raw:?}: {e}");
+        }
+        assert!(!parse_api_url("https://user:secretpw@x.com")
+            .unwrap_err()
+            .contains("secretpw"));
+    }
+
+    #[test]
+    fn id_instance() {
+        assert!(check_id_instance("3100000001").is_ok());
+        assert!(check_id_instance("1").is_ok());
+        assert!(check_id_instance("1234567890123456789").is_ok());
+        for bad in ["", "12345678901234567890", "31a", " 1", "-1", "١٢٣"] {
+            assert!(check_id_instance(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn token_messages_never_show_it() {
+        let tok = "d75b3a66374942c5b3c019c698abc2067e151558acbd412345";
+        assert!(check_token(tok).is_ok());
+        let bad = format!("{tok}\"");
+        let e = check_token(&bad).unwrap_err();
+        assert!(e.contains("position 51"), "{e}");
+        assert!(!e.contains(tok));
+        assert!(check_token("").is_err());
+        assert!(check_token(&"a".repeat(513)).is_err());
+        assert!(check_token("a/b").is_err());
+        assert!(check_token("a%2F").is_err());
+    }
+
+    #[test]
+    fn chat_ids() {
+        assert_eq!(check_chat_id("10000000"), Ok(ChatKind::User));
+        assert_eq!(check_chat_id("-10000000000000"), Ok(ChatKind::Group));
+        assert_eq!(check_chat_id(&"1".repeat(32)), Ok(ChatKind::User));
+        assert!(check_chat_id(&"1".repeat(33)).is_err());
+        for bad in [
+            "",
+            "-",
+            "--1",
+            "+7 900 123-45-67",
+            "79001234567@c.us",
+            " 100",
+            "100 ",
+            "1e5",
+            "١٢٣",
+            "😀",
+            "12\u{0}3",
+            "0x10",
+        ] {
+            let e = check_chat_id(bad).unwrap_err();
+            assert!(
+                e.contains("user_id") && e.contains("group_id"),
+                "{bad:?}: {e}"
+            );
+        }
+        assert!(check_chat_id("79001234567@c.us")
+            .unwrap_err()
+            .contains("WhatsApp"));
+        let long = "9".repeat(1 << 20);
+        assert!(check_chat_id(&long).unwrap_err().len() < 400);
+    }
+}
