@@ -38,8 +38,10 @@ fn main() -> ExitCode {
 
     let _emulator;
     let (url, id, token) = if sandbox {
-        let mut cfg = getavatar_emulator::Config::default();
-        cfg.rate_limit = 10;
+        let cfg = getavatar_emulator::Config {
+            rate_limit: 10,
+            ..Default::default()
+        };
         let emu = match getavatar_emulator::Emulator::start(cfg) {
             Ok(e) => e,
             Err(e) => {

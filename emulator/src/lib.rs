@@ -552,44 +552,65 @@ fn handle(st: &State, req: &Request, w: &mut TcpStream, r: &mut BufReader<TcpStr
     }
     let at = st.started.elapsed();
     let arrived = Instant::now();
-    let mut rec = Record {
+    let fault = lock(&st.faults).pop_front();
+    // Decide the answer first and log it before replying, so a client that has its answer
+    // always finds its request in the log.
+    let normal = match &fault {
+        None
+        | Some(Fault::Delay(_) | Fault::SlowHeaders(_) | Fault::SlowBody(_))
+        | Some(Fault::ResetMidBody | Fault::TruncatedBody | Fault::TruncatedChunked) => {
+            answer(st, req, path, arrived)
+        }
+        Some(_) => (0, String::new()),
+    };
+    let status = match &fault {
+        None => normal.0,
+        Some(f) => fault_status(f, normal.0),
+    };
+    let rec = Record {
         at,
         method: req.method.clone(),
         path: req.path.clone(),
         chat_id: serde_json::from_slice::<Value>(&req.body)
             .ok()
             .and_then(|v| v.get("chatId").and_then(Value::as_str).map(str::to_string)),
-        status: 0,
+        status,
         user_agent: req.user_agent.clone(),
     };
-    let fault = lock(&st.faults).pop_front();
-    let (keep, status) = match fault {
-        Some(f) => apply_fault(st, f, req, w, r, arrived),
-        None => {
-            let (status, body) = answer(st, req, path, arrived);
-            (
-                respond(w, status, "application/json", body.as_bytes(), &[]),
-                status,
-            )
+    {
+        let mut log = lock(&st.log);
+        if log.len() < 2_000_000 {
+            log.push(rec);
         }
-    };
-    rec.status = status;
-    let mut log = lock(&st.log);
-    if log.len() < 2_000_000 {
-        log.push(rec);
     }
-    keep
+    match fault {
+        Some(f) => apply_fault(f, normal, w, r, &st.stop),
+        None => respond(w, normal.0, "application/json", normal.1.as_bytes(), &[]),
+    }
 }
 
+/// The status a fault answers with (0 when it sends none).
+fn fault_status(f: &Fault, normal: u16) -> u16 {
+    match f {
+        Fault::Status { status, .. } => *status,
+        Fault::ResetBeforeStatus | Fault::NeverAnswer => 0,
+        Fault::HugeBody(_) | Fault::InvalidJson | Fault::WrongShape(_) => 200,
+        Fault::Html502 => 502,
+        Fault::Redirect(_) => 302,
+        _ => normal,
+    }
+}
+
+/// Misbehaves as `f` says; `normal` is the answer the request would otherwise get.
+/// False when the connection must close.
 fn apply_fault(
-    st: &State,
     f: Fault,
-    req: &Request,
+    normal: (u16, String),
     w: &mut TcpStream,
     r: &mut BufReader<TcpStream>,
-    arrived: Instant,
-) -> (bool, u16) {
-    let path = req.path.split('?').next().unwrap_or("");
+    stop: &AtomicBool,
+) -> bool {
+    let (status, body) = normal;
     match f {
         Fault::Status {
             status,
@@ -605,49 +626,41 @@ fn apply_fault(
                 .into_iter()
                 .filter(|(k, _)| !k.eq_ignore_ascii_case("content-type"))
                 .collect();
-            (respond(w, status, &ct, body.as_bytes(), &extra), status)
+            respond(w, status, &ct, body.as_bytes(), &extra)
         }
         Fault::Delay(d) | Fault::SlowHeaders(d) => {
             thread::sleep(d);
-            let (status, body) = answer(st, req, path, arrived);
-            (
-                respond(w, status, "application/json", body.as_bytes(), &[]),
-                status,
-            )
+            respond(w, status, "application/json", body.as_bytes(), &[])
         }
         Fault::SlowBody(d) => {
-            let (status, body) = answer(st, req, path, arrived);
             let h = head(status, "application/json", body.len(), &[]);
             if w.write_all(h.as_bytes()).is_err() {
-                return (false, status);
+                return false;
             }
             thread::sleep(d);
-            (w.write_all(body.as_bytes()).is_ok(), status)
+            w.write_all(body.as_bytes()).is_ok()
         }
         Fault::ResetBeforeStatus => {
             reset_connection(w);
-            (false, 0)
+            false
         }
         Fault::ResetMidBody => {
-            let (status, body) = answer(st, req, path, arrived);
             let mut out = head(status, "application/json", body.len(), &[]).into_bytes();
             out.extend_from_slice(&body.as_bytes()[..body.len() / 2]);
             let _ = w.write_all(&out);
             let _ = w.flush();
             thread::sleep(Duration::from_millis(20));
             reset_connection(w);
-            (false, status)
+            false
         }
         Fault::TruncatedBody => {
-            let (status, body) = answer(st, req, path, arrived);
             let mut out = head(status, "application/json", body.len() + 100, &[]).into_bytes();
             out.extend_from_slice(body.as_bytes());
             let _ = w.write_all(&out);
             let _ = w.shutdown(Shutdown::Both);
-            (false, status)
+            false
         }
         Fault::TruncatedChunked => {
-            let (status, body) = answer(st, req, path, arrived);
             let half = &body[..body.len() / 2];
             let out = format!(
                 "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{half}",
@@ -656,7 +669,7 @@ fn apply_fault(
             );
             let _ = w.write_all(out.as_bytes());
             let _ = w.shutdown(Shutdown::Both);
-            (false, status)
+            false
         }
         Fault::HugeBody(n) => {
             let mut body = String::with_capacity(n + 32);
@@ -665,42 +678,30 @@ fn apply_fault(
                 body.push('a');
             }
             body.push_str("\"}");
-            (
-                respond(w, 200, "application/json", body.as_bytes(), &[]),
-                200,
-            )
+            respond(w, 200, "application/json", body.as_bytes(), &[])
         }
-        Fault::InvalidJson => (
-            respond(
-                w,
-                200,
-                "application/json",
-                b"{\"urlAvatar\": \"https://x\",",
-                &[],
-            ),
+        Fault::InvalidJson => respond(
+            w,
             200,
+            "application/json",
+            b"{\"urlAvatar\": \"https://x\",",
+            &[],
         ),
-        Fault::WrongShape(body) => (
-            respond(w, 200, "application/json", body.as_bytes(), &[]),
-            200,
-        ),
+        Fault::WrongShape(body) => respond(w, 200, "application/json", body.as_bytes(), &[]),
         Fault::Html502 => {
             let page = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
-            (respond(w, 502, "text/html", page, &[]), 502)
+            respond(w, 502, "text/html", page, &[])
         }
-        Fault::Redirect(loc) => (
-            respond(w, 302, "text/plain", b"", &[("Location".into(), loc)]),
-            302,
-        ),
+        Fault::Redirect(loc) => respond(w, 302, "text/plain", b"", &[("Location".into(), loc)]),
         Fault::NeverAnswer => {
             let mut buf = [0u8; 1024];
-            while !st.stop.load(Ordering::SeqCst) {
+            while !stop.load(Ordering::SeqCst) {
                 match r.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {}
                 }
             }
-            (false, 0)
+            false
         }
     }
 }

@@ -1,0 +1,138 @@
+//! Compiles tests/c/test_getavatar.c with the system C compiler against include/getavatar.h,
+//! links it to the built libgetavatar, runs it against the emulator, and runs it again under
+//! valgrind (required when CI is set).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
+
+fn lib_dir() -> PathBuf {
+    // target/debug/deps/c_api-XXXX -> target/debug
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn build_c_test(name: &str) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let lib = lib_dir();
+    let so = lib.join(if cfg!(target_os = "macos") {
+        "libgetavatar.dylib"
+    } else {
+        "libgetavatar.so"
+    });
+    assert!(so.exists(), "{} not built", so.display());
+    let out = lib.join(name);
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let st = Command::new(&cc)
+        .args([
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-g",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(root.join("tests/c/test_getavatar.c"))
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg("-L")
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-lgetavatar")
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(st.success(), "C test did not compile");
+    out
+}
+
+fn run(prefix: &[&str], exe: &PathBuf) -> String {
+    let ok = Emulator::start_default().unwrap();
+    let bad = Emulator::start_default().unwrap();
+    bad.push_faults(
+        Fault::Status {
+            status: 503,
+            body: String::new(),
+            headers: vec![],
+        },
+        100,
+    );
+    let mut cmd = if prefix.is_empty() {
+        Command::new(exe)
+    } else {
+        Command::new(prefix[0])
+    };
+    if !prefix.is_empty() {
+        cmd.args(&prefix[1..]).arg(exe);
+    }
+    let out = cmd
+        .args([ok.url(), bad.url(), ok.id_instance(), ok.token()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        out.status.success(),
+        "C test failed ({:?}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    assert_eq!(bad.request_count(), 2, "one try and one retry");
+    stdout + &stderr
+}
+
+#[test]
+fn c_program_uses_the_header_and_library() {
+    let exe = build_c_test("test_getavatar_c");
+    let out = run(&[], &exe);
+    let n: u32 = out.split(" passed").next().unwrap().trim().parse().unwrap();
+    assert!(n >= 30, "{out}");
+}
+
+#[test]
+fn c_program_has_no_leaks_under_valgrind() {
+    let have = Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "valgrind is required in CI"
+        );
+        eprintln!("SKIPPED: valgrind is not installed; the leak check did not run");
+        return;
+    }
+    let exe = build_c_test("test_getavatar_c_vg");
+    let out = run(
+        &[
+            "valgrind",
+            "--leak-check=full",
+            "--show-leak-kinds=definite,indirect",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--error-exitcode=99",
+        ],
+        &exe,
+    );
+    assert!(
+        out.contains("definitely lost: 0 bytes") || out.contains("All heap blocks were freed"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Invalid read") && !out.contains("Invalid write"),
+        "{out}"
+    );
+    eprintln!(
+        "{}",
+        out.lines()
+            .filter(|l| l.contains("lost")
+                || l.contains("ERROR SUMMARY")
+                || l.contains("in use at exit"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

@@ -1,0 +1,146 @@
+//! Helpers for the integration tests: calls through the exported C functions, as a C user would.
+#![allow(dead_code)]
+
+use std::ffi::{c_char, CStr, CString};
+
+use getavatar::ffi::avatar::GaAvatar;
+use getavatar::ffi::client::*;
+use getavatar::ffi::error::*;
+pub use getavatar_emulator::{Emulator, Fault};
+
+/// A copied result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Res {
+    pub status: i32,
+    pub http: i32,
+    pub available: i32,
+    pub url: String,
+    pub error: Option<String>,
+}
+
+impl Res {
+    pub fn name(&self) -> String {
+        status_name(self.status)
+    }
+    pub fn err(&self) -> &str {
+        self.error.as_deref().unwrap_or("")
+    }
+}
+
+pub fn status_name(s: i32) -> String {
+    unsafe { CStr::from_ptr(ga_status_name(s)) }
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+pub fn last_error() -> String {
+    let p = ga_last_error();
+    assert!(!p.is_null(), "ga_last_error never returns NULL");
+    unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string()
+}
+
+/// A client handle that is freed on drop; Send + Sync like the C contract says.
+pub struct Handle(pub *mut GaClient, pub String);
+unsafe impl Send for Handle {}
+unsafe impl Sync for Handle {}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        unsafe { ga_client_free(self.0) };
+    }
+}
+
+impl Handle {
+    pub fn new(url: &str, id: &str, token: &str) -> Handle {
+        let (u, i, t) = (
+            CString::new(url).unwrap(),
+            CString::new(id).unwrap(),
+            CString::new(token).unwrap(),
+        );
+        let c = unsafe { ga_client_new(u.as_ptr(), i.as_ptr(), t.as_ptr()) };
+        assert!(!c.is_null(), "ga_client_new failed: {}", last_error());
+        Handle(c, token.to_string())
+    }
+
+    /// A client for the emulator with fast retries and the rate limit off.
+    pub fn for_emu(emu: &Emulator) -> Handle {
+        let h = Handle::new(&emu.url(), &emu.id_instance(), &emu.token());
+        assert_eq!(unsafe { ga_client_set_backoff_ms(h.0, 1) }, 0);
+        assert_eq!(unsafe { ga_client_set_rate_limit(h.0, 0) }, 0);
+        h
+    }
+
+    pub fn get(&self, chat_id: &str) -> Res {
+        let c = CString::new(chat_id).unwrap();
+        self.get_raw(c.as_ptr())
+    }
+
+    pub fn get_bytes(&self, chat_id: &[u8]) -> Res {
+        let c = CString::new(chat_id).unwrap();
+        self.get_raw(c.as_ptr())
+    }
+
+    pub fn get_raw(&self, chat_id: *const c_char) -> Res {
+        let r = unsafe { get_with(self.0, chat_id) };
+        assert_no_token(&r, &self.1);
+        r
+    }
+
+    pub fn set_timeout(&self, ms: i32) -> i32 {
+        unsafe { ga_client_set_timeout_ms(self.0, ms) }
+    }
+    pub fn set_retries(&self, n: i32) -> i32 {
+        unsafe { ga_client_set_max_retries(self.0, n) }
+    }
+    pub fn set_rate(&self, n: i32) -> i32 {
+        unsafe { ga_client_set_rate_limit(self.0, n) }
+    }
+    pub fn set_backoff(&self, n: i32) -> i32 {
+        unsafe { ga_client_set_backoff_ms(self.0, n) }
+    }
+}
+
+/// Calls ga_get_avatar, copies the result, checks its invariants, frees it.
+pub unsafe fn get_with(client: *mut GaClient, chat_id: *const c_char) -> Res {
+    let p: *mut GaAvatar = unsafe { ga_get_avatar(client, chat_id) };
+    assert!(!p.is_null());
+    let a = unsafe { &*p };
+    assert!(!a.url_avatar.is_null(), "url_avatar is never NULL");
+    let url = unsafe { CStr::from_ptr(a.url_avatar) }
+        .to_str()
+        .unwrap()
+        .to_string();
+    let error = (!a.error.is_null()).then(|| {
+        unsafe { CStr::from_ptr(a.error) }
+            .to_str()
+            .unwrap()
+            .to_string()
+    });
+    let r = Res {
+        status: a.status,
+        http: a.http_status,
+        available: a.available,
+        url,
+        error,
+    };
+    unsafe { ga_free(p.cast()) };
+    if r.status == 0 {
+        assert!(r.error.is_none(), "error is NULL on GA_OK");
+        assert!(matches!(r.available, -1..=1));
+    } else {
+        let e = r.err();
+        assert!(!e.is_empty(), "a failure has a message");
+        assert_eq!(last_error(), e, "ga_last_error holds the failure's message");
+        assert_eq!(r.url, "");
+        assert_eq!(r.available, -1);
+    }
+    r
+}
+
+pub fn assert_no_token(r: &Res, token: &str) {
+    let low = token.to_ascii_lowercase();
+    for s in [r.err(), r.url.as_str(), &last_error()] {
+        assert!(!s.to_ascii_lowercase().contains(&low), "token leaked: {s}");
+    }
+}
