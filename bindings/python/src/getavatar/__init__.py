@@ -1,0 +1,63 @@
+"""getavatar: GREEN-API's getAvatar method (MAX, v3) for Python, over the getavatar C library.
+
+    import getavatar
+    with getavatar.Client(api_url, id_instance, api_token_instance) as client:
+        avatar = client.get_avatar("10000000")
+        print(avatar.url, avatar.available)
+"""
+
+from ._client import Avatar, Client
+from ._errors import (
+    AuthError,
+    BadResponseError,
+    Error,
+    ForbiddenError,
+    InternalError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    NetworkError,
+    NotFoundError,
+    QuotaExceededError,
+    RateLimitError,
+    ServerError,
+    TimeoutError,
+    UnauthorizedError,
+    ValidationError,
+)
+from ._native import LibraryNotFoundError, library_path
+
+
+def _version() -> str:
+    from . import _native
+
+    return _native.text(_native.lib().ga_version())
+
+
+def __getattr__(name: str) -> str:
+    # __version__ comes from the library itself (ga_version), loaded on first access.
+    if name == "__version__":
+        return _version()
+    raise AttributeError(f"module 'getavatar' has no attribute {name!r}")
+
+
+__all__ = [
+    "Avatar",
+    "AuthError",
+    "BadResponseError",
+    "Client",
+    "Error",
+    "ForbiddenError",
+    "InternalError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "LibraryNotFoundError",
+    "NetworkError",
+    "NotFoundError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "ServerError",
+    "TimeoutError",
+    "UnauthorizedError",
+    "ValidationError",
+    "library_path",
+]

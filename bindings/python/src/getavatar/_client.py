@@ -1,0 +1,223 @@
+"""The Client class: a thin, safe wrapper over one GaClient handle."""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+from . import _native
+from ._errors import InvalidArgumentError, InvalidArgumentTypeError, from_status
+
+__all__ = ["Avatar", "Client"]
+
+
+@dataclass(frozen=True)
+class Avatar:
+    """An avatar lookup's answer."""
+
+    #: The avatar link; ``""`` when there is none (not set, no such account, or hidden).
+    url: str
+    #: True available, False hidden by privacy settings, None when the server did not say.
+    available: Optional[bool]
+    #: The HTTP status of the answer (200).
+    http_status: int = 200
+
+
+def _utf8(name: str, value: object) -> bytes:
+    if not isinstance(value, str):
+        raise InvalidArgumentTypeError(f"{name} must be a str, not {type(value).__name__}", 1, 0)
+    if "\0" in value:
+        raise InvalidArgumentError(f"{name} must not contain NUL characters", 1, 0)
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as e:  # lone surrogates
+        raise InvalidArgumentError(f"{name} is not valid Unicode text ({e.reason})", 1, 0) from None
+
+
+def _last_error() -> str:
+    return _native.text(_native.lib().ga_last_error())
+
+
+class Client:
+    """A getAvatar client for one GREEN-API instance.
+
+    Safe to share between threads; the network call releases the GIL. Close it with ``close()``
+    or a ``with`` block; a closed client raises :class:`getavatar.Error`.
+
+    :param api_url: the host from your console, e.g. ``"https://3100.api.green-api.com"``.
+    :param id_instance: idInstance (a str of digits, or an int).
+    :param api_token_instance: apiTokenInstance (never shown by ``repr`` or in messages).
+    :param timeout: seconds per attempt (default 30).
+    :param max_retries: retries of transient failures (default 3).
+    :param rate_limit: most requests started per rolling second, shared by all threads (default
+        10; 0 = off).
+    :param backoff: first retry delay in seconds (default 0.25), doubling with jitter.
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        id_instance: Union[str, int],
+        api_token_instance: str,
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        rate_limit: int = 10,
+        backoff: Optional[float] = None,
+    ) -> None:
+        self._handle: Any = None
+        self._busy = 0
+        self._closed = True
+        self._cond = threading.Condition()
+        if isinstance(id_instance, int) and not isinstance(id_instance, bool):
+            id_instance = str(id_instance)
+        url_b = _utf8("api_url", api_url)
+        id_b = _utf8("id_instance", id_instance)
+        token_b = _utf8("api_token_instance", api_token_instance)
+        l = _native.lib()
+        handle = l.ga_client_new(url_b, id_b, token_b)
+        if not handle:
+            raise InvalidArgumentError(_last_error(), 1, 0)
+        self._handle = handle
+        self._closed = False
+        self._api_url = api_url
+        self._id_instance = id_instance
+        try:
+            self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", timeout))
+            self._set("ga_client_set_max_retries", _whole("max_retries", max_retries))
+            self._set("ga_client_set_rate_limit", _whole("rate_limit", rate_limit))
+            if backoff is not None:
+                self._set("ga_client_set_backoff_ms", _seconds_to_ms("backoff", backoff, allow_zero=True))
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def from_env(cls, **options: Any) -> "Client":
+        """A client from ``GA_API_URL``, ``GA_ID_INSTANCE`` and ``GA_API_TOKEN_INSTANCE``."""
+        names = ("GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE")
+        missing = [n for n in names if not os.environ.get(n)]
+        if missing:
+            raise InvalidArgumentError("environment variable(s) not set: " + ", ".join(missing), 1, 0)
+        return cls(*(os.environ[n] for n in names), **options)
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def _set(self, fn: str, value: int) -> None:
+        with self._use() as h:
+            st = getattr(_native.lib(), fn)(h, value)
+            if st != 0:
+                raise from_status(st, _last_error())
+
+    def set_timeout(self, seconds: float) -> None:
+        """Timeout per attempt, in seconds (0.001 to 600)."""
+        self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", seconds))
+
+    def set_max_retries(self, retries: int) -> None:
+        """Retries of transient failures (0 to 10)."""
+        self._set("ga_client_set_max_retries", _whole("max_retries", retries))
+
+    def set_rate_limit(self, per_second: int) -> None:
+        """Most requests started per rolling second (0 to 1000; 0 = off)."""
+        self._set("ga_client_set_rate_limit", _whole("rate_limit", per_second))
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def get_avatar(self, chat_id: str) -> Avatar:
+        """The avatar of ``chat_id``: a user id (``"10000000"``) or group id (``"-10000000000000"``).
+
+        Raises a :class:`getavatar.Error` subclass on failure.
+        """
+        chat = _utf8("chat_id", chat_id)
+        l = _native.lib()
+        with self._use() as h:
+            ptr = l.ga_get_avatar(h, chat)  # ctypes releases the GIL during the call
+        if not ptr:
+            raise MemoryError("getavatar: out of memory")
+        try:
+            a = _native.GaAvatar.from_address(ptr)
+            if a.status != 0:
+                raise from_status(a.status, _native.text(a.error), a.http_status)
+            available = None if a.available < 0 else bool(a.available)
+            return Avatar(_native.text(a.url_avatar), available, a.http_status)
+        finally:
+            l.ga_free(ptr)
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    class _Use:
+        def __init__(self, client: "Client") -> None:
+            self.c = client
+
+        def __enter__(self) -> Any:
+            c = self.c
+            with c._cond:
+                if c._closed:
+                    raise InvalidArgumentError("this getavatar.Client is closed", 1, 0)
+                c._busy += 1
+                return c._handle
+
+        def __exit__(self, *exc: object) -> None:
+            c = self.c
+            with c._cond:
+                c._busy -= 1
+                if c._busy == 0:
+                    c._cond.notify_all()
+
+    def _use(self) -> "Client._Use":
+        return Client._Use(self)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Frees the client. Waits for calls in flight on other threads; idempotent."""
+        cond = getattr(self, "_cond", None)
+        if cond is None:
+            return
+        with cond:
+            if self._closed:
+                return
+            self._closed = True
+            while self._busy:
+                cond.wait()
+            handle, self._handle = self._handle, None
+        if handle:
+            _native.lib().ga_client_free(handle)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<getavatar.Client api_url={getattr(self, '_api_url', '?')!r} id_instance={getattr(self, '_id_instance', '?')!r}{state}>"
+
+
+def _whole(name: str, v: object) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise InvalidArgumentTypeError(f"{name} must be an int, not {type(v).__name__}", 1, 0)
+    if not -(2**31) <= v < 2**31:
+        raise InvalidArgumentError(f"{name} {v} is out of range", 1, 0)
+    return v
+
+
+def _seconds_to_ms(name: str, v: object, allow_zero: bool = False) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise InvalidArgumentTypeError(f"{name} must be a number of seconds, not {type(v).__name__}", 1, 0)
+    if math.isnan(v) or v < 0 or (v == 0 and not allow_zero) or v > 2_000_000:
+        raise InvalidArgumentError(f"{name} {v!r} s is out of range", 1, 0)
+    return max(0 if allow_zero else 1, int(math.ceil(v * 1000)))

@@ -1,0 +1,145 @@
+"""The exceptions getavatar raises: one per kind of failure a caller handles differently."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Dict, Type
+
+__all__ = [
+    "Error",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "ValidationError",
+    "AuthError",
+    "UnauthorizedError",
+    "ForbiddenError",
+    "NotFoundError",
+    "RateLimitError",
+    "QuotaExceededError",
+    "ServerError",
+    "TimeoutError",
+    "NetworkError",
+    "BadResponseError",
+    "InternalError",
+    "STATUS_NAMES",
+]
+
+STATUS_NAMES = {
+    0: "GA_OK",
+    1: "GA_ERR_INVALID_ARGUMENT",
+    2: "GA_ERR_VALIDATION",
+    3: "GA_ERR_UNAUTHORIZED",
+    4: "GA_ERR_FORBIDDEN",
+    5: "GA_ERR_NOT_FOUND",
+    6: "GA_ERR_RATE_LIMITED",
+    7: "GA_ERR_QUOTA_EXCEEDED",
+    8: "GA_ERR_SERVER",
+    9: "GA_ERR_TIMEOUT",
+    10: "GA_ERR_NETWORK",
+    11: "GA_ERR_BAD_RESPONSE",
+    12: "GA_ERR_INTERNAL",
+}
+
+
+class Error(Exception):
+    """A getavatar failure. ``str(e)`` is the library's message (the token never appears in it).
+
+    Attributes: ``status`` (the GaStatus number), ``status_name`` (e.g. ``"GA_ERR_TIMEOUT"``),
+    ``http_status`` (the last HTTP status received, 0 when none).
+    """
+
+    status: int
+    http_status: int
+
+    def __init__(self, message: str, status: int = 12, http_status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+        self.http_status = http_status
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES.get(self.status, "GA_ERR_UNKNOWN")
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, status={self.status_name}, http_status={self.http_status})"
+
+
+class InvalidArgumentError(Error, ValueError):
+    """A bad argument (None, wrong type, malformed URL or chatId, option out of range). No request was sent."""
+
+
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument of the wrong type (e.g. None or an int where a str is expected)."""
+
+
+class ValidationError(Error):
+    """The server rejected the request (HTTP 400)."""
+
+
+class AuthError(Error):
+    """The server refused the credentials (HTTP 401 or 403)."""
+
+
+class UnauthorizedError(AuthError):
+    """HTTP 401: check apiTokenInstance."""
+
+
+class ForbiddenError(AuthError):
+    """HTTP 403: check idInstance and apiUrl."""
+
+
+class NotFoundError(Error):
+    """HTTP 404: check apiUrl."""
+
+
+class RateLimitError(Error):
+    """HTTP 429 on every attempt, or the server asked to wait longer than 60 s."""
+
+
+class QuotaExceededError(Error):
+    """HTTP 466: the plan's quota is used up."""
+
+
+class ServerError(Error):
+    """HTTP 5xx or 499 on every attempt."""
+
+
+class TimeoutError(Error, builtins.TimeoutError):  # noqa: A001 - getavatar.TimeoutError, like the builtin
+    """No complete answer within the timeout on every attempt."""
+
+
+class NetworkError(Error, ConnectionError):
+    """DNS failure, connection refused or reset, TLS failure."""
+
+
+class BadResponseError(Error):
+    """The server's answer was unusable: not JSON, wrong shape, too large, a redirect, an unexpected status."""
+
+
+class InternalError(Error):
+    """A bug in getavatar; please report it."""
+
+
+_BY_STATUS: Dict[int, Type[Error]] = {
+    1: InvalidArgumentError,
+    2: ValidationError,
+    3: UnauthorizedError,
+    4: ForbiddenError,
+    5: NotFoundError,
+    6: RateLimitError,
+    7: QuotaExceededError,
+    8: ServerError,
+    9: TimeoutError,
+    10: NetworkError,
+    11: BadResponseError,
+    12: InternalError,
+}
+
+
+def from_status(status: int, message: str, http_status: int = 0) -> Error:
+    """The exception for a GaStatus number."""
+    return _BY_STATUS.get(status, Error)(message, status, http_status)

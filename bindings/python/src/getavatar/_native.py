@@ -1,0 +1,136 @@
+"""Finds and loads the getavatar shared library and declares every function it exports."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import struct
+import sys
+import threading
+from pathlib import Path
+from typing import List, Optional
+
+__all__ = ["GaAvatar", "LibraryNotFoundError", "lib", "library_path"]
+
+
+class LibraryNotFoundError(OSError):
+    """The getavatar shared library could not be found or loaded."""
+
+
+class GaAvatar(ctypes.Structure):
+    """Mirror of `GaAvatar` in getavatar.h."""
+
+    _fields_ = [
+        ("status", ctypes.c_int32),
+        ("http_status", ctypes.c_int32),
+        ("available", ctypes.c_int32),
+        ("url_avatar", ctypes.c_void_p),
+        ("error", ctypes.c_void_p),
+    ]
+
+
+class _GaClient(ctypes.Structure):
+    """Opaque `GaClient`."""
+
+
+GaClientPtr = ctypes.POINTER(_GaClient)
+
+
+def _file_name() -> str:
+    if sys.platform == "win32":
+        return "getavatar.dll"
+    if sys.platform == "darwin":
+        return "libgetavatar.dylib"
+    return "libgetavatar.so"
+
+
+def _candidates() -> List[Path]:
+    """Where to look, in order: $GETAVATAR_LIBRARY, the package, a checkout's target dirs."""
+    env = os.environ.get("GETAVATAR_LIBRARY")
+    if env:
+        # An explicit choice wins and is the only place tried: a silent fallback would hide a typo.
+        return [Path(env)]
+    here = Path(__file__).resolve().parent
+    found = [here / _file_name()]
+    for d in here.parents:
+        if (d / "Cargo.toml").is_file() and (d / "bindings" / "python").is_dir():
+            found += [d / "target" / "release" / _file_name(), d / "target" / "debug" / _file_name()]
+            break
+    return found
+
+
+def _load() -> "tuple[ctypes.CDLL, Path]":
+    tried = []
+    # 32-bit Windows exports __stdcall functions (for Excel VBA): WinDLL calls them correctly.
+    loader = ctypes.CDLL
+    if sys.platform == "win32" and struct.calcsize("P") == 4:
+        loader = ctypes.WinDLL  # type: ignore[attr-defined]
+    for path in _candidates():
+        if not path.is_file():
+            tried.append(f"{path} (not found)")
+            continue
+        try:
+            if sys.platform == "win32":
+                os.add_dll_directory(str(path.parent))  # type: ignore[attr-defined]
+            return loader(str(path)), path
+        except OSError as e:
+            tried.append(f"{path} ({e})")
+    raise LibraryNotFoundError(
+        "cannot load the getavatar library; tried:\n  "
+        + "\n  ".join(tried)
+        + "\nInstall the package with `pip install ./bindings/python`, build it with "
+        "`cargo build --release`, or set GETAVATAR_LIBRARY to the library's full path."
+    )
+
+
+def _declare(l: ctypes.CDLL) -> None:
+    c_char_p, c_void_p, i32 = ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int32
+    sigs = {
+        # Library-owned strings come back as c_void_p (copied with string_at), never c_char_p.
+        "ga_client_new": ([c_char_p, c_char_p, c_char_p], GaClientPtr),
+        "ga_client_free": ([GaClientPtr], None),
+        "ga_get_avatar": ([GaClientPtr, c_char_p], c_void_p),
+        "ga_free": ([c_void_p], None),
+        "ga_last_error": ([], c_void_p),
+        "ga_status_name": ([i32], c_void_p),
+        "ga_version": ([], c_void_p),
+        "ga_client_set_timeout_ms": ([GaClientPtr, i32], i32),
+        "ga_client_set_max_retries": ([GaClientPtr, i32], i32),
+        "ga_client_set_rate_limit": ([GaClientPtr, i32], i32),
+        "ga_client_set_backoff_ms": ([GaClientPtr, i32], i32),
+    }
+    for name, (args, res) in sigs.items():
+        f = getattr(l, name)
+        f.argtypes = args
+        f.restype = res
+
+
+_lock = threading.Lock()
+_lib: Optional[ctypes.CDLL] = None
+_path: Optional[Path] = None
+
+
+def lib() -> ctypes.CDLL:
+    """The loaded library, with every prototype declared (loaded on first use)."""
+    global _lib, _path
+    if _lib is None:
+        with _lock:
+            if _lib is None:
+                l, p = _load()
+                _declare(l)
+                _path, _lib = p, l
+    return _lib
+
+
+def library_path() -> Path:
+    """The file the library was loaded from."""
+    lib()
+    assert _path is not None
+    return _path
+
+
+def text(ptr: Optional[int]) -> str:
+    """Copies a library-owned UTF-8 string (not freed here)."""
+    if not ptr:
+        return ""
+    return ctypes.string_at(ptr).decode("utf-8", errors="replace")

@@ -1,0 +1,287 @@
+"""The Python binding against the emulator: what a Python user relies on."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import getavatar
+from getavatar import Avatar, Client
+
+
+def client(emu, **kw) -> Client:
+    kw.setdefault("rate_limit", 0)
+    kw.setdefault("backoff", 0.001)
+    return Client(emu.url, emu.id_instance, emu.token, **kw)
+
+
+def test_success_rows(emu):
+    with client(emu) as c:
+        a = c.get_avatar("10000000")
+        assert a == Avatar(f"{emu.url}/avatars/10000000.png", True, 200)
+        assert c.get_avatar("-10000000000000").url.endswith("/avatars/-10000000000000.png")
+        assert c.get_avatar("20000000") == Avatar("", True, 200)
+        assert c.get_avatar("30000000") == Avatar("", False, 200)
+        a = c.get_avatar("40000000")
+        assert a.available is None and a.url
+    assert [r["chat_id"] for r in emu.requests()] == ["10000000", "-10000000000000", "20000000", "30000000", "40000000"]
+
+
+def test_readme_example_style_and_from_env(emu, monkeypatch):
+    monkeypatch.setenv("GA_API_URL", emu.url)
+    monkeypatch.setenv("GA_ID_INSTANCE", emu.id_instance)
+    monkeypatch.setenv("GA_API_TOKEN_INSTANCE", emu.token)
+    with Client.from_env(rate_limit=0) as c:
+        assert c.get_avatar("10000000").url.endswith("/avatars/10000000.png")
+    monkeypatch.delenv("GA_ID_INSTANCE")
+    monkeypatch.delenv("GA_API_TOKEN_INSTANCE")
+    with pytest.raises(getavatar.InvalidArgumentError) as e:
+        Client.from_env()
+    assert "GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE" in str(e.value)
+
+
+def test_id_instance_may_be_an_int(emu):
+    with Client(emu.url, int(emu.id_instance), emu.token, rate_limit=0) as c:
+        assert c.get_avatar("10000000").available is True
+
+
+ERROR_CASES = [
+    # (fault, expected class, status name, http status, builtin base or None)
+    ({"kind": "status", "status": 400, "body": '{"statusCode":400,"path":"/waInstance1/getAvatar/TOKEN","message":"Validation failed. Details: x"}'},
+     getavatar.ValidationError, "GA_ERR_VALIDATION", 400, None),
+    ({"kind": "status", "status": 401}, getavatar.UnauthorizedError, "GA_ERR_UNAUTHORIZED", 401, None),
+    ({"kind": "status", "status": 403}, getavatar.ForbiddenError, "GA_ERR_FORBIDDEN", 403, None),
+    ({"kind": "status", "status": 404}, getavatar.NotFoundError, "GA_ERR_NOT_FOUND", 404, None),
+    ({"kind": "status", "status": 429, "times": 4}, getavatar.RateLimitError, "GA_ERR_RATE_LIMITED", 429, None),
+    ({"kind": "status", "status": 466, "body": '{"invokeStatus":{"used":5,"total":5}}'},
+     getavatar.QuotaExceededError, "GA_ERR_QUOTA_EXCEEDED", 466, None),
+    ({"kind": "status", "status": 503, "times": 4}, getavatar.ServerError, "GA_ERR_SERVER", 503, None),
+    ({"kind": "slow_headers", "ms": 1500, "times": 4}, getavatar.TimeoutError, "GA_ERR_TIMEOUT", 0, TimeoutError),
+    ({"kind": "reset_before_status", "times": 4}, getavatar.NetworkError, "GA_ERR_NETWORK", 0, ConnectionError),
+    ({"kind": "invalid_json"}, getavatar.BadResponseError, "GA_ERR_BAD_RESPONSE", 200, None),
+]
+
+
+@pytest.mark.parametrize("fault,cls,name,http,builtin", ERROR_CASES, ids=[c[2] for c in ERROR_CASES])
+def test_each_error_class(emu, fault, cls, name, http, builtin):
+    fault = dict(fault)
+    if "body" in fault:
+        fault["body"] = fault["body"].replace("TOKEN", emu.token)
+    emu.fault(**fault)
+    with client(emu, timeout=0.3) as c:
+        with pytest.raises(cls) as e:
+            c.get_avatar("10000000")
+    err = e.value
+    assert isinstance(err, getavatar.Error)
+    assert err.status_name == name
+    assert err.http_status == http
+    assert str(err) and emu.token not in str(err) and emu.token not in repr(err)
+    if builtin is not None:
+        assert isinstance(err, builtin)
+    if cls in (getavatar.UnauthorizedError, getavatar.ForbiddenError):
+        assert isinstance(err, getavatar.AuthError)
+
+
+def test_network_error_when_nothing_listens():
+    with Client("http://127.0.0.1:9", "1", "t", max_retries=0) as c:
+        with pytest.raises(ConnectionError) as e:
+            c.get_avatar("10000000")
+    assert "refused" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "-", "+7 900 123-45-67", "79001234567@c.us", " 100", "100 ", "1e5", "١٢٣", "😀", "1" * 33, "12\x003"],
+)
+def test_bad_chat_ids(emu, bad):
+    with client(emu) as c:
+        with pytest.raises(getavatar.InvalidArgumentError) as e:
+            c.get_avatar(bad)
+    assert isinstance(e.value, ValueError)
+    assert e.value.status_name == "GA_ERR_INVALID_ARGUMENT"
+    assert emu.requests() == []
+
+
+@pytest.mark.parametrize("bad", [None, 10000000, b"10000000", 1.5, ["1"]])
+def test_non_str_chat_ids(emu, bad):
+    with client(emu) as c:
+        with pytest.raises(getavatar.InvalidArgumentError) as e:
+            c.get_avatar(bad)
+    assert isinstance(e.value, TypeError) and isinstance(e.value, ValueError)
+    assert "chat_id must be a str" in str(e.value)
+
+
+def test_bad_constructor_arguments():
+    cases = [
+        (("", "1", "t"), "apiUrl is empty"),
+        (("http://example.com", "1", "t"), "loopback"),
+        (("https://x.com", "abc", "t"), "idInstance"),
+        (("https://x.com", "1", "tök"), "position 2"),
+        ((None, "1", "t"), "api_url must be a str"),
+        (("https://x.com", None, "t"), "id_instance must be a str"),
+        (("https://x.com", "1", 5), "api_token_instance must be a str"),
+        (("https://x.com", "1", "\ud800"), "not valid Unicode"),
+    ]
+    for args, text in cases:
+        with pytest.raises(getavatar.InvalidArgumentError) as e:
+            Client(*args)
+        assert text in str(e.value), (args, str(e.value))
+    for kw, text in [({"timeout": 0}, "timeout"), ({"timeout": 601}, "600000"), ({"max_retries": 11}, "0 to 10"),
+                     ({"rate_limit": -1}, "0 to 1000"), ({"timeout": "3"}, "number of seconds"), ({"max_retries": True}, "int")]:
+        with pytest.raises(getavatar.InvalidArgumentError) as e:
+            Client("https://x.com", "1", "t", **kw)
+        assert text in str(e.value), (kw, str(e.value))
+
+
+def test_token_never_in_repr_or_messages(emu):
+    c = client(emu)
+    assert emu.token not in repr(c) and emu.id_instance in repr(c)
+    emu.fault(kind="status", status=400,
+              body='{"statusCode":400,"path":"/waInstance1/getAvatar/%s","message":"bad %s"}' % (emu.token, emu.token.upper()))
+    with pytest.raises(getavatar.ValidationError) as e:
+        c.get_avatar("10000000")
+    assert emu.token.lower() not in str(e.value).lower()
+    c.close()
+    assert "closed" in repr(c) and emu.token not in repr(c)
+
+
+def test_use_after_close_is_a_clear_error(emu):
+    c = client(emu)
+    c.close()
+    c.close()  # idempotent
+    assert c.closed
+    with pytest.raises(getavatar.Error, match="closed"):
+        c.get_avatar("10000000")
+    with pytest.raises(getavatar.Error, match="closed"):
+        c.set_timeout(1)
+    with client(emu) as c2:
+        pass
+    with pytest.raises(getavatar.Error, match="closed"):
+        c2.get_avatar("10000000")
+
+
+def test_close_waits_for_calls_in_flight(emu):
+    c = client(emu)
+    emu.fault(kind="delay", ms=400)
+    result = {}
+
+    def call():
+        result["a"] = c.get_avatar("10000000")
+
+    t = threading.Thread(target=call)
+    t.start()
+    time.sleep(0.1)
+    c.close()  # must not free the handle under the running call
+    t.join()
+    assert result["a"].available is True
+
+
+def test_threads_share_one_client_and_the_gil_is_released(emu):
+    ids = ["10000000", "20000000", "30000000", "40000000", "-10000000000000"]
+    errors = []
+    with client(emu) as c:
+        def worker(n):
+            try:
+                for i in range(40):
+                    cid = ids[(n + i) % len(ids)]
+                    a = c.get_avatar(cid)
+                    assert (a.url == "") == (cid in ("20000000", "30000000"))
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert len(emu.requests()) == 320
+
+        # While one thread waits 500 ms inside the library, Python code keeps running.
+        emu.fault(kind="delay", ms=500)
+        done = threading.Event()
+        t = threading.Thread(target=lambda: (c.get_avatar("10000000"), done.set()))
+        t.start()
+        ticks = 0
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0.001)
+        t.join()
+        assert ticks > 50, f"the main thread ran only {ticks} times during the call"
+
+
+def test_version_matches_library():
+    v = getavatar.__version__
+    assert v == "0.1.0"
+    from getavatar import _native
+    assert _native.text(_native.lib().ga_version()) == v
+
+
+def test_library_not_found_lists_places(tmp_path):
+    code = (
+        "import getavatar\n"
+        "try:\n"
+        "    getavatar.Client('https://x.com','1','t')\n"
+        "except getavatar.LibraryNotFoundError as e:\n"
+        "    print(e)\n"
+    )
+    missing = tmp_path / "nope" / "libgetavatar.so"
+    env = dict(os.environ, GETAVATAR_LIBRARY=str(missing))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "cannot load the getavatar library; tried:" in out.stdout
+    assert str(missing) in out.stdout and "GETAVATAR_LIBRARY" in out.stdout
+
+
+def test_library_is_the_packaged_one_when_installed():
+    # Installed with pip, the package carries its own library; from a checkout it finds target/.
+    p = getavatar.library_path()
+    assert p.is_file()
+    pkg_dir = Path(getavatar.__file__).resolve().parent
+    if os.environ.get("GETAVATAR_EXPECT_PACKAGED") == "1":
+        assert p.parent == pkg_dir, p
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
+def test_no_leak_over_10000_calls(emu):
+    with client(emu) as c:
+        for _ in range(1000):  # warm up: connection pool, allocator arenas
+            c.get_avatar("10000000")
+        for _ in range(200):
+            with pytest.raises(getavatar.InvalidArgumentError):
+                c.get_avatar("bad")
+        gc.collect()
+        before = _rss_kib()
+        for i in range(10_000):
+            c.get_avatar("10000000")
+            if i % 10 == 0:
+                with pytest.raises(getavatar.InvalidArgumentError):
+                    c.get_avatar("bad")
+        gc.collect()
+        grown = _rss_kib() - before
+    assert grown < 1024, f"RSS grew by {grown} KiB over 11,000 calls"
+
+
+def _readme_python_example() -> str:
+    repo = Path(os.environ.get("GETAVATAR_REPO", Path(__file__).resolve().parents[3]))
+    text = (repo / "README.md").read_text(encoding="utf-8")
+    start = text.index("```python\nimport getavatar")
+    return text[start + len("```python\n"): text.index("```", start + 10)]
+
+
+def test_readme_python_example_runs_against_the_emulator(emu):
+    env = dict(os.environ, GA_API_URL=emu.url, GA_ID_INSTANCE=emu.id_instance, GA_API_TOKEN_INSTANCE=emu.token)
+    out = subprocess.run([sys.executable, "-c", _readme_python_example()], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"{emu.url}/avatars/10000000.png True"
