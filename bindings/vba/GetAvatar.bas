@@ -1,0 +1,345 @@
+Attribute VB_Name = "GetAvatar"
+' ==================================================================================================
+' getavatar for Excel: GREEN-API getAvatar (MAX, v3) as worksheet functions and macros.
+'
+' Install: put getavatar.dll next to the workbook (or in x64\ / x86\ beside it, matching your Office),
+' then in the VBA editor: File > Import File... > GetAvatar.bas. Nothing else to register.
+'
+' In cells:
+'   =GaConnect("https://3100.api.green-api.com"; "3100000001"; "d75b3a66...")  -> "connected"
+'   =GaAvatarUrl(A2)        -> the link, "" when none, or "#GA_ERR_...: message" (never an Excel error)
+'   =GaAvatarAvailable(A2)  -> TRUE, FALSE, "unknown", or "#GA_ERR_...: message"
+' In macros:
+'   GaConnect Range("B1").Value, Range("B2").Value, Range("B3").Value
+'   url = GaGetAvatar("10000000")      ' raises a VBA error (Err.Number = vbObjectError + 512 + status)
+'   GaSetLibraryPath "C:\Tools\getavatar"   ' if the DLL is not next to the workbook
+'   GaDisconnect
+' Without GaConnect, the first call uses the environment variables GA_API_URL, GA_ID_INSTANCE and
+' GA_API_TOKEN_INSTANCE if they are set.
+'
+' Every Declare below matches include/getavatar.h: pointers are LongPtr (VBA7) or Long (older
+' hosts), int32_t is Long. 32-bit DLLs export __stdcall functions, as VBA requires.
+' Strings cross as UTF-8: non-ASCII text survives both ways.
+' ==================================================================================================
+Option Explicit
+
+#If VBA7 Then
+Private Declare PtrSafe Function ga_client_new Lib "getavatar.dll" (ByVal apiUrl As LongPtr, ByVal idInstance As LongPtr, ByVal apiTokenInstance As LongPtr) As LongPtr
+Private Declare PtrSafe Sub ga_client_free Lib "getavatar.dll" (ByVal client As LongPtr)
+Private Declare PtrSafe Function ga_get_avatar Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr) As LongPtr
+Private Declare PtrSafe Sub ga_free Lib "getavatar.dll" (ByVal ptr As LongPtr)
+Private Declare PtrSafe Function ga_last_error Lib "getavatar.dll" () As LongPtr
+Private Declare PtrSafe Function ga_status_name Lib "getavatar.dll" (ByVal status As Long) As LongPtr
+Private Declare PtrSafe Function ga_version Lib "getavatar.dll" () As LongPtr
+Private Declare PtrSafe Function ga_client_set_timeout_ms Lib "getavatar.dll" (ByVal client As LongPtr, ByVal ms As Long) As Long
+Private Declare PtrSafe Function ga_client_set_max_retries Lib "getavatar.dll" (ByVal client As LongPtr, ByVal retries As Long) As Long
+Private Declare PtrSafe Function ga_client_set_rate_limit Lib "getavatar.dll" (ByVal client As LongPtr, ByVal perSecond As Long) As Long
+Private Declare PtrSafe Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal client As LongPtr, ByVal ms As Long) As Long
+
+Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
+Private Declare PtrSafe Function lstrlenA Lib "kernel32" (ByVal lpString As LongPtr) As Long
+Private Declare PtrSafe Sub RtlMoveMemory Lib "kernel32" (ByVal Destination As LongPtr, ByVal Source As LongPtr, ByVal Length As LongPtr)
+Private Declare PtrSafe Function MultiByteToWideChar Lib "kernel32" (ByVal CodePage As Long, ByVal dwFlags As Long, ByVal lpMultiByteStr As LongPtr, ByVal cbMultiByte As Long, ByVal lpWideCharStr As LongPtr, ByVal cchWideChar As Long) As Long
+Private Declare PtrSafe Function WideCharToMultiByte Lib "kernel32" (ByVal CodePage As Long, ByVal dwFlags As Long, ByVal lpWideCharStr As LongPtr, ByVal cchWideChar As Long, ByVal lpMultiByteStr As LongPtr, ByVal cbMultiByte As Long, ByVal lpDefaultChar As LongPtr, ByVal lpUsedDefaultChar As LongPtr) As Long
+#Else
+Private Declare Function ga_client_new Lib "getavatar.dll" (ByVal apiUrl As Long, ByVal idInstance As Long, ByVal apiTokenInstance As Long) As Long
+Private Declare Sub ga_client_free Lib "getavatar.dll" (ByVal client As Long)
+Private Declare Function ga_get_avatar Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long) As Long
+Private Declare Sub ga_free Lib "getavatar.dll" (ByVal ptr As Long)
+Private Declare Function ga_last_error Lib "getavatar.dll" () As Long
+Private Declare Function ga_status_name Lib "getavatar.dll" (ByVal status As Long) As Long
+Private Declare Function ga_version Lib "getavatar.dll" () As Long
+Private Declare Function ga_client_set_timeout_ms Lib "getavatar.dll" (ByVal client As Long, ByVal ms As Long) As Long
+Private Declare Function ga_client_set_max_retries Lib "getavatar.dll" (ByVal client As Long, ByVal retries As Long) As Long
+Private Declare Function ga_client_set_rate_limit Lib "getavatar.dll" (ByVal client As Long, ByVal perSecond As Long) As Long
+Private Declare Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal client As Long, ByVal ms As Long) As Long
+
+Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
+Private Declare Function lstrlenA Lib "kernel32" (ByVal lpString As Long) As Long
+Private Declare Sub RtlMoveMemory Lib "kernel32" (ByVal Destination As Long, ByVal Source As Long, ByVal Length As Long)
+Private Declare Function MultiByteToWideChar Lib "kernel32" (ByVal CodePage As Long, ByVal dwFlags As Long, ByVal lpMultiByteStr As Long, ByVal cbMultiByte As Long, ByVal lpWideCharStr As Long, ByVal cchWideChar As Long) As Long
+Private Declare Function WideCharToMultiByte Lib "kernel32" (ByVal CodePage As Long, ByVal dwFlags As Long, ByVal lpWideCharStr As Long, ByVal cchWideChar As Long, ByVal lpMultiByteStr As Long, ByVal cbMultiByte As Long, ByVal lpDefaultChar As Long, ByVal lpUsedDefaultChar As Long) As Long
+
+' Older hosts have no LongPtr: an Enum is a 32-bit Long, which is what pointers are there.
+Private Enum LongPtr
+    [_]
+End Enum
+#End If
+
+Private Const CP_UTF8 As Long = 65001
+Private Const GA_OK As Long = 0
+Private Const GA_ERR_INVALID_ARGUMENT As Long = 1
+Private Const GA_ERR_INTERNAL As Long = 12
+
+' Offsets of the GaAvatar fields (include/getavatar.h): three int32_t, then two pointers.
+#If Win64 Then
+Private Const PTR_SIZE As Long = 8
+Private Const OFFSET_URL_AVATAR As Long = 16
+Private Const OFFSET_ERROR As Long = 24
+#Else
+Private Const PTR_SIZE As Long = 4
+Private Const OFFSET_URL_AVATAR As Long = 12
+Private Const OFFSET_ERROR As Long = 16
+#End If
+Private Const OFFSET_STATUS As Long = 0
+Private Const OFFSET_HTTP_STATUS As Long = 4
+Private Const OFFSET_AVAILABLE As Long = 8
+
+Private mClient As LongPtr
+Private mKey As String
+Private mLibraryPath As String
+Private mLoaded As Boolean
+
+' One lookup's result, copied out of the DLL's memory.
+Private Type GaResult
+    Status As Long
+    HttpStatus As Long
+    Available As Long
+    Url As String
+    Message As String
+End Type
+
+' ------------------------------------------------------------------------------------------------
+' Public functions
+' ------------------------------------------------------------------------------------------------
+
+' Where getavatar.dll is: a folder or the DLL's full path. Call before the first lookup.
+Public Sub GaSetLibraryPath(ByVal folderOrFile As String)
+    mLibraryPath = folderOrFile
+End Sub
+
+' Connects to an instance; keeps one client for the workbook and re-creates it when the arguments
+' change. Returns "connected", or "#GA_ERR_...: message".
+Public Function GaConnect(ByVal apiUrl As String, ByVal idInstance As Variant, ByVal apiTokenInstance As String) As String
+    On Error GoTo Failed
+    Dim key As String, id As String, c As LongPtr
+    Dim u() As Byte, i() As Byte, t() As Byte
+    id = CellText(idInstance)
+    key = apiUrl & vbNullChar & id & vbNullChar & apiTokenInstance
+    If mClient <> 0 And key = mKey Then
+        GaConnect = "connected"
+        Exit Function
+    End If
+    Dim why As String
+    why = EnsureLoaded()
+    If Len(why) > 0 Then
+        GaConnect = "#GA_ERR_INVALID_ARGUMENT: " & why
+        Exit Function
+    End If
+    u = ToUtf8(apiUrl): i = ToUtf8(id): t = ToUtf8(apiTokenInstance)
+    c = ga_client_new(VarPtr(u(0)), VarPtr(i(0)), VarPtr(t(0)))
+    If c = 0 Then
+        GaConnect = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
+        Exit Function
+    End If
+    GaDisconnect
+    mClient = c
+    mKey = key
+    GaConnect = "connected"
+    Exit Function
+Failed:
+    GaConnect = "#GA_ERR_INTERNAL: " & Err.Description
+End Function
+
+' Frees the workbook's client.
+Public Sub GaDisconnect()
+    If mClient <> 0 Then
+        ga_client_free mClient
+        mClient = 0
+        mKey = ""
+    End If
+End Sub
+
+' The avatar link of a chat: "" when there is none, or "#GA_ERR_NAME: message" on failure.
+' Safe in a cell: it never raises.
+Public Function GaAvatarUrl(ByVal chatId As Variant) As String
+    On Error GoTo Failed
+    Dim r As GaResult
+    r = Lookup(chatId)
+    If r.Status = GA_OK Then
+        GaAvatarUrl = r.Url
+    Else
+        GaAvatarUrl = "#" & StatusName(r.Status) & ": " & r.Message
+    End If
+    Exit Function
+Failed:
+    GaAvatarUrl = "#GA_ERR_INTERNAL: " & Err.Description
+End Function
+
+' Whether the chat's avatar is visible: TRUE, FALSE (hidden by privacy), "unknown" (the server did
+' not say), or "#GA_ERR_NAME: message". Safe in a cell.
+Public Function GaAvatarAvailable(ByVal chatId As Variant) As Variant
+    On Error GoTo Failed
+    Dim r As GaResult
+    r = Lookup(chatId)
+    If r.Status <> GA_OK Then
+        GaAvatarAvailable = "#" & StatusName(r.Status) & ": " & r.Message
+    ElseIf r.Available < 0 Then
+        GaAvatarAvailable = "unknown"
+    Else
+        GaAvatarAvailable = (r.Available = 1)
+    End If
+    Exit Function
+Failed:
+    GaAvatarAvailable = "#GA_ERR_INTERNAL: " & Err.Description
+End Function
+
+' For macros: the avatar link ("" when none); raises a VBA error on failure with
+' Err.Number = vbObjectError + 512 + status, Err.Source = "getavatar", Err.Description = message.
+Public Function GaGetAvatar(ByVal chatId As Variant) As String
+    Dim r As GaResult
+    r = Lookup(chatId)
+    If r.Status <> GA_OK Then
+        Err.Raise vbObjectError + 512 + r.Status, "getavatar", StatusName(r.Status) & ": " & r.Message
+    End If
+    GaGetAvatar = r.Url
+End Function
+
+' The DLL's version, e.g. "0.1.0".
+Public Function GaVersion() As String
+    Dim why As String
+    why = EnsureLoaded()
+    If Len(why) > 0 Then
+        GaVersion = "#GA_ERR_INVALID_ARGUMENT: " & why
+    Else
+        GaVersion = FromUtf8(ga_version())
+    End If
+End Function
+
+' ------------------------------------------------------------------------------------------------
+' Internals
+' ------------------------------------------------------------------------------------------------
+
+Private Function Lookup(ByVal chatId As Variant) As GaResult
+    Dim r As GaResult, why As String
+    why = EnsureClient()
+    If Len(why) > 0 Then
+        r.Status = GA_ERR_INVALID_ARGUMENT
+        r.Available = -1
+        r.Message = why
+        Lookup = r
+        Exit Function
+    End If
+    Dim id() As Byte, p As LongPtr
+    id = ToUtf8(CellText(chatId))
+    p = ga_get_avatar(mClient, VarPtr(id(0)))
+    If p = 0 Then
+        r.Status = GA_ERR_INTERNAL
+        r.Available = -1
+        r.Message = "out of memory"
+        Lookup = r
+        Exit Function
+    End If
+    r.Status = PeekLong(p + OFFSET_STATUS)
+    r.HttpStatus = PeekLong(p + OFFSET_HTTP_STATUS)
+    r.Available = PeekLong(p + OFFSET_AVAILABLE)
+    r.Url = FromUtf8(PeekPtr(p + OFFSET_URL_AVATAR))
+    r.Message = FromUtf8(PeekPtr(p + OFFSET_ERROR))
+    ga_free p                                  ' everything was copied above
+    Lookup = r
+End Function
+
+' A cell's value as text: numbers typed into cells come as Doubles (1E+07): write them out in full.
+Private Function CellText(ByVal v As Variant) As String
+    If IsObject(v) Then v = v.Value
+    Select Case VarType(v)
+        Case vbDouble, vbSingle, vbCurrency, vbDecimal, vbLong, vbInteger
+            CellText = Format$(v, "0")
+        Case vbString
+            CellText = v
+        Case vbEmpty
+            CellText = ""
+        Case Else
+            CellText = CStr(v)
+    End Select
+End Function
+
+Private Function EnsureClient() As String
+    If mClient <> 0 Then Exit Function
+    Dim u As String, i As String, t As String, res As String
+    u = Environ$("GA_API_URL"): i = Environ$("GA_ID_INSTANCE"): t = Environ$("GA_API_TOKEN_INSTANCE")
+    If Len(u) = 0 Or Len(i) = 0 Or Len(t) = 0 Then
+        EnsureClient = "not connected: call GaConnect(apiUrl, idInstance, apiTokenInstance) first"
+        Exit Function
+    End If
+    res = GaConnect(u, i, t)
+    If res <> "connected" Then EnsureClient = Mid$(res, InStr(res, ": ") + 2)
+End Function
+
+' Loads getavatar.dll once, by full path, so the Declares above resolve. "" on success.
+Private Function EnsureLoaded() As String
+    If mLoaded Then Exit Function
+    Dim candidates As Collection, c As Variant, base As String, tried As String
+    Set candidates = New Collection
+    #If Win64 Then
+        Const ARCH As String = "x64"
+    #Else
+        Const ARCH As String = "x86"
+    #End If
+    If Len(mLibraryPath) > 0 Then
+        If LCase$(Right$(mLibraryPath, 4)) = ".dll" Then
+            candidates.Add mLibraryPath
+        Else
+            candidates.Add mLibraryPath & "\getavatar.dll"
+            candidates.Add mLibraryPath & "\" & ARCH & "\getavatar.dll"
+        End If
+    Else
+        base = ThisWorkbook.Path
+        candidates.Add base & "\" & ARCH & "\getavatar.dll"
+        candidates.Add base & "\getavatar.dll"
+    End If
+    For Each c In candidates
+        If Len(Dir$(c)) > 0 Then
+            If LoadLibraryW(StrPtr(c)) <> 0 Then
+                mLoaded = True
+                Exit Function
+            End If
+            tried = tried & " " & c & " (could not be loaded: is it the " & ARCH & " build?);"
+        Else
+            tried = tried & " " & c & " (not found);"
+        End If
+    Next
+    EnsureLoaded = "getavatar.dll not found or not loadable; tried:" & tried & _
+                   " put the DLL next to the workbook or call GaSetLibraryPath"
+End Function
+
+Private Function StatusName(ByVal status As Long) As String
+    StatusName = FromUtf8(ga_status_name(status))
+End Function
+
+' UTF-16 (VBA) to NUL-terminated UTF-8 bytes.
+Private Function ToUtf8(ByVal s As String) As Byte()
+    Dim b() As Byte, n As Long
+    n = 0
+    If Len(s) > 0 Then n = WideCharToMultiByte(CP_UTF8, 0, StrPtr(s), Len(s), 0, 0, 0, 0)
+    ReDim b(0 To n)
+    If n > 0 Then WideCharToMultiByte CP_UTF8, 0, StrPtr(s), Len(s), VarPtr(b(0)), n, 0, 0
+    b(n) = 0
+    ToUtf8 = b
+End Function
+
+' Copies a NUL-terminated UTF-8 string out of the DLL (lstrlenA + RtlMoveMemory) into a VBA String.
+Private Function FromUtf8(ByVal p As LongPtr) As String
+    Dim n As Long, w As Long, b() As Byte, s As String
+    If p = 0 Then Exit Function
+    n = lstrlenA(p)
+    If n = 0 Then Exit Function
+    ReDim b(0 To n - 1)
+    RtlMoveMemory VarPtr(b(0)), p, n
+    w = MultiByteToWideChar(CP_UTF8, 0, VarPtr(b(0)), n, 0, 0)
+    s = String$(w, vbNullChar)
+    MultiByteToWideChar CP_UTF8, 0, VarPtr(b(0)), n, StrPtr(s), w
+    FromUtf8 = s
+End Function
+
+Private Function PeekLong(ByVal p As LongPtr) As Long
+    Dim v As Long
+    RtlMoveMemory VarPtr(v), p, 4
+    PeekLong = v
+End Function
+
+Private Function PeekPtr(ByVal p As LongPtr) As LongPtr
+    Dim v As LongPtr
+    RtlMoveMemory VarPtr(v), p, PTR_SIZE
+    PeekPtr = v
+End Function

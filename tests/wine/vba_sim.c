@@ -1,0 +1,219 @@
+/*
+ * Calls getavatar.dll exactly as bindings/vba/GetAvatar.bas does, so that VBA compatibility is
+ * proven without Excel:
+ *   - the DLL is loaded by full path (LoadLibraryW), functions found by the names the .bas declares;
+ *   - every argument is passed as the .bas declares it: pointers as pointer-sized integers
+ *     (LongPtr), int32_t as 32-bit Long; strings as UTF-8 bytes made with WideCharToMultiByte;
+ *   - on 32-bit, every call goes through vba_call(), which pushes the arguments, calls, and compares
+ *     the stack pointer before and after, as VBA does (a mismatch is VBA's runtime error 49, "Bad
+ *     DLL calling convention");
+ *   - results are read at the .bas offsets, strings copied with lstrlenA + RtlMoveMemory and
+ *     converted with MultiByteToWideChar, then freed with ga_free.
+ * Usage: vba_sim DLL API_URL ID_INSTANCE TOKEN   (prints "N passed, M failed")
+ */
+#include <windows.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <wchar.h>
+
+static int passed = 0, failed = 0;
+#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL line %d: ", __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+#ifdef _WIN64
+#define OFFSET_URL_AVATAR 16
+#define OFFSET_ERROR 24
+#else
+#define OFFSET_URL_AVATAR 12
+#define OFFSET_ERROR 16
+#endif
+
+typedef intptr_t LongPtr;
+
+static int esp_mismatches = 0;
+#ifndef _WIN64
+static int self_test = 0;
+#endif
+
+/* Calls fn(args[0..n]) with every argument a pointer-sized integer, as VBA does. */
+static LongPtr vba_call(FARPROC fn, int n, const LongPtr *args) {
+#ifdef _WIN64
+    switch (n) {
+    case 0: return ((LongPtr (*)(void))fn)();
+    case 1: return ((LongPtr (*)(LongPtr))fn)(args[0]);
+    case 2: return ((LongPtr (*)(LongPtr, LongPtr))fn)(args[0], args[1]);
+    case 3: return ((LongPtr (*)(LongPtr, LongPtr, LongPtr))fn)(args[0], args[1], args[2]);
+    default: return 0;
+    }
+#else
+    LongPtr r = (LongPtr)fn;
+    uintptr_t before, after;
+    int count = n;
+    const LongPtr *a = args;
+    __asm__ volatile(
+        "movl %%esp, %%esi\n\t"
+        "1:\n\t"
+        "testl %%ecx, %%ecx\n\t"
+        "jz 2f\n\t"
+        "pushl -4(%%edx,%%ecx,4)\n\t"
+        "decl %%ecx\n\t"
+        "jmp 1b\n\t"
+        "2:\n\t"
+        "call *%%eax\n\t"
+        "movl %%esp, %%edi\n\t"
+        "movl %%esi, %%esp\n\t"
+        : "+a"(r), "=S"(before), "=D"(after), "+c"(count), "+d"(a)
+        :
+        : "memory", "cc");
+    if (before != after) {
+        esp_mismatches++;
+        printf("%sruntime error 49: Bad DLL calling convention (stack moved by %d bytes)\n",
+               self_test ? "(self-test, expected) " : "", (int)(after - before));
+    }
+    return r;
+#endif
+}
+
+static HMODULE dll;
+
+static FARPROC fn(const char *name) {
+    FARPROC f = GetProcAddress(dll, name);
+    if (!f) { printf("FAIL: GetProcAddress(%s) failed: not exported under its plain name\n", name); exit(1); }
+    return f;
+}
+
+static LongPtr call0(const char *name) { return vba_call(fn(name), 0, NULL); }
+static LongPtr call1(const char *name, LongPtr a) { LongPtr v[1] = {a}; return vba_call(fn(name), 1, v); }
+static LongPtr call2(const char *name, LongPtr a, LongPtr b) { LongPtr v[2] = {a, b}; return vba_call(fn(name), 2, v); }
+static LongPtr call3(const char *name, LongPtr a, LongPtr b, LongPtr c) { LongPtr v[3] = {a, b, c}; return vba_call(fn(name), 3, v); }
+/* A Long result: the low 32 bits, as VBA reads it. */
+static long as_long(LongPtr v) { return (long)(int32_t)v; }
+
+/* ToUtf8 in the .bas: a VBA String (UTF-16) to NUL-terminated UTF-8 bytes. */
+static char *to_utf8(const wchar_t *s) {
+    int len = (int)wcslen(s);
+    int n = len ? WideCharToMultiByte(CP_UTF8, 0, s, len, NULL, 0, NULL, NULL) : 0;
+    char *b = calloc((size_t)n + 1, 1);
+    if (n) WideCharToMultiByte(CP_UTF8, 0, s, len, b, n, NULL, NULL);
+    return b;
+}
+
+/* FromUtf8 in the .bas: lstrlenA, RtlMoveMemory into a byte array, MultiByteToWideChar. */
+static wchar_t *from_utf8(LongPtr p) {
+    wchar_t *s;
+    if (!p) { s = calloc(1, sizeof(wchar_t)); return s; }
+    int n = lstrlenA((LPCSTR)p);
+    if (n == 0) { s = calloc(1, sizeof(wchar_t)); return s; }
+    char *b = malloc((size_t)n);
+    RtlMoveMemory(b, (const void *)p, (SIZE_T)n);
+    int w = MultiByteToWideChar(CP_UTF8, 0, b, n, NULL, 0);
+    s = calloc((size_t)w + 1, sizeof(wchar_t));
+    MultiByteToWideChar(CP_UTF8, 0, b, n, s, w);
+    free(b);
+    return s;
+}
+
+static long peek_long(LongPtr p) { long v; RtlMoveMemory(&v, (const void *)p, 4); return v; }
+static LongPtr peek_ptr(LongPtr p) { LongPtr v; RtlMoveMemory(&v, (const void *)p, sizeof(LongPtr)); return v; }
+
+typedef struct { long status, http, available; wchar_t *url, *msg; } Result;
+
+/* Lookup in the .bas. */
+static Result lookup(LongPtr client, const wchar_t *chat) {
+    Result r;
+    char *id = to_utf8(chat);
+    LongPtr p = call2("ga_get_avatar", client, (LongPtr)id);
+    free(id);
+    r.status = peek_long(p + 0);
+    r.http = peek_long(p + 4);
+    r.available = peek_long(p + 8);
+    r.url = from_utf8(peek_ptr(p + OFFSET_URL_AVATAR));
+    r.msg = from_utf8(peek_ptr(p + OFFSET_ERROR));
+    call1("ga_free", p);
+    return r;
+}
+
+static int ends_with(const wchar_t *s, const wchar_t *tail) {
+    size_t a = wcslen(s), b = wcslen(tail);
+    return a >= b && wcscmp(s + a - b, tail) == 0;
+}
+
+static wchar_t *widen(const char *s) {
+    int w = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
+    wchar_t *r = calloc((size_t)w, sizeof(wchar_t));
+    MultiByteToWideChar(CP_UTF8, 0, s, -1, r, w);
+    return r;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 5) { printf("usage: vba_sim DLL API_URL ID_INSTANCE TOKEN\n"); return 2; }
+    wchar_t *path = widen(argv[1]), *api = widen(argv[2]), *inst = widen(argv[3]), *token = widen(argv[4]);
+    printf("arch: %d-bit\n", (int)(sizeof(void *) * 8));
+
+#ifndef _WIN64
+    /* The checker itself: a cdecl callee (msvcrt's labs) must be caught, or the proof proves nothing. */
+    {
+        LongPtr v[1] = {-5};
+        HMODULE crt = LoadLibraryA("msvcrt.dll");
+        int before = esp_mismatches;
+        self_test = 1;
+        LongPtr r = vba_call(GetProcAddress(crt, "labs"), 1, v);
+        self_test = 0;
+        CHECK(r == 5 && esp_mismatches == before + 1, "the stack check detects a cdecl callee");
+        esp_mismatches = before;
+    }
+#endif
+
+    dll = LoadLibraryW(path);
+    CHECK(dll != NULL, "LoadLibraryW failed: %lu", GetLastError());
+    if (!dll) { printf("%d passed, %d failed\n", passed, failed + 1); return 1; }
+
+    wchar_t *ver = from_utf8(call0("ga_version"));
+    CHECK(wcscmp(ver, L"0.1.0") == 0, "version %ls", ver);
+    wchar_t *name = from_utf8(call1("ga_status_name", 6));
+    CHECK(wcscmp(name, L"GA_ERR_RATE_LIMITED") == 0, "status name %ls", name);
+
+    /* GaConnect with a bad URL: NULL and a readable reason. */
+    char *bad = to_utf8(L"http://example.com"), *u = to_utf8(api), *i = to_utf8(inst), *t = to_utf8(token);
+    LongPtr none = call3("ga_client_new", (LongPtr)bad, (LongPtr)i, (LongPtr)t);
+    wchar_t *why = from_utf8(call0("ga_last_error"));
+    CHECK(none == 0 && wcsstr(why, L"https://") != NULL, "bad url refused: %ls", why);
+
+    LongPtr client = call3("ga_client_new", (LongPtr)u, (LongPtr)i, (LongPtr)t);
+    CHECK(client != 0, "client");
+    CHECK(as_long(call2("ga_client_set_rate_limit", client, 0)) == 0, "rate limit off");
+    CHECK(as_long(call2("ga_client_set_max_retries", client, 1)) == 0, "retries");
+    CHECK(as_long(call2("ga_client_set_backoff_ms", client, 1)) == 0, "backoff");
+    CHECK(as_long(call2("ga_client_set_timeout_ms", client, -1)) == 1, "timeout out of range");
+    CHECK(as_long(call2("ga_client_set_timeout_ms", client, 10000)) == 0, "timeout");
+
+    /* Success (GaAvatarUrl). */
+    Result r = lookup(client, L"10000000");
+    CHECK(r.status == 0 && r.http == 200 && r.available == 1, "status %ld http %ld available %ld: %ls", r.status, r.http, r.available, r.msg);
+    CHECK(ends_with(r.url, L"/avatars/10000000.png"), "url %ls", r.url);
+    CHECK(r.msg[0] == 0, "no message on success");
+
+    r = lookup(client, L"30000000");
+    CHECK(r.status == 0 && r.available == 0 && r.url[0] == 0, "hidden avatar");
+
+    /* A bad chatId: no request, a clear message. */
+    r = lookup(client, L"79001234567@c.us");
+    CHECK(r.status == 1 && wcsstr(r.msg, L"group_id") != NULL, "bad chatId: %ld %ls", r.status, r.msg);
+
+    /* A 400 whose message is Cyrillic: the text survives UTF-8 -> UTF-16 and the token is gone.
+       The test queued it in the emulator. */
+    r = lookup(client, L"10000000");
+    CHECK(r.status == 2 && r.http == 400, "400: %ld %ld", r.status, r.http);
+    CHECK(wcsstr(r.msg, L"Проверка не пройдена: «chatId» — ошибка") != NULL, "non-ASCII message: %ls", r.msg);
+    CHECK(wcsstr(r.msg, token) == NULL, "token redacted");
+
+    /* A non-ASCII chatId round trip: rejected with its text quoted intact. */
+    r = lookup(client, L"номер 100");
+    CHECK(r.status == 1 && wcsstr(r.msg, L"\"номер 100\"") != NULL, "non-ASCII chatId quoted: %ls", r.msg);
+
+    call1("ga_free", 0);
+    call1("ga_client_free", client);
+    call1("ga_client_free", 0);
+    CHECK(esp_mismatches == 0, "%d calls moved the stack pointer", esp_mismatches);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
