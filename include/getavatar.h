@@ -193,6 +193,26 @@ int32_t GA_CALL ga_client_set_rate_limit(struct GaClient *client, int32_t per_se
 int32_t GA_CALL ga_client_set_backoff_ms(struct GaClient *client, int32_t ms);
 
 /**
+ * Sets how many lookups `ga_get_avatars` runs at once, 1 to 64 (default 4). They share the
+ * client's rate limit. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+ */
+int32_t GA_CALL ga_client_set_concurrency(struct GaClient *client, int32_t n);
+
+/**
+ * Looks up `count` chat ids at once (see `ga_client_set_concurrency`), keeping to the client's
+ * rate limit. `chat_ids` is an array of `count` UTF-8 strings; `results` an array of `count`
+ * pointers that receives one `GaAvatar*` per id, in the same order (free each with `ga_free`).
+ * One bad or NULL id fails only its own result. Returns `GA_OK` when every slot was filled (look
+ * at each result's status), `GA_ERR_INVALID_ARGUMENT` for a NULL client or array or a negative
+ * count (no slot is written), or `GA_ERR_INTERNAL` if memory ran out (the slots that could not be
+ * allocated are NULL).
+ */
+int32_t GA_CALL ga_get_avatars(struct GaClient *client,
+                               const char *const *chat_ids,
+                               int32_t count,
+                               struct GaAvatar **results);
+
+/**
  * This thread's message for the last failed call, UTF-8; "" when nothing failed yet on this
  * thread. Never NULL. Owned by the library: do not free it; valid until the next getavatar
  * call on this thread. A successful call does not clear it.

@@ -34,6 +34,10 @@ pub mod defaults {
     pub const BACKOFF_CAP_MS: u64 = 30_000;
     /// Longest Retry-After honoured, s; a longer one ends the call.
     pub const MAX_RETRY_AFTER_S: u64 = 60;
+    /// Lookups a batch runs at once.
+    pub const CONCURRENCY: u32 = 4;
+    /// Largest batch concurrency.
+    pub const MAX_CONCURRENCY: u32 = 64;
 }
 
 /// A failed call: the status, the last HTTP status seen (0 when none) and a message that never
@@ -76,6 +80,7 @@ pub struct Client {
     timeout_ms: AtomicU32,
     max_retries: AtomicU32,
     backoff_ms: AtomicU32,
+    concurrency: AtomicU32,
     limiter: RateLimiter,
 }
 
@@ -132,6 +137,7 @@ impl Client {
             timeout_ms: AtomicU32::new(defaults::TIMEOUT_MS),
             max_retries: AtomicU32::new(defaults::MAX_RETRIES),
             backoff_ms: AtomicU32::new(defaults::BACKOFF_MS),
+            concurrency: AtomicU32::new(defaults::CONCURRENCY),
             limiter: RateLimiter::new(defaults::RATE_LIMIT),
         })
     }
@@ -168,6 +174,62 @@ impl Client {
         let v = in_range("backoff", ms, 0, defaults::MAX_BACKOFF_MS, "ms")?;
         self.backoff_ms.store(v, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Lookups a batch (`get_avatars`) runs at once, 1..=64 (default 4).
+    pub fn set_concurrency(&self, n: i64) -> Result<(), Error> {
+        let v = in_range("concurrency", n, 1, defaults::MAX_CONCURRENCY, "")?;
+        self.concurrency.store(v, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Looks up many chat ids with bounded concurrency, keeping to the rate limit across all
+    /// workers. The results are in the order of `chat_ids`; one bad id fails only its own entry.
+    pub fn get_avatars<S: AsRef<str> + Sync>(&self, chat_ids: &[S]) -> Vec<Result<Avatar, Error>> {
+        self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()))
+    }
+
+    /// `get_avatars` over `count` ids that `id(i)` yields (an `Err` is that entry's error).
+    pub(crate) fn get_avatars_with<'a, F>(&self, count: usize, id: F) -> Vec<Result<Avatar, Error>>
+    where
+        F: Fn(usize) -> Result<&'a str, Error> + Sync,
+    {
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::Mutex;
+        let one = |i: usize| id(i).and_then(|s| self.get_avatar(s));
+        let workers = (self.concurrency.load(Ordering::Relaxed) as usize).min(count);
+        if workers <= 1 {
+            return (0..count).map(one).collect();
+        }
+        let slots: Vec<Mutex<Option<Result<Avatar, Error>>>> =
+            (0..count).map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    let r = one(i);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(|| {
+                        Err(Error {
+                            status: GaStatus::GA_ERR_INTERNAL,
+                            http_status: 0,
+                            message: "batch worker lost a result".into(),
+                        })
+                    })
+            })
+            .collect()
     }
 
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).

@@ -10,6 +10,14 @@ use std::process::Command;
 use common::*;
 
 fn lib_dir() -> PathBuf {
+    // `cargo test` builds the rlib only: build the cdylib too (a no-op when it is fresh), so the C
+    // program never links a stale or missing libgetavatar.
+    let st = Command::new(env!("CARGO"))
+        .args(["build", "--lib", "--manifest-path"])
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .status()
+        .expect("cargo");
+    assert!(st.success(), "cargo build --lib failed");
     // target/debug/deps/c_api-XXXX -> target/debug
     let exe = std::env::current_exe().unwrap();
     exe.parent().unwrap().parent().unwrap().to_path_buf()

@@ -215,6 +215,8 @@ fn module_imports_as_is_and_offers_the_worksheet_functions() {
         "Public Function GaGetAvatar(",
         "Public Sub GaSetLibraryPath(",
         "Public Function GaVersion(",
+        "Public Function GaAvatarUrls(",
+        "Public Function GaSetConcurrency(",
     ] {
         assert!(BAS.contains(f), "{f}");
     }

@@ -9,6 +9,7 @@ Attribute VB_Name = "GetAvatar"
 '   =GaConnect("https://3100.api.green-api.com"; "3100000001"; "d75b3a66...")  -> "connected"
 '   =GaAvatarUrl(A2)        -> the link, "" when none, or "#GA_ERR_...: message" (never an Excel error)
 '   =GaAvatarAvailable(A2)  -> TRUE, FALSE, "unknown", or "#GA_ERR_...: message"
+'   =GaAvatarUrls(A2:A500)  -> one link per id, spilled down a column, looked up 4 at a time
 ' In macros:
 '   GaConnect Range("B1").Value, Range("B2").Value, Range("B3").Value
 '   url = GaGetAvatar("10000000")      ' raises a VBA error (Err.Number = vbObjectError + 512 + status)
@@ -35,6 +36,8 @@ Private Declare PtrSafe Function ga_client_set_timeout_ms Lib "getavatar.dll" (B
 Private Declare PtrSafe Function ga_client_set_max_retries Lib "getavatar.dll" (ByVal client As LongPtr, ByVal retries As Long) As Long
 Private Declare PtrSafe Function ga_client_set_rate_limit Lib "getavatar.dll" (ByVal client As LongPtr, ByVal perSecond As Long) As Long
 Private Declare PtrSafe Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal client As LongPtr, ByVal ms As Long) As Long
+Private Declare PtrSafe Function ga_client_set_concurrency Lib "getavatar.dll" (ByVal client As LongPtr, ByVal n As Long) As Long
+Private Declare PtrSafe Function ga_get_avatars Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatIds As LongPtr, ByVal count As Long, ByVal results As LongPtr) As Long
 
 Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
 Private Declare PtrSafe Function lstrlenA Lib "kernel32" (ByVal lpString As LongPtr) As Long
@@ -53,6 +56,8 @@ Private Declare Function ga_client_set_timeout_ms Lib "getavatar.dll" (ByVal cli
 Private Declare Function ga_client_set_max_retries Lib "getavatar.dll" (ByVal client As Long, ByVal retries As Long) As Long
 Private Declare Function ga_client_set_rate_limit Lib "getavatar.dll" (ByVal client As Long, ByVal perSecond As Long) As Long
 Private Declare Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal client As Long, ByVal ms As Long) As Long
+Private Declare Function ga_client_set_concurrency Lib "getavatar.dll" (ByVal client As Long, ByVal n As Long) As Long
+Private Declare Function ga_get_avatars Lib "getavatar.dll" (ByVal client As Long, ByVal chatIds As Long, ByVal count As Long, ByVal results As Long) As Long
 
 Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
 Private Declare Function lstrlenA Lib "kernel32" (ByVal lpString As Long) As Long
@@ -182,6 +187,92 @@ Public Function GaAvatarAvailable(ByVal chatId As Variant) As Variant
     Exit Function
 Failed:
     GaAvatarAvailable = "#GA_ERR_INTERNAL: " & Err.Description
+End Function
+
+' Many links at once (a range or an array in; a column out, usable as a spilled formula):
+' looked up in parallel (see GaSetConcurrency) within the client's rate limit. Each cell gets the
+' link, "" or "#GA_ERR_NAME: message". Safe in a cell.
+Public Function GaAvatarUrls(ByVal chatIds As Variant) As Variant
+    On Error GoTo Failed
+    Dim vals As Variant, n As Long, i As Long, r As Long, c As Long, k As Long
+    If IsObject(chatIds) Then vals = chatIds.Value Else vals = chatIds
+    If Not IsArray(vals) Then
+        Dim one(1 To 1, 1 To 1) As Variant
+        one(1, 1) = vals
+        vals = one
+    End If
+    Dim texts() As String
+    If ArrayDims(vals) = 2 Then
+        n = (UBound(vals, 1) - LBound(vals, 1) + 1) * (UBound(vals, 2) - LBound(vals, 2) + 1)
+        ReDim texts(0 To n - 1)
+        For r = LBound(vals, 1) To UBound(vals, 1)
+            For c = LBound(vals, 2) To UBound(vals, 2)
+                texts(k) = CellText(vals(r, c)): k = k + 1
+            Next
+        Next
+    Else
+        n = UBound(vals) - LBound(vals) + 1
+        ReDim texts(0 To n - 1)
+        For i = LBound(vals) To UBound(vals)
+            texts(k) = CellText(vals(i)): k = k + 1
+        Next
+    End If
+    Dim out() As Variant
+    ReDim out(1 To n, 1 To 1)
+    Dim why As String
+    why = EnsureClient()
+    If Len(why) > 0 Then
+        For i = 1 To n: out(i, 1) = "#GA_ERR_INVALID_ARGUMENT: " & why: Next
+        GaAvatarUrls = out
+        Exit Function
+    End If
+    ' All ids as NUL-terminated UTF-8 in one buffer that stays alive while the DLL reads it;
+    ' ptrs(i) points at id i inside it.
+    Dim parts() As Variant, offs() As Long, buf() As Byte, b() As Byte, total As Long
+    Dim ptrs() As LongPtr, res() As LongPtr, st As Long
+    ReDim parts(0 To n - 1): ReDim offs(0 To n - 1): ReDim ptrs(0 To n - 1): ReDim res(0 To n - 1)
+    For i = 0 To n - 1
+        parts(i) = ToUtf8(texts(i))
+        offs(i) = total
+        total = total + UBound(parts(i)) + 1
+    Next
+    ReDim buf(0 To total - 1)
+    For i = 0 To n - 1
+        b = parts(i)
+        RtlMoveMemory VarPtr(buf(offs(i))), VarPtr(b(0)), UBound(b) + 1
+    Next
+    For i = 0 To n - 1
+        ptrs(i) = VarPtr(buf(0)) + offs(i)
+    Next
+    st = ga_get_avatars(mClient, VarPtr(ptrs(0)), n, VarPtr(res(0)))
+    For i = 0 To n - 1
+        If res(i) = 0 Then
+            out(i + 1, 1) = "#" & StatusName(IIf(st = GA_OK, GA_ERR_INTERNAL, st)) & ": " & FromUtf8(ga_last_error())
+        Else
+            st = PeekLong(res(i) + OFFSET_STATUS)
+            If st = GA_OK Then
+                out(i + 1, 1) = FromUtf8(PeekPtr(res(i) + OFFSET_URL_AVATAR))
+            Else
+                out(i + 1, 1) = "#" & StatusName(st) & ": " & FromUtf8(PeekPtr(res(i) + OFFSET_ERROR))
+            End If
+            ga_free res(i)
+        End If
+    Next
+    GaAvatarUrls = out
+    Exit Function
+Failed:
+    GaAvatarUrls = "#GA_ERR_INTERNAL: " & Err.Description
+End Function
+
+' How many lookups GaAvatarUrls runs at once (1 to 64; default 4). Returns "" or the error text.
+Public Function GaSetConcurrency(ByVal n As Long) As String
+    Dim why As String
+    why = EnsureClient()
+    If Len(why) > 0 Then
+        GaSetConcurrency = "#GA_ERR_INVALID_ARGUMENT: " & why
+    ElseIf ga_client_set_concurrency(mClient, n) <> GA_OK Then
+        GaSetConcurrency = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
+    End If
 End Function
 
 ' For macros: the avatar link ("" when none); raises a VBA error on failure with
@@ -330,6 +421,18 @@ Private Function FromUtf8(ByVal p As LongPtr) As String
     s = String$(w, vbNullChar)
     MultiByteToWideChar CP_UTF8, 0, VarPtr(b(0)), n, StrPtr(s), w
     FromUtf8 = s
+End Function
+
+' The number of dimensions of an array.
+Private Function ArrayDims(ByRef v As Variant) As Long
+    Dim d As Long, x As Long
+    On Error GoTo Done
+    Do
+        x = UBound(v, d + 1)
+        d = d + 1
+    Loop
+Done:
+    ArrayDims = d
 End Function
 
 Private Function PeekLong(ByVal p As LongPtr) As Long

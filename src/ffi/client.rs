@@ -163,3 +163,81 @@ pub unsafe extern "system" fn ga_client_set_backoff_ms(client: *mut GaClient, ms
         status_of(unsafe { client_ref(client) }.and_then(|c| c.set_backoff_ms(ms.into())))
     })
 }
+
+/// The caller's array of chat ids, read (never written) by the batch workers.
+struct IdArray(*const *const c_char);
+
+// SAFETY: the array and its strings are only read, and the caller keeps them alive and unchanged
+// for the duration of ga_get_avatars (documented contract).
+unsafe impl Sync for IdArray {}
+
+impl IdArray {
+    fn get<'a>(&self, i: usize) -> Result<&'a str, Error> {
+        // SAFETY: the array holds `count` pointers, each NULL or a C string; i < count.
+        let p = unsafe { *self.0.add(i) };
+        unsafe { str_arg(p, "chat_id") }.map_err(Error::invalid)
+    }
+}
+
+/// Sets how many lookups `ga_get_avatars` runs at once, 1 to 64 (default 4). They share the
+/// client's rate limit. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_concurrency(client: *mut GaClient, n: i32) -> i32 {
+    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
+        // SAFETY: NULL or a live client.
+        status_of(unsafe { client_ref(client) }.and_then(|c| c.set_concurrency(n.into())))
+    })
+}
+
+/// Looks up `count` chat ids at once (see `ga_client_set_concurrency`), keeping to the client's
+/// rate limit. `chat_ids` is an array of `count` UTF-8 strings; `results` an array of `count`
+/// pointers that receives one `GaAvatar*` per id, in the same order (free each with `ga_free`).
+/// One bad or NULL id fails only its own result. Returns `GA_OK` when every slot was filled (look
+/// at each result's status), `GA_ERR_INVALID_ARGUMENT` for a NULL client or array or a negative
+/// count (no slot is written), or `GA_ERR_INTERNAL` if memory ran out (the slots that could not be
+/// allocated are NULL).
+#[no_mangle]
+pub unsafe extern "system" fn ga_get_avatars(
+    client: *mut GaClient,
+    chat_ids: *const *const c_char,
+    count: i32,
+    results: *mut *mut GaAvatar,
+) -> i32 {
+    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
+        let checked = (|| {
+            // SAFETY: NULL or a live client.
+            let c = unsafe { client_ref(client) }?;
+            let n = usize::try_from(count)
+                .map_err(|_| Error::invalid(format!("count {count} is negative")))?;
+            if n > 0 && chat_ids.is_null() {
+                return Err(Error::invalid("chat_ids is NULL"));
+            }
+            if n > 0 && results.is_null() {
+                return Err(Error::invalid("results is NULL"));
+            }
+            Ok((c, n))
+        })();
+        let (c, n) = match checked {
+            Ok(v) => v,
+            Err(e) => return status_of(Err(e)),
+        };
+        let ids = IdArray(chat_ids);
+        let out = c.get_avatars_with(n, |i| ids.get(i));
+        let mut all = true;
+        for (i, r) in out.into_iter().enumerate() {
+            let a = match r {
+                Ok(a) => new_avatar(GaStatus::GA_OK, 200, a.available, &a.url, None),
+                Err(e) => new_avatar(e.status, e.http_status, None, "", Some(&e.message)),
+            };
+            all &= !a.is_null();
+            // SAFETY: results holds n writable slots.
+            unsafe { *results.add(i) = a };
+        }
+        if all {
+            GaStatus::GA_OK as i32
+        } else {
+            set_last_error("out of memory while storing batch results");
+            GaStatus::GA_ERR_INTERNAL as i32
+        }
+    })
+}

@@ -42,6 +42,7 @@ static LongPtr vba_call(FARPROC fn, int n, const LongPtr *args) {
     case 1: return ((LongPtr (*)(LongPtr))fn)(args[0]);
     case 2: return ((LongPtr (*)(LongPtr, LongPtr))fn)(args[0], args[1]);
     case 3: return ((LongPtr (*)(LongPtr, LongPtr, LongPtr))fn)(args[0], args[1], args[2]);
+    case 4: return ((LongPtr (*)(LongPtr, LongPtr, LongPtr, LongPtr))fn)(args[0], args[1], args[2], args[3]);
     default: return 0;
     }
 #else
@@ -85,6 +86,7 @@ static LongPtr call0(const char *name) { return vba_call(fn(name), 0, NULL); }
 static LongPtr call1(const char *name, LongPtr a) { LongPtr v[1] = {a}; return vba_call(fn(name), 1, v); }
 static LongPtr call2(const char *name, LongPtr a, LongPtr b) { LongPtr v[2] = {a, b}; return vba_call(fn(name), 2, v); }
 static LongPtr call3(const char *name, LongPtr a, LongPtr b, LongPtr c) { LongPtr v[3] = {a, b, c}; return vba_call(fn(name), 3, v); }
+static LongPtr call4(const char *name, LongPtr a, LongPtr b, LongPtr c, LongPtr d) { LongPtr v[4] = {a, b, c, d}; return vba_call(fn(name), 4, v); }
 /* A Long result: the low 32 bits, as VBA reads it. */
 static long as_long(LongPtr v) { return (long)(int32_t)v; }
 
@@ -209,6 +211,34 @@ int main(int argc, char **argv) {
     /* A non-ASCII chatId round trip: rejected with its text quoted intact. */
     r = lookup(client, L"номер 100");
     CHECK(r.status == 1 && wcsstr(r.msg, L"\"номер 100\"") != NULL, "non-ASCII chatId quoted: %ls", r.msg);
+
+    /* GaAvatarUrls: all ids NUL-terminated in one UTF-8 buffer, a LongPtr array pointing into it,
+       a LongPtr array of results; each result read and freed. */
+    {
+        const wchar_t *ids[3] = {L"10000000", L"bad id", L"-10000000000000"};
+        char buf[128];
+        LongPtr ptrs[3], res[3] = {0, 0, 0};
+        int total = 0;
+        for (int k = 0; k < 3; k++) {
+            char *u8 = to_utf8(ids[k]);
+            int len = lstrlenA(u8) + 1;
+            RtlMoveMemory(buf + total, u8, (SIZE_T)len);
+            ptrs[k] = (LongPtr)(buf + total);
+            total += len;
+            free(u8);
+        }
+        CHECK(as_long(call2("ga_client_set_concurrency", client, 3)) == 0, "concurrency");
+        long st = as_long(call4("ga_get_avatars", client, (LongPtr)ptrs, 3, (LongPtr)res));
+        CHECK(st == 0, "batch status %ld", st);
+        long s0 = peek_long(res[0]), s1 = peek_long(res[1]), s2 = peek_long(res[2]);
+        wchar_t *u0 = from_utf8(peek_ptr(res[0] + OFFSET_URL_AVATAR));
+        wchar_t *e1 = from_utf8(peek_ptr(res[1] + OFFSET_ERROR));
+        wchar_t *u2 = from_utf8(peek_ptr(res[2] + OFFSET_URL_AVATAR));
+        CHECK(s0 == 0 && ends_with(u0, L"/avatars/10000000.png"), "batch 0: %ld %ls", s0, u0);
+        CHECK(s1 == 1 && wcsstr(e1, L"group_id") != NULL, "batch 1: %ld %ls", s1, e1);
+        CHECK(s2 == 0 && ends_with(u2, L"/avatars/-10000000000000.png"), "batch 2: %ld %ls", s2, u2);
+        for (int k = 0; k < 3; k++) call1("ga_free", res[k]);
+    }
 
     call1("ga_free", 0);
     call1("ga_client_free", client);

@@ -285,3 +285,32 @@ def test_readme_python_example_runs_against_the_emulator(emu):
     out = subprocess.run([sys.executable, "-c", _readme_python_example()], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"{emu.url}/avatars/10000000.png True"
+
+
+def test_batch_keeps_order_and_returns_errors_in_place(emu):
+    with client(emu, concurrency=4) as c:
+        ids = ["10000000", "bad", None, "30000000", "-10000000000000", 5, "79001234567@c.us"]
+        r = c.get_avatars(ids)
+    assert len(r) == len(ids)
+    assert isinstance(r[0], Avatar) and r[0].url.endswith("/avatars/10000000.png")
+    assert isinstance(r[1], getavatar.InvalidArgumentError) and "group_id" in str(r[1])
+    assert isinstance(r[2], getavatar.InvalidArgumentTypeError)
+    assert r[3] == Avatar("", False, 200)
+    assert r[4].url.endswith("/avatars/-10000000000000.png")
+    assert isinstance(r[5], TypeError)
+    assert "WhatsApp" in str(r[6])
+    assert sorted(q["chat_id"] for q in emu.requests()) == ["-10000000000000", "10000000", "30000000"]
+
+
+def test_batch_edge_cases(emu):
+    with client(emu) as c:
+        assert c.get_avatars([]) == []
+        with pytest.raises(TypeError):
+            c.get_avatars("10000000")
+        with pytest.raises(getavatar.InvalidArgumentError):
+            c.set_concurrency(0)
+        c.set_concurrency(64)
+        emu.fault(kind="status", status=404)
+        r = c.get_avatars(["10000000"] * 5)
+        assert sum(isinstance(x, getavatar.NotFoundError) for x in r) == 1
+        assert sum(isinstance(x, Avatar) for x in r) == 4

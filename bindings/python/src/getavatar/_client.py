@@ -7,10 +7,10 @@ import math
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, List, Optional, Sequence, Union
 
 from . import _native
-from ._errors import InvalidArgumentError, InvalidArgumentTypeError, from_status
+from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
 
 __all__ = ["Avatar", "Client"]
 
@@ -56,6 +56,7 @@ class Client:
     :param rate_limit: most requests started per rolling second, shared by all threads (default
         10; 0 = off).
     :param backoff: first retry delay in seconds (default 0.25), doubling with jitter.
+    :param concurrency: lookups ``get_avatars`` runs at once (default 4, at most 64).
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class Client:
         max_retries: int = 3,
         rate_limit: int = 10,
         backoff: Optional[float] = None,
+        concurrency: int = 4,
     ) -> None:
         self._handle: Any = None
         self._busy = 0
@@ -90,6 +92,7 @@ class Client:
             self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", timeout))
             self._set("ga_client_set_max_retries", _whole("max_retries", max_retries))
             self._set("ga_client_set_rate_limit", _whole("rate_limit", rate_limit))
+            self._set("ga_client_set_concurrency", _whole("concurrency", concurrency))
             if backoff is not None:
                 self._set("ga_client_set_backoff_ms", _seconds_to_ms("backoff", backoff, allow_zero=True))
         except BaseException:
@@ -125,7 +128,57 @@ class Client:
         """Most requests started per rolling second (0 to 1000; 0 = off)."""
         self._set("ga_client_set_rate_limit", _whole("rate_limit", per_second))
 
+    def set_concurrency(self, n: int) -> None:
+        """Lookups ``get_avatars`` runs at once (1 to 64)."""
+        self._set("ga_client_set_concurrency", _whole("concurrency", n))
+
     # -- calls ------------------------------------------------------------------------------
+
+    def get_avatars(self, chat_ids: Sequence[str]) -> List[Union[Avatar, Error]]:
+        """Looks up many chat ids at once (see ``concurrency``), keeping to the rate limit.
+
+        Returns one entry per id, in order: an :class:`Avatar`, or the :class:`getavatar.Error`
+        for that id (returned, not raised), so one bad id never fails the rest.
+        """
+        if isinstance(chat_ids, (str, bytes)):
+            raise InvalidArgumentTypeError("chat_ids must be a sequence of str, not a single string", 1, 0)
+        ids = list(chat_ids)
+        n = len(ids)
+        if n == 0:
+            return []
+        if n >= 2**31:
+            raise InvalidArgumentError("too many chat ids in one batch", 1, 0)
+        encoded: List[Optional[bytes]] = []
+        early: List[Optional[Error]] = []
+        for cid in ids:
+            try:
+                encoded.append(_utf8("chat_id", cid))
+                early.append(None)
+            except Error as e:
+                encoded.append(None)  # NULL: the library fills the slot; the Python error wins
+                early.append(e)
+        arr = (ctypes.c_char_p * n)(*encoded)
+        out = (ctypes.c_void_p * n)()
+        l = _native.lib()
+        with self._use() as h:
+            st = l.ga_get_avatars(h, arr, n, out)
+        results: List[Union[Avatar, Error]] = []
+        try:
+            if st != 0 and not any(out):
+                raise from_status(st, _last_error())
+            for i in range(n):
+                ptr = out[i]
+                if early[i] is not None:
+                    results.append(early[i])  # type: ignore[arg-type]
+                elif not ptr:
+                    results.append(MemoryError("getavatar: out of memory"))  # type: ignore[arg-type]
+                else:
+                    results.append(_convert(_native.GaAvatar.from_address(ptr)))
+        finally:
+            for i in range(n):
+                if out[i]:
+                    l.ga_free(out[i])
+        return results
 
     def get_avatar(self, chat_id: str) -> Avatar:
         """The avatar of ``chat_id``: a user id (``"10000000"``) or group id (``"-10000000000000"``).
@@ -139,13 +192,12 @@ class Client:
         if not ptr:
             raise MemoryError("getavatar: out of memory")
         try:
-            a = _native.GaAvatar.from_address(ptr)
-            if a.status != 0:
-                raise from_status(a.status, _native.text(a.error), a.http_status)
-            available = None if a.available < 0 else bool(a.available)
-            return Avatar(_native.text(a.url_avatar), available, a.http_status)
+            r = _convert(_native.GaAvatar.from_address(ptr))
         finally:
             l.ga_free(ptr)
+        if isinstance(r, Error):
+            raise r
+        return r
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -205,6 +257,14 @@ class Client:
     def __repr__(self) -> str:
         state = " closed" if self._closed else ""
         return f"<getavatar.Client api_url={getattr(self, '_api_url', '?')!r} id_instance={getattr(self, '_id_instance', '?')!r}{state}>"
+
+
+def _convert(a: "_native.GaAvatar") -> Union[Avatar, Error]:
+    """Copies a GaAvatar (the caller frees it)."""
+    if a.status != 0:
+        return from_status(a.status, _native.text(a.error), a.http_status)
+    available = None if a.available < 0 else bool(a.available)
+    return Avatar(_native.text(a.url_avatar), available, a.http_status)
 
 
 def _whole(name: str, v: object) -> int:

@@ -1,0 +1,195 @@
+//! ga_get_avatars: order, isolation of bad ids, bounded concurrency, and the rate limit used in
+//! full without a single 429.
+
+mod common;
+
+use std::ffi::{c_char, CStr, CString};
+use std::time::Duration;
+
+use common::*;
+use getavatar::ffi::avatar::GaAvatar;
+use getavatar::ffi::client::*;
+use getavatar::ffi::error::*;
+use getavatar_emulator::Config;
+
+/// Runs a batch through the C ABI and copies the results (status, url, error).
+fn batch(h: &Handle, ids: &[Option<&str>]) -> Vec<(i32, String, String)> {
+    let owned: Vec<Option<CString>> = ids
+        .iter()
+        .map(|i| i.map(|s| CString::new(s).unwrap()))
+        .collect();
+    let ptrs: Vec<*const c_char> = owned
+        .iter()
+        .map(|o| o.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()))
+        .collect();
+    let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); ids.len()];
+    let st = unsafe { ga_get_avatars(h.0, ptrs.as_ptr(), ids.len() as i32, out.as_mut_ptr()) };
+    assert_eq!(st, 0, "{}", last_error());
+    out.into_iter()
+        .map(|p| {
+            assert!(!p.is_null());
+            let a = unsafe { &*p };
+            let url = unsafe { CStr::from_ptr(a.url_avatar) }
+                .to_str()
+                .unwrap()
+                .to_string();
+            let err = if a.error.is_null() {
+                String::new()
+            } else {
+                unsafe { CStr::from_ptr(a.error) }
+                    .to_str()
+                    .unwrap()
+                    .to_string()
+            };
+            let r = (a.status, url, err);
+            unsafe { ga_free(p.cast()) };
+            assert!(!r.2.contains(&h.1), "token leaked");
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn results_keep_order_and_bad_ids_fail_alone() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let ids = [
+        Some("10000000"),
+        Some("bad"),
+        None,
+        Some("30000000"),
+        Some("-10000000000000"),
+        Some("20000000"),
+        Some("79001234567@c.us"),
+    ];
+    let r = batch(&h, &ids);
+    assert_eq!(r.len(), ids.len());
+    assert_eq!(r[0].0, 0);
+    assert!(r[0].1.ends_with("/avatars/10000000.png"));
+    assert_eq!(r[1].0, 1);
+    assert!(r[1].2.contains("group_id"));
+    assert_eq!((r[2].0, r[2].2.as_str()), (1, "chat_id is NULL"));
+    assert_eq!((r[3].0, r[3].1.as_str()), (0, ""));
+    assert!(r[4].1.ends_with("/avatars/-10000000000000.png"));
+    assert_eq!((r[5].0, r[5].1.as_str()), (0, ""));
+    assert!(r[6].2.contains("WhatsApp"));
+    let mut seen: Vec<String> = e.requests().into_iter().filter_map(|q| q.chat_id).collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["-10000000000000", "10000000", "20000000", "30000000"],
+        "bad ids cost no request"
+    );
+    // A server failure in one slot does not spoil the others.
+    assert_eq!(h.set_retries(0), 0);
+    e.push_fault(Fault::Status {
+        status: 404,
+        body: String::new(),
+        headers: vec![],
+    });
+    let r = batch(&h, &[Some("10000000"), Some("10000000"), Some("10000000")]);
+    assert_eq!(r.iter().filter(|x| x.0 == 5).count(), 1, "{r:?}");
+    assert_eq!(r.iter().filter(|x| x.0 == 0).count(), 2, "{r:?}");
+}
+
+#[test]
+fn bad_batch_arguments() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let id = c"10000000";
+    let ids = [id.as_ptr()];
+    let mut out = [std::ptr::null_mut::<GaAvatar>(); 1];
+    unsafe {
+        assert_eq!(
+            ga_get_avatars(std::ptr::null_mut(), ids.as_ptr(), 1, out.as_mut_ptr()),
+            1
+        );
+        assert_eq!(last_error(), "client is NULL");
+        assert_eq!(
+            ga_get_avatars(h.0, std::ptr::null(), 1, out.as_mut_ptr()),
+            1
+        );
+        assert_eq!(last_error(), "chat_ids is NULL");
+        assert_eq!(
+            ga_get_avatars(h.0, ids.as_ptr(), 1, std::ptr::null_mut()),
+            1
+        );
+        assert_eq!(last_error(), "results is NULL");
+        assert_eq!(ga_get_avatars(h.0, ids.as_ptr(), -1, out.as_mut_ptr()), 1);
+        assert!(last_error().contains("negative"));
+        assert!(out[0].is_null(), "nothing written on a bad call");
+        assert_eq!(
+            ga_get_avatars(h.0, std::ptr::null(), 0, std::ptr::null_mut()),
+            0,
+            "an empty batch is fine"
+        );
+        for bad in [0, 65, -3] {
+            assert_eq!(ga_client_set_concurrency(h.0, bad), 1);
+        }
+        assert_eq!(ga_client_set_concurrency(h.0, 64), 0);
+    }
+    assert_eq!(e.request_count(), 0);
+}
+
+#[test]
+fn concurrency_is_bounded() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    assert_eq!(unsafe { ga_client_set_concurrency(h.0, 3) }, 0);
+    e.push_faults(Fault::Delay(Duration::from_millis(300)), 9);
+    let r = batch(&h, &[Some("10000000"); 9]);
+    assert!(r.iter().all(|x| x.0 == 0));
+    let t: Vec<Duration> = e.requests().iter().map(|q| q.at).collect();
+    // Three waves of three: each wave starts when the previous one answers.
+    for wave in 0..3 {
+        let w = &t[wave * 3..wave * 3 + 3];
+        assert!(
+            w[2] - w[0] < Duration::from_millis(150),
+            "wave {wave} starts together: {t:?}"
+        );
+        if wave > 0 {
+            assert!(
+                w[0] - t[wave * 3 - 1] >= Duration::from_millis(250),
+                "wave {wave} waits: {t:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_batch_of_100_uses_the_rate_budget_with_zero_429s() {
+    // The server answers 429 to the 11th request in any rolling second; the client keeps its
+    // default 10 per second and concurrency 4.
+    let e = Emulator::start(Config {
+        rate_limit: 10,
+        ..Config::default()
+    })
+    .unwrap();
+    let h = Handle::new(&e.url(), &e.id_instance(), &e.token());
+    let ids: Vec<String> = (0..100).map(|i| format!("{}", 10000000 + i)).collect();
+    let r = batch(
+        &h,
+        &ids.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>(),
+    );
+    assert!(
+        r.iter().all(|x| x.0 == 0),
+        "{:?}",
+        r.iter().find(|x| x.0 != 0)
+    );
+    let q = e.requests();
+    assert_eq!(q.len(), 100, "no retries were needed");
+    assert_eq!(q.iter().filter(|x| x.status == 429).count(), 0);
+    let span = q[99].at - q[0].at;
+    eprintln!("100 lookups at 10/s: {span:?} of server time");
+    assert!(span <= Duration::from_millis(10_500), "{span:?}");
+    assert!(
+        span >= Duration::from_secs(9),
+        "never faster than the limit: {span:?}"
+    );
+    // Order follows the input.
+    let mut got: Vec<String> = q.iter().filter_map(|x| x.chat_id.clone()).collect();
+    got.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(got, want);
+}
