@@ -104,10 +104,23 @@ struct Attempt {
 
 impl Client {
     /// Checks the arguments and makes a client. No request is sent.
-    pub fn new(
+    pub fn new(api_url: &str, id_instance: &str, api_token_instance: &str) -> Result<Client, Error> {
+        Client::with_resolver(api_url, id_instance, api_token_instance, CachingResolver::default())
+    }
+
+    /// A client with ureq's default resolver (a lookup, on a new thread, per request): for the
+    /// benchmark that measures what the caching resolver saves. Not for use.
+    #[doc(hidden)]
+    pub fn new_with_ureq_resolver(api_url: &str, id_instance: &str, api_token_instance: &str) -> Result<Client, Error> {
+        let r = ureq::unversioned::resolver::DefaultResolver::default();
+        Client::with_resolver(api_url, id_instance, api_token_instance, r)
+    }
+
+    fn with_resolver(
         api_url: &str,
         id_instance: &str,
         api_token_instance: &str,
+        resolver: impl ureq::unversioned::resolver::Resolver,
     ) -> Result<Client, Error> {
         let api: ApiUrl = validate::parse_api_url(api_url).map_err(Error::invalid)?;
         validate::check_id_instance(id_instance).map_err(Error::invalid)?;
@@ -123,7 +136,7 @@ impl Client {
         let agent = ureq::Agent::with_parts(
             config,
             ureq::unversioned::transport::DefaultConnector::default(),
-            CachingResolver::default(),
+            resolver,
         );
         Ok(Client {
             agent,

@@ -18,10 +18,9 @@ def _emulator_binary() -> Path:
     env = os.environ.get("GETAVATAR_EMULATOR")
     if env:
         return Path(env)
-    exe = REPO / "target" / "debug" / "examples" / "emulator"
-    if not exe.exists():
-        subprocess.check_call(["cargo", "build", "--example", "emulator", "--manifest-path", str(REPO / "Cargo.toml")])
-    return exe
+    # Always ask cargo: a no-op when the emulator is fresh, a build when missing or stale.
+    subprocess.check_call(["cargo", "build", "-q", "--example", "emulator", "--manifest-path", str(REPO / "Cargo.toml")])
+    return REPO / "target" / "debug" / "examples" / "emulator"
 
 
 class Emu:

@@ -1,0 +1,69 @@
+"""Python side of the benchmark: the getavatar binding and the references a Python user has.
+
+Usage: python bench_python.py URL ID TOKEN N   -> prints one JSON object.
+"""
+
+import json
+import statistics
+import sys
+import time
+
+
+def measure(fn, n, warm=200):
+    for _ in range(warm):
+        fn()
+    lat = []
+    t0 = time.perf_counter()
+    for _ in range(n):
+        a = time.perf_counter()
+        fn()
+        lat.append(time.perf_counter() - a)
+    total = time.perf_counter() - t0
+    lat.sort()
+    return {
+        "n": n,
+        "median_us": lat[len(lat) // 2] * 1e6,
+        "p99_us": lat[len(lat) * 99 // 100] * 1e6,
+        "mean_us": statistics.fmean(lat) * 1e6,
+        "rps": n / total,
+    }
+
+
+def main():
+    url, inst, token, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    path = f"/v3/waInstance{inst}/getAvatar/{token}"
+    body = b'{"chatId":"10000000"}'
+    out = {}
+
+    import getavatar
+
+    with getavatar.Client(url, inst, token, rate_limit=0) as c:
+        out["python_getavatar"] = measure(lambda: c.get_avatar("10000000"), n)
+
+    import http.client
+
+    host, port = url.split("//")[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port))
+
+    def hc():
+        conn.request("POST", path, body, {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        json.loads(r.read())
+
+    out["python_http_client_keepalive"] = measure(hc, n)
+
+    try:
+        import requests
+    except ImportError:
+        out["requests"] = "not installed"
+    else:
+        s = requests.Session()
+        out["python_requests_keepalive"] = measure(lambda: s.post(url + path, json={"chatId": "10000000"}, timeout=180).json(), n // 2)
+        s2 = requests.Session()
+        s2.headers["Connection"] = "close"  # as the official SDK does
+        out["python_requests_close"] = measure(lambda: s2.post(url + path, json={"chatId": "10000000"}, timeout=180).json(), n // 4)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

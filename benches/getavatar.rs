@@ -1,0 +1,393 @@
+//! The speed benchmark (issue: per-call cost near the loopback floor). Run it with
+//! `bash scripts/bench.sh` (or `cargo bench --bench getavatar`). It starts the emulator in a
+//! child process (or uses GA_BENCH_URL/GA_BENCH_ID/GA_BENCH_TOKEN for another server), and
+//! measures, in one run so that ratios are fair:
+//!   - wrk -t1 -c1 (the floor for one connection) and wrk -t2 -c8, when wrk is installed;
+//!   - sequential calls through the C ABI, with the caching resolver and with ureq's default one;
+//!   - the batch API with 8 workers and the rate limit off;
+//!   - the Python binding and Python references (http.client, requests), when available;
+//!   - RSS over 100,000 calls and the peak RSS of a process making 10,000, client creation time,
+//!     and the stripped library sizes.
+//! It prints a table with ratios against the targets and writes target/bench/result.json.
+
+use std::ffi::{c_char, CString};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use getavatar::ffi::avatar::GaAvatar;
+use getavatar::ffi::client::*;
+use getavatar::ffi::error::ga_free;
+use serde_json::{json, Value};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[derive(Clone)]
+struct Server {
+    url: String,
+    id: String,
+    token: String,
+}
+
+impl Server {
+    fn path(&self) -> String {
+        format!("/v3/waInstance{}/getAvatar/{}", self.id, self.token)
+    }
+}
+
+fn stats(mut lat: Vec<Duration>, total: Duration) -> Value {
+    lat.sort();
+    let n = lat.len();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    json!({
+        "n": n,
+        "median_us": us(lat[n / 2]),
+        "p99_us": us(lat[n * 99 / 100]),
+        "mean_us": us(total) / n as f64,
+        "rps": n as f64 / total.as_secs_f64(),
+    })
+}
+
+unsafe fn one(c: *mut GaClient, id: *const c_char) {
+    let a: *mut GaAvatar = unsafe { ga_get_avatar(c, id) };
+    assert_eq!(unsafe { (*a).status }, 0, "benchmark call failed");
+    unsafe { ga_free(a.cast()) };
+}
+
+fn new_client(s: &Server) -> *mut GaClient {
+    let (u, i, t) = (CString::new(s.url.as_str()).unwrap(), CString::new(s.id.as_str()).unwrap(), CString::new(s.token.as_str()).unwrap());
+    let c = unsafe { ga_client_new(u.as_ptr(), i.as_ptr(), t.as_ptr()) };
+    assert!(!c.is_null());
+    unsafe { ga_client_set_rate_limit(c, 0) };
+    c
+}
+
+/// Sequential calls through the C ABI.
+fn c_sequential(s: &Server, n: usize) -> Value {
+    let c = new_client(s);
+    let id = c"10000000";
+    for _ in 0..1000 {
+        unsafe { one(c, id.as_ptr()) };
+    }
+    let mut lat = Vec::with_capacity(n);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let a = Instant::now();
+        unsafe { one(c, id.as_ptr()) };
+        lat.push(a.elapsed());
+    }
+    let total = t0.elapsed();
+    unsafe { ga_client_free(c) };
+    stats(lat, total)
+}
+
+/// The same through the safe Rust API with ureq's default resolver, for comparison.
+fn rust_sequential_default_resolver(s: &Server, n: usize) -> Value {
+    let c = getavatar::Client::new_with_ureq_resolver(&s.url, &s.id, &s.token).unwrap();
+    c.set_rate_limit(0).unwrap();
+    for _ in 0..1000 {
+        c.get_avatar("10000000").unwrap();
+    }
+    let mut lat = Vec::with_capacity(n);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let a = Instant::now();
+        c.get_avatar("10000000").unwrap();
+        lat.push(a.elapsed());
+    }
+    stats(lat, t0.elapsed())
+}
+
+fn rust_sequential_caching_resolver(s: &Server, n: usize) -> Value {
+    let c = getavatar::Client::new(&s.url, &s.id, &s.token).unwrap();
+    c.set_rate_limit(0).unwrap();
+    for _ in 0..1000 {
+        c.get_avatar("10000000").unwrap();
+    }
+    let mut lat = Vec::with_capacity(n);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let a = Instant::now();
+        c.get_avatar("10000000").unwrap();
+        lat.push(a.elapsed());
+    }
+    stats(lat, t0.elapsed())
+}
+
+/// The batch API, 8 workers, rate limit off.
+fn batch(s: &Server, n: usize) -> Value {
+    let c = new_client(s);
+    unsafe { ga_client_set_concurrency(c, 8) };
+    let id = c"10000000";
+    let ids: Vec<*const c_char> = vec![id.as_ptr(); n];
+    let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); n];
+    let mut warm = vec![std::ptr::null_mut(); 64];
+    unsafe { ga_get_avatars(c, ids.as_ptr(), 64, warm.as_mut_ptr()) };
+    warm.into_iter().for_each(|p| unsafe { ga_free(p.cast()) });
+    let t0 = Instant::now();
+    let st = unsafe { ga_get_avatars(c, ids.as_ptr(), n as i32, out.as_mut_ptr()) };
+    let total = t0.elapsed();
+    assert_eq!(st, 0);
+    let ok = out.iter().filter(|p| unsafe { (***p).status } == 0).count();
+    out.into_iter().for_each(|p| unsafe { ga_free(p.cast()) });
+    unsafe { ga_client_free(c) };
+    json!({"n": n, "ok": ok, "rps": n as f64 / total.as_secs_f64(), "seconds": total.as_secs_f64()})
+}
+
+fn client_creation(s: &Server) -> Value {
+    let n = 200;
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let c = new_client(s);
+        unsafe { ga_client_free(c) };
+    }
+    json!({"n": n, "mean_us": t0.elapsed().as_secs_f64() * 1e6 / n as f64})
+}
+
+fn status_kib(field: &str) -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Child mode: makes `n` calls, reporting RSS along the way (its own process: clean numbers).
+fn rss_child(s: &Server, n: usize) {
+    let c = new_client(s);
+    let id = c"10000000";
+    let mut points = vec![];
+    for i in 1..=n {
+        unsafe { one(c, id.as_ptr()) };
+        if i == 1000 || i == 10_000 || i % 25_000 == 0 {
+            points.push(json!({"calls": i, "rss_kib": status_kib("VmRSS:"), "hwm_kib": status_kib("VmHWM:")}));
+        }
+    }
+    unsafe { ga_client_free(c) };
+    println!("{}", json!({"points": points}));
+}
+
+fn spawn_self(args: &[&str]) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn wrk(s: &Server, threads: u32, conns: u32, secs: u32) -> Option<Value> {
+    Command::new("wrk").arg("--version").output().ok()?;
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir).ok()?;
+    let lua = dir.join("post.lua");
+    std::fs::write(&lua, "wrk.method = \"POST\"\nwrk.body = '{\"chatId\":\"10000000\"}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n").ok()?;
+    let out = Command::new("wrk")
+        .args([format!("-t{threads}"), format!("-c{conns}"), format!("-d{secs}s"), "--latency".into(), "-s".into()])
+        .arg(&lua)
+        .arg(format!("{}{}", s.url, s.path()))
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let unit = |v: &str| -> Option<f64> {
+        let (num, mult) = if let Some(x) = v.strip_suffix("us") {
+            (x, 1.0)
+        } else if let Some(x) = v.strip_suffix("ms") {
+            (x, 1000.0)
+        } else if let Some(x) = v.strip_suffix('s') {
+            (x, 1e6)
+        } else {
+            return None;
+        };
+        num.parse::<f64>().ok().map(|n| n * mult)
+    };
+    let median = text.lines().find(|l| l.trim_start().starts_with("50%")).and_then(|l| unit(l.split_whitespace().nth(1)?));
+    let p99 = text.lines().find(|l| l.trim_start().starts_with("99%")).and_then(|l| unit(l.split_whitespace().nth(1)?));
+    let rps = text.lines().find(|l| l.starts_with("Requests/sec:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok());
+    Some(json!({"threads": threads, "connections": conns, "median_us": median, "p99_us": p99, "rps": rps}))
+}
+
+fn python(s: &Server, n: usize) -> Option<Value> {
+    let py = root().join("target/py-venv/bin/python");
+    if !py.exists() {
+        return None;
+    }
+    let out = Command::new(py)
+        .arg(root().join("benches/bench_python.py"))
+        .args([&s.url, &s.id, &s.token, &n.to_string()])
+        .current_dir("/tmp")
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!("python benchmark failed: {}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
+}
+
+fn stripped_size(path: &PathBuf, strip: &str) -> Option<u64> {
+    if !path.exists() {
+        return None;
+    }
+    let tmp = std::env::temp_dir().join(format!("ga-bench-strip-{}", std::process::id()));
+    let ok = Command::new(strip).arg("-o").arg(&tmp).arg(path).status().ok()?.success();
+    let size = if ok { std::fs::metadata(&tmp).ok().map(|m| m.len()) } else { None };
+    let _ = std::fs::remove_file(&tmp);
+    size
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--serve") {
+        let emu = getavatar_emulator::Emulator::start_default().unwrap();
+        println!("{} {} {}", emu.url(), emu.id_instance(), emu.token());
+        std::io::stdout().flush().unwrap();
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line); // until the parent closes our stdin
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("--rss") {
+        let s = Server { url: args[2].clone(), id: args[3].clone(), token: args[4].clone() };
+        rss_child(&s, args[5].parse().unwrap());
+        return;
+    }
+
+    let quick = std::env::var("GA_BENCH_QUICK").is_ok();
+    let n: usize = if quick { 3000 } else { 20_000 };
+    let mut child = None;
+    let server = match (std::env::var("GA_BENCH_URL"), std::env::var("GA_BENCH_ID"), std::env::var("GA_BENCH_TOKEN")) {
+        (Ok(url), Ok(id), Ok(token)) => Server { url, id, token },
+        _ => {
+            let mut c = spawn_self(&["--serve"]);
+            let mut line = String::new();
+            BufReader::new(c.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+            let mut it = line.split_whitespace().map(str::to_string);
+            let s = Server { url: it.next().unwrap(), id: it.next().unwrap(), token: it.next().unwrap() };
+            child = Some(c);
+            s
+        }
+    };
+    eprintln!("benchmarking against {} ({} calls per series)", server.url, n);
+
+    let mut r = serde_json::Map::new();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_default();
+    r.insert(
+        "machine".into(),
+        json!({"cpu": cpu, "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), "os": std::env::consts::OS}),
+    );
+    let secs = if quick { 2 } else { 5 };
+    if let Some(v) = wrk(&server, 1, 1, secs) {
+        r.insert("wrk_t1_c1".into(), v);
+    }
+    if let Some(v) = wrk(&server, 2, 8, secs) {
+        r.insert("wrk_t2_c8".into(), v);
+    }
+    r.insert("c_sequential".into(), c_sequential(&server, n));
+    r.insert("rust_sequential_caching_resolver".into(), rust_sequential_caching_resolver(&server, n));
+    r.insert("rust_sequential_ureq_default_resolver".into(), rust_sequential_default_resolver(&server, n));
+    r.insert("batch_c8".into(), batch(&server, n));
+    r.insert("client_creation".into(), client_creation(&server));
+    if let Some(v) = python(&server, n / 4) {
+        for (k, v) in v.as_object().unwrap() {
+            r.insert(k.clone(), v.clone());
+        }
+    }
+    let calls = if quick { 20_000 } else { 100_000 };
+    let out = spawn_self(&["--rss", &server.url, &server.id, &server.token, &calls.to_string()]).wait_with_output().unwrap();
+    if let Ok(v) = serde_json::from_slice::<Value>(&out.stdout) {
+        r.insert("rss".into(), v);
+    }
+    let so = root().join("target/release/libgetavatar.so");
+    let version = env!("CARGO_PKG_VERSION");
+    r.insert(
+        "sizes_bytes".into(),
+        json!({
+            "libgetavatar.so (stripped)": stripped_size(&so, "strip"),
+            "getavatar.dll x64 (dist)": std::fs::metadata(root().join(format!("dist/getavatar-{version}-windows/x64/getavatar.dll"))).ok().map(|m| m.len()),
+            "getavatar.dll x86 (dist)": std::fs::metadata(root().join(format!("dist/getavatar-{version}-windows/x86/getavatar.dll"))).ok().map(|m| m.len()),
+        }),
+    );
+    if let Some(mut c) = child.take() {
+        drop(c.stdin.take());
+        let _ = c.wait();
+    }
+    report(&Value::Object(r.clone()));
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("result.json"), serde_json::to_string_pretty(&Value::Object(r)).unwrap()).unwrap();
+    eprintln!("wrote {}", dir.join("result.json").display());
+}
+
+fn report(r: &Value) {
+    let f = |path: &[&str]| -> Option<f64> {
+        let mut v = r;
+        for p in path {
+            v = v.get(p)?;
+        }
+        v.as_f64()
+    };
+    println!("\n| series | median µs | p99 µs | calls/s |");
+    println!("|---|---:|---:|---:|");
+    for (name, key) in [
+        ("wrk -t1 -c1 (floor, one connection)", "wrk_t1_c1"),
+        ("C ABI sequential", "c_sequential"),
+        ("Rust API, caching resolver", "rust_sequential_caching_resolver"),
+        ("Rust API, ureq's default resolver", "rust_sequential_ureq_default_resolver"),
+        ("Python binding sequential", "python_getavatar"),
+        ("Python http.client keep-alive", "python_http_client_keepalive"),
+        ("Python requests.Session keep-alive", "python_requests_keepalive"),
+        ("Python requests, Connection: close (official SDK)", "python_requests_close"),
+        ("wrk -t2 -c8", "wrk_t2_c8"),
+        ("batch, 8 workers, rate limit off", "batch_c8"),
+    ] {
+        if r.get(key).is_some() {
+            let cell = |k: &str| f(&[key, k]).map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
+            println!("| {name} | {} | {} | {} |", cell("median_us"), cell("p99_us"), cell("rps"));
+        }
+    }
+    println!("\n| target | measured | verdict |");
+    println!("|---|---|---|");
+    let row = |what: &str, got: Option<f64>, ok: fn(f64) -> bool, fmt: &dyn Fn(f64) -> String| match got {
+        Some(g) => println!("| {what} | {} | {} |", fmt(g), if ok(g) { "met" } else { "NOT met" }),
+        None => println!("| {what} | not measured | - |"),
+    };
+    let floor = f(&["wrk_t1_c1", "median_us"]);
+    let x = |g: f64| format!("{g:.2} x");
+    row("C sequential <= 1.3 x wrk -t1 -c1", floor.and_then(|fl| Some(f(&["c_sequential", "median_us"])? / fl)), |g| g <= 1.3, &x);
+    row("Python sequential <= 1.5 x wrk -t1 -c1", floor.and_then(|fl| Some(f(&["python_getavatar", "median_us"])? / fl)), |g| g <= 1.5, &x);
+    row(
+        "Python >= 5 x faster than requests keep-alive",
+        f(&["python_requests_keepalive", "median_us"]).and_then(|q| Some(q / f(&["python_getavatar", "median_us"])?)),
+        |g| g >= 5.0,
+        &x,
+    );
+    row(
+        "batch c8 >= 70 % of wrk -t2 -c8",
+        f(&["wrk_t2_c8", "rps"]).and_then(|w| Some(f(&["batch_c8", "rps"])? / w)),
+        |g| g >= 0.7,
+        &|g| format!("{:.0} %", g * 100.0),
+    );
+    row(
+        "caching resolver saves per call vs ureq's default",
+        f(&["rust_sequential_ureq_default_resolver", "median_us"]).and_then(|d| Some(d - f(&["rust_sequential_caching_resolver", "median_us"])?)),
+        |g| g > 0.0,
+        &|g| format!("{g:.0} µs"),
+    );
+    let pts = r.get("rss").and_then(|v| v.get("points")).and_then(|v| v.as_array()).cloned().unwrap_or_default();
+    let at = |calls: u64| pts.iter().find(|p| p["calls"].as_u64() == Some(calls)).and_then(|p| p["rss_kib"].as_f64());
+    let last = pts.last().and_then(|p| p["rss_kib"].as_f64());
+    row("RSS flat from 10,000 to the last call (growth < 1 MiB)", at(10_000).and_then(|a| Some(last? - a)), |g| g < 1024.0, &|g| format!("{g:+.0} KiB"));
+    let hwm10k = pts.iter().find(|p| p["calls"].as_u64() == Some(10_000)).and_then(|p| p["hwm_kib"].as_f64());
+    row("peak RSS after 10,000 calls < 20 MiB", hwm10k, |g| g < 20.0 * 1024.0, &|g| format!("{:.1} MiB", g / 1024.0));
+    row("client creation < 1 ms", f(&["client_creation", "mean_us"]), |g| g < 1000.0, &|g| format!("{g:.0} µs"));
+    for (k, v) in r.get("sizes_bytes").and_then(|v| v.as_object()).cloned().unwrap_or_default() {
+        row(&format!("{k} < 2 MiB"), v.as_f64(), |g| g < 2.0 * 1024.0 * 1024.0, &|g| format!("{:.2} MiB ({g:.0} bytes)", g / 1048576.0));
+    }
+}
