@@ -8,6 +8,7 @@
 //!   - the Python binding and Python references (http.client, requests), when available;
 //!   - RSS over 100,000 calls and the peak RSS of a process making 10,000, client creation time,
 //!     and the stripped library sizes.
+//!
 //! It prints a table with ratios against the targets and writes target/bench/result.json.
 
 use std::ffi::{c_char, CString};
@@ -58,7 +59,11 @@ unsafe fn one(c: *mut GaClient, id: *const c_char) {
 }
 
 fn new_client(s: &Server) -> *mut GaClient {
-    let (u, i, t) = (CString::new(s.url.as_str()).unwrap(), CString::new(s.id.as_str()).unwrap(), CString::new(s.token.as_str()).unwrap());
+    let (u, i, t) = (
+        CString::new(s.url.as_str()).unwrap(),
+        CString::new(s.id.as_str()).unwrap(),
+        CString::new(s.token.as_str()).unwrap(),
+    );
     let c = unsafe { ga_client_new(u.as_ptr(), i.as_ptr(), t.as_ptr()) };
     assert!(!c.is_null());
     unsafe { ga_client_set_rate_limit(c, 0) };
@@ -187,7 +192,13 @@ fn wrk(s: &Server, threads: u32, conns: u32, secs: u32) -> Option<Value> {
     let lua = dir.join("post.lua");
     std::fs::write(&lua, "wrk.method = \"POST\"\nwrk.body = '{\"chatId\":\"10000000\"}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n").ok()?;
     let out = Command::new("wrk")
-        .args([format!("-t{threads}"), format!("-c{conns}"), format!("-d{secs}s"), "--latency".into(), "-s".into()])
+        .args([
+            format!("-t{threads}"),
+            format!("-c{conns}"),
+            format!("-d{secs}s"),
+            "--latency".into(),
+            "-s".into(),
+        ])
         .arg(&lua)
         .arg(format!("{}{}", s.url, s.path()))
         .output()
@@ -205,10 +216,21 @@ fn wrk(s: &Server, threads: u32, conns: u32, secs: u32) -> Option<Value> {
         };
         num.parse::<f64>().ok().map(|n| n * mult)
     };
-    let median = text.lines().find(|l| l.trim_start().starts_with("50%")).and_then(|l| unit(l.split_whitespace().nth(1)?));
-    let p99 = text.lines().find(|l| l.trim_start().starts_with("99%")).and_then(|l| unit(l.split_whitespace().nth(1)?));
-    let rps = text.lines().find(|l| l.starts_with("Requests/sec:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok());
-    Some(json!({"threads": threads, "connections": conns, "median_us": median, "p99_us": p99, "rps": rps}))
+    let median = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("50%"))
+        .and_then(|l| unit(l.split_whitespace().nth(1)?));
+    let p99 = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("99%"))
+        .and_then(|l| unit(l.split_whitespace().nth(1)?));
+    let rps = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok());
+    Some(
+        json!({"threads": threads, "connections": conns, "median_us": median, "p99_us": p99, "rps": rps}),
+    )
 }
 
 fn python(s: &Server, n: usize) -> Option<Value> {
@@ -223,7 +245,10 @@ fn python(s: &Server, n: usize) -> Option<Value> {
         .output()
         .ok()?;
     if !out.status.success() {
-        eprintln!("python benchmark failed: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "python benchmark failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         return None;
     }
     serde_json::from_slice(&out.stdout).ok()
@@ -234,8 +259,18 @@ fn stripped_size(path: &PathBuf, strip: &str) -> Option<u64> {
         return None;
     }
     let tmp = std::env::temp_dir().join(format!("ga-bench-strip-{}", std::process::id()));
-    let ok = Command::new(strip).arg("-o").arg(&tmp).arg(path).status().ok()?.success();
-    let size = if ok { std::fs::metadata(&tmp).ok().map(|m| m.len()) } else { None };
+    let ok = Command::new(strip)
+        .arg("-o")
+        .arg(&tmp)
+        .arg(path)
+        .status()
+        .ok()?
+        .success();
+    let size = if ok {
+        std::fs::metadata(&tmp).ok().map(|m| m.len())
+    } else {
+        None
+    };
     let _ = std::fs::remove_file(&tmp);
     size
 }
@@ -251,7 +286,11 @@ fn main() {
         return;
     }
     if args.get(1).map(String::as_str) == Some("--rss") {
-        let s = Server { url: args[2].clone(), id: args[3].clone(), token: args[4].clone() };
+        let s = Server {
+            url: args[2].clone(),
+            id: args[3].clone(),
+            token: args[4].clone(),
+        };
         rss_child(&s, args[5].parse().unwrap());
         return;
     }
@@ -259,24 +298,41 @@ fn main() {
     let quick = std::env::var("GA_BENCH_QUICK").is_ok();
     let n: usize = if quick { 3000 } else { 20_000 };
     let mut child = None;
-    let server = match (std::env::var("GA_BENCH_URL"), std::env::var("GA_BENCH_ID"), std::env::var("GA_BENCH_TOKEN")) {
+    let server = match (
+        std::env::var("GA_BENCH_URL"),
+        std::env::var("GA_BENCH_ID"),
+        std::env::var("GA_BENCH_TOKEN"),
+    ) {
         (Ok(url), Ok(id), Ok(token)) => Server { url, id, token },
         _ => {
             let mut c = spawn_self(&["--serve"]);
             let mut line = String::new();
-            BufReader::new(c.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+            BufReader::new(c.stdout.as_mut().unwrap())
+                .read_line(&mut line)
+                .unwrap();
             let mut it = line.split_whitespace().map(str::to_string);
-            let s = Server { url: it.next().unwrap(), id: it.next().unwrap(), token: it.next().unwrap() };
+            let s = Server {
+                url: it.next().unwrap(),
+                id: it.next().unwrap(),
+                token: it.next().unwrap(),
+            };
             child = Some(c);
             s
         }
     };
-    eprintln!("benchmarking against {} ({} calls per series)", server.url, n);
+    eprintln!(
+        "benchmarking against {} ({} calls per series)",
+        server.url, n
+    );
 
     let mut r = serde_json::Map::new();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_default();
     r.insert(
         "machine".into(),
@@ -290,8 +346,14 @@ fn main() {
         r.insert("wrk_t2_c8".into(), v);
     }
     r.insert("c_sequential".into(), c_sequential(&server, n));
-    r.insert("rust_sequential_caching_resolver".into(), rust_sequential_caching_resolver(&server, n));
-    r.insert("rust_sequential_ureq_default_resolver".into(), rust_sequential_default_resolver(&server, n));
+    r.insert(
+        "rust_sequential_caching_resolver".into(),
+        rust_sequential_caching_resolver(&server, n),
+    );
+    r.insert(
+        "rust_sequential_ureq_default_resolver".into(),
+        rust_sequential_default_resolver(&server, n),
+    );
     r.insert("batch_c8".into(), batch(&server, n));
     r.insert("client_creation".into(), client_creation(&server));
     if let Some(v) = python(&server, n / 4) {
@@ -300,7 +362,15 @@ fn main() {
         }
     }
     let calls = if quick { 20_000 } else { 100_000 };
-    let out = spawn_self(&["--rss", &server.url, &server.id, &server.token, &calls.to_string()]).wait_with_output().unwrap();
+    let out = spawn_self(&[
+        "--rss",
+        &server.url,
+        &server.id,
+        &server.token,
+        &calls.to_string(),
+    ])
+    .wait_with_output()
+    .unwrap();
     if let Ok(v) = serde_json::from_slice::<Value>(&out.stdout) {
         r.insert("rss".into(), v);
     }
@@ -321,7 +391,11 @@ fn main() {
     report(&Value::Object(r.clone()));
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("result.json"), serde_json::to_string_pretty(&Value::Object(r)).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("result.json"),
+        serde_json::to_string_pretty(&Value::Object(r)).unwrap(),
+    )
+    .unwrap();
     eprintln!("wrote {}", dir.join("result.json").display());
 }
 
@@ -338,33 +412,74 @@ fn report(r: &Value) {
     for (name, key) in [
         ("wrk -t1 -c1 (floor, one connection)", "wrk_t1_c1"),
         ("C ABI sequential", "c_sequential"),
-        ("Rust API, caching resolver", "rust_sequential_caching_resolver"),
-        ("Rust API, ureq's default resolver", "rust_sequential_ureq_default_resolver"),
+        (
+            "Rust API, caching resolver",
+            "rust_sequential_caching_resolver",
+        ),
+        (
+            "Rust API, ureq's default resolver",
+            "rust_sequential_ureq_default_resolver",
+        ),
         ("Python binding sequential", "python_getavatar"),
-        ("Python http.client keep-alive", "python_http_client_keepalive"),
-        ("Python requests.Session keep-alive", "python_requests_keepalive"),
-        ("Python requests, Connection: close (official SDK)", "python_requests_close"),
+        (
+            "Python http.client keep-alive",
+            "python_http_client_keepalive",
+        ),
+        (
+            "Python requests.Session keep-alive",
+            "python_requests_keepalive",
+        ),
+        (
+            "Python requests, Connection: close (official SDK)",
+            "python_requests_close",
+        ),
         ("wrk -t2 -c8", "wrk_t2_c8"),
         ("batch, 8 workers, rate limit off", "batch_c8"),
     ] {
         if r.get(key).is_some() {
-            let cell = |k: &str| f(&[key, k]).map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
-            println!("| {name} | {} | {} | {} |", cell("median_us"), cell("p99_us"), cell("rps"));
+            let cell = |k: &str| {
+                f(&[key, k])
+                    .map(|v| format!("{v:.0}"))
+                    .unwrap_or_else(|| "-".into())
+            };
+            println!(
+                "| {name} | {} | {} | {} |",
+                cell("median_us"),
+                cell("p99_us"),
+                cell("rps")
+            );
         }
     }
     println!("\n| target | measured | verdict |");
     println!("|---|---|---|");
-    let row = |what: &str, got: Option<f64>, ok: fn(f64) -> bool, fmt: &dyn Fn(f64) -> String| match got {
-        Some(g) => println!("| {what} | {} | {} |", fmt(g), if ok(g) { "met" } else { "NOT met" }),
-        None => println!("| {what} | not measured | - |"),
+    let row = |what: &str, got: Option<f64>, ok: fn(f64) -> bool, fmt: &dyn Fn(f64) -> String| {
+        match got {
+            Some(g) => println!(
+                "| {what} | {} | {} |",
+                fmt(g),
+                if ok(g) { "met" } else { "NOT met" }
+            ),
+            None => println!("| {what} | not measured | - |"),
+        }
     };
     let floor = f(&["wrk_t1_c1", "median_us"]);
     let x = |g: f64| format!("{g:.2} x");
-    row("C sequential <= 1.3 x wrk -t1 -c1", floor.and_then(|fl| Some(f(&["c_sequential", "median_us"])? / fl)), |g| g <= 1.3, &x);
-    row("Python sequential <= 1.5 x wrk -t1 -c1", floor.and_then(|fl| Some(f(&["python_getavatar", "median_us"])? / fl)), |g| g <= 1.5, &x);
+    row(
+        "C sequential <= 1.3 x wrk -t1 -c1",
+        floor.and_then(|fl| Some(f(&["c_sequential", "median_us"])? / fl)),
+        |g| g <= 1.3,
+        &x,
+    );
+    row(
+        "Python sequential <= 1.5 x wrk -t1 -c1",
+        floor.and_then(|fl| Some(f(&["python_getavatar", "median_us"])? / fl)),
+        |g| g <= 1.5,
+        &x,
+    );
     row(
         "Python >= 5 x faster than requests keep-alive",
-        f(&["python_requests_keepalive", "median_us"]).and_then(|q| Some(q / f(&["python_getavatar", "median_us"])?)),
+        f(&["python_requests_keepalive", "median_us"])
+            .and_then(|q| Some(q / f(&["python_getavatar", "median_us"])?)),
         |g| g >= 5.0,
         &x,
     );
@@ -376,18 +491,56 @@ fn report(r: &Value) {
     );
     row(
         "caching resolver saves per call vs ureq's default",
-        f(&["rust_sequential_ureq_default_resolver", "median_us"]).and_then(|d| Some(d - f(&["rust_sequential_caching_resolver", "median_us"])?)),
+        f(&["rust_sequential_ureq_default_resolver", "median_us"])
+            .and_then(|d| Some(d - f(&["rust_sequential_caching_resolver", "median_us"])?)),
         |g| g > 0.0,
         &|g| format!("{g:.0} µs"),
     );
-    let pts = r.get("rss").and_then(|v| v.get("points")).and_then(|v| v.as_array()).cloned().unwrap_or_default();
-    let at = |calls: u64| pts.iter().find(|p| p["calls"].as_u64() == Some(calls)).and_then(|p| p["rss_kib"].as_f64());
+    let pts = r
+        .get("rss")
+        .and_then(|v| v.get("points"))
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let at = |calls: u64| {
+        pts.iter()
+            .find(|p| p["calls"].as_u64() == Some(calls))
+            .and_then(|p| p["rss_kib"].as_f64())
+    };
     let last = pts.last().and_then(|p| p["rss_kib"].as_f64());
-    row("RSS flat from 10,000 to the last call (growth < 1 MiB)", at(10_000).and_then(|a| Some(last? - a)), |g| g < 1024.0, &|g| format!("{g:+.0} KiB"));
-    let hwm10k = pts.iter().find(|p| p["calls"].as_u64() == Some(10_000)).and_then(|p| p["hwm_kib"].as_f64());
-    row("peak RSS after 10,000 calls < 20 MiB", hwm10k, |g| g < 20.0 * 1024.0, &|g| format!("{:.1} MiB", g / 1024.0));
-    row("client creation < 1 ms", f(&["client_creation", "mean_us"]), |g| g < 1000.0, &|g| format!("{g:.0} µs"));
-    for (k, v) in r.get("sizes_bytes").and_then(|v| v.as_object()).cloned().unwrap_or_default() {
-        row(&format!("{k} < 2 MiB"), v.as_f64(), |g| g < 2.0 * 1024.0 * 1024.0, &|g| format!("{:.2} MiB ({g:.0} bytes)", g / 1048576.0));
+    row(
+        "RSS flat from 10,000 to the last call (growth < 1 MiB)",
+        at(10_000).and_then(|a| Some(last? - a)),
+        |g| g < 1024.0,
+        &|g| format!("{g:+.0} KiB"),
+    );
+    let hwm10k = pts
+        .iter()
+        .find(|p| p["calls"].as_u64() == Some(10_000))
+        .and_then(|p| p["hwm_kib"].as_f64());
+    row(
+        "peak RSS after 10,000 calls < 20 MiB",
+        hwm10k,
+        |g| g < 20.0 * 1024.0,
+        &|g| format!("{:.1} MiB", g / 1024.0),
+    );
+    row(
+        "client creation < 1 ms",
+        f(&["client_creation", "mean_us"]),
+        |g| g < 1000.0,
+        &|g| format!("{g:.0} µs"),
+    );
+    for (k, v) in r
+        .get("sizes_bytes")
+        .and_then(|v| v.as_object())
+        .cloned()
+        .unwrap_or_default()
+    {
+        row(
+            &format!("{k} < 2 MiB"),
+            v.as_f64(),
+            |g| g < 2.0 * 1024.0 * 1024.0,
+            &|g| format!("{:.2} MiB ({g:.0} bytes)", g / 1048576.0),
+        );
     }
 }

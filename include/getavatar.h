@@ -213,6 +213,15 @@ int32_t GA_CALL ga_get_avatars(struct GaClient *client,
                                struct GaAvatar **results);
 
 /**
+ * Trusts the certificates in the PEM file at `path` (UTF-8) for TLS, in place of the bundled web
+ * roots: for corporate proxies that re-sign TLS, or private servers. Several calls add up.
+ * Certificates are always verified; there is no switch that turns that off. Open connections
+ * are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable file, no
+ * certificate in it).
+ */
+int32_t GA_CALL ga_client_set_ca_file(struct GaClient *client, const char *path);
+
+/**
  * This thread's message for the last failed call, UTF-8; "" when nothing failed yet on this
  * thread. Never NULL. Owned by the library: do not free it; valid until the next getavatar
  * call on this thread. A successful call does not clear it.

@@ -73,7 +73,8 @@ impl std::error::Error for Error {}
 /// A getAvatar client for one instance. Cheap to share between threads (`&Client` is all a call
 /// needs); connections, the rate limit and settings are shared by every thread using it.
 pub struct Client {
-    agent: ureq::Agent,
+    agent: std::sync::RwLock<ureq::Agent>,
+    extra_roots: std::sync::Mutex<Vec<ureq::tls::Certificate<'static>>>,
     url: String,
     endpoint: String,
     redactor: Redactor,
@@ -104,14 +105,27 @@ struct Attempt {
 
 impl Client {
     /// Checks the arguments and makes a client. No request is sent.
-    pub fn new(api_url: &str, id_instance: &str, api_token_instance: &str) -> Result<Client, Error> {
-        Client::with_resolver(api_url, id_instance, api_token_instance, CachingResolver::default())
+    pub fn new(
+        api_url: &str,
+        id_instance: &str,
+        api_token_instance: &str,
+    ) -> Result<Client, Error> {
+        Client::with_resolver(
+            api_url,
+            id_instance,
+            api_token_instance,
+            CachingResolver::default(),
+        )
     }
 
     /// A client with ureq's default resolver (a lookup, on a new thread, per request): for the
     /// benchmark that measures what the caching resolver saves. Not for use.
     #[doc(hidden)]
-    pub fn new_with_ureq_resolver(api_url: &str, id_instance: &str, api_token_instance: &str) -> Result<Client, Error> {
+    pub fn new_with_ureq_resolver(
+        api_url: &str,
+        id_instance: &str,
+        api_token_instance: &str,
+    ) -> Result<Client, Error> {
         let r = ureq::unversioned::resolver::DefaultResolver::default();
         Client::with_resolver(api_url, id_instance, api_token_instance, r)
     }
@@ -125,21 +139,10 @@ impl Client {
         let api: ApiUrl = validate::parse_api_url(api_url).map_err(Error::invalid)?;
         validate::check_id_instance(id_instance).map_err(Error::invalid)?;
         validate::check_token(api_token_instance).map_err(Error::invalid)?;
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(format!("getavatar/{}", env!("CARGO_PKG_VERSION")))
-            .accept("application/json")
-            .max_response_header_size(64 * 1024)
-            .max_idle_connections_per_host(64)
-            .build();
-        let agent = ureq::Agent::with_parts(
-            config,
-            ureq::unversioned::transport::DefaultConnector::default(),
-            resolver,
-        );
+        let agent = build_agent(&[], resolver);
         Ok(Client {
-            agent,
+            agent: std::sync::RwLock::new(agent),
+            extra_roots: std::sync::Mutex::new(Vec::new()),
             url: api.get_avatar_url(id_instance, api_token_instance),
             endpoint: format!(
                 "{}/waInstance{id_instance}/getAvatar/{}",
@@ -186,6 +189,35 @@ impl Client {
     pub fn set_backoff_ms(&self, ms: i64) -> Result<(), Error> {
         let v = in_range("backoff", ms, 0, defaults::MAX_BACKOFF_MS, "ms")?;
         self.backoff_ms.store(v, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Trusts the certificates in the PEM file `path` (e.g. a corporate proxy's root) for TLS,
+    /// in place of the bundled web roots; several calls add up. Verification stays on.
+    pub fn add_ca_file(&self, path: &str) -> Result<(), Error> {
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::invalid(format!("cannot read CA file {path:?}: {e}")))?;
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(&pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(Error::invalid(format!(
+                        "CA file {path:?} is not valid PEM: {e}"
+                    )))
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err(Error::invalid(format!(
+                "CA file {path:?} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
+            )));
+        }
+        let mut roots = self.extra_roots.lock().unwrap_or_else(|e| e.into_inner());
+        roots.extend(certs);
+        let agent = build_agent(&roots, CachingResolver::default());
+        *self.agent.write().unwrap_or_else(|e| e.into_inner()) = agent;
         Ok(())
     }
 
@@ -301,8 +333,8 @@ impl Client {
 
     fn attempt(&self, body: &str) -> Attempt {
         let timeout = Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64);
-        let sent = self
-            .agent
+        let agent = self.agent.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let sent = agent
             .post(&self.url)
             .config()
             .timeout_global(Some(timeout))
@@ -394,7 +426,19 @@ impl Client {
                             retry_after: None,
                         }
                     }
-                    _ => format!("network error talking to {host} {during}: {io}"),
+                    _ => {
+                        if let Some(t) =
+                            io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
+                        {
+                            return Outcome::Failure {
+                                status: GaStatus::GA_ERR_NETWORK,
+                                message: tls_message(&host, t),
+                                retryable: false,
+                                retry_after: None,
+                            };
+                        }
+                        format!("network error talking to {host} {during}: {io}")
+                    }
                 };
                 (GaStatus::GA_ERR_NETWORK, what, true)
             }
@@ -441,6 +485,42 @@ impl Client {
             retry_after: None,
         }
     }
+}
+
+fn tls_message(host: &str, e: &rustls::Error) -> String {
+    let hint = match e {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
+            "; if a proxy re-signs TLS, trust its root with ga_client_set_ca_file"
+        }
+        _ => "",
+    };
+    format!("TLS failure with {host}: {e}{hint}")
+}
+
+/// An agent for getAvatar: no redirects, statuses as responses, our resolver, and either the
+/// bundled web roots or, when given, exactly `roots`.
+fn build_agent(
+    roots: &[ureq::tls::Certificate<'static>],
+    resolver: impl ureq::unversioned::resolver::Resolver,
+) -> ureq::Agent {
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if !roots.is_empty() {
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(roots));
+    }
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(format!("getavatar/{}", env!("CARGO_PKG_VERSION")))
+        .accept("application/json")
+        .max_response_header_size(64 * 1024)
+        .max_idle_connections_per_host(64)
+        .tls_config(tls.build())
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        resolver,
+    )
 }
 
 fn in_range(name: &str, v: i64, lo: u32, hi: u32, unit: &str) -> Result<u32, Error> {

@@ -4,7 +4,15 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+/// The example's binary, built (or found fresh) with `cargo build --example`: `cargo test`
+/// compiles examples only as test harnesses, so a fresh clone has no binary to run.
 fn example(name: &str) -> PathBuf {
+    let st = Command::new(env!("CARGO"))
+        .args(["build", "--example", name, "--manifest-path"])
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .status()
+        .expect("cargo");
+    assert!(st.success(), "cargo build --example {name} failed");
     let dir = std::env::current_exe()
         .unwrap()
         .parent()
@@ -13,7 +21,7 @@ fn example(name: &str) -> PathBuf {
         .unwrap()
         .join("examples");
     let p = dir.join(name);
-    assert!(p.exists(), "{} is built by cargo test", p.display());
+    assert!(p.exists(), "{} was not built", p.display());
     p
 }
 

@@ -38,6 +38,7 @@ Private Declare PtrSafe Function ga_client_set_rate_limit Lib "getavatar.dll" (B
 Private Declare PtrSafe Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal client As LongPtr, ByVal ms As Long) As Long
 Private Declare PtrSafe Function ga_client_set_concurrency Lib "getavatar.dll" (ByVal client As LongPtr, ByVal n As Long) As Long
 Private Declare PtrSafe Function ga_get_avatars Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatIds As LongPtr, ByVal count As Long, ByVal results As LongPtr) As Long
+Private Declare PtrSafe Function ga_client_set_ca_file Lib "getavatar.dll" (ByVal client As LongPtr, ByVal path As LongPtr) As Long
 
 Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
 Private Declare PtrSafe Function lstrlenA Lib "kernel32" (ByVal lpString As LongPtr) As Long
@@ -58,6 +59,7 @@ Private Declare Function ga_client_set_rate_limit Lib "getavatar.dll" (ByVal cli
 Private Declare Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal client As Long, ByVal ms As Long) As Long
 Private Declare Function ga_client_set_concurrency Lib "getavatar.dll" (ByVal client As Long, ByVal n As Long) As Long
 Private Declare Function ga_get_avatars Lib "getavatar.dll" (ByVal client As Long, ByVal chatIds As Long, ByVal count As Long, ByVal results As Long) As Long
+Private Declare Function ga_client_set_ca_file Lib "getavatar.dll" (ByVal client As Long, ByVal path As Long) As Long
 
 Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
 Private Declare Function lstrlenA Lib "kernel32" (ByVal lpString As Long) As Long
@@ -272,6 +274,21 @@ Public Function GaSetConcurrency(ByVal n As Long) As String
         GaSetConcurrency = "#GA_ERR_INVALID_ARGUMENT: " & why
     ElseIf ga_client_set_concurrency(mClient, n) <> GA_OK Then
         GaSetConcurrency = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
+    End If
+End Function
+
+' Trusts the certificates in a PEM file for TLS (e.g. a corporate proxy's root), in place of the
+' bundled web roots. Returns "" or the error text. Certificates are always verified.
+Public Function GaSetCaFile(ByVal pemPath As String) As String
+    Dim why As String, p() As Byte
+    why = EnsureClient()
+    If Len(why) > 0 Then
+        GaSetCaFile = "#GA_ERR_INVALID_ARGUMENT: " & why
+        Exit Function
+    End If
+    p = ToUtf8(pemPath)
+    If ga_client_set_ca_file(mClient, VarPtr(p(0))) <> GA_OK Then
+        GaSetCaFile = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
     End If
 End Function
 

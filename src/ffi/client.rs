@@ -241,3 +241,23 @@ pub unsafe extern "system" fn ga_get_avatars(
         }
     })
 }
+
+/// Trusts the certificates in the PEM file at `path` (UTF-8) for TLS, in place of the bundled web
+/// roots: for corporate proxies that re-sign TLS, or private servers. Several calls add up.
+/// Certificates are always verified; there is no switch that turns that off. Open connections
+/// are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable file, no
+/// certificate in it).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_ca_file(
+    client: *mut GaClient,
+    path: *const c_char,
+) -> i32 {
+    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
+        // SAFETY: NULL or a live client / C string.
+        let r = unsafe { client_ref(client) }.and_then(|c| {
+            let p = unsafe { str_arg(path, "path") }.map_err(Error::invalid)?;
+            c.add_ca_file(p)
+        });
+        status_of(r)
+    })
+}

@@ -1,5 +1,5 @@
 //! Helpers for the integration tests: calls through the exported C functions, as a C user would.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::ffi::{c_char, CStr, CString};
 

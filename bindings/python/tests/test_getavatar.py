@@ -314,3 +314,14 @@ def test_batch_edge_cases(emu):
         r = c.get_avatars(["10000000"] * 5)
         assert sum(isinstance(x, getavatar.NotFoundError) for x in r) == 1
         assert sum(isinstance(x, Avatar) for x in r) == 4
+
+
+def test_ca_file_errors_are_clear(emu, tmp_path):
+    with client(emu) as c:
+        with pytest.raises(getavatar.InvalidArgumentError, match="cannot read CA file"):
+            c.set_ca_file(tmp_path / "missing.pem")
+        bad = tmp_path / "bad.pem"
+        bad.write_text("hello")
+        with pytest.raises(getavatar.InvalidArgumentError, match="holds no certificate"):
+            c.set_ca_file(str(bad))
+        assert c.get_avatar("10000000").available is True

@@ -57,6 +57,8 @@ class Client:
         10; 0 = off).
     :param backoff: first retry delay in seconds (default 0.25), doubling with jitter.
     :param concurrency: lookups ``get_avatars`` runs at once (default 4, at most 64).
+    :param ca_file: a PEM file whose certificates are trusted for TLS in place of the bundled
+        web roots (e.g. a corporate proxy's root). Certificates are always verified.
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class Client:
         rate_limit: int = 10,
         backoff: Optional[float] = None,
         concurrency: int = 4,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
     ) -> None:
         self._handle: Any = None
         self._busy = 0
@@ -93,6 +96,8 @@ class Client:
             self._set("ga_client_set_max_retries", _whole("max_retries", max_retries))
             self._set("ga_client_set_rate_limit", _whole("rate_limit", rate_limit))
             self._set("ga_client_set_concurrency", _whole("concurrency", concurrency))
+            if ca_file is not None:
+                self.set_ca_file(ca_file)
             if backoff is not None:
                 self._set("ga_client_set_backoff_ms", _seconds_to_ms("backoff", backoff, allow_zero=True))
         except BaseException:
@@ -127,6 +132,14 @@ class Client:
     def set_rate_limit(self, per_second: int) -> None:
         """Most requests started per rolling second (0 to 1000; 0 = off)."""
         self._set("ga_client_set_rate_limit", _whole("rate_limit", per_second))
+
+    def set_ca_file(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Trusts the certificates in the PEM file ``path`` for TLS, in place of the bundled roots."""
+        p = _utf8("ca_file", os.fspath(path) if isinstance(path, os.PathLike) else path)
+        with self._use() as h:
+            st = _native.lib().ga_client_set_ca_file(h, p)
+            if st != 0:
+                raise from_status(st, _last_error())
 
     def set_concurrency(self, n: int) -> None:
         """Lookups ``get_avatars`` runs at once (1 to 64)."""

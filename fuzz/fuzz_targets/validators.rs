@@ -1,0 +1,36 @@
+//! Input validators and redaction. Never panics; whatever parse_api_url accepts builds a URL that
+//! ureq's URI parser accepts; check_chat_id accepts exactly `-?[0-9]{1,}` up to 32 characters;
+//! scrubbed text never contains the token.
+#![no_main]
+
+use getavatar::redact::{Redactor, REDACTED};
+use getavatar::validate::{check_chat_id, check_id_instance, check_token, parse_api_url};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mid = s.char_indices().nth(s.chars().count() / 2).map_or(s.len(), |(i, _)| i);
+    let (a, b) = s.split_at(mid);
+    if let Ok(u) = parse_api_url(s) {
+        let full = u.get_avatar_url("3100000001", "abc-DEF_0.9~");
+        let parsed: Result<ureq::http::Uri, _> = full.parse();
+        assert!(parsed.is_ok(), "{full:?}");
+        assert!(!full.contains("/v3/v3/") && full.contains("/v3/waInstance3100000001/getAvatar/"), "{full}");
+    }
+    let chat_ok = check_chat_id(s).is_ok();
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let want = !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) && s.len() <= 32;
+    assert_eq!(chat_ok, want, "{s:?}");
+    let _ = check_id_instance(s);
+    if check_token(a).is_ok() {
+        if let Err(m) = check_token(&format!("{a} {b}")) {
+            assert!(!m.contains(a) || a.len() < 4 || "apiTokenInstance".to_ascii_lowercase().contains(&a.to_ascii_lowercase()));
+        }
+        let scrubbed = Redactor::new(a).scrub(b);
+        if !REDACTED.to_ascii_lowercase().contains(&a.to_ascii_lowercase()) {
+            assert!(!scrubbed.to_ascii_lowercase().contains(&a.to_ascii_lowercase()), "{a:?} in {scrubbed:?}");
+        }
+    }
+});
