@@ -195,8 +195,9 @@ impl Client {
     /// Trusts the certificates in the PEM file `path` (e.g. a corporate proxy's root) for TLS,
     /// in place of the bundled web roots; several calls add up. Verification stays on.
     pub fn add_ca_file(&self, path: &str) -> Result<(), Error> {
+        let shown = validate::shown(path);
         let pem = std::fs::read(path)
-            .map_err(|e| Error::invalid(format!("cannot read CA file {path:?}: {e}")))?;
+            .map_err(|e| Error::invalid(format!("cannot read CA file {shown}: {e}")))?;
         let mut certs = Vec::new();
         for item in ureq::tls::parse_pem(&pem) {
             match item {
@@ -204,14 +205,14 @@ impl Client {
                 Ok(_) => {}
                 Err(e) => {
                     return Err(Error::invalid(format!(
-                        "CA file {path:?} is not valid PEM: {e}"
+                        "CA file {shown} is not valid PEM: {e}"
                     )))
                 }
             }
         }
         if certs.is_empty() {
             return Err(Error::invalid(format!(
-                "CA file {path:?} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
+                "CA file {shown} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
             )));
         }
         let mut roots = self.extra_roots.lock().unwrap_or_else(|e| e.into_inner());

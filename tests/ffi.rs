@@ -745,3 +745,49 @@ fn status_names_version_last_error_and_frees() {
     assert_eq!(c.get("10000000").status, OK);
     assert_eq!(last_error(), msg);
 }
+
+#[test]
+fn every_string_argument_rejects_null_invalid_utf8_empty_and_huge() {
+    let e = emu();
+    let c = Handle::for_emu(&e);
+    let huge = vec![b'7'; 1 << 20];
+    let cases: [(&str, &[u8]); 3] = [
+        ("invalid UTF-8", b"\xc3\x28"),
+        ("empty", b""),
+        ("1 MiB", &huge),
+    ];
+    let ok = [
+        CString::new(e.url()).unwrap(),
+        CString::new(e.id_instance()).unwrap(),
+        CString::new(e.token()).unwrap(),
+    ];
+    for arg in 0..3 {
+        // NULL
+        let mut p = [ok[0].as_ptr(), ok[1].as_ptr(), ok[2].as_ptr()];
+        p[arg] = std::ptr::null();
+        assert!(unsafe { ga_client_new(p[0], p[1], p[2]) }.is_null());
+        assert!(last_error().ends_with("is NULL"), "{}", last_error());
+        for (what, bytes) in cases {
+            let bad = CString::new(bytes).unwrap();
+            let mut p = [ok[0].as_ptr(), ok[1].as_ptr(), ok[2].as_ptr()];
+            p[arg] = bad.as_ptr();
+            assert!(
+                unsafe { ga_client_new(p[0], p[1], p[2]) }.is_null(),
+                "arg {arg} {what}"
+            );
+            let m = last_error();
+            assert!(!m.is_empty() && m.len() < 400, "arg {arg} {what}: {m}");
+        }
+    }
+    for (what, bytes) in cases {
+        let r = c.get_bytes(bytes);
+        assert_eq!(r.status, INVALID, "chat_id {what}");
+        let path = CString::new(bytes).unwrap();
+        let st = unsafe { getavatar::ffi::client::ga_client_set_ca_file(c.0, path.as_ptr()) };
+        assert_eq!(st, INVALID, "ca file {what}");
+        assert!(last_error().len() < 400, "{}", last_error());
+    }
+    assert_eq!(e.request_count(), 0);
+    // The client still works after all of it.
+    assert_eq!(c.get("10000000").status, OK);
+}
