@@ -317,6 +317,9 @@ mod tests {
         let u = parse_api_url("http://[::1]:8080/").unwrap();
         assert_eq!(u.base(), "http://[::1]:8080/v3");
         assert!(parse_api_url("http://localhost:1").is_ok());
+        // Found while fuzzing: a host named "v3" is a host, not the "/v3" path.
+        assert_eq!(parse_api_url("https://v3").unwrap().base(), "https://v3/v3");
+        assert_eq!(parse_api_url("https://v3/v3").unwrap().base(), "https://v3/v3");
         assert!(parse_api_url("http://127.8.9.10").is_ok());
     }
 
