@@ -89,25 +89,15 @@ fn c_sequential(s: &Server, n: usize) -> Value {
     stats(lat, total)
 }
 
-/// The same through the safe Rust API with ureq's default resolver, for comparison.
-fn rust_sequential_default_resolver(s: &Server, n: usize) -> Value {
-    let c = getavatar::Client::new_with_ureq_resolver(&s.url, &s.id, &s.token).unwrap();
-    c.set_rate_limit(0).unwrap();
-    for _ in 0..1000 {
-        c.get_avatar("10000000").unwrap();
+/// Sequential calls through the safe Rust API, with the caching resolver or (for comparison)
+/// ureq's default one.
+fn rust_sequential(s: &Server, n: usize, ureq_resolver: bool) -> Value {
+    let c = if ureq_resolver {
+        getavatar::Client::new_with_ureq_resolver(&s.url, &s.id, &s.token)
+    } else {
+        getavatar::Client::new(&s.url, &s.id, &s.token)
     }
-    let mut lat = Vec::with_capacity(n);
-    let t0 = Instant::now();
-    for _ in 0..n {
-        let a = Instant::now();
-        c.get_avatar("10000000").unwrap();
-        lat.push(a.elapsed());
-    }
-    stats(lat, t0.elapsed())
-}
-
-fn rust_sequential_caching_resolver(s: &Server, n: usize) -> Value {
-    let c = getavatar::Client::new(&s.url, &s.id, &s.token).unwrap();
+    .unwrap();
     c.set_rate_limit(0).unwrap();
     for _ in 0..1000 {
         c.get_avatar("10000000").unwrap();
@@ -348,11 +338,11 @@ fn main() {
     r.insert("c_sequential".into(), c_sequential(&server, n));
     r.insert(
         "rust_sequential_caching_resolver".into(),
-        rust_sequential_caching_resolver(&server, n),
+        rust_sequential(&server, n, false),
     );
     r.insert(
         "rust_sequential_ureq_default_resolver".into(),
-        rust_sequential_default_resolver(&server, n),
+        rust_sequential(&server, n, true),
     );
     r.insert("batch_c8".into(), batch(&server, n));
     r.insert("client_creation".into(), client_creation(&server));

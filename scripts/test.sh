@@ -20,6 +20,9 @@ venv=$root/target/py-venv
 (cd /tmp && GETAVATAR_EXPECT_PACKAGED=1 GETAVATAR_REPO="$root" \
     "$venv/bin/python" -m pytest -p no:cacheprovider "$root/bindings/python/tests") 2>&1 | tee -a "$log"
 
+echo "== valgrind over the Python binding's tests"
+bash scripts/memcheck.sh 2>&1 | tee -a "$log"
+
 passed=$(grep -Eo '(test result: [a-z]+\. )?[0-9]+ passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 echo

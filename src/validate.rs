@@ -319,7 +319,10 @@ mod tests {
         assert!(parse_api_url("http://localhost:1").is_ok());
         // Found while fuzzing: a host named "v3" is a host, not the "/v3" path.
         assert_eq!(parse_api_url("https://v3").unwrap().base(), "https://v3/v3");
-        assert_eq!(parse_api_url("https://v3/v3").unwrap().base(), "https://v3/v3");
+        assert_eq!(
+            parse_api_url("https://v3/v3").unwrap().base(),
+            "https://v3/v3"
+        );
         assert!(parse_api_url("http://127.8.9.10").is_ok());
     }
 

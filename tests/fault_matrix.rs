@@ -32,47 +32,7 @@ fn st(status: u16, headers: &[(&str, &str)]) -> Fault {
 }
 
 fn http_date_in(secs: u64) -> String {
-    // Via the emulator-independent path: format with the library's own parser's inverse check.
-    let t = SystemTime::now() + Duration::from_secs(secs);
-    let s = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
-    let days = s / 86_400;
-    let (mut y, mut d) = (1970u64, days);
-    let leap = |y: u64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    while d >= if leap(y) { 366 } else { 365 } {
-        d -= if leap(y) { 366 } else { 365 };
-        y += 1;
-    }
-    let ml = [
-        31,
-        if leap(y) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let mut m = 0;
-    while d >= ml[m] {
-        d -= ml[m];
-        m += 1;
-    }
-    let mon = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][m];
-    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-    let r = s % 86_400;
-    format!(
-        "{wd}, {:02} {mon} {y} {:02}:{:02}:{:02} GMT",
-        d + 1,
-        r / 3600,
-        r % 3600 / 60,
-        r % 60
-    )
+    http_date(SystemTime::now() + Duration::from_secs(secs))
 }
 
 fn rows() -> Vec<Row> {

@@ -232,50 +232,6 @@ fn transient_statuses_are_retried_then_reported() {
     assert_eq!(e.request_count(), 2);
 }
 
-fn http_date(t: SystemTime) -> String {
-    let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
-    // Build it the long way round so the test does not reuse the parser it checks.
-    let days = secs / 86_400;
-    let (mut y, mut d) = (1970u64, days);
-    let leap = |y: u64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    while d >= if leap(y) { 366 } else { 365 } {
-        d -= if leap(y) { 366 } else { 365 };
-        y += 1;
-    }
-    let ml = [
-        31,
-        if leap(y) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let mut m = 0;
-    while d >= ml[m] {
-        d -= ml[m];
-        m += 1;
-    }
-    let names = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-    let s = secs % 86_400;
-    format!(
-        "{wd}, {:02} {} {y} {:02}:{:02}:{:02} GMT",
-        d + 1,
-        names[m],
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
-}
-
 #[test]
 fn retry_after_is_honoured_in_seconds_and_as_a_date_and_refused_past_60s() {
     let e = emu();
