@@ -58,10 +58,13 @@ def main():
         out["requests"] = "not installed"
     else:
         s = requests.Session()
-        out["python_requests_keepalive"] = measure(lambda: s.post(url + path, json={"chatId": "10000000"}, timeout=180).json(), n // 2)
         s2 = requests.Session()
         s2.headers["Connection"] = "close"  # as the official SDK does
-        out["python_requests_close"] = measure(lambda: s2.post(url + path, json={"chatId": "10000000"}, timeout=180).json(), n // 4)
+        for key, sess, count in (("python_requests_keepalive", s, n // 2), ("python_requests_close", s2, n // 4)):
+            try:
+                out[key] = measure(lambda: sess.post(url + path, json={"chatId": "10000000"}, timeout=180).json(), count)
+            except Exception as e:  # a reference failing must not hide the others
+                out[key + "_error"] = repr(e)
     print(json.dumps(out))
 
 

@@ -443,11 +443,19 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+thread_local! {
+    /// Whether this connection's current request asked to close (each connection has a thread).
+    static CLOSING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn head(status: u16, content_type: &str, len: usize, extra: &[(String, String)]) -> String {
     let mut h = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\n",
         reason(status)
     );
+    if CLOSING.with(|c| c.get()) {
+        h.push_str("Connection: close\r\n");
+    }
     for (k, v) in extra {
         h.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -529,8 +537,19 @@ fn serve(st: Arc<State>, stream: TcpStream) {
         let Some(req) = read_request(&mut r) else {
             break;
         };
+        CLOSING.with(|c| c.set(req.close));
         let keep = handle(&st, &req, &mut w, &mut r) && !req.close;
         if !keep {
+            break;
+        }
+    }
+    // Close gracefully: stop writing, drain what the client still sends, then drop. Dropping a
+    // socket with unread input makes the kernel send a reset instead of a clean close.
+    let _ = w.shutdown(Shutdown::Write);
+    let _ = w.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 4096];
+    while let Ok(n) = r.get_mut().read(&mut sink) {
+        if n == 0 {
             break;
         }
     }
