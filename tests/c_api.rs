@@ -102,6 +102,29 @@ fn c_program_uses_the_header_and_library() {
 }
 
 #[test]
+fn cpp_wrapper_works_as_a_cpp_user_expects() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let lib = lib_dir();
+    let out = lib.join("test_getavatar_cpp");
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    let st = Command::new(&cxx)
+        .args(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-pthread", "-o"])
+        .arg(&out)
+        .arg(root.join("tests/c/test_getavatar.cpp"))
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg("-L")
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-lgetavatar")
+        .status()
+        .expect("a C++ compiler (c++)");
+    assert!(st.success(), "C++ test did not compile");
+    let text = run(&[], &out);
+    assert!(text.contains(" passed, 0 failed"), "{text}");
+}
+
+#[test]
 fn c_program_has_no_leaks_under_valgrind() {
     let have = Command::new("valgrind")
         .arg("--version")

@@ -1,0 +1,138 @@
+/*
+ * getavatar for C++: a header-only RAII wrapper over getavatar.h (C++17).
+ *
+ *   getavatar::Client client("https://3100.api.green-api.com", "3100000001", token);
+ *   getavatar::Avatar a = client.get_avatar("10000000");     // throws getavatar::Error
+ *   std::cout << a.url << (a.available == getavatar::Availability::Hidden ? " (hidden)" : "");
+ *
+ * Clients are move-only and freed on destruction; every GaAvatar is copied and freed inside the
+ * wrapper. Errors are getavatar::Error (a std::runtime_error) carrying the GaStatus and the
+ * HTTP status. A Client may be shared between threads, like the GaClient it owns.
+ */
+#ifndef GETAVATAR_HPP
+#define GETAVATAR_HPP
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "getavatar.h"
+
+namespace getavatar {
+
+/** Whether the avatar is visible: GaAvatar.available as a type. */
+enum class Availability { Hidden = 0, Available = 1, Unknown = -1 };
+
+/** A successful lookup. */
+struct Avatar {
+    std::string url;            /**< "" when there is none */
+    Availability available;     /**< Hidden when privacy settings hide it */
+    int http_status;            /**< 200 */
+};
+
+/** A failed call: what(), the GaStatus and the last HTTP status (0 when none). */
+class Error : public std::runtime_error {
+public:
+    Error(int32_t status, int32_t http_status, const std::string &message)
+        : std::runtime_error(message), status_(status), http_status_(http_status) {}
+    int32_t status() const noexcept { return status_; }
+    int32_t http_status() const noexcept { return http_status_; }
+    /** "GA_ERR_TIMEOUT", ... */
+    std::string status_name() const { return ga_status_name(status_); }
+
+private:
+    int32_t status_;
+    int32_t http_status_;
+};
+
+namespace detail {
+struct AvatarDeleter {
+    void operator()(GaAvatar *a) const noexcept { ga_free(a); }
+};
+using AvatarPtr = std::unique_ptr<GaAvatar, AvatarDeleter>;
+
+/** Copies a result, or throws its error. */
+inline Avatar take(AvatarPtr a) {
+    if (!a) throw std::bad_alloc();
+    if (a->status != GA_OK) {
+        throw Error(a->status, a->http_status, a->error ? a->error : "");
+    }
+    return Avatar{a->url_avatar, static_cast<Availability>(a->available), a->http_status};
+}
+
+inline void check(int32_t status) {
+    if (status != GA_OK) throw Error(status, 0, ga_last_error());
+}
+}  // namespace detail
+
+/** The library's version, e.g. "0.1.0". */
+inline std::string version() { return ga_version(); }
+
+/** A getAvatar client for one instance. Move-only; freed on destruction. */
+class Client {
+public:
+    Client(const std::string &api_url, const std::string &id_instance, const std::string &api_token_instance)
+        : client_(ga_client_new(api_url.c_str(), id_instance.c_str(), api_token_instance.c_str())) {
+        if (!client_) throw Error(GA_ERR_INVALID_ARGUMENT, 0, ga_last_error());
+    }
+    ~Client() { ga_client_free(client_); }
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
+    Client(Client &&other) noexcept : client_(std::exchange(other.client_, nullptr)) {}
+    Client &operator=(Client &&other) noexcept {
+        if (this != &other) {
+            ga_client_free(client_);
+            client_ = std::exchange(other.client_, nullptr);
+        }
+        return *this;
+    }
+
+    /** The avatar of a user id ("10000000") or group id ("-10000000000000"); throws Error. */
+    Avatar get_avatar(const std::string &chat_id) const {
+        return detail::take(detail::AvatarPtr(ga_get_avatar(handle(), chat_id.c_str())));
+    }
+
+    /** Many lookups at once, in order: each entry holds an Avatar or the Error for that id. */
+    std::vector<std::pair<Avatar, std::unique_ptr<Error>>> get_avatars(const std::vector<std::string> &chat_ids) const {
+        std::vector<const char *> ids;
+        ids.reserve(chat_ids.size());
+        for (const auto &s : chat_ids) ids.push_back(s.c_str());
+        std::vector<GaAvatar *> raw(chat_ids.size(), nullptr);
+        int32_t st = ga_get_avatars(handle(), ids.data(), static_cast<int32_t>(ids.size()), raw.data());
+        std::vector<detail::AvatarPtr> owned;
+        for (GaAvatar *p : raw) owned.emplace_back(p);
+        if (st != GA_OK && st != GA_ERR_INTERNAL) detail::check(st);
+        std::vector<std::pair<Avatar, std::unique_ptr<Error>>> out;
+        for (auto &p : owned) {
+            try {
+                out.emplace_back(detail::take(std::move(p)), nullptr);
+            } catch (const Error &e) {
+                out.emplace_back(Avatar{"", Availability::Unknown, e.http_status()}, std::make_unique<Error>(e));
+            }
+        }
+        return out;
+    }
+
+    void set_timeout_ms(int32_t ms) { detail::check(ga_client_set_timeout_ms(handle(), ms)); }
+    void set_max_retries(int32_t n) { detail::check(ga_client_set_max_retries(handle(), n)); }
+    void set_rate_limit(int32_t per_second) { detail::check(ga_client_set_rate_limit(handle(), per_second)); }
+    void set_backoff_ms(int32_t ms) { detail::check(ga_client_set_backoff_ms(handle(), ms)); }
+    void set_concurrency(int32_t n) { detail::check(ga_client_set_concurrency(handle(), n)); }
+    void set_ca_file(const std::string &pem_path) { detail::check(ga_client_set_ca_file(handle(), pem_path.c_str())); }
+
+    /** The C handle, for functions this wrapper does not cover. Still owned by the Client. */
+    GaClient *c_handle() const noexcept { return client_; }
+
+private:
+    GaClient *handle() const {
+        if (!client_) throw Error(GA_ERR_INVALID_ARGUMENT, 0, "this getavatar::Client was moved from");
+        return client_;
+    }
+    GaClient *client_;
+};
+
+}  // namespace getavatar
+
+#endif  // GETAVATAR_HPP

@@ -1,0 +1,94 @@
+// The C++ wrapper as a C++ user uses it. Usage: test_getavatar_cpp OK_URL FAILING_URL ID TOKEN
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "getavatar.hpp"
+
+static int passed = 0, failed = 0;
+#define CHECK(cond, what)                                                   \
+    do {                                                                    \
+        if (cond) {                                                         \
+            passed++;                                                       \
+        } else {                                                            \
+            failed++;                                                       \
+            std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, what); \
+        }                                                                   \
+    } while (0)
+
+static_assert(!std::is_copy_constructible<getavatar::Client>::value, "move-only");
+static_assert(std::is_nothrow_move_constructible<getavatar::Client>::value, "movable");
+
+int main(int argc, char **argv) {
+    if (argc != 5) return 2;
+    const std::string ok = argv[1], bad = argv[2], id = argv[3], token = argv[4];
+    CHECK(getavatar::version() == GETAVATAR_VERSION, "version");
+
+    try {
+        getavatar::Client c("http://example.com", id, token);
+        CHECK(false, "http to a remote host must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_INVALID_ARGUMENT && std::string(e.what()).find("https") != std::string::npos, e.what());
+    }
+
+    getavatar::Client client(ok, id, token);
+    client.set_rate_limit(0);
+    auto a = client.get_avatar("10000000");
+    CHECK(a.url.find("/avatars/10000000.png") != std::string::npos, a.url.c_str());
+    CHECK(a.available == getavatar::Availability::Available && a.http_status == 200, "available");
+    CHECK(client.get_avatar("30000000").available == getavatar::Availability::Hidden, "hidden");
+    CHECK(client.get_avatar("40000000").available == getavatar::Availability::Unknown, "unknown");
+
+    try {
+        client.get_avatar("79001234567@c.us");
+        CHECK(false, "bad chat id must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status_name() == "GA_ERR_INVALID_ARGUMENT" && std::strstr(e.what(), "group_id"), e.what());
+    }
+    try {
+        client.set_timeout_ms(0);
+        CHECK(false, "timeout 0 must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_INVALID_ARGUMENT, e.what());
+    }
+
+    auto batch = client.get_avatars({"10000000", "bad", "-10000000000000"});
+    CHECK(batch.size() == 3 && !batch[0].second && batch[1].second && !batch[2].second, "batch shape");
+    CHECK(batch[1].second && batch[1].second->status() == GA_ERR_INVALID_ARGUMENT, "batch error");
+
+    // Move: the moved-from client throws instead of crashing; the moved-to one works.
+    getavatar::Client moved = std::move(client);
+    CHECK(moved.get_avatar("10000000").http_status == 200, "moved-to works");
+    try {
+        client.get_avatar("10000000");
+        CHECK(false, "moved-from must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(std::strstr(e.what(), "moved from") != nullptr, e.what());
+    }
+
+    // Threads share one client.
+    std::vector<std::thread> ts;
+    int results[4] = {0, 0, 0, 0};
+    for (int t = 0; t < 4; t++)
+        ts.emplace_back([&moved, &results, t] {
+            for (int i = 0; i < 20; i++) results[t] += moved.get_avatar("10000000").http_status == 200;
+        });
+    for (auto &t : ts) t.join();
+    CHECK(results[0] + results[1] + results[2] + results[3] == 80, "threads");
+
+    getavatar::Client failing(bad, id, token);
+    failing.set_max_retries(1);
+    failing.set_backoff_ms(1);
+    try {
+        failing.get_avatar("10000000");
+        CHECK(false, "503 must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_SERVER && e.http_status() == 503, e.what());
+        CHECK(std::string(e.what()).find(token) == std::string::npos, "token redacted");
+    }
+    std::printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
