@@ -222,6 +222,14 @@ int32_t GA_CALL ga_get_avatars(struct GaClient *client,
 int32_t GA_CALL ga_client_set_ca_file(struct GaClient *client, const char *path);
 
 /**
+ * Keeps successful answers per chat id for `seconds`, 0 to 86400 (default 0 = off), so repeated
+ * lookups (an Excel recalculation) cost no request and no rate-limit slot. Errors are never kept;
+ * at most 10,000 chat ids, least recently used evicted first; any change empties the cache.
+ * Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+ */
+int32_t GA_CALL ga_client_set_cache_ttl(struct GaClient *client, int32_t seconds);
+
+/**
  * This thread's message for the last failed call, UTF-8; "" when nothing failed yet on this
  * thread. Never NULL. Owned by the library: do not free it; valid until the next getavatar
  * call on this thread. A successful call does not clear it.

@@ -36,6 +36,8 @@ pub mod defaults {
     pub const MAX_RETRY_AFTER_S: u64 = 60;
     /// Lookups a batch runs at once.
     pub const CONCURRENCY: u32 = 4;
+    /// Longest cache time to live, s (one day).
+    pub const MAX_CACHE_TTL_S: u32 = 86_400;
     /// Largest batch concurrency.
     pub const MAX_CONCURRENCY: u32 = 64;
 }
@@ -83,6 +85,7 @@ pub struct Client {
     backoff_ms: AtomicU32,
     concurrency: AtomicU32,
     limiter: RateLimiter,
+    cache: crate::cache::Cache,
 }
 
 impl std::fmt::Debug for Client {
@@ -155,6 +158,7 @@ impl Client {
             backoff_ms: AtomicU32::new(defaults::BACKOFF_MS),
             concurrency: AtomicU32::new(defaults::CONCURRENCY),
             limiter: RateLimiter::new(defaults::RATE_LIMIT),
+            cache: crate::cache::Cache::new(crate::cache::CAPACITY),
         })
     }
 
@@ -222,6 +226,15 @@ impl Client {
         Ok(())
     }
 
+    /// Keeps successful answers per chat id for `seconds`, 0..=86400 (default 0 = off); errors are
+    /// never kept; at most 10,000 chat ids, least recently used evicted first. Any change empties
+    /// the cache.
+    pub fn set_cache_ttl(&self, seconds: i64) -> Result<(), Error> {
+        let v = in_range("cache_ttl", seconds, 0, defaults::MAX_CACHE_TTL_S, "s")?;
+        self.cache.set_ttl(Duration::from_secs(v as u64));
+        Ok(())
+    }
+
     /// Lookups a batch (`get_avatars`) runs at once, 1..=64 (default 4).
     pub fn set_concurrency(&self, n: i64) -> Result<(), Error> {
         let v = in_range("concurrency", n, 1, defaults::MAX_CONCURRENCY, "")?;
@@ -281,6 +294,9 @@ impl Client {
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
     pub fn get_avatar(&self, chat_id: &str) -> Result<Avatar, Error> {
         validate::check_chat_id(chat_id).map_err(Error::invalid)?;
+        if let Some(hit) = self.cache.get(chat_id) {
+            return Ok(hit);
+        }
         // chat_id is ASCII digits with an optional '-': nothing to escape.
         let body = format!("{{\"chatId\":\"{chat_id}\"}}");
         let max_retries = self.max_retries.load(Ordering::Relaxed);
@@ -293,7 +309,10 @@ impl Client {
                 http_status,
             } = self.attempt(&body);
             let (status, mut message, retryable, retry_after) = match outcome {
-                Outcome::Success(a) => return Ok(a),
+                Outcome::Success(a) => {
+                    self.cache.put(chat_id, &a);
+                    return Ok(a);
+                }
                 Outcome::Failure {
                     status,
                     message,

@@ -108,7 +108,16 @@ fn cpp_wrapper_works_as_a_cpp_user_expects() {
     let out = lib.join("test_getavatar_cpp");
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
     let st = Command::new(&cxx)
-        .args(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-pthread", "-o"])
+        .args([
+            "-std=c++17",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-g",
+            "-pthread",
+            "-o",
+        ])
         .arg(&out)
         .arg(root.join("tests/c/test_getavatar.cpp"))
         .arg("-I")

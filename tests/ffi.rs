@@ -747,3 +747,48 @@ fn every_string_argument_rejects_null_invalid_utf8_empty_and_huge() {
     // The client still works after all of it.
     assert_eq!(c.get("10000000").status, OK);
 }
+
+#[test]
+fn cache_serves_repeats_without_requests_and_never_keeps_errors() {
+    let e = emu();
+    let c = Handle::for_emu(&e);
+    let set = |s: i32| unsafe { ga_client_set_cache_ttl(c.0, s) };
+    assert_eq!(set(-1), INVALID);
+    assert_eq!(set(86_401), INVALID);
+    // Off by default: every lookup asks the server.
+    c.get("10000000");
+    c.get("10000000");
+    assert_eq!(e.request_count(), 2);
+    assert_eq!(set(1), OK);
+    let first = c.get("10000000");
+    for _ in 0..20 {
+        assert_eq!(c.get("10000000"), first, "served from the cache");
+    }
+    assert_eq!(e.request_count(), 3, "one request for 21 lookups");
+    // Errors are not kept: a 404, then the real answer.
+    e.push_fault(Fault::Status {
+        status: 404,
+        body: String::new(),
+        headers: vec![],
+    });
+    assert_eq!(c.get("20000000").status, NOT_FOUND);
+    assert_eq!(c.get("20000000").status, OK);
+    assert_eq!(c.get("20000000").status, OK);
+    assert_eq!(e.request_count(), 5);
+    // After the TTL a new request is made.
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(c.get("10000000"), first);
+    assert_eq!(e.request_count(), 6);
+    // A cached answer costs no rate-limit slot either.
+    assert_eq!(c.set_rate(1), OK);
+    let t0 = Instant::now();
+    for _ in 0..5 {
+        c.get("10000000");
+    }
+    assert!(t0.elapsed() < Duration::from_millis(500));
+    // Turning it off empties it.
+    assert_eq!(set(0), OK);
+    assert_eq!(c.set_rate(0), OK);
+    c.get("10000000");
+    assert_eq!(e.request_count(), 7);
+}

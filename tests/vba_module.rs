@@ -217,6 +217,8 @@ fn module_imports_as_is_and_offers_the_worksheet_functions() {
         "Public Function GaVersion(",
         "Public Function GaAvatarUrls(",
         "Public Function GaSetConcurrency(",
+        "Public Function GaSetCacheTtl(",
+        "Public Function GaSetCaFile(",
     ] {
         assert!(BAS.contains(f), "{f}");
     }

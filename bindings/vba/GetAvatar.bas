@@ -39,6 +39,7 @@ Private Declare PtrSafe Function ga_client_set_backoff_ms Lib "getavatar.dll" (B
 Private Declare PtrSafe Function ga_client_set_concurrency Lib "getavatar.dll" (ByVal client As LongPtr, ByVal n As Long) As Long
 Private Declare PtrSafe Function ga_get_avatars Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatIds As LongPtr, ByVal count As Long, ByVal results As LongPtr) As Long
 Private Declare PtrSafe Function ga_client_set_ca_file Lib "getavatar.dll" (ByVal client As LongPtr, ByVal path As LongPtr) As Long
+Private Declare PtrSafe Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As LongPtr, ByVal seconds As Long) As Long
 
 Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
 Private Declare PtrSafe Function lstrlenA Lib "kernel32" (ByVal lpString As LongPtr) As Long
@@ -60,6 +61,7 @@ Private Declare Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal cli
 Private Declare Function ga_client_set_concurrency Lib "getavatar.dll" (ByVal client As Long, ByVal n As Long) As Long
 Private Declare Function ga_get_avatars Lib "getavatar.dll" (ByVal client As Long, ByVal chatIds As Long, ByVal count As Long, ByVal results As Long) As Long
 Private Declare Function ga_client_set_ca_file Lib "getavatar.dll" (ByVal client As Long, ByVal path As Long) As Long
+Private Declare Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As Long, ByVal seconds As Long) As Long
 
 Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
 Private Declare Function lstrlenA Lib "kernel32" (ByVal lpString As Long) As Long
@@ -74,6 +76,7 @@ End Enum
 #End If
 
 Private Const CP_UTF8 As Long = 65001
+Private Const DEFAULT_CACHE_TTL_S As Long = 600
 Private Const GA_OK As Long = 0
 Private Const GA_ERR_INVALID_ARGUMENT As Long = 1
 Private Const GA_ERR_INTERNAL As Long = 12
@@ -142,6 +145,8 @@ Public Function GaConnect(ByVal apiUrl As String, ByVal idInstance As Variant, B
     GaDisconnect
     mClient = c
     mKey = key
+    ' Excel recalculates often: keep answers for 10 minutes so recalculation spends no rate limit.
+    ga_client_set_cache_ttl mClient, DEFAULT_CACHE_TTL_S
     GaConnect = "connected"
     Exit Function
 Failed:
@@ -289,6 +294,18 @@ Public Function GaSetCaFile(ByVal pemPath As String) As String
     p = ToUtf8(pemPath)
     If ga_client_set_ca_file(mClient, VarPtr(p(0))) <> GA_OK Then
         GaSetCaFile = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
+    End If
+End Function
+
+' How long answers are kept (seconds, 0 to 86400; 0 turns the cache off; GaConnect sets 600).
+' Returns "" or the error text.
+Public Function GaSetCacheTtl(ByVal seconds As Long) As String
+    Dim why As String
+    why = EnsureClient()
+    If Len(why) > 0 Then
+        GaSetCacheTtl = "#GA_ERR_INVALID_ARGUMENT: " & why
+    ElseIf ga_client_set_cache_ttl(mClient, seconds) <> GA_OK Then
+        GaSetCacheTtl = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
     End If
 End Function
 

@@ -261,3 +261,15 @@ pub unsafe extern "system" fn ga_client_set_ca_file(
         status_of(r)
     })
 }
+
+/// Keeps successful answers per chat id for `seconds`, 0 to 86400 (default 0 = off), so repeated
+/// lookups (an Excel recalculation) cost no request and no rate-limit slot. Errors are never kept;
+/// at most 10,000 chat ids, least recently used evicted first; any change empties the cache.
+/// Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_cache_ttl(client: *mut GaClient, seconds: i32) -> i32 {
+    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
+        // SAFETY: NULL or a live client.
+        status_of(unsafe { client_ref(client) }.and_then(|c| c.set_cache_ttl(seconds.into())))
+    })
+}

@@ -325,3 +325,15 @@ def test_ca_file_errors_are_clear(emu, tmp_path):
         with pytest.raises(getavatar.InvalidArgumentError, match="holds no certificate"):
             c.set_ca_file(str(bad))
         assert c.get_avatar("10000000").available is True
+
+
+def test_cache_ttl_serves_repeats_without_requests(emu):
+    with client(emu, cache_ttl=60) as c:
+        for _ in range(10):
+            assert c.get_avatar("10000000").available is True
+        assert len(emu.requests()) == 1
+        c.set_cache_ttl(0)
+        c.get_avatar("10000000")
+        assert len(emu.requests()) == 2
+        with pytest.raises(getavatar.InvalidArgumentError):
+            c.set_cache_ttl(86_401)

@@ -57,6 +57,8 @@ class Client:
         10; 0 = off).
     :param backoff: first retry delay in seconds (default 0.25), doubling with jitter.
     :param concurrency: lookups ``get_avatars`` runs at once (default 4, at most 64).
+    :param cache_ttl: seconds successful answers are kept per chat id (default 0 = off); errors
+        are never kept.
     :param ca_file: a PEM file whose certificates are trusted for TLS in place of the bundled
         web roots (e.g. a corporate proxy's root). Certificates are always verified.
     """
@@ -73,6 +75,7 @@ class Client:
         backoff: Optional[float] = None,
         concurrency: int = 4,
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        cache_ttl: int = 0,
     ) -> None:
         self._handle: Any = None
         self._busy = 0
@@ -96,6 +99,7 @@ class Client:
             self._set("ga_client_set_max_retries", _whole("max_retries", max_retries))
             self._set("ga_client_set_rate_limit", _whole("rate_limit", rate_limit))
             self._set("ga_client_set_concurrency", _whole("concurrency", concurrency))
+            self._set("ga_client_set_cache_ttl", _whole("cache_ttl", cache_ttl))
             if ca_file is not None:
                 self.set_ca_file(ca_file)
             if backoff is not None:
@@ -140,6 +144,10 @@ class Client:
             st = _native.lib().ga_client_set_ca_file(h, p)
             if st != 0:
                 raise from_status(st, _last_error())
+
+    def set_cache_ttl(self, seconds: int) -> None:
+        """Seconds successful answers are kept (0 to 86400; 0 = off). Empties the cache."""
+        self._set("ga_client_set_cache_ttl", _whole("cache_ttl", seconds))
 
     def set_concurrency(self, n: int) -> None:
         """Lookups ``get_avatars`` runs at once (1 to 64)."""
