@@ -230,6 +230,20 @@ int32_t GA_CALL ga_client_set_ca_file(struct GaClient *client, const char *path)
 int32_t GA_CALL ga_client_set_cache_ttl(struct GaClient *client, int32_t seconds);
 
 /**
+ * Makes a client from the environment variables GA_API_URL, GA_ID_INSTANCE and
+ * GA_API_TOKEN_INSTANCE. Returns NULL when one is missing or invalid: `ga_last_error()` names
+ * it. Free with `ga_client_free`.
+ */
+struct GaClient *GA_CALL ga_client_new_from_env(void);
+
+/**
+ * Sets the User-Agent header (UTF-8; 1 to 256 printable ASCII characters; default
+ * "getavatar/VERSION"). Open connections are dropped. Returns `GA_OK` or
+ * `GA_ERR_INVALID_ARGUMENT`.
+ */
+int32_t GA_CALL ga_client_set_user_agent(struct GaClient *client, const char *user_agent);
+
+/**
  * This thread's message for the last failed call, UTF-8; "" when nothing failed yet on this
  * thread. Never NULL. Owned by the library: do not free it; valid until the next getavatar
  * call on this thread. A successful call does not clear it.

@@ -121,11 +121,21 @@ public:
     void set_backoff_ms(int32_t ms) { detail::check(ga_client_set_backoff_ms(handle(), ms)); }
     void set_concurrency(int32_t n) { detail::check(ga_client_set_concurrency(handle(), n)); }
     void set_ca_file(const std::string &pem_path) { detail::check(ga_client_set_ca_file(handle(), pem_path.c_str())); }
+    void set_cache_ttl(int32_t seconds) { detail::check(ga_client_set_cache_ttl(handle(), seconds)); }
+    void set_user_agent(const std::string &ua) { detail::check(ga_client_set_user_agent(handle(), ua.c_str())); }
+
+    /** A client from GA_API_URL, GA_ID_INSTANCE and GA_API_TOKEN_INSTANCE; throws Error naming a missing one. */
+    static Client from_env() {
+        GaClient *c = ga_client_new_from_env();
+        if (!c) throw Error(GA_ERR_INVALID_ARGUMENT, 0, ga_last_error());
+        return Client(c);
+    }
 
     /** The C handle, for functions this wrapper does not cover. Still owned by the Client. */
     GaClient *c_handle() const noexcept { return client_; }
 
 private:
+    explicit Client(GaClient *adopted) noexcept : client_(adopted) {}
     GaClient *handle() const {
         if (!client_) throw Error(GA_ERR_INVALID_ARGUMENT, 0, "this getavatar::Client was moved from");
         return client_;

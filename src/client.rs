@@ -77,6 +77,7 @@ impl std::error::Error for Error {}
 pub struct Client {
     agent: std::sync::RwLock<ureq::Agent>,
     extra_roots: std::sync::Mutex<Vec<ureq::tls::Certificate<'static>>>,
+    user_agent: std::sync::Mutex<String>,
     url: String,
     endpoint: String,
     redactor: Redactor,
@@ -142,10 +143,12 @@ impl Client {
         let api: ApiUrl = validate::parse_api_url(api_url).map_err(Error::invalid)?;
         validate::check_id_instance(id_instance).map_err(Error::invalid)?;
         validate::check_token(api_token_instance).map_err(Error::invalid)?;
-        let agent = build_agent(&[], resolver);
+        let ua = default_user_agent();
+        let agent = build_agent(&[], &ua, resolver);
         Ok(Client {
             agent: std::sync::RwLock::new(agent),
             extra_roots: std::sync::Mutex::new(Vec::new()),
+            user_agent: std::sync::Mutex::new(ua),
             url: api.get_avatar_url(id_instance, api_token_instance),
             endpoint: format!(
                 "{}/waInstance{id_instance}/getAvatar/{}",
@@ -219,11 +222,34 @@ impl Client {
                 "CA file {shown} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
             )));
         }
-        let mut roots = self.extra_roots.lock().unwrap_or_else(|e| e.into_inner());
-        roots.extend(certs);
-        let agent = build_agent(&roots, CachingResolver::default());
-        *self.agent.write().unwrap_or_else(|e| e.into_inner()) = agent;
+        self.extra_roots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(certs);
+        self.rebuild_agent();
         Ok(())
+    }
+
+    /// Sets the User-Agent header (default `getavatar/VERSION`): printable ASCII, at most 256
+    /// characters. Open connections are dropped.
+    pub fn set_user_agent(&self, ua: &str) -> Result<(), Error> {
+        if ua.is_empty() || ua.len() > 256 || !ua.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return Err(Error::invalid(format!(
+                "user agent {} is not valid: 1 to 256 printable ASCII characters",
+                validate::shown(ua)
+            )));
+        }
+        *self.user_agent.lock().unwrap_or_else(|e| e.into_inner()) = ua.to_string();
+        self.rebuild_agent();
+        Ok(())
+    }
+
+    /// Makes a new agent from the current roots and User-Agent (connections start afresh).
+    fn rebuild_agent(&self) {
+        let roots = self.extra_roots.lock().unwrap_or_else(|e| e.into_inner());
+        let ua = self.user_agent.lock().unwrap_or_else(|e| e.into_inner());
+        let agent = build_agent(&roots, &ua, CachingResolver::default());
+        *self.agent.write().unwrap_or_else(|e| e.into_inner()) = agent;
     }
 
     /// Keeps successful answers per chat id for `seconds`, 0..=86400 (default 0 = off); errors are
@@ -519,8 +545,13 @@ fn tls_message(host: &str, e: &rustls::Error) -> String {
 
 /// An agent for getAvatar: no redirects, statuses as responses, our resolver, and either the
 /// bundled web roots or, when given, exactly `roots`.
+fn default_user_agent() -> String {
+    format!("getavatar/{}", env!("CARGO_PKG_VERSION"))
+}
+
 fn build_agent(
     roots: &[ureq::tls::Certificate<'static>],
+    user_agent: &str,
     resolver: impl ureq::unversioned::resolver::Resolver,
 ) -> ureq::Agent {
     let mut tls = ureq::tls::TlsConfig::builder();
@@ -530,7 +561,7 @@ fn build_agent(
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
-        .user_agent(format!("getavatar/{}", env!("CARGO_PKG_VERSION")))
+        .user_agent(user_agent)
         .accept("application/json")
         .max_response_header_size(64 * 1024)
         .max_idle_connections_per_host(64)

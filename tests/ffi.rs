@@ -792,3 +792,59 @@ fn cache_serves_repeats_without_requests_and_never_keeps_errors() {
     c.get("10000000");
     assert_eq!(e.request_count(), 7);
 }
+
+#[test]
+fn user_agent_and_client_from_environment() {
+    let e = emu();
+    let c = Handle::for_emu(&e);
+    let ua = CString::new("sheet-tool/2.0 (getavatar)").unwrap();
+    assert_eq!(unsafe { ga_client_set_user_agent(c.0, ua.as_ptr()) }, OK);
+    c.get("10000000");
+    assert_eq!(e.requests()[0].user_agent, "sheet-tool/2.0 (getavatar)");
+    for bad in [
+        &b""[..],
+        b"a\r\nX-Injected: 1",
+        b"caf\xc3\xa9",
+        &[b'a'; 257][..],
+    ] {
+        let b = CString::new(bad).unwrap();
+        assert_eq!(
+            unsafe { ga_client_set_user_agent(c.0, b.as_ptr()) },
+            INVALID,
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        unsafe { ga_client_set_user_agent(c.0, std::ptr::null()) },
+        INVALID
+    );
+    c.get("10000000");
+    assert_eq!(
+        e.requests()[1].user_agent,
+        "sheet-tool/2.0 (getavatar)",
+        "old value kept"
+    );
+
+    // This is the only test that touches these variables.
+    for v in ["GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE"] {
+        std::env::remove_var(v);
+    }
+    std::env::set_var("GA_API_URL", e.url());
+    assert!(ga_client_new_from_env().is_null());
+    assert_eq!(
+        last_error(),
+        "environment variable(s) not set: GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE"
+    );
+    std::env::set_var("GA_ID_INSTANCE", e.id_instance());
+    std::env::set_var("GA_API_TOKEN_INSTANCE", "bad token");
+    assert!(ga_client_new_from_env().is_null());
+    assert!(
+        last_error().contains("apiTokenInstance") && !last_error().contains("bad token"),
+        "{}",
+        last_error()
+    );
+    std::env::set_var("GA_API_TOKEN_INSTANCE", e.token());
+    let h = Handle(ga_client_new_from_env(), e.token());
+    assert!(!h.0.is_null(), "{}", last_error());
+    assert_eq!(h.get("10000000").status, OK);
+}

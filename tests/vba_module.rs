@@ -219,6 +219,7 @@ fn module_imports_as_is_and_offers_the_worksheet_functions() {
         "Public Function GaSetConcurrency(",
         "Public Function GaSetCacheTtl(",
         "Public Function GaSetCaFile(",
+        "Public Function GaSetUserAgent(",
     ] {
         assert!(BAS.contains(f), "{f}");
     }

@@ -40,6 +40,8 @@ Private Declare PtrSafe Function ga_client_set_concurrency Lib "getavatar.dll" (
 Private Declare PtrSafe Function ga_get_avatars Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatIds As LongPtr, ByVal count As Long, ByVal results As LongPtr) As Long
 Private Declare PtrSafe Function ga_client_set_ca_file Lib "getavatar.dll" (ByVal client As LongPtr, ByVal path As LongPtr) As Long
 Private Declare PtrSafe Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As LongPtr, ByVal seconds As Long) As Long
+Private Declare PtrSafe Function ga_client_new_from_env Lib "getavatar.dll" () As LongPtr
+Private Declare PtrSafe Function ga_client_set_user_agent Lib "getavatar.dll" (ByVal client As LongPtr, ByVal userAgent As LongPtr) As Long
 
 Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
 Private Declare PtrSafe Function lstrlenA Lib "kernel32" (ByVal lpString As LongPtr) As Long
@@ -62,6 +64,8 @@ Private Declare Function ga_client_set_concurrency Lib "getavatar.dll" (ByVal cl
 Private Declare Function ga_get_avatars Lib "getavatar.dll" (ByVal client As Long, ByVal chatIds As Long, ByVal count As Long, ByVal results As Long) As Long
 Private Declare Function ga_client_set_ca_file Lib "getavatar.dll" (ByVal client As Long, ByVal path As Long) As Long
 Private Declare Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As Long, ByVal seconds As Long) As Long
+Private Declare Function ga_client_new_from_env Lib "getavatar.dll" () As Long
+Private Declare Function ga_client_set_user_agent Lib "getavatar.dll" (ByVal client As Long, ByVal userAgent As Long) As Long
 
 Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
 Private Declare Function lstrlenA Lib "kernel32" (ByVal lpString As Long) As Long
@@ -306,6 +310,21 @@ Public Function GaSetCacheTtl(ByVal seconds As Long) As String
         GaSetCacheTtl = "#GA_ERR_INVALID_ARGUMENT: " & why
     ElseIf ga_client_set_cache_ttl(mClient, seconds) <> GA_OK Then
         GaSetCacheTtl = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
+    End If
+End Function
+
+' Sets the User-Agent the DLL sends (printable ASCII, at most 256 characters). Returns "" or the
+' error text.
+Public Function GaSetUserAgent(ByVal userAgent As String) As String
+    Dim why As String, u() As Byte
+    why = EnsureClient()
+    If Len(why) > 0 Then
+        GaSetUserAgent = "#GA_ERR_INVALID_ARGUMENT: " & why
+        Exit Function
+    End If
+    u = ToUtf8(userAgent)
+    If ga_client_set_user_agent(mClient, VarPtr(u(0))) <> GA_OK Then
+        GaSetUserAgent = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
     End If
 End Function
 

@@ -273,3 +273,57 @@ pub unsafe extern "system" fn ga_client_set_cache_ttl(client: *mut GaClient, sec
         status_of(unsafe { client_ref(client) }.and_then(|c| c.set_cache_ttl(seconds.into())))
     })
 }
+
+/// Makes a client from the environment variables GA_API_URL, GA_ID_INSTANCE and
+/// GA_API_TOKEN_INSTANCE. Returns NULL when one is missing or invalid: `ga_last_error()` names
+/// it. Free with `ga_client_free`.
+#[no_mangle]
+pub extern "system" fn ga_client_new_from_env() -> *mut GaClient {
+    ffi_boundary!(std::ptr::null_mut(), {
+        let names = ["GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE"];
+        let mut values = Vec::new();
+        let mut missing = Vec::new();
+        for n in names {
+            match std::env::var(n) {
+                Ok(v) if !v.is_empty() => values.push(v),
+                Ok(_) | Err(std::env::VarError::NotPresent) => missing.push(n),
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    set_last_error(&format!("environment variable {n} is not valid Unicode"));
+                    return std::ptr::null_mut();
+                }
+            }
+        }
+        if !missing.is_empty() {
+            set_last_error(&format!(
+                "environment variable(s) not set: {}",
+                missing.join(", ")
+            ));
+            return std::ptr::null_mut();
+        }
+        match Client::new(&values[0], &values[1], &values[2]) {
+            Ok(c) => Box::into_raw(Box::new(GaClient { inner: c })),
+            Err(e) => {
+                set_last_error(&e.message);
+                std::ptr::null_mut()
+            }
+        }
+    })
+}
+
+/// Sets the User-Agent header (UTF-8; 1 to 256 printable ASCII characters; default
+/// "getavatar/VERSION"). Open connections are dropped. Returns `GA_OK` or
+/// `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_user_agent(
+    client: *mut GaClient,
+    user_agent: *const c_char,
+) -> i32 {
+    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
+        // SAFETY: NULL or a live client / C string.
+        let r = unsafe { client_ref(client) }.and_then(|c| {
+            let ua = unsafe { str_arg(user_agent, "user_agent") }.map_err(Error::invalid)?;
+            c.set_user_agent(ua)
+        });
+        status_of(r)
+    })
+}

@@ -36,6 +36,13 @@ int main(int argc, char **argv) {
 
     getavatar::Client client(ok, id, token);
     client.set_rate_limit(0);
+    client.set_user_agent("sheet-tool/2.0 (getavatar)");
+    try {
+        client.set_user_agent("bad\nagent");
+        CHECK(false, "a user agent with a newline must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_INVALID_ARGUMENT, e.what());
+    }
     auto a = client.get_avatar("10000000");
     CHECK(a.url.find("/avatars/10000000.png") != std::string::npos, a.url.c_str());
     CHECK(a.available == getavatar::Availability::Available && a.http_status == 200, "available");

@@ -337,3 +337,11 @@ def test_cache_ttl_serves_repeats_without_requests(emu):
         assert len(emu.requests()) == 2
         with pytest.raises(getavatar.InvalidArgumentError):
             c.set_cache_ttl(86_401)
+
+
+def test_user_agent_reaches_the_server(emu):
+    with client(emu, user_agent="sheet-tool/2.0") as c:
+        c.get_avatar("10000000")
+        with pytest.raises(getavatar.InvalidArgumentError):
+            c.set_user_agent("bad\r\nX-Injected: 1")
+    assert emu.requests()[0]["user_agent"] == "sheet-tool/2.0"

@@ -57,6 +57,7 @@ class Client:
         10; 0 = off).
     :param backoff: first retry delay in seconds (default 0.25), doubling with jitter.
     :param concurrency: lookups ``get_avatars`` runs at once (default 4, at most 64).
+    :param user_agent: the User-Agent header (default ``getavatar/VERSION``).
     :param cache_ttl: seconds successful answers are kept per chat id (default 0 = off); errors
         are never kept.
     :param ca_file: a PEM file whose certificates are trusted for TLS in place of the bundled
@@ -76,6 +77,7 @@ class Client:
         concurrency: int = 4,
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         cache_ttl: int = 0,
+        user_agent: Optional[str] = None,
     ) -> None:
         self._handle: Any = None
         self._busy = 0
@@ -100,6 +102,8 @@ class Client:
             self._set("ga_client_set_rate_limit", _whole("rate_limit", rate_limit))
             self._set("ga_client_set_concurrency", _whole("concurrency", concurrency))
             self._set("ga_client_set_cache_ttl", _whole("cache_ttl", cache_ttl))
+            if user_agent is not None:
+                self.set_user_agent(user_agent)
             if ca_file is not None:
                 self.set_ca_file(ca_file)
             if backoff is not None:
@@ -142,6 +146,14 @@ class Client:
         p = _utf8("ca_file", os.fspath(path) if isinstance(path, os.PathLike) else path)
         with self._use() as h:
             st = _native.lib().ga_client_set_ca_file(h, p)
+            if st != 0:
+                raise from_status(st, _last_error())
+
+    def set_user_agent(self, user_agent: str) -> None:
+        """The User-Agent header (1 to 256 printable ASCII characters)."""
+        ua = _utf8("user_agent", user_agent)
+        with self._use() as h:
+            st = _native.lib().ga_client_set_user_agent(h, ua)
             if st != 0:
                 raise from_status(st, _last_error())
 
