@@ -23,7 +23,9 @@ fn lib_dir() -> PathBuf {
     exe.parent().unwrap().parent().unwrap().to_path_buf()
 }
 
-fn build_c_test(name: &str) -> PathBuf {
+/// Compiles a test program against include/ and links it to the built libgetavatar, as a user
+/// of the header would (warnings are errors).
+fn compile(compiler_var: &str, default: &str, std: &str, source: &str, name: &str) -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let lib = lib_dir();
     let so = lib.join(if cfg!(target_os = "macos") {
@@ -33,19 +35,20 @@ fn build_c_test(name: &str) -> PathBuf {
     });
     assert!(so.exists(), "{} not built", so.display());
     let out = lib.join(name);
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let st = Command::new(&cc)
+    let compiler = std::env::var(compiler_var).unwrap_or_else(|_| default.into());
+    let st = Command::new(&compiler)
         .args([
-            "-std=c99",
+            std,
             "-Wall",
             "-Wextra",
             "-Werror",
             "-pedantic",
             "-g",
+            "-pthread",
             "-o",
         ])
         .arg(&out)
-        .arg(root.join("tests/c/test_getavatar.c"))
+        .arg(root.join(source))
         .arg("-I")
         .arg(root.join("include"))
         .arg("-L")
@@ -53,9 +56,13 @@ fn build_c_test(name: &str) -> PathBuf {
         .arg(format!("-Wl,-rpath,{}", lib.display()))
         .arg("-lgetavatar")
         .status()
-        .expect("a C compiler (cc)");
-    assert!(st.success(), "C test did not compile");
+        .unwrap_or_else(|e| panic!("a compiler ({compiler}): {e}"));
+    assert!(st.success(), "{source} did not compile");
     out
+}
+
+fn build_c_test(name: &str) -> PathBuf {
+    compile("CC", "cc", "-std=c99", "tests/c/test_getavatar.c", name)
 }
 
 fn run(prefix: &[&str], exe: &PathBuf) -> String {
@@ -103,32 +110,13 @@ fn c_program_uses_the_header_and_library() {
 
 #[test]
 fn cpp_wrapper_works_as_a_cpp_user_expects() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let lib = lib_dir();
-    let out = lib.join("test_getavatar_cpp");
-    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
-    let st = Command::new(&cxx)
-        .args([
-            "-std=c++17",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-            "-g",
-            "-pthread",
-            "-o",
-        ])
-        .arg(&out)
-        .arg(root.join("tests/c/test_getavatar.cpp"))
-        .arg("-I")
-        .arg(root.join("include"))
-        .arg("-L")
-        .arg(&lib)
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lgetavatar")
-        .status()
-        .expect("a C++ compiler (c++)");
-    assert!(st.success(), "C++ test did not compile");
+    let out = compile(
+        "CXX",
+        "c++",
+        "-std=c++17",
+        "tests/c/test_getavatar.cpp",
+        "test_getavatar_cpp",
+    );
     let text = run(&[], &out);
     assert!(text.contains(" passed, 0 failed"), "{text}");
 }

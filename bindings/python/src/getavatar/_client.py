@@ -123,7 +123,7 @@ class Client:
 
     # -- settings ---------------------------------------------------------------------------
 
-    def _set(self, fn: str, value: int) -> None:
+    def _set(self, fn: str, value: Union[int, bytes]) -> None:
         with self._use() as h:
             st = getattr(_native.lib(), fn)(h, value)
             if st != 0:
@@ -143,19 +143,11 @@ class Client:
 
     def set_ca_file(self, path: Union[str, "os.PathLike[str]"]) -> None:
         """Trusts the certificates in the PEM file ``path`` for TLS, in place of the bundled roots."""
-        p = _utf8("ca_file", os.fspath(path) if isinstance(path, os.PathLike) else path)
-        with self._use() as h:
-            st = _native.lib().ga_client_set_ca_file(h, p)
-            if st != 0:
-                raise from_status(st, _last_error())
+        self._set("ga_client_set_ca_file", _utf8("ca_file", os.fspath(path) if isinstance(path, os.PathLike) else path))
 
     def set_user_agent(self, user_agent: str) -> None:
         """The User-Agent header (1 to 256 printable ASCII characters)."""
-        ua = _utf8("user_agent", user_agent)
-        with self._use() as h:
-            st = _native.lib().ga_client_set_user_agent(h, ua)
-            if st != 0:
-                raise from_status(st, _last_error())
+        self._set("ga_client_set_user_agent", _utf8("user_agent", user_agent))
 
     def set_cache_ttl(self, seconds: int) -> None:
         """Seconds successful answers are kept (0 to 86400; 0 = off). Empties the cache."""
