@@ -35,7 +35,16 @@ if [ ! -d "$wine32/usr/lib/i386-linux-gnu/wine/i386-windows" ]; then
     apt_update
     tmp=$(mktemp -d)
     chmod 755 "$tmp"
-    (cd "$tmp" && apt-get download "libwine:i386") || { echo "error: cannot download libwine:i386"; exit 1; }
+    # The i386 index is the one seen stale ("Mirror sync in progress?"): retry with a fresh update.
+    got=0
+    for attempt in 1 2 3; do
+        if (cd "$tmp" && apt-get download "libwine:i386"); then got=1; break; fi
+        echo "warning: apt-get download libwine:i386 failed (attempt $attempt); refreshing the indexes"
+        sleep $((attempt * 10))
+        updated=0
+        apt_update
+    done
+    [ "$got" = 1 ] || { echo "error: cannot download libwine:i386"; exit 1; }
     mkdir -p "$wine32"
     dpkg-deb -x "$tmp"/libwine_*_i386.deb "$wine32" || exit 1
     rm -rf "$tmp"
