@@ -76,8 +76,8 @@ impl std::error::Error for Error {}
 /// needs); connections, the rate limit and settings are shared by every thread using it.
 pub struct Client {
     agent: std::sync::RwLock<ureq::Agent>,
-    extra_roots: std::sync::Mutex<Vec<ureq::tls::Certificate<'static>>>,
-    user_agent: std::sync::Mutex<String>,
+    /// What the agent is built from beyond the fixed configuration; changing it rebuilds it.
+    agent_settings: std::sync::Mutex<AgentSettings>,
     url: String,
     endpoint: String,
     redactor: Redactor,
@@ -143,12 +143,11 @@ impl Client {
         let api: ApiUrl = validate::parse_api_url(api_url).map_err(Error::invalid)?;
         validate::check_id_instance(id_instance).map_err(Error::invalid)?;
         validate::check_token(api_token_instance).map_err(Error::invalid)?;
-        let ua = default_user_agent();
-        let agent = build_agent(&[], &ua, resolver);
+        let settings = AgentSettings::default();
+        let agent = build_agent(&settings, resolver);
         Ok(Client {
             agent: std::sync::RwLock::new(agent),
-            extra_roots: std::sync::Mutex::new(Vec::new()),
-            user_agent: std::sync::Mutex::new(ua),
+            agent_settings: std::sync::Mutex::new(settings),
             url: api.get_avatar_url(id_instance, api_token_instance),
             endpoint: format!(
                 "{}/waInstance{id_instance}/getAvatar/{}",
@@ -222,11 +221,7 @@ impl Client {
                 "CA file {shown} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
             )));
         }
-        self.extra_roots
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(certs);
-        self.rebuild_agent();
+        self.change_agent(|s| s.roots.extend(certs));
         Ok(())
     }
 
@@ -239,16 +234,18 @@ impl Client {
                 validate::shown(ua)
             )));
         }
-        *self.user_agent.lock().unwrap_or_else(|e| e.into_inner()) = ua.to_string();
-        self.rebuild_agent();
+        self.change_agent(|s| s.user_agent = ua.to_string());
         Ok(())
     }
 
-    /// Makes a new agent from the current roots and User-Agent (connections start afresh).
-    fn rebuild_agent(&self) {
-        let roots = self.extra_roots.lock().unwrap_or_else(|e| e.into_inner());
-        let ua = self.user_agent.lock().unwrap_or_else(|e| e.into_inner());
-        let agent = build_agent(&roots, &ua, CachingResolver::default());
+    /// Changes the agent settings and builds a new agent from them (connections start afresh).
+    fn change_agent(&self, change: impl FnOnce(&mut AgentSettings)) {
+        let mut settings = self
+            .agent_settings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        change(&mut settings);
+        let agent = build_agent(&settings, CachingResolver::default());
         *self.agent.write().unwrap_or_else(|e| e.into_inner()) = agent;
     }
 
@@ -543,25 +540,36 @@ fn tls_message(host: &str, e: &rustls::Error) -> String {
     format!("TLS failure with {host}: {e}{hint}")
 }
 
-/// An agent for getAvatar: no redirects, statuses as responses, our resolver, and either the
-/// bundled web roots or, when given, exactly `roots`.
-fn default_user_agent() -> String {
-    format!("getavatar/{}", env!("CARGO_PKG_VERSION"))
+/// The settings an agent is built from that a caller can change.
+struct AgentSettings {
+    /// Trusted roots from CA files; empty means the bundled web roots.
+    roots: Vec<ureq::tls::Certificate<'static>>,
+    user_agent: String,
 }
 
+impl Default for AgentSettings {
+    fn default() -> AgentSettings {
+        AgentSettings {
+            roots: Vec::new(),
+            user_agent: format!("getavatar/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// An agent for getAvatar: no redirects, statuses as responses, our resolver, and either the
+/// bundled web roots or, when CA files were given, exactly their certificates.
 fn build_agent(
-    roots: &[ureq::tls::Certificate<'static>],
-    user_agent: &str,
+    settings: &AgentSettings,
     resolver: impl ureq::unversioned::resolver::Resolver,
 ) -> ureq::Agent {
     let mut tls = ureq::tls::TlsConfig::builder();
-    if !roots.is_empty() {
-        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(roots));
+    if !settings.roots.is_empty() {
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&settings.roots));
     }
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
-        .user_agent(user_agent)
+        .user_agent(settings.user_agent.as_str())
         .accept("application/json")
         .max_response_header_size(64 * 1024)
         .max_idle_connections_per_host(64)

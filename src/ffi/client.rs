@@ -38,6 +38,42 @@ fn status_of(r: Result<(), Error>) -> i32 {
     }
 }
 
+/// A handle for a new client, or NULL with the failure as the last error.
+fn into_handle(made: Result<Client, Error>) -> *mut GaClient {
+    match made {
+        Ok(c) => Box::into_raw(Box::new(GaClient { inner: c })),
+        Err(e) => {
+            set_last_error(&e.message);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// A result block for one lookup (NULL only if memory runs out).
+fn avatar_block(r: &Result<crate::Avatar, Error>) -> *mut GaAvatar {
+    match r {
+        Ok(a) => new_avatar(GaStatus::GA_OK, 200, a.available, &a.url, None),
+        Err(e) => new_avatar(e.status, e.http_status, None, "", Some(&e.message)),
+    }
+}
+
+/// Applies a setter that takes a string argument, with the usual NULL and UTF-8 checks.
+///
+/// # Safety
+/// `client` is NULL or a live client; `value` is NULL or a C string.
+unsafe fn set_str(
+    client: *mut GaClient,
+    value: *const c_char,
+    name: &str,
+    set: impl FnOnce(&Client, &str) -> Result<(), Error>,
+) -> i32 {
+    // SAFETY: per the contract.
+    status_of(unsafe { client_ref(client) }.and_then(|c| {
+        let v = unsafe { str_arg(value, name) }.map_err(Error::invalid)?;
+        set(c, v)
+    }))
+}
+
 /// Makes a client for one instance. `api_url` is the host from your console, e.g.
 /// "https://3100.api.green-api.com" (a trailing "/" or "/v3" is fine; "http://" only for
 /// loopback hosts); `id_instance` 1-19 digits; `api_token_instance` the token (letters, digits,
@@ -50,21 +86,14 @@ pub unsafe extern "system" fn ga_client_new(
     api_token_instance: *const c_char,
 ) -> *mut GaClient {
     ffi_boundary!(std::ptr::null_mut(), {
-        let made = (|| {
+        into_handle((|| {
             // SAFETY: C strings or NULL, per the contract.
             let url = unsafe { str_arg(api_url, "api_url") }.map_err(Error::invalid)?;
             let id = unsafe { str_arg(id_instance, "id_instance") }.map_err(Error::invalid)?;
             let token = unsafe { str_arg(api_token_instance, "api_token_instance") }
                 .map_err(Error::invalid)?;
             Client::new(url, id, token)
-        })();
-        match made {
-            Ok(c) => Box::into_raw(Box::new(GaClient { inner: c })),
-            Err(e) => {
-                set_last_error(&e.message);
-                std::ptr::null_mut()
-            }
-        }
+        })())
     })
 }
 
@@ -105,13 +134,10 @@ pub unsafe extern "system" fn ga_get_avatar(
                 let id = unsafe { str_arg(chat_id, "chat_id") }.map_err(Error::invalid)?;
                 c.get_avatar(id)
             })();
-            match r {
-                Ok(a) => new_avatar(GaStatus::GA_OK, 200, a.available, &a.url, None),
-                Err(e) => {
-                    set_last_error(&e.message);
-                    new_avatar(e.status, e.http_status, None, "", Some(&e.message))
-                }
+            if let Err(e) = &r {
+                set_last_error(&e.message);
             }
+            avatar_block(&r)
         }
     )
 }
@@ -224,11 +250,8 @@ pub unsafe extern "system" fn ga_get_avatars(
         let ids = IdArray(chat_ids);
         let out = c.get_avatars_with(n, |i| ids.get(i));
         let mut all = true;
-        for (i, r) in out.into_iter().enumerate() {
-            let a = match r {
-                Ok(a) => new_avatar(GaStatus::GA_OK, 200, a.available, &a.url, None),
-                Err(e) => new_avatar(e.status, e.http_status, None, "", Some(&e.message)),
-            };
+        for (i, r) in out.iter().enumerate() {
+            let a = avatar_block(r);
             all &= !a.is_null();
             // SAFETY: results holds n writable slots.
             unsafe { *results.add(i) = a };
@@ -254,11 +277,7 @@ pub unsafe extern "system" fn ga_client_set_ca_file(
 ) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client / C string.
-        let r = unsafe { client_ref(client) }.and_then(|c| {
-            let p = unsafe { str_arg(path, "path") }.map_err(Error::invalid)?;
-            c.add_ca_file(p)
-        });
-        status_of(r)
+        unsafe { set_str(client, path, "path", Client::add_ca_file) }
     })
 }
 
@@ -300,13 +319,7 @@ pub extern "system" fn ga_client_new_from_env() -> *mut GaClient {
             ));
             return std::ptr::null_mut();
         }
-        match Client::new(&values[0], &values[1], &values[2]) {
-            Ok(c) => Box::into_raw(Box::new(GaClient { inner: c })),
-            Err(e) => {
-                set_last_error(&e.message);
-                std::ptr::null_mut()
-            }
-        }
+        into_handle(Client::new(&values[0], &values[1], &values[2]))
     })
 }
 
@@ -320,10 +333,6 @@ pub unsafe extern "system" fn ga_client_set_user_agent(
 ) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client / C string.
-        let r = unsafe { client_ref(client) }.and_then(|c| {
-            let ua = unsafe { str_arg(user_agent, "user_agent") }.map_err(Error::invalid)?;
-            c.set_user_agent(ua)
-        });
-        status_of(r)
+        unsafe { set_str(client, user_agent, "user_agent", Client::set_user_agent) }
     })
 }
