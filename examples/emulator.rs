@@ -6,7 +6,9 @@
 //!                                 [--id-instance ID] [--token TOKEN]
 //! ```
 //! Prints `GA_API_URL=...`, `GA_ID_INSTANCE=...` and `GA_API_TOKEN_INSTANCE=...` lines (ready
-//! for `export`), then `ready`, on standard output.
+//! for `export`), then `GA_TEST_HTTP_PROXY=...` and `GA_TEST_SOCKS_PROXY=...` (two loopback
+//! proxies, HTTP CONNECT and SOCKS5, that demand the user `ga-user` and password `ga-p@ss/1`,
+//! percent-encoded in the URLs), then `ready`, on standard output.
 
 use std::io::Write;
 
@@ -46,10 +48,20 @@ fn main() {
     }
     let emu = getavatar_emulator::Emulator::start(cfg)
         .unwrap_or_else(|e| fail(&format!("cannot listen: {e}")));
+    let creds = Some(("ga-user", "ga-p@ss/1"));
+    let encoded = Some(("ga-user", "ga-p%40ss%2F1"));
+    let start = |k| {
+        getavatar_emulator::TestProxy::start(k, creds)
+            .unwrap_or_else(|e| fail(&format!("cannot start a proxy: {e}")))
+    };
+    let http_proxy = start(getavatar_emulator::ProxyKind::HttpConnect);
+    let socks_proxy = start(getavatar_emulator::ProxyKind::Socks5);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "GA_API_URL={}", emu.url());
     let _ = writeln!(out, "GA_ID_INSTANCE={}", emu.id_instance());
     let _ = writeln!(out, "GA_API_TOKEN_INSTANCE={}", emu.token());
+    let _ = writeln!(out, "GA_TEST_HTTP_PROXY={}", http_proxy.url_with(encoded));
+    let _ = writeln!(out, "GA_TEST_SOCKS_PROXY={}", socks_proxy.url_with(encoded));
     let _ = writeln!(out, "ready");
     let _ = out.flush();
     drop(out);

@@ -5,8 +5,8 @@
  *   getavatar::Avatar a = client.get_avatar("10000000");     // throws getavatar::Error
  *   std::cout << a.url << (a.available == getavatar::Availability::Hidden ? " (hidden)" : "");
  *
- * Clients are move-only and freed on destruction; every GaAvatar is copied and freed inside the
- * wrapper. Errors are getavatar::Error (a std::runtime_error) carrying the GaStatus and the
+ * Clients are move-only and freed on destruction; every GaAvatar and GaAvatarImage is copied
+ * and freed inside the wrapper. Errors are getavatar::Error (a std::runtime_error) carrying the GaStatus and the
  * HTTP status. A Client may be shared between threads, like the GaClient it owns.
  */
 #ifndef GETAVATAR_HPP
@@ -30,6 +30,14 @@ struct Avatar {
     std::string url;            /**< "" when there is none */
     Availability available;     /**< Hidden when privacy settings hide it */
     int http_status;            /**< 200 */
+};
+
+/** A downloaded avatar image (see Client::download_avatar_bytes). */
+struct Image {
+    std::string url;                  /**< "" when there is no avatar (then data is empty) */
+    Availability available;
+    std::vector<unsigned char> data;  /**< the image, at most 16 MiB */
+    std::string content_type;         /**< e.g. "image/jpeg"; "" when there is no image */
 };
 
 /** A failed call: what(), the GaStatus and the last HTTP status (0 when none). */
@@ -60,6 +68,21 @@ inline Avatar take(AvatarPtr a) {
         throw Error(a->status, a->http_status, a->error ? a->error : "");
     }
     return Avatar{a->url_avatar, static_cast<Availability>(a->available), a->http_status};
+}
+
+struct ImageDeleter {
+    void operator()(GaAvatarImage *a) const noexcept { ga_free(a); }
+};
+
+/** Copies an image result, or throws its error. */
+inline Image take(std::unique_ptr<GaAvatarImage, ImageDeleter> a) {
+    if (!a) throw std::bad_alloc();
+    if (a->status != GA_OK) {
+        throw Error(a->status, a->http_status, a->error ? a->error : "");
+    }
+    Image img{a->url_avatar, static_cast<Availability>(a->available), {}, a->content_type};
+    if (a->data) img.data.assign(a->data, a->data + a->size);
+    return img;
 }
 
 inline void check(int32_t status) {
@@ -123,6 +146,25 @@ public:
     void set_ca_file(const std::string &pem_path) { detail::check(ga_client_set_ca_file(handle(), pem_path.c_str())); }
     void set_cache_ttl(int32_t seconds) { detail::check(ga_client_set_cache_ttl(handle(), seconds)); }
     void set_user_agent(const std::string &ua) { detail::check(ga_client_set_user_agent(handle(), ua.c_str())); }
+    /** "http://[user:password@]host[:port]", "socks5://..." or "socks5h://..."; "" for none. */
+    void set_proxy(const std::string &url) { detail::check(ga_client_set_proxy(handle(), url.c_str())); }
+    /** Uses HTTPS_PROXY / http_proxy / ALL_PROXY and NO_PROXY from the environment, read now. */
+    void use_env_proxy() { detail::check(ga_client_use_env_proxy(handle())); }
+
+    /**
+     * Looks up the avatar and saves the image to path atomically; throws Error (GA_ERR_IO when
+     * the file cannot be written). With no avatar, returns an Avatar with an empty url and writes
+     * nothing.
+     */
+    Avatar download_avatar(const std::string &chat_id, const std::string &path) const {
+        return detail::take(detail::AvatarPtr(ga_download_avatar(handle(), chat_id.c_str(), path.c_str())));
+    }
+
+    /** Looks up the avatar and downloads the image into memory; throws Error. */
+    Image download_avatar_bytes(const std::string &chat_id) const {
+        return detail::take(std::unique_ptr<GaAvatarImage, detail::ImageDeleter>(
+            ga_download_avatar_bytes(handle(), chat_id.c_str())));
+    }
 
     /** A client from GA_API_URL, GA_ID_INSTANCE and GA_API_TOKEN_INSTANCE; throws Error naming a missing one. */
     static Client from_env() {

@@ -93,6 +93,14 @@ impl Cache {
         }
     }
 
+    /// Forgets `chat_id` (e.g. when its avatar link stopped working).
+    pub fn remove(&self, chat_id: &str) {
+        let mut c = self.lock();
+        if let Some((_, _, tick)) = c.entries.remove(chat_id) {
+            c.order.remove(&tick);
+        }
+    }
+
     /// How many chat ids are kept.
     pub fn len(&self) -> usize {
         self.lock().entries.len()

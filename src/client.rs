@@ -5,6 +5,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
+use crate::proxy::{self, ProxyUrl};
 use crate::ratelimit::RateLimiter;
 use crate::redact::Redactor;
 use crate::resolver::CachingResolver;
@@ -80,6 +82,8 @@ pub struct Client {
     agent_settings: std::sync::Mutex<AgentSettings>,
     url: String,
     endpoint: String,
+    /// Whether apiUrl is https (which environment proxy variable applies).
+    https: bool,
     redactor: Redactor,
     timeout_ms: AtomicU32,
     max_retries: AtomicU32,
@@ -145,7 +149,9 @@ impl Client {
         validate::check_token(api_token_instance).map_err(Error::invalid)?;
         let settings = AgentSettings::default();
         let agent = build_agent(&settings, resolver);
+        let https = api.scheme == "https";
         Ok(Client {
+            https,
             agent: std::sync::RwLock::new(agent),
             agent_settings: std::sync::Mutex::new(settings),
             url: api.get_avatar_url(id_instance, api_token_instance),
@@ -238,6 +244,56 @@ impl Client {
         Ok(())
     }
 
+    /// Sends every request (lookups and image downloads) through the proxy at `url`:
+    /// `http://[user:password@]host[:port]` (HTTP CONNECT), `socks5://...` (the client resolves
+    /// names) or `socks5h://...` (the proxy resolves them). User name and password are
+    /// percent-decoded and never appear in messages. `""` turns the proxy off. Open connections
+    /// are dropped.
+    pub fn set_proxy(&self, url: &str) -> Result<(), Error> {
+        let setting = if url.is_empty() {
+            None
+        } else {
+            let u = proxy::parse_proxy_url(url).map_err(Error::invalid)?;
+            let ureq = u.to_ureq(&[]).map_err(Error::invalid)?;
+            Some(ProxySetting { url: u, ureq })
+        };
+        self.change_agent(|s| s.proxy = setting);
+        Ok(())
+    }
+
+    /// Uses the proxy the environment names, as curl reads it: for an https apiUrl `HTTPS_PROXY`
+    /// or `https_proxy`, for http `http_proxy`, then `ALL_PROXY` or `all_proxy`; hosts matching
+    /// `NO_PROXY`/`no_proxy` are reached directly. Read once, now. Returns the proxy (as
+    /// messages show it, without credentials), or None when no variable is set (then requests
+    /// go direct). An invalid value is an error naming the variable; the setting is unchanged.
+    pub fn use_env_proxy(&self) -> Result<Option<String>, Error> {
+        self.use_proxy_from(|k| std::env::var(k).ok())
+    }
+
+    /// `use_env_proxy` over any source of variables.
+    pub(crate) fn use_proxy_from(
+        &self,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<String>, Error> {
+        let Some((name, value)) = proxy::proxy_from_env(self.https, &get) else {
+            self.change_agent(|s| s.proxy = None);
+            return Ok(None);
+        };
+        let u = proxy::parse_proxy_url(value.trim())
+            .map_err(|m| Error::invalid(format!("environment variable {name}: {m}")))?;
+        let no_proxy = ["no_proxy", "NO_PROXY"]
+            .iter()
+            .find_map(|k| get(k).filter(|v| !v.trim().is_empty()))
+            .map(|v| proxy::no_proxy_rules(&v))
+            .unwrap_or_default();
+        let ureq = u
+            .to_ureq(&no_proxy)
+            .map_err(|m| Error::invalid(format!("environment variable {name}: {m}")))?;
+        let shown = u.shown();
+        self.change_agent(|s| s.proxy = Some(ProxySetting { url: u, ureq }));
+        Ok(Some(shown))
+    }
+
     /// Changes the agent settings and builds a new agent from them (connections start afresh).
     fn change_agent(&self, change: impl FnOnce(&mut AgentSettings)) {
         let mut settings = self
@@ -322,26 +378,113 @@ impl Client {
         }
         // chat_id is ASCII digits with an optional '-': nothing to escape.
         let body = format!("{{\"chatId\":\"{chat_id}\"}}");
-        let max_retries = self.max_retries.load(Ordering::Relaxed);
-        let mut tries: u32 = 0;
-        loop {
-            self.limiter.acquire();
-            tries += 1;
+        let r = self.retrying(true, || {
             let Attempt {
                 outcome,
                 http_status,
             } = self.attempt(&body);
-            let (status, mut message, retryable, retry_after) = match outcome {
-                Outcome::Success(a) => {
-                    self.cache.put(chat_id, &a);
-                    return Ok(a);
-                }
+            let r = match outcome {
+                Outcome::Success(a) => Ok(a),
                 Outcome::Failure {
                     status,
                     message,
                     retryable,
                     retry_after,
-                } => (status, message, retryable, retry_after),
+                } => Err(Failure {
+                    status,
+                    message,
+                    retryable,
+                    retry_after,
+                }),
+            };
+            (r, http_status)
+        });
+        if let Ok(a) = &r {
+            self.cache.put(chat_id, a);
+        }
+        r
+    }
+
+    /// Fetches the image at `url` (a link from getAvatar): GET, at most 3 redirects, an `image/*`
+    /// Content-Type and at most 16 MiB required. Transient failures are retried like lookups, but
+    /// image requests do not count against the rate limit (they go to the image server).
+    pub fn fetch_image(&self, url: &str) -> Result<Image, Error> {
+        image::check_image_url(url).map_err(|m| Error {
+            status: GaStatus::GA_ERR_BAD_RESPONSE,
+            http_status: 200,
+            message: self.redactor.scrub(&m),
+        })?;
+        let host = host_of(url).to_string();
+        self.retrying(false, || self.image_attempt(url, &host))
+    }
+
+    /// The image behind a lookup's answer: None when there is no avatar. When the link no longer
+    /// works (403, 404, 410), `chat_id` is dropped from the cache so the next call looks it up.
+    pub(crate) fn image_for(&self, chat_id: &str, avatar: &Avatar) -> Result<Option<Image>, Error> {
+        if avatar.url.is_empty() {
+            return Ok(None);
+        }
+        let r = self.fetch_image(&avatar.url);
+        if let Err(e) = &r {
+            if matches!(e.http_status, 403 | 404 | 410) {
+                self.cache.remove(chat_id);
+            }
+        }
+        r.map(Some)
+    }
+
+    /// Looks up `chat_id` and fetches its avatar image: `(answer, None)` when there is no avatar.
+    pub fn avatar_image(&self, chat_id: &str) -> Result<(Avatar, Option<Image>), Error> {
+        let a = self.get_avatar(chat_id)?;
+        let img = self.image_for(chat_id, &a)?;
+        Ok((a, img))
+    }
+
+    /// Looks up `chat_id` and writes its avatar image to `path` atomically (a temporary file in
+    /// the same folder, then a rename; nothing half-written is left on failure). When there is no
+    /// avatar nothing is written and the answer (with an empty link) is returned.
+    pub fn download_avatar(&self, chat_id: &str, path: &str) -> Result<Avatar, Error> {
+        image::check_download_path(path).map_err(Error::invalid)?;
+        let (a, img) = self.avatar_image(chat_id)?;
+        if let Some(img) = img {
+            self.save_image(path, &img)?;
+        }
+        Ok(a)
+    }
+
+    /// Writes a downloaded image to `path` atomically; a failure is `GA_ERR_IO`.
+    pub(crate) fn save_image(&self, path: &str, img: &Image) -> Result<(), Error> {
+        image::write_atomically(path, &img.data).map_err(|m| Error {
+            status: GaStatus::GA_ERR_IO,
+            http_status: 200,
+            message: self.redactor.scrub(&m),
+        })
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up, waiting for
+    /// the rate limit first when `rate_limited`. The one exit point for failures: every message
+    /// leaves here scrubbed of the token.
+    fn retrying<T>(
+        &self,
+        rate_limited: bool,
+        mut attempt: impl FnMut() -> (Result<T, Failure>, u16),
+    ) -> Result<T, Error> {
+        let max_retries = self.max_retries.load(Ordering::Relaxed);
+        let mut tries: u32 = 0;
+        loop {
+            if rate_limited {
+                self.limiter.acquire();
+            }
+            tries += 1;
+            let (r, http_status) = attempt();
+            let Failure {
+                status,
+                mut message,
+                retryable,
+                retry_after,
+            } = match r {
+                Ok(v) => return Ok(v),
+                Err(f) => f,
             };
             let too_long = retry_after.filter(|d| d.as_secs() > defaults::MAX_RETRY_AFTER_S);
             if let Some(d) = too_long {
@@ -374,21 +517,32 @@ impl Client {
         Duration::from_millis(d / 2 + random_below(d / 2 + 1))
     }
 
+    /// The agent to use now (settings may change it between calls).
+    fn agent(&self) -> ureq::Agent {
+        self.agent.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     fn attempt(&self, body: &str) -> Attempt {
         let timeout = Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64);
-        let agent = self.agent.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let sent = agent
+        let sent = self
+            .agent()
             .post(&self.url)
             .config()
             .timeout_global(Some(timeout))
             .build()
             .header("Content-Type", "application/json")
             .send(body);
+        let failure = |f: Failure| Outcome::Failure {
+            status: f.status,
+            message: f.message,
+            retryable: f.retryable,
+            retry_after: f.retry_after,
+        };
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {
                 return Attempt {
-                    outcome: self.transport_failure(e, timeout, false),
+                    outcome: failure(self.transport_failure(e, &self.url, timeout, false)),
                     http_status: 0,
                 }
             }
@@ -414,7 +568,11 @@ impl Client {
                 &bytes,
                 SystemTime::now(),
             ),
-            Err(e) => self.transport_failure(e, timeout, true),
+            Err(ureq::Error::BodyExceedsLimit(_)) => failure(Failure::fatal(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!("the server's answer is larger than {MAX_BODY} bytes; refused"),
+            )),
+            Err(e) => failure(self.transport_failure(e, &self.url, timeout, true)),
         };
         Attempt {
             outcome,
@@ -422,79 +580,203 @@ impl Client {
         }
     }
 
-    fn transport_failure(&self, e: ureq::Error, timeout: Duration, in_body: bool) -> Outcome {
+    /// One GET of an avatar image.
+    fn image_attempt(&self, url: &str, host: &str) -> (Result<Image, Failure>, u16) {
+        let timeout = Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64);
+        let sent = self
+            .agent()
+            .get(url)
+            .config()
+            .timeout_global(Some(timeout))
+            .max_redirects(MAX_IMAGE_REDIRECTS)
+            .build()
+            .header("Accept", "image/*")
+            .call();
+        let mut resp = match sent {
+            Ok(r) => r,
+            Err(ureq::Error::TooManyRedirects) => {
+                let m = format!(
+                    "the avatar link on {host} redirected more than {MAX_IMAGE_REDIRECTS} times; not downloaded"
+                );
+                return (Err(Failure::fatal(GaStatus::GA_ERR_BAD_RESPONSE, m)), 0);
+            }
+            Err(e) => return (Err(self.transport_failure(e, url, timeout, false)), 0),
+        };
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (ct, len) = (header("content-type"), header("content-length"));
+        let retry_after =
+            header("retry-after").and_then(|v| response::parse_retry_after(&v, SystemTime::now()));
+        let content_type =
+            match image::check_image_head(host, status, ct.as_deref(), len.as_deref()) {
+                Ok(t) => t,
+                Err((st, message, retryable)) => {
+                    let f = Failure {
+                        status: st,
+                        message,
+                        retryable,
+                        retry_after: if retryable { retry_after } else { None },
+                    };
+                    return (Err(f), status);
+                }
+            };
+        let read = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_IMAGE as u64)
+            .read_to_vec();
+        let r = match read {
+            Ok(data) => Ok(Image { data, content_type }),
+            Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!(
+                    "the avatar image on {host} is larger than {MAX_IMAGE} bytes (16 MiB); not downloaded"
+                ),
+            )),
+            Err(e) => Err(self.transport_failure(e, url, timeout, true)),
+        };
+        (r, status)
+    }
+
+    /// The proxy carrying requests to `url`, as messages show it, if any.
+    fn proxy_for(&self, url: &str) -> Option<String> {
+        let settings = self
+            .agent_settings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match &settings.proxy {
+            Some(p) => {
+                let bypass = url
+                    .parse::<ureq::http::Uri>()
+                    .map(|u| p.ureq.is_no_proxy(&u))
+                    .unwrap_or(false);
+                (!bypass).then(|| p.url.shown())
+            }
+            None => None,
+        }
+    }
+
+    /// A failed request as a message naming the host of `url` (never the URL itself: the
+    /// getAvatar URL holds the token).
+    fn transport_failure(
+        &self,
+        e: ureq::Error,
+        url: &str,
+        timeout: Duration,
+        in_body: bool,
+    ) -> Failure {
         use std::io::ErrorKind as K;
-        let host = self.endpoint.split('/').nth(2).unwrap_or("").to_string();
+        let host = host_of(url).to_string();
+        let proxy = self.proxy_for(url);
+        let via = proxy
+            .as_ref()
+            .map(|p| format!(" (via proxy {p})"))
+            .unwrap_or_default();
         let during = if in_body {
             "while reading the answer"
         } else {
             "before an answer arrived"
         };
+        let timed_out = || Failure {
+            status: GaStatus::GA_ERR_TIMEOUT,
+            message: format!(
+                "no complete answer from {host} within {} ms{via}",
+                timeout.as_millis()
+            ),
+            retryable: true,
+            retry_after: None,
+        };
         let (status, message, retryable) = match e {
-            ureq::Error::Timeout(_) => (
-                GaStatus::GA_ERR_TIMEOUT,
-                format!(
-                    "no complete answer from {host} within {} ms",
-                    timeout.as_millis()
-                ),
-                true,
-            ),
-            ureq::Error::BodyExceedsLimit(_) => (
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!(
-                    "the server's answer is larger than {} bytes; refused",
-                    MAX_BODY
-                ),
-                false,
-            ),
+            ureq::Error::Timeout(_) => return timed_out(),
             ureq::Error::Io(io) => {
                 let what = match io.kind() {
-                    K::ConnectionRefused => format!(
-                        "connection to {host} refused (is the server running and apiUrl right?)"
-                    ),
+                    K::ConnectionRefused => match &proxy {
+                        Some(p) => {
+                            return Failure {
+                                status: GaStatus::GA_ERR_NETWORK,
+                                message: format!(
+                                    "connection to the proxy {p} refused (is it running, and is the proxy URL right?)"
+                                ),
+                                retryable: true,
+                                retry_after: None,
+                            }
+                        }
+                        None if url == self.url => format!(
+                            "connection to {host} refused (is the server running and apiUrl right?)"
+                        ),
+                        None => format!("connection to {host} refused"),
+                    },
                     K::ConnectionReset
                     | K::ConnectionAborted
                     | K::BrokenPipe
                     | K::UnexpectedEof => {
                         format!("connection to {host} closed by the server {during}")
                     }
-                    K::TimedOut | K::WouldBlock => {
-                        return Outcome::Failure {
-                            status: GaStatus::GA_ERR_TIMEOUT,
-                            message: format!(
-                                "no complete answer from {host} within {} ms",
-                                timeout.as_millis()
+                    K::TimedOut | K::WouldBlock => return timed_out(),
+                    K::PermissionDenied if proxy.is_some() => {
+                        return Failure::fatal(
+                            GaStatus::GA_ERR_NETWORK,
+                            format!(
+                                "the proxy {} refused the user name or password: check the credentials in the proxy URL",
+                                proxy.unwrap_or_default()
                             ),
-                            retryable: true,
-                            retry_after: None,
-                        }
+                        )
                     }
                     _ => {
                         if let Some(t) =
                             io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
                         {
-                            return Outcome::Failure {
-                                status: GaStatus::GA_ERR_NETWORK,
-                                message: tls_message(&host, t),
-                                retryable: false,
-                                retry_after: None,
-                            };
+                            return Failure::fatal(
+                                GaStatus::GA_ERR_NETWORK,
+                                tls_message(&host, t),
+                            );
                         }
                         format!("network error talking to {host} {during}: {io}")
                     }
                 };
-                (GaStatus::GA_ERR_NETWORK, what, true)
+                (GaStatus::GA_ERR_NETWORK, format!("{what}{via}"), true)
             }
             ureq::Error::HostNotFound => (
                 GaStatus::GA_ERR_NETWORK,
-                format!("could not resolve host {host} (DNS)"),
+                format!("could not resolve host {host} (DNS){via}"),
                 true,
             ),
             ureq::Error::ConnectionFailed => (
                 GaStatus::GA_ERR_NETWORK,
-                format!("could not connect to {host}"),
+                format!("could not connect to {host}{via}"),
                 true,
             ),
+            ureq::Error::ConnectProxyFailed(reason) => {
+                let p = proxy.unwrap_or_else(|| "in use".into());
+                // ureq's reason reads "proxy server responded 407/...".
+                let code = reason
+                    .split(|c: char| !c.is_ascii_digit())
+                    .find(|s| s.len() == 3)
+                    .unwrap_or("");
+                if code == "407" {
+                    return Failure::fatal(
+                        GaStatus::GA_ERR_NETWORK,
+                        format!(
+                            "the proxy {p} wants a user name and password, or refused the ones given (HTTP 407): check the credentials in the proxy URL"
+                        ),
+                    );
+                }
+                let why = if code.is_empty() {
+                    reason
+                } else {
+                    format!("HTTP {code}")
+                };
+                (
+                    GaStatus::GA_ERR_NETWORK,
+                    format!("the proxy {p} would not open a tunnel to {host} ({why})"),
+                    true,
+                )
+            }
             ureq::Error::Protocol(p) => (
                 GaStatus::GA_ERR_BAD_RESPONSE,
                 format!("the server's answer is not valid HTTP/1.1 ({p})"),
@@ -517,14 +799,39 @@ impl Client {
             ),
             other => (
                 GaStatus::GA_ERR_NETWORK,
-                format!("request to {host} failed {during}: {other}"),
+                format!("request to {host} failed {during}: {other}{via}"),
                 true,
             ),
         };
-        Outcome::Failure {
+        Failure {
             status,
             message,
             retryable,
+            retry_after: None,
+        }
+    }
+}
+
+/// The `host[:port]` of an http(s) URL, for messages ("" when there is none).
+fn host_of(url: &str) -> &str {
+    url.split('/').nth(2).unwrap_or("")
+}
+
+/// A failed attempt, before the retry loop decides what to do with it.
+struct Failure {
+    status: GaStatus,
+    message: String,
+    retryable: bool,
+    retry_after: Option<Duration>,
+}
+
+impl Failure {
+    /// A failure another attempt would not fix.
+    fn fatal(status: GaStatus, message: String) -> Failure {
+        Failure {
+            status,
+            message,
+            retryable: false,
             retry_after: None,
         }
     }
@@ -545,6 +852,13 @@ struct AgentSettings {
     /// Trusted roots from CA files; empty means the bundled web roots.
     roots: Vec<ureq::tls::Certificate<'static>>,
     user_agent: String,
+    proxy: Option<ProxySetting>,
+}
+
+/// A proxy in use: the checked URL (for messages) and ureq's form of it (with NO_PROXY rules).
+struct ProxySetting {
+    url: ProxyUrl,
+    ureq: ureq::Proxy,
 }
 
 impl Default for AgentSettings {
@@ -552,6 +866,7 @@ impl Default for AgentSettings {
         AgentSettings {
             roots: Vec::new(),
             user_agent: format!("getavatar/{}", env!("CARGO_PKG_VERSION")),
+            proxy: None,
         }
     }
 }
@@ -573,6 +888,7 @@ fn build_agent(
         .accept("application/json")
         .max_response_header_size(64 * 1024)
         .max_idle_connections_per_host(64)
+        .proxy(settings.proxy.as_ref().map(|p| p.ureq.clone()))
         .tls_config(tls.build())
         .build();
     ureq::Agent::with_parts(

@@ -1,7 +1,7 @@
 //! getavatar: GREEN-API's getAvatar method (MAX, v3) for C, C++, Python (ctypes) and Excel VBA.
 //!
-//! The safe core (`validate`, `redact`, `ratelimit`, `resolver`, `response`, `client`) does the
-//! work; `ffi` is the thin C ABI over it. Rust users can use [`Client`] directly.
+//! The safe core (`validate`, `redact`, `ratelimit`, `resolver`, `response`, `cache`, `image`,
+//! `proxy`, `client`) does the work; `ffi` is the thin C ABI over it. Rust users can use [`Client`] directly.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -9,6 +9,8 @@
 pub mod cache;
 pub mod client;
 pub mod ffi;
+pub mod image;
+pub mod proxy;
 pub mod ratelimit;
 pub mod redact;
 pub mod resolver;
@@ -17,5 +19,6 @@ pub mod status;
 pub mod validate;
 
 pub use client::{Client, Error};
+pub use image::Image;
 pub use response::Avatar;
 pub use status::GaStatus;

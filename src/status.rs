@@ -32,11 +32,14 @@ pub enum GaStatus {
     GA_ERR_BAD_RESPONSE = 11,
     /// A bug in getavatar (a caught panic); please report it.
     GA_ERR_INTERNAL = 12,
+    /// The downloaded avatar image could not be written to the file (missing folder, no
+    /// permission, disk full); nothing was left at the path.
+    GA_ERR_IO = 13,
 }
 
 impl GaStatus {
     /// Every status, in number order.
-    pub fn all() -> [GaStatus; 13] {
+    pub fn all() -> [GaStatus; 14] {
         [
             GaStatus::GA_OK,
             GaStatus::GA_ERR_INVALID_ARGUMENT,
@@ -51,6 +54,7 @@ impl GaStatus {
             GaStatus::GA_ERR_NETWORK,
             GaStatus::GA_ERR_BAD_RESPONSE,
             GaStatus::GA_ERR_INTERNAL,
+            GaStatus::GA_ERR_IO,
         ]
     }
 
@@ -75,6 +79,7 @@ impl GaStatus {
             GaStatus::GA_ERR_NETWORK => "GA_ERR_NETWORK\0",
             GaStatus::GA_ERR_BAD_RESPONSE => "GA_ERR_BAD_RESPONSE\0",
             GaStatus::GA_ERR_INTERNAL => "GA_ERR_INTERNAL\0",
+            GaStatus::GA_ERR_IO => "GA_ERR_IO\0",
         }
     }
 
@@ -103,7 +108,8 @@ mod tests {
             assert!(s.name().starts_with("GA_"));
             assert!(!s.name().contains('\0'));
         }
-        assert_eq!(GaStatus::from_i32(13), None);
+        assert_eq!(GaStatus::from_i32(13), Some(GaStatus::GA_ERR_IO));
+        assert_eq!(GaStatus::from_i32(14), None);
         assert_eq!(GaStatus::from_i32(-1), None);
         assert_eq!(GaStatus::GA_ERR_TIMEOUT.name(), "GA_ERR_TIMEOUT");
     }

@@ -673,11 +673,12 @@ fn eight_threads_share_one_client() {
 
 #[test]
 fn status_names_version_last_error_and_frees() {
-    let names: Vec<String> = (0..13).map(status_name).collect();
+    let names: Vec<String> = (0..14).map(status_name).collect();
     assert_eq!(names[0], "GA_OK");
     assert_eq!(names[9], "GA_ERR_TIMEOUT");
     assert_eq!(names[12], "GA_ERR_INTERNAL");
-    for n in [-1, 13, 1000, i32::MIN, i32::MAX] {
+    assert_eq!(names[13], "GA_ERR_IO");
+    for n in [-1, 14, 1000, i32::MIN, i32::MAX] {
         assert_eq!(status_name(n), "GA_ERR_UNKNOWN");
     }
     let v = unsafe { CStr::from_ptr(ga_version()) }.to_str().unwrap();
@@ -742,6 +743,21 @@ fn every_string_argument_rejects_null_invalid_utf8_empty_and_huge() {
         let st = unsafe { getavatar::ffi::client::ga_client_set_ca_file(c.0, path.as_ptr()) };
         assert_eq!(st, INVALID, "ca file {what}");
         assert!(last_error().len() < 400, "{}", last_error());
+        // "" turns the proxy off; anything else here is refused.
+        let st = unsafe { getavatar::ffi::client::ga_client_set_proxy(c.0, path.as_ptr()) };
+        assert_eq!(
+            st,
+            if bytes.is_empty() { OK } else { INVALID },
+            "proxy {what}"
+        );
+        assert!(last_error().len() < 400, "{}", last_error());
+        let id = CString::new("10000000").unwrap();
+        let r = unsafe { download_with(c.0, id.as_ptr(), path.as_ptr()) };
+        assert_eq!(r.status, INVALID, "download path {what}");
+        assert!(r.err().len() < 400, "{}", r.err());
+        let r =
+            unsafe { download_with(c.0, path.as_ptr(), CString::new("a.png").unwrap().as_ptr()) };
+        assert_eq!(r.status, INVALID, "download chat_id {what}");
     }
     assert_eq!(e.request_count(), 0);
     // The client still works after all of it.

@@ -179,3 +179,33 @@ fn a_trusted_root_does_not_excuse_a_certificate_for_another_name() {
     assert_eq!(srv.served.load(Ordering::SeqCst), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn https_through_an_http_connect_proxy_is_tls_from_end_to_end() {
+    // The proxy only sees the tunnel's target; the certificate is still checked against
+    // "localhost", so a proxy cannot stand in for the server.
+    let srv = start_tls_server("127.0.0.1");
+    let proxy = TestProxy::start(ProxyKind::HttpConnect, Some(("u", "p"))).unwrap();
+    let c = Handle::new(
+        &format!("https://localhost:{}", srv.port),
+        "3100000001",
+        "tlstoken123",
+    );
+    assert_eq!(c.set_proxy(&proxy.url()), 0, "{}", last_error());
+    let dir = std::env::temp_dir().join(format!("ga-tls3-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pem = dir.join("root.pem");
+    std::fs::write(&pem, &srv.cert_pem).unwrap();
+    let cp = CString::new(pem.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { ga_client_set_ca_file(c.0, cp.as_ptr()) }, 0);
+    let r = c.get("10000000");
+    assert_eq!(
+        (r.status, r.url.as_str()),
+        (0, "https://i.oneme.ru/i?r=tls"),
+        "{}",
+        r.err()
+    );
+    assert_eq!(proxy.tunnels(), [format!("localhost:{}", srv.port)]);
+    assert_eq!(srv.served.load(Ordering::SeqCst), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -269,8 +269,42 @@ fn struct_offsets_match_gaavatar() {
     assert_eq!(bas_const("OFFSET_URL_AVATAR", false), 12);
     assert_eq!(bas_const("OFFSET_ERROR", false), 16);
     assert_eq!(bas_const("PTR_SIZE", false), 4);
+    // GaAvatarImage: GaAvatar's five fields at the same places, then data, size, content_type.
+    use getavatar::ffi::avatar::GaAvatarImage;
+    assert_eq!(
+        offset_of!(GaAvatarImage, url_avatar),
+        offset_of!(GaAvatar, url_avatar)
+    );
+    assert_eq!(
+        offset_of!(GaAvatarImage, error),
+        offset_of!(GaAvatar, error)
+    );
+    assert_eq!(
+        offset_of!(GaAvatarImage, available),
+        offset_of!(GaAvatar, available)
+    );
+    for (name, field) in [
+        ("OFFSET_DATA", offset_of!(GaAvatarImage, data)),
+        ("OFFSET_SIZE", offset_of!(GaAvatarImage, size)),
+        (
+            "OFFSET_CONTENT_TYPE",
+            offset_of!(GaAvatarImage, content_type),
+        ),
+    ] {
+        assert_eq!(bas_const(name, true), field, "{name}");
+    }
+    // 32-bit: 4-byte pointers and size_t, no padding.
+    assert_eq!(bas_const("OFFSET_DATA", false), 20);
+    assert_eq!(bas_const("OFFSET_SIZE", false), 24);
+    assert_eq!(bas_const("OFFSET_CONTENT_TYPE", false), 28);
     let sim = include_str!("wine/vba_sim.c");
-    for (name, v64, v32) in [("OFFSET_URL_AVATAR", 16, 12), ("OFFSET_ERROR", 24, 16)] {
+    for (name, v64, v32) in [
+        ("OFFSET_URL_AVATAR", 16, 12),
+        ("OFFSET_ERROR", 24, 16),
+        ("OFFSET_DATA", 32, 20),
+        ("OFFSET_SIZE", 40, 24),
+        ("OFFSET_CONTENT_TYPE", 48, 28),
+    ] {
         assert!(
             sim.contains(&format!("#define {name} {v64}"))
                 && sim.contains(&format!("#define {name} {v32}")),

@@ -218,8 +218,14 @@ fn windows_dlls_work_as_vba_calls_them_under_wine() {
         }
         assert_eq!(
             emu.request_count(),
-            5,
-            "{arch}: two lookups, the 400 and a batch of two; bad ids cost nothing"
+            11,
+            "{arch}: two lookups, the 400, a batch of two, five downloads and a lookup after the \
+             proxy checks; bad ids cost nothing"
+        );
+        assert_eq!(
+            emu.image_requests().len(),
+            3,
+            "{arch}: images for the two file downloads and the bytes download with an avatar"
         );
 
         // C code compiled against the header calls the DLL with the right convention (GA_CALL is

@@ -10,10 +10,13 @@ Attribute VB_Name = "GetAvatar"
 '   =GaAvatarUrl(A2)        -> the link, "" when none, or "#GA_ERR_...: message" (never an Excel error)
 '   =GaAvatarAvailable(A2)  -> TRUE, FALSE, "unknown", or "#GA_ERR_...: message"
 '   =GaAvatarUrls(A2:A500)  -> one link per id, spilled down a column, looked up 4 at a time
+'   =GaDownloadAvatar(A2; "C:\Avatars\" & A2 & ".jpg")  -> the path written, "" when none, or "#GA_ERR_..."
 ' In macros:
 '   GaConnect Range("B1").Value, Range("B2").Value, Range("B3").Value
 '   url = GaGetAvatar("10000000")      ' raises a VBA error (Err.Number = vbObjectError + 512 + status)
 '   GaSetLibraryPath "C:\Tools\getavatar"   ' if the DLL is not next to the workbook
+'   GaInsertAvatar Range("A2").Value, Range("B2")   ' puts the picture over cell B2
+'   GaSetProxy "http://user:password@proxy.corp:3128"   ' or GaUseEnvProxy for HTTPS_PROXY / NO_PROXY
 '   GaDisconnect
 ' Without GaConnect, the first call uses the environment variables GA_API_URL, GA_ID_INSTANCE and
 ' GA_API_TOKEN_INSTANCE if they are set.
@@ -42,6 +45,10 @@ Private Declare PtrSafe Function ga_client_set_ca_file Lib "getavatar.dll" (ByVa
 Private Declare PtrSafe Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As LongPtr, ByVal seconds As Long) As Long
 Private Declare PtrSafe Function ga_client_new_from_env Lib "getavatar.dll" () As LongPtr
 Private Declare PtrSafe Function ga_client_set_user_agent Lib "getavatar.dll" (ByVal client As LongPtr, ByVal userAgent As LongPtr) As Long
+Private Declare PtrSafe Function ga_client_set_proxy Lib "getavatar.dll" (ByVal client As LongPtr, ByVal url As LongPtr) As Long
+Private Declare PtrSafe Function ga_client_use_env_proxy Lib "getavatar.dll" (ByVal client As LongPtr) As Long
+Private Declare PtrSafe Function ga_download_avatar Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr, ByVal path As LongPtr) As LongPtr
+Private Declare PtrSafe Function ga_download_avatar_bytes Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr) As LongPtr
 
 Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
 Private Declare PtrSafe Function lstrlenA Lib "kernel32" (ByVal lpString As LongPtr) As Long
@@ -66,6 +73,10 @@ Private Declare Function ga_client_set_ca_file Lib "getavatar.dll" (ByVal client
 Private Declare Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As Long, ByVal seconds As Long) As Long
 Private Declare Function ga_client_new_from_env Lib "getavatar.dll" () As Long
 Private Declare Function ga_client_set_user_agent Lib "getavatar.dll" (ByVal client As Long, ByVal userAgent As Long) As Long
+Private Declare Function ga_client_set_proxy Lib "getavatar.dll" (ByVal client As Long, ByVal url As Long) As Long
+Private Declare Function ga_client_use_env_proxy Lib "getavatar.dll" (ByVal client As Long) As Long
+Private Declare Function ga_download_avatar Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long, ByVal path As Long) As Long
+Private Declare Function ga_download_avatar_bytes Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long) As Long
 
 Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
 Private Declare Function lstrlenA Lib "kernel32" (ByVal lpString As Long) As Long
@@ -86,14 +97,21 @@ Private Const GA_ERR_INVALID_ARGUMENT As Long = 1
 Private Const GA_ERR_INTERNAL As Long = 12
 
 ' Offsets of the GaAvatar fields (include/getavatar.h): three int32_t, then two pointers.
+' GaAvatarImage starts the same way, then data (pointer), size (size_t) and content_type (pointer).
 #If Win64 Then
 Private Const PTR_SIZE As Long = 8
 Private Const OFFSET_URL_AVATAR As Long = 16
 Private Const OFFSET_ERROR As Long = 24
+Private Const OFFSET_DATA As Long = 32
+Private Const OFFSET_SIZE As Long = 40
+Private Const OFFSET_CONTENT_TYPE As Long = 48
 #Else
 Private Const PTR_SIZE As Long = 4
 Private Const OFFSET_URL_AVATAR As Long = 12
 Private Const OFFSET_ERROR As Long = 16
+Private Const OFFSET_DATA As Long = 20
+Private Const OFFSET_SIZE As Long = 24
+Private Const OFFSET_CONTENT_TYPE As Long = 28
 #End If
 Private Const OFFSET_STATUS As Long = 0
 Private Const OFFSET_HTTP_STATUS As Long = 4
@@ -289,16 +307,7 @@ End Function
 ' Trusts the certificates in a PEM file for TLS (e.g. a corporate proxy's root), in place of the
 ' bundled web roots. Returns "" or the error text. Certificates are always verified.
 Public Function GaSetCaFile(ByVal pemPath As String) As String
-    Dim why As String, p() As Byte
-    why = EnsureClient()
-    If Len(why) > 0 Then
-        GaSetCaFile = "#GA_ERR_INVALID_ARGUMENT: " & why
-        Exit Function
-    End If
-    p = ToUtf8(pemPath)
-    If ga_client_set_ca_file(mClient, VarPtr(p(0))) <> GA_OK Then
-        GaSetCaFile = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
-    End If
+    GaSetCaFile = SetText("ca_file", pemPath)
 End Function
 
 ' How long answers are kept (seconds, 0 to 86400; 0 turns the cache off; GaConnect sets 600).
@@ -316,17 +325,130 @@ End Function
 ' Sets the User-Agent the DLL sends (printable ASCII, at most 256 characters). Returns "" or the
 ' error text.
 Public Function GaSetUserAgent(ByVal userAgent As String) As String
-    Dim why As String, u() As Byte
+    GaSetUserAgent = SetText("user_agent", userAgent)
+End Function
+
+' Sends every request through a proxy: "http://user:password@host:port", "socks5://..." or
+' "socks5h://..." ("" for none; percent-encode special characters in the password). Returns ""
+' or the error text (which never shows the password).
+Public Function GaSetProxy(ByVal proxyUrl As String) As String
+    GaSetProxy = SetText("proxy", proxyUrl)
+End Function
+
+' Uses the proxy in the environment variables HTTPS_PROXY (or ALL_PROXY), except for the hosts in
+' NO_PROXY. Returns "" or the error text.
+Public Function GaUseEnvProxy() As String
+    Dim why As String
     why = EnsureClient()
     If Len(why) > 0 Then
-        GaSetUserAgent = "#GA_ERR_INVALID_ARGUMENT: " & why
-        Exit Function
-    End If
-    u = ToUtf8(userAgent)
-    If ga_client_set_user_agent(mClient, VarPtr(u(0))) <> GA_OK Then
-        GaSetUserAgent = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
+        GaUseEnvProxy = "#GA_ERR_INVALID_ARGUMENT: " & why
+    ElseIf ga_client_use_env_proxy(mClient) <> GA_OK Then
+        GaUseEnvProxy = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
     End If
 End Function
+
+' Saves the chat's avatar picture to a file (written whole or not at all; an existing file is
+' replaced). Returns the path, "" when the chat has no avatar (nothing is written), or
+' "#GA_ERR_NAME: message". Safe in a cell.
+Public Function GaDownloadAvatar(ByVal chatId As Variant, ByVal path As String) As String
+    On Error GoTo Failed
+    Dim why As String
+    why = EnsureClient()
+    If Len(why) > 0 Then
+        GaDownloadAvatar = "#GA_ERR_INVALID_ARGUMENT: " & why
+        Exit Function
+    End If
+    Dim id() As Byte, f() As Byte, p As LongPtr, st As Long
+    id = ToUtf8(CellText(chatId)): f = ToUtf8(path)
+    p = ga_download_avatar(mClient, VarPtr(id(0)), VarPtr(f(0)))
+    If p = 0 Then
+        GaDownloadAvatar = "#GA_ERR_INTERNAL: out of memory"
+        Exit Function
+    End If
+    st = PeekLong(p + OFFSET_STATUS)
+    If st <> GA_OK Then
+        GaDownloadAvatar = "#" & StatusName(st) & ": " & FromUtf8(PeekPtr(p + OFFSET_ERROR))
+    ElseIf Len(FromUtf8(PeekPtr(p + OFFSET_URL_AVATAR))) > 0 Then
+        GaDownloadAvatar = path
+    End If
+    ga_free p
+    Exit Function
+Failed:
+    GaDownloadAvatar = "#GA_ERR_INTERNAL: " & Err.Description
+End Function
+
+' For macros: the avatar picture's bytes (a Byte array), or Empty when the chat has none;
+' contentType receives e.g. "image/jpeg". Raises a VBA error on failure, like GaGetAvatar.
+Public Function GaAvatarBytes(ByVal chatId As Variant, Optional ByRef contentType As String) As Variant
+    Dim why As String
+    why = EnsureClient()
+    If Len(why) > 0 Then Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", why
+    Dim id() As Byte, p As LongPtr, st As Long, n As Long, data As LongPtr, b() As Byte, msg As String
+    id = ToUtf8(CellText(chatId))
+    p = ga_download_avatar_bytes(mClient, VarPtr(id(0)))
+    If p = 0 Then Err.Raise vbObjectError + 512 + GA_ERR_INTERNAL, "getavatar", "out of memory"
+    st = PeekLong(p + OFFSET_STATUS)
+    If st <> GA_OK Then
+        msg = StatusName(st) & ": " & FromUtf8(PeekPtr(p + OFFSET_ERROR))
+        ga_free p
+        Err.Raise vbObjectError + 512 + st, "getavatar", msg
+    End If
+    contentType = FromUtf8(PeekPtr(p + OFFSET_CONTENT_TYPE))
+    data = PeekPtr(p + OFFSET_DATA)
+    n = CLng(PeekPtr(p + OFFSET_SIZE))           ' at most 16 MiB
+    If data = 0 Then
+        GaAvatarBytes = Empty
+    ElseIf n = 0 Then
+        GaAvatarBytes = b                          ' an empty array
+    Else
+        ReDim b(0 To n - 1)
+        RtlMoveMemory VarPtr(b(0)), data, n
+        GaAvatarBytes = b
+    End If
+    ga_free p                                      ' the bytes were copied above
+End Function
+
+' Macro example: puts the chat's avatar picture over a cell, fitted inside it with its proportions
+' kept, named "GaAvatar_<cell>" so that running it again replaces it (and removes it when the chat
+' no longer has an avatar). Raises a VBA error on failure.
+'   For Each c In Range("A2:A20"): GaInsertAvatar c.Value, c.Offset(0, 1): Next
+Public Sub GaInsertAvatar(ByVal chatId As Variant, ByVal target As Object)
+    Dim bytes As Variant, ct As String, ext As String, path As String, f As Integer
+    Dim shp As Object, shapeName As String, b() As Byte
+    bytes = GaAvatarBytes(chatId, ct)
+    shapeName = "GaAvatar_" & target.Address(False, False)
+    On Error Resume Next
+    target.Worksheet.Shapes(shapeName).Delete
+    On Error GoTo 0
+    If IsEmpty(bytes) Then Exit Sub                 ' no avatar (or hidden): nothing to show
+    Select Case ct
+        Case "image/png": ext = ".png"
+        Case "image/gif": ext = ".gif"
+        Case "image/bmp": ext = ".bmp"
+        Case "image/webp": ext = ".webp"
+        Case Else: ext = ".jpg"
+    End Select
+    path = Environ$("TEMP") & "\getavatar_" & CellText(chatId) & ext
+    b = bytes                                       ' Put needs a Byte array, not a Variant
+    If Len(Dir$(path)) > 0 Then Kill path
+    f = FreeFile
+    Open path For Binary Access Write As #f
+    Put #f, 1, b
+    Close #f
+    ' AddPicture(file, LinkToFile:=msoFalse, SaveWithDocument:=msoTrue, left, top, width, height);
+    ' -1 keeps the picture's own size, scaled below.
+    Set shp = target.Worksheet.Shapes.AddPicture(path, 0, -1, target.Left, target.Top, -1, -1)
+    Kill path
+    shp.LockAspectRatio = -1
+    If shp.Width / shp.Height > target.Width / target.Height Then
+        shp.Width = target.Width
+    Else
+        shp.Height = target.Height
+    End If
+    shp.Left = target.Left + (target.Width - shp.Width) / 2
+    shp.Top = target.Top + (target.Height - shp.Height) / 2
+    shp.Name = shapeName
+End Sub
 
 ' For macros: the avatar link ("" when none); raises a VBA error on failure with
 ' Err.Number = vbObjectError + 512 + status, Err.Source = "getavatar", Err.Description = message.
@@ -353,6 +475,24 @@ End Function
 ' ------------------------------------------------------------------------------------------------
 ' Internals
 ' ------------------------------------------------------------------------------------------------
+
+' Calls one of the DLL's string setters on the workbook's client: "" or the error text.
+Private Function SetText(ByVal which As String, ByVal value As String) As String
+    Dim why As String, b() As Byte, st As Long
+    why = EnsureClient()
+    If Len(why) > 0 Then
+        SetText = "#GA_ERR_INVALID_ARGUMENT: " & why
+        Exit Function
+    End If
+    b = ToUtf8(value)
+    Select Case which
+        Case "ca_file": st = ga_client_set_ca_file(mClient, VarPtr(b(0)))
+        Case "user_agent": st = ga_client_set_user_agent(mClient, VarPtr(b(0)))
+        Case "proxy": st = ga_client_set_proxy(mClient, VarPtr(b(0)))
+        Case Else: Err.Raise 5, "getavatar", "no setter " & which
+    End Select
+    If st <> GA_OK Then SetText = "#" & StatusName(st) & ": " & FromUtf8(ga_last_error())
+End Function
 
 Private Function Lookup(ByVal chatId As Variant) As GaResult
     Dim r As GaResult, why As String

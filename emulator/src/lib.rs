@@ -7,9 +7,13 @@
 //! - `POST [/v3]/waInstance{id}/getAvatar/{token}`: the method. Wrong id: 403; wrong token: 401;
 //!   other method names: 404; over the rate limit: 429; over the quota: 466; bad body: 400 with
 //!   the real envelope (which echoes the token in `path`, as the real server does).
-//! - `GET /avatars/{chatId}.png`: the image behind each link it hands out.
+//! - `GET /avatars/{name}.png` (or `.jpg`): the image behind each link it hands out;
+//!   `GET /hop/{n}/avatars/{name}.png`: a chain of `n` redirects (302) ending at that image.
+//!   Image requests have their own fault queue ([`Emulator::push_image_fault`]) and log
+//!   ([`Emulator::image_requests`]).
 //! - `/__emulator/...`: control for other processes (Python, Wine tests): `POST faults` (a JSON
-//!   [`Fault`] description), `GET requests`, `POST reset`, `POST config`.
+//!   [`Fault`] description; `"target": "image"` queues it for image requests), `GET requests`,
+//!   `POST reset`, `POST config`.
 //!
 //! Chat ids it knows: `10000000` and `-10000000000000` have avatars; `20000000` has none;
 //! `30000000` hides it (available false); `40000000` has one but the answer omits `available`.
@@ -24,6 +28,9 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
+
+pub mod proxy;
+pub use proxy::{ProxyKind, TestProxy};
 
 /// Credentials the emulator accepts by default (the token is 50 hex characters, like real ones).
 pub const DEFAULT_ID_INSTANCE: &str = "3100000001";
@@ -66,7 +73,9 @@ impl Default for Config {
     }
 }
 
-/// One way to misbehave, used by the next getAvatar request (faults queue up, first in first out).
+/// One way to misbehave, used by the next getAvatar request (faults queue up, first in first out),
+/// or by the next image request when queued with [`Emulator::push_image_fault`]. A `Status` fault
+/// with an empty Content-Type header sends none.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// Answer with this status, body and extra headers (content type JSON unless given).
@@ -92,8 +101,11 @@ pub enum Fault {
     SlowHeaders(Duration),
     /// Send the headers, wait this long, then send the body.
     SlowBody(Duration),
-    /// A 200 whose body is this many bytes of valid-looking JSON.
+    /// A 200 whose body is this many bytes of valid-looking JSON (for an image request: this
+    /// many bytes of image, announced in Content-Length).
     HugeBody(usize),
+    /// Like `HugeBody`, but chunked: no Content-Length announces the size.
+    HugeChunked(usize),
     /// A 200 whose body is not JSON.
     InvalidJson,
     /// A 200 with JSON of another shape.
@@ -110,7 +122,8 @@ impl Fault {
     /// Reads a fault from its JSON description, as sent to `POST /__emulator/faults`:
     /// `{"kind": "status", "status": 503, "body": "...", "headers": {"Retry-After": "1"}}`,
     /// `{"kind": "delay", "ms": 100}`, `{"kind": "slow_headers", "ms": 100}`,
-    /// `{"kind": "slow_body", "ms": 100}`, `{"kind": "huge_body", "bytes": 2000000}`,
+    /// `{"kind": "slow_body", "ms": 100}`, `{"kind": "huge_body", "bytes": 2000000}` (or
+    /// `huge_chunked`),
     /// `{"kind": "redirect", "location": "..."}`, `{"kind": "wrong_shape", "body": "[]"}`, or one of
     /// `reset_before_status`, `reset_mid_body`, `truncated_body`, `truncated_chunked`,
     /// `invalid_json`, `html_502`, `never_answer`. An optional `"times": N` repeats it.
@@ -144,6 +157,9 @@ impl Fault {
             "huge_body" => {
                 Fault::HugeBody(v.get("bytes").and_then(Value::as_u64).unwrap_or(2 << 20) as usize)
             }
+            "huge_chunked" => Fault::HugeChunked(
+                v.get("bytes").and_then(Value::as_u64).unwrap_or(2 << 20) as usize,
+            ),
             "redirect" => Fault::Redirect(s("location")),
             "wrong_shape" => Fault::WrongShape(s("body")),
             "reset_before_status" => Fault::ResetBeforeStatus,
@@ -189,7 +205,9 @@ pub struct AvatarEntry {
 struct State {
     config: Mutex<Config>,
     faults: Mutex<VecDeque<Fault>>,
+    image_faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<Record>>,
+    image_log: Mutex<Vec<Record>>,
     window: Mutex<VecDeque<Instant>>,
     avatars: Mutex<HashMap<String, AvatarEntry>>,
     served: AtomicU64,
@@ -240,7 +258,9 @@ impl Emulator {
         let state = Arc::new(State {
             config: Mutex::new(config),
             faults: Mutex::new(VecDeque::new()),
+            image_faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),
+            image_log: Mutex::new(Vec::new()),
             window: Mutex::new(VecDeque::new()),
             avatars: Mutex::new(default_avatars()),
             served: AtomicU64::new(0),
@@ -305,6 +325,16 @@ impl Emulator {
         }
     }
 
+    /// Queues a fault for the next image request (`/avatars/...` or `/hop/...`).
+    pub fn push_image_fault(&self, f: Fault) {
+        lock(&self.state.image_faults).push_back(f);
+    }
+
+    /// The image requests received so far (redirect hops included), in order of arrival.
+    pub fn image_requests(&self) -> Vec<Record> {
+        lock(&self.state.image_log).clone()
+    }
+
     /// Sets what the answer for `chat_id` says.
     pub fn set_avatar(&self, chat_id: &str, url: &str, available: Option<bool>) {
         lock(&self.state.avatars).insert(
@@ -344,7 +374,9 @@ impl Emulator {
 
 fn reset(st: &State) {
     lock(&st.faults).clear();
+    lock(&st.image_faults).clear();
     lock(&st.log).clear();
+    lock(&st.image_log).clear();
     lock(&st.window).clear();
     st.served.store(0, Ordering::SeqCst);
     *lock(&st.avatars) = default_avatars();
@@ -449,10 +481,11 @@ thread_local! {
 }
 
 fn head(status: u16, content_type: &str, len: usize, extra: &[(String, String)]) -> String {
-    let mut h = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\n",
-        reason(status)
-    );
+    let mut h = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    if !content_type.is_empty() {
+        h.push_str(&format!("Content-Type: {content_type}\r\n"));
+    }
+    h.push_str(&format!("Content-Length: {len}\r\n"));
     if CLOSING.with(|c| c.get()) {
         h.push_str("Connection: close\r\n");
     }
@@ -562,12 +595,8 @@ fn handle(st: &State, req: &Request, w: &mut TcpStream, r: &mut BufReader<TcpStr
     if let Some(cmd) = path.strip_prefix("/__emulator/") {
         return control(st, cmd, req, w);
     }
-    if let Some(name) = path.strip_prefix("/avatars/") {
-        return if req.method == "GET" && name.ends_with(".png") {
-            respond(w, 200, "image/png", AVATAR_PNG, &[])
-        } else {
-            respond(w, 404, "text/plain", b"Not Found", &[])
-        };
+    if path.starts_with("/avatars/") || path.starts_with("/hop/") {
+        return image(st, req, path, w, r);
     }
     let at = st.started.elapsed();
     let arrived = Instant::now();
@@ -603,8 +632,102 @@ fn handle(st: &State, req: &Request, w: &mut TcpStream, r: &mut BufReader<TcpStr
         }
     }
     match fault {
-        Some(f) => apply_fault(f, normal, w, r, &st.stop),
+        Some(f) => apply_fault(f, Answer::json(normal), w, r, &st.stop),
         None => respond(w, normal.0, "application/json", normal.1.as_bytes(), &[]),
+    }
+}
+
+/// Serves an image request: a redirect hop or the image, through the image fault queue.
+fn image(
+    st: &State,
+    req: &Request,
+    path: &str,
+    w: &mut TcpStream,
+    r: &mut BufReader<TcpStream>,
+) -> bool {
+    let normal = image_answer(st, req, path);
+    let fault = lock(&st.image_faults).pop_front();
+    let status = match &fault {
+        None => normal.status,
+        Some(f) => fault_status(f, normal.status),
+    };
+    {
+        let mut log = lock(&st.image_log);
+        if log.len() < 100_000 {
+            log.push(Record {
+                at: st.started.elapsed(),
+                method: req.method.clone(),
+                path: req.path.clone(),
+                chat_id: None,
+                status,
+                user_agent: req.user_agent.clone(),
+            });
+        }
+    }
+    match fault {
+        Some(f) => apply_fault(f, normal, w, r, &st.stop),
+        None => respond(
+            w,
+            normal.status,
+            &normal.content_type,
+            &normal.body,
+            &normal.headers,
+        ),
+    }
+}
+
+/// The normal answer to an image request.
+fn image_answer(st: &State, req: &Request, path: &str) -> Answer {
+    let not_found = Answer::new(404, "text/plain", b"Not Found".to_vec());
+    if req.method != "GET" {
+        return not_found;
+    }
+    if let Some(rest) = path.strip_prefix("/hop/") {
+        let Some((n, tail)) = rest.split_once('/') else {
+            return not_found;
+        };
+        let Ok(n) = n.parse::<u32>() else {
+            return not_found;
+        };
+        let next = if n > 1 {
+            format!("{}/hop/{}/{tail}", st.base, n - 1)
+        } else {
+            format!("{}/{tail}", st.base)
+        };
+        let mut a = Answer::new(302, "text/plain", Vec::new());
+        a.headers.push(("Location".into(), next));
+        return a;
+    }
+    let name = path.trim_start_matches("/avatars/");
+    if name.ends_with(".png") {
+        Answer::new(200, "image/png", AVATAR_PNG.to_vec())
+    } else if name.ends_with(".jpg") {
+        Answer::new(200, "image/jpeg", AVATAR_PNG.to_vec())
+    } else {
+        not_found
+    }
+}
+
+/// A complete answer: status, content type, body and extra headers.
+struct Answer {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+    headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    fn new(status: u16, content_type: &str, body: Vec<u8>) -> Answer {
+        Answer {
+            status,
+            content_type: content_type.into(),
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    fn json(normal: (u16, String)) -> Answer {
+        Answer::new(normal.0, "application/json", normal.1.into_bytes())
     }
 }
 
@@ -613,7 +736,9 @@ fn fault_status(f: &Fault, normal: u16) -> u16 {
     match f {
         Fault::Status { status, .. } => *status,
         Fault::ResetBeforeStatus | Fault::NeverAnswer => 0,
-        Fault::HugeBody(_) | Fault::InvalidJson | Fault::WrongShape(_) => 200,
+        Fault::HugeBody(_) | Fault::HugeChunked(_) | Fault::InvalidJson | Fault::WrongShape(_) => {
+            200
+        }
         Fault::Html502 => 502,
         Fault::Redirect(_) => 302,
         _ => normal,
@@ -624,12 +749,17 @@ fn fault_status(f: &Fault, normal: u16) -> u16 {
 /// False when the connection must close.
 fn apply_fault(
     f: Fault,
-    normal: (u16, String),
+    normal: Answer,
     w: &mut TcpStream,
     r: &mut BufReader<TcpStream>,
     stop: &AtomicBool,
 ) -> bool {
-    let (status, body) = normal;
+    let Answer {
+        status,
+        content_type: ct,
+        body,
+        headers: extra,
+    } = normal;
     match f {
         Fault::Status {
             status,
@@ -649,23 +779,23 @@ fn apply_fault(
         }
         Fault::Delay(d) | Fault::SlowHeaders(d) => {
             thread::sleep(d);
-            respond(w, status, "application/json", body.as_bytes(), &[])
+            respond(w, status, &ct, &body, &extra)
         }
         Fault::SlowBody(d) => {
-            let h = head(status, "application/json", body.len(), &[]);
+            let h = head(status, &ct, body.len(), &extra);
             if w.write_all(h.as_bytes()).is_err() {
                 return false;
             }
             thread::sleep(d);
-            w.write_all(body.as_bytes()).is_ok()
+            w.write_all(&body).is_ok()
         }
         Fault::ResetBeforeStatus => {
             reset_connection(w);
             false
         }
         Fault::ResetMidBody => {
-            let mut out = head(status, "application/json", body.len(), &[]).into_bytes();
-            out.extend_from_slice(&body.as_bytes()[..body.len() / 2]);
+            let mut out = head(status, &ct, body.len(), &extra).into_bytes();
+            out.extend_from_slice(&body[..body.len() / 2]);
             let _ = w.write_all(&out);
             let _ = w.flush();
             thread::sleep(Duration::from_millis(20));
@@ -673,22 +803,66 @@ fn apply_fault(
             false
         }
         Fault::TruncatedBody => {
-            let mut out = head(status, "application/json", body.len() + 100, &[]).into_bytes();
-            out.extend_from_slice(body.as_bytes());
+            let mut out = head(status, &ct, body.len() + 100, &extra).into_bytes();
+            out.extend_from_slice(&body);
             let _ = w.write_all(&out);
             let _ = w.shutdown(Shutdown::Both);
             false
         }
         Fault::TruncatedChunked => {
-            let half = &body[..body.len() / 2];
-            let out = format!(
-                "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{half}",
+            let mut out = format!(
+                "HTTP/1.1 {status} {}\r\nContent-Type: {ct}\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
                 reason(status),
                 body.len()
-            );
-            let _ = w.write_all(out.as_bytes());
+            )
+            .into_bytes();
+            out.extend_from_slice(&body[..body.len() / 2]);
+            let _ = w.write_all(&out);
             let _ = w.shutdown(Shutdown::Both);
             false
+        }
+        Fault::HugeBody(n) if ct.starts_with("image/") => {
+            // Stream it: an image announced at its full size, sent in 64 KiB pieces.
+            let h = head(200, &ct, n, &[]);
+            if w.write_all(h.as_bytes()).is_err() {
+                return false;
+            }
+            let piece = vec![0u8; 64 * 1024];
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(piece.len());
+                if w.write_all(&piece[..k]).is_err() {
+                    return false;
+                }
+                left -= k;
+            }
+            true
+        }
+        Fault::HugeChunked(n) => {
+            let ct = if ct.starts_with("image/") {
+                ct
+            } else {
+                "application/json".to_string()
+            };
+            let h = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {ct}\r\nTransfer-Encoding: chunked\r\n\r\n"
+            );
+            if w.write_all(h.as_bytes()).is_err() {
+                return false;
+            }
+            let piece = vec![b'a'; 64 * 1024];
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(piece.len());
+                let mut chunk = format!("{k:x}\r\n").into_bytes();
+                chunk.extend_from_slice(&piece[..k]);
+                chunk.extend_from_slice(b"\r\n");
+                if w.write_all(&chunk).is_err() {
+                    return false;
+                }
+                left -= k;
+            }
+            w.write_all(b"0\r\n\r\n").is_ok()
         }
         Fault::HugeBody(n) => {
             let mut body = String::with_capacity(n + 32);
@@ -838,18 +1012,24 @@ fn control(st: &State, cmd: &str, req: &Request, w: &mut TcpStream) -> bool {
             };
             let mut parsed = Vec::new();
             for v in &list {
+                let image = match v.get("target").and_then(Value::as_str) {
+                    None | Some("api") => false,
+                    Some("image") => true,
+                    Some(t) => return bad(w, format!("unknown fault target {t:?}")),
+                };
                 match Fault::from_json(v) {
-                    Ok(p) => parsed.push(p),
+                    Ok((f, n)) => parsed.push((image, f, n)),
                     Err(e) => return bad(w, e),
                 }
             }
-            let mut q = lock(&st.faults);
-            for (f, n) in parsed {
+            let (mut api, mut img) = (lock(&st.faults), lock(&st.image_faults));
+            for (image, f, n) in parsed {
+                let q = if image { &mut img } else { &mut api };
                 for _ in 0..n {
                     q.push_back(f.clone());
                 }
             }
-            ok(w, json!({"queued": q.len()}))
+            ok(w, json!({"queued": api.len(), "queued_image": img.len()}))
         }
         "requests" => {
             let log = lock(&st.log);
@@ -857,7 +1037,14 @@ fn control(st: &State, cmd: &str, req: &Request, w: &mut TcpStream) -> bool {
                 .iter()
                 .map(|r| json!({"at_ms": r.at.as_secs_f64() * 1000.0, "method": r.method, "chat_id": r.chat_id, "status": r.status, "user_agent": r.user_agent}))
                 .collect();
-            ok(w, json!({"count": log.len(), "requests": items}))
+            let images: Vec<Value> = lock(&st.image_log)
+                .iter()
+                .map(|r| json!({"at_ms": r.at.as_secs_f64() * 1000.0, "method": r.method, "path": r.path, "status": r.status}))
+                .collect();
+            ok(
+                w,
+                json!({"count": log.len(), "requests": items, "images": images}),
+            )
         }
         "reset" => {
             reset(st);

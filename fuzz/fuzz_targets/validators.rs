@@ -1,9 +1,11 @@
 //! Input validators and redaction. Never panics; whatever parse_api_url accepts builds a URL that
 //! ureq's URI parser accepts; check_chat_id accepts exactly `-?[0-9]{1,}` up to 32 characters;
 //! a rejected token's message does not depend on its characters; scrubbed text never contains
-//! the token.
+//! the token; a proxy URL's credentials appear neither in its error message nor in how it is
+//! shown.
 #![no_main]
 
+use getavatar::proxy::parse_proxy_url;
 use getavatar::redact::{Redactor, REDACTED};
 use getavatar::validate::{check_chat_id, check_id_instance, check_token, parse_api_url};
 use libfuzzer_sys::fuzz_target;
@@ -36,6 +38,24 @@ fuzz_target!(|data: &[u8]| {
     let want = !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) && s.len() <= 32;
     assert_eq!(chat_ok, want, "{s:?}");
     let _ = check_id_instance(s);
+    // Credentials: `a` as the user info of a proxy URL. When `a` is a run of letters and digits
+    // that nothing else in the input (in any letter case: host names are lowercased) or in the
+    // fixed message texts contains (8 or more, with a digit), it must not appear in whatever the
+    // parser says.
+    if a.len() >= 8
+        && a.bytes().all(|c| c.is_ascii_alphanumeric())
+        && a.bytes().any(|c| c.is_ascii_digit())
+        && !b.to_ascii_lowercase().contains(&a.to_ascii_lowercase())
+    {
+        for scheme in ["http://", "socks5://", ""] {
+            let raw = format!("{scheme}u:{a}@{b}");
+            let said = match parse_proxy_url(&raw) {
+                Ok(p) => format!("{} {p:?}", p.shown()),
+                Err(m) => m,
+            };
+            assert!(!said.contains(a), "{raw:?}: {said}");
+        }
+    }
     if check_token(a).is_ok() {
         // A rejected token's message says nothing about its characters: masking every allowed
         // character gives the very same message.

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use super::avatar::{new_avatar, GaAvatar};
+use super::avatar::{new_avatar, new_avatar_image, GaAvatar, GaAvatarImage};
 use super::error::set_last_error;
 use super::{ffi_boundary, str_arg};
 use crate::client::{Client, Error};
@@ -335,4 +335,181 @@ pub unsafe extern "system" fn ga_client_set_user_agent(
         // SAFETY: NULL or a live client / C string.
         unsafe { set_str(client, user_agent, "user_agent", Client::set_user_agent) }
     })
+}
+
+/// Sends every request (lookups and image downloads) through a proxy. `url` (UTF-8) is
+/// "http://[user:password@]host[:port]" (HTTP CONNECT; port 80 if not given),
+/// "socks5://[user:password@]host[:port]" (SOCKS5; the client resolves names; port 1080) or
+/// "socks5h://..." (the proxy resolves names). Percent-encode special characters in the user name
+/// and password; they are never shown in messages. "" turns the proxy off. Open connections are
+/// dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL; the previous
+/// setting is kept).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_proxy(
+    client: *mut GaClient,
+    url: *const c_char,
+) -> i32 {
+    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
+        // SAFETY: NULL or a live client / C string.
+        unsafe { set_str(client, url, "url", Client::set_proxy) }
+    })
+}
+
+/// Uses the proxy named by the environment, as curl reads it: for an https apiUrl HTTPS_PROXY or
+/// https_proxy, for http http_proxy, then ALL_PROXY or all_proxy (same URL forms as
+/// `ga_client_set_proxy`); hosts listed in NO_PROXY/no_proxy ("*", "example.com" which also
+/// covers its subdomains, IP addresses) are reached directly. Read once, when called. Returns
+/// `GA_OK` (also when no variable is set: requests then go direct), or `GA_ERR_INVALID_ARGUMENT`
+/// when the variable holds an invalid URL (`ga_last_error()` names the variable, never the
+/// credentials; the previous setting is kept).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_use_env_proxy(client: *mut GaClient) -> i32 {
+    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
+        // SAFETY: NULL or a live client.
+        status_of(unsafe { client_ref(client) }.and_then(|c| c.use_env_proxy().map(|_| ())))
+    })
+}
+
+/// What a download came to: the lookup's answer (when it succeeded) and the image (None when
+/// there is no avatar) or why fetching or saving it failed.
+struct Fetched {
+    avatar: Option<crate::Avatar>,
+    image: Result<Option<crate::Image>, Error>,
+}
+
+impl Fetched {
+    /// The lookup's `available` and link: (None, "") when the lookup failed.
+    fn said(&self) -> (Option<bool>, &str) {
+        match &self.avatar {
+            Some(a) => (a.available, a.url.as_str()),
+            None => (None, ""),
+        }
+    }
+}
+
+/// Looks up `chat_id` and fetches its image; with `path`, also saves it there.
+///
+/// # Safety
+/// `client` is NULL or a live client; `chat_id` and `path` NULL or C strings.
+unsafe fn fetch(
+    client: *mut GaClient,
+    chat_id: *const c_char,
+    path: Option<*const c_char>,
+) -> Fetched {
+    let failed = |e: Error| Fetched {
+        avatar: None,
+        image: Err(e),
+    };
+    let args = (|| {
+        // SAFETY: per the contract.
+        let c = unsafe { client_ref(client) }?;
+        let id = unsafe { str_arg(chat_id, "chat_id") }.map_err(Error::invalid)?;
+        let p = match path {
+            Some(p) => {
+                let p = unsafe { str_arg(p, "path") }.map_err(Error::invalid)?;
+                crate::image::check_download_path(p).map_err(Error::invalid)?;
+                Some(p)
+            }
+            None => None,
+        };
+        Ok((c, id, p))
+    })();
+    let (c, id, p) = match args {
+        Ok(v) => v,
+        Err(e) => return failed(e),
+    };
+    let avatar = match c.get_avatar(id) {
+        Ok(a) => a,
+        Err(e) => return failed(e),
+    };
+    let image = c.image_for(id, &avatar).and_then(|img| {
+        if let (Some(p), Some(img)) = (p, &img) {
+            c.save_image(p, img)?;
+        }
+        Ok(img)
+    });
+    Fetched {
+        avatar: Some(avatar),
+        image,
+    }
+}
+
+/// Looks up the avatar of `chat_id` (like `ga_get_avatar`) and saves the image to `path` (UTF-8),
+/// atomically: it is written to a temporary file in the same folder, then renamed over `path`, so
+/// `path` never holds half an image and a failure leaves it as it was. The image request follows
+/// at most 3 redirects, must answer with an image Content-Type ("image/...") and at most 16 MiB;
+/// it does not
+/// count against the rate limit. When there is no avatar (empty link) the status is `GA_OK` and
+/// nothing is written. Statuses are those of `ga_get_avatar`, plus `GA_ERR_BAD_RESPONSE` for an
+/// unusable image answer and `GA_ERR_IO` when the file cannot be written. Always returns a result
+/// (NULL only if memory runs out); free it with `ga_free`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_download_avatar(
+    client: *mut GaClient,
+    chat_id: *const c_char,
+    path: *const c_char,
+) -> *mut GaAvatar {
+    ffi_boundary!(
+        new_avatar(
+            GaStatus::GA_ERR_INTERNAL,
+            0,
+            None,
+            "",
+            Some("internal error in getavatar (please report it)")
+        ),
+        {
+            // SAFETY: per the contract.
+            let f = unsafe { fetch(client, chat_id, Some(path)) };
+            let (available, url) = f.said();
+            match &f.image {
+                Ok(_) => new_avatar(GaStatus::GA_OK, 200, available, url, None),
+                Err(e) => {
+                    set_last_error(&e.message);
+                    new_avatar(e.status, e.http_status, available, url, Some(&e.message))
+                }
+            }
+        }
+    )
+}
+
+/// Looks up the avatar of `chat_id` and downloads the image into memory: `data`, `size` and
+/// `content_type` of the result (same limits as `ga_download_avatar`). When there is no avatar the
+/// status is `GA_OK`, `data` is NULL and `size` 0. Always returns a result (NULL only if memory
+/// runs out); free it, image included, with `ga_free`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_download_avatar_bytes(
+    client: *mut GaClient,
+    chat_id: *const c_char,
+) -> *mut GaAvatarImage {
+    ffi_boundary!(
+        new_avatar_image(
+            GaStatus::GA_ERR_INTERNAL,
+            0,
+            None,
+            "",
+            Some("internal error in getavatar (please report it)"),
+            None
+        ),
+        {
+            // SAFETY: per the contract.
+            let f = unsafe { fetch(client, chat_id, None) };
+            let (available, url) = f.said();
+            match &f.image {
+                Ok(img) => {
+                    new_avatar_image(GaStatus::GA_OK, 200, available, url, None, img.as_ref())
+                }
+                Err(e) => {
+                    set_last_error(&e.message);
+                    new_avatar_image(
+                        e.status,
+                        e.http_status,
+                        available,
+                        url,
+                        Some(&e.message),
+                        None,
+                    )
+                }
+            }
+        }
+    )
 }

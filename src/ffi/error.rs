@@ -50,9 +50,9 @@ pub extern "system" fn ga_version() -> *const c_char {
     })
 }
 
-/// Frees a `GaAvatar*` (with the strings inside it) or any `char*` the library returned.
-/// NULL is fine. Must not be called twice on the same pointer, nor on strings inside a
-/// `GaAvatar` (they go with it), nor on `ga_last_error()`, `ga_status_name()` or `ga_version()`.
+/// Frees a `GaAvatar*` or `GaAvatarImage*` (with the strings and image inside it). NULL is fine.
+/// Must not be called twice on the same pointer, nor on pointers inside a result (they go with
+/// it), nor on `ga_last_error()`, `ga_status_name()` or `ga_version()`.
 #[no_mangle]
 pub unsafe extern "system" fn ga_free(ptr: *mut c_void) {
     ffi_boundary!((), {

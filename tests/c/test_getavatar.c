@@ -6,6 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <process.h>
+#define GETPID _getpid
+#else
+#include <unistd.h>
+#define GETPID getpid
+#endif
 
 #include "getavatar.h"
 
@@ -98,6 +105,44 @@ int main(int argc, char **argv) {
     no_token(a->error, token);
     no_token(ga_last_error(), token);
     ga_free(a);
+
+    /* Downloads: into memory, then to a file. */
+    GaAvatarImage *img = ga_download_avatar_bytes(client, "10000000");
+    CHECK(img != NULL && img->status == GA_OK, "bytes: %s", img && img->error ? img->error : "");
+    CHECK(img->data != NULL && img->size > 8 && memcmp(img->data, "\x89PNG", 4) == 0, "PNG bytes, %u", (unsigned)img->size);
+    CHECK(strcmp(img->content_type, "image/png") == 0, "content type %s", img->content_type);
+    size_t png_size = img->size;
+    ga_free(img);
+    img = ga_download_avatar_bytes(client, "20000000");
+    CHECK(img->status == GA_OK && img->data == NULL && img->size == 0 && img->url_avatar[0] == '\0'
+              && img->content_type[0] == '\0', "no avatar, no image");
+    ga_free(img);
+
+    const char *dir = getenv("TEMP") ? getenv("TEMP") : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ga_c_test_%d.png", dir, (int)GETPID());
+    a = ga_download_avatar(client, "-10000000000000", path);
+    CHECK(a->status == GA_OK && a->error == NULL, "download: %s", a->error ? a->error : "");
+    ga_free(a);
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL, "file %s written", path);
+    if (f) {
+        unsigned char buf[4096];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        CHECK(n == png_size && memcmp(buf, "\x89PNG", 4) == 0, "file holds the PNG (%u bytes)", (unsigned)n);
+    }
+    CHECK(remove(path) == 0, "remove %s", path);
+    a = ga_download_avatar(client, "10000000", "no-such-folder-for-getavatar/x.png");
+    CHECK(a->status == GA_ERR_IO && a->url_avatar[0] != '\0', "GA_ERR_IO keeps the link: %s", a->error);
+    CHECK(strcmp(ga_status_name(a->status), "GA_ERR_IO") == 0, "GA_ERR_IO name");
+    ga_free(a);
+
+    /* Proxies: a bad URL is refused without echoing its password; "" means direct. */
+    CHECK(ga_client_set_proxy(client, "ftp://user:hunter22@proxy:1") == GA_ERR_INVALID_ARGUMENT, "ftp proxy");
+    CHECK(strstr(ga_last_error(), "hunter22") == NULL && strstr(ga_last_error(), "***@") != NULL, "masked: %s", ga_last_error());
+    CHECK(ga_client_set_proxy(client, "") == GA_OK, "no proxy");
+    CHECK(ga_client_set_proxy(NULL, "") == GA_ERR_INVALID_ARGUMENT, "NULL client");
 
     ga_free(NULL);
     ga_client_free(NULL);

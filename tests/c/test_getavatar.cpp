@@ -62,6 +62,25 @@ int main(int argc, char **argv) {
         CHECK(e.status() == GA_ERR_INVALID_ARGUMENT, e.what());
     }
 
+    // Downloads.
+    getavatar::Image img = client.download_avatar_bytes("10000000");
+    CHECK(img.content_type == "image/png" && img.data.size() > 8 && img.data[1] == 'P', "image bytes");
+    getavatar::Image none = client.download_avatar_bytes("20000000");
+    CHECK(none.url.empty() && none.data.empty() && none.content_type.empty(), "no avatar, no bytes");
+    try {
+        client.download_avatar("10000000", "no-such-folder-for-getavatar/a.png");
+        CHECK(false, "a missing folder must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_IO && e.status_name() == "GA_ERR_IO", e.what());
+    }
+    try {
+        client.set_proxy("http://user:hunter22@proxy:99999");
+        CHECK(false, "a bad proxy must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_INVALID_ARGUMENT && !std::strstr(e.what(), "hunter22"), e.what());
+    }
+    client.set_proxy("");
+
     auto batch = client.get_avatars({"10000000", "bad", "-10000000000000"});
     CHECK(batch.size() == 3 && !batch[0].second && batch[1].second && !batch[2].second, "batch shape");
     CHECK(batch[1].second && batch[1].second->status() == GA_ERR_INVALID_ARGUMENT, "batch error");

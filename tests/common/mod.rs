@@ -3,10 +3,10 @@
 
 use std::ffi::{c_char, CStr, CString};
 
-use getavatar::ffi::avatar::GaAvatar;
+use getavatar::ffi::avatar::{GaAvatar, GaAvatarImage};
 use getavatar::ffi::client::*;
 use getavatar::ffi::error::*;
-pub use getavatar_emulator::{Emulator, Fault};
+pub use getavatar_emulator::{Emulator, Fault, ProxyKind, TestProxy, AVATAR_PNG};
 
 /// A copied result.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +99,111 @@ impl Handle {
     pub fn set_backoff(&self, n: i32) -> i32 {
         unsafe { ga_client_set_backoff_ms(self.0, n) }
     }
+    pub fn set_proxy(&self, url: &str) -> i32 {
+        let u = CString::new(url).unwrap();
+        unsafe { ga_client_set_proxy(self.0, u.as_ptr()) }
+    }
+
+    /// ga_download_avatar: the result, checked and freed.
+    pub fn download(&self, chat_id: &str, path: &str) -> Res {
+        let (c, p) = (CString::new(chat_id).unwrap(), CString::new(path).unwrap());
+        let r = unsafe { download_with(self.0, c.as_ptr(), p.as_ptr()) };
+        assert_no_token(&r, &self.1);
+        r
+    }
+
+    /// ga_download_avatar_bytes: the result and the image, checked and freed.
+    pub fn download_bytes(&self, chat_id: &str) -> Img {
+        let c = CString::new(chat_id).unwrap();
+        let p: *mut GaAvatarImage = unsafe { ga_download_avatar_bytes(self.0, c.as_ptr()) };
+        assert!(!p.is_null());
+        let i = unsafe { &*p };
+        let res = unsafe { copy(i.status, i.http_status, i.available, i.url_avatar, i.error) };
+        assert!(!i.content_type.is_null(), "content_type is never NULL");
+        let content_type = unsafe { CStr::from_ptr(i.content_type) }
+            .to_str()
+            .unwrap()
+            .to_string();
+        let data = if i.data.is_null() {
+            assert_eq!(i.size, 0, "size is 0 when data is NULL");
+            assert_eq!(content_type, "", "no content type without data");
+            None
+        } else {
+            Some(unsafe { std::slice::from_raw_parts(i.data, i.size) }.to_vec())
+        };
+        unsafe { ga_free(p.cast()) };
+        check_download(&res);
+        if res.status != 0 {
+            assert!(data.is_none(), "no image on failure");
+        }
+        assert_no_token(&res, &self.1);
+        Img {
+            res,
+            data,
+            content_type,
+        }
+    }
+}
+
+/// A copied `GaAvatarImage`.
+#[derive(Debug)]
+pub struct Img {
+    pub res: Res,
+    pub data: Option<Vec<u8>>,
+    pub content_type: String,
+}
+
+/// Copies the fields every result shares.
+pub unsafe fn copy(
+    status: i32,
+    http: i32,
+    available: i32,
+    url: *const c_char,
+    error: *const c_char,
+) -> Res {
+    assert!(!url.is_null(), "url_avatar is never NULL");
+    let s = |p| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string();
+    Res {
+        status,
+        http,
+        available,
+        url: s(url),
+        error: (!error.is_null()).then(|| s(error)),
+    }
+}
+
+/// The invariants of a download result: like a lookup's, except that the link and `available`
+/// stay when the lookup succeeded and only the image failed.
+pub fn check_download(r: &Res) {
+    if r.status == 0 {
+        assert!(r.error.is_none(), "error is NULL on GA_OK");
+    } else {
+        assert!(!r.err().is_empty(), "a failure has a message");
+        assert_eq!(
+            last_error(),
+            r.err(),
+            "ga_last_error holds the failure's message"
+        );
+        if r.url.is_empty() {
+            assert_eq!(r.available, -1);
+        }
+    }
+    assert!(matches!(r.available, -1..=1));
+}
+
+/// Calls ga_download_avatar, copies the result, checks its invariants, frees it.
+pub unsafe fn download_with(
+    client: *mut GaClient,
+    chat_id: *const c_char,
+    path: *const c_char,
+) -> Res {
+    let p: *mut GaAvatar = unsafe { ga_download_avatar(client, chat_id, path) };
+    assert!(!p.is_null());
+    let a = unsafe { &*p };
+    let r = unsafe { copy(a.status, a.http_status, a.available, a.url_avatar, a.error) };
+    unsafe { ga_free(p.cast()) };
+    check_download(&r);
+    r
 }
 
 /// Calls ga_get_avatar, copies the result, checks its invariants, frees it.

@@ -22,9 +22,15 @@ static int passed = 0, failed = 0;
 #ifdef _WIN64
 #define OFFSET_URL_AVATAR 16
 #define OFFSET_ERROR 24
+#define OFFSET_DATA 32
+#define OFFSET_SIZE 40
+#define OFFSET_CONTENT_TYPE 48
 #else
 #define OFFSET_URL_AVATAR 12
 #define OFFSET_ERROR 16
+#define OFFSET_DATA 20
+#define OFFSET_SIZE 24
+#define OFFSET_CONTENT_TYPE 28
 #endif
 
 typedef intptr_t LongPtr;
@@ -238,6 +244,69 @@ int main(int argc, char **argv) {
         CHECK(s1 == 1 && wcsstr(e1, L"group_id") != NULL, "batch 1: %ld %ls", s1, e1);
         CHECK(s2 == 0 && ends_with(u2, L"/avatars/-10000000000000.png"), "batch 2: %ld %ls", s2, u2);
         for (int k = 0; k < 3; k++) call1("ga_free", res[k]);
+    }
+
+    /* GaDownloadAvatar: a file written whole, "" (nothing written) without an avatar, GA_ERR_IO
+       for a missing folder. */
+    {
+        wchar_t file[MAX_PATH + 64], tmp[MAX_PATH];
+        GetTempPathW(MAX_PATH, tmp);
+        swprintf(file, MAX_PATH + 64, L"%lsga_vba_sim_%lu.png", tmp, (unsigned long)GetCurrentProcessId());
+        char *f8 = to_utf8(file), *id = to_utf8(L"-10000000000000"), *none_id = to_utf8(L"20000000");
+        LongPtr p = call3("ga_download_avatar", client, (LongPtr)id, (LongPtr)f8);
+        long st = peek_long(p + 0);
+        wchar_t *url = from_utf8(peek_ptr(p + OFFSET_URL_AVATAR)), *msg = from_utf8(peek_ptr(p + OFFSET_ERROR));
+        call1("ga_free", p);
+        CHECK(st == 0 && ends_with(url, L"/avatars/-10000000000000.png"), "download: %ld %ls", st, msg);
+        HANDLE h = CreateFileW(file, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+        char head[8] = {0};
+        DWORD got = 0;
+        CHECK(h != INVALID_HANDLE_VALUE, "file %ls exists", file);
+        if (h != INVALID_HANDLE_VALUE) {
+            ReadFile(h, head, 8, &got, NULL);
+            CloseHandle(h);
+        }
+        CHECK(got == 8 && memcmp(head, "\x89PNG", 4) == 0, "file holds a PNG");
+        CHECK(DeleteFileW(file), "delete %ls", file);
+        p = call3("ga_download_avatar", client, (LongPtr)none_id, (LongPtr)f8);
+        url = from_utf8(peek_ptr(p + OFFSET_URL_AVATAR));
+        CHECK(peek_long(p) == 0 && url[0] == 0 && GetFileAttributesW(file) == INVALID_FILE_ATTRIBUTES, "no avatar: nothing written");
+        call1("ga_free", p);
+        char *missing = to_utf8(L"C:\\no-such-folder-for-getavatar\\a.png");
+        p = call3("ga_download_avatar", client, (LongPtr)id, (LongPtr)missing);
+        st = peek_long(p);
+        msg = from_utf8(peek_ptr(p + OFFSET_ERROR));
+        wchar_t *sn = from_utf8(call1("ga_status_name", st));
+        CHECK(st == 13 && wcscmp(sn, L"GA_ERR_IO") == 0 && msg[0] != 0, "missing folder: %ld %ls", st, msg);
+        call1("ga_free", p);
+
+        /* GaAvatarBytes: the bytes copied out with RtlMoveMemory, the size read as a LongPtr. */
+        p = call2("ga_download_avatar_bytes", client, (LongPtr)id);
+        st = peek_long(p);
+        LongPtr data = peek_ptr(p + OFFSET_DATA), size = peek_ptr(p + OFFSET_SIZE);
+        wchar_t *ct = from_utf8(peek_ptr(p + OFFSET_CONTENT_TYPE));
+        unsigned char bytes[256] = {0};
+        if (data && size > 0 && size <= 256) RtlMoveMemory(bytes, (const void *)data, (SIZE_T)size);
+        call1("ga_free", p);
+        CHECK(st == 0 && data != 0 && size > 8 && bytes[1] == 'P' && bytes[2] == 'N', "bytes: %ld, %ld bytes", st, (long)size);
+        CHECK(wcscmp(ct, L"image/png") == 0, "content type %ls", ct);
+        p = call2("ga_download_avatar_bytes", client, (LongPtr)none_id);
+        CHECK(peek_long(p) == 0 && peek_ptr(p + OFFSET_DATA) == 0 && peek_ptr(p + OFFSET_SIZE) == 0, "no avatar: Empty");
+        call1("ga_free", p);
+        free(f8); free(id); free(none_id); free(missing);
+    }
+
+    /* GaSetProxy / GaUseEnvProxy: a bad URL is refused without its password; "" is direct. */
+    {
+        char *bad_proxy = to_utf8(L"ftp://user:hunter22@proxy:1"), *empty = to_utf8(L"");
+        CHECK(as_long(call2("ga_client_set_proxy", client, (LongPtr)bad_proxy)) == 1, "bad proxy refused");
+        wchar_t *m = from_utf8(call0("ga_last_error"));
+        CHECK(wcsstr(m, L"hunter22") == NULL && wcsstr(m, L"***@") != NULL, "password hidden: %ls", m);
+        CHECK(as_long(call1("ga_client_use_env_proxy", client)) == 0, "environment proxy");
+        CHECK(as_long(call2("ga_client_set_proxy", client, (LongPtr)empty)) == 0, "direct");
+        r = lookup(client, L"10000000");
+        CHECK(r.status == 0, "still works: %ls", r.msg);
+        free(bad_proxy); free(empty);
     }
 
     call1("ga_free", 0);

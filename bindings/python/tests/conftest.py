@@ -43,6 +43,9 @@ class Emu:
         self.url = env["GA_API_URL"]
         self.id_instance = env["GA_ID_INSTANCE"]
         self.token = env["GA_API_TOKEN_INSTANCE"]
+        # Loopback proxies the emulator runs (user ga-user, password "ga-p@ss/1", percent-encoded).
+        self.http_proxy = env["GA_TEST_HTTP_PROXY"]
+        self.socks_proxy = env["GA_TEST_SOCKS_PROXY"]
 
     def _post(self, cmd: str, body: Any) -> Any:
         req = urllib.request.Request(
@@ -64,6 +67,11 @@ class Emu:
     def requests(self) -> List[Dict[str, Any]]:
         with urllib.request.urlopen(f"{self.url}/__emulator/requests", timeout=10) as r:
             return json.loads(r.read())["requests"]
+
+    def images(self) -> List[Dict[str, Any]]:
+        """The image requests (redirect hops included)."""
+        with urllib.request.urlopen(f"{self.url}/__emulator/requests", timeout=10) as r:
+            return json.loads(r.read())["images"]
 
     def stop(self) -> None:
         self.proc.kill()

@@ -6,13 +6,14 @@
         print(avatar.url, avatar.available)
 """
 
-from ._client import Avatar, Client
+from ._client import Avatar, AvatarImage, Client
 from ._errors import (
     AuthError,
     BadResponseError,
     Error,
     ForbiddenError,
     InternalError,
+    FileError,
     InvalidArgumentError,
     InvalidArgumentTypeError,
     NetworkError,
@@ -42,12 +43,14 @@ def __getattr__(name: str) -> str:
 
 __all__ = [
     "Avatar",
+    "AvatarImage",
     "AuthError",
     "BadResponseError",
     "Client",
     "Error",
     "ForbiddenError",
     "InternalError",
+    "FileError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
     "LibraryNotFoundError",

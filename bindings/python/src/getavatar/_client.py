@@ -12,7 +12,7 @@ from typing import Any, List, Optional, Sequence, Union
 from . import _native
 from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
 
-__all__ = ["Avatar", "Client"]
+__all__ = ["Avatar", "AvatarImage", "Client"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,33 @@ class Avatar:
     available: Optional[bool]
     #: The HTTP status of the answer (200).
     http_status: int = 200
+
+
+@dataclass(frozen=True)
+class AvatarImage:
+    """An avatar lookup's answer with the image itself (see :meth:`Client.avatar_bytes`)."""
+
+    #: The avatar link; ``""`` when there is none (then ``data`` is None).
+    url: str
+    #: True available, False hidden by privacy settings, None when the server did not say.
+    available: Optional[bool]
+    #: The image (at most 16 MiB), or None when the chat has no avatar.
+    data: Optional[bytes]
+    #: Its media type, e.g. ``"image/jpeg"``; ``""`` when there is no image.
+    content_type: str
+
+    def __repr__(self) -> str:
+        size = "None" if self.data is None else f"<{len(self.data)} bytes>"
+        return f"AvatarImage(url={self.url!r}, available={self.available!r}, data={size}, content_type={self.content_type!r})"
+
+
+def _path(name: str, value: object) -> bytes:
+    """A file system path (str or os.PathLike) as UTF-8."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, bytes):
+        value = os.fsdecode(value)
+    return _utf8(name, value)
 
 
 def _utf8(name: str, value: object) -> bytes:
@@ -62,6 +89,9 @@ class Client:
         are never kept.
     :param ca_file: a PEM file whose certificates are trusted for TLS in place of the bundled
         web roots (e.g. a corporate proxy's root). Certificates are always verified.
+    :param proxy: a proxy for every request: ``"http://user:password@host:port"``,
+        ``"socks5://..."`` or ``"socks5h://..."`` (see :meth:`set_proxy`); ``"env"`` uses the
+        environment (see :meth:`use_env_proxy`). Default: none, even if the environment sets one.
     """
 
     def __init__(
@@ -78,6 +108,7 @@ class Client:
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         cache_ttl: int = 0,
         user_agent: Optional[str] = None,
+        proxy: Optional[str] = None,
     ) -> None:
         self._handle: Any = None
         self._busy = 0
@@ -106,6 +137,10 @@ class Client:
                 self.set_user_agent(user_agent)
             if ca_file is not None:
                 self.set_ca_file(ca_file)
+            if proxy == "env":
+                self.use_env_proxy()
+            elif proxy is not None:
+                self.set_proxy(proxy)
             if backoff is not None:
                 self._set("ga_client_set_backoff_ms", _seconds_to_ms("backoff", backoff, allow_zero=True))
         except BaseException:
@@ -152,6 +187,28 @@ class Client:
     def set_cache_ttl(self, seconds: int) -> None:
         """Seconds successful answers are kept (0 to 86400; 0 = off). Empties the cache."""
         self._set("ga_client_set_cache_ttl", _whole("cache_ttl", seconds))
+
+    def set_proxy(self, url: Optional[str]) -> None:
+        """Sends every request (lookups and image downloads) through a proxy.
+
+        ``url`` is ``"http://[user:password@]host[:port]"`` (HTTP CONNECT),
+        ``"socks5://..."`` (names resolved here) or ``"socks5h://..."`` (names resolved by the
+        proxy); percent-encode special characters in the user name and password, which never
+        appear in messages. ``None`` or ``""`` turns the proxy off.
+        """
+        self._set("ga_client_set_proxy", _utf8("proxy", "" if url is None else url))
+
+    def use_env_proxy(self) -> None:
+        """Uses the proxy the environment names, read now as curl reads it.
+
+        ``HTTPS_PROXY``/``https_proxy`` for an https api_url (``http_proxy`` for http), then
+        ``ALL_PROXY``/``all_proxy``; hosts in ``NO_PROXY``/``no_proxy`` are reached directly.
+        No variable set: requests go direct.
+        """
+        with self._use() as h:
+            st = _native.lib().ga_client_use_env_proxy(h)
+        if st != 0:
+            raise from_status(st, _last_error())
 
     def set_concurrency(self, n: int) -> None:
         """Lookups ``get_avatars`` runs at once (1 to 64)."""
@@ -211,18 +268,52 @@ class Client:
         Raises a :class:`getavatar.Error` subclass on failure.
         """
         chat = _utf8("chat_id", chat_id)
+        with self._use() as h:
+            ptr = _native.lib().ga_get_avatar(h, chat)  # ctypes releases the GIL during the call
+        return _take(ptr)
+
+    def download_avatar(self, chat_id: str, path: Union[str, "os.PathLike[str]"]) -> Avatar:
+        """Looks up ``chat_id`` and saves its avatar image to ``path``, atomically.
+
+        The image is written to a temporary file beside ``path`` and renamed over it, so
+        ``path`` never holds half an image and a failure leaves it as it was. When the chat has
+        no avatar, nothing is written and the returned :class:`Avatar` has ``url == ""``.
+        Raises :class:`getavatar.FileError` (an ``OSError``) when the file cannot be written,
+        :class:`getavatar.BadResponseError` when the link does not answer with an image of at
+        most 16 MiB, or the lookup's errors.
+        """
+        chat = _utf8("chat_id", chat_id)
+        where = _path("path", path)
+        with self._use() as h:
+            ptr = _native.lib().ga_download_avatar(h, chat, where)
+        return _take(ptr)
+
+    def avatar_bytes(self, chat_id: str) -> AvatarImage:
+        """Looks up ``chat_id`` and downloads its avatar image into memory.
+
+        Returns an :class:`AvatarImage`; its ``data`` is None when the chat has no avatar.
+        Raises like :meth:`download_avatar` (except ``FileError``).
+        """
+        chat = _utf8("chat_id", chat_id)
         l = _native.lib()
         with self._use() as h:
-            ptr = l.ga_get_avatar(h, chat)  # ctypes releases the GIL during the call
+            ptr = l.ga_download_avatar_bytes(h, chat)
         if not ptr:
             raise MemoryError("getavatar: out of memory")
         try:
-            r = _convert(_native.GaAvatar.from_address(ptr))
+            a = _native.GaAvatarImage.from_address(ptr)
+            if a.status != 0:
+                raise from_status(a.status, _native.text(a.error), a.http_status)
+            data = ctypes.string_at(a.data, a.size) if a.data else None
+            img = AvatarImage(
+                _native.text(a.url_avatar),
+                None if a.available < 0 else bool(a.available),
+                data,
+                _native.text(a.content_type),
+            )
         finally:
             l.ga_free(ptr)
-        if isinstance(r, Error):
-            raise r
-        return r
+        return img
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -282,6 +373,19 @@ class Client:
     def __repr__(self) -> str:
         state = " closed" if self._closed else ""
         return f"<getavatar.Client api_url={getattr(self, '_api_url', '?')!r} id_instance={getattr(self, '_id_instance', '?')!r}{state}>"
+
+
+def _take(ptr: Optional[int]) -> Avatar:
+    """Copies and frees a GaAvatar* from a call; raises its error."""
+    if not ptr:
+        raise MemoryError("getavatar: out of memory")
+    try:
+        r = _convert(_native.GaAvatar.from_address(ptr))
+    finally:
+        _native.lib().ga_free(ptr)
+    if isinstance(r, Error):
+        raise r
+    return r
 
 
 def _convert(a: "_native.GaAvatar") -> Union[Avatar, Error]:

@@ -21,6 +21,7 @@ __all__ = [
     "NetworkError",
     "BadResponseError",
     "InternalError",
+    "FileError",
     "STATUS_NAMES",
 ]
 
@@ -38,6 +39,7 @@ STATUS_NAMES = {
     10: "GA_ERR_NETWORK",
     11: "GA_ERR_BAD_RESPONSE",
     12: "GA_ERR_INTERNAL",
+    13: "GA_ERR_IO",
 }
 
 
@@ -124,6 +126,10 @@ class InternalError(Error):
     """A bug in getavatar; please report it."""
 
 
+class FileError(Error, OSError):
+    """The downloaded image could not be written to the file (missing folder, no permission, disk full)."""
+
+
 _BY_STATUS: Dict[int, Type[Error]] = {
     1: InvalidArgumentError,
     2: ValidationError,
@@ -137,6 +143,7 @@ _BY_STATUS: Dict[int, Type[Error]] = {
     10: NetworkError,
     11: BadResponseError,
     12: InternalError,
+    13: FileError,
 }
 
 

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import List, Optional
 
-__all__ = ["GaAvatar", "LibraryNotFoundError", "lib", "library_path"]
+__all__ = ["GaAvatar", "GaAvatarImage", "LibraryNotFoundError", "lib", "library_path"]
 
 
 class LibraryNotFoundError(OSError):
@@ -26,6 +26,16 @@ class GaAvatar(ctypes.Structure):
         ("available", ctypes.c_int32),
         ("url_avatar", ctypes.c_void_p),
         ("error", ctypes.c_void_p),
+    ]
+
+
+class GaAvatarImage(ctypes.Structure):
+    """Mirror of `GaAvatarImage` in getavatar.h: GaAvatar's fields, then the image."""
+
+    _fields_ = GaAvatar._fields_ + [
+        ("data", ctypes.c_void_p),
+        ("size", ctypes.c_size_t),
+        ("content_type", ctypes.c_void_p),
     ]
 
 
@@ -104,6 +114,10 @@ def _declare(l: ctypes.CDLL) -> None:
         "ga_client_set_user_agent": ([GaClientPtr, c_char_p], i32),
         "ga_client_new_from_env": ([], GaClientPtr),
         "ga_get_avatars": ([GaClientPtr, ctypes.POINTER(c_char_p), i32, ctypes.POINTER(c_void_p)], i32),
+        "ga_client_set_proxy": ([GaClientPtr, c_char_p], i32),
+        "ga_client_use_env_proxy": ([GaClientPtr], i32),
+        "ga_download_avatar": ([GaClientPtr, c_char_p, c_char_p], c_void_p),
+        "ga_download_avatar_bytes": ([GaClientPtr, c_char_p], c_void_p),
     }
     for name, (args, res) in sigs.items():
         f = getattr(l, name)

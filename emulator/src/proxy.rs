@@ -1,0 +1,357 @@
+//! Small proxies on 127.0.0.1 for getavatar's proxy tests: an HTTP CONNECT proxy and a SOCKS5
+//! proxy (RFC 1928, with RFC 1929 user/password), each optionally demanding credentials. They
+//! record every tunnel they open (its target as the client named it) and every refusal.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+/// Which protocol a [`TestProxy`] speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyKind {
+    /// `CONNECT host:port HTTP/1.1`, with `Proxy-Authorization: Basic` when credentials are set.
+    HttpConnect,
+    /// SOCKS5 CONNECT, with user/password authentication when credentials are set.
+    Socks5,
+}
+
+/// What a proxy saw.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Targets of the tunnels it opened, as `host:port`.
+    tunnels: Vec<String>,
+    /// Why it refused clients (bad or missing credentials, unknown requests).
+    refusals: Vec<String>,
+}
+
+struct Shared {
+    kind: ProxyKind,
+    credentials: Option<(String, String)>,
+    seen: Mutex<Seen>,
+    stop: AtomicBool,
+    conns: Mutex<Vec<TcpStream>>,
+}
+
+/// A running proxy; it stops (and cuts its tunnels) when dropped.
+pub struct TestProxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: Option<thread::JoinHandle<()>>,
+}
+
+impl TestProxy {
+    /// Starts a proxy on a free port of 127.0.0.1. With `credentials`, clients must present them.
+    pub fn start(kind: ProxyKind, credentials: Option<(&str, &str)>) -> std::io::Result<TestProxy> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            kind,
+            credentials: credentials.map(|(u, p)| (u.to_string(), p.to_string())),
+            seen: Mutex::new(Seen::default()),
+            stop: AtomicBool::new(false),
+            conns: Mutex::new(Vec::new()),
+        });
+        let sh = shared.clone();
+        let accept = thread::Builder::new()
+            .name("test-proxy-accept".into())
+            .spawn(move || {
+                for conn in listener.incoming() {
+                    if sh.stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(c) = conn else { continue };
+                    if let Ok(k) = c.try_clone() {
+                        lock(&sh.conns).push(k);
+                    }
+                    let sh = sh.clone();
+                    let _ =
+                        thread::Builder::new()
+                            .name("test-proxy-conn".into())
+                            .spawn(move || {
+                                let _ = match sh.kind {
+                                    ProxyKind::HttpConnect => http_connect(&sh, c),
+                                    ProxyKind::Socks5 => socks5(&sh, c),
+                                };
+                            });
+                }
+            })?;
+        Ok(TestProxy {
+            addr,
+            shared,
+            accept: Some(accept),
+        })
+    }
+
+    /// The proxy URL with the given credentials (or none): `http://u:p@127.0.0.1:PORT` or
+    /// `socks5://...`.
+    pub fn url_with(&self, credentials: Option<(&str, &str)>) -> String {
+        let scheme = match self.shared.kind {
+            ProxyKind::HttpConnect => "http",
+            ProxyKind::Socks5 => "socks5",
+        };
+        match credentials {
+            Some((u, p)) => format!("{scheme}://{u}:{p}@{}", self.addr),
+            None => format!("{scheme}://{}", self.addr),
+        }
+    }
+
+    /// The proxy URL with the credentials it demands, if any.
+    pub fn url(&self) -> String {
+        let c = self.shared.credentials.clone();
+        self.url_with(c.as_ref().map(|(u, p)| (u.as_str(), p.as_str())))
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The targets of the tunnels opened so far, in order (`host:port` as the client named it).
+    pub fn tunnels(&self) -> Vec<String> {
+        lock(&self.shared.seen).tunnels.clone()
+    }
+
+    /// Why clients were refused so far, in order.
+    pub fn refusals(&self) -> Vec<String> {
+        lock(&self.shared.seen).refusals.clone()
+    }
+}
+
+impl Drop for TestProxy {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+        for c in lock(&self.shared.conns).drain(..) {
+            let _ = c.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn refuse(sh: &Shared, why: String) {
+    lock(&sh.seen).refusals.push(why);
+}
+
+/// Standard base64 (RFC 4648) of `data`.
+pub fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn http_connect(sh: &Shared, client: TcpStream) -> std::io::Result<()> {
+    let mut r = BufReader::new(client.try_clone()?);
+    let mut w = client;
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let mut auth = None;
+    loop {
+        let mut h = String::new();
+        if r.read_line(&mut h)? == 0 {
+            return Ok(());
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            if k.trim().eq_ignore_ascii_case("proxy-authorization") {
+                auth = Some(v.trim().to_string());
+            }
+        }
+    }
+    if method != "CONNECT" {
+        refuse(sh, format!("not CONNECT: {method} {target}"));
+        w.write_all(
+            b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        )?;
+        return Ok(());
+    }
+    if let Some((u, p)) = &sh.credentials {
+        let want = format!("Basic {}", base64(format!("{u}:{p}").as_bytes()));
+        if auth.as_deref() != Some(want.as_str()) {
+            refuse(
+                sh,
+                format!("bad credentials for CONNECT {target}: {auth:?}"),
+            );
+            w.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+            return Ok(());
+        }
+    }
+    let upstream = match TcpStream::connect(target) {
+        Ok(u) => u,
+        Err(e) => {
+            refuse(sh, format!("cannot reach {target}: {e}"));
+            w.write_all(
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )?;
+            return Ok(());
+        }
+    };
+    lock(&sh.seen).tunnels.push(target.to_string());
+    w.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+    // Bytes the client sent after the CONNECT head are already in the reader's buffer.
+    let buffered = r.buffer().to_vec();
+    pipe(sh, r.into_inner(), w, upstream, &buffered)
+}
+
+fn socks5(sh: &Shared, mut c: TcpStream) -> std::io::Result<()> {
+    let mut head = [0u8; 2];
+    c.read_exact(&mut head)?;
+    if head[0] != 5 {
+        refuse(sh, format!("not SOCKS5: version {}", head[0]));
+        return Ok(());
+    }
+    let mut methods = vec![0u8; head[1] as usize];
+    c.read_exact(&mut methods)?;
+    match &sh.credentials {
+        Some((u, p)) => {
+            if !methods.contains(&2) {
+                refuse(
+                    sh,
+                    format!("client offered no user/password method: {methods:?}"),
+                );
+                c.write_all(&[5, 0xff])?;
+                return Ok(());
+            }
+            c.write_all(&[5, 2])?;
+            let mut v = [0u8; 2];
+            c.read_exact(&mut v)?;
+            let mut user = vec![0u8; v[1] as usize];
+            c.read_exact(&mut user)?;
+            let mut plen = [0u8; 1];
+            c.read_exact(&mut plen)?;
+            let mut pass = vec![0u8; plen[0] as usize];
+            c.read_exact(&mut pass)?;
+            if user != u.as_bytes() || pass != p.as_bytes() {
+                refuse(
+                    sh,
+                    format!(
+                        "bad SOCKS5 credentials: {:?}",
+                        String::from_utf8_lossy(&user)
+                    ),
+                );
+                c.write_all(&[1, 1])?;
+                return Ok(());
+            }
+            c.write_all(&[1, 0])?;
+        }
+        None => {
+            if !methods.contains(&0) {
+                refuse(sh, format!("client offered no no-auth method: {methods:?}"));
+                c.write_all(&[5, 0xff])?;
+                return Ok(());
+            }
+            c.write_all(&[5, 0])?;
+        }
+    }
+    let mut req = [0u8; 4];
+    c.read_exact(&mut req)?;
+    let host = match req[3] {
+        1 => {
+            let mut a = [0u8; 4];
+            c.read_exact(&mut a)?;
+            std::net::Ipv4Addr::from(a).to_string()
+        }
+        3 => {
+            let mut n = [0u8; 1];
+            c.read_exact(&mut n)?;
+            let mut name = vec![0u8; n[0] as usize];
+            c.read_exact(&mut name)?;
+            String::from_utf8_lossy(&name).into_owned()
+        }
+        4 => {
+            let mut a = [0u8; 16];
+            c.read_exact(&mut a)?;
+            format!("[{}]", std::net::Ipv6Addr::from(a))
+        }
+        t => {
+            refuse(sh, format!("unknown SOCKS5 address type {t}"));
+            c.write_all(&[5, 8, 0, 1, 0, 0, 0, 0, 0, 0])?;
+            return Ok(());
+        }
+    };
+    let mut port = [0u8; 2];
+    c.read_exact(&mut port)?;
+    let target = format!("{host}:{}", u16::from_be_bytes(port));
+    if req[1] != 1 {
+        refuse(sh, format!("SOCKS5 command {} for {target}", req[1]));
+        c.write_all(&[5, 7, 0, 1, 0, 0, 0, 0, 0, 0])?;
+        return Ok(());
+    }
+    let upstream = match TcpStream::connect(&target) {
+        Ok(u) => u,
+        Err(e) => {
+            refuse(sh, format!("cannot reach {target}: {e}"));
+            c.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0])?;
+            return Ok(());
+        }
+    };
+    lock(&sh.seen).tunnels.push(target);
+    c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])?;
+    let w = c.try_clone()?;
+    pipe(sh, c, w, upstream, &[])
+}
+
+/// Copies bytes both ways until either side closes.
+fn pipe(
+    sh: &Shared,
+    mut from_client: TcpStream,
+    mut to_client: TcpStream,
+    upstream: TcpStream,
+    already: &[u8],
+) -> std::io::Result<()> {
+    if let Ok(k) = upstream.try_clone() {
+        lock(&sh.conns).push(k);
+    }
+    let mut up_w = upstream.try_clone()?;
+    up_w.write_all(already)?;
+    let mut up_r = upstream;
+    let down = thread::spawn(move || {
+        let _ = std::io::copy(&mut up_r, &mut to_client);
+        let _ = to_client.shutdown(Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut from_client, &mut up_w);
+    let _ = up_w.shutdown(Shutdown::Write);
+    let _ = down.join();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(super::base64(i.as_bytes()), o);
+        }
+    }
+}

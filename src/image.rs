@@ -1,0 +1,289 @@
+//! Avatar images: checking the link and the answer's head, and writing a file atomically.
+//! Pure or file-only: the HTTP part is in `client`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::status::GaStatus;
+
+/// Largest image downloaded, in bytes (16 MiB); a larger one is `GA_ERR_BAD_RESPONSE`.
+pub const MAX_IMAGE: usize = 16 << 20;
+
+/// Redirects followed when fetching an image (the getAvatar call itself follows none).
+pub const MAX_IMAGE_REDIRECTS: u32 = 3;
+
+/// A downloaded image.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Image {
+    /// The bytes, at most [`MAX_IMAGE`].
+    pub data: Vec<u8>,
+    /// The media type the server sent, lowercase, without parameters, e.g. `image/jpeg`.
+    pub content_type: String,
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Image")
+            .field("content_type", &self.content_type)
+            .field("len", &self.data.len())
+            .finish()
+    }
+}
+
+/// Checks the link getAvatar returned before fetching it: `http://` or `https://` with a host.
+pub fn check_image_url(url: &str) -> Result<(), String> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
+    } else {
+        return Err(format!(
+            "the avatar link {} is not an http(s) URL; not downloaded",
+            crate::validate::shown(url)
+        ));
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if rest[..host_end].is_empty() || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(format!(
+            "the avatar link {} is not a valid URL; not downloaded",
+            crate::validate::shown(url)
+        ));
+    }
+    Ok(())
+}
+
+/// The media type of a Content-Type value: lowercase, parameters dropped.
+pub fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// What is wrong with an image answer's head, if anything: (status, message, retryable).
+/// `host` names the image server in messages.
+pub fn check_image_head(
+    host: &str,
+    status: u16,
+    content_type: Option<&str>,
+    content_length: Option<&str>,
+) -> Result<String, (GaStatus, String, bool)> {
+    match status {
+        200 => {}
+        429 => {
+            return Err((
+                GaStatus::GA_ERR_RATE_LIMITED,
+                format!("the image server {host} answered 429 Too Many Requests"),
+                true,
+            ))
+        }
+        499..=599 => {
+            return Err((
+                GaStatus::GA_ERR_SERVER,
+                format!("the image server {host} answered {status}"),
+                !matches!(status, 501 | 505),
+            ))
+        }
+        300..=399 => {
+            return Err((
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!("the image server {host} answered {status} without a usable Location"),
+                false,
+            ))
+        }
+        _ => {
+            let hint = if matches!(status, 403 | 404 | 410) {
+                " (the link may have expired: look the avatar up again)"
+            } else {
+                ""
+            };
+            return Err((
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!("the image server {host} answered {status}{hint}"),
+                false,
+            ));
+        }
+    }
+    let media = content_type.map(media_type).unwrap_or_default();
+    let sub = media.strip_prefix("image/").unwrap_or("");
+    if sub.is_empty() || !sub.bytes().all(|b| b.is_ascii_graphic()) {
+        let said = if media.is_empty() {
+            "no Content-Type".to_string()
+        } else {
+            format!("Content-Type {}", crate::validate::shown(&media))
+        };
+        return Err((
+            GaStatus::GA_ERR_BAD_RESPONSE,
+            format!("the avatar link on {host} answered with {said}, not an image; not downloaded"),
+            false,
+        ));
+    }
+    if let Some(n) = content_length.and_then(|v| v.trim().parse::<u64>().ok()) {
+        if n > MAX_IMAGE as u64 {
+            return Err((
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!(
+                    "the avatar image on {host} is {n} bytes, more than the {MAX_IMAGE} byte (16 MiB) limit; not downloaded"
+                ),
+                false,
+            ));
+        }
+    }
+    Ok(media)
+}
+
+/// Longest download path accepted, in bytes (Windows' extended-length limit).
+pub const MAX_PATH_LEN: usize = 32_767;
+
+/// Checks a download path before anything is fetched: not empty, not too long, names a file
+/// (not a folder).
+pub fn check_download_path(path: &str) -> Result<(), String> {
+    let p = Path::new(path);
+    if path.is_empty() {
+        return Err("path is empty".into());
+    }
+    if path.len() > MAX_PATH_LEN {
+        return Err(format!(
+            "path is {} bytes long, more than {MAX_PATH_LEN}",
+            path.len()
+        ));
+    }
+    if p.file_name().is_none() || path.ends_with('/') || path.ends_with('\\') || p.is_dir() {
+        return Err(format!(
+            "path {} names a folder, not a file",
+            crate::validate::shown(path)
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `data` to `path` atomically: into a new temporary file in the same folder, flushed to
+/// disk, then renamed over `path`. On failure the temporary file is removed and `path` is left as
+/// it was. The message names the path and the system's reason.
+pub fn write_atomically(path: &str, data: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let target = Path::new(path);
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}-{}.part",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let shown = crate::validate::shown(path);
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, target)
+    })();
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write the avatar image to {shown}: {e}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_links_must_be_http_urls() {
+        assert!(check_image_url("https://cdn.example/a.jpg?x=1").is_ok());
+        assert!(check_image_url("HTTP://127.0.0.1:5/a.png").is_ok());
+        for bad in [
+            "",
+            "ftp://x/a",
+            "file:///etc/passwd",
+            "https://",
+            "https:///a",
+            "http://a b",
+            "javascript:x",
+        ] {
+            let m = check_image_url(bad).unwrap_err();
+            assert!(m.contains("not downloaded"), "{bad:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn heads_need_200_an_image_type_and_a_sane_length() {
+        assert_eq!(
+            check_image_head("h", 200, Some("Image/JPEG; q=1"), Some("10")).unwrap(),
+            "image/jpeg"
+        );
+        let e =
+            |s, ct: Option<&str>, len: Option<&str>| check_image_head("h", s, ct, len).unwrap_err();
+        assert_eq!(
+            e(200, Some("text/html"), None).0,
+            GaStatus::GA_ERR_BAD_RESPONSE
+        );
+        assert!(e(200, Some("text/html"), None)
+            .1
+            .contains("Content-Type \"text/html\", not an image"));
+        assert!(e(200, None, None).1.contains("no Content-Type"));
+        assert!(e(200, Some("image/"), None).1.contains("not an image"));
+        assert!(e(200, Some("image/png"), Some("16777217"))
+            .1
+            .contains("16777217 bytes"));
+        assert!(check_image_head("h", 200, Some("image/png"), Some("16777216")).is_ok());
+        assert_eq!(
+            e(503, None, None),
+            (
+                GaStatus::GA_ERR_SERVER,
+                "the image server h answered 503".into(),
+                true
+            )
+        );
+        assert!(e(429, None, None).2);
+        let gone = e(404, None, None);
+        assert!(
+            !gone.2 && gone.1.contains("look the avatar up again"),
+            "{gone:?}"
+        );
+        assert!(!e(302, None, None).2);
+    }
+
+    #[test]
+    fn atomic_writes_replace_or_leave_nothing() {
+        let dir = std::env::temp_dir().join(format!("ga-img-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("a.png");
+        let ps = p.to_str().unwrap();
+        std::fs::write(&p, b"old").unwrap();
+        write_atomically(ps, b"new").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        let missing = dir.join("no/such/a.png");
+        let m = write_atomically(missing.to_str().unwrap(), b"x").unwrap_err();
+        assert!(m.contains("cannot write the avatar image to"), "{m}");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            [std::ffi::OsString::from("a.png")],
+            "no temporary file is left"
+        );
+        assert!(check_download_path(dir.to_str().unwrap())
+            .unwrap_err()
+            .contains("folder"));
+        assert!(check_download_path("").is_err());
+        assert!(check_download_path("x/").is_err());
+        assert!(check_download_path(ps).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

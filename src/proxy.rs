@@ -1,0 +1,424 @@
+//! Proxy settings: checking a proxy URL (credentials never appear in a message), reading the
+//! standard environment variables, and turning `NO_PROXY` into the rules ureq applies per host.
+
+/// A checked proxy URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyUrl {
+    /// `http`, `socks5` (the client resolves the target) or `socks5h` (the proxy resolves it).
+    pub scheme: &'static str,
+    /// Host name or IP literal (IPv6 in brackets).
+    pub host: String,
+    /// Port (default 80 for http, 1080 for socks5).
+    pub port: u16,
+    /// Decoded user name, if any.
+    pub user: Option<String>,
+    /// Decoded password, if any.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for ProxyUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+impl ProxyUrl {
+    /// The URL as messages show it: `scheme://host:port`, with `***@` where credentials are.
+    pub fn shown(&self) -> String {
+        let creds = if self.user.is_some() || self.password.is_some() {
+            "***@"
+        } else {
+            ""
+        };
+        format!("{}://{creds}{}:{}", self.scheme, self.host, self.port)
+    }
+
+    /// The ureq proxy for this URL; `no_proxy` are ureq NO_PROXY expressions.
+    pub(crate) fn to_ureq(&self, no_proxy: &[String]) -> Result<ureq::Proxy, String> {
+        let proto = match self.scheme {
+            "http" => ureq::ProxyProtocol::Http,
+            "socks5" => ureq::ProxyProtocol::Socks5,
+            _ => ureq::ProxyProtocol::Socks5h,
+        };
+        let mut b = ureq::Proxy::builder(proto).host(&self.host).port(self.port);
+        if let Some(u) = &self.user {
+            b = b.username(u);
+        }
+        if let Some(p) = &self.password {
+            b = b.password(p);
+        }
+        for e in no_proxy {
+            b = b.no_proxy(e);
+        }
+        b.build()
+            .map_err(|_| format!("proxy {} is not a valid proxy address", self.shown()))
+    }
+}
+
+/// Replaces what sits between `scheme://` and the last `@` with `***`, so that a message can quote
+/// a proxy URL without its credentials (even unescaped `/` or `@` in a password stay hidden).
+pub(crate) fn mask_credentials(raw: &str) -> String {
+    let (scheme, rest) = match split_scheme(raw) {
+        (Some(s), rest) => (&raw[..s.len() + 3], rest),
+        (None, rest) => ("", rest),
+    };
+    match rest.rfind('@') {
+        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        None => raw.to_string(),
+    }
+}
+
+/// `(Some(scheme), rest)` when `raw` starts with `scheme://` and the scheme is made of the
+/// characters a scheme may hold (so a `://` inside a password is never taken for one).
+fn split_scheme(raw: &str) -> (Option<&str>, &str) {
+    match raw.find("://") {
+        Some(i)
+            if i > 0
+                && raw[..i]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"+.-".contains(&c)) =>
+        {
+            (Some(&raw[..i]), &raw[i + 3..])
+        }
+        _ => (None, raw),
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Percent-decodes user info; None when it is not valid percent-encoded UTF-8.
+fn decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hi = hex(*b.get(i + 1)?)?;
+            let lo = hex(*b.get(i + 2)?)?;
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Checks a proxy URL: `http://[user:password@]host[:port]`, `socks5://...` or `socks5h://...`
+/// (no scheme means http). User name and password are percent-decoded. Messages never contain
+/// the credentials.
+pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
+    let shown = || crate::validate::shown(&mask_credentials(raw));
+    let expected = "expected http://[user:password@]host[:port], socks5://... or socks5h://...";
+    if raw.len() > crate::validate::MAX_API_URL_LEN {
+        return Err(format!(
+            "proxy URL is {} bytes long, more than {}; {expected}",
+            raw.len(),
+            crate::validate::MAX_API_URL_LEN
+        ));
+    }
+    if raw.trim() != raw || raw.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(format!(
+            "proxy URL {} contains spaces or control characters; {expected}",
+            shown()
+        ));
+    }
+    let (scheme, rest) = match split_scheme(raw) {
+        (Some(s), rest) => (s.to_ascii_lowercase(), rest),
+        (None, rest) => ("http".to_string(), rest),
+    };
+    let scheme: &'static str = match scheme.as_str() {
+        "http" => "http",
+        "socks5" | "socks" => "socks5",
+        "socks5h" => "socks5h",
+        "https" => {
+            return Err(format!(
+                "proxy URL {}: https:// proxies are not supported; use http:// (the tunnel to an https apiUrl is still TLS from end to end)",
+                shown()
+            ))
+        }
+        other => {
+            return Err(format!(
+                "proxy URL {} has scheme {}; {expected}",
+                shown(),
+                crate::validate::shown(other)
+            ))
+        }
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if !(tail.is_empty() || tail == "/") {
+        return Err(format!(
+            "proxy URL {} has a path, query or fragment (percent-encode / ? # @ in a user name or password); {expected}",
+            shown()
+        ));
+    }
+    let (userinfo, hostport) = match authority.rfind('@') {
+        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
+        None => (None, authority),
+    };
+    let (user, password) = match userinfo {
+        None => (None, None),
+        Some(ui) => {
+            let (u, p) = match ui.split_once(':') {
+                Some((u, p)) => (u, Some(p)),
+                None => (ui, None),
+            };
+            let bad = || {
+                format!(
+                    "proxy URL {}: the user name or password is not valid percent-encoded UTF-8",
+                    shown()
+                )
+            };
+            let u = decode(u).ok_or_else(bad)?;
+            let p = match p {
+                Some(p) => Some(decode(p).ok_or_else(bad)?),
+                None => None,
+            };
+            (Some(u), p)
+        }
+    };
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let close = v6
+            .find(']')
+            .ok_or_else(|| format!("proxy URL {} has an unclosed [", shown()))?;
+        let ip = &v6[..close];
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!("proxy URL {} has an invalid IPv6 address", shown()));
+        }
+        let after = &v6[close + 1..];
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p),
+            None if after.is_empty() => None,
+            None => return Err(format!("proxy URL {} is malformed after ]", shown())),
+        };
+        (format!("[{ip}]"), port)
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (hostport.to_string(), None),
+        }
+    };
+    if host.is_empty()
+        || !host.starts_with('[')
+            && !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+    {
+        return Err(format!(
+            "proxy URL {} has no valid host; {expected}",
+            shown()
+        ));
+    }
+    let port = match port {
+        None => {
+            if scheme == "http" {
+                80
+            } else {
+                1080
+            }
+        }
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
+            _ => {
+                return Err(format!(
+                    "proxy URL {} has an invalid port (expected 1 to 65535)",
+                    shown()
+                ))
+            }
+        },
+    };
+    if scheme != "http" {
+        let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > 255);
+        if too_long(&user) || too_long(&password) {
+            return Err(format!(
+                "proxy URL {}: SOCKS5 user names and passwords are at most 255 bytes",
+                shown()
+            ));
+        }
+    }
+    Ok(ProxyUrl {
+        scheme,
+        host: host.to_ascii_lowercase(),
+        port,
+        user,
+        password,
+    })
+}
+
+/// The proxy the environment asks for, read as curl does: for an https apiUrl `HTTPS_PROXY`
+/// then `https_proxy`, for http `http_proxy`; then `ALL_PROXY`, `all_proxy`. Empty values are
+/// skipped. Returns the variable's name and value.
+pub fn proxy_from_env(
+    https: bool,
+    get: impl Fn(&str) -> Option<String>,
+) -> Option<(&'static str, String)> {
+    let names: &[&'static str] = if https {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    names
+        .iter()
+        .find_map(|n| get(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v)))
+}
+
+/// The ureq NO_PROXY expressions for a `NO_PROXY` value, with curl's meaning: `*` matches
+/// every host; `example.com`, `.example.com` and `*.example.com` each match example.com and
+/// every name under it; IP literals match exactly. Entries with a port or CIDR mask are
+/// skipped (not supported).
+pub fn no_proxy_rules(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        if e == "*" {
+            return vec!["*".to_string()];
+        }
+        let e = e.trim_start_matches("*.").trim_start_matches('.');
+        if e.is_empty() || e.contains('/') {
+            continue;
+        }
+        let e = e.to_ascii_lowercase();
+        if e.parse::<std::net::Ipv6Addr>().is_ok() {
+            out.push(format!("[{e}]"));
+        } else if e.starts_with('[') || e.parse::<std::net::Ipv4Addr>().is_ok() {
+            out.push(e);
+        } else if !e.contains(':') {
+            out.push(format!(".{e}"));
+            out.push(e);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_urls_parse_and_never_show_credentials() {
+        let p = parse_proxy_url("http://us%40er:p%3Ass@Proxy.Corp:3128/").unwrap();
+        assert_eq!(
+            (p.scheme, p.host.as_str(), p.port),
+            ("http", "proxy.corp", 3128)
+        );
+        assert_eq!(p.user.as_deref(), Some("us@er"));
+        assert_eq!(p.password.as_deref(), Some("p:ss"));
+        assert_eq!(p.shown(), "http://***@proxy.corp:3128");
+        assert_eq!(format!("{p:?}"), "http://***@proxy.corp:3128");
+        let p = parse_proxy_url("socks5://u:pw@[::1]").unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("[::1]", 1080));
+        assert_eq!(parse_proxy_url("10.0.0.1:8080").unwrap().scheme, "http");
+        assert_eq!(parse_proxy_url("socks5h://h").unwrap().scheme, "socks5h");
+        for (bad, says) in [
+            ("ftp://secretuser:secretpass@h:1", "scheme"),
+            ("https://secretuser:secretpass@h:1", "https:// proxies"),
+            ("http://secretuser:secretpass@h:0", "invalid port"),
+            ("http://secretuser:secretpass@h:99999", "invalid port"),
+            ("http://secretuser:secretpass@h:1x", "invalid port"),
+            ("http://secretuser:secretpass@:1", "no valid host"),
+            ("http://secretuser:secretpass@h/path", "path"),
+            ("http://secretuser:secretpass@h?q", "path"),
+            ("http://secretuser:secret%ZZpass@h", "percent-encoded"),
+            ("http://secretuser:secret%FFpass@h", "percent-encoded"),
+            ("http://secretuser:secretpass@[::1", "unclosed"),
+            ("http://secretuser:secretpass@[zz]:1", "IPv6"),
+            ("http://secretuser:secret/pass@h", "percent-encode"),
+            ("http://secretuser:secretpass@h o", "spaces"),
+            ("http://secretuser:secretpass@h\n", "control"),
+            ("", "no valid host"),
+        ] {
+            let m = parse_proxy_url(bad).unwrap_err();
+            assert!(m.contains(says), "{bad:?}: {m}");
+            assert!(
+                !m.contains("secretuser") && !m.contains("secretpass"),
+                "{bad:?}: {m}"
+            );
+        }
+        assert!(parse_proxy_url(&"7".repeat(2049))
+            .unwrap_err()
+            .contains("2049 bytes long"));
+        let long = format!("socks5://u:{}@h", "p".repeat(256));
+        assert!(parse_proxy_url(&long).unwrap_err().contains("255"));
+        assert!(parse_proxy_url(&long.replace("socks5", "http")).is_ok());
+    }
+
+    #[test]
+    fn masking_keeps_only_scheme_and_host() {
+        assert_eq!(mask_credentials("http://a:b@h:1/x"), "http://***@h:1/x");
+        assert_eq!(mask_credentials("a:b@c@h"), "***@h");
+        assert_eq!(mask_credentials("http://h:1"), "http://h:1");
+        assert_eq!(mask_credentials("http://u:pa/ss@h"), "http://***@h");
+        assert_eq!(mask_credentials("http://h/a@b"), "http://***@b");
+        // A "://" inside the credentials is not a scheme.
+        assert_eq!(mask_credentials("u:pa://ss@h"), "***@h");
+        assert!(!parse_proxy_url("u:secret9x://q@h")
+            .unwrap_err()
+            .contains("secret9x"));
+    }
+
+    #[test]
+    fn environment_is_read_in_curls_order() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let all = env(&[
+            ("HTTPS_PROXY", "http://a:1"),
+            ("https_proxy", "http://b:1"),
+            ("ALL_PROXY", "socks5://c:1"),
+            ("http_proxy", "http://d:1"),
+            ("HTTP_PROXY", "http://e:1"),
+        ]);
+        assert_eq!(proxy_from_env(true, all).unwrap().0, "HTTPS_PROXY");
+        assert_eq!(proxy_from_env(false, all).unwrap().0, "http_proxy");
+        let some = env(&[("HTTPS_PROXY", " "), ("all_proxy", "socks5://c:1")]);
+        assert_eq!(proxy_from_env(true, some).unwrap().0, "all_proxy");
+        let upper_http_only = env(&[("HTTP_PROXY", "http://e:1")]);
+        assert_eq!(proxy_from_env(false, upper_http_only), None);
+        assert_eq!(proxy_from_env(true, env(&[])), None);
+    }
+
+    #[test]
+    fn no_proxy_entries_follow_curl() {
+        assert_eq!(
+            no_proxy_rules(
+                " example.com, .corp.local,*.x.org,10.1.2.3,::1,[::2],h:80,10.0.0.0/8,,"
+            ),
+            [
+                ".example.com",
+                "example.com",
+                ".corp.local",
+                "corp.local",
+                ".x.org",
+                "x.org",
+                "10.1.2.3",
+                "[::1]",
+                "[::2]"
+            ]
+        );
+        assert_eq!(no_proxy_rules("a.com,*"), ["*"]);
+        let p = parse_proxy_url("http://127.0.0.1:9")
+            .unwrap()
+            .to_ureq(&no_proxy_rules("example.com,127.0.0.2,::1"))
+            .unwrap();
+        for (uri, bypass) in [
+            ("https://example.com/x", true),
+            ("https://api.example.com/x", true),
+            ("https://EXAMPLE.com/x", true),
+            ("https://notexample.com/x", false),
+            ("http://127.0.0.2:1/", true),
+            ("http://127.0.0.1:1/", false),
+            ("http://[::1]:1/", true),
+        ] {
+            let u: ureq::http::Uri = uri.parse().unwrap();
+            assert_eq!(p.is_no_proxy(&u), bypass, "{uri}");
+        }
+    }
+}

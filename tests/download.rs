@@ -1,0 +1,426 @@
+//! Avatar image downloads through the C ABI, end to end against the emulator: to a file
+//! (atomically) and into memory, with redirects, content types, size limits, transient and
+//! permanent image failures, file-system errors and bad arguments.
+
+mod common;
+
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use getavatar::ffi::client::{ga_download_avatar, ga_download_avatar_bytes};
+use getavatar::ffi::error::ga_free;
+
+const MIB16: usize = 16 << 20;
+
+/// A fresh, empty folder for one test.
+fn folder(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ga-dl-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The names in a folder, sorted: proves no temporary file was left behind.
+fn names(d: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn status_fault(status: u16, body: &str, headers: &[(&str, &str)]) -> Fault {
+    Fault::Status {
+        status,
+        body: body.into(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+#[test]
+fn download_writes_the_image_and_replaces_an_old_file() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("write");
+    let p = d.join("a.png");
+    std::fs::write(&p, b"an older picture").unwrap();
+    let r = h.download("10000000", s(&p));
+    assert_eq!(
+        (r.name().as_str(), r.http, r.available),
+        ("GA_OK", 200, 1),
+        "{r:?}"
+    );
+    assert_eq!(r.url, format!("{}/avatars/10000000.png", e.url()));
+    assert_eq!(std::fs::read(&p).unwrap(), AVATAR_PNG);
+    assert_eq!(names(&d), ["a.png"]);
+    assert_eq!(e.request_count(), 1);
+    let imgs = e.image_requests();
+    assert_eq!(imgs.len(), 1);
+    assert_eq!(
+        (imgs[0].method.as_str(), imgs[0].path.as_str()),
+        ("GET", "/avatars/10000000.png")
+    );
+    // A group id.
+    let r = h.download("-10000000000000", s(&d.join("g.png")));
+    assert_eq!(r.name(), "GA_OK");
+    assert_eq!(names(&d), ["a.png", "g.png"]);
+}
+
+#[test]
+fn no_avatar_is_ok_and_writes_nothing() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("none");
+    let p = d.join("none.png");
+    for id in ["20000000", "30000000"] {
+        let r = h.download(id, s(&p));
+        assert_eq!((r.name().as_str(), r.url.as_str()), ("GA_OK", ""), "{r:?}");
+        assert!(!p.exists(), "no file for {id}");
+        let b = h.download_bytes(id);
+        assert_eq!((b.res.name().as_str(), b.data.as_deref()), ("GA_OK", None));
+    }
+    assert_eq!(
+        h.download("30000000", s(&p)).available,
+        0,
+        "hidden by privacy"
+    );
+    // An existing file is left as it is.
+    std::fs::write(&p, b"keep").unwrap();
+    assert_eq!(h.download("20000000", s(&p)).name(), "GA_OK");
+    assert_eq!(std::fs::read(&p).unwrap(), b"keep");
+    assert!(e.image_requests().is_empty());
+}
+
+#[test]
+fn bytes_come_with_their_length_and_content_type() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let b = h.download_bytes("10000000");
+    assert_eq!(b.res.name(), "GA_OK");
+    assert_eq!(b.data.as_deref(), Some(AVATAR_PNG));
+    assert_eq!(b.content_type, "image/png");
+    assert_eq!(b.res.available, 1);
+    e.set_avatar("50000000", "{base}/avatars/50000000.jpg", None);
+    let b = h.download_bytes("50000000");
+    assert_eq!(
+        (b.content_type.as_str(), b.res.available),
+        ("image/jpeg", -1)
+    );
+    // Parameters are dropped and the type lowercased.
+    e.push_image_fault(status_fault(
+        200,
+        "GIF89a",
+        &[("Content-Type", "Image/GIF; charset=binary")],
+    ));
+    let b = h.download_bytes("10000000");
+    assert_eq!(
+        (b.content_type.as_str(), b.data.as_deref()),
+        ("image/gif", Some(&b"GIF89a"[..]))
+    );
+    // An empty image is still an image.
+    e.push_image_fault(status_fault(200, "", &[("Content-Type", "image/png")]));
+    let b = h.download_bytes("10000000");
+    assert_eq!(b.data.as_deref(), Some(&b""[..]));
+}
+
+#[test]
+fn at_most_three_redirects_are_followed() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("redirects");
+    e.set_avatar("50000000", "{base}/hop/3/avatars/50000000.png", Some(true));
+    let r = h.download("50000000", s(&d.join("3.png")));
+    assert_eq!(r.name(), "GA_OK", "{r:?}");
+    assert_eq!(std::fs::read(d.join("3.png")).unwrap(), AVATAR_PNG);
+    assert_eq!(e.image_requests().len(), 4, "three hops and the image");
+    e.reset();
+    e.set_avatar("50000000", "{base}/hop/4/avatars/50000000.png", Some(true));
+    let r = h.download("50000000", s(&d.join("4.png")));
+    assert_eq!(r.name(), "GA_ERR_BAD_RESPONSE");
+    assert!(r.err().contains("redirected more than 3 times"), "{r:?}");
+    assert_eq!(
+        r.url,
+        format!("{}/hop/4/avatars/50000000.png", e.url()),
+        "the link is kept"
+    );
+    assert_eq!(
+        e.image_requests().len(),
+        4,
+        "the fourth redirect is not followed"
+    );
+    assert_eq!(names(&d), ["3.png"]);
+    // The lookup itself still follows none.
+    e.push_fault(Fault::Redirect(format!("{}/avatars/x.png", e.url())));
+    assert_eq!(
+        h.download("10000000", s(&d.join("x.png"))).name(),
+        "GA_ERR_BAD_RESPONSE"
+    );
+}
+
+#[test]
+fn only_images_are_accepted() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("types");
+    let p = d.join("a.png");
+    std::fs::write(&p, b"old").unwrap();
+    for (fault, says) in [
+        (
+            status_fault(200, "<html>login</html>", &[("Content-Type", "text/html")]),
+            "\"text/html\", not an image",
+        ),
+        (
+            status_fault(200, "{}", &[]),
+            "\"application/json\", not an image",
+        ),
+        (
+            status_fault(200, "x", &[("Content-Type", "")]),
+            "no Content-Type",
+        ),
+        (
+            status_fault(200, "x", &[("Content-Type", "image/")]),
+            "not an image",
+        ),
+    ] {
+        e.push_image_fault(fault);
+        let r = h.download("10000000", s(&p));
+        assert_eq!(
+            (r.name().as_str(), r.http),
+            ("GA_ERR_BAD_RESPONSE", 200),
+            "{says}: {r:?}"
+        );
+        assert!(r.err().contains(says), "{says}: {r:?}");
+        assert!(
+            r.err().contains("127.0.0.1"),
+            "names the image server: {r:?}"
+        );
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            b"old",
+            "{says}: the old file is untouched"
+        );
+        assert_eq!(names(&d), ["a.png"]);
+    }
+    assert_eq!(e.image_requests().len(), 4, "a wrong type is not retried");
+}
+
+#[test]
+fn images_are_capped_at_16_mib() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("size");
+    e.push_image_fault(Fault::HugeBody(MIB16));
+    let b = h.download_bytes("10000000");
+    assert_eq!(
+        (b.res.name().as_str(), b.data.as_ref().map(Vec::len)),
+        ("GA_OK", Some(MIB16))
+    );
+    e.push_image_fault(Fault::HugeBody(MIB16 + 1));
+    let r = h.download("10000000", s(&d.join("big.png")));
+    assert_eq!(r.name(), "GA_ERR_BAD_RESPONSE");
+    assert!(
+        r.err()
+            .contains("16777217 bytes, more than the 16777216 byte (16 MiB) limit"),
+        "{r:?}"
+    );
+    // Without a Content-Length the body is cut off at the limit.
+    e.push_image_fault(Fault::HugeChunked(MIB16 + 1));
+    let b = h.download_bytes("10000000");
+    assert_eq!(b.res.name(), "GA_ERR_BAD_RESPONSE");
+    assert!(
+        b.res.err().contains("larger than 16777216 bytes (16 MiB)"),
+        "{:?}",
+        b.res
+    );
+    e.push_image_fault(Fault::HugeChunked(1000));
+    assert_eq!(
+        h.download_bytes("10000000").data.map(|v| v.len()),
+        Some(1000)
+    );
+    assert!(names(&d).is_empty());
+}
+
+#[test]
+fn transient_image_failures_are_retried_without_a_new_lookup() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("transient");
+    e.push_image_fault(status_fault(503, "busy", &[("Content-Type", "text/plain")]));
+    e.push_image_fault(Fault::ResetMidBody);
+    let r = h.download("10000000", s(&d.join("a.png")));
+    assert_eq!(r.name(), "GA_OK", "{r:?}");
+    assert_eq!(std::fs::read(d.join("a.png")).unwrap(), AVATAR_PNG);
+    assert_eq!((e.request_count(), e.image_requests().len()), (1, 3));
+    // Retries run out: the last failure is reported, with the link.
+    assert_eq!(h.set_retries(1), 0);
+    for f in [Fault::TruncatedBody, Fault::ResetBeforeStatus] {
+        e.push_image_fault(f);
+    }
+    let r = h.download("10000000", s(&d.join("b.png")));
+    assert_eq!((r.name().as_str(), r.http), ("GA_ERR_NETWORK", 0), "{r:?}");
+    assert!(r.err().contains("gave up after 2 attempts"), "{r:?}");
+    assert!(!r.url.is_empty());
+    assert_eq!(names(&d), ["a.png"]);
+    e.push_image_fault(status_fault(501, "", &[]));
+    let n = e.image_requests().len();
+    let r = h.download("10000000", s(&d.join("c.png")));
+    assert_eq!((r.name().as_str(), r.http), ("GA_ERR_SERVER", 501));
+    assert_eq!(e.image_requests().len(), n + 1, "501 is not retried");
+}
+
+#[test]
+fn a_dead_link_is_reported_and_dropped_from_the_cache() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    assert_eq!(
+        unsafe { getavatar::ffi::client::ga_client_set_cache_ttl(h.0, 600) },
+        0
+    );
+    e.push_image_fault(status_fault(404, "gone", &[("Content-Type", "text/plain")]));
+    let b = h.download_bytes("10000000");
+    assert_eq!(
+        (b.res.name().as_str(), b.res.http),
+        ("GA_ERR_BAD_RESPONSE", 404)
+    );
+    assert!(
+        b.res.err().contains("look the avatar up again"),
+        "{:?}",
+        b.res
+    );
+    assert_eq!(e.image_requests().len(), 1, "404 is not retried");
+    // The next call looks the avatar up again instead of reusing the dead link.
+    assert_eq!(h.download_bytes("10000000").res.name(), "GA_OK");
+    assert_eq!(e.request_count(), 2);
+    // A good answer is cached as usual: no third lookup.
+    assert_eq!(h.download_bytes("10000000").res.name(), "GA_OK");
+    assert_eq!(e.request_count(), 2);
+}
+
+#[test]
+fn lookup_failures_come_first_and_write_nothing() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("lookup");
+    e.push_fault(status_fault(401, "", &[]));
+    let r = h.download("10000000", s(&d.join("a.png")));
+    assert_eq!(
+        (r.name().as_str(), r.url.as_str(), r.available),
+        ("GA_ERR_UNAUTHORIZED", "", -1)
+    );
+    let r = h.download("not a chat id", s(&d.join("a.png")));
+    assert_eq!(r.name(), "GA_ERR_INVALID_ARGUMENT");
+    e.set_avatar("50000000", "ftp://files.example/a.png", Some(true));
+    let b = h.download_bytes("50000000");
+    assert_eq!(b.res.name(), "GA_ERR_BAD_RESPONSE");
+    assert!(b.res.err().contains("not an http(s) URL"), "{:?}", b.res);
+    assert_eq!(b.res.url, "ftp://files.example/a.png");
+    assert!(names(&d).is_empty() && e.image_requests().is_empty());
+}
+
+#[test]
+fn file_system_errors_are_ga_err_io_and_leave_nothing() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("io");
+    let p = d.join("no-such-folder").join("a.png");
+    let r = h.download("10000000", s(&p));
+    assert_eq!((r.name().as_str(), r.http), ("GA_ERR_IO", 200), "{r:?}");
+    assert!(
+        r.err().contains("cannot write the avatar image to") && r.err().contains("no-such-folder"),
+        "{r:?}"
+    );
+    assert!(!r.url.is_empty(), "the link is kept");
+    assert!(names(&d).is_empty());
+    // A read-only folder (unless running as root, which may write anyway).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ro = d.join("ro");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = ro.join("probe");
+        if std::fs::write(&probe, b"").is_err() {
+            let r = h.download("10000000", s(&ro.join("a.png")));
+            assert_eq!(r.name(), "GA_ERR_IO", "{r:?}");
+            assert!(names(&ro).is_empty());
+        } else {
+            let _ = std::fs::remove_file(&probe);
+        }
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn bad_arguments_send_nothing() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("args");
+    let id = CString::new("10000000").unwrap();
+    let path = CString::new(s(&d.join("a.png"))).unwrap();
+    let r = unsafe { download_with(h.0, id.as_ptr(), std::ptr::null()) };
+    assert_eq!(
+        (r.name().as_str(), r.err()),
+        ("GA_ERR_INVALID_ARGUMENT", "path is NULL")
+    );
+    let r = unsafe { download_with(h.0, std::ptr::null(), path.as_ptr()) };
+    assert_eq!(r.err(), "chat_id is NULL");
+    let r = unsafe { download_with(std::ptr::null_mut(), id.as_ptr(), path.as_ptr()) };
+    assert_eq!(r.err(), "client is NULL");
+    let bad = CString::new(vec![b'a', 0xff, b'b']).unwrap();
+    let r = unsafe { download_with(h.0, id.as_ptr(), bad.as_ptr()) };
+    assert!(r.err().contains("path is not valid UTF-8"), "{r:?}");
+    for p in ["", s(&d)] {
+        let r = h.download("10000000", p);
+        assert_eq!(r.name(), "GA_ERR_INVALID_ARGUMENT", "{p:?}");
+    }
+    assert!(h
+        .download("10000000", s(&d))
+        .err()
+        .contains("names a folder"));
+    unsafe {
+        let a = ga_download_avatar_bytes(std::ptr::null_mut(), std::ptr::null());
+        assert_eq!((*a).status, 1);
+        assert!((*a).data.is_null());
+        ga_free(a.cast());
+        let a = ga_download_avatar(h.0, std::ptr::null(), std::ptr::null());
+        assert_eq!((*a).status, 1);
+        ga_free(a.cast());
+    }
+    assert_eq!((e.request_count(), e.image_requests().len()), (0, 0));
+    assert!(names(&d).is_empty());
+}
+
+#[test]
+fn concurrent_downloads_to_one_path_always_leave_a_whole_image() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("race");
+    let p = d.join("same.png");
+    std::thread::scope(|sc| {
+        for t in 0..8 {
+            let (h, p, e) = (&h, &p, &e);
+            sc.spawn(move || {
+                for i in 0..10 {
+                    if t == 0 && i % 2 == 0 {
+                        // Slow bodies keep several temporary files open at once.
+                        e.push_image_fault(Fault::SlowBody(std::time::Duration::from_millis(20)));
+                    }
+                    let r = h.download("10000000", s(p));
+                    assert_eq!(r.name(), "GA_OK", "{r:?}");
+                    assert_eq!(std::fs::read(p).unwrap(), AVATAR_PNG, "never half an image");
+                }
+            });
+        }
+    });
+    assert_eq!(names(&d), ["same.png"]);
+    assert_eq!(e.image_requests().len(), 80);
+}
