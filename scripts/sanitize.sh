@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Sanitizer runs (need the nightly toolchain with rust-src; about 5 minutes on 2 cores):
 #   bash scripts/sanitize.sh
-# 1. ThreadSanitizer over the 16-thread stress test and the batch tests (std rebuilt with TSan,
-#    so its locks are understood): no data race may be reported.
+# 1. ThreadSanitizer over the 16-thread stress test, the batch tests and the download and proxy
+#    tests (8 threads downloading to one path; proxy tunnels; std rebuilt with TSan, so its
+#    locks are understood): no data race may be reported.
 # 2. AddressSanitizer over the C test: libgetavatar.so built with ASan, the C program linked with
 #    GCC's ASan runtime, run against the emulator: no invalid access, no leak.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-gnu
 
-echo "== ThreadSanitizer: stress (16 threads x 500 calls) and batch tests"
+echo "== ThreadSanitizer: stress (16 threads x 500 calls), batch, download and proxy tests"
 RUSTFLAGS="-Zsanitizer=thread" CARGO_TARGET_DIR=target/tsan TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-    cargo +nightly test -Zbuild-std --target "$target" --test stress --test batch -- --test-threads=1 \
+    cargo +nightly test -Zbuild-std --target "$target" --test stress --test batch --test download \
+    --test proxy -- --test-threads=1 \
     --skip a_batch_of_100_uses_the_rate_budget_with_zero_429s
 # (That one asserts server-side timing to a few tens of ms, which a 10x TSan slowdown breaks;
 # it runs in the normal suite.)
