@@ -105,12 +105,6 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// What one attempt came to, with the HTTP status of its response if headers arrived.
-struct Attempt {
-    outcome: Outcome,
-    http_status: u16,
-}
-
 impl Client {
     /// Checks the arguments and makes a client. No request is sent.
     pub fn new(
@@ -279,16 +273,14 @@ impl Client {
             self.change_agent(|s| s.proxy = None);
             return Ok(None);
         };
-        let u = proxy::parse_proxy_url(value.trim())
-            .map_err(|m| Error::invalid(format!("environment variable {name}: {m}")))?;
+        let in_var = |m: String| Error::invalid(format!("environment variable {name}: {m}"));
+        let u = proxy::parse_proxy_url(value.trim()).map_err(in_var)?;
         let no_proxy = ["no_proxy", "NO_PROXY"]
             .iter()
             .find_map(|k| get(k).filter(|v| !v.trim().is_empty()))
             .map(|v| proxy::no_proxy_rules(&v))
             .unwrap_or_default();
-        let ureq = u
-            .to_ureq(&no_proxy)
-            .map_err(|m| Error::invalid(format!("environment variable {name}: {m}")))?;
+        let ureq = u.to_ureq(&no_proxy).map_err(in_var)?;
         let shown = u.shown();
         self.change_agent(|s| s.proxy = Some(ProxySetting { url: u, ureq }));
         Ok(Some(shown))
@@ -378,27 +370,7 @@ impl Client {
         }
         // chat_id is ASCII digits with an optional '-': nothing to escape.
         let body = format!("{{\"chatId\":\"{chat_id}\"}}");
-        let r = self.retrying(true, || {
-            let Attempt {
-                outcome,
-                http_status,
-            } = self.attempt(&body);
-            let r = match outcome {
-                Outcome::Success(a) => Ok(a),
-                Outcome::Failure {
-                    status,
-                    message,
-                    retryable,
-                    retry_after,
-                } => Err(Failure {
-                    status,
-                    message,
-                    retryable,
-                    retry_after,
-                }),
-            };
-            (r, http_status)
-        });
+        let r = self.retrying(true, || self.attempt(&body));
         if let Ok(a) = &r {
             self.cache.put(chat_id, a);
         }
@@ -418,47 +390,53 @@ impl Client {
         self.retrying(false, || self.image_attempt(url, &host))
     }
 
-    /// The image behind a lookup's answer: None when there is no avatar. When the link no longer
-    /// works (403, 404, 410), `chat_id` is dropped from the cache so the next call looks it up.
-    pub(crate) fn image_for(&self, chat_id: &str, avatar: &Avatar) -> Result<Option<Image>, Error> {
-        if avatar.url.is_empty() {
-            return Ok(None);
-        }
-        let r = self.fetch_image(&avatar.url);
-        if let Err(e) = &r {
-            if matches!(e.http_status, 403 | 404 | 410) {
-                self.cache.remove(chat_id);
-            }
-        }
-        r.map(Some)
-    }
-
     /// Looks up `chat_id` and fetches its avatar image: `(answer, None)` when there is no avatar.
     pub fn avatar_image(&self, chat_id: &str) -> Result<(Avatar, Option<Image>), Error> {
-        let a = self.get_avatar(chat_id)?;
-        let img = self.image_for(chat_id, &a)?;
-        Ok((a, img))
+        let (a, img) = self.lookup_and_fetch(chat_id, None)?;
+        Ok((a, img?))
     }
 
     /// Looks up `chat_id` and writes its avatar image to `path` atomically (a temporary file in
     /// the same folder, then a rename; nothing half-written is left on failure). When there is no
     /// avatar nothing is written and the answer (with an empty link) is returned.
     pub fn download_avatar(&self, chat_id: &str, path: &str) -> Result<Avatar, Error> {
-        image::check_download_path(path).map_err(Error::invalid)?;
-        let (a, img) = self.avatar_image(chat_id)?;
-        if let Some(img) = img {
-            self.save_image(path, &img)?;
-        }
-        Ok(a)
+        let (a, img) = self.lookup_and_fetch(chat_id, Some(path))?;
+        img.map(|_| a)
     }
 
-    /// Writes a downloaded image to `path` atomically; a failure is `GA_ERR_IO`.
-    pub(crate) fn save_image(&self, path: &str, img: &Image) -> Result<(), Error> {
-        image::write_atomically(path, &img.data).map_err(|m| Error {
-            status: GaStatus::GA_ERR_IO,
-            http_status: 200,
-            message: self.redactor.scrub(&m),
-        })
+    /// The steps of every download: checks `path` (when saving), looks up `chat_id`, fetches the
+    /// image (None when there is no avatar) and, with `path`, saves it there atomically (a failure
+    /// there is `GA_ERR_IO`). The outer error is a bad path's or the lookup's; the inner one,
+    /// after a successful lookup, the image's. When the link no longer works (403, 404, 410),
+    /// `chat_id` is dropped from the cache so the next call looks it up again.
+    pub(crate) fn lookup_and_fetch(
+        &self,
+        chat_id: &str,
+        path: Option<&str>,
+    ) -> Result<(Avatar, Result<Option<Image>, Error>), Error> {
+        if let Some(p) = path {
+            image::check_download_path(p).map_err(Error::invalid)?;
+        }
+        let a = self.get_avatar(chat_id)?;
+        if a.url.is_empty() {
+            return Ok((a, Ok(None)));
+        }
+        let img = self.fetch_image(&a.url).inspect_err(|e| {
+            if matches!(e.http_status, 403 | 404 | 410) {
+                self.cache.remove(chat_id);
+            }
+        });
+        let saved = match (path, img) {
+            (Some(p), Ok(img)) => image::write_atomically(p, &img.data)
+                .map(|()| Some(img))
+                .map_err(|m| Error {
+                    status: GaStatus::GA_ERR_IO,
+                    http_status: 200,
+                    message: self.redactor.scrub(&m),
+                }),
+            (_, img) => img.map(Some),
+        };
+        Ok((a, saved))
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the retries are used up, waiting for
@@ -522,8 +500,14 @@ impl Client {
         self.agent.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn attempt(&self, body: &str) -> Attempt {
-        let timeout = Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64);
+    /// The per-attempt timeout now.
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64)
+    }
+
+    /// One POST of getAvatar.
+    fn attempt(&self, body: &str) -> (Result<Avatar, Failure>, u16) {
+        let timeout = self.timeout();
         let sent = self
             .agent()
             .post(&self.url)
@@ -532,57 +516,50 @@ impl Client {
             .build()
             .header("Content-Type", "application/json")
             .send(body);
-        let failure = |f: Failure| Outcome::Failure {
-            status: f.status,
-            message: f.message,
-            retryable: f.retryable,
-            retry_after: f.retry_after,
-        };
         let mut resp = match sent {
             Ok(r) => r,
-            Err(e) => {
-                return Attempt {
-                    outcome: failure(self.transport_failure(e, &self.url, timeout, false)),
-                    http_status: 0,
-                }
-            }
+            Err(e) => return (Err(self.transport_failure(e, &self.url, timeout, false)), 0),
         };
         let http_status = resp.status().as_u16();
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let (retry_after, location) = (header("retry-after"), header("location"));
+        let (retry_after, location) = (header(&resp, "retry-after"), header(&resp, "location"));
         let read = resp
             .body_mut()
             .with_config()
             .limit(MAX_BODY as u64)
             .read_to_vec();
-        let outcome = match read {
-            Ok(bytes) => response::interpret(
+        let r = match read {
+            Ok(bytes) => match response::interpret(
                 http_status,
                 retry_after.as_deref(),
                 location.as_deref(),
                 &bytes,
                 SystemTime::now(),
-            ),
-            Err(ureq::Error::BodyExceedsLimit(_)) => failure(Failure::fatal(
+            ) {
+                Outcome::Success(a) => Ok(a),
+                Outcome::Failure {
+                    status,
+                    message,
+                    retryable,
+                    retry_after,
+                } => Err(Failure {
+                    status,
+                    message,
+                    retryable,
+                    retry_after,
+                }),
+            },
+            Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
                 GaStatus::GA_ERR_BAD_RESPONSE,
                 format!("the server's answer is larger than {MAX_BODY} bytes; refused"),
             )),
-            Err(e) => failure(self.transport_failure(e, &self.url, timeout, true)),
+            Err(e) => Err(self.transport_failure(e, &self.url, timeout, true)),
         };
-        Attempt {
-            outcome,
-            http_status,
-        }
+        (r, http_status)
     }
 
     /// One GET of an avatar image.
     fn image_attempt(&self, url: &str, host: &str) -> (Result<Image, Failure>, u16) {
-        let timeout = Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64);
+        let timeout = self.timeout();
         let sent = self
             .agent()
             .get(url)
@@ -603,15 +580,12 @@ impl Client {
             Err(e) => return (Err(self.transport_failure(e, url, timeout, false)), 0),
         };
         let status = resp.status().as_u16();
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let (ct, len) = (header("content-type"), header("content-length"));
-        let retry_after =
-            header("retry-after").and_then(|v| response::parse_retry_after(&v, SystemTime::now()));
+        let (ct, len) = (
+            header(&resp, "content-type"),
+            header(&resp, "content-length"),
+        );
+        let retry_after = header(&resp, "retry-after")
+            .and_then(|v| response::parse_retry_after(&v, SystemTime::now()));
         let content_type =
             match image::check_image_head(host, status, ct.as_deref(), len.as_deref()) {
                 Ok(t) => t,
@@ -810,6 +784,14 @@ impl Client {
             retry_after: None,
         }
     }
+}
+
+/// A response header's value as text, if present and visible ASCII.
+fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The `host[:port]` of an http(s) URL, for messages ("" when there is none).

@@ -295,56 +295,38 @@ End Function
 
 ' How many lookups GaAvatarUrls runs at once (1 to 64; default 4). Returns "" or the error text.
 Public Function GaSetConcurrency(ByVal n As Long) As String
-    Dim why As String
-    why = EnsureClient()
-    If Len(why) > 0 Then
-        GaSetConcurrency = "#GA_ERR_INVALID_ARGUMENT: " & why
-    ElseIf ga_client_set_concurrency(mClient, n) <> GA_OK Then
-        GaSetConcurrency = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
-    End If
+    GaSetConcurrency = Configure("concurrency", n)
 End Function
 
 ' Trusts the certificates in a PEM file for TLS (e.g. a corporate proxy's root), in place of the
 ' bundled web roots. Returns "" or the error text. Certificates are always verified.
 Public Function GaSetCaFile(ByVal pemPath As String) As String
-    GaSetCaFile = SetText("ca_file", pemPath)
+    GaSetCaFile = Configure("ca_file", pemPath)
 End Function
 
 ' How long answers are kept (seconds, 0 to 86400; 0 turns the cache off; GaConnect sets 600).
 ' Returns "" or the error text.
 Public Function GaSetCacheTtl(ByVal seconds As Long) As String
-    Dim why As String
-    why = EnsureClient()
-    If Len(why) > 0 Then
-        GaSetCacheTtl = "#GA_ERR_INVALID_ARGUMENT: " & why
-    ElseIf ga_client_set_cache_ttl(mClient, seconds) <> GA_OK Then
-        GaSetCacheTtl = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
-    End If
+    GaSetCacheTtl = Configure("cache_ttl", seconds)
 End Function
 
 ' Sets the User-Agent the DLL sends (printable ASCII, at most 256 characters). Returns "" or the
 ' error text.
 Public Function GaSetUserAgent(ByVal userAgent As String) As String
-    GaSetUserAgent = SetText("user_agent", userAgent)
+    GaSetUserAgent = Configure("user_agent", userAgent)
 End Function
 
 ' Sends every request through a proxy: "http://user:password@host:port", "socks5://..." or
 ' "socks5h://..." ("" for none; percent-encode special characters in the password). Returns ""
 ' or the error text (which never shows the password).
 Public Function GaSetProxy(ByVal proxyUrl As String) As String
-    GaSetProxy = SetText("proxy", proxyUrl)
+    GaSetProxy = Configure("proxy", proxyUrl)
 End Function
 
 ' Uses the proxy in the environment variables HTTPS_PROXY (or ALL_PROXY), except for the hosts in
 ' NO_PROXY. Returns "" or the error text.
 Public Function GaUseEnvProxy() As String
-    Dim why As String
-    why = EnsureClient()
-    If Len(why) > 0 Then
-        GaUseEnvProxy = "#GA_ERR_INVALID_ARGUMENT: " & why
-    ElseIf ga_client_use_env_proxy(mClient) <> GA_OK Then
-        GaUseEnvProxy = "#GA_ERR_INVALID_ARGUMENT: " & FromUtf8(ga_last_error())
-    End If
+    GaUseEnvProxy = Configure("env_proxy")
 End Function
 
 ' Saves the chat's avatar picture to a file (written whole or not at all; an existing file is
@@ -476,22 +458,28 @@ End Function
 ' Internals
 ' ------------------------------------------------------------------------------------------------
 
-' Calls one of the DLL's string setters on the workbook's client: "" or the error text.
-Private Function SetText(ByVal which As String, ByVal value As String) As String
+' Calls one of the DLL's setters on the workbook's client: "" or the error text.
+Private Function Configure(ByVal which As String, Optional ByVal value As Variant) As String
     Dim why As String, b() As Byte, st As Long
     why = EnsureClient()
     If Len(why) > 0 Then
-        SetText = "#GA_ERR_INVALID_ARGUMENT: " & why
+        Configure = "#GA_ERR_INVALID_ARGUMENT: " & why
         Exit Function
     End If
-    b = ToUtf8(value)
     Select Case which
-        Case "ca_file": st = ga_client_set_ca_file(mClient, VarPtr(b(0)))
-        Case "user_agent": st = ga_client_set_user_agent(mClient, VarPtr(b(0)))
-        Case "proxy": st = ga_client_set_proxy(mClient, VarPtr(b(0)))
-        Case Else: Err.Raise 5, "getavatar", "no setter " & which
+        Case "concurrency": st = ga_client_set_concurrency(mClient, CLng(value))
+        Case "cache_ttl": st = ga_client_set_cache_ttl(mClient, CLng(value))
+        Case "env_proxy": st = ga_client_use_env_proxy(mClient)
+        Case "ca_file", "user_agent", "proxy"
+            b = ToUtf8(CStr(value))
+            Select Case which
+                Case "ca_file": st = ga_client_set_ca_file(mClient, VarPtr(b(0)))
+                Case "user_agent": st = ga_client_set_user_agent(mClient, VarPtr(b(0)))
+                Case Else: st = ga_client_set_proxy(mClient, VarPtr(b(0)))
+            End Select
+        Case Else: Err.Raise 5, "getavatar", "no setting " & which
     End Select
-    If st <> GA_OK Then SetText = "#" & StatusName(st) & ": " & FromUtf8(ga_last_error())
+    If st <> GA_OK Then Configure = "#" & StatusName(st) & ": " & FromUtf8(ga_last_error())
 End Function
 
 Private Function Lookup(ByVal chatId As Variant) As GaResult

@@ -57,6 +57,19 @@ fn avatar_block(r: &Result<crate::Avatar, Error>) -> *mut GaAvatar {
     }
 }
 
+/// Applies a setter that takes a number, with the usual NULL check.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+unsafe fn set_num(
+    client: *mut GaClient,
+    value: i32,
+    set: impl FnOnce(&Client, i64) -> Result<(), Error>,
+) -> i32 {
+    // SAFETY: per the contract.
+    status_of(unsafe { client_ref(client) }.and_then(|c| set(c, value.into())))
+}
+
 /// Applies a setter that takes a string argument, with the usual NULL and UTF-8 checks.
 ///
 /// # Safety
@@ -148,7 +161,7 @@ pub unsafe extern "system" fn ga_get_avatar(
 pub unsafe extern "system" fn ga_client_set_timeout_ms(client: *mut GaClient, ms: i32) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        status_of(unsafe { client_ref(client) }.and_then(|c| c.set_timeout_ms(ms.into())))
+        unsafe { set_num(client, ms, Client::set_timeout_ms) }
     })
 }
 
@@ -161,7 +174,7 @@ pub unsafe extern "system" fn ga_client_set_max_retries(
 ) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        status_of(unsafe { client_ref(client) }.and_then(|c| c.set_max_retries(retries.into())))
+        unsafe { set_num(client, retries, Client::set_max_retries) }
     })
 }
 
@@ -175,7 +188,7 @@ pub unsafe extern "system" fn ga_client_set_rate_limit(
 ) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        status_of(unsafe { client_ref(client) }.and_then(|c| c.set_rate_limit(per_second.into())))
+        unsafe { set_num(client, per_second, Client::set_rate_limit) }
     })
 }
 
@@ -186,7 +199,7 @@ pub unsafe extern "system" fn ga_client_set_rate_limit(
 pub unsafe extern "system" fn ga_client_set_backoff_ms(client: *mut GaClient, ms: i32) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        status_of(unsafe { client_ref(client) }.and_then(|c| c.set_backoff_ms(ms.into())))
+        unsafe { set_num(client, ms, Client::set_backoff_ms) }
     })
 }
 
@@ -211,7 +224,7 @@ impl IdArray {
 pub unsafe extern "system" fn ga_client_set_concurrency(client: *mut GaClient, n: i32) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        status_of(unsafe { client_ref(client) }.and_then(|c| c.set_concurrency(n.into())))
+        unsafe { set_num(client, n, Client::set_concurrency) }
     })
 }
 
@@ -289,7 +302,7 @@ pub unsafe extern "system" fn ga_client_set_ca_file(
 pub unsafe extern "system" fn ga_client_set_cache_ttl(client: *mut GaClient, seconds: i32) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        status_of(unsafe { client_ref(client) }.and_then(|c| c.set_cache_ttl(seconds.into())))
+        unsafe { set_num(client, seconds, Client::set_cache_ttl) }
     })
 }
 
@@ -396,41 +409,25 @@ unsafe fn fetch(
     chat_id: *const c_char,
     path: Option<*const c_char>,
 ) -> Fetched {
-    let failed = |e: Error| Fetched {
-        avatar: None,
-        image: Err(e),
-    };
-    let args = (|| {
+    let r = (|| {
         // SAFETY: per the contract.
         let c = unsafe { client_ref(client) }?;
         let id = unsafe { str_arg(chat_id, "chat_id") }.map_err(Error::invalid)?;
         let p = match path {
-            Some(p) => {
-                let p = unsafe { str_arg(p, "path") }.map_err(Error::invalid)?;
-                crate::image::check_download_path(p).map_err(Error::invalid)?;
-                Some(p)
-            }
+            Some(p) => Some(unsafe { str_arg(p, "path") }.map_err(Error::invalid)?),
             None => None,
         };
-        Ok((c, id, p))
+        c.lookup_and_fetch(id, p)
     })();
-    let (c, id, p) = match args {
-        Ok(v) => v,
-        Err(e) => return failed(e),
-    };
-    let avatar = match c.get_avatar(id) {
-        Ok(a) => a,
-        Err(e) => return failed(e),
-    };
-    let image = c.image_for(id, &avatar).and_then(|img| {
-        if let (Some(p), Some(img)) = (p, &img) {
-            c.save_image(p, img)?;
-        }
-        Ok(img)
-    });
-    Fetched {
-        avatar: Some(avatar),
-        image,
+    match r {
+        Ok((avatar, image)) => Fetched {
+            avatar: Some(avatar),
+            image,
+        },
+        Err(e) => Fetched {
+            avatar: None,
+            image: Err(e),
+        },
     }
 }
 

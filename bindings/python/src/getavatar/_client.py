@@ -158,9 +158,9 @@ class Client:
 
     # -- settings ---------------------------------------------------------------------------
 
-    def _set(self, fn: str, value: Union[int, bytes]) -> None:
+    def _set(self, fn: str, *value: Union[int, bytes]) -> None:
         with self._use() as h:
-            st = getattr(_native.lib(), fn)(h, value)
+            st = getattr(_native.lib(), fn)(h, *value)
             if st != 0:
                 raise from_status(st, _last_error())
 
@@ -205,10 +205,7 @@ class Client:
         ``ALL_PROXY``/``all_proxy``; hosts in ``NO_PROXY``/``no_proxy`` are reached directly.
         No variable set: requests go direct.
         """
-        with self._use() as h:
-            st = _native.lib().ga_client_use_env_proxy(h)
-        if st != 0:
-            raise from_status(st, _last_error())
+        self._set("ga_client_use_env_proxy")
 
     def set_concurrency(self, n: int) -> None:
         """Lookups ``get_avatars`` runs at once (1 to 64)."""
