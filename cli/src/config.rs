@@ -1,0 +1,194 @@
+//! Turns flags and environment variables into a configured client (or the sandbox's).
+
+use std::path::Path;
+
+use getavatar::Client;
+
+use crate::args::Args;
+
+/// A token file larger than this is not a token file.
+const MAX_TOKEN_FILE: u64 = 4096;
+
+/// A configured client, and the sandbox emulator it talks to when there is one (kept alive as
+/// long as the client is used).
+pub struct Configured {
+    pub client: Client,
+    pub _sandbox: Option<getavatar_emulator::Emulator>,
+}
+
+/// The client the flags and environment describe. The error is a message for the user; it never
+/// holds the token.
+pub fn client(args: &Args) -> Result<Configured, String> {
+    let (url, id, token, sandbox) = if args.sandbox {
+        let cfg = getavatar_emulator::Config {
+            rate_limit: 10,
+            ..Default::default()
+        };
+        let emu = getavatar_emulator::Emulator::start(cfg)
+            .map_err(|e| format!("could not start the sandbox emulator: {e}"))?;
+        (emu.url(), emu.id_instance(), emu.token(), Some(emu))
+    } else {
+        let (url, id, token) = credentials(args, |k| std::env::var(k))?;
+        (url, id, token, None)
+    };
+    let client = Client::new(&url, &id, &token).map_err(|e| e.message)?;
+    settings(&client, args)?;
+    Ok(Configured {
+        client,
+        _sandbox: sandbox,
+    })
+}
+
+/// apiUrl, idInstance and the token, from the flags or else the environment (`var`).
+fn credentials(
+    args: &Args,
+    var: impl Fn(&str) -> Result<String, std::env::VarError>,
+) -> Result<(String, String, String), String> {
+    let from_env = |name: &str| match var(name) {
+        Ok(v) if !v.is_empty() => Ok(Some(v)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(format!("environment variable {name} is not valid Unicode"))
+        }
+    };
+    let url = match &args.api_url {
+        Some(u) => Some(u.clone()),
+        None => from_env("GA_API_URL")?,
+    };
+    let id = match &args.id_instance {
+        Some(i) => Some(i.clone()),
+        None => from_env("GA_ID_INSTANCE")?,
+    };
+    let token = match &args.token_file {
+        Some(p) => Some(read_token_file(p)?),
+        None => from_env("GA_API_TOKEN_INSTANCE")?,
+    };
+    match (url, id, token) {
+        (Some(u), Some(i), Some(t)) => Ok((u, i, t)),
+        (u, i, t) => {
+            let missing: Vec<&str> = [
+                (u.is_none(), "--api-url or GA_API_URL"),
+                (i.is_none(), "--id-instance or GA_ID_INSTANCE"),
+                (t.is_none(), "--token-file or GA_API_TOKEN_INSTANCE"),
+            ]
+            .into_iter()
+            .filter_map(|(m, what)| m.then_some(what))
+            .collect();
+            Err(format!(
+                "not configured: give {} (or try --sandbox)",
+                missing.join(", ")
+            ))
+        }
+    }
+}
+
+/// The token in `path`: the file's text without surrounding whitespace (a trailing newline is
+/// fine) or byte order mark. Messages name the file, never its content.
+fn read_token_file(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("token file {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("token file {shown} is not a file"));
+    }
+    if meta.len() > MAX_TOKEN_FILE {
+        return Err(format!(
+            "token file {shown} is {} bytes; it should hold only the token",
+            meta.len()
+        ));
+    }
+    warn_if_shared(path, &meta);
+    let bytes = std::fs::read(path).map_err(|e| format!("token file {shown}: {e}"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("token file {shown} is not text (UTF-8)"))?;
+    let token = text.trim_start_matches('\u{feff}').trim();
+    if token.is_empty() {
+        return Err(format!("token file {shown} is empty"));
+    }
+    Ok(token.to_string())
+}
+
+/// Warns when other users may read the token file.
+#[cfg(unix)]
+fn warn_if_shared(path: &Path, meta: &std::fs::Metadata) {
+    use std::os::unix::fs::PermissionsExt;
+    if meta.permissions().mode() & 0o077 != 0 {
+        eprintln!(
+            "warning: token file {} can be read by other users (chmod 600 it)",
+            path.display()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_: &Path, _: &std::fs::Metadata) {}
+
+/// Applies the settings flags to `client`.
+fn settings(client: &Client, args: &Args) -> Result<(), String> {
+    let e = |e: getavatar::Error| e.message;
+    client.set_rate_limit(args.rate_limit.into()).map_err(e)?;
+    client.set_concurrency(args.concurrency.into()).map_err(e)?;
+    client.set_timeout_ms(args.timeout.into()).map_err(e)?;
+    client.set_max_retries(args.retries.into()).map_err(e)?;
+    client.set_cache_ttl(args.cache_ttl.into()).map_err(e)?;
+    client
+        .set_user_agent(&format!("getavatar-cli/{}", env!("CARGO_PKG_VERSION")))
+        .map_err(e)?;
+    for ca in &args.ca_file {
+        client.add_ca_file(ca).map_err(e)?;
+    }
+    match args.proxy.as_str() {
+        "env" => client.use_env_proxy().map(drop).map_err(e),
+        "none" => client.set_proxy("").map_err(e),
+        url => client.set_proxy(url).map_err(|err| format!("--proxy: {}", err.message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(a: &[&str]) -> Args {
+        Args::parse_from(std::iter::once("getavatar").chain(a.iter().copied()))
+    }
+
+    #[test]
+    fn flags_win_over_the_environment_and_missing_ones_are_named() {
+        let env = |k: &str| match k {
+            "GA_API_URL" => Ok("https://env.example".to_string()),
+            "GA_ID_INSTANCE" => Ok(String::new()),
+            _ => Err(std::env::VarError::NotPresent),
+        };
+        let err = credentials(&args(&["1"]), env).unwrap_err();
+        assert!(
+            err.contains("--id-instance or GA_ID_INSTANCE, --token-file or GA_API_TOKEN_INSTANCE")
+                && !err.contains("GA_API_URL"),
+            "{err}"
+        );
+        let env = |k: &str| Ok(format!("env-{k}"));
+        let (u, i, t) = credentials(&args(&["--api-url", "https://flag", "1"]), env).unwrap();
+        assert_eq!(
+            (u.as_str(), i.as_str(), t.as_str()),
+            ("https://flag", "env-GA_ID_INSTANCE", "env-GA_API_TOKEN_INSTANCE")
+        );
+    }
+
+    #[test]
+    fn token_files_are_trimmed_and_never_quoted() {
+        let dir = std::env::temp_dir().join(format!("ga-cli-token-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("token");
+        std::fs::write(&p, "\u{feff}secretsecret0123\r\n").unwrap();
+        assert_eq!(read_token_file(&p).unwrap(), "secretsecret0123");
+        std::fs::write(&p, " \n").unwrap();
+        assert!(read_token_file(&p).unwrap_err().contains("is empty"));
+        std::fs::write(&p, vec![b'a'; 5000]).unwrap();
+        let e = read_token_file(&p).unwrap_err();
+        assert!(e.contains("5000 bytes") && !e.contains("aaaaaaaa"), "{e}");
+        std::fs::write(&p, b"secret\xffsecretsecret").unwrap();
+        let e = read_token_file(&p).unwrap_err();
+        assert!(e.contains("not text") && !e.contains("secret\u{fffd}"), "{e}");
+        assert!(read_token_file(&dir).unwrap_err().contains("not a file"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,245 @@
+//! Result rows and their three formats: text, CSV and JSON lines.
+
+use std::io::{self, Write};
+
+use getavatar::GaStatus;
+
+use crate::args::Format;
+
+/// What happened to one id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// Where the id came from (see `input::Job::line`).
+    pub line: u64,
+    pub chat_id: String,
+    pub status: GaStatus,
+    /// 200 on success; the last HTTP status seen on failure (0: none).
+    pub http_status: u16,
+    /// The avatar link; empty when there is none (or on failure).
+    pub url: String,
+    pub available: Option<bool>,
+    /// The saved picture, with `--download`.
+    pub file: Option<String>,
+    /// Empty on success.
+    pub error: String,
+}
+
+impl Row {
+    pub fn failed(&self) -> bool {
+        self.status != GaStatus::GA_OK
+    }
+}
+
+/// Writes rows in one format to standard output or a file.
+pub struct Writer {
+    format: Format,
+    with_file: bool,
+    delimiter: u8,
+    out: Box<dyn Write + Send>,
+}
+
+const COLUMNS: [&str; 8] = [
+    "line",
+    "chat_id",
+    "status",
+    "http_status",
+    "url",
+    "available",
+    "file",
+    "error",
+];
+
+impl Writer {
+    /// A writer over `out`; the CSV header is written at once. `with_file` adds the `file`
+    /// column (or field) of downloads.
+    pub fn new(
+        out: Box<dyn Write + Send>,
+        format: Format,
+        delimiter: u8,
+        with_file: bool,
+    ) -> io::Result<Writer> {
+        let mut w = Writer {
+            format,
+            with_file,
+            delimiter,
+            out,
+        };
+        if format == Format::Csv {
+            let header: Vec<&str> = COLUMNS
+                .into_iter()
+                .filter(|c| with_file || *c != "file")
+                .collect();
+            w.out.write_all(&csv_record(&header, delimiter)?)?;
+            w.out.flush()?;
+        }
+        Ok(w)
+    }
+
+    /// Writes one row and flushes it, so that what is written survives an interrupt.
+    pub fn write(&mut self, r: &Row) -> io::Result<()> {
+        match self.format {
+            Format::Csv => {
+                let line = csv_record(&self.csv_fields(r), self.delimiter)?;
+                self.out.write_all(&line)?;
+            }
+            Format::Jsonl => {
+                let mut v = serde_json::json!({
+                    "line": r.line,
+                    "chat_id": r.chat_id,
+                    "status": r.status.to_string(),
+                    "http_status": r.http_status,
+                    "url": r.url,
+                    "available": r.available,
+                    "error": (!r.error.is_empty()).then_some(&r.error),
+                });
+                if self.with_file {
+                    v["file"] = serde_json::json!(r.file);
+                }
+                self.out.write_all(format!("{v}\n").as_bytes())?;
+            }
+            Format::Text => self.out.write_all(text_line(r).as_bytes())?,
+        }
+        self.out.flush()
+    }
+
+    fn csv_fields(&self, r: &Row) -> Vec<String> {
+        let available = match r.available {
+            Some(a) => a.to_string(),
+            None => String::new(),
+        };
+        let mut f = vec![
+            r.line.to_string(),
+            r.chat_id.clone(),
+            r.status.to_string(),
+            r.http_status.to_string(),
+            r.url.clone(),
+            available,
+        ];
+        if self.with_file {
+            f.push(r.file.clone().unwrap_or_default());
+        }
+        f.push(r.error.clone());
+        f
+    }
+}
+
+/// One CSV record (quoted as needed), with its line end.
+fn csv_record<S: AsRef<[u8]>>(fields: &[S], delimiter: u8) -> io::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(Vec::new());
+    w.write_record(fields)?;
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// `CHAT_ID<TAB>link` (then `<TAB>saved FILE`), or what happened instead. Control characters
+/// (a hostile cell could hold terminal escapes) are shown escaped.
+fn text_line(r: &Row) -> String {
+    let what = if r.failed() {
+        let http = if r.http_status != 0 {
+            format!(" (HTTP {})", r.http_status)
+        } else {
+            String::new()
+        };
+        format!("error {}{http}: {}", r.status, r.error)
+    } else if r.url.is_empty() {
+        match r.available {
+            Some(false) => "no avatar (hidden by the user's privacy settings)".to_string(),
+            _ => "no avatar (none set, or no such account)".to_string(),
+        }
+    } else {
+        match &r.file {
+            Some(f) => format!("{}\tsaved {f}", r.url),
+            None => r.url.clone(),
+        }
+    };
+    format!("{}\t{}\n", printable(&r.chat_id), printable(&what))
+}
+
+/// `s`, or its escaped form when it holds control characters.
+fn printable(s: &str) -> String {
+    if s.chars().any(|c| c.is_control() && c != '\t') {
+        s.escape_debug().to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn row(chat_id: &str, status: GaStatus, url: &str, available: Option<bool>) -> Row {
+        Row {
+            line: 3,
+            chat_id: chat_id.into(),
+            status,
+            http_status: if status == GaStatus::GA_OK { 200 } else { 0 },
+            url: url.into(),
+            available,
+            file: None,
+            error: if status == GaStatus::GA_OK {
+                String::new()
+            } else {
+                "bad \"id\", see".into()
+            },
+        }
+    }
+
+    fn render(format: Format, delimiter: u8, rows: &[Row]) -> String {
+        let buf = Buf::default();
+        let mut w = Writer::new(Box::new(buf.clone()), format, delimiter, false).unwrap();
+        for r in rows {
+            w.write(r).unwrap();
+        }
+        let out = buf.0.lock().unwrap().clone();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_quotes_and_uses_the_delimiter() {
+        let rows = [
+            row("1", GaStatus::GA_OK, "http://h/a;b.png", Some(true)),
+            row("x;y", GaStatus::GA_ERR_INVALID_ARGUMENT, "", None),
+        ];
+        assert_eq!(
+            render(Format::Csv, b';', &rows),
+            "line;chat_id;status;http_status;url;available;error\n\
+             3;1;GA_OK;200;\"http://h/a;b.png\";true;\n\
+             3;\"x;y\";GA_ERR_INVALID_ARGUMENT;0;;;\"bad \"\"id\"\", see\"\n"
+        );
+    }
+
+    #[test]
+    fn json_lines_and_text() {
+        let rows = [
+            row("1", GaStatus::GA_OK, "", Some(false)),
+            row("a\u{1b}[2J", GaStatus::GA_ERR_INVALID_ARGUMENT, "", None),
+        ];
+        let j = render(Format::Jsonl, b',', &rows);
+        let v: Vec<serde_json::Value> = j.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(v[0]["available"], false);
+        assert_eq!(v[0]["error"], serde_json::Value::Null);
+        assert_eq!(v[1]["status"], "GA_ERR_INVALID_ARGUMENT");
+        assert!(v[0].get("file").is_none());
+        let t = render(Format::Text, b',', &rows);
+        assert_eq!(
+            t,
+            "1\tno avatar (hidden by the user's privacy settings)\n\
+             a\\u{1b}[2J\terror GA_ERR_INVALID_ARGUMENT: bad \"id\", see\n"
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! The progress bar on standard error: count, rate, time left and failures so far. Shown only
+//! when standard error is a terminal.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A progress bar, or nothing.
+pub struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    /// A bar for `len` lookups when `wanted` and standard error is a terminal.
+    pub fn new(len: usize, wanted: bool) -> Progress {
+        if !wanted || len == 0 || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let style = ProgressStyle::with_template(
+            "{pos}/{len} [{wide_bar}] {per_sec} · {eta} left · {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr())
+            .with_style(style)
+            .with_message("0 failed");
+        bar.enable_steady_tick(Duration::from_millis(250));
+        Progress(Some(bar))
+    }
+
+    /// One more lookup done; `failed` so far.
+    pub fn step(&self, failed: usize) {
+        if let Some(b) = &self.0 {
+            b.inc(1);
+            b.set_message(format!("{failed} failed"));
+        }
+    }
+
+    /// Runs `f` (which writes to the terminal) with the bar out of the way.
+    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        match &self.0 {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}

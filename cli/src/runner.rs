@@ -1,0 +1,184 @@
+//! Runs the lookups on a pool of threads sharing one client (so its rate limit holds across
+//! them) and hands the rows over in input order as soon as each is ready.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use crate::output::Row;
+
+/// Asks a run to stop: no new lookup starts; those in flight finish (their rows are kept).
+///
+/// When the library's cancel tokens land, keep one here and cancel it in `request` too: lookups
+/// in flight then end at once with a cancelled status, and `run` already writes rows only up to
+/// the first one missing (drop cancelled rows in the worker, before sending them).
+#[derive(Default)]
+pub struct Stop {
+    requested: AtomicBool,
+}
+
+impl Stop {
+    pub fn request(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+    }
+
+    pub fn requested(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Rows handed to `emit`, in order.
+    pub written: usize,
+    /// Of those, failed ones.
+    pub failed: usize,
+}
+
+/// Computes `count` rows with `row(i)` on `workers` threads and hands each to `emit` in index
+/// order as soon as it and all before it are ready. Stops dispatching when `stop` is requested
+/// or `emit` fails (then it returns that error after the lookups in flight end); rows after the
+/// first one not computed are dropped.
+pub fn run<R, E>(
+    count: usize,
+    workers: usize,
+    stop: &Stop,
+    row: R,
+    mut emit: E,
+) -> (Summary, std::io::Result<()>)
+where
+    R: Fn(usize) -> Row + Sync,
+    E: FnMut(&Row) -> std::io::Result<()>,
+{
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Row)>();
+    let mut summary = Summary::default();
+    let mut result = Ok(());
+    std::thread::scope(|s| {
+        for _ in 0..workers.clamp(1, count.max(1)) {
+            let tx = tx.clone();
+            let (next, row) = (&next, &row);
+            s.spawn(move || loop {
+                if stop.requested() {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= count || tx.send((i, row(i))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let (mut pending, mut done) = (BTreeMap::new(), 0);
+        for (i, r) in rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&done) {
+                done += 1;
+                if result.is_ok() {
+                    result = emit(&r);
+                    if result.is_ok() {
+                        summary.written += 1;
+                        summary.failed += usize::from(r.failed());
+                    } else {
+                        stop.request();
+                    }
+                }
+            }
+        }
+    });
+    (summary, result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use getavatar::GaStatus;
+    use std::time::Duration;
+
+    fn row(i: usize) -> Row {
+        Row {
+            line: i as u64,
+            chat_id: i.to_string(),
+            status: if i % 3 == 0 {
+                GaStatus::GA_ERR_SERVER
+            } else {
+                GaStatus::GA_OK
+            },
+            http_status: 200,
+            url: String::new(),
+            available: None,
+            file: None,
+            error: String::new(),
+        }
+    }
+
+    #[test]
+    fn rows_come_out_in_order_whatever_order_they_finish_in() {
+        let mut seen = Vec::new();
+        let (s, r) = run(
+            40,
+            8,
+            &Stop::default(),
+            |i| {
+                std::thread::sleep(Duration::from_millis(((40 - i) % 7) as u64 * 3));
+                row(i)
+            },
+            |r| {
+                seen.push(r.line);
+                Ok(())
+            },
+        );
+        assert!(r.is_ok());
+        assert_eq!(seen, (0..40).collect::<Vec<u64>>());
+        assert_eq!(s, Summary { written: 40, failed: 14 });
+    }
+
+    #[test]
+    fn a_stop_keeps_an_unbroken_prefix() {
+        let stop = Stop::default();
+        let mut seen = Vec::new();
+        let (s, _) = run(
+            100,
+            4,
+            &stop,
+            |i| {
+                if i == 10 {
+                    stop.request();
+                }
+                std::thread::sleep(Duration::from_millis(5));
+                row(i)
+            },
+            |r| {
+                seen.push(r.line);
+                Ok(())
+            },
+        );
+        assert!(s.written >= 11 && s.written < 100, "{s:?}");
+        assert_eq!(seen, (0..s.written as u64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_failing_output_stops_the_run() {
+        let calls = AtomicUsize::new(0);
+        let (_, r) = run(
+            1000,
+            2,
+            &Stop::default(),
+            |i| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(2));
+                row(i)
+            },
+            |r| {
+                if r.line == 5 {
+                    Err(std::io::Error::other("disk full"))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert!(r.is_err());
+        assert!(calls.load(Ordering::SeqCst) < 100);
+    }
+}
