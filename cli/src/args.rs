@@ -64,7 +64,7 @@ pub struct Args {
 
     /// The column holding the chat ids: its header name (any letter case) or its number from 1.
     /// Default: the first column.
-    #[arg(long, value_name = "NAME_OR_NUMBER", requires = "from", help_heading = "Input")]
+    #[arg(long, value_name = "NAME_OR_NUMBER", help_heading = "Input")]
     pub column: Option<String>,
 
     /// The CSV delimiter, for input and CSV output: "," ";" "tab" or another single character.
@@ -73,11 +73,11 @@ pub struct Args {
     pub delimiter: Option<String>,
 
     /// The first row is a header (default: detected).
-    #[arg(long, conflicts_with = "no_header", requires = "from", help_heading = "Input")]
+    #[arg(long, conflicts_with = "no_header", help_heading = "Input")]
     pub header: bool,
 
     /// The first row is data, not a header.
-    #[arg(long, requires = "from", help_heading = "Input")]
+    #[arg(long, help_heading = "Input")]
     pub no_header: bool,
 
     /// Output format.

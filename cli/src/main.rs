@@ -49,8 +49,13 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         .as_deref()
         .map(input::parse_delimiter)
         .transpose()?;
-    if args.ids.is_empty() && args.from.is_none() {
-        return Err("no chat ids: give them as arguments or --from FILE (see --help)".into());
+    if args.from.is_none() {
+        if args.ids.is_empty() {
+            return Err("no chat ids: give them as arguments or --from FILE (see --help)".into());
+        }
+        if args.column.is_some() || args.header || args.no_header {
+            return Err("--column, --header and --no-header go with --from FILE".into());
+        }
     }
     let configured = config::client(args)?;
     if let Some(emu) = &configured._sandbox {

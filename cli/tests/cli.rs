@@ -1,0 +1,583 @@
+//! The `getavatar` binary, run as a user would, against the emulator started in-process.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use getavatar_emulator::{Config, Emulator, Fault};
+
+const BIN: &str = env!("CARGO_BIN_EXE_getavatar");
+
+/// The binary with no configuration or proxy from the test's own environment.
+fn cli() -> Command {
+    let mut c = Command::new(BIN);
+    for k in [
+        "GA_API_URL",
+        "GA_ID_INSTANCE",
+        "GA_API_TOKEN_INSTANCE",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        c.env_remove(k);
+    }
+    c.stdin(Stdio::null());
+    c
+}
+
+/// The binary configured for `emu` through the environment.
+fn cli_for(emu: &Emulator) -> Command {
+    let mut c = cli();
+    c.env("GA_API_URL", emu.url())
+        .env("GA_ID_INSTANCE", emu.id_instance())
+        .env("GA_API_TOKEN_INSTANCE", emu.token());
+    c
+}
+
+/// Runs `c` with `stdin` as its standard input.
+fn run_with_input(c: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let feeder = std::thread::spawn(move || input.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    out
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A fresh empty folder for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("getavatar-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The rows of CSV output (header first).
+fn csv_rows(out: &[u8], delimiter: u8) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delimiter)
+        .from_reader(out)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn jsonl(out: &[u8]) -> Vec<serde_json::Value> {
+    text(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn help_and_version_go_to_stdout_with_exit_0() {
+    let out = cli().arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for want in [
+        "--from",
+        "--column",
+        "--format",
+        "--download",
+        "--token-file",
+        "--sandbox",
+        "--rate-limit",
+        "GA_API_TOKEN_INSTANCE",
+        "Exit status",
+        "not supported on this platform",
+    ] {
+        assert!(help.contains(want), "--help lacks {want}:\n{help}");
+    }
+    assert!(out.stderr.is_empty());
+    let out = cli().arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("getavatar {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_say_why() {
+    let dir = temp_dir("usage");
+    let ids = dir.join("ids.csv");
+    std::fs::write(&ids, "a,b\n1,2\n").unwrap();
+    let xlsx = dir.join("ids.xlsx");
+    std::fs::write(&xlsx, b"PK\x03\x04rest of a zip").unwrap();
+    let ids = ids.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![], "no chat ids"),
+        (vec!["--bogus", "1"], "--bogus"),
+        (vec!["--token", "abc", "1"], "--token"),
+        (vec!["--column", "2", "1"], "--from"),
+        (vec!["--sandbox", "--api-url", "http://127.0.0.1:9", "1"], "--sandbox"),
+        (vec!["--rate-limit", "5000", "1"], "5000"),
+        (vec!["--concurrency", "0", "1"], "--concurrency"),
+        (vec!["--timeout", "0", "1"], "0.001 to 600"),
+        (vec!["--format", "xml", "1"], "xml"),
+        (vec!["--sandbox", "--delimiter", "ab", "1"], "--delimiter"),
+        (vec!["--sandbox", "--from", ids, "--column", "chat"], "\"a\", \"b\""),
+        (vec!["--sandbox", "--from", ids, "--column", "0"], "numbered from 1"),
+        (vec!["--sandbox", "--from", "/nonexistent/ids.csv"], "cannot open"),
+        (vec!["--sandbox", "--from", xlsx.to_str().unwrap()], "CSV UTF-8"),
+        (vec!["--sandbox", "--from", ids, "-o", ids], "overwritten"),
+        (vec!["--sandbox", "--proxy", "ftp://x", "1"], "--proxy"),
+        (vec!["--sandbox", "--ca-file", "/nonexistent.pem", "1"], "CA file"),
+        (vec!["1"], "GA_API_URL"),
+        (vec!["--api-url", "ftp://x", "--id-instance", "1", "1"], "GA_API_TOKEN_INSTANCE"),
+    ];
+    for (args, want) in cases {
+        let out = cli().args(&args).output().unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(ids).unwrap(),
+        "a,b\n1,2\n",
+        "the input survives -o pointing at it"
+    );
+}
+
+#[test]
+fn sandbox_prints_links_and_exit_codes_say_whether_all_succeeded() {
+    let out = cli()
+        .args(["--sandbox", "10000000", "-10000000000000", "20000000", "30000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[0].starts_with("10000000\thttp://127.0.0.1:"));
+    assert!(lines[0].ends_with("/avatars/10000000.png"));
+    assert!(lines[1].ends_with("/avatars/-10000000000000.png"));
+    assert_eq!(lines[2], "20000000\tno avatar (none set, or no such account)");
+    assert_eq!(
+        lines[3],
+        "30000000\tno avatar (hidden by the user's privacy settings)"
+    );
+    let out = cli()
+        .args(["--sandbox", "10000000", "+7 900 123-45-67", "20000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "a failure does not stop the run: {lines:?}");
+    assert!(
+        lines[1].starts_with("+7 900 123-45-67\terror GA_ERR_INVALID_ARGUMENT: "),
+        "{}",
+        lines[1]
+    );
+}
+
+#[test]
+fn environment_and_token_file_configuration_reach_the_server() {
+    let emu = Emulator::start_default().unwrap();
+    let out = cli_for(&emu).arg("-10000000000000").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("/avatars/-10000000000000.png"));
+    assert_eq!(emu.request_count(), 1);
+    assert!(emu.requests()[0].user_agent.starts_with("getavatar-cli/"));
+
+    // Flags win over the environment; the token comes from a private file.
+    let dir = temp_dir("token");
+    let tf = dir.join("token");
+    std::fs::write(&tf, format!("{}\n", emu.token())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tf, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let out = cli()
+        .env("GA_API_URL", "http://127.0.0.1:9")
+        .env("GA_API_TOKEN_INSTANCE", "wrongtoken")
+        .args(["--api-url", &emu.url(), "--id-instance", &emu.id_instance()])
+        .arg("--token-file")
+        .arg(&tf)
+        .arg("10000000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    assert_eq!(emu.request_count(), 2);
+}
+
+#[test]
+fn a_rejected_token_is_a_failed_row_that_never_shows_the_token() {
+    let emu = Emulator::start_default().unwrap();
+    let token = "0123456789abcdef0123456789abcdef";
+    let out = cli_for(&emu)
+        .env("GA_API_TOKEN_INSTANCE", token)
+        .args(["--format", "jsonl", "10000000", "20000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let rows = jsonl(&out.stdout);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["status"], "GA_ERR_UNAUTHORIZED");
+    assert_eq!(rows[0]["http_status"], 401);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr)).to_lowercase();
+    for i in 0..=token.len() - 8 {
+        assert!(!all.contains(&token[i..i + 8]), "token fragment in {all}");
+    }
+}
+
+#[test]
+fn excel_csv_with_bom_semicolons_quotes_blank_lines_and_bad_rows() {
+    let emu = Emulator::start_default().unwrap();
+    let input = "\u{feff}Name;Chat ID;Note\r\n\
+                 \"Smith; John\";10000000;\"said \"\"hi\"\"\r\nthen left\"\r\n\
+                 ;;\r\n\
+                 \r\n\
+                 Bad;+7 900 123-45-67;x\r\n\
+                 Empty;;x\r\n\
+                 Short\r\n\
+                 Group; -10000000000000 ;\r\n";
+    let out = run_with_input(
+        cli_for(&emu).args(["--from", "-", "--column", "chat id", "--format", "csv"]),
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let rows = csv_rows(&out.stdout, b';');
+    assert_eq!(
+        rows[0],
+        ["line", "chat_id", "status", "http_status", "url", "available", "error"]
+    );
+    let got: Vec<(&str, &str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str(), r[2].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2", "10000000", "GA_OK"),
+            ("6", "+7 900 123-45-67", "GA_ERR_INVALID_ARGUMENT"),
+            ("7", "", "GA_ERR_INVALID_ARGUMENT"),
+            ("8", "", "GA_ERR_INVALID_ARGUMENT"),
+            ("9", "-10000000000000", "GA_OK"),
+        ]
+    );
+    assert!(rows[1][4].ends_with("/avatars/10000000.png") && rows[1][5] == "true");
+    assert!(rows[2][6].contains("a phone number is not a chat id"), "{:?}", rows[2]);
+    assert!(rows[3][6].contains("empty"), "{:?}", rows[3]);
+    assert!(rows[4][6].contains("no column 2"), "{:?}", rows[4]);
+    assert_eq!(emu.request_count(), 2, "bad rows send nothing");
+}
+
+#[test]
+fn plain_id_lists_comma_files_by_number_and_explicit_delimiters() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("plain");
+    let f = dir.join("ids.txt");
+    std::fs::write(&f, "10000000\n\n20000000\n30000000").unwrap();
+    let out = cli_for(&emu)
+        .arg("--from")
+        .arg(&f)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows = csv_rows(&out.stdout, b',');
+    let ids: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(ids, [("1", "10000000"), ("3", "20000000"), ("4", "30000000")]);
+    assert_eq!(rows[3][5], "false");
+
+    let f = dir.join("people.csv");
+    std::fs::write(&f, "name,id\n\"Doe, Jane\",10000000\n").unwrap();
+    let out = cli_for(&emu)
+        .arg("--from")
+        .arg(&f)
+        .args(["--column", "2", "--format", "csv", "--delimiter", "tab"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a tab delimiter leaves one column");
+    let out = cli_for(&emu)
+        .arg("--from")
+        .arg(&f)
+        .args(["--column", "2", "--format", "csv", "--delimiter", ","])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let rows = csv_rows(&out.stdout, b',');
+    assert_eq!((rows.len(), rows[1][1].as_str()), (2, "10000000"));
+}
+
+#[test]
+fn json_lines_one_object_per_id_in_order() {
+    let emu = Emulator::start_default().unwrap();
+    let out = cli_for(&emu)
+        .args(["--format", "jsonl", "40000000", "bad", "30000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let rows = jsonl(&out.stdout);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["line"], 1);
+    assert_eq!(rows[0]["chat_id"], "40000000");
+    assert_eq!(rows[0]["status"], "GA_OK");
+    assert_eq!(rows[0]["available"], serde_json::Value::Null);
+    assert!(rows[0]["url"].as_str().unwrap().ends_with("/avatars/40000000.png"));
+    assert_eq!(rows[0]["error"], serde_json::Value::Null);
+    assert_eq!(rows[1]["status"], "GA_ERR_INVALID_ARGUMENT");
+    assert!(rows[1]["error"].as_str().unwrap().contains("\"bad\""));
+    assert_eq!(rows[2]["available"], false);
+    assert!(rows[0].get("file").is_none());
+}
+
+#[test]
+fn downloads_are_named_by_id_and_type_written_whole_and_reported() {
+    let emu = Emulator::start_default().unwrap();
+    emu.set_avatar("50000000", "{base}/avatars/50000000.jpg", Some(true));
+    let dir = temp_dir("download");
+    let target = dir.join("new/folder");
+    let out = cli_for(&emu)
+        .args(["--format", "jsonl", "--download"])
+        .arg(&target)
+        .args(["10000000", "-10000000000000", "50000000", "20000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows = jsonl(&out.stdout);
+    let png = target.join("10000000.png");
+    assert_eq!(rows[0]["file"], png.to_str().unwrap());
+    assert_eq!(
+        std::fs::read(&png).unwrap(),
+        getavatar_emulator::AVATAR_PNG,
+        "the whole picture"
+    );
+    assert!(target.join("-10000000000000.png").is_file());
+    assert_eq!(rows[2]["file"], target.join("50000000.jpg").to_str().unwrap());
+    assert_eq!(rows[3]["file"], serde_json::Value::Null, "no avatar, no file");
+    let mut names: Vec<String> = std::fs::read_dir(&target)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["-10000000000000.png", "10000000.png", "50000000.jpg"],
+        "no temporary file is left"
+    );
+
+    // An image that fails is that row's error, with the link kept; the others still download.
+    emu.push_image_fault(Fault::Status {
+        status: 404,
+        body: String::new(),
+        headers: vec![],
+    });
+    let again = dir.join("again");
+    let out = cli_for(&emu)
+        .args(["--format", "csv", "--concurrency", "1", "--download"])
+        .arg(&again)
+        .args(["10000000", "-10000000000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let rows = csv_rows(&out.stdout, b',');
+    assert_eq!(rows[0][6], "file");
+    assert_eq!(rows[1][2], "GA_ERR_BAD_RESPONSE");
+    assert!(rows[1][4].ends_with("/avatars/10000000.png"), "{:?}", rows[1]);
+    assert_eq!(rows[1][6], "");
+    assert!(rows[1][7].contains("404"), "{:?}", rows[1]);
+    assert_eq!(rows[2][2], "GA_OK");
+    assert!(!again.join("10000000.png").exists());
+    assert!(again.join("-10000000000000.png").is_file());
+
+    // A folder that cannot be made is a configuration error before any lookup.
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let before = emu.request_count();
+    let out = cli_for(&emu)
+        .arg("--download")
+        .arg(file.join("sub"))
+        .arg("10000000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--download"));
+    assert_eq!(emu.request_count(), before);
+}
+
+#[test]
+fn rows_keep_input_order_under_concurrency_and_the_rate_limit_holds() {
+    let emu = Emulator::start(Config {
+        rate_limit: 10,
+        ..Config::default()
+    })
+    .unwrap();
+    // Later requests answer sooner, so rows finish out of order.
+    for i in 0..24u64 {
+        emu.push_fault(Fault::Delay(Duration::from_millis((24 - i) * 15)));
+    }
+    let ids: Vec<String> = (0..24).map(|i| (10000000 + i).to_string()).collect();
+    let out = cli_for(&emu)
+        .args(["--format", "jsonl", "--concurrency", "8", "--retries", "0"])
+        .args(&ids)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let got: Vec<String> = jsonl(&out.stdout)
+        .iter()
+        .map(|r| r["chat_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, ids);
+    let q = emu.requests();
+    assert_eq!(q.len(), 24);
+    assert!(q.iter().all(|r| r.status == 200), "no 429 from the server");
+}
+
+#[test]
+fn progress_stays_off_when_stderr_is_not_a_terminal() {
+    let emu = Emulator::start_default().unwrap();
+    let ids: Vec<String> = (0..15).map(|i| (10000000 + i).to_string()).collect();
+    let out = cli_for(&emu)
+        .args(["--rate-limit", "20"])
+        .args(&ids)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout).lines().count(), 15);
+    assert!(out.stderr.is_empty(), "{:?}", text(&out.stderr));
+}
+
+/// Runs `cmd` with standard error on a pseudo-terminal; returns what the terminal showed.
+#[cfg(target_os = "linux")]
+fn stderr_on_a_terminal(mut cmd: Command) -> (Option<i32>, String) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: valid out-pointers and a valid winsize.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // SAFETY: openpty returned two open descriptors that we now own.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(slave))
+        .env("TERM", "xterm")
+        .spawn()
+        .unwrap();
+    drop(cmd);
+    let mut term = std::fs::File::from(master);
+    let reader = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let _ = term.read_to_end(&mut seen); // EIO once the child has closed the terminal
+        seen
+    });
+    let status = child.wait().unwrap();
+    (status.code(), text(&reader.join().unwrap()))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn progress_on_a_terminal_shows_count_rate_time_left_and_failures() {
+    let emu = Emulator::start_default().unwrap();
+    let mut cmd = cli_for(&emu);
+    cmd.args(["--rate-limit", "5", "10000000", "bad"]);
+    cmd.args((1..10).map(|i| (10000000 + i).to_string()));
+    let (code, shown) = stderr_on_a_terminal(cmd);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("/11 "), "count: {shown:?}");
+    assert!(shown.contains("/s"), "rate: {shown:?}");
+    assert!(shown.contains(" left"), "time left: {shown:?}");
+    assert!(shown.contains("1 failed"), "failures: {shown:?}");
+    let mut cmd = cli_for(&emu);
+    cmd.args(["--no-progress", "10000000"]);
+    let (code, shown) = stderr_on_a_terminal(cmd);
+    assert_eq!((code, shown.as_str()), (Some(0), ""));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupt_keeps_the_finished_rows_in_order() {
+    let emu = Emulator::start_default().unwrap();
+    emu.push_faults(Fault::Delay(Duration::from_millis(300)), 40);
+    let dir = temp_dir("interrupt");
+    let out_file = dir.join("out.csv");
+    let ids: Vec<String> = (0..40).map(|i| (10000000 + i).to_string()).collect();
+    let mut child = cli_for(&emu)
+        .args(["--format", "jsonl", "--concurrency", "2", "--rate-limit", "0"])
+        .args(&ids)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        got.push(lines.next().unwrap().unwrap());
+    }
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let started = Instant::now();
+    got.extend(lines.map(Result::unwrap));
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "stopped promptly");
+    assert_eq!(status.code(), Some(130), "{err}");
+    let rows: Vec<serde_json::Value> = got.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let n = rows.len();
+    assert!((3..40).contains(&n), "{n} rows");
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["chat_id"], ids[i].as_str(), "in order, no gap");
+        assert_eq!(r["status"], "GA_OK", "finished lookups, not cut ones");
+    }
+    assert!(
+        err.contains(&format!("wrote {n} of 40 rows")),
+        "{err}"
+    );
+    assert!(emu.request_count() < 40, "no new lookup after the interrupt");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = out_file;
+}
+
+#[test]
+fn output_to_a_file() {
+    let dir = temp_dir("output");
+    let f = dir.join("links.csv");
+    let out = cli()
+        .args(["--sandbox", "--format", "csv", "-o"])
+        .arg(&f)
+        .args(["10000000", "20000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let rows = csv_rows(&std::fs::read(&f).unwrap(), b',');
+    assert_eq!(rows.len(), 3);
+    assert!(Path::new(&f).is_file());
+}
