@@ -1,87 +1,78 @@
-//! The README's main job: the example prints an avatar link in --sandbox, and says why not
-//! otherwise.
+//! The README's commands outside `cli/`'s own tests: the emulator example prints the variables
+//! to export, and the `getavatar` command-line tool (package getavatar-cli) configured from them
+//! prints an avatar link.
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
-/// The example's binary, built (or found fresh) with `cargo build --example`: `cargo test`
-/// compiles examples only as test harnesses, so a fresh clone has no binary to run.
-fn example(name: &str) -> PathBuf {
+/// Builds a target with `cargo build ARGS` and returns the file it made: `cargo test` does not
+/// build examples or other packages' binaries for this test, so a fresh clone has none to run.
+fn built(args: &[&str], relative: &str) -> PathBuf {
     let st = Command::new(env!("CARGO"))
-        .args(["build", "--example", name, "--manifest-path"])
+        .args(["build"])
+        .args(args)
+        .arg("--manifest-path")
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
         .status()
         .expect("cargo");
-    assert!(st.success(), "cargo build --example {name} failed");
+    assert!(st.success(), "cargo build {args:?} failed");
+    // target/debug/deps/this-test -> target/debug
     let dir = std::env::current_exe()
         .unwrap()
         .parent()
         .unwrap()
         .parent()
         .unwrap()
-        .join("examples");
-    let p = dir.join(name);
+        .to_path_buf();
+    let p = dir.join(relative);
     assert!(p.exists(), "{} was not built", p.display());
     p
 }
 
+/// Kills the emulator example when the test ends, passed or not.
+struct Kill(std::process::Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
-fn sandbox_prints_an_avatar_link() {
-    let out = Command::new(example("getavatar"))
-        .args(["--sandbox", "10000000"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        stdout.starts_with("http://127.0.0.1:")
-            && stdout.trim_end().ends_with("/avatars/10000000.png"),
-        "{stdout}"
+fn the_emulator_example_configures_the_command_line_tool() {
+    let emulator = built(&["--example", "emulator"], "examples/emulator");
+    let cli = built(
+        &["-p", "getavatar-cli", "--bin", "getavatar"],
+        &format!("getavatar{}", std::env::consts::EXE_SUFFIX),
     );
-}
-
-#[test]
-fn sandbox_reports_no_avatar_and_errors() {
-    let out = Command::new(example("getavatar"))
-        .args(["--sandbox", "30000000"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "\n");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("hidden by the user's privacy settings"));
-    let out = Command::new(example("getavatar"))
-        .args(["--sandbox", "+7 900 123-45-67"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("GA_ERR_INVALID_ARGUMENT"));
-}
-
-#[test]
-fn missing_configuration_names_the_variables() {
-    let out = Command::new(example("getavatar"))
-        .arg("10000000")
-        .env_remove("GA_API_URL")
-        .env_remove("GA_ID_INSTANCE")
-        .env("GA_API_TOKEN_INSTANCE", "x")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("GA_API_URL, GA_ID_INSTANCE") && !err.contains("GA_API_TOKEN_INSTANCE,"),
-        "{err}"
+    let mut child = Kill(
+        Command::new(emulator)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
     );
-}
-
-#[test]
-fn environment_configuration_reaches_the_server() {
-    let emu = getavatar_emulator::Emulator::start_default().unwrap();
-    let out = Command::new(example("getavatar"))
-        .arg("-10000000000000")
-        .env("GA_API_URL", emu.url())
-        .env("GA_ID_INSTANCE", emu.id_instance())
-        .env("GA_API_TOKEN_INSTANCE", emu.token())
+    let mut vars = Vec::new();
+    for line in BufReader::new(child.0.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line == "ready" {
+            break;
+        }
+        let (k, v) = line.split_once('=').expect("NAME=value lines, then ready");
+        vars.push((k.to_string(), v.to_string()));
+    }
+    let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        &names[..3],
+        ["GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE"]
+    );
+    let out = Command::new(cli)
+        .envs(vars.iter().take(3).cloned())
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .args(["10000000", "30000000"])
         .output()
         .unwrap();
     assert!(
@@ -89,6 +80,15 @@ fn environment_configuration_reaches_the_server() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("/avatars/-10000000000000.png"));
-    assert_eq!(emu.request_count(), 1);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("10000000\thttp://127.0.0.1:")
+            && lines[0].ends_with("/avatars/10000000.png"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1],
+        "30000000\tno avatar (hidden by the user's privacy settings)"
+    );
 }

@@ -155,7 +155,7 @@ fn look_up(args: &Args, client: &getavatar::Client, jobs: &[Job], writer: &mut W
             }
         },
     );
-    progress.finish();
+    progress.finish(summary.written, summary.failed);
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("getavatar: cannot write the output: {e}");

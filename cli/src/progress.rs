@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// A progress bar, or nothing.
 pub struct Progress(Option<ProgressBar>);
@@ -15,11 +15,12 @@ impl Progress {
         if !wanted || len == 0 || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
-        let style = ProgressStyle::with_template(
-            "{pos}/{len} [{wide_bar}] {per_sec} · {eta} left · {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style = ProgressStyle::with_template("{pos}/{len} [{wide_bar}] {rate}, {eta} left, {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1}/s", s.per_sec());
+            })
+            .progress_chars("=> ");
         let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr())
             .with_style(style)
             .with_message("0 failed");
@@ -43,10 +44,12 @@ impl Progress {
         }
     }
 
-    /// Removes the bar.
-    pub fn finish(&self) {
+    /// Replaces the bar with a summary line: `done` rows written, `failed` of them failed.
+    pub fn finish(&self, done: usize, failed: usize) {
         if let Some(b) = &self.0 {
+            let secs = b.elapsed().as_secs_f64();
             b.finish_and_clear();
+            eprintln!("{done} looked up in {secs:.1} s, {failed} failed");
         }
     }
 }
