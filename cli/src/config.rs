@@ -137,6 +137,8 @@ fn settings(client: &Client, args: &Args) -> Result<(), String> {
         client.add_ca_file(ca).map_err(e)?;
     }
     match args.proxy.as_str() {
+        // The sandbox emulator runs in this process, on loopback: never through a proxy.
+        "env" if args.sandbox => Ok(()),
         "env" => client.use_env_proxy().map(drop).map_err(e),
         "none" => client.set_proxy("").map_err(e),
         url => client.set_proxy(url).map_err(|err| format!("--proxy: {}", err.message)),
