@@ -117,7 +117,12 @@ pub struct Args {
 
     /// "env" (the proxy environment variables), "none" (direct), or a proxy URL:
     /// http://[user:password@]host[:port], socks5://... or socks5h://...
-    #[arg(long, value_name = "URL|env|none", default_value = "env", help_heading = "Connection")]
+    #[arg(
+        long,
+        value_name = "URL|env|none",
+        default_value = "env",
+        help_heading = "Connection"
+    )]
     pub proxy: String,
 
     /// Trusts the certificates in this PEM file (e.g. a TLS-inspecting proxy's root) instead of

@@ -98,8 +98,8 @@ fn read_token_file(path: &Path) -> Result<String, String> {
     }
     warn_if_shared(path, &meta);
     let bytes = std::fs::read(path).map_err(|e| format!("token file {shown}: {e}"))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| format!("token file {shown} is not text (UTF-8)"))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("token file {shown} is not text (UTF-8)"))?;
     let token = text.trim_start_matches('\u{feff}').trim();
     if token.is_empty() {
         return Err(format!("token file {shown} is empty"));
@@ -141,7 +141,9 @@ fn settings(client: &Client, args: &Args) -> Result<(), String> {
         "env" if args.sandbox => Ok(()),
         "env" => client.use_env_proxy().map(drop).map_err(e),
         "none" => client.set_proxy("").map_err(e),
-        url => client.set_proxy(url).map_err(|err| format!("--proxy: {}", err.message)),
+        url => client
+            .set_proxy(url)
+            .map_err(|err| format!("--proxy: {}", err.message)),
     }
 }
 
@@ -171,7 +173,11 @@ mod tests {
         let (u, i, t) = credentials(&args(&["--api-url", "https://flag", "1"]), env).unwrap();
         assert_eq!(
             (u.as_str(), i.as_str(), t.as_str()),
-            ("https://flag", "env-GA_ID_INSTANCE", "env-GA_API_TOKEN_INSTANCE")
+            (
+                "https://flag",
+                "env-GA_ID_INSTANCE",
+                "env-GA_API_TOKEN_INSTANCE"
+            )
         );
     }
 
@@ -189,7 +195,10 @@ mod tests {
         assert!(e.contains("5000 bytes") && !e.contains("aaaaaaaa"), "{e}");
         std::fs::write(&p, b"secret\xffsecretsecret").unwrap();
         let e = read_token_file(&p).unwrap_err();
-        assert!(e.contains("not text") && !e.contains("secret\u{fffd}"), "{e}");
+        assert!(
+            e.contains("not text") && !e.contains("secret\u{fffd}"),
+            "{e}"
+        );
         assert!(read_token_file(&dir).unwrap_err().contains("not a file"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

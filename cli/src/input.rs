@@ -186,7 +186,10 @@ fn detect_delimiter(text: &[u8]) -> u8 {
             _ => {}
         }
     }
-    let best = (0..3).rev().max_by_key(|&i| (counts[i], i == 0)).unwrap_or(0);
+    let best = (0..3)
+        .rev()
+        .max_by_key(|&i| (counts[i], i == 0))
+        .unwrap_or(0);
     if counts[best] == 0 {
         b','
     } else {
@@ -310,7 +313,13 @@ mod tests {
         }
         let got = read_csv(&data, &CsvOptions::default()).unwrap();
         assert_eq!(got.delimiter, b'\t');
-        assert_eq!(got.jobs, vec![Job { line: 2, id: Ok("10000000".into()) }]);
+        assert_eq!(
+            got.jobs,
+            vec![Job {
+                line: 2,
+                id: Ok("10000000".into())
+            }]
+        );
     }
 
     #[test]

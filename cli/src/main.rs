@@ -63,8 +63,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     }
     let (jobs, delimiter) = read_jobs(args, delimiter)?;
     if let Some(dir) = &args.download {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("--download {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| format!("--download {}: {e}", dir.display()))?;
     }
     let out = open_output(args)?;
     let mut writer = Writer::new(out, args.format, delimiter, args.download.is_some())

@@ -230,7 +230,10 @@ mod tests {
             row("a\u{1b}[2J", GaStatus::GA_ERR_INVALID_ARGUMENT, "", None),
         ];
         let j = render(Format::Jsonl, b',', &rows);
-        let v: Vec<serde_json::Value> = j.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let v: Vec<serde_json::Value> = j
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(v[0]["available"], false);
         assert_eq!(v[0]["error"], serde_json::Value::Null);
         assert_eq!(v[1]["status"], "GA_ERR_INVALID_ARGUMENT");

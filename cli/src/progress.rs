@@ -15,12 +15,13 @@ impl Progress {
         if !wanted || len == 0 || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
-        let style = ProgressStyle::with_template("{pos}/{len} [{wide_bar}] {rate}, {eta} left, {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.1}/s", s.per_sec());
-            })
-            .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{pos}/{len} [{wide_bar}] {rate}, {eta} left, {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.1}/s", s.per_sec());
+                })
+                .progress_chars("=> ");
         let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr())
             .with_style(style)
             .with_message("0 failed");

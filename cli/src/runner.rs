@@ -131,7 +131,13 @@ mod tests {
         );
         assert!(r.is_ok());
         assert_eq!(seen, (0..40).collect::<Vec<u64>>());
-        assert_eq!(s, Summary { written: 40, failed: 14 });
+        assert_eq!(
+            s,
+            Summary {
+                written: 40,
+                failed: 14
+            }
+        );
     }
 
     #[test]

@@ -125,21 +125,42 @@ fn usage_errors_exit_2_and_say_why() {
         (vec!["--bogus", "1"], "--bogus"),
         (vec!["--token", "abc", "1"], "--token"),
         (vec!["--column", "2", "1"], "--from"),
-        (vec!["--sandbox", "--api-url", "http://127.0.0.1:9", "1"], "--sandbox"),
+        (
+            vec!["--sandbox", "--api-url", "http://127.0.0.1:9", "1"],
+            "--sandbox",
+        ),
         (vec!["--rate-limit", "5000", "1"], "5000"),
         (vec!["--concurrency", "0", "1"], "--concurrency"),
         (vec!["--timeout", "0", "1"], "0.001 to 600"),
         (vec!["--format", "xml", "1"], "xml"),
         (vec!["--sandbox", "--delimiter", "ab", "1"], "--delimiter"),
-        (vec!["--sandbox", "--from", ids, "--column", "chat"], "\"a\", \"b\""),
-        (vec!["--sandbox", "--from", ids, "--column", "0"], "numbered from 1"),
-        (vec!["--sandbox", "--from", "/nonexistent/ids.csv"], "cannot open"),
-        (vec!["--sandbox", "--from", xlsx.to_str().unwrap()], "CSV UTF-8"),
+        (
+            vec!["--sandbox", "--from", ids, "--column", "chat"],
+            "\"a\", \"b\"",
+        ),
+        (
+            vec!["--sandbox", "--from", ids, "--column", "0"],
+            "numbered from 1",
+        ),
+        (
+            vec!["--sandbox", "--from", "/nonexistent/ids.csv"],
+            "cannot open",
+        ),
+        (
+            vec!["--sandbox", "--from", xlsx.to_str().unwrap()],
+            "CSV UTF-8",
+        ),
         (vec!["--sandbox", "--from", ids, "-o", ids], "overwritten"),
         (vec!["--sandbox", "--proxy", "ftp://x", "1"], "--proxy"),
-        (vec!["--sandbox", "--ca-file", "/nonexistent.pem", "1"], "CA file"),
+        (
+            vec!["--sandbox", "--ca-file", "/nonexistent.pem", "1"],
+            "CA file",
+        ),
         (vec!["1"], "GA_API_URL"),
-        (vec!["--api-url", "ftp://x", "--id-instance", "1", "1"], "GA_API_TOKEN_INSTANCE"),
+        (
+            vec!["--api-url", "ftp://x", "--id-instance", "1", "1"],
+            "GA_API_TOKEN_INSTANCE",
+        ),
     ];
     for (args, want) in cases {
         let out = cli().args(&args).output().unwrap();
@@ -158,7 +179,13 @@ fn usage_errors_exit_2_and_say_why() {
 #[test]
 fn sandbox_prints_links_and_exit_codes_say_whether_all_succeeded() {
     let out = cli()
-        .args(["--sandbox", "10000000", "-10000000000000", "20000000", "30000000"])
+        .args([
+            "--sandbox",
+            "10000000",
+            "-10000000000000",
+            "20000000",
+            "30000000",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -167,7 +194,10 @@ fn sandbox_prints_links_and_exit_codes_say_whether_all_succeeded() {
     assert!(lines[0].starts_with("10000000\thttp://127.0.0.1:"));
     assert!(lines[0].ends_with("/avatars/10000000.png"));
     assert!(lines[1].ends_with("/avatars/-10000000000000.png"));
-    assert_eq!(lines[2], "20000000\tno avatar (none set, or no such account)");
+    assert_eq!(
+        lines[2],
+        "20000000\tno avatar (none set, or no such account)"
+    );
     assert_eq!(
         lines[3],
         "30000000\tno avatar (hidden by the user's privacy settings)"
@@ -258,7 +288,15 @@ fn excel_csv_with_bom_semicolons_quotes_blank_lines_and_bad_rows() {
     let rows = csv_rows(&out.stdout, b';');
     assert_eq!(
         rows[0],
-        ["line", "chat_id", "status", "http_status", "url", "available", "error"]
+        [
+            "line",
+            "chat_id",
+            "status",
+            "http_status",
+            "url",
+            "available",
+            "error"
+        ]
     );
     let got: Vec<(&str, &str, &str)> = rows[1..]
         .iter()
@@ -275,7 +313,11 @@ fn excel_csv_with_bom_semicolons_quotes_blank_lines_and_bad_rows() {
         ]
     );
     assert!(rows[1][4].ends_with("/avatars/10000000.png") && rows[1][5] == "true");
-    assert!(rows[2][6].contains("a phone number is not a chat id"), "{:?}", rows[2]);
+    assert!(
+        rows[2][6].contains("a phone number is not a chat id"),
+        "{:?}",
+        rows[2]
+    );
     assert!(rows[3][6].contains("empty"), "{:?}", rows[3]);
     assert!(rows[4][6].contains("no column 2"), "{:?}", rows[4]);
     assert_eq!(emu.request_count(), 2, "bad rows send nothing");
@@ -299,7 +341,10 @@ fn plain_id_lists_comma_files_by_number_and_explicit_delimiters() {
         .iter()
         .map(|r| (r[0].as_str(), r[1].as_str()))
         .collect();
-    assert_eq!(ids, [("1", "10000000"), ("3", "20000000"), ("4", "30000000")]);
+    assert_eq!(
+        ids,
+        [("1", "10000000"), ("3", "20000000"), ("4", "30000000")]
+    );
     assert_eq!(rows[3][5], "false");
 
     let f = dir.join("people.csv");
@@ -310,7 +355,11 @@ fn plain_id_lists_comma_files_by_number_and_explicit_delimiters() {
         .args(["--column", "2", "--format", "csv", "--delimiter", "tab"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "a tab delimiter leaves one column");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a tab delimiter leaves one column"
+    );
     let out = cli_for(&emu)
         .arg("--from")
         .arg(&f)
@@ -336,7 +385,10 @@ fn json_lines_one_object_per_id_in_order() {
     assert_eq!(rows[0]["chat_id"], "40000000");
     assert_eq!(rows[0]["status"], "GA_OK");
     assert_eq!(rows[0]["available"], serde_json::Value::Null);
-    assert!(rows[0]["url"].as_str().unwrap().ends_with("/avatars/40000000.png"));
+    assert!(rows[0]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/avatars/40000000.png"));
     assert_eq!(rows[0]["error"], serde_json::Value::Null);
     assert_eq!(rows[1]["status"], "GA_ERR_INVALID_ARGUMENT");
     assert!(rows[1]["error"].as_str().unwrap().contains("\"bad\""));
@@ -366,8 +418,15 @@ fn downloads_are_named_by_id_and_type_written_whole_and_reported() {
         "the whole picture"
     );
     assert!(target.join("-10000000000000.png").is_file());
-    assert_eq!(rows[2]["file"], target.join("50000000.jpg").to_str().unwrap());
-    assert_eq!(rows[3]["file"], serde_json::Value::Null, "no avatar, no file");
+    assert_eq!(
+        rows[2]["file"],
+        target.join("50000000.jpg").to_str().unwrap()
+    );
+    assert_eq!(
+        rows[3]["file"],
+        serde_json::Value::Null,
+        "no avatar, no file"
+    );
     let mut names: Vec<String> = std::fs::read_dir(&target)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -396,7 +455,11 @@ fn downloads_are_named_by_id_and_type_written_whole_and_reported() {
     let rows = csv_rows(&out.stdout, b',');
     assert_eq!(rows[0][6], "file");
     assert_eq!(rows[1][2], "GA_ERR_BAD_RESPONSE");
-    assert!(rows[1][4].ends_with("/avatars/10000000.png"), "{:?}", rows[1]);
+    assert!(
+        rows[1][4].ends_with("/avatars/10000000.png"),
+        "{:?}",
+        rows[1]
+    );
     assert_eq!(rows[1][6], "");
     assert!(rows[1][7].contains("404"), "{:?}", rows[1]);
     assert_eq!(rows[2][2], "GA_OK");
@@ -529,7 +592,14 @@ fn an_interrupt_keeps_the_finished_rows_in_order() {
     let out_file = dir.join("out.csv");
     let ids: Vec<String> = (0..40).map(|i| (10000000 + i).to_string()).collect();
     let mut child = cli_for(&emu)
-        .args(["--format", "jsonl", "--concurrency", "2", "--rate-limit", "0"])
+        .args([
+            "--format",
+            "jsonl",
+            "--concurrency",
+            "2",
+            "--rate-limit",
+            "0",
+        ])
         .args(&ids)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -546,21 +616,32 @@ fn an_interrupt_keeps_the_finished_rows_in_order() {
     got.extend(lines.map(Result::unwrap));
     let status = child.wait().unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert!(started.elapsed() < Duration::from_secs(5), "stopped promptly");
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopped promptly"
+    );
     assert_eq!(status.code(), Some(130), "{err}");
-    let rows: Vec<serde_json::Value> = got.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<serde_json::Value> = got
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let n = rows.len();
     assert!((3..40).contains(&n), "{n} rows");
     for (i, r) in rows.iter().enumerate() {
         assert_eq!(r["chat_id"], ids[i].as_str(), "in order, no gap");
         assert_eq!(r["status"], "GA_OK", "finished lookups, not cut ones");
     }
+    assert!(err.contains(&format!("wrote {n} of 40 rows")), "{err}");
     assert!(
-        err.contains(&format!("wrote {n} of 40 rows")),
-        "{err}"
+        emu.request_count() < 40,
+        "no new lookup after the interrupt"
     );
-    assert!(emu.request_count() < 40, "no new lookup after the interrupt");
     let _ = std::fs::remove_dir_all(&dir);
     let _ = out_file;
 }
