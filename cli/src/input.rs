@@ -1,7 +1,7 @@
 //! The chat ids to look up: from the command line, or one per row of a CSV file (Excel exports
 //! included: byte order marks, UTF-16, `;` delimiters, CRLF, quoting, blank rows).
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 
 /// Largest input read, in bytes.
 const MAX_INPUT: u64 = 256 << 20;
@@ -47,6 +47,9 @@ pub fn from_args(ids: &[String]) -> Vec<Job> {
 /// Reads `path` (`-`: standard input) whole. Errors are messages naming the input.
 pub fn read_source(path: &str) -> Result<Vec<u8>, String> {
     let (name, reader): (String, Box<dyn Read>) = if path == "-" {
+        if std::io::stdin().is_terminal() {
+            eprintln!("getavatar: reading chat ids from the terminal, one per line; end with Ctrl-D (Ctrl-Z then Enter on Windows)");
+        }
         ("standard input".into(), Box::new(std::io::stdin().lock()))
     } else {
         let f = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;

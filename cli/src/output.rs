@@ -141,7 +141,7 @@ fn text_line(r: &Row) -> String {
         } else {
             String::new()
         };
-        format!("error {}{http}: {}", r.status, r.error)
+        format!("error {}{http}: {}", r.status, printable(&r.error))
     } else if r.url.is_empty() {
         match r.available {
             Some(false) => "no avatar (hidden by the user's privacy settings)".to_string(),
@@ -149,16 +149,17 @@ fn text_line(r: &Row) -> String {
         }
     } else {
         match &r.file {
-            Some(f) => format!("{}\tsaved {f}", r.url),
-            None => r.url.clone(),
+            Some(f) => format!("{}\tsaved {}", printable(&r.url), printable(f)),
+            None => printable(&r.url),
         }
     };
-    format!("{}\t{}\n", printable(&r.chat_id), printable(&what))
+    format!("{}\t{what}\n", printable(&r.chat_id))
 }
 
-/// `s`, or its escaped form when it holds control characters.
+/// `s`, or its escaped form when it holds control characters (tabs included: they separate
+/// the fields).
 fn printable(s: &str) -> String {
-    if s.chars().any(|c| c.is_control() && c != '\t') {
+    if s.chars().any(char::is_control) {
         s.escape_debug().to_string()
     } else {
         s.to_string()
@@ -227,7 +228,7 @@ mod tests {
     fn json_lines_and_text() {
         let rows = [
             row("1", GaStatus::GA_OK, "", Some(false)),
-            row("a\u{1b}[2J", GaStatus::GA_ERR_INVALID_ARGUMENT, "", None),
+            row("a\u{1b}[2J\t", GaStatus::GA_ERR_INVALID_ARGUMENT, "", None),
         ];
         let j = render(Format::Jsonl, b',', &rows);
         let v: Vec<serde_json::Value> = j
@@ -242,7 +243,7 @@ mod tests {
         assert_eq!(
             t,
             "1\tno avatar (hidden by the user's privacy settings)\n\
-             a\\u{1b}[2J\terror GA_ERR_INVALID_ARGUMENT: bad \"id\", see\n"
+             a\\u{1b}[2J\\t\terror GA_ERR_INVALID_ARGUMENT: bad \"id\", see\n"
         );
     }
 }

@@ -662,3 +662,32 @@ fn output_to_a_file() {
     assert_eq!(rows.len(), 3);
     assert!(Path::new(&f).is_file());
 }
+
+#[test]
+fn a_closed_output_pipe_stops_the_run_quietly_with_exit_3() {
+    let emu = Emulator::start_default().unwrap();
+    let ids: Vec<String> = (0..30).map(|i| (10000000 + i).to_string()).collect();
+    let mut child = cli_for(&emu)
+        .args(["--rate-limit", "10"])
+        .args(&ids)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("10000000\t"), "{first}");
+    drop(stdout); // as `| head -1` does
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert_eq!(err, "");
+    assert!(emu.request_count() < 30, "the run stopped");
+}
