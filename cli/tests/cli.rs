@@ -328,7 +328,7 @@ fn plain_id_lists_comma_files_by_number_and_explicit_delimiters() {
     let emu = Emulator::start_default().unwrap();
     let dir = temp_dir("plain");
     let f = dir.join("ids.txt");
-    std::fs::write(&f, "10000000\n\n20000000\n30000000").unwrap();
+    std::fs::write(&f, "\u{feff}10000000\n\n20000000\n30000000").unwrap();
     let out = cli_for(&emu)
         .arg("--from")
         .arg(&f)
