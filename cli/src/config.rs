@@ -13,7 +13,7 @@ const MAX_TOKEN_FILE: u64 = 4096;
 /// long as the client is used).
 pub struct Configured {
     pub client: Client,
-    pub _sandbox: Option<getavatar_emulator::Emulator>,
+    pub sandbox: Option<getavatar_emulator::Emulator>,
 }
 
 /// The client the flags and environment describe. The error is a message for the user; it never
@@ -33,10 +33,7 @@ pub fn client(args: &Args) -> Result<Configured, String> {
     };
     let client = Client::new(&url, &id, &token).map_err(|e| e.message)?;
     settings(&client, args)?;
-    Ok(Configured {
-        client,
-        _sandbox: sandbox,
-    })
+    Ok(Configured { client, sandbox })
 }
 
 /// apiUrl, idInstance and the token, from the flags or else the environment (`var`).

@@ -58,7 +58,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         }
     }
     let configured = config::client(args)?;
-    if let Some(emu) = &configured._sandbox {
+    if let Some(emu) = &configured.sandbox {
         eprintln!("sandbox: emulator at {}", emu.url());
     }
     let (jobs, delimiter) = read_jobs(args, delimiter)?;
