@@ -233,8 +233,9 @@ pub unsafe extern "system" fn ga_client_set_concurrency(client: *mut GaClient, n
 /// pointers that receives one `GaAvatar*` per id, in the same order (free each with `ga_free`).
 /// One bad or NULL id fails only its own result. Returns `GA_OK` when every slot was filled (look
 /// at each result's status), `GA_ERR_INVALID_ARGUMENT` for a NULL client or array or a negative
-/// count (no slot is written), or `GA_ERR_INTERNAL` if memory ran out (the slots that could not be
-/// allocated are NULL).
+/// count (no slot is written), or `GA_ERR_INTERNAL` if memory ran out: before the lookups (a
+/// `count` too large to hold results for) no request is sent and no slot is written; after them,
+/// the slots that could not be allocated are NULL. Never aborts the process.
 #[no_mangle]
 pub unsafe extern "system" fn ga_get_avatars(
     client: *mut GaClient,
@@ -261,7 +262,10 @@ pub unsafe extern "system" fn ga_get_avatars(
             Err(e) => return status_of(Err(e)),
         };
         let ids = IdArray(chat_ids);
-        let out = c.get_avatars_with(n, |i| ids.get(i));
+        let out = match c.get_avatars_with(n, |i| ids.get(i)) {
+            Ok(out) => out,
+            Err(e) => return status_of(Err(e)),
+        };
         let mut all = true;
         for (i, r) in out.iter().enumerate() {
             let a = avatar_block(r);
