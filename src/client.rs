@@ -625,13 +625,34 @@ impl Client {
                     return (Err(f), status);
                 }
             };
+        let ends = crate::body_end::abrupt_ends();
         let read = resp
             .body_mut()
             .with_config()
             .limit(MAX_IMAGE as u64)
             .read_to_vec();
+        let cut = crate::body_end::abrupt_ends() != ends;
         let r = match read {
-            Ok(data) => Ok(Image { data, content_type }),
+            Ok(data) => match image::check_image_body(host, data.len(), cut) {
+                Ok(()) => Ok(Image { data, content_type }),
+                Err((st, message, retryable)) => Err(Failure {
+                    status: st,
+                    message,
+                    retryable,
+                    retry_after: None,
+                }),
+            },
+            Err(ureq::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::UnexpectedEof && len.is_some() =>
+            {
+                let m = image::short_body_message(host, len.as_deref().unwrap_or(""));
+                Err(Failure {
+                    status: GaStatus::GA_ERR_NETWORK,
+                    message: m,
+                    retryable: true,
+                    retry_after: None,
+                })
+            }
             Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
                 GaStatus::GA_ERR_BAD_RESPONSE,
                 format!(
@@ -901,7 +922,10 @@ fn build_agent(
         .build();
     ureq::Agent::with_parts(
         config,
-        ureq::unversioned::transport::DefaultConnector::default(),
+        ureq::unversioned::transport::Connector::chain(
+            ureq::unversioned::transport::DefaultConnector::default(),
+            crate::body_end::WatchEnds,
+        ),
         resolver,
     )
 }
