@@ -463,7 +463,11 @@ fn empty_short_and_reset_images_fail_and_keep_the_old_file() {
             "is empty (0 bytes)",
         ),
         // Content-Length 100 bytes more than is sent, then a clean close.
-        (Fault::TruncatedBody, "GA_ERR_NETWORK", "(its Content-Length)"),
+        (
+            Fault::TruncatedBody,
+            "GA_ERR_NETWORK",
+            "(its Content-Length)",
+        ),
         (Fault::ResetMidBody, "GA_ERR_NETWORK", ""),
         // No Content-Length: the body runs until the close, which is a reset here.
         (
@@ -530,7 +534,9 @@ fn temporary_files_never_touch_files_the_library_did_not_create() {
     let d = folder("foreign-temp");
     // Every name the old scheme (.NAME.PID-N.part) could have used in this process.
     let pid = std::process::id();
-    let foreign: Vec<String> = (0..2000).map(|n| format!(".a.png.{pid}-{n}.part")).collect();
+    let foreign: Vec<String> = (0..2000)
+        .map(|n| format!(".a.png.{pid}-{n}.part"))
+        .collect();
     for f in &foreign {
         std::fs::write(d.join(f), b"not getavatar's").unwrap();
     }

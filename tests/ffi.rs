@@ -1033,7 +1033,10 @@ fn child_fork_while_freeing() {
                 }
                 std::thread::sleep(Duration::from_millis(1));
             }
-            assert!(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0, "fork {round}: {st}");
+            assert!(
+                libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0,
+                "fork {round}: {st}"
+            );
         }
         stop.store(true, Ordering::Relaxed);
     });

@@ -644,9 +644,7 @@ fn handle(st: &State, req: &Request, w: &mut TcpStream, r: &mut BufReader<TcpStr
         None
         | Some(Fault::Delay(_) | Fault::SlowHeaders(_) | Fault::SlowBody(_))
         | Some(Fault::ResetMidBody | Fault::TruncatedBody | Fault::TruncatedChunked)
-        | Some(Fault::CloseDelimited { .. }) => {
-            answer(st, req, path, arrived)
-        }
+        | Some(Fault::CloseDelimited { .. }) => answer(st, req, path, arrived),
         Some(_) => (0, String::new()),
     };
     let status = match &fault {

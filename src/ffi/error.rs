@@ -58,7 +58,9 @@ fn install_quiet_hook() {
 }
 
 /// Runs an export's body, catching a panic (see `ffi_boundary!`) without printing it.
-pub(crate) fn catch<R>(body: impl FnOnce() -> R + std::panic::UnwindSafe) -> std::thread::Result<R> {
+pub(crate) fn catch<R>(
+    body: impl FnOnce() -> R + std::panic::UnwindSafe,
+) -> std::thread::Result<R> {
     install_quiet_hook();
     let _quiet = QuietPanics::enter();
     std::panic::catch_unwind(body)
