@@ -115,12 +115,6 @@ pub(crate) fn free_block(p: *mut u8) -> bool {
     true
 }
 
-/// How many blocks are live (for tests).
-#[cfg(test)]
-pub(crate) fn live_blocks() -> usize {
-    live().len()
-}
-
 /// Writes `s` with NULs replaced and a terminator at `dst`; returns the bytes written.
 ///
 /// # Safety
@@ -147,4 +141,26 @@ pub(crate) unsafe fn write_c_string(dst: *mut u8, s: &str) -> usize {
 /// Bytes `write_c_string` needs for `s`.
 pub(crate) fn c_string_size(s: &str) -> usize {
     s.len() + 2 * s.matches('\0').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_live_blocks_are_freed_and_only_once() {
+        let p = alloc_block(40);
+        assert!(!p.is_null() && p as usize % ALIGN == 0);
+        // SAFETY: a 40-byte block.
+        let inside = unsafe { p.add(16) };
+        assert!(!free_block(inside), "a pointer inside a block");
+        let mut local = [0u8; 32];
+        assert!(!free_block(local.as_mut_ptr()), "foreign memory");
+        assert!(free_block(p));
+        assert!(!free_block(p), "a second free");
+        assert!(
+            alloc_block(usize::MAX).is_null(),
+            "too large: NULL, no abort"
+        );
+    }
 }
