@@ -692,3 +692,90 @@ fn an_existing_file_keeps_its_permission_bits_and_a_new_one_gets_the_umask() {
         assert_eq!(read_with_mode(&p).1, 0o666 & !umask);
     }
 }
+
+/// An HTTPS image server on 127.0.0.1 that answers every request with a close-delimited
+/// `image/png` (no Content-Length) and then closes with TLS `close_notify` when `notify`, or by
+/// dropping the TCP connection without it. Returns its port and certificate (PEM).
+fn tls_close_delimited_server(notify: bool) -> (u16, String) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::Arc;
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let pem = cert.cert.pem();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], key)
+        .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, stream);
+                let mut reader = BufReader::new(&mut tls);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut out =
+                    b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nConnection: close\r\n\r\n"
+                        .to_vec();
+                out.extend_from_slice(AVATAR_PNG);
+                let _ = tls.write_all(&out);
+                if notify {
+                    tls.conn.send_close_notify();
+                }
+                let _ = tls.flush();
+                let _ = tls.sock.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (port, pem)
+}
+
+#[test]
+fn over_tls_a_close_delimited_image_needs_close_notify() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    assert_eq!(h.set_retries(0), 0);
+    let d = folder("tls-close");
+    let p = d.join("a.png");
+    std::fs::write(&p, b"old").unwrap();
+    for notify in [false, true] {
+        let (port, pem) = tls_close_delimited_server(notify);
+        let ca = d.join(format!("ca-{notify}.pem"));
+        std::fs::write(&ca, pem).unwrap();
+        let ca = CString::new(s(&ca)).unwrap();
+        assert_eq!(
+            unsafe { getavatar::ffi::client::ga_client_set_ca_file(h.0, ca.as_ptr()) },
+            0
+        );
+        e.set_avatar(
+            "50000000",
+            &format!("https://127.0.0.1:{port}/a.png"),
+            Some(true),
+        );
+        let r = h.download("50000000", s(&p));
+        if notify {
+            assert_eq!(r.name(), "GA_OK", "{r:?}");
+            assert_eq!(std::fs::read(&p).unwrap(), AVATAR_PNG);
+        } else {
+            assert_eq!(r.name(), "GA_ERR_NETWORK", "{r:?}");
+            assert_eq!(std::fs::read(&p).unwrap(), b"old", "the old file is kept");
+        }
+    }
+}

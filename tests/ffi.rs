@@ -887,6 +887,7 @@ fn is_child(name: &str) -> bool {
     std::env::var("GA_FFI_CHILD").as_deref() == Ok(name)
 }
 
+#[cfg(unix)]
 #[test]
 fn ga_free_refuses_every_pointer_it_did_not_hand_out_without_crashing() {
     let (ok, stderr) = in_child("child_free_misuse");
@@ -894,6 +895,7 @@ fn ga_free_refuses_every_pointer_it_did_not_hand_out_without_crashing() {
     assert_eq!(stderr, "", "nothing on stderr");
 }
 
+#[cfg(unix)]
 #[test]
 fn child_free_misuse() {
     if !is_child("child_free_misuse") {
@@ -978,12 +980,14 @@ fn child_free_misuse() {
     refused("ga_version()");
 }
 
+#[cfg(unix)]
 #[test]
 fn a_child_forked_while_other_threads_free_results_never_hangs_in_ga_free() {
     let (ok, stderr) = in_child("child_fork_while_freeing");
     assert!(ok, "{stderr}");
 }
 
+#[cfg(unix)]
 #[test]
 fn child_fork_while_freeing() {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -1039,6 +1043,7 @@ fn child_fork_while_freeing() {
     });
 }
 
+#[cfg(unix)]
 #[test]
 fn a_batch_too_large_for_memory_is_ga_err_internal_not_an_abort() {
     let (ok, stderr) = in_child("child_int_max_batch");
@@ -1046,6 +1051,7 @@ fn a_batch_too_large_for_memory_is_ga_err_internal_not_an_abort() {
     assert_eq!(stderr, "", "nothing on stderr");
 }
 
+#[cfg(unix)]
 #[test]
 fn child_int_max_batch() {
     if !is_child("child_int_max_batch") {
