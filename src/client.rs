@@ -315,51 +315,77 @@ impl Client {
 
     /// Looks up many chat ids with bounded concurrency, keeping to the rate limit across all
     /// workers. The results are in the order of `chat_ids`; one bad id fails only its own entry.
+    /// If memory for the batch runs out, no request is sent and every entry is `GA_ERR_INTERNAL`.
     pub fn get_avatars<S: AsRef<str> + Sync>(&self, chat_ids: &[S]) -> Vec<Result<Avatar, Error>> {
         self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()))
+            .unwrap_or_else(|e| chat_ids.iter().map(|_| Err(e.clone())).collect())
     }
 
     /// `get_avatars` over `count` ids that `id(i)` yields (an `Err` is that entry's error).
-    pub(crate) fn get_avatars_with<'a, F>(&self, count: usize, id: F) -> Vec<Result<Avatar, Error>>
+    /// Fails with `GA_ERR_INTERNAL`, before any request, when memory for `count` results cannot
+    /// be had (a caller-chosen count must never abort the process).
+    pub(crate) fn get_avatars_with<'a, F>(
+        &self,
+        count: usize,
+        id: F,
+    ) -> Result<Vec<Result<Avatar, Error>>, Error>
     where
         F: Fn(usize) -> Result<&'a str, Error> + Sync,
     {
         use std::sync::atomic::AtomicUsize;
         use std::sync::Mutex;
+        let no_memory = || Error {
+            status: GaStatus::GA_ERR_INTERNAL,
+            http_status: 0,
+            message: format!("out of memory for a batch of {count} chat ids; nothing was sent"),
+        };
+        let mut out = Vec::new();
+        out.try_reserve_exact(count).map_err(|_| no_memory())?;
         let one = |i: usize| id(i).and_then(|s| self.get_avatar(s));
         let workers = (self.concurrency.load(Ordering::Relaxed) as usize).min(count);
         if workers <= 1 {
-            return (0..count).map(one).collect();
+            out.extend((0..count).map(one));
+            return Ok(out);
         }
-        let slots: Vec<Mutex<Option<Result<Avatar, Error>>>> =
-            (0..count).map(|_| Mutex::new(None)).collect();
+        let mut slots: Vec<Mutex<Option<Result<Avatar, Error>>>> = Vec::new();
+        slots.try_reserve_exact(count).map_err(|_| no_memory())?;
+        slots.extend((0..count).map(|_| Mutex::new(None)));
         let next = AtomicUsize::new(0);
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        break;
-                    }
-                    let r = one(i);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                });
+        // Workers inherit "inside an export" so a panic on them is not printed (see ffi::error).
+        let quiet = crate::ffi::error::in_export();
+        let work = || {
+            let _quiet = quiet.then(crate::ffi::error::QuietPanics::enter);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    break;
+                }
+                let r = one(i);
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
             }
+        };
+        std::thread::scope(|s| {
+            // The calling thread is a worker too; when the system refuses more threads, the
+            // ones running (at least this one) do all the work.
+            for _ in 1..workers {
+                if std::thread::Builder::new().spawn_scoped(s, work).is_err() {
+                    break;
+                }
+            }
+            work();
         });
-        slots
-            .into_iter()
-            .map(|m| {
-                m.into_inner()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .unwrap_or_else(|| {
-                        Err(Error {
-                            status: GaStatus::GA_ERR_INTERNAL,
-                            http_status: 0,
-                            message: "batch worker lost a result".into(),
-                        })
+        out.extend(slots.into_iter().map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| {
+                    Err(Error {
+                        status: GaStatus::GA_ERR_INTERNAL,
+                        http_status: 0,
+                        message: "batch worker lost a result".into(),
                     })
-            })
-            .collect()
+                })
+        }));
+        Ok(out)
     }
 
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
@@ -599,13 +625,34 @@ impl Client {
                     return (Err(f), status);
                 }
             };
+        let ends = crate::body_end::abrupt_ends();
         let read = resp
             .body_mut()
             .with_config()
             .limit(MAX_IMAGE as u64)
             .read_to_vec();
+        let cut = crate::body_end::abrupt_ends() != ends;
         let r = match read {
-            Ok(data) => Ok(Image { data, content_type }),
+            Ok(data) => match image::check_image_body(host, data.len(), cut) {
+                Ok(()) => Ok(Image { data, content_type }),
+                Err((st, message, retryable)) => Err(Failure {
+                    status: st,
+                    message,
+                    retryable,
+                    retry_after: None,
+                }),
+            },
+            Err(ureq::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::UnexpectedEof && len.is_some() =>
+            {
+                let m = image::short_body_message(host, len.as_deref().unwrap_or(""));
+                Err(Failure {
+                    status: GaStatus::GA_ERR_NETWORK,
+                    message: m,
+                    retryable: true,
+                    retry_after: None,
+                })
+            }
             Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
                 GaStatus::GA_ERR_BAD_RESPONSE,
                 format!(
@@ -875,7 +922,10 @@ fn build_agent(
         .build();
     ureq::Agent::with_parts(
         config,
-        ureq::unversioned::transport::DefaultConnector::default(),
+        ureq::unversioned::transport::Connector::chain(
+            ureq::unversioned::transport::DefaultConnector::default(),
+            crate::body_end::WatchEnds,
+        ),
         resolver,
     )
 }

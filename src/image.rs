@@ -135,11 +135,45 @@ pub fn check_image_head(
     Ok(media)
 }
 
+/// What is wrong with an image body that was read to its end, if anything: (status, message,
+/// retryable). `cut` says the connection ended with a reset (or, over TLS, without
+/// `close_notify`) while it was read. A body whose Content-Length was not reached never gets
+/// here: ureq fails the read (see [`short_body_message`]).
+pub fn check_image_body(host: &str, len: usize, cut: bool) -> Result<(), (GaStatus, String, bool)> {
+    if cut {
+        return Err((
+            GaStatus::GA_ERR_NETWORK,
+            format!(
+                "the connection to {host} was reset after {len} bytes of the avatar image, before it was complete; not downloaded"
+            ),
+            true,
+        ));
+    }
+    if len == 0 {
+        return Err((
+            GaStatus::GA_ERR_BAD_RESPONSE,
+            format!("the avatar image on {host} is empty (0 bytes); not downloaded"),
+            false,
+        ));
+    }
+    Ok(())
+}
+
+/// The message for an image whose connection closed before its Content-Length was reached.
+pub fn short_body_message(host: &str, content_length: &str) -> String {
+    format!(
+        "the connection to {host} closed before the {} bytes of the avatar image (its Content-Length) arrived; not downloaded",
+        crate::validate::shown(content_length.trim())
+    )
+}
+
 /// Longest download path accepted, in bytes (Windows' extended-length limit).
 pub const MAX_PATH_LEN: usize = 32_767;
 
 /// Checks a download path before anything is fetched: not empty, not too long, names a file
-/// (not a folder).
+/// (not a folder, nor a symbolic link to one), and is not something other than a regular file
+/// (a device, FIFO or socket is refused, never replaced). A symbolic link is fine: the download
+/// replaces the link itself (see [`write_atomically`]).
 pub fn check_download_path(path: &str) -> Result<(), String> {
     let p = Path::new(path);
     if path.is_empty() {
@@ -157,44 +191,164 @@ pub fn check_download_path(path: &str) -> Result<(), String> {
             crate::validate::shown(path)
         ));
     }
-    Ok(())
+    check_replaceable(p)
 }
 
-/// Writes `data` to `path` atomically: into a new temporary file in the same folder, flushed to
-/// disk, then renamed over `path`. On failure the temporary file is removed and `path` is left as
-/// it was. The message names the path and the system's reason.
+/// Refuses a path that exists and is neither a regular file nor a symbolic link.
+fn check_replaceable(p: &Path) -> Result<(), String> {
+    let Ok(meta) = std::fs::symlink_metadata(p) else {
+        return Ok(()); // Missing (or not reachable: writing will say why).
+    };
+    let t = meta.file_type();
+    if t.is_file() || t.is_symlink() {
+        return Ok(());
+    }
+    let what = kind_of(&t);
+    Err(format!(
+        "path {} is {what}, not a regular file: getavatar only creates or replaces regular files",
+        crate::validate::shown(&p.to_string_lossy())
+    ))
+}
+
+/// Names a file type that is not a regular file or link, for messages.
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        return "a folder";
+    }
+    "a special file"
+}
+
+/// Tries at most this many random temporary names before giving up (a collision is already
+/// a 1 in 2^64 event).
+const TEMP_TRIES: u32 = 16;
+
+/// A random 64-bit number: std's randomly keyed hasher (seeded from the OS per thread) over the
+/// process id, the time, a counter and the thread id. No extra crate.
+fn random_u64() -> u64 {
+    use std::hash::BuildHasher;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    std::collections::hash_map::RandomState::new().hash_one((
+        std::process::id(),
+        nanos,
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        std::thread::current().id(),
+    ))
+}
+
+/// A temporary file in `dir`, created exclusively (never an existing file) under a random name of
+/// fixed length (32 bytes, whatever the target's name), with the given permission bits on Unix.
+fn create_temp(
+    dir: &Path,
+    #[allow(unused_variables)] mode: Option<u32>,
+) -> std::io::Result<(std::fs::File, PathBuf)> {
+    let mut tries = 0;
+    loop {
+        let tmp = dir.join(format!(".getavatar-{:016x}.part", random_u64()));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        if let Some(m) = mode {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(m);
+        }
+        match opts.open(&tmp) {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < TEMP_TRIES => {
+                tries += 1
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The permission bits to give the new file: an existing regular file's (Unix); None for a new
+/// file (then the usual 0666 & ~umask) or a symbolic link (replaced by a new file).
+fn kept_mode(target: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::symlink_metadata(target).ok()?;
+        m.file_type()
+            .is_file()
+            .then(|| m.permissions().mode() & 0o777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = target;
+        None
+    }
+}
+
+/// Writes `data` to `path` atomically: into a new temporary file in the same folder (created
+/// exclusively under a random name), flushed to disk, then renamed over `path`. An existing
+/// file keeps its permission bits (Unix); a symbolic link at `path` is replaced by the file (what
+/// it pointed to is not touched); anything else that is not a regular file is refused. On failure
+/// the temporary file (and only it: the library never removes a file it did not create) is
+/// removed and `path` is left as it was. The message names the path and the system's reason.
 pub fn write_atomically(path: &str, data: &[u8]) -> Result<(), String> {
     use std::io::Write;
-    static NEXT: AtomicU64 = AtomicU64::new(0);
     let target = Path::new(path);
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.{}-{}.part",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
     let shown = crate::validate::shown(path);
+    check_replaceable(target).map_err(|m| format!("cannot write the avatar image: {m}"))?;
+    let mode = kept_mode(target);
+    let (mut f, tmp) = create_temp(&dir, mode)
+        .map_err(|e| format!("cannot write the avatar image to {shown}: {e}"))?;
     let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
         f.write_all(data)?;
+        #[cfg(unix)]
+        if let Some(m) = mode {
+            // The umask may have cleared bits at creation: set them exactly.
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(m))?;
+        }
         f.sync_all()?;
         drop(f);
         std::fs::rename(&tmp, target)
     })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write the avatar image to {shown}: {e}")
-    })
+    match written {
+        Ok(()) => {
+            sync_dir(&dir);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(format!("cannot write the avatar image to {shown}: {e}"))
+        }
+    }
+}
+
+/// Flushes a folder's entries (the rename) to disk, where the system allows it; best effort.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod body_end;
 pub mod cache;
 pub mod client;
 pub mod ffi;

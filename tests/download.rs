@@ -126,10 +126,13 @@ fn bytes_come_with_their_length_and_content_type() {
         (b.content_type.as_str(), b.data.as_deref()),
         ("image/gif", Some(&b"GIF89a"[..]))
     );
-    // An empty image is still an image.
+    // An empty image is not an image.
     e.push_image_fault(status_fault(200, "", &[("Content-Type", "image/png")]));
     let b = h.download_bytes("10000000");
-    assert_eq!(b.data.as_deref(), Some(&b""[..]));
+    assert_eq!(
+        (b.res.name().as_str(), b.data.as_deref()),
+        ("GA_ERR_BAD_RESPONSE", None)
+    );
 }
 
 #[test]
@@ -423,4 +426,356 @@ fn concurrent_downloads_to_one_path_always_leave_a_whole_image() {
     });
     assert_eq!(names(&d), ["same.png"]);
     assert_eq!(e.image_requests().len(), 80);
+}
+
+/// A file's bytes and (on Unix) permission bits.
+fn read_with_mode(p: &Path) -> (Vec<u8>, u32) {
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    };
+    #[cfg(not(unix))]
+    let mode = 0;
+    (std::fs::read(p).unwrap(), mode)
+}
+
+#[test]
+fn empty_short_and_reset_images_fail_and_keep_the_old_file() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    assert_eq!(h.set_retries(0), 0);
+    let d = folder("cut");
+    let p = d.join("a.png");
+    std::fs::write(&p, b"an older picture").unwrap();
+    let cases = [
+        (
+            status_fault(200, "", &[("Content-Type", "image/jpeg")]),
+            "GA_ERR_BAD_RESPONSE",
+            "is empty (0 bytes)",
+        ),
+        (
+            Fault::CloseDelimited {
+                bytes: Some(0),
+                reset: false,
+            },
+            "GA_ERR_BAD_RESPONSE",
+            "is empty (0 bytes)",
+        ),
+        // Content-Length 100 bytes more than is sent, then a clean close.
+        (
+            Fault::TruncatedBody,
+            "GA_ERR_NETWORK",
+            "(its Content-Length)",
+        ),
+        (Fault::ResetMidBody, "GA_ERR_NETWORK", ""),
+        // No Content-Length: the body runs until the close, which is a reset here.
+        (
+            Fault::CloseDelimited {
+                bytes: Some(20),
+                reset: true,
+            },
+            "GA_ERR_NETWORK",
+            "was reset after",
+        ),
+        (
+            Fault::CloseDelimited {
+                bytes: None,
+                reset: true,
+            },
+            "GA_ERR_NETWORK",
+            "was reset after",
+        ),
+    ];
+    for (fault, status, says) in cases {
+        let shown = format!("{fault:?}");
+        e.push_image_fault(fault.clone());
+        let r = h.download("10000000", s(&p));
+        assert_eq!(r.name(), status, "{shown}: {r:?}");
+        // A reset that arrives before the client read the head is reported as a closed
+        // connection: the status is the same.
+        let early = r.err().contains("closed by the server");
+        assert!(r.err().contains(says) || early, "{shown}: {r:?}");
+        assert!(!r.url.is_empty(), "the link is kept");
+        assert_eq!(std::fs::read(&p).unwrap(), b"an older picture", "{shown}");
+        assert_eq!(names(&d), ["a.png"], "{shown}: no temporary file left");
+        e.push_image_fault(fault);
+        let b = h.download_bytes("10000000");
+        assert_eq!((b.res.name().as_str(), b.data), (status, None), "{shown}");
+    }
+    // A close-delimited body that ends with a clean close is whole as far as anyone can tell.
+    e.push_image_fault(Fault::CloseDelimited {
+        bytes: None,
+        reset: false,
+    });
+    assert_eq!(h.download("10000000", s(&p)).name(), "GA_OK");
+    assert_eq!(std::fs::read(&p).unwrap(), AVATAR_PNG);
+}
+
+#[test]
+fn a_cut_image_is_retried_like_other_transient_failures() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("cut-retry");
+    e.push_image_fault(Fault::CloseDelimited {
+        bytes: Some(20),
+        reset: true,
+    });
+    let r = h.download("10000000", s(&d.join("a.png")));
+    assert_eq!(r.name(), "GA_OK", "{r:?}");
+    assert_eq!(std::fs::read(d.join("a.png")).unwrap(), AVATAR_PNG);
+    assert_eq!(e.image_requests().len(), 2);
+}
+
+#[test]
+fn temporary_files_never_touch_files_the_library_did_not_create() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("foreign-temp");
+    // Every name the old scheme (.NAME.PID-N.part) could have used in this process.
+    let pid = std::process::id();
+    let foreign: Vec<String> = (0..2000)
+        .map(|n| format!(".a.png.{pid}-{n}.part"))
+        .collect();
+    for f in &foreign {
+        std::fs::write(d.join(f), b"not getavatar's").unwrap();
+    }
+    for _ in 0..3 {
+        let r = h.download("10000000", s(&d.join("a.png")));
+        assert_eq!(r.name(), "GA_OK", "{r:?}");
+    }
+    assert_eq!(std::fs::read(d.join("a.png")).unwrap(), AVATAR_PNG);
+    for f in &foreign {
+        assert_eq!(std::fs::read(d.join(f)).unwrap(), b"not getavatar's", "{f}");
+    }
+    assert_eq!(names(&d).len(), foreign.len() + 1);
+}
+
+#[test]
+fn many_concurrent_downloads_into_one_folder_all_succeed() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("crowd");
+    std::thread::scope(|sc| {
+        for t in 0..16 {
+            let (h, d) = (&h, &d);
+            sc.spawn(move || {
+                for i in 0..8 {
+                    let p = d.join(format!("{t}-{i}.png"));
+                    let r = h.download("10000000", s(&p));
+                    assert_eq!(r.name(), "GA_OK", "{r:?}");
+                }
+            });
+        }
+    });
+    let mut want: Vec<String> = (0..16)
+        .flat_map(|t| (0..8).map(move |i| format!("{t}-{i}.png")))
+        .collect();
+    want.sort();
+    assert_eq!(names(&d), want, "every file, and no temporary one");
+}
+
+#[test]
+fn the_longest_legal_file_names_work() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("long");
+    for n in [244, 255] {
+        let name = format!("{}.png", "n".repeat(n - 4));
+        let p = d.join(&name);
+        let r = h.download("10000000", s(&p));
+        assert_eq!(r.name(), "GA_OK", "{n} bytes: {r:?}");
+        assert_eq!(std::fs::read(&p).unwrap(), AVATAR_PNG);
+        std::fs::write(&p, b"old").unwrap();
+        assert_eq!(h.download("10000000", s(&p)).name(), "GA_OK", "replaced");
+        assert_eq!(std::fs::read(&p).unwrap(), AVATAR_PNG);
+    }
+    assert_eq!(names(&d).len(), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn destinations_that_are_not_regular_files_are_refused_before_anything_is_fetched() {
+    use std::os::unix::fs::FileTypeExt;
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("special");
+    let fifo = d.join("fifo.png");
+    let c = CString::new(s(&fifo)).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let sock = d.join("sock.png");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let mut cases = vec![(fifo, "a FIFO"), (sock, "a socket")];
+    // A character device: one made here (like /dev/null: 1,3) when running as root, where the
+    // old code would have replaced it; /dev/null itself otherwise (nobody else can replace it).
+    let dev = d.join("null.png");
+    let c = CString::new(s(&dev)).unwrap();
+    let made = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
+    if made == 0 {
+        cases.push((dev, "a character device"));
+    } else {
+        cases.push((PathBuf::from("/dev/null"), "a character device"));
+    }
+    for (p, what) in &cases {
+        let kind = |p: &Path| std::fs::symlink_metadata(p).unwrap().file_type();
+        let before = kind(p);
+        let r = h.download("10000000", s(p));
+        assert_eq!(r.name(), "GA_ERR_INVALID_ARGUMENT", "{what}: {r:?}");
+        assert!(
+            r.err().contains(&format!("is {what}")) && r.err().contains("not a regular file"),
+            "{what}: {r:?}"
+        );
+        let after = kind(p);
+        assert!(!after.is_file() && before == after, "{what} left alone");
+        assert!(
+            after.is_fifo() || after.is_socket() || after.is_char_device(),
+            "{what}"
+        );
+    }
+    assert_eq!((e.request_count(), e.image_requests().len()), (0, 0));
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_are_replaced_not_written_through() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("links");
+    let target = d.join("target.png");
+    std::fs::write(&target, b"the link's target").unwrap();
+    let link = d.join("link.png");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let dangling = d.join("dangling.png");
+    std::os::unix::fs::symlink(d.join("nowhere"), &dangling).unwrap();
+    for l in [&link, &dangling] {
+        let r = h.download("10000000", s(l));
+        assert_eq!(r.name(), "GA_OK", "{r:?}");
+        let m = std::fs::symlink_metadata(l).unwrap();
+        assert!(m.file_type().is_file(), "the link became the image");
+        assert_eq!(std::fs::read(l).unwrap(), AVATAR_PNG);
+    }
+    assert_eq!(std::fs::read(&target).unwrap(), b"the link's target");
+    assert!(!d.join("nowhere").exists());
+    // A link to a folder names a folder.
+    let to_dir = d.join("to-dir");
+    std::os::unix::fs::symlink(&d, &to_dir).unwrap();
+    assert_eq!(
+        h.download("10000000", s(&to_dir)).name(),
+        "GA_ERR_INVALID_ARGUMENT"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_existing_file_keeps_its_permission_bits_and_a_new_one_gets_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let d = folder("modes");
+    for mode in [0o600, 0o640, 0o444, 0o755] {
+        let p = d.join(format!("{mode:o}.png"));
+        std::fs::write(&p, b"old").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        let r = h.download("10000000", s(&p));
+        assert_eq!(r.name(), "GA_OK", "{r:?}");
+        assert_eq!(read_with_mode(&p), (AVATAR_PNG.to_vec(), mode), "{mode:o}");
+    }
+    // A new file: 0666 less the umask (read without changing it: other tests run alongside).
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(umask) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+    {
+        let p = d.join("new.png");
+        assert_eq!(h.download("10000000", s(&p)).name(), "GA_OK");
+        assert_eq!(read_with_mode(&p).1, 0o666 & !umask);
+    }
+}
+
+/// An HTTPS image server on 127.0.0.1 that answers every request with a close-delimited
+/// `image/png` (no Content-Length) and then closes with TLS `close_notify` when `notify`, or by
+/// dropping the TCP connection without it. Returns its port and certificate (PEM).
+fn tls_close_delimited_server(notify: bool) -> (u16, String) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::Arc;
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let pem = cert.cert.pem();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], key)
+        .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, stream);
+                let mut reader = BufReader::new(&mut tls);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut out =
+                    b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nConnection: close\r\n\r\n"
+                        .to_vec();
+                out.extend_from_slice(AVATAR_PNG);
+                let _ = tls.write_all(&out);
+                if notify {
+                    tls.conn.send_close_notify();
+                }
+                let _ = tls.flush();
+                let _ = tls.sock.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (port, pem)
+}
+
+#[test]
+fn over_tls_a_close_delimited_image_needs_close_notify() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    assert_eq!(h.set_retries(0), 0);
+    let d = folder("tls-close");
+    let p = d.join("a.png");
+    std::fs::write(&p, b"old").unwrap();
+    for notify in [false, true] {
+        let (port, pem) = tls_close_delimited_server(notify);
+        let ca = d.join(format!("ca-{notify}.pem"));
+        std::fs::write(&ca, pem).unwrap();
+        let ca = CString::new(s(&ca)).unwrap();
+        assert_eq!(
+            unsafe { getavatar::ffi::client::ga_client_set_ca_file(h.0, ca.as_ptr()) },
+            0
+        );
+        e.set_avatar(
+            "50000000",
+            &format!("https://127.0.0.1:{port}/a.png"),
+            Some(true),
+        );
+        let r = h.download("50000000", s(&p));
+        if notify {
+            assert_eq!(r.name(), "GA_OK", "{r:?}");
+            assert_eq!(std::fs::read(&p).unwrap(), AVATAR_PNG);
+        } else {
+            assert_eq!(r.name(), "GA_ERR_NETWORK", "{r:?}");
+            assert_eq!(std::fs::read(&p).unwrap(), b"old", "the old file is kept");
+        }
+    }
 }

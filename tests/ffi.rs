@@ -864,3 +864,245 @@ fn user_agent_and_client_from_environment() {
     assert!(!h.0.is_null(), "{}", last_error());
     assert_eq!(h.get("10000000").status, OK);
 }
+
+// ---- Misuse that must never crash, abort or print: each runs in a child process (this test
+// binary run again for one test) so that a crash fails the test instead of the whole run, and
+// so that its stderr can be checked.
+
+/// Runs the test `name` of this binary alone in a child process; returns whether it exited 0,
+/// and its stderr.
+fn in_child(name: &str) -> (bool, String) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1", "-q"])
+        .env("GA_FFI_CHILD", name)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success() && stdout.contains("1 passed"), stderr)
+}
+
+/// True when this process is the child run for `name` (the test body runs only then).
+fn is_child(name: &str) -> bool {
+    std::env::var("GA_FFI_CHILD").as_deref() == Ok(name)
+}
+
+#[cfg(unix)]
+#[test]
+fn ga_free_refuses_every_pointer_it_did_not_hand_out_without_crashing() {
+    let (ok, stderr) = in_child("child_free_misuse");
+    assert!(ok, "the child crashed or failed: {stderr}");
+    assert_eq!(stderr, "", "nothing on stderr");
+}
+
+#[cfg(unix)]
+#[test]
+fn child_free_misuse() {
+    if !is_child("child_free_misuse") {
+        return;
+    }
+    let refused = |what: &str| {
+        assert!(
+            last_error().contains("not returned by getavatar"),
+            "{what}: {}",
+            last_error()
+        );
+        set_marker();
+    };
+    fn set_marker() {
+        // A failing call with a known message, so each refusal is seen afresh.
+        let r = unsafe { ga_get_avatar(std::ptr::null_mut(), std::ptr::null()) };
+        unsafe { ga_free(r.cast()) };
+        assert_eq!(last_error(), "client is NULL");
+    }
+    set_marker();
+    // A page-aligned pointer with nothing readable before it: the old header read crashed.
+    unsafe {
+        let page = 4096usize.max(libc::sysconf(libc::_SC_PAGESIZE) as usize);
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            2 * page,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert_ne!(p, libc::MAP_FAILED);
+        assert_eq!(libc::mprotect(p, page, libc::PROT_NONE), 0);
+        ga_free(p.cast::<u8>().add(page).cast());
+        refused("page-aligned foreign pointer");
+        libc::munmap(p, 2 * page);
+    }
+    // A stack array that looks like anything.
+    let mut fake = [0u64; 4];
+    unsafe { ga_free(fake.as_mut_ptr().add(2).cast()) };
+    refused("stack memory");
+    // A server-chosen link that ends in the old block header ("GA_BLOCK" little-endian, then a
+    // size): ga_free(result->error) used to pass the check and crash in free().
+    let e = emu();
+    e.set_avatar(
+        "50000000",
+        "{base}/avatars/forged.pngKCOLB_AG1234567",
+        Some(true),
+    );
+    let c = Handle::for_emu(&e);
+    let (id, path) = (
+        CString::new("50000000").unwrap(),
+        CString::new("/nonexistent-folder-ga/a.png").unwrap(),
+    );
+    for bytes in [false, true] {
+        unsafe {
+            let (r, err, url): (*mut std::ffi::c_void, _, _) = if bytes {
+                let r = ga_download_avatar_bytes(c.0, id.as_ptr());
+                (r.cast(), (*r).error, (*r).url_avatar)
+            } else {
+                let r = getavatar::ffi::client::ga_download_avatar(c.0, id.as_ptr(), path.as_ptr());
+                (r.cast(), (*r).error, (*r).url_avatar)
+            };
+            assert!(!err.is_null());
+            assert!(CStr::from_ptr(url).to_bytes().ends_with(b"KCOLB_AG1234567"));
+            ga_free(err as *mut _);
+            refused("result->error");
+            ga_free(url as *mut _);
+            refused("result->url_avatar");
+            ga_free(r.cast::<u8>().add(16).cast());
+            refused("inside a result");
+            ga_free(r);
+            set_marker();
+            ga_free(r);
+            refused("a second free");
+        }
+    }
+    // Strings the library owns.
+    unsafe { ga_free(ga_last_error() as *mut _) };
+    refused("ga_last_error()");
+    unsafe { ga_free(ga_version() as *mut _) };
+    refused("ga_version()");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_child_forked_while_other_threads_free_results_never_hangs_in_ga_free() {
+    let (ok, stderr) = in_child("child_fork_while_freeing");
+    assert!(ok, "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn child_fork_while_freeing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if !is_child("child_fork_while_freeing") {
+        return;
+    }
+    let churn = || unsafe {
+        let r = ga_get_avatar(std::ptr::null_mut(), std::ptr::null());
+        assert!(!r.is_null());
+        ga_free(r.cast());
+    };
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    churn();
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        for round in 0..200 {
+            // SAFETY: the child only calls getavatar (and the allocator) and then _exit.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0);
+            if pid == 0 {
+                churn();
+                unsafe { libc::_exit(0) };
+            }
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut st = 0;
+            loop {
+                let w = unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG) };
+                if w == pid {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    unsafe {
+                        libc::kill(pid, libc::SIGKILL);
+                        libc::waitpid(pid, &mut st, 0);
+                    }
+                    stop.store(true, Ordering::Relaxed);
+                    panic!("fork {round}: the child hung in getavatar");
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert!(
+                libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0,
+                "fork {round}: {st}"
+            );
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+}
+
+#[cfg(unix)]
+#[test]
+fn a_batch_too_large_for_memory_is_ga_err_internal_not_an_abort() {
+    let (ok, stderr) = in_child("child_int_max_batch");
+    assert!(ok, "the child aborted or failed: {stderr}");
+    assert_eq!(stderr, "", "nothing on stderr");
+}
+
+#[cfg(unix)]
+#[test]
+fn child_int_max_batch() {
+    if !is_child("child_int_max_batch") {
+        return;
+    }
+    // Memory runs out for sure (whatever the machine and its overcommit policy): 8 GiB of
+    // address space, far less than INT_MAX results need.
+    let lim = libc::rlimit {
+        rlim_cur: 8 << 30,
+        rlim_max: 8 << 30,
+    };
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &lim) }, 0);
+    let e = emu();
+    let c = Handle::for_emu(&e);
+    for concurrency in [1, 4] {
+        assert_eq!(unsafe { ga_client_set_concurrency(c.0, concurrency) }, OK);
+        let id = CString::new("10000000").unwrap();
+        let ids = [id.as_ptr()];
+        let sentinel = std::ptr::dangling_mut::<getavatar::ffi::avatar::GaAvatar>();
+        let mut results = [sentinel];
+        let st = unsafe { ga_get_avatars(c.0, ids.as_ptr(), i32::MAX, results.as_mut_ptr()) };
+        assert_eq!(st, 12, "GA_ERR_INTERNAL: {}", last_error());
+        assert!(last_error().contains("out of memory"), "{}", last_error());
+        assert_eq!(results[0], sentinel, "no slot written");
+    }
+    assert_eq!(e.request_count(), 0, "nothing sent");
+}
+
+#[test]
+fn a_caught_panic_prints_nothing_and_other_panics_keep_their_hook() {
+    let (ok, stderr) = in_child("child_panic_inside_export");
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("inside an export"), "printed: {stderr}");
+    assert!(
+        stderr.contains("a panic outside getavatar"),
+        "the previous hook still reports other panics: {stderr:?}"
+    );
+}
+
+#[test]
+fn child_panic_inside_export() {
+    if !is_child("child_panic_inside_export") {
+        return;
+    }
+    assert_eq!(getavatar::ffi::error::panic_inside_export_for_tests(), 12);
+    assert!(
+        last_error().contains("a test panic inside an export"),
+        "{}",
+        last_error()
+    );
+    // Twice: the hook is installed once and stays quiet.
+    assert_eq!(getavatar::ffi::error::panic_inside_export_for_tests(), 12);
+    assert!(std::panic::catch_unwind(|| panic!("a panic outside getavatar")).is_err());
+}

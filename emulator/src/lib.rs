@@ -116,6 +116,15 @@ pub enum Fault {
     Redirect(String),
     /// Read the request and never answer (until the client goes away).
     NeverAnswer,
+    /// Answer normally but without Content-Length (the body runs until the connection closes):
+    /// send the first `bytes` bytes of the body (all of it when None), then close, with a reset
+    /// (RST) when `reset`, else cleanly (FIN).
+    CloseDelimited {
+        /// How much of the body to send.
+        bytes: Option<usize>,
+        /// End with a reset instead of a clean close.
+        reset: bool,
+    },
 }
 
 impl Fault {
@@ -126,7 +135,9 @@ impl Fault {
     /// `huge_chunked`),
     /// `{"kind": "redirect", "location": "..."}`, `{"kind": "wrong_shape", "body": "[]"}`, or one of
     /// `reset_before_status`, `reset_mid_body`, `truncated_body`, `truncated_chunked`,
-    /// `invalid_json`, `html_502`, `never_answer`. An optional `"times": N` repeats it.
+    /// `invalid_json`, `html_502`, `never_answer`, or
+    /// `{"kind": "close_delimited", "bytes": 20, "reset": true}` (`bytes` optional: all of it).
+    /// An optional `"times": N` repeats it.
     pub fn from_json(v: &Value) -> Result<(Fault, usize), String> {
         let kind = v
             .get("kind")
@@ -169,6 +180,10 @@ impl Fault {
             "invalid_json" => Fault::InvalidJson,
             "html_502" => Fault::Html502,
             "never_answer" => Fault::NeverAnswer,
+            "close_delimited" => Fault::CloseDelimited {
+                bytes: v.get("bytes").and_then(Value::as_u64).map(|n| n as usize),
+                reset: v.get("reset").and_then(Value::as_bool).unwrap_or(false),
+            },
             other => return Err(format!("unknown fault kind {other:?}")),
         };
         let times = v.get("times").and_then(Value::as_u64).unwrap_or(1) as usize;
@@ -530,6 +545,28 @@ fn reset_connection(s: &TcpStream) {
     let _ = s.shutdown(Shutdown::Both);
 }
 
+/// Ends a connection with a reset (RST) and nothing else: no FIN goes first, whatever other
+/// handles to the socket remain open. Linux: disconnect the socket (connect to AF_UNSPEC), which
+/// aborts it; elsewhere as `reset_connection`.
+fn abort_connection(s: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: a zeroed sockaddr with family AF_UNSPEC, correctly sized, on a valid socket.
+        unsafe {
+            let mut a: libc::sockaddr = std::mem::zeroed();
+            a.sa_family = libc::AF_UNSPEC as libc::sa_family_t;
+            libc::connect(
+                s.as_raw_fd(),
+                &a,
+                std::mem::size_of::<libc::sockaddr>() as libc::socklen_t,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    reset_connection(s);
+}
+
 fn iso_now() -> String {
     let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -606,9 +643,8 @@ fn handle(st: &State, req: &Request, w: &mut TcpStream, r: &mut BufReader<TcpStr
     let normal = match &fault {
         None
         | Some(Fault::Delay(_) | Fault::SlowHeaders(_) | Fault::SlowBody(_))
-        | Some(Fault::ResetMidBody | Fault::TruncatedBody | Fault::TruncatedChunked) => {
-            answer(st, req, path, arrived)
-        }
+        | Some(Fault::ResetMidBody | Fault::TruncatedBody | Fault::TruncatedChunked)
+        | Some(Fault::CloseDelimited { .. }) => answer(st, req, path, arrived),
         Some(_) => (0, String::new()),
     };
     let status = match &fault {
@@ -886,6 +922,24 @@ fn apply_fault(
             respond(w, 502, "text/html", page, &[])
         }
         Fault::Redirect(loc) => respond(w, 302, "text/plain", b"", &[("Location".into(), loc)]),
+        Fault::CloseDelimited { bytes, reset } => {
+            let mut out = format!(
+                "HTTP/1.1 {status} {}\r\nContent-Type: {ct}\r\nConnection: close\r\n\r\n",
+                reason(status)
+            )
+            .into_bytes();
+            out.extend_from_slice(&body[..bytes.unwrap_or(body.len()).min(body.len())]);
+            let _ = w.write_all(&out);
+            let _ = w.flush();
+            if reset {
+                // Let the bytes reach the client before the reset (a reset drops unsent data).
+                thread::sleep(Duration::from_millis(50));
+                abort_connection(w);
+            } else {
+                let _ = w.shutdown(Shutdown::Write);
+            }
+            false
+        }
         Fault::NeverAnswer => {
             let mut buf = [0u8; 1024];
             while !stop.load(Ordering::SeqCst) {

@@ -44,7 +44,13 @@ pub(crate) fn new_avatar(
     let head = std::mem::size_of::<GaAvatar>();
     let url_len = c_string_size(url);
     let err_len = error.map(c_string_size).unwrap_or(0);
-    let p = alloc_block(head + url_len + err_len);
+    let Some(total) = head
+        .checked_add(url_len)
+        .and_then(|n| n.checked_add(err_len))
+    else {
+        return std::ptr::null_mut();
+    };
+    let p = alloc_block(total);
     if p.is_null() {
         return std::ptr::null_mut();
     }

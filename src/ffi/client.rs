@@ -233,8 +233,9 @@ pub unsafe extern "system" fn ga_client_set_concurrency(client: *mut GaClient, n
 /// pointers that receives one `GaAvatar*` per id, in the same order (free each with `ga_free`).
 /// One bad or NULL id fails only its own result. Returns `GA_OK` when every slot was filled (look
 /// at each result's status), `GA_ERR_INVALID_ARGUMENT` for a NULL client or array or a negative
-/// count (no slot is written), or `GA_ERR_INTERNAL` if memory ran out (the slots that could not be
-/// allocated are NULL).
+/// count (no slot is written), or `GA_ERR_INTERNAL` if memory ran out: before the lookups (a
+/// `count` too large to hold results for) no request is sent and no slot is written; after them,
+/// the slots that could not be allocated are NULL. Never aborts the process.
 #[no_mangle]
 pub unsafe extern "system" fn ga_get_avatars(
     client: *mut GaClient,
@@ -261,7 +262,10 @@ pub unsafe extern "system" fn ga_get_avatars(
             Err(e) => return status_of(Err(e)),
         };
         let ids = IdArray(chat_ids);
-        let out = c.get_avatars_with(n, |i| ids.get(i));
+        let out = match c.get_avatars_with(n, |i| ids.get(i)) {
+            Ok(out) => out,
+            Err(e) => return status_of(Err(e)),
+        };
         let mut all = true;
         for (i, r) in out.iter().enumerate() {
             let a = avatar_block(r);
@@ -432,14 +436,18 @@ unsafe fn fetch(
 }
 
 /// Looks up the avatar of `chat_id` (like `ga_get_avatar`) and saves the image to `path` (UTF-8),
-/// atomically: it is written to a temporary file in the same folder, then renamed over `path`, so
-/// `path` never holds half an image and a failure leaves it as it was. The image request follows
-/// at most 3 redirects, must answer with an image Content-Type ("image/...") and at most 16 MiB;
-/// it does not
-/// count against the rate limit. When there is no avatar (empty link) the status is `GA_OK` and
-/// nothing is written. Statuses are those of `ga_get_avatar`, plus `GA_ERR_BAD_RESPONSE` for an
-/// unusable image answer and `GA_ERR_IO` when the file cannot be written. Always returns a result
-/// (NULL only if memory runs out); free it with `ga_free`.
+/// atomically: it is written to a new temporary file (random name) in the same folder, then
+/// renamed over `path`, so `path` never holds half an image and a failure leaves it as it was.
+/// An existing file keeps its permission bits; a symbolic link at `path` is replaced by the file
+/// (its target is not touched); a `path` that exists and is not a regular file (device, FIFO,
+/// socket) is refused with `GA_ERR_INVALID_ARGUMENT` before anything is sent. The image request
+/// follows at most 3 redirects and must answer with an image Content-Type ("image/...") and 1
+/// byte to 16 MiB; it does not count against the rate limit. An empty image is
+/// `GA_ERR_BAD_RESPONSE`; one cut short (fewer bytes than its Content-Length, or a connection
+/// reset) `GA_ERR_NETWORK`, retried. When there is no avatar (empty link) the status is `GA_OK`
+/// and nothing is written. Statuses are those of `ga_get_avatar`, plus `GA_ERR_IO` when the file
+/// cannot be written. Always returns a result (NULL only if memory runs out); free it with
+/// `ga_free`. See docs/downloads.md.
 #[no_mangle]
 pub unsafe extern "system" fn ga_download_avatar(
     client: *mut GaClient,

@@ -19,7 +19,7 @@ use std::ffi::{c_char, CStr};
 /// Runs an export's body, turning a panic into `$default` and a last error.
 macro_rules! ffi_boundary {
     ($default:expr, $body:block) => {{
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| $body)) {
+        match $crate::ffi::error::catch(std::panic::AssertUnwindSafe(|| $body)) {
             Ok(v) => v,
             Err(payload) => {
                 $crate::ffi::error::set_last_error(&$crate::ffi::panic_message(&*payload));

@@ -62,6 +62,39 @@ def test_a_page_instead_of_an_image_is_refused(emu, tmp_path: Path):
     assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
 
 
+def test_an_empty_or_cut_image_fails_and_keeps_the_old_file(emu, tmp_path: Path):
+    target = tmp_path / "a.png"
+    target.write_bytes(b"old")
+    with client(emu, max_retries=0) as c:
+        emu.fault(target="image", kind="status", status=200, body="", headers={"Content-Type": "image/jpeg"})
+        with pytest.raises(getavatar.BadResponseError, match="empty"):
+            c.download_avatar("10000000", target)
+        emu.fault(target="image", kind="close_delimited", bytes=20, reset=True)
+        with pytest.raises(getavatar.NetworkError):
+            c.download_avatar("10000000", target)
+        emu.fault(target="image", kind="truncated_body")
+        with pytest.raises(getavatar.NetworkError):
+            c.download_avatar("10000000", target)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="Unix only")
+def test_special_files_are_refused_and_modes_kept(emu, tmp_path: Path):
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    private = tmp_path / "private.png"
+    private.write_bytes(b"old")
+    private.chmod(0o600)
+    with client(emu) as c:
+        with pytest.raises(getavatar.InvalidArgumentError, match="FIFO"):
+            c.download_avatar("10000000", fifo)
+        c.download_avatar("10000000", private)
+    assert fifo.is_fifo()
+    assert private.read_bytes().startswith(PNG_MAGIC) and private.stat().st_mode & 0o777 == 0o600
+    assert len(emu.requests()) == 1, "the FIFO was refused before the lookup"
+
+
 def test_too_many_redirects_and_too_large(emu):
     emu.config(avatars={"50000000": {"url": "{base}/hop/4/avatars/50000000.png", "available": True}})
     emu.fault(target="image", kind="huge_body", bytes=16 * 1024 * 1024 + 1)

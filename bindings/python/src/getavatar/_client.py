@@ -275,9 +275,12 @@ class Client:
         The image is written to a temporary file beside ``path`` and renamed over it, so
         ``path`` never holds half an image and a failure leaves it as it was. When the chat has
         no avatar, nothing is written and the returned :class:`Avatar` has ``url == ""``.
+        An existing file keeps its permission bits; a symbolic link at ``path`` is replaced.
         Raises :class:`getavatar.FileError` (an ``OSError``) when the file cannot be written,
-        :class:`getavatar.BadResponseError` when the link does not answer with an image of at
-        most 16 MiB, or the lookup's errors.
+        :class:`getavatar.InvalidArgumentError` when ``path`` is a folder or an existing
+        device, FIFO or socket (before anything is sent), :class:`getavatar.BadResponseError`
+        when the link does not answer with an image of 1 byte to 16 MiB,
+        :class:`getavatar.NetworkError` when the image arrives cut short, or the lookup's errors.
         """
         chat = _utf8("chat_id", chat_id)
         where = _path("path", path)
