@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod client;
 pub mod ffi;
+mod fork;
 pub mod image;
 pub mod proxy;
 pub mod ratelimit;
