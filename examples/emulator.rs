@@ -133,7 +133,8 @@ fn relay(
     let _ = (stream.set_nodelay(true), plain.set_nodelay(true));
     let mut tls = rustls::StreamOwned::new(conn, stream);
     let mut buf = vec![0u8; 16 * 1024];
-    let waiting = |e: &std::io::Error| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
+    let waiting =
+        |e: &std::io::Error| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
     loop {
         match tls.read(&mut buf) {
             Ok(0) => break,

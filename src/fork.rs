@@ -71,6 +71,32 @@ mod watch {
     }
 }
 
+/// What a process leaked on purpose (inherited state), kept reachable from a static so that
+/// leak checkers (valgrind) count it as still reachable, not lost. Only ever pushed to.
+struct Leaked {
+    /// Never read: it only keeps the block reachable.
+    _ptr: *mut (),
+    next: *mut Leaked,
+}
+
+static LEAKED: AtomicPtr<Leaked> = AtomicPtr::new(std::ptr::null_mut());
+
+fn keep_reachable(ptr: *mut ()) {
+    let node = Box::into_raw(Box::new(Leaked {
+        _ptr: ptr,
+        next: std::ptr::null_mut(),
+    }));
+    let mut head = LEAKED.load(Ordering::Acquire);
+    loop {
+        // SAFETY: `node` is ours until published.
+        unsafe { (*node).next = head };
+        match LEAKED.compare_exchange_weak(head, node, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return,
+            Err(h) => head = h,
+        }
+    }
+}
+
 struct Slot<T> {
     generation: u64,
     value: T,
@@ -125,8 +151,11 @@ impl<T> PerProcess<T> {
             .ptr
             .compare_exchange(p, fresh, Ordering::AcqRel, Ordering::Acquire)
         {
-            // SAFETY: `fresh` is now the live slot; the inherited one is leaked on purpose.
-            Ok(_) => unsafe { &(*fresh).value },
+            Ok(_) => {
+                keep_reachable(p.cast());
+                // SAFETY: `fresh` is now the live slot; the inherited one is leaked on purpose.
+                unsafe { &(*fresh).value }
+            }
             Err(winner) => {
                 // SAFETY: `fresh` was never published; `winner` is live as argued above.
                 drop(unsafe { Box::from_raw(fresh) });
@@ -142,8 +171,9 @@ impl<T> Drop for PerProcess<T> {
         // SAFETY: `&mut self`: no other reference to the slot exists in this process.
         if unsafe { &*p }.generation == generation() {
             drop(unsafe { Box::from_raw(p) });
+        } else {
+            keep_reachable(p.cast()); // inherited: leaked (see the module documentation)
         }
-        // Else it was inherited: leaked (see the module documentation).
     }
 }
 
