@@ -1023,4 +1023,64 @@ mod tests {
         }
         assert!(c.backoff(30).as_millis() as u64 <= defaults::BACKOFF_CAP_MS);
     }
+
+    static LOOKUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    /// A DNS that maps localhost to a public address (a hostile or broken resolver).
+    fn rebinding_dns(k: &str) -> std::io::Result<Vec<std::net::SocketAddr>> {
+        LOOKUPS.fetch_add(1, Ordering::SeqCst);
+        let port = k.rsplit(':').next().unwrap_or("80");
+        Ok(vec![format!("203.0.113.9:{port}").parse().unwrap()])
+    }
+
+    #[test]
+    fn http_localhost_that_resolves_elsewhere_is_refused_before_sending() {
+        let r = ResolverChoice::Caching(rebinding_dns);
+        let c = Client::with_resolver("http://localhost:9", "1101000001", "0123456789abcdef", r)
+            .unwrap();
+        c.set_backoff_ms(0).unwrap();
+        let e = c.get_avatar("10000000").unwrap_err();
+        assert_eq!(e.status, GaStatus::GA_ERR_NETWORK, "{e}");
+        assert!(
+            e.message.contains("localhost resolves to 203.0.113.9")
+                && e.message.contains("not a loopback address"),
+            "{e}"
+        );
+        assert_eq!(LOOKUPS.load(Ordering::SeqCst), 1, "refused at once, not retried");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_forked_child_gets_a_fresh_state_and_keeps_the_settings() {
+        let c = Client::new("http://127.0.0.1:9", "1101000001", "0123456789abcdef").unwrap();
+        c.set_cache_ttl(600).unwrap();
+        c.set_rate_limit(7).unwrap();
+        c.set_user_agent("kept/1").unwrap();
+        let a = Avatar {
+            url: "https://x/1".into(),
+            available: Some(true),
+        };
+        c.state().cache.put("5", &a);
+        let parent_state: *const ProcState = c.state();
+        // SAFETY: the child only runs this closure's code and leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let s = c.state();
+            let ok = !std::ptr::eq(s, parent_state)
+                && std::ptr::eq(s, c.state())
+                && s.cache.get("5").is_none()
+                && s.limiter.rate() == 7
+                && s.settings.read(|st| st.user_agent == "kept/1")
+                && c.cache_ttl_s.load(Ordering::Relaxed) == 600;
+            s.cache.put("6", &a);
+            let ok = ok && s.cache.get("6").is_some();
+            drop(c);
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{status}");
+        assert!(std::ptr::eq(c.state(), parent_state), "the parent keeps its state");
+        assert_eq!(c.state().cache.get("5"), Some(a));
+    }
 }
