@@ -1046,7 +1046,11 @@ mod tests {
                 && e.message.contains("not a loopback address"),
             "{e}"
         );
-        assert_eq!(LOOKUPS.load(Ordering::SeqCst), 1, "refused at once, not retried");
+        assert_eq!(
+            LOOKUPS.load(Ordering::SeqCst),
+            1,
+            "refused at once, not retried"
+        );
     }
 
     #[cfg(unix)]
@@ -1079,8 +1083,14 @@ mod tests {
         }
         let mut status = 0;
         assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{status}");
-        assert!(std::ptr::eq(c.state(), parent_state), "the parent keeps its state");
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "{status}"
+        );
+        assert!(
+            std::ptr::eq(c.state(), parent_state),
+            "the parent keeps its state"
+        );
         assert_eq!(c.state().cache.get("5"), Some(a));
     }
 }

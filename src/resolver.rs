@@ -75,6 +75,7 @@ static LOOKUP_THREADS: ThreadBudget = ThreadBudget::new(MAX_LOOKUP_THREADS);
 
 /// In a forked child: the lookup threads counted belong to the parent and do not run here.
 /// Async-signal-safe (one atomic store).
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) fn forget_lookup_threads() {
     LOOKUP_THREADS.running.store(0, Ordering::Release);
 }
