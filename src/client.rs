@@ -1066,7 +1066,7 @@ mod tests {
         };
         c.state().cache.put("5", &a);
         let parent_state: *const ProcState = c.state();
-        // SAFETY: the child only runs this closure's code and leaves with _exit.
+        // SAFETY: the child runs only the block below (no test harness code) and leaves by _exit.
         let pid = unsafe { libc::fork() };
         if pid == 0 {
             let s = c.state();
