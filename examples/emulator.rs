@@ -8,7 +8,10 @@
 //! Prints `GA_API_URL=...`, `GA_ID_INSTANCE=...` and `GA_API_TOKEN_INSTANCE=...` lines (ready
 //! for `export`), then `GA_TEST_HTTP_PROXY=...` and `GA_TEST_SOCKS_PROXY=...` (two loopback
 //! proxies, HTTP CONNECT and SOCKS5, that demand the user `ga-user` and password `ga-p@ss/1`,
-//! percent-encoded in the URLs), then `ready`, on standard output.
+//! percent-encoded in the URLs), `GA_TEST_TLS_URL=https://localhost:PORT` (the same emulator behind
+//! TLS, with a self-signed certificate for localhost and 127.0.0.1) and `GA_TEST_TLS_CA_FILE=...`
+//! (that certificate, PEM, to trust with `ga_client_set_ca_file`), then `ready`, on standard
+//! output.
 
 use std::io::Write;
 
@@ -56,12 +59,15 @@ fn main() {
     };
     let http_proxy = start(getavatar_emulator::ProxyKind::HttpConnect);
     let socks_proxy = start(getavatar_emulator::ProxyKind::Socks5);
+    let (tls_port, ca_file) = tls_front(emu.addr());
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "GA_API_URL={}", emu.url());
     let _ = writeln!(out, "GA_ID_INSTANCE={}", emu.id_instance());
     let _ = writeln!(out, "GA_API_TOKEN_INSTANCE={}", emu.token());
     let _ = writeln!(out, "GA_TEST_HTTP_PROXY={}", http_proxy.url_with(encoded));
     let _ = writeln!(out, "GA_TEST_SOCKS_PROXY={}", socks_proxy.url_with(encoded));
+    let _ = writeln!(out, "GA_TEST_TLS_URL=https://localhost:{tls_port}");
+    let _ = writeln!(out, "GA_TEST_TLS_CA_FILE={}", ca_file.display());
     let _ = writeln!(out, "ready");
     let _ = out.flush();
     drop(out);
@@ -73,4 +79,84 @@ fn main() {
 fn fail(msg: &str) -> ! {
     eprintln!("emulator: {msg}");
     std::process::exit(2)
+}
+
+/// Serves the emulator over TLS on 127.0.0.1: a self-signed certificate (written to a PEM file
+/// in the temporary folder) and, per connection, a relay to the emulator's plain port.
+fn tls_front(emulator: std::net::SocketAddr) -> (u16, std::path::PathBuf) {
+    use std::sync::Arc;
+    let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    let cert = rcgen::generate_simple_self_signed(names)
+        .unwrap_or_else(|e| fail(&format!("cannot make a certificate: {e}")));
+    let ca_file = std::env::temp_dir().join(format!("ga-emulator-{}.pem", std::process::id()));
+    std::fs::write(&ca_file, cert.cert.pem())
+        .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", ca_file.display())));
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| {
+            b.with_no_client_auth()
+                .with_single_cert(vec![cert.cert.der().clone()], key)
+        })
+        .unwrap_or_else(|e| fail(&format!("TLS configuration: {e}")));
+    let config = Arc::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap_or_else(|e| fail(&format!("cannot listen: {e}")));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let config = config.clone();
+            std::thread::spawn(move || relay(config, stream, emulator));
+        }
+    });
+    (port, ca_file)
+}
+
+/// Relays one TLS connection to the emulator and back, polling both sides every few ms.
+fn relay(
+    config: std::sync::Arc<rustls::ServerConfig>,
+    stream: std::net::TcpStream,
+    emulator: std::net::SocketAddr,
+) {
+    use std::io::{ErrorKind, Read};
+    let Ok(mut plain) = std::net::TcpStream::connect(emulator) else {
+        return;
+    };
+    let Ok(conn) = rustls::ServerConnection::new(config) else {
+        return;
+    };
+    let tick = Some(std::time::Duration::from_millis(2));
+    if stream.set_read_timeout(tick).is_err() || plain.set_read_timeout(tick).is_err() {
+        return;
+    }
+    let _ = (stream.set_nodelay(true), plain.set_nodelay(true));
+    let mut tls = rustls::StreamOwned::new(conn, stream);
+    let mut buf = vec![0u8; 16 * 1024];
+    let waiting =
+        |e: &std::io::Error| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
+    loop {
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if plain.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e) if waiting(&e) => {}
+            Err(_) => break,
+        }
+        match plain.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if tls.write_all(&buf[..n]).and_then(|()| tls.flush()).is_err() {
+                    break;
+                }
+            }
+            Err(e) if waiting(&e) => {}
+            Err(_) => break,
+        }
+    }
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
 }

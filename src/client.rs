@@ -3,13 +3,16 @@
 //! scrubs the token from every message it returns.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::RwLock;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::cache::Cache;
+use crate::fork::{Inherited, PerProcess, Snapshot};
 use crate::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
 use crate::proxy::{self, ProxyUrl};
 use crate::ratelimit::RateLimiter;
 use crate::redact::Redactor;
-use crate::resolver::CachingResolver;
+use crate::resolver::{CachingResolver, NotLoopback};
 use crate::response::{self, Avatar, Outcome, MAX_BODY};
 use crate::status::GaStatus;
 use crate::validate::{self, ApiUrl};
@@ -76,10 +79,16 @@ impl std::error::Error for Error {}
 
 /// A getAvatar client for one instance. Cheap to share between threads (`&Client` is all a call
 /// needs); connections, the rate limit and settings are shared by every thread using it.
+/// After `fork()` the child keeps the settings but starts with its own connections, cache and
+/// rate limit (see `state`).
 pub struct Client {
-    agent: std::sync::RwLock<ureq::Agent>,
-    /// What the agent is built from beyond the fixed configuration; changing it rebuilds it.
-    agent_settings: std::sync::Mutex<AgentSettings>,
+    /// Connections, cache and rate limiter: this process's own (see `state`).
+    state: PerProcess<ProcState>,
+    /// How agents look host names up.
+    resolver: ResolverChoice,
+    /// The rate limit and cache TTL set (copied into a forked child's fresh state).
+    rate_limit: AtomicU32,
+    cache_ttl_s: AtomicU32,
     url: String,
     endpoint: String,
     /// Whether apiUrl is https (which environment proxy variable applies).
@@ -89,8 +98,52 @@ pub struct Client {
     max_retries: AtomicU32,
     backoff_ms: AtomicU32,
     concurrency: AtomicU32,
+}
+
+/// What one process must not share with its parent or children: the agent (its connection
+/// pool, TLS sessions and resolver cache), the rate limiter and the cache, each with its lock.
+struct ProcState {
+    agent: RwLock<ureq::Agent>,
+    /// What the agent is built from beyond the fixed configuration; changing it rebuilds it.
+    settings: Snapshot<AgentSettings>,
     limiter: RateLimiter,
-    cache: crate::cache::Cache,
+    cache: Cache,
+}
+
+impl ProcState {
+    fn new(settings: AgentSettings, resolver: ResolverChoice, rate: u32, ttl_s: u32) -> ProcState {
+        let cache = Cache::new(crate::cache::CAPACITY);
+        cache.set_ttl(Duration::from_secs(ttl_s as u64));
+        ProcState {
+            agent: RwLock::new(resolver.agent(&settings)),
+            settings: Snapshot::new(settings),
+            limiter: RateLimiter::new(rate),
+            cache,
+        }
+    }
+}
+
+/// The resolver agents are built with.
+#[derive(Debug, Clone, Copy)]
+enum ResolverChoice {
+    /// `CachingResolver` with this lookup function.
+    Caching(crate::resolver::Lookup),
+    /// ureq's default (for a benchmark).
+    Ureq,
+}
+
+impl ResolverChoice {
+    fn agent(self, settings: &AgentSettings) -> ureq::Agent {
+        match self {
+            ResolverChoice::Caching(lookup) => {
+                build_agent(settings, CachingResolver::using(lookup))
+            }
+            ResolverChoice::Ureq => build_agent(
+                settings,
+                ureq::unversioned::resolver::DefaultResolver::default(),
+            ),
+        }
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -100,7 +153,7 @@ impl std::fmt::Debug for Client {
             .field("api_token_instance", &crate::redact::REDACTED)
             .field("timeout_ms", &self.timeout_ms.load(Ordering::Relaxed))
             .field("max_retries", &self.max_retries.load(Ordering::Relaxed))
-            .field("rate_limit", &self.limiter.rate())
+            .field("rate_limit", &self.rate_limit.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -112,11 +165,12 @@ impl Client {
         id_instance: &str,
         api_token_instance: &str,
     ) -> Result<Client, Error> {
+        let lookup = crate::resolver::system_lookup;
         Client::with_resolver(
             api_url,
             id_instance,
             api_token_instance,
-            CachingResolver::default(),
+            ResolverChoice::Caching(lookup),
         )
     }
 
@@ -128,7 +182,7 @@ impl Client {
         id_instance: &str,
         api_token_instance: &str,
     ) -> Result<Client, Error> {
-        let r = ureq::unversioned::resolver::DefaultResolver::default();
+        let r = ResolverChoice::Ureq;
         Client::with_resolver(api_url, id_instance, api_token_instance, r)
     }
 
@@ -136,18 +190,20 @@ impl Client {
         api_url: &str,
         id_instance: &str,
         api_token_instance: &str,
-        resolver: impl ureq::unversioned::resolver::Resolver,
+        resolver: ResolverChoice,
     ) -> Result<Client, Error> {
         let api: ApiUrl = validate::parse_api_url(api_url).map_err(Error::invalid)?;
         validate::check_id_instance(id_instance).map_err(Error::invalid)?;
         validate::check_token(api_token_instance).map_err(Error::invalid)?;
-        let settings = AgentSettings::default();
-        let agent = build_agent(&settings, resolver);
+        let (rate, ttl) = (defaults::RATE_LIMIT, 0);
+        let state = ProcState::new(AgentSettings::default(), resolver, rate, ttl);
         let https = api.scheme == "https";
         Ok(Client {
             https,
-            agent: std::sync::RwLock::new(agent),
-            agent_settings: std::sync::Mutex::new(settings),
+            state: PerProcess::new(state),
+            resolver,
+            rate_limit: AtomicU32::new(rate),
+            cache_ttl_s: AtomicU32::new(ttl),
             url: api.get_avatar_url(id_instance, api_token_instance),
             endpoint: format!(
                 "{}/waInstance{id_instance}/getAvatar/{}",
@@ -159,9 +215,24 @@ impl Client {
             max_retries: AtomicU32::new(defaults::MAX_RETRIES),
             backoff_ms: AtomicU32::new(defaults::BACKOFF_MS),
             concurrency: AtomicU32::new(defaults::CONCURRENCY),
-            limiter: RateLimiter::new(defaults::RATE_LIMIT),
-            cache: crate::cache::Cache::new(crate::cache::CAPACITY),
         })
+    }
+
+    /// This process's connections, cache and rate limiter. A forked child gets fresh ones the
+    /// first time it calls (the settings copied, nothing else); what it inherited is never used,
+    /// locked or dropped there (dropping a TLS connection could talk on the parent's socket).
+    /// Costs one atomic load and compare a call.
+    fn state(&self) -> &ProcState {
+        self.state.get(|old| self.renewed(old))
+    }
+
+    /// A forked child's fresh state: the inherited agent settings (read without their lock, which
+    /// a thread that did not survive the fork may hold), rate limit and cache TTL.
+    fn renewed(&self, old: &Inherited<'_, ProcState>) -> ProcState {
+        let settings = old.settings.copy_inherited(old);
+        let rate = self.rate_limit.load(Ordering::Acquire);
+        let ttl = self.cache_ttl_s.load(Ordering::Acquire);
+        ProcState::new(settings, self.resolver, rate, ttl)
     }
 
     /// Per-attempt timeout, 1..=600000 ms (default 30000). Out of range: error, old value kept.
@@ -187,7 +258,12 @@ impl Client {
             defaults::MAX_RATE_LIMIT,
             "per second",
         )?;
-        self.limiter.set_rate(v);
+        let s = self.state();
+        // Under the settings lock, so that the value kept and the limiter's agree.
+        s.settings.read(|_| {
+            self.rate_limit.store(v, Ordering::Release);
+            s.limiter.set_rate(v);
+        });
         Ok(())
     }
 
@@ -288,13 +364,12 @@ impl Client {
 
     /// Changes the agent settings and builds a new agent from them (connections start afresh).
     fn change_agent(&self, change: impl FnOnce(&mut AgentSettings)) {
-        let mut settings = self
-            .agent_settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        change(&mut settings);
-        let agent = build_agent(&settings, CachingResolver::default());
-        *self.agent.write().unwrap_or_else(|e| e.into_inner()) = agent;
+        let s = self.state();
+        s.settings.update(|settings| {
+            change(settings);
+            let agent = self.resolver.agent(settings);
+            *s.agent.write().unwrap_or_else(|e| e.into_inner()) = agent;
+        });
     }
 
     /// Keeps successful answers per chat id for `seconds`, 0..=86400 (default 0 = off); errors are
@@ -302,7 +377,11 @@ impl Client {
     /// the cache.
     pub fn set_cache_ttl(&self, seconds: i64) -> Result<(), Error> {
         let v = in_range("cache_ttl", seconds, 0, defaults::MAX_CACHE_TTL_S, "s")?;
-        self.cache.set_ttl(Duration::from_secs(v as u64));
+        let s = self.state();
+        s.settings.read(|_| {
+            self.cache_ttl_s.store(v, Ordering::Release);
+            s.cache.set_ttl(Duration::from_secs(v as u64));
+        });
         Ok(())
     }
 
@@ -391,14 +470,14 @@ impl Client {
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
     pub fn get_avatar(&self, chat_id: &str) -> Result<Avatar, Error> {
         validate::check_chat_id(chat_id).map_err(Error::invalid)?;
-        if let Some(hit) = self.cache.get(chat_id) {
+        if let Some(hit) = self.state().cache.get(chat_id) {
             return Ok(hit);
         }
         // chat_id is ASCII digits with an optional '-': nothing to escape.
         let body = format!("{{\"chatId\":\"{chat_id}\"}}");
         let r = self.retrying(true, || self.attempt(&body));
         if let Ok(a) = &r {
-            self.cache.put(chat_id, a);
+            self.state().cache.put(chat_id, a);
         }
         r
     }
@@ -449,7 +528,7 @@ impl Client {
         }
         let img = self.fetch_image(&a.url).inspect_err(|e| {
             if matches!(e.http_status, 403 | 404 | 410) {
-                self.cache.remove(chat_id);
+                self.state().cache.remove(chat_id);
             }
         });
         let saved = match (path, img) {
@@ -477,7 +556,7 @@ impl Client {
         let mut tries: u32 = 0;
         loop {
             if rate_limited {
-                self.limiter.acquire();
+                self.state().limiter.acquire();
             }
             tries += 1;
             let (r, http_status) = attempt();
@@ -523,7 +602,8 @@ impl Client {
 
     /// The agent to use now (settings may change it between calls).
     fn agent(&self) -> ureq::Agent {
-        self.agent.read().unwrap_or_else(|e| e.into_inner()).clone()
+        let s = self.state();
+        s.agent.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The per-attempt timeout now.
@@ -666,20 +746,18 @@ impl Client {
 
     /// The proxy carrying requests to `url`, as messages show it, if any.
     fn proxy_for(&self, url: &str) -> Option<String> {
-        let settings = self
-            .agent_settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match &settings.proxy {
-            Some(p) => {
-                let bypass = url
-                    .parse::<ureq::http::Uri>()
-                    .map(|u| p.ureq.is_no_proxy(&u))
-                    .unwrap_or(false);
-                (!bypass).then(|| p.url.shown())
-            }
-            None => None,
-        }
+        self.state()
+            .settings
+            .read(|settings| match &settings.proxy {
+                Some(p) => {
+                    let bypass = url
+                        .parse::<ureq::http::Uri>()
+                        .map(|u| p.ureq.is_no_proxy(&u))
+                        .unwrap_or(false);
+                    (!bypass).then(|| p.url.shown())
+                }
+                None => None,
+            })
     }
 
     /// A failed request as a message naming the host of `url` (never the URL itself: the
@@ -749,6 +827,10 @@ impl Client {
                         )
                     }
                     _ => {
+                        if let Some(n) = io.get_ref().and_then(|i| i.downcast_ref::<NotLoopback>())
+                        {
+                            return Failure::fatal(GaStatus::GA_ERR_NETWORK, format!("{n}{via}"));
+                        }
                         if let Some(t) =
                             io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
                         {
@@ -877,6 +959,7 @@ fn tls_message(host: &str, e: &rustls::Error) -> String {
 }
 
 /// The settings an agent is built from that a caller can change.
+#[derive(Clone)]
 struct AgentSettings {
     /// Trusted roots from CA files; empty means the bundled web roots.
     roots: Vec<ureq::tls::Certificate<'static>>,
@@ -885,6 +968,7 @@ struct AgentSettings {
 }
 
 /// A proxy in use: the checked URL (for messages) and ureq's form of it (with NO_PROXY rules).
+#[derive(Clone)]
 struct ProxySetting {
     url: ProxyUrl,
     ureq: ureq::Proxy,
@@ -988,5 +1072,75 @@ mod tests {
             }
         }
         assert!(c.backoff(30).as_millis() as u64 <= defaults::BACKOFF_CAP_MS);
+    }
+
+    static LOOKUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    /// A DNS that maps localhost to a public address (a hostile or broken resolver).
+    fn rebinding_dns(k: &str) -> std::io::Result<Vec<std::net::SocketAddr>> {
+        LOOKUPS.fetch_add(1, Ordering::SeqCst);
+        let port = k.rsplit(':').next().unwrap_or("80");
+        Ok(vec![format!("203.0.113.9:{port}").parse().unwrap()])
+    }
+
+    #[test]
+    fn http_localhost_that_resolves_elsewhere_is_refused_before_sending() {
+        let r = ResolverChoice::Caching(rebinding_dns);
+        let c = Client::with_resolver("http://localhost:9", "1101000001", "0123456789abcdef", r)
+            .unwrap();
+        c.set_backoff_ms(0).unwrap();
+        let e = c.get_avatar("10000000").unwrap_err();
+        assert_eq!(e.status, GaStatus::GA_ERR_NETWORK, "{e}");
+        assert!(
+            e.message.contains("localhost resolves to 203.0.113.9")
+                && e.message.contains("not a loopback address"),
+            "{e}"
+        );
+        assert_eq!(
+            LOOKUPS.load(Ordering::SeqCst),
+            1,
+            "refused at once, not retried"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_forked_child_gets_a_fresh_state_and_keeps_the_settings() {
+        let c = Client::new("http://127.0.0.1:9", "1101000001", "0123456789abcdef").unwrap();
+        c.set_cache_ttl(600).unwrap();
+        c.set_rate_limit(7).unwrap();
+        c.set_user_agent("kept/1").unwrap();
+        let a = Avatar {
+            url: "https://x/1".into(),
+            available: Some(true),
+        };
+        c.state().cache.put("5", &a);
+        let parent_state: *const ProcState = c.state();
+        // SAFETY: the child runs only the block below (no test harness code) and leaves by _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let s = c.state();
+            let ok = !std::ptr::eq(s, parent_state)
+                && std::ptr::eq(s, c.state())
+                && s.cache.get("5").is_none()
+                && s.limiter.rate() == 7
+                && s.settings.read(|st| st.user_agent == "kept/1")
+                && c.cache_ttl_s.load(Ordering::Relaxed) == 600;
+            s.cache.put("6", &a);
+            let ok = ok && s.cache.get("6").is_some();
+            drop(c);
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "{status}"
+        );
+        assert!(
+            std::ptr::eq(c.state(), parent_state),
+            "the parent keeps its state"
+        );
+        assert_eq!(c.state().cache.get("5"), Some(a));
     }
 }

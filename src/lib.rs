@@ -10,6 +10,7 @@ mod body_end;
 pub mod cache;
 pub mod client;
 pub mod ffi;
+mod fork;
 pub mod image;
 pub mod proxy;
 pub mod ratelimit;

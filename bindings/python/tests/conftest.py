@@ -46,6 +46,9 @@ class Emu:
         # Loopback proxies the emulator runs (user ga-user, password "ga-p@ss/1", percent-encoded).
         self.http_proxy = env["GA_TEST_HTTP_PROXY"]
         self.socks_proxy = env["GA_TEST_SOCKS_PROXY"]
+        # The same emulator over TLS (https://localhost:PORT) and the certificate to trust for it.
+        self.tls_url = env["GA_TEST_TLS_URL"]
+        self.tls_ca_file = env["GA_TEST_TLS_CA_FILE"]
 
     def _post(self, cmd: str, body: Any) -> Any:
         req = urllib.request.Request(
@@ -76,6 +79,10 @@ class Emu:
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
+        try:
+            os.unlink(self.tls_ca_file)
+        except OSError:
+            pass
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import ctypes
 import math
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Union
 
@@ -125,6 +126,7 @@ class Client:
             raise InvalidArgumentError(_last_error(), 1, 0)
         self._handle = handle
         self._closed = False
+        _live.add(self)
         self._api_url = api_url
         self._id_instance = id_instance
         try:
@@ -373,6 +375,22 @@ class Client:
     def __repr__(self) -> str:
         state = " closed" if self._closed else ""
         return f"<getavatar.Client api_url={getattr(self, '_api_url', '?')!r} id_instance={getattr(self, '_id_instance', '?')!r}{state}>"
+
+
+# After fork() the child has only the forking thread: calls other threads had in flight are not
+# running there, and a lock they held stays held. Give every client a fresh lock and no calls in
+# flight in the child (the library itself gives the child fresh connections and cache).
+_live: "weakref.WeakSet[Client]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for c in list(_live):
+        c._cond = threading.Condition()
+        c._busy = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _take(ptr: Optional[int]) -> Avatar:

@@ -1,0 +1,123 @@
+"""fork(): multiprocessing with the fork start method and a module-level client used before the
+fork. Every worker must get each chat id's own answer (never another chat's), over HTTP and
+HTTPS, with the cache off and on; a hang fails the test (timeout) instead of hanging it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from typing import List, Optional, Tuple
+
+import pytest
+
+import getavatar
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="this system has no fork()")
+
+# The module-level client the workers inherit, as an application would have it.
+CLIENT: Optional[getavatar.Client] = None
+
+IDS = [str(7_100_000_000 + i) for i in range(200)]
+
+
+def _lookup(chat_id: str) -> Tuple[str, str]:
+    assert CLIENT is not None
+    try:
+        return chat_id, CLIENT.get_avatar(chat_id).url
+    except getavatar.Error as e:
+        return chat_id, f"error: {e!r}"
+
+
+def _own(chat_id: str, got: str) -> bool:
+    return got.endswith(f"/avatars/{chat_id}.png")
+
+
+def _run_pool(emu, url: str, **options) -> None:
+    global CLIENT
+    emu.config(avatars={i: {"url": "{base}/avatars/" + i + ".png", "available": True} for i in IDS})
+    CLIENT = getavatar.Client(url, emu.id_instance, emu.token, rate_limit=0, **options)
+    try:
+        # Used before the fork: a pooled keep-alive connection (and, with the cache, an entry).
+        assert _own(IDS[0], CLIENT.get_avatar(IDS[0]).url)
+        # The workers fork now: each inherits that connection (and entry).
+        ctx = multiprocessing.get_context("fork")
+        pool = ctx.Pool(4)
+        # The parent keeps calling from a thread while the workers work.
+        stop = threading.Event()
+        parent: List[Tuple[str, str]] = []
+
+        def keep_calling() -> None:
+            k = 0
+            while not stop.is_set():
+                parent.append(_lookup(IDS[k % 20]))
+                k += 1
+
+        t = threading.Thread(target=keep_calling)
+        t.start()
+        try:
+            results = pool.map_async(_lookup, IDS, chunksize=5).get(timeout=90)
+        finally:
+            stop.set()
+            t.join()
+            pool.terminate()
+            pool.join()
+        wrong = [(i, got) for i, got in results if not _own(i, got)]
+        assert not wrong, f"{len(wrong)} of {len(IDS)} answers are not their chat id's own: {wrong[:5]}"
+        assert [i for i, _ in results] == IDS
+        bad = [(i, got) for i, got in parent if not _own(i, got)]
+        assert parent and not bad, f"the parent got {len(bad)} wrong answers: {bad[:5]}"
+        assert _own(IDS[7], CLIENT.get_avatar(IDS[7]).url), "the parent still works"
+    finally:
+        CLIENT.close()
+        CLIENT = None
+
+
+def test_fork_pool_over_http_gets_each_chats_own_answer(emu):
+    _run_pool(emu, emu.url)
+
+
+def test_fork_pool_over_http_with_the_cache_gets_each_chats_own_answer(emu):
+    _run_pool(emu, emu.url, cache_ttl=600)
+
+
+def test_fork_pool_over_https_gets_each_chats_own_answer(emu):
+    _run_pool(emu, emu.tls_url, ca_file=emu.tls_ca_file)
+
+
+def test_fork_pool_over_https_with_the_cache_gets_each_chats_own_answer(emu):
+    _run_pool(emu, emu.tls_url, ca_file=emu.tls_ca_file, cache_ttl=600)
+
+
+def test_a_child_can_close_a_client_other_threads_were_using_at_fork(emu):
+    """A call in flight on another thread at fork() does not exist in the child: closing the
+    inherited client there must not wait for it."""
+    with getavatar.Client(emu.url, emu.id_instance, emu.token, rate_limit=0) as c:
+        stop = threading.Event()
+
+        def keep_calling() -> None:
+            while not stop.is_set():
+                c.get_avatar("10000000")
+
+        threads = [threading.Thread(target=keep_calling) for _ in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            for _ in range(5):
+                pid = os.fork()
+                if pid == 0:  # the child: look up, close, and leave at once
+                    code = 1
+                    try:
+                        signal.alarm(20)  # a hang kills the child: the test fails
+                        ok = c.get_avatar("10000000").url.endswith("/avatars/10000000.png")
+                        c.close()
+                        code = 0 if ok else 1
+                    finally:
+                        os._exit(code)
+                _, status = os.waitpid(pid, 0)
+                assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child status {status}"
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
