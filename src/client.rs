@@ -534,6 +534,7 @@ impl Client {
                 location.as_deref(),
                 &bytes,
                 SystemTime::now(),
+                &self.redactor,
             ) {
                 Outcome::Success(a) => Ok(a),
                 Outcome::Failure {
