@@ -423,7 +423,7 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const TOKEN: &str = "d75b3a66374942c5b3c019c698abc2067e151558acbd412345";

@@ -332,7 +332,14 @@ pub extern "system" fn ga_client_new_from_env() -> *mut GaClient {
             ));
             return std::ptr::null_mut();
         }
-        into_handle(Client::new(&values[0], &values[1], &values[2]))
+        into_handle(
+            Client::new(&values[0], &values[1], &values[2]).map_err(|e| {
+                Error::invalid(format!(
+                    "from the environment (GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE): {}",
+                    e.message
+                ))
+            }),
+        )
     })
 }
 
