@@ -51,7 +51,11 @@ fn read_ca_file(path: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, Stri
                 }
                 certs.push(c)
             }
-            Ok(_) => return Err(format!("CA file {shown} holds a private key, not a certificate")),
+            Ok(_) => {
+                return Err(format!(
+                    "CA file {shown} holds a private key, not a certificate"
+                ))
+            }
             Err(e) => return Err(format!("CA file {shown} is not valid PEM: {e}")),
         }
     }

@@ -466,8 +466,12 @@ mod tests {
                 && e.contains("1-19 digits"),
             "{e}"
         );
-        assert!(check_chat_id(TOKEN).unwrap_err().contains("looks like a token"));
-        assert!(parse_api_url(TOKEN).unwrap_err().contains("looks like the token"));
+        assert!(check_chat_id(TOKEN)
+            .unwrap_err()
+            .contains("looks like a token"));
+        assert!(parse_api_url(TOKEN)
+            .unwrap_err()
+            .contains("looks like the token"));
         // Ordinary mistakes are still quoted.
         assert!(check_chat_id("79001234567@c.us")
             .unwrap_err()
@@ -477,10 +481,19 @@ mod tests {
 
     #[test]
     fn only_localhost_itself_and_loopback_literals_may_use_http() {
-        for ok in ["http://localhost", "http://LOCALHOST:8080", "http://127.0.0.1", "http://[::1]"] {
+        for ok in [
+            "http://localhost",
+            "http://LOCALHOST:8080",
+            "http://127.0.0.1",
+            "http://[::1]",
+        ] {
             assert!(parse_api_url(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://evil.localhost", "http://a.b.localhost:80", "http://localhost.evil.com"] {
+        for bad in [
+            "http://evil.localhost",
+            "http://a.b.localhost:80",
+            "http://localhost.evil.com",
+        ] {
             let e = parse_api_url(bad).unwrap_err();
             assert!(e.contains("loopback"), "{bad}: {e}");
         }
