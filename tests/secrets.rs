@@ -116,7 +116,10 @@ fn server_answers_never_carry_a_token_fragment() {
             "400 envelope that is not JSON",
             status(
                 400,
-                format!(r#"{{"statusCode":400,"path":"/waInstance1/getAvatar/{tok}","message":"x"#),
+                format!(
+                    r#"{{"statusCode":400,"error":"{}","path":"/waInstance1/getAvatar/{tok}","message":"x"#,
+                    pad(120)
+                ),
                 &[],
             ),
         ),
@@ -154,7 +157,10 @@ fn server_answers_never_carry_a_token_fragment() {
             "401 JSON without message",
             status(
                 401,
-                format!(r#"{{"path":"/waInstance1/getAvatar/{tok}"}}"#),
+                format!(
+                    r#"{{"error":"{}","path":"/waInstance1/getAvatar/{tok}"}}"#,
+                    pad(140)
+                ),
                 &[],
             ),
         ),
