@@ -149,7 +149,7 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.redactor.scrub(&self.endpoint))
             .field("api_token_instance", &crate::redact::REDACTED)
             .field("timeout_ms", &self.timeout_ms.load(Ordering::Relaxed))
             .field("max_retries", &self.max_retries.load(Ordering::Relaxed))
