@@ -106,7 +106,9 @@ fuzz_target!(|data: &[u8]| {
     } else {
         b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-._~"
     };
-    let seed = rest.iter().fold(head[2] as u64 | 1, |a, &b| a.wrapping_mul(31).wrapping_add(b as u64));
+    let seed = rest.iter().fold(head[2] as u64 | 1, |a, &b| {
+        a.wrapping_mul(31).wrapping_add(b as u64)
+    });
     let mut x = seed;
     let mut token: String = (0..len)
         .map(|_| {
@@ -128,7 +130,9 @@ fuzz_target!(|data: &[u8]| {
     let s = format!("{}{w}{}", &text[..at], &text[at..]);
 
     // A server answer with the token somewhere in it.
-    let status = [200, 400, 401, 403, 404, 466, 429, 500, 502, 503, 302, 307, 418, 204][head[6] as usize % 14];
+    let status = [
+        200, 400, 401, 403, 404, 466, 429, 500, 502, 503, 302, 307, 418, 204,
+    ][head[6] as usize % 14];
     let json_str = serde_json::Value::String(s.clone()).to_string();
     let body = match head[7] % 6 {
         0 => s.clone(),
