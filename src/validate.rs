@@ -239,7 +239,8 @@ pub fn check_id_instance(s: &str) -> Result<(), String> {
         );
     }
     if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        if let Some(d) = crate::redact::secret_like(s) {
+        let letters = s.bytes().any(|b| b.is_ascii_alphabetic());
+        if let Some(d) = crate::redact::secret_like(s).filter(|_| letters) {
             return Err(format!(
                 "idInstance is {d}: it looks like the token (apiTokenInstance); idInstance is 1-19 \
                  digits, e.g. \"3100000001\" (check the order of the arguments)"
