@@ -264,7 +264,7 @@ int32_t GA_CALL ga_get_avatars(struct GaClient *client,
  * roots: for corporate proxies that re-sign TLS, or private servers. Several calls add up.
  * Certificates are always verified; there is no switch that turns that off. Open connections
  * are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable file, no
- * certificate in it).
+ * certificate in it, or a block that is not a valid certificate, such as a private key).
  */
 int32_t GA_CALL ga_client_set_ca_file(struct GaClient *client, const char *path);
 

@@ -17,6 +17,59 @@ use crate::response::{self, Avatar, Outcome, MAX_BODY};
 use crate::status::GaStatus;
 use crate::validate::{self, ApiUrl};
 
+/// The certificates of the PEM file at `path`: only `CERTIFICATE` blocks, each a valid X.509
+/// certificate; any other block is refused with its label.
+fn read_ca_file(path: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let shown = validate::shown(path);
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read CA file {shown}: {e}"))?;
+    let text = String::from_utf8_lossy(&pem);
+    for line in text.lines() {
+        let label = line
+            .trim()
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"));
+        if let Some(label) = label.filter(|l| *l != "CERTIFICATE") {
+            let what = if label.contains("PRIVATE KEY") {
+                " (a private key: keep it secret, a CA file needs only the certificate)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "CA file {shown} holds a PEM {} block{what}, not a certificate; a CA file holds \
+                 only \"BEGIN CERTIFICATE\" blocks",
+                validate::shown(label)
+            ));
+        }
+    }
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => {
+                let der = rustls::pki_types::CertificateDer::from(c.der().to_vec());
+                if let Err(e) = rustls::RootCertStore::empty().add(der) {
+                    return Err(format!(
+                        "CA file {shown}: certificate {} is not a valid X.509 certificate ({e})",
+                        certs.len() + 1
+                    ));
+                }
+                certs.push(c)
+            }
+            Ok(_) => {
+                return Err(format!(
+                    "CA file {shown} holds a private key, not a certificate"
+                ))
+            }
+            Err(e) => return Err(format!("CA file {shown} is not valid PEM: {e}")),
+        }
+    }
+    if certs.is_empty() {
+        return Err(format!(
+            "CA file {shown} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
+        ));
+    }
+    Ok(certs)
+}
+
 /// Defaults and ranges of the settings.
 pub mod defaults {
     /// Per-attempt timeout, ms.
@@ -149,7 +202,7 @@ impl ResolverChoice {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.redactor.scrub(&self.endpoint))
             .field("api_token_instance", &crate::redact::REDACTED)
             .field("timeout_ms", &self.timeout_ms.load(Ordering::Relaxed))
             .field("max_retries", &self.max_retries.load(Ordering::Relaxed))
@@ -276,36 +329,23 @@ impl Client {
 
     /// Trusts the certificates in the PEM file `path` (e.g. a corporate proxy's root) for TLS,
     /// in place of the bundled web roots; several calls add up. Verification stays on.
+    /// A file holding anything but certificates (a key, a CSR...) is refused, saying what it held.
     pub fn add_ca_file(&self, path: &str) -> Result<(), Error> {
-        let shown = validate::shown(path);
-        let pem = std::fs::read(path)
-            .map_err(|e| Error::invalid(format!("cannot read CA file {shown}: {e}")))?;
-        let mut certs = Vec::new();
-        for item in ureq::tls::parse_pem(&pem) {
-            match item {
-                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
-                Ok(_) => {}
-                Err(e) => {
-                    return Err(Error::invalid(format!(
-                        "CA file {shown} is not valid PEM: {e}"
-                    )))
-                }
-            }
-        }
-        if certs.is_empty() {
-            return Err(Error::invalid(format!(
-                "CA file {shown} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
-            )));
-        }
+        let certs = read_ca_file(path).map_err(|m| self.invalid(m))?;
         self.change_agent(|s| s.roots.extend(certs));
         Ok(())
+    }
+
+    /// An invalid-argument error whose message is scrubbed of the token.
+    fn invalid(&self, message: String) -> Error {
+        Error::invalid(self.redactor.scrub(&message))
     }
 
     /// Sets the User-Agent header (default `getavatar/VERSION`): printable ASCII, at most 256
     /// characters. Open connections are dropped.
     pub fn set_user_agent(&self, ua: &str) -> Result<(), Error> {
         if ua.is_empty() || ua.len() > 256 || !ua.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            return Err(Error::invalid(format!(
+            return Err(self.invalid(format!(
                 "user agent {} is not valid: 1 to 256 printable ASCII characters",
                 validate::shown(ua)
             )));
@@ -323,8 +363,8 @@ impl Client {
         let setting = if url.is_empty() {
             None
         } else {
-            let u = proxy::parse_proxy_url(url).map_err(Error::invalid)?;
-            let ureq = u.to_ureq(&[]).map_err(Error::invalid)?;
+            let u = proxy::parse_proxy_url(url).map_err(|m| self.invalid(m))?;
+            let ureq = u.to_ureq(&[]).map_err(|m| self.invalid(m))?;
             Some(ProxySetting { url: u, ureq })
         };
         self.change_agent(|s| s.proxy = setting);
@@ -349,7 +389,7 @@ impl Client {
             self.change_agent(|s| s.proxy = None);
             return Ok(None);
         };
-        let in_var = |m: String| Error::invalid(format!("environment variable {name}: {m}"));
+        let in_var = |m: String| self.invalid(format!("environment variable {name}: {m}"));
         let u = proxy::parse_proxy_url(value.trim()).map_err(in_var)?;
         let no_proxy = ["no_proxy", "NO_PROXY"]
             .iter()
@@ -469,7 +509,7 @@ impl Client {
 
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
     pub fn get_avatar(&self, chat_id: &str) -> Result<Avatar, Error> {
-        validate::check_chat_id(chat_id).map_err(Error::invalid)?;
+        validate::check_chat_id(chat_id).map_err(|m| self.invalid(m))?;
         if let Some(hit) = self.state().cache.get(chat_id) {
             return Ok(hit);
         }
@@ -520,7 +560,7 @@ impl Client {
         path: Option<&str>,
     ) -> Result<(Avatar, Result<Option<Image>, Error>), Error> {
         if let Some(p) = path {
-            image::check_download_path(p).map_err(Error::invalid)?;
+            image::check_download_path(p).map_err(|m| self.invalid(m))?;
         }
         let a = self.get_avatar(chat_id)?;
         if a.url.is_empty() {
@@ -640,6 +680,7 @@ impl Client {
                 location.as_deref(),
                 &bytes,
                 SystemTime::now(),
+                &self.redactor,
             ) {
                 Outcome::Success(a) => Ok(a),
                 Outcome::Failure {

@@ -40,17 +40,33 @@ pub fn check_image_url(url: &str) -> Result<(), String> {
     } else {
         return Err(format!(
             "the avatar link {} is not an http(s) URL; not downloaded",
-            crate::validate::shown(url)
+            link_summary(url)
         ));
     };
     let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     if rest[..host_end].is_empty() || url.chars().any(|c| c.is_control() || c == ' ') {
         return Err(format!(
-            "the avatar link {} is not a valid URL; not downloaded",
-            crate::validate::shown(url)
+            "the avatar link {} is not a valid URL (no host, or a space or control character); not downloaded",
+            link_summary(url)
         ));
     }
     Ok(())
+}
+
+/// How a message names a link the server chose: its scheme and length, never the rest (it may
+/// hold anything, the token included).
+fn link_summary(url: &str) -> String {
+    let n = url.chars().count();
+    match url.split_once(':') {
+        Some((s, _))
+            // At most 7 characters: too short to be a fragment of the token.
+            if (1..=7).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b)) =>
+        {
+            format!("(\"{s}:...\", {n} characters)")
+        }
+        _ => format!("({n} characters)"),
+    }
 }
 
 /// The media type of a Content-Type value: lowercase, parameters dropped.
@@ -371,6 +387,20 @@ mod tests {
             let m = check_image_url(bad).unwrap_err();
             assert!(m.contains("not downloaded"), "{bad:?}: {m}");
         }
+        // A server-chosen link is never quoted beyond a short scheme.
+        let token = "d75b3a66374942c5b3c019c698abc2067e151558acbd412345";
+        for bad in [
+            format!("ftp:{token}"),
+            format!("{token}:x"),
+            format!("https://x/{token}\u{1b}"),
+            format!("https:// {token}"),
+        ] {
+            let m = check_image_url(&bad).unwrap_err();
+            assert!(!crate::response::tests::leaks(token, &m), "{m}");
+        }
+        assert!(check_image_url(&format!("ftp:{token}"))
+            .unwrap_err()
+            .contains("\"ftp:...\""));
     }
 
     #[test]

@@ -57,13 +57,31 @@ impl ProxyUrl {
 
 /// Replaces what sits between `scheme://` and the last `@` with `***`, so that a message can quote
 /// a proxy URL without its credentials (even unescaped `/` or `@` in a password stay hidden).
+/// Without `@`, whatever follows the host's `:` is hidden unless it is a port number: in
+/// `http://alice:S3cr3t` the "port" is a password.
 pub(crate) fn mask_credentials(raw: &str) -> String {
     let (scheme, rest) = match split_scheme(raw) {
         (Some(s), rest) => (&raw[..s.len() + 3], rest),
         (None, rest) => ("", rest),
     };
-    match rest.rfind('@') {
-        Some(at) => format!("{scheme}***{}", &rest[at..]),
+    if let Some(at) = rest.rfind('@') {
+        return format!("{scheme}***{}", &rest[at..]);
+    }
+    let host_end = if rest.starts_with('[') {
+        rest.find(']').map_or(rest.len(), |i| i + 1)
+    } else {
+        rest.find([':', '/', '?', '#']).unwrap_or(rest.len())
+    };
+    let after = &rest[host_end..];
+    match after.strip_prefix(':') {
+        Some(p) => {
+            let port_end = p.find(['/', '?', '#']).unwrap_or(p.len());
+            if p[..port_end].bytes().all(|b| b.is_ascii_digit()) {
+                raw.to_string()
+            } else {
+                format!("{scheme}{}:***", &rest[..host_end])
+            }
+        }
         None => raw.to_string(),
     }
 }
@@ -224,10 +242,15 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
         Some(p) => match p.parse::<u16>() {
             Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
             _ => {
+                let hint = if userinfo.is_none() && !p.bytes().all(|b| b.is_ascii_digit()) {
+                    "; a user name and password go before an \"@\": http://user:password@host:port"
+                } else {
+                    ""
+                };
                 return Err(format!(
-                    "proxy URL {} has an invalid port (expected 1 to 65535)",
+                    "proxy URL {} has an invalid port (expected 1 to 65535){hint}",
                     shown()
-                ))
+                ));
             }
         },
     };
@@ -357,6 +380,26 @@ mod tests {
         assert!(!parse_proxy_url("u:secret9x://q@h")
             .unwrap_err()
             .contains("secret9x"));
+    }
+
+    #[test]
+    fn a_password_without_at_is_not_shown_as_a_port() {
+        assert_eq!(mask_credentials("http://alice:S3cr3t"), "http://alice:***");
+        assert_eq!(mask_credentials("alice:S3cr3t/x"), "alice:***");
+        assert_eq!(mask_credentials("socks5://[::1]:pw"), "socks5://[::1]:***");
+        assert_eq!(mask_credentials("http://h:8080/"), "http://h:8080/");
+        for raw in [
+            "http://alice:S3cr3t",
+            "alice:S3cr3t",
+            "socks5h://alice:S3cr3t/",
+            "http://alice:s3cr3t?x",
+            "http://[::1]:S3cr3t",
+        ] {
+            let e = parse_proxy_url(raw).unwrap_err();
+            assert!(!e.to_lowercase().contains("s3cr3t"), "{raw}: {e}");
+        }
+        let e = parse_proxy_url("http://alice:S3cr3t").unwrap_err();
+        assert!(e.contains("user:password@host"), "{e}");
     }
 
     #[test]

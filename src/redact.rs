@@ -1,45 +1,86 @@
 //! Keeps the API token out of every string the library produces.
+//!
+//! Two tools: [`Redactor::scrub`] removes every fragment (8 or more characters) of a known token,
+//! and [`mask_secret_like`] / [`secret_like`] hide text that looks like *a* token when no token is
+//! known yet (an argument in the wrong place). Both read text the way a person would: through
+//! `%XX` escapes, control characters (CR, LF, NUL...), white space and the `\r`-style escapes
+//! messages use for control characters, in any letter case.
 
 /// Holds the token and scrubs it from text. Its `Debug` never shows the token.
 #[derive(Clone)]
 pub struct Redactor {
-    token: String,
+    /// The token's bytes, ASCII-lowercased; matching is done in this form.
+    lower: Vec<u8>,
+    sam: SuffixAutomaton,
 }
 
 /// What stands in for the token in messages.
 pub const REDACTED: &str = "<apiTokenInstance>";
 
+/// Fragments of the token at least this long are removed (shorter tokens: the whole token).
+pub const MIN_FRAGMENT: usize = 8;
+
 impl Redactor {
     /// A redactor for this token (expected ASCII, as `check_token` enforces).
     pub fn new(token: &str) -> Redactor {
+        let lower = token.to_ascii_lowercase().into_bytes();
         Redactor {
-            token: token.to_string(),
+            sam: SuffixAutomaton::new(&lower),
+            lower,
         }
     }
 
-    /// `text` with every occurrence of the token, in any letter case, replaced by
-    /// `<apiTokenInstance>`.
+    /// `text` with every run of 8 or more characters that is part of the token (in any letter
+    /// case, percent-encoded or not, split by control characters or white space) replaced by
+    /// `<apiTokenInstance>`. A token shorter than 8 characters is removed where it occurs whole.
     pub fn scrub(&self, text: &str) -> String {
-        let t = self.token.as_bytes();
-        if t.is_empty() || text.len() < t.len() {
+        if self.lower.is_empty() {
             return text.to_string();
         }
-        let b = text.as_bytes();
-        let mut out = String::with_capacity(text.len());
-        let mut i = 0;
-        let mut last = 0;
-        while i + t.len() <= b.len() {
-            if b[i..i + t.len()].eq_ignore_ascii_case(t) {
-                // The token is ASCII, so i and i + len are char boundaries.
-                out.push_str(&text[last..i]);
-                out.push_str(REDACTED);
-                i += t.len();
-                last = i;
-            } else {
-                i += 1;
+        let min = MIN_FRAGMENT.min(self.lower.len());
+        let units = units(text);
+        // covered[k]: unit k belongs to a run of >= min token characters.
+        let mut covered = vec![false; units.len()];
+        let (mut state, mut len) = (0usize, 0usize);
+        let mut seen: Vec<usize> = Vec::new(); // indices of non-transparent units so far
+        let mut marked_upto = 0; // positions in `seen` below this are already marked
+        for (k, u) in units.iter().enumerate() {
+            let Some(c) = u.ch else { continue };
+            (state, len) = self.sam.step(state, len, c);
+            seen.push(k);
+            if len >= min {
+                let from = (seen.len() - len).max(marked_upto);
+                for &idx in &seen[from..] {
+                    covered[idx] = true;
+                }
+                marked_upto = seen.len();
             }
         }
-        out.push_str(&text[last..]);
+        // Transparent units between two covered ones are covered too.
+        let mut last: Option<usize> = None;
+        for k in 0..units.len() {
+            if covered[k] {
+                if let Some(l) = last {
+                    covered[l + 1..k].iter_mut().for_each(|c| *c = true);
+                }
+                last = Some(k);
+            } else if units[k].ch.is_some() {
+                last = None;
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut k = 0;
+        while k < units.len() {
+            if covered[k] {
+                out.push_str(REDACTED);
+                while k < units.len() && covered[k] {
+                    k += 1;
+                }
+            } else {
+                out.push_str(&text[units[k].start..units[k].end]);
+                k += 1;
+            }
+        }
         out
     }
 }
@@ -50,22 +91,307 @@ impl std::fmt::Debug for Redactor {
     }
 }
 
+/// One piece of text as read for matching: a character (lowercased ASCII, or 0xFF for anything
+/// that cannot be part of a token) or, `ch == None`, a piece read through (a control character,
+/// white space, an escape such as `\r`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unit {
+    pub ch: Option<u8>,
+    pub start: usize,
+    pub end: usize,
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Splits `text` into units: `%XX` is the character it encodes, control characters and white
+/// space (also percent-encoded) and the escapes `\r`, `\n`, `\t`, `\0`, `\u{...}` are read
+/// through; other non-ASCII characters are opaque.
+pub(crate) fn units(text: &str) -> Vec<Unit> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    let see = |c: u8| {
+        if c.is_ascii_control() || c.is_ascii_whitespace() {
+            None
+        } else if c.is_ascii() {
+            Some(c.to_ascii_lowercase())
+        } else {
+            Some(0xFF)
+        }
+    };
+    while i < b.len() {
+        let (ch, n) = match b[i] {
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => (see(h << 4 | l), 3),
+                _ => (Some(b'%'), 1),
+            },
+            b'\\' => match b.get(i + 1) {
+                Some(b'r' | b'n' | b't' | b'0') => (None, 2),
+                Some(b'u') if b.get(i + 2) == Some(&b'{') => {
+                    match b[i + 3..].iter().take(7).position(|&c| c == b'}') {
+                        Some(p) if b[i + 3..i + 3 + p].iter().all(|c| c.is_ascii_hexdigit()) => {
+                            (None, p + 4)
+                        }
+                        _ => (Some(b'\\'), 1),
+                    }
+                }
+                _ => (Some(b'\\'), 1),
+            },
+            c if c.is_ascii() => (see(c), 1),
+            _ => {
+                let c = text[i..].chars().next().unwrap_or('\u{fffd}');
+                let t = c.is_whitespace() || c.is_control() || c == '\u{feff}' || c == '\u{200b}';
+                (if t { None } else { Some(0xFF) }, c.len_utf8())
+            }
+        };
+        out.push(Unit {
+            ch,
+            start: i,
+            end: i + n,
+        });
+        i += n;
+    }
+    out
+}
+
+/// Text that looks like a secret: a run of ASCII letters and digits (read through `%XX`, control
+/// characters, white space and `\r`-style escapes) of 20 or more, or of 8 or more holding both
+/// letters and digits. Tokens (GREEN-API's are 50 hex digits) always do.
+fn secret_runs(text: &str) -> Vec<(usize, usize, usize, bool, bool)> {
+    // (start byte, end byte, length, has letter, has digit) of each such run.
+    let mut runs = Vec::new();
+    let mut cur: Option<(usize, usize, usize, bool, bool)> = None;
+    let mut flush = |cur: &mut Option<(usize, usize, usize, bool, bool)>| {
+        if let Some(r) = cur.take() {
+            if r.2 >= 20 || (r.2 >= MIN_FRAGMENT && r.3 && r.4) {
+                runs.push(r);
+            }
+        }
+    };
+    for u in units(text) {
+        match u.ch {
+            Some(c) if c.is_ascii_alphanumeric() => {
+                let r = cur.get_or_insert((u.start, u.end, 0, false, false));
+                r.1 = u.end;
+                r.2 += 1;
+                r.3 |= c.is_ascii_alphabetic();
+                r.4 |= c.is_ascii_digit();
+            }
+            Some(_) => flush(&mut cur),
+            None => {}
+        }
+    }
+    flush(&mut cur);
+    runs
+}
+
+fn kind_of(letters: bool, digits: bool) -> &'static str {
+    match (letters, digits) {
+        (true, true) => "letters and digits",
+        (true, false) => "letters",
+        _ => "digits",
+    }
+}
+
+/// `text` with each run that looks like a secret replaced by a description of it, e.g.
+/// `<50 letters and digits>`.
+pub fn mask_secret_like(text: &str) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for (s, e, n, l, d) in secret_runs(text) {
+        out.push_str(&text[last..s]);
+        out.push_str(&format!("<{n} {}>", kind_of(l, d)));
+        last = e;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// When `text` holds something that looks like a secret, a description of the whole value to
+/// use in its place, e.g. `50 characters of letters and digits`.
+pub fn secret_like(text: &str) -> Option<String> {
+    if secret_runs(text).is_empty() {
+        return None;
+    }
+    let n = text.chars().count();
+    let l = text.chars().any(|c| c.is_ascii_alphabetic());
+    let d = text.chars().any(|c| c.is_ascii_digit());
+    let other = text.chars().any(|c| !c.is_ascii_alphanumeric());
+    let and_other = if other { " and other characters" } else { "" };
+    Some(format!("{n} characters of {}{and_other}", kind_of(l, d)))
+}
+
+/// A suffix automaton of the token: tells, character by character, the longest piece of the text
+/// ending here that is a substring of the token, in time linear in the text.
+#[derive(Clone)]
+struct SuffixAutomaton {
+    next: Vec<Vec<(u8, u32)>>,
+    link: Vec<usize>,
+    len: Vec<usize>,
+}
+
+impl SuffixAutomaton {
+    fn new(s: &[u8]) -> SuffixAutomaton {
+        let mut a = SuffixAutomaton {
+            next: vec![Vec::new()],
+            link: vec![usize::MAX],
+            len: vec![0],
+        };
+        let mut last = 0;
+        for &c in s {
+            let cur = a.add(a.len[last] + 1, usize::MAX);
+            let mut p = last;
+            while p != usize::MAX && a.go(p, c).is_none() {
+                a.next[p].push((c, cur as u32));
+                p = a.link[p];
+            }
+            if p == usize::MAX {
+                a.link[cur] = 0;
+            } else {
+                let q = a.go(p, c).unwrap_or(0);
+                if a.len[p] + 1 == a.len[q] {
+                    a.link[cur] = q;
+                } else {
+                    let clone = a.add(a.len[p] + 1, a.link[q]);
+                    a.next[clone] = a.next[q].clone();
+                    while p != usize::MAX && a.go(p, c) == Some(q) {
+                        if let Some(t) = a.next[p].iter_mut().find(|t| t.0 == c) {
+                            t.1 = clone as u32;
+                        }
+                        p = a.link[p];
+                    }
+                    a.link[q] = clone;
+                    a.link[cur] = clone;
+                }
+            }
+            last = cur;
+        }
+        a
+    }
+
+    fn add(&mut self, len: usize, link: usize) -> usize {
+        self.next.push(Vec::new());
+        self.link.push(link);
+        self.len.push(len);
+        self.len.len() - 1
+    }
+
+    fn go(&self, state: usize, c: u8) -> Option<usize> {
+        self.next[state]
+            .iter()
+            .find(|t| t.0 == c)
+            .map(|t| t.1 as usize)
+    }
+
+    /// From (state, matched length), reads `c`: the new state and matched length.
+    fn step(&self, mut state: usize, mut len: usize, c: u8) -> (usize, usize) {
+        loop {
+            if let Some(n) = self.go(state, c) {
+                return (n, len + 1);
+            }
+            if state == 0 {
+                return (0, 0);
+            }
+            state = self.link[state];
+            len = self.len[state];
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TOKEN: &str = "d75b3a66374942c5b3c019c698abc2067e151558acbd412345";
+
+    fn leaks(text: &str) -> bool {
+        // Any 8 consecutive token characters, in any case, read through escapes and separators.
+        let plain: String = units(text)
+            .iter()
+            .filter_map(|u| u.ch.map(|c| c as char))
+            .collect();
+        TOKEN
+            .as_bytes()
+            .windows(8)
+            .any(|w| plain.contains(std::str::from_utf8(w).unwrap()))
+    }
 
     #[test]
     fn scrubs_every_case_and_occurrence() {
         let r = Redactor::new("abc123def");
         assert_eq!(
             r.scrub("/waInstance1/getAvatar/abc123def and ABC123DEF, abc123de"),
-            "/waInstance1/getAvatar/<apiTokenInstance> and <apiTokenInstance>, abc123de"
+            "/waInstance1/getAvatar/<apiTokenInstance> and <apiTokenInstance>, <apiTokenInstance>"
         );
         assert_eq!(
             r.scrub("ünïcode abc123defabc123def"),
-            "ünïcode <apiTokenInstance><apiTokenInstance>"
+            "ünïcode <apiTokenInstance>"
         );
         assert_eq!(r.scrub(""), "");
+        assert_eq!(r.scrub("abc123d"), "abc123d");
         assert!(!format!("{r:?}").contains("abc123def"));
+    }
+
+    #[test]
+    fn scrubs_fragments_encodings_and_splits() {
+        let r = Redactor::new(TOKEN);
+        let enc: String = TOKEN.bytes().map(|b| format!("%{b:02X}")).collect();
+        let mixed: String = TOKEN
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| {
+                if i % 3 == 0 {
+                    format!("%{b:02x}")
+                } else {
+                    (b as char).to_ascii_uppercase().to_string()
+                }
+            })
+            .collect();
+        let split: String = TOKEN
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join("\r\n\0");
+        let escaped = split.escape_debug().to_string();
+        let spaced = split.replace(['\r', '\n', '\0'], " ");
+        for t in [
+            TOKEN.to_string(),
+            TOKEN[..44].to_string(),
+            TOKEN[20..28].to_string(),
+            TOKEN.to_uppercase(),
+            enc,
+            mixed,
+            split,
+            escaped,
+            spaced,
+            format!("x{}…", &TOKEN[..30]),
+        ] {
+            let s = r.scrub(&format!("before {t} after"));
+            assert!(!leaks(&s), "{t:?} -> {s:?}");
+            assert!(s.starts_with("before ") && s.ends_with(" after"), "{s:?}");
+        }
+        // Seven characters are not a fragment; unrelated text stays.
+        assert_eq!(r.scrub("d75b3a6 and 12345"), "d75b3a6 and 12345");
+        assert_eq!(r.scrub("%zz %4 \\u{zz}"), "%zz %4 \\u{zz}");
+    }
+
+    #[test]
+    fn secret_like_values_are_described() {
+        assert_eq!(
+            secret_like(TOKEN).as_deref(),
+            Some("50 characters of letters and digits")
+        );
+        assert!(secret_like("79001234567@c.us").is_none());
+        assert!(secret_like("https://3100.api.green-api.com").is_none());
+        assert!(secret_like(&"1".repeat(40)).is_some());
+        assert_eq!(
+            mask_secret_like(&format!("ftp:{TOKEN}")),
+            "ftp:<50 letters and digits>"
+        );
+        let split = format!("{}\r\n{}", &TOKEN[..4], &TOKEN[4..12]);
+        assert!(!mask_secret_like(&split).contains(&TOKEN[4..12]));
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::redact::Redactor;
 use crate::status::GaStatus;
 
 /// Largest response body read, in bytes; a larger one is `GA_ERR_BAD_RESPONSE`.
@@ -44,22 +45,49 @@ fn fail(status: GaStatus, message: String) -> Outcome {
     }
 }
 
-/// Reads the answer to one getAvatar request.
+/// Reads the answer to one getAvatar request. Server text in the message is scrubbed of the token
+/// (`redactor`) before it is shortened, so no fragment of the token is left in it.
 pub fn interpret(
     status: u16,
     retry_after: Option<&str>,
     location: Option<&str>,
     body: &[u8],
     now: SystemTime,
+    redactor: &Redactor,
 ) -> Outcome {
-    let said = || match server_text(body) {
+    match interpret_raw(status, retry_after, location, body, now, redactor) {
+        Outcome::Failure {
+            status,
+            message,
+            retryable,
+            retry_after,
+        } => Outcome::Failure {
+            status,
+            // Again over the whole message: what was cut can only have become shorter.
+            message: redactor.scrub(&message),
+            retryable,
+            retry_after,
+        },
+        ok => ok,
+    }
+}
+
+fn interpret_raw(
+    status: u16,
+    retry_after: Option<&str>,
+    location: Option<&str>,
+    body: &[u8],
+    now: SystemTime,
+    r: &Redactor,
+) -> Outcome {
+    let said = || match server_text(r, body) {
         Some(t) => format!(" (server said: {t})"),
         None => String::new(),
     };
     match status {
         200 => parse_success(body),
         400 => {
-            let msg = match json_message(body) {
+            let msg = match json_message(r, body) {
                 Some(m) => format!("the server rejected the request (HTTP 400): {m}"),
                 None => format!("the server rejected the request (HTTP 400){}", said()),
             };
@@ -89,7 +117,7 @@ pub fn interpret(
                 said()
             ),
         ),
-        466 => fail(GaStatus::GA_ERR_QUOTA_EXCEEDED, quota_message(body)),
+        466 => fail(GaStatus::GA_ERR_QUOTA_EXCEEDED, quota_message(r, body)),
         429 | 499 | 500 | 502 | 503 | 504 => {
             let (st, what) = if status == 429 {
                 (
@@ -118,7 +146,7 @@ pub fn interpret(
         }
         300..=399 => {
             let to = location
-                .map(|l| format!(" to {}", clean(l.as_bytes(), 200)))
+                .map(|l| format!(" to {}", quote(r, l, 200)))
                 .unwrap_or_default();
             fail(
                 GaStatus::GA_ERR_BAD_RESPONSE,
@@ -180,10 +208,13 @@ fn parse_success(body: &[u8]) -> Outcome {
             )
         }
     };
-    if url.contains('\0') {
+    if let Some(c) = url.chars().find(|c| c.is_control()) {
         return fail(
             GaStatus::GA_ERR_BAD_RESPONSE,
-            "the server's urlAvatar contains a NUL character".to_string(),
+            format!(
+                "the server's urlAvatar contains a control character (U+{:04X}); refused",
+                c as u32
+            ),
         );
     }
     let available = obj.get("available").and_then(|a| a.as_bool());
@@ -205,7 +236,7 @@ fn kind(v: &serde_json::Value) -> &'static str {
 }
 
 /// The `message` of GREEN-API's error envelope (never its `path`, which echoes the token).
-fn json_message(body: &[u8]) -> Option<String> {
+fn json_message(r: &Redactor, body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     let m = v.get("message")?;
     let text = match m {
@@ -217,11 +248,11 @@ fn json_message(body: &[u8]) -> Option<String> {
             .join("; "),
         _ => return None,
     };
-    let t = clean(text.as_bytes(), 500);
+    let t = quote(r, &text, 500);
     (!t.is_empty()).then_some(t)
 }
 
-fn quota_message(body: &[u8]) -> String {
+fn quota_message(r: &Redactor, body: &[u8]) -> String {
     let mut msg =
         "HTTP 466: the instance's quota for this method is used up; see your plan in the \
                    GREEN-API console"
@@ -235,30 +266,44 @@ fn quota_message(body: &[u8]) -> String {
             msg.push_str(&format!(" (used {u} of {t})"));
         }
         if let Some(d) = s.get("description").and_then(|x| x.as_str()) {
-            msg.push_str(&format!(": {}", clean(d.as_bytes(), 300)));
+            msg.push_str(&format!(": {}", quote(r, d, 300)));
         }
     }
     msg
 }
 
-/// A short, printable summary of a non-JSON-envelope body: an HTML page's title, else its text.
-fn server_text(body: &[u8]) -> Option<String> {
-    if let Some(m) = json_message(body) {
-        return Some(m);
+/// A short, printable summary of a body: a JSON envelope's `message` (nothing else of a JSON
+/// body, whose `path` echoes the token), an HTML page's title, else its text.
+fn server_text(r: &Redactor, body: &[u8]) -> Option<String> {
+    if serde_json::from_slice::<serde_json::Value>(body).is_ok() {
+        return json_message(r, body);
     }
     let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        // A broken envelope: its fields cannot be told apart, so none is quoted.
+        return Some(format!(
+            "a body of {} bytes that is not valid JSON",
+            body.len()
+        ));
+    }
     let lower = text.to_ascii_lowercase();
     if let (Some(a), Some(b)) = (lower.find("<title>"), lower.find("</title>")) {
         if a + 7 <= b {
-            let t = clean(text[a + 7..b].as_bytes(), 200);
+            let t = quote(r, &text[a + 7..b], 200);
             return (!t.is_empty()).then_some(t);
         }
     }
     if lower.contains("<html") || lower.contains("<!doctype") {
         return Some("an HTML page".into());
     }
-    let t = clean(body, 200);
+    let t = quote(r, &text, 200);
     (!t.is_empty()).then_some(t)
+}
+
+/// Server text for a message: scrubbed of the token first, then cleaned and cut to `max`.
+fn quote(r: &Redactor, text: &str, max: usize) -> String {
+    clean(r.scrub(text).as_bytes(), max)
 }
 
 /// Printable text: control characters become spaces, runs of space fold, at most `max` chars.
@@ -378,8 +423,150 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    const TOKEN: &str = "d75b3a66374942c5b3c019c698abc2067e151558acbd412345";
+
+    fn rd() -> Redactor {
+        Redactor::new(TOKEN)
+    }
+
+    /// Whether `text` holds 8 consecutive characters of TOKEN, in any case, once `%XX` escapes
+    /// are decoded and separators (control characters, spaces, `\r`-style escapes) dropped.
+    /// Written apart from the redactor, so that it checks it.
+    pub(crate) fn leaks(token: &str, text: &str) -> bool {
+        let mut plain = Vec::new();
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let hexv = |c: u8| (c as char).to_digit(16);
+            if b[i] == b'%' && i + 2 < b.len() {
+                if let (Some(h), Some(l)) = (hexv(b[i + 1]), hexv(b[i + 2])) {
+                    plain.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+            }
+            if b[i] == b'\\' && i + 1 < b.len() && b"rnt0".contains(&b[i + 1]) {
+                i += 2;
+                continue;
+            }
+            plain.push(b[i]);
+            i += 1;
+        }
+        let plain: Vec<u8> = plain
+            .into_iter()
+            .filter(|c| !c.is_ascii_control() && !c.is_ascii_whitespace())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let t = token.to_ascii_lowercase();
+        t.as_bytes()
+            .windows(8)
+            .any(|w| plain.windows(8).any(|p| p == w))
+    }
+
+    fn message_of(o: Outcome) -> String {
+        match o {
+            Outcome::Failure { message, .. } => message,
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn cut_server_text_never_keeps_a_token_fragment() {
+        let pad = |n: usize| "x".repeat(n);
+        let enc: String = TOKEN.bytes().map(|b| format!("%{b:02x}")).collect();
+        let mixed: String = TOKEN
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| {
+                if i % 2 == 0 {
+                    format!("%{b:02X}")
+                } else {
+                    (b as char).to_ascii_uppercase().to_string()
+                }
+            })
+            .collect();
+        let split = TOKEN
+            .as_bytes()
+            .chunks(5)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join("\r\n\u{0}");
+        let json = |m: &str| serde_json::json!({"statusCode": 400, "message": m}).to_string();
+        let cases: Vec<(u16, Option<&str>, String)> = vec![
+            // The token at character 455 of a 400 message (cut at 500).
+            (400, None, json(&format!("{} {TOKEN} tail", pad(454)))),
+            (400, None, json(&format!("bad path /getAvatar/{enc}"))),
+            (400, None, json(&format!("bad path /getAvatar/{mixed}"))),
+            (400, None, json(&format!("split {split}"))),
+            // A 400 envelope that is not JSON (cut short): nothing of it is copied.
+            (
+                400,
+                None,
+                format!(
+                    r#"{{"statusCode":400,"path":"/waInstance1/getAvatar/{TOKEN}","message":"x"#
+                ),
+            ),
+            // A 502 page whose title holds the token after 180 characters (cut at 200).
+            (
+                502,
+                None,
+                format!("<html><title>{} {TOKEN}</title></html>", pad(179)),
+            ),
+            (500, None, format!("plain text {split}")),
+            (503, None, format!("plain {}", enc.to_uppercase())),
+            (
+                466,
+                None,
+                serde_json::json!({"invokeStatus": {"used": 1, "total": 1,
+                    "description": format!("{} {TOKEN}", pad(279))}})
+                .to_string(),
+            ),
+            (
+                401,
+                None,
+                format!(r#"{{"path":"/waInstance1/getAvatar/{TOKEN}"}}"#),
+            ),
+        ];
+        let loc = format!("http://portal.example/login?next={}{TOKEN}", pad(150));
+        let loc_enc = format!("http://portal.example/?u=/getAvatar/{enc}");
+        let mut all = cases;
+        all.push((302, Some(loc.as_str()), String::new()));
+        all.push((307, Some(loc_enc.as_str()), String::new()));
+        for (code, location, body) in all {
+            let m = message_of(interpret(
+                code,
+                None,
+                location,
+                body.as_bytes(),
+                now(),
+                &rd(),
+            ));
+            assert!(!leaks(TOKEN, &m), "{code} {body:?}: {m}");
+            assert!(!m.is_empty());
+        }
+        let m = message_of(interpret(
+            400,
+            None,
+            None,
+            json(&format!("{} {TOKEN} tail", pad(454))).as_bytes(),
+            now(),
+            &rd(),
+        ));
+        assert!(m.contains("<apiTokenInstance> tail"), "{m}");
+    }
+
+    #[test]
+    fn control_characters_in_url_avatar_are_refused() {
+        for c in ['\u{1b}', '\r', '\n', '\t', '\u{7f}', '\u{85}', '\0'] {
+            let body =
+                serde_json::json!({"urlAvatar": format!("https://x.example/a{c}b")}).to_string();
+            let o = interpret(200, None, None, body.as_bytes(), now(), &rd());
+            assert_eq!(status_of(&o), GaStatus::GA_ERR_BAD_RESPONSE, "{c:?}");
+        }
+    }
 
     fn now() -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(784_111_777) // Sun, 06 Nov 1994 08:49:37 GMT
@@ -394,7 +581,7 @@ mod tests {
 
     #[test]
     fn success_rows() {
-        let ok = |b: &str| interpret(200, None, None, b.as_bytes(), now());
+        let ok = |b: &str| interpret(200, None, None, b.as_bytes(), now(), &rd());
         assert_eq!(
             ok(r#"{"urlAvatar":"https://i.oneme.ru/i?r=1","available":true}"#),
             Outcome::Success(Avatar {
@@ -433,7 +620,7 @@ mod tests {
     #[test]
     fn error_rows() {
         let body400 = br#"{"statusCode":400,"timestamp":"2025-08-21T13:02:16.247Z","path":"/waInstance3100000001/getAvatar/SECRET","message":"Validation failed. Details: 'chatId' must be one of the next formats: 'user_id' or 'group_id'"}"#;
-        match interpret(400, None, None, body400, now()) {
+        match interpret(400, None, None, body400, now(), &rd()) {
             Outcome::Failure {
                 status,
                 message,
@@ -465,7 +652,14 @@ mod tests {
             (418, GaStatus::GA_ERR_BAD_RESPONSE, false, "418"),
         ];
         for (code, want, want_retry, text) in table {
-            match interpret(code, None, Some("https://elsewhere.example/x"), b"", now()) {
+            match interpret(
+                code,
+                None,
+                Some("https://elsewhere.example/x"),
+                b"",
+                now(),
+                &rd(),
+            ) {
                 Outcome::Failure {
                     status,
                     message,
@@ -479,7 +673,7 @@ mod tests {
             }
         }
         let q = br#"{"invokeStatus":{"method":"getAvatar","used":100,"total":100,"status":"QUOTE_EXCEEDED","description":"Monthly quota has been exceeded"}}"#;
-        match interpret(466, None, None, q, now()) {
+        match interpret(466, None, None, q, now(), &rd()) {
             Outcome::Failure { message, .. } => {
                 assert!(
                     message.contains("used 100 of 100") && message.contains("Monthly quota"),
@@ -489,7 +683,7 @@ mod tests {
             o => panic!("{o:?}"),
         }
         let html = b"<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>";
-        match interpret(502, Some("2"), None, html, now()) {
+        match interpret(502, Some("2"), None, html, now(), &rd()) {
             Outcome::Failure {
                 message,
                 retry_after,

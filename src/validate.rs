@@ -1,6 +1,7 @@
 //! Input checks and URL building. Everything here runs before any request is made.
 //!
-//! No message produced here contains the API token, not even one character of it.
+//! No message produced here contains the API token, not even one character of it; a value that
+//! fails a check and looks like a token (see `redact::secret_like`) is described, not quoted.
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
@@ -43,9 +44,11 @@ impl ApiUrl {
     }
 }
 
-/// Whether `host` (lowercase, IPv6 in brackets) is a loopback host: 127.0.0.0/8, ::1, localhost.
+/// Whether `host` (lowercase, IPv6 in brackets) is a loopback host: a literal address in
+/// 127.0.0.0/8 or ::1, or the name `localhost` itself (not `*.localhost`, which any resolver may
+/// send anywhere).
 pub fn is_loopback_host(host: &str) -> bool {
-    if host == "localhost" || host.ends_with(".localhost") {
+    if host == "localhost" {
         return true;
     }
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
@@ -59,11 +62,15 @@ pub fn is_loopback_host(host: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// User input quoted for a message: escaped, and cut after 40 characters.
+/// User input quoted for a message: what looks like a secret replaced by a description of it
+/// (`<50 letters and digits>`), escaped, and cut after 40 characters.
 pub(crate) fn shown(s: &str) -> String {
-    // Quote user input in messages: escaped, and cut so a 1 MiB argument gives a short message.
+    // Cut the input first (a 1 MiB argument gives a short message), but well after 40 characters
+    // so that a run that looks like a secret is seen whole before it is masked.
+    let head: String = s.chars().take(4096).collect();
+    let masked = crate::redact::mask_secret_like(&head);
     let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
+    for (i, c) in masked.chars().enumerate() {
         if i == 40 {
             out.push('…');
             break;
@@ -95,6 +102,15 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
     }
     let (scheme, rest) = match s.find("://") {
         Some(i) => (s[..i].to_ascii_lowercase(), &s[i + 3..]),
+        None if !s.contains('.') && !s.contains(':') => {
+            let what = crate::redact::secret_like(s).map_or_else(
+                || format!("apiUrl {} is not a URL", shown(s)),
+                |d| format!("apiUrl is {d}: it looks like the token or idInstance, not a URL"),
+            );
+            return Err(format!(
+                "{what}; expected e.g. \"https://3100.api.green-api.com\" (check the order of the arguments)"
+            ));
+        }
         None => {
             return Err(format!(
                 "apiUrl {} has no scheme; expected e.g. \"https://3100.api.green-api.com\"",
@@ -144,6 +160,13 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
                 c.escape_debug()
             ));
         }
+    }
+    if crate::redact::secret_like(path).is_some() {
+        return Err(format!(
+            "apiUrl {} has a path that looks like it holds a token or id; apiUrl is only the \
+             host from your console, e.g. \"https://3100.api.green-api.com\"",
+            shown(s)
+        ));
     }
     let mut prefix = path.trim_end_matches('/').to_string();
     if prefix.ends_with("/v3") {
@@ -216,6 +239,13 @@ pub fn check_id_instance(s: &str) -> Result<(), String> {
         );
     }
     if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        let letters = s.bytes().any(|b| b.is_ascii_alphabetic());
+        if let Some(d) = crate::redact::secret_like(s).filter(|_| letters) {
+            return Err(format!(
+                "idInstance is {d}: it looks like the token (apiTokenInstance); idInstance is 1-19 \
+                 digits, e.g. \"3100000001\" (check the order of the arguments)"
+            ));
+        }
         return Err(format!(
             "idInstance {} is not valid: expected 1 to 19 digits, e.g. \"3100000001\"",
             shown(s)
@@ -269,6 +299,12 @@ pub fn check_chat_id(s: &str) -> Result<ChatKind, String> {
         Some(d) => (ChatKind::Group, d),
         None => (ChatKind::User, s),
     };
+    let letters = s.bytes().any(|b| b.is_ascii_alphabetic());
+    if let Some(d) = crate::redact::secret_like(s).filter(|_| letters) {
+        return Err(format!(
+            "chatId is {d}: it looks like a token, not a chat id; {FORMATS}"
+        ));
+    }
     if s.chars().count() > MAX_CHAT_ID_LEN {
         return Err(format!(
             "chatId {} is longer than {MAX_CHAT_ID_LEN} characters; {FORMATS}",
@@ -393,6 +429,77 @@ mod tests {
                 .collect();
             assert_eq!(check_token(t), check_token(&masked), "{t}");
         }
+    }
+
+    const TOKEN: &str = "d75b3a66374942c5b3c019c698abc2067e151558acbd412345";
+
+    #[test]
+    fn argument_mistakes_never_quote_the_token() {
+        let enc: String = TOKEN.bytes().map(|b| format!("%{b:02X}")).collect();
+        let split = format!("{}\r\n{}\0{}", &TOKEN[..6], &TOKEN[6..13], &TOKEN[13..]);
+        let variants = [
+            TOKEN.to_string(),
+            TOKEN.to_uppercase(),
+            format!(" {TOKEN}"),
+            format!("{TOKEN}\""),
+            enc,
+            split,
+            format!("https://{TOKEN}"),
+            format!("https://x.com/waInstance1/getAvatar/{TOKEN}"),
+            format!("http://{TOKEN}.com"),
+        ];
+        for v in &variants {
+            let mut said = vec![
+                check_id_instance(v).unwrap_err(),
+                check_chat_id(v).unwrap_err(),
+                shown(v),
+            ];
+            said.extend(parse_api_url(v).err());
+            for m in said {
+                assert!(!crate::response::tests::leaks(TOKEN, &m), "{v:?}: {m}");
+            }
+        }
+        // ga_client_new(url, TOKEN, ID): described, with what idInstance should be.
+        let e = check_id_instance(TOKEN).unwrap_err();
+        assert!(
+            e.contains("50 characters of letters and digits")
+                && e.contains("looks like the token")
+                && e.contains("1-19 digits"),
+            "{e}"
+        );
+        assert!(check_chat_id(TOKEN)
+            .unwrap_err()
+            .contains("looks like a token"));
+        assert!(parse_api_url(TOKEN)
+            .unwrap_err()
+            .contains("looks like the token"));
+        // Ordinary mistakes are still quoted.
+        assert!(check_chat_id("79001234567@c.us")
+            .unwrap_err()
+            .contains("\"79001234567@c.us\""));
+        assert!(check_id_instance("31a").unwrap_err().contains("\"31a\""));
+    }
+
+    #[test]
+    fn only_localhost_itself_and_loopback_literals_may_use_http() {
+        for ok in [
+            "http://localhost",
+            "http://LOCALHOST:8080",
+            "http://127.0.0.1",
+            "http://[::1]",
+        ] {
+            assert!(parse_api_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://evil.localhost",
+            "http://a.b.localhost:80",
+            "http://localhost.evil.com",
+        ] {
+            let e = parse_api_url(bad).unwrap_err();
+            assert!(e.contains("loopback"), "{bad}: {e}");
+        }
+        assert!(!is_loopback_host("evil.localhost"));
+        assert!(parse_api_url("https://evil.localhost").is_ok());
     }
 
     #[test]

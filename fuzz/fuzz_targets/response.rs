@@ -1,10 +1,11 @@
 //! The response parser: (status, Retry-After, Location, body) -> result. Never panics; a 200 is a
-//! success only with a string urlAvatar free of NUL; messages stay short.
+//! success only with a string urlAvatar free of control characters; messages stay short.
 #![no_main]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use getavatar::response::{interpret, parse_http_date, parse_retry_after, Outcome};
+use getavatar::redact::Redactor;
 use getavatar::GaStatus;
 use libfuzzer_sys::fuzz_target;
 
@@ -21,10 +22,11 @@ fuzz_target!(|data: &[u8]| {
     let now = UNIX_EPOCH + Duration::from_secs(1_795_548_774);
     let _ = parse_http_date(retry_after);
     let _ = parse_retry_after(retry_after, SystemTime::now());
-    match interpret(status, Some(retry_after), Some(location), body, now) {
+    let r = Redactor::new("d75b3a66374942c5b3c019c698abc2067e151558acbd412345");
+    match interpret(status, Some(retry_after), Some(location), body, now, &r) {
         Outcome::Success(a) => {
             assert_eq!(status, 200);
-            assert!(!a.url.contains('\0'));
+            assert!(!a.url.chars().any(|c| c.is_control()));
         }
         Outcome::Failure { status: st, message, retryable, .. } => {
             assert_ne!(st, GaStatus::GA_OK);

@@ -286,7 +286,7 @@ pub unsafe extern "system" fn ga_get_avatars(
 /// roots: for corporate proxies that re-sign TLS, or private servers. Several calls add up.
 /// Certificates are always verified; there is no switch that turns that off. Open connections
 /// are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable file, no
-/// certificate in it).
+/// certificate in it, or a block that is not a valid certificate, such as a private key).
 #[no_mangle]
 pub unsafe extern "system" fn ga_client_set_ca_file(
     client: *mut GaClient,
@@ -336,7 +336,14 @@ pub extern "system" fn ga_client_new_from_env() -> *mut GaClient {
             ));
             return std::ptr::null_mut();
         }
-        into_handle(Client::new(&values[0], &values[1], &values[2]))
+        into_handle(
+            Client::new(&values[0], &values[1], &values[2]).map_err(|e| {
+                Error::invalid(format!(
+                    "from the environment (GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE): {}",
+                    e.message
+                ))
+            }),
+        )
     })
 }
 
