@@ -403,6 +403,24 @@ struct GaAvatarImage *GA_CALL ga_download_avatar_bytes_cancellable(struct GaClie
                                                                    struct GaCancel *cancel);
 
 /**
+ * Sets how long an idle connection is kept for the next call, 0 to 3600000 ms (default 300000,
+ * 5 minutes, so that sporadic calls, as from a spreadsheet, find the connection and its TLS
+ * session open; 0 = close after each call). Open connections are dropped. Returns `GA_OK` or
+ * `GA_ERR_INVALID_ARGUMENT`.
+ */
+int32_t GA_CALL ga_client_set_idle_timeout_ms(struct GaClient *client, int32_t ms);
+
+/**
+ * Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup, so that the
+ * first lookup costs one round trip; sends no request and uses no rate-limit slot. The
+ * connection is kept for the idle timeout. Returns `GA_OK` (also when a connection was already
+ * open), `GA_ERR_INVALID_ARGUMENT` (NULL client), or, when the server cannot be reached within
+ * the timeout, `GA_ERR_NETWORK` or `GA_ERR_TIMEOUT` with `ga_last_error()` saying why: nothing
+ * else changes, and lookups connect as usual. Not retried.
+ */
+int32_t GA_CALL ga_client_warm_up(struct GaClient *client);
+
+/**
  * This thread's message for the last failed call, UTF-8; "" when nothing failed yet on this
  * thread. Never NULL. Owned by the library: do not free it; valid until the next getavatar
  * call on this thread. A successful call does not clear it.

@@ -315,6 +315,35 @@ impl Client {
         Ok(())
     }
 
+    /// How long an idle connection is kept for the next call, 0..=3600000 ms (default 300000,
+    /// 5 minutes; 0 = close after each call). Open connections are dropped.
+    pub fn set_idle_timeout_ms(&self, ms: i64) -> Result<(), Error> {
+        let v = in_range("idle_timeout", ms, 0, defaults::MAX_IDLE_TIMEOUT_MS, "ms")?;
+        self.change_agent(|s| s.idle_timeout_ms = v);
+        Ok(())
+    }
+
+    /// Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup and keeps it
+    /// for the idle timeout, without sending any request (so no rate-limit slot is used). `Ok`
+    /// at once when a connection is already open. One attempt within the timeout: when the
+    /// server cannot be reached, the failure (`GA_ERR_NETWORK`, `GA_ERR_TIMEOUT`) is returned
+    /// and nothing changes; lookups try again as usual.
+    pub fn warm_up(&self) -> Result<(), Error> {
+        let timeout = self.timeout();
+        let mut a = crate::transport::Attempt::new(None, None, timeout);
+        a.warm_up = true;
+        let (r, _) = crate::transport::run(a, || self.agent().head(&self.url).call());
+        let e = match r {
+            Ok(_) => return Ok(()),
+            Err(e) => self.transport_failure(e, &self.url, timeout, false),
+        };
+        Err(Error {
+            status: e.status,
+            http_status: 0,
+            message: self.redactor.scrub(&e.message),
+        })
+    }
+
     /// Lookups a batch (`get_avatars`) runs at once, 1..=64 (default 4).
     pub fn set_concurrency(&self, n: i64) -> Result<(), Error> {
         let v = in_range("concurrency", n, 1, defaults::MAX_CONCURRENCY, "")?;

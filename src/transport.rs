@@ -59,6 +59,9 @@ pub(crate) struct Attempt {
     pub paced: bool,
     /// Time spent waiting for the rate limit.
     pub waited: Duration,
+    /// Warm-up: open (or find) the connection, send nothing, and hand ureq an empty answer so
+    /// that the connection goes to the pool.
+    pub warm_up: bool,
 }
 
 impl Attempt {
@@ -74,6 +77,7 @@ impl Attempt {
             answered: false,
             paced: false,
             waited: Duration::ZERO,
+            warm_up: false,
         }
     }
 
@@ -344,7 +348,12 @@ impl Transport for TcpTransport {
 
     fn is_open(&mut self) -> bool {
         if !self.pending.is_empty() {
-            return false;
+            // A TLS handshake's last flight (a warm-up sends nothing after it): send it now.
+            let t = NextTimeout {
+                after: ureq::unversioned::transport::time::Duration::Exact(SLICE * 4),
+                ..NextTimeout::default()
+            };
+            return self.flush_pending(t).is_ok();
         }
         if self.last_used.elapsed() < PROBE_AFTER {
             return true;
@@ -385,6 +394,14 @@ impl<In: Transport> Connector<In> for CallConnector {
     }
 }
 
+/// What a warm-up hands ureq in place of an answer: empty, keep-alive.
+const WARM_UP_ANSWER: &[u8] = b"HTTP/1.1 204 No Content\r\n\r\n";
+
+/// Whether the current attempt is a warm-up.
+fn warming_up() -> bool {
+    with_current(|a| a.warm_up).unwrap_or(false)
+}
+
 /// A connection to the target: paces the request and records what the attempt saw.
 #[derive(Debug)]
 pub struct CallTransport {
@@ -420,6 +437,14 @@ impl CallTransport {
 
     /// Waits for input in slices, checking the token and the attempt's deadline between them.
     fn wait(&mut self, timeout: NextTimeout, maybe: bool) -> Result<bool, Error> {
+        if warming_up() {
+            let b = self.inner.buffers();
+            let buf = b.input_append_buf();
+            let n = WARM_UP_ANSWER.len().min(buf.len());
+            buf[..n].copy_from_slice(&WARM_UP_ANSWER[..n]);
+            b.input_appended(n);
+            return Ok(n > 0);
+        }
         let r = if maybe {
             self.inner.maybe_await_input(timeout)
         } else {
@@ -438,6 +463,9 @@ impl Transport for CallTransport {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), Error> {
+        if warming_up() {
+            return Ok(());
+        }
         self.pace()?;
         self.inner.transmit_output(amount, timeout)
     }

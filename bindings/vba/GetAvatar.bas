@@ -56,6 +56,8 @@ Private Declare PtrSafe Function ga_get_avatar_cancellable Lib "getavatar.dll" (
 Private Declare PtrSafe Function ga_get_avatars_cancellable Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatIds As LongPtr, ByVal count As Long, ByVal results As LongPtr, ByVal cancel As LongPtr) As Long
 Private Declare PtrSafe Function ga_download_avatar_cancellable Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr, ByVal path As LongPtr, ByVal cancel As LongPtr) As LongPtr
 Private Declare PtrSafe Function ga_download_avatar_bytes_cancellable Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr, ByVal cancel As LongPtr) As LongPtr
+Private Declare PtrSafe Function ga_client_set_idle_timeout_ms Lib "getavatar.dll" (ByVal client As LongPtr, ByVal ms As Long) As Long
+Private Declare PtrSafe Function ga_client_warm_up Lib "getavatar.dll" (ByVal client As LongPtr) As Long
 
 Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
 Private Declare PtrSafe Function lstrlenA Lib "kernel32" (ByVal lpString As LongPtr) As Long
@@ -91,6 +93,8 @@ Private Declare Function ga_get_avatar_cancellable Lib "getavatar.dll" (ByVal cl
 Private Declare Function ga_get_avatars_cancellable Lib "getavatar.dll" (ByVal client As Long, ByVal chatIds As Long, ByVal count As Long, ByVal results As Long, ByVal cancel As Long) As Long
 Private Declare Function ga_download_avatar_cancellable Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long, ByVal path As Long, ByVal cancel As Long) As Long
 Private Declare Function ga_download_avatar_bytes_cancellable Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long, ByVal cancel As Long) As Long
+Private Declare Function ga_client_set_idle_timeout_ms Lib "getavatar.dll" (ByVal client As Long, ByVal ms As Long) As Long
+Private Declare Function ga_client_warm_up Lib "getavatar.dll" (ByVal client As Long) As Long
 
 Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
 Private Declare Function lstrlenA Lib "kernel32" (ByVal lpString As Long) As Long

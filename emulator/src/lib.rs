@@ -299,6 +299,8 @@ struct State {
     conns: Mutex<HashMap<u64, TcpStream>>,
     next_conn: AtomicU64,
     base: String,
+    /// See [`Emulator::set_idle_forget`].
+    idle_forget: Mutex<Option<Duration>>,
 }
 
 /// A running emulator; it stops when dropped.
@@ -370,6 +372,7 @@ impl Emulator {
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
             base: format!("{scheme}://{addr}"),
+            idle_forget: Mutex::new(None),
         });
         // The plain port is public (counted, delayed) unless TLS is on.
         let mut accept = vec![spawn_accept(&state, listener, tls.is_none())?];
@@ -479,6 +482,14 @@ impl Emulator {
     /// Sets the rate limit (requests per rolling second; 0 = none).
     pub fn set_rate_limit(&self, n: u32) {
         lock(&self.state.config).rate_limit = n;
+    }
+
+    /// Makes the server forget keep-alive connections idle longer than `d` without telling the
+    /// client (no `Connection: close`, no FIN), as a server or middlebox that dropped them does:
+    /// the next request on such a connection is answered with a reset, unread and unlogged.
+    /// Control requests are exempt. None (the default) keeps connections forever.
+    pub fn set_idle_forget(&self, d: Option<Duration>) {
+        *lock(&self.state.idle_forget) = d;
     }
 
     /// Sets the quota of successful answers (None = none); the count so far is kept.
@@ -732,15 +743,25 @@ fn serve(st: Arc<State>, stream: TcpStream, public: bool) {
         Err(_) => return,
     };
     let mut r = BufReader::new(stream);
+    let mut last_answer: Option<Instant> = None;
     while !st.stop.load(Ordering::SeqCst) {
         let Some(req) = read_request(&mut r) else {
             break;
         };
+        let forget = *lock(&st.idle_forget);
+        if let (Some(d), Some(t)) = (forget, last_answer) {
+            if t.elapsed() > d && !req.path.starts_with("/__emulator/") {
+                reset_connection(&w);
+                lock(&st.conns).remove(&id);
+                return;
+            }
+        }
         CLOSING.with(|c| c.set(req.close));
         let keep = handle(&st, &req, &mut w, &mut r) && !req.close;
         if !keep {
             break;
         }
+        last_answer = Some(Instant::now());
     }
     // Close gracefully: stop writing, drain what the client still sends, then drop. Dropping a
     // socket with unread input makes the kernel send a reset instead of a clean close.

@@ -571,3 +571,29 @@ pub unsafe extern "system" fn ga_download_avatar_bytes_cancellable(
         }
     )
 }
+
+/// Sets how long an idle connection is kept for the next call, 0 to 3600000 ms (default 300000,
+/// 5 minutes, so that sporadic calls, as from a spreadsheet, find the connection and its TLS
+/// session open; 0 = close after each call). Open connections are dropped. Returns `GA_OK` or
+/// `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_idle_timeout_ms(client: *mut GaClient, ms: i32) -> i32 {
+    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
+        // SAFETY: NULL or a live client.
+        unsafe { set_num(client, ms, Client::set_idle_timeout_ms) }
+    })
+}
+
+/// Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup, so that the
+/// first lookup costs one round trip; sends no request and uses no rate-limit slot. The
+/// connection is kept for the idle timeout. Returns `GA_OK` (also when a connection was already
+/// open), `GA_ERR_INVALID_ARGUMENT` (NULL client), or, when the server cannot be reached within
+/// the timeout, `GA_ERR_NETWORK` or `GA_ERR_TIMEOUT` with `ga_last_error()` saying why: nothing
+/// else changes, and lookups connect as usual. Not retried.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_warm_up(client: *mut GaClient) -> i32 {
+    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
+        // SAFETY: NULL or a live client.
+        status_of(unsafe { client_ref(client) }.and_then(|c| c.warm_up()))
+    })
+}
