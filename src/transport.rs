@@ -139,6 +139,27 @@ fn deadline_of(timeout: NextTimeout) -> Instant {
     }
 }
 
+/// A timeout of exactly `d`.
+fn exact(d: Duration) -> NextTimeout {
+    NextTimeout {
+        after: ureq::unversioned::transport::time::Duration::Exact(d),
+        ..NextTimeout::default()
+    }
+}
+
+/// The next wait's timeout: a slice, or what is left before `deadline`; an error when the call
+/// was cancelled or the deadline passed.
+fn sliced(deadline: Instant) -> Result<NextTimeout, Error> {
+    if is_cancelled() {
+        return Err(cancelled_error());
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(Error::Timeout(ureq::Timeout::Global));
+    }
+    Ok(exact(left.min(SLICE)))
+}
+
 /// Connects TCP sockets; the connect is cancellable (see the module documentation).
 #[derive(Debug, Default)]
 pub struct TcpConnector;
@@ -349,11 +370,7 @@ impl Transport for TcpTransport {
     fn is_open(&mut self) -> bool {
         if !self.pending.is_empty() {
             // A TLS handshake's last flight (a warm-up sends nothing after it): send it now.
-            let t = NextTimeout {
-                after: ureq::unversioned::transport::time::Duration::Exact(SLICE * 4),
-                ..NextTimeout::default()
-            };
-            return self.flush_pending(t).is_ok();
+            return self.flush_pending(exact(SLICE * 4)).is_ok();
         }
         if self.last_used.elapsed() < PROBE_AFTER {
             return true;
@@ -445,10 +462,21 @@ impl CallTransport {
             b.input_appended(n);
             return Ok(n > 0);
         }
-        let r = if maybe {
-            self.inner.maybe_await_input(timeout)
-        } else {
-            self.inner.await_input(timeout)
+        let deadline = deadline_of(timeout);
+        let r = loop {
+            // Slices bound waits on transports that are not ours (a SOCKS proxy's), which know
+            // neither the deadline nor the token; ours already wait this way.
+            let t = sliced(deadline)?;
+            let r = if maybe {
+                self.inner.maybe_await_input(t)
+            } else {
+                self.inner.await_input(t)
+            };
+            match r {
+                Err(Error::Timeout(_)) if Instant::now() < deadline => {}
+                Err(Error::Timeout(_)) => break Err(Error::Timeout(ureq::Timeout::Global)),
+                r => break r,
+            }
         };
         if matches!(r, Ok(true)) {
             with_current(|a| a.answered = true);
@@ -467,7 +495,8 @@ impl Transport for CallTransport {
             return Ok(());
         }
         self.pace()?;
-        self.inner.transmit_output(amount, timeout)
+        let remaining = deadline_of(timeout).saturating_duration_since(Instant::now());
+        self.inner.transmit_output(amount, exact(remaining))
     }
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
