@@ -93,6 +93,36 @@ inline void check(int32_t status) {
 /** The library's version, e.g. "0.1.0". */
 inline std::string version() { return ga_version(); }
 
+/**
+ * A cancel token (ga_cancel_new): pass it to the cancellable overloads, call cancel() from any
+ * thread to make them throw Error with GA_ERR_CANCELLED within about 100 ms. Once cancelled, it
+ * stays cancelled. Must outlive the calls using it. Move-only.
+ */
+class Cancel {
+public:
+    Cancel() : cancel_(ga_cancel_new()) {
+        if (!cancel_) throw Error(GA_ERR_INTERNAL, 0, ga_last_error());
+    }
+    ~Cancel() { ga_cancel_free(cancel_); }
+    Cancel(const Cancel &) = delete;
+    Cancel &operator=(const Cancel &) = delete;
+    Cancel(Cancel &&other) noexcept : cancel_(std::exchange(other.cancel_, nullptr)) {}
+    Cancel &operator=(Cancel &&other) noexcept {
+        if (this != &other) {
+            ga_cancel_free(cancel_);
+            cancel_ = std::exchange(other.cancel_, nullptr);
+        }
+        return *this;
+    }
+    /** Cancels every call using this token; thread-safe, idempotent. */
+    void cancel() const noexcept { ga_cancel(cancel_); }
+    /** The C handle. Still owned by the Cancel. */
+    GaCancel *c_handle() const noexcept { return cancel_; }
+
+private:
+    GaCancel *cancel_;
+};
+
 /** A getAvatar client for one instance. Move-only; freed on destruction. */
 class Client {
 public:
@@ -117,25 +147,21 @@ public:
         return detail::take(detail::AvatarPtr(ga_get_avatar(handle(), chat_id.c_str())));
     }
 
+    /** get_avatar that cancel can stop (throws Error with GA_ERR_CANCELLED). */
+    Avatar get_avatar(const std::string &chat_id, const Cancel &cancel) const {
+        return detail::take(
+            detail::AvatarPtr(ga_get_avatar_cancellable(handle(), chat_id.c_str(), cancel.c_handle())));
+    }
+
     /** Many lookups at once, in order: each entry holds an Avatar or the Error for that id. */
     std::vector<std::pair<Avatar, std::unique_ptr<Error>>> get_avatars(const std::vector<std::string> &chat_ids) const {
-        std::vector<const char *> ids;
-        ids.reserve(chat_ids.size());
-        for (const auto &s : chat_ids) ids.push_back(s.c_str());
-        std::vector<GaAvatar *> raw(chat_ids.size(), nullptr);
-        int32_t st = ga_get_avatars(handle(), ids.data(), static_cast<int32_t>(ids.size()), raw.data());
-        std::vector<detail::AvatarPtr> owned;
-        for (GaAvatar *p : raw) owned.emplace_back(p);
-        if (st != GA_OK && st != GA_ERR_INTERNAL) detail::check(st);
-        std::vector<std::pair<Avatar, std::unique_ptr<Error>>> out;
-        for (auto &p : owned) {
-            try {
-                out.emplace_back(detail::take(std::move(p)), nullptr);
-            } catch (const Error &e) {
-                out.emplace_back(Avatar{"", Availability::Unknown, e.http_status()}, std::make_unique<Error>(e));
-            }
-        }
-        return out;
+        return get_avatars_with(chat_ids, nullptr);
+    }
+
+    /** get_avatars that cancel can stop: unfinished entries hold an Error with GA_ERR_CANCELLED. */
+    std::vector<std::pair<Avatar, std::unique_ptr<Error>>> get_avatars(const std::vector<std::string> &chat_ids,
+                                                                       const Cancel &cancel) const {
+        return get_avatars_with(chat_ids, cancel.c_handle());
     }
 
     void set_timeout_ms(int32_t ms) { detail::check(ga_client_set_timeout_ms(handle(), ms)); }
@@ -150,6 +176,10 @@ public:
     void set_proxy(const std::string &url) { detail::check(ga_client_set_proxy(handle(), url.c_str())); }
     /** Uses HTTPS_PROXY / http_proxy / ALL_PROXY and NO_PROXY from the environment, read now. */
     void use_env_proxy() { detail::check(ga_client_use_env_proxy(handle())); }
+    /** How long an idle connection is kept, 0 to 3600000 ms (default 300000; 0 = none). */
+    void set_idle_timeout_ms(int32_t ms) { detail::check(ga_client_set_idle_timeout_ms(handle(), ms)); }
+    /** Opens the connection (DNS, TCP, TLS) now, sending no request; throws Error when unreachable. */
+    void warm_up() { detail::check(ga_client_warm_up(handle())); }
 
     /**
      * Looks up the avatar and saves the image to path atomically; throws Error (GA_ERR_IO when
@@ -160,10 +190,22 @@ public:
         return detail::take(detail::AvatarPtr(ga_download_avatar(handle(), chat_id.c_str(), path.c_str())));
     }
 
+    /** download_avatar that cancel can stop (path is left as it was). */
+    Avatar download_avatar(const std::string &chat_id, const std::string &path, const Cancel &cancel) const {
+        return detail::take(detail::AvatarPtr(
+            ga_download_avatar_cancellable(handle(), chat_id.c_str(), path.c_str(), cancel.c_handle())));
+    }
+
     /** Looks up the avatar and downloads the image into memory; throws Error. */
     Image download_avatar_bytes(const std::string &chat_id) const {
         return detail::take(std::unique_ptr<GaAvatarImage, detail::ImageDeleter>(
             ga_download_avatar_bytes(handle(), chat_id.c_str())));
+    }
+
+    /** download_avatar_bytes that cancel can stop. */
+    Image download_avatar_bytes(const std::string &chat_id, const Cancel &cancel) const {
+        return detail::take(std::unique_ptr<GaAvatarImage, detail::ImageDeleter>(
+            ga_download_avatar_bytes_cancellable(handle(), chat_id.c_str(), cancel.c_handle())));
     }
 
     /** A client from GA_API_URL, GA_ID_INSTANCE and GA_API_TOKEN_INSTANCE; throws Error naming a missing one. */
@@ -178,6 +220,28 @@ public:
 
 private:
     explicit Client(GaClient *adopted) noexcept : client_(adopted) {}
+    std::vector<std::pair<Avatar, std::unique_ptr<Error>>> get_avatars_with(const std::vector<std::string> &chat_ids,
+                                                                            GaCancel *cancel) const {
+        std::vector<const char *> ids;
+        ids.reserve(chat_ids.size());
+        for (const auto &s : chat_ids) ids.push_back(s.c_str());
+        std::vector<GaAvatar *> raw(chat_ids.size(), nullptr);
+        int32_t st =
+            ga_get_avatars_cancellable(handle(), ids.data(), static_cast<int32_t>(ids.size()), raw.data(), cancel);
+        std::vector<detail::AvatarPtr> owned;
+        for (GaAvatar *p : raw) owned.emplace_back(p);
+        if (st != GA_OK && st != GA_ERR_INTERNAL) detail::check(st);
+        std::vector<std::pair<Avatar, std::unique_ptr<Error>>> out;
+        for (auto &p : owned) {
+            try {
+                out.emplace_back(detail::take(std::move(p)), nullptr);
+            } catch (const Error &e) {
+                out.emplace_back(Avatar{"", Availability::Unknown, e.http_status()}, std::make_unique<Error>(e));
+            }
+        }
+        return out;
+    }
+
     GaClient *handle() const {
         if (!client_) throw Error(GA_ERR_INVALID_ARGUMENT, 0, "this getavatar::Client was moved from");
         return client_;

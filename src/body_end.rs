@@ -24,23 +24,23 @@ pub(crate) fn abrupt_ends() -> u64 {
 #[derive(Debug)]
 pub(crate) struct WatchEnds;
 
-impl Connector<Box<dyn Transport>> for WatchEnds {
-    type Out = Watched;
+impl<In: Transport> Connector<In> for WatchEnds {
+    type Out = Watched<In>;
 
     fn connect(
         &self,
         _details: &ConnectionDetails,
-        chained: Option<Box<dyn Transport>>,
-    ) -> Result<Option<Watched>, ureq::Error> {
+        chained: Option<In>,
+    ) -> Result<Option<Watched<In>>, ureq::Error> {
         Ok(chained.map(Watched))
     }
 }
 
 /// A connection whose abrupt ends are counted.
 #[derive(Debug)]
-pub(crate) struct Watched(Box<dyn Transport>);
+pub(crate) struct Watched<T>(T);
 
-impl Transport for Watched {
+impl<T: Transport> Transport for Watched<T> {
     fn buffers(&mut self) -> &mut dyn Buffers {
         self.0.buffers()
     }

@@ -7,6 +7,7 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::cache::Cache;
+use crate::cancel::Cancel;
 use crate::fork::{Inherited, PerProcess, Snapshot};
 use crate::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
 use crate::proxy::{self, ProxyUrl};
@@ -98,6 +99,11 @@ pub mod defaults {
     pub const MAX_CACHE_TTL_S: u32 = 86_400;
     /// Largest batch concurrency.
     pub const MAX_CONCURRENCY: u32 = 64;
+    /// How long an idle connection is kept for the next call, ms (5 minutes: a spreadsheet's
+    /// sporadic lookups find the connection, and its TLS session, still open).
+    pub const IDLE_TIMEOUT_MS: u32 = 300_000;
+    /// Longest idle time, ms (one hour).
+    pub const MAX_IDLE_TIMEOUT_MS: u32 = 3_600_000;
 }
 
 /// A failed call: the status, the last HTTP status seen (0 when none) and a message that never
@@ -159,7 +165,7 @@ struct ProcState {
     agent: RwLock<ureq::Agent>,
     /// What the agent is built from beyond the fixed configuration; changing it rebuilds it.
     settings: Snapshot<AgentSettings>,
-    limiter: RateLimiter,
+    limiter: std::sync::Arc<RateLimiter>,
     cache: Cache,
 }
 
@@ -170,7 +176,7 @@ impl ProcState {
         ProcState {
             agent: RwLock::new(resolver.agent(&settings)),
             settings: Snapshot::new(settings),
-            limiter: RateLimiter::new(rate),
+            limiter: std::sync::Arc::new(RateLimiter::new(rate)),
             cache,
         }
     }
@@ -291,7 +297,10 @@ impl Client {
     /// Per-attempt timeout, 1..=600000 ms (default 30000). Out of range: error, old value kept.
     pub fn set_timeout_ms(&self, ms: i64) -> Result<(), Error> {
         let v = in_range("timeout", ms, 1, defaults::MAX_TIMEOUT_MS, "ms")?;
-        self.timeout_ms.store(v, Ordering::Relaxed);
+        if self.timeout_ms.swap(v, Ordering::Relaxed) != v {
+            // DNS and SOCKS proxies take their timeout from the agent.
+            self.change_agent(|s| s.timeout_ms = v);
+        }
         Ok(())
     }
 
@@ -425,6 +434,35 @@ impl Client {
         Ok(())
     }
 
+    /// How long an idle connection is kept for the next call, 0..=3600000 ms (default 300000,
+    /// 5 minutes; 0 = close after each call). Open connections are dropped.
+    pub fn set_idle_timeout_ms(&self, ms: i64) -> Result<(), Error> {
+        let v = in_range("idle_timeout", ms, 0, defaults::MAX_IDLE_TIMEOUT_MS, "ms")?;
+        self.change_agent(|s| s.idle_timeout_ms = v);
+        Ok(())
+    }
+
+    /// Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup and keeps it
+    /// for the idle timeout, without sending any request (so no rate-limit slot is used). `Ok`
+    /// at once when a connection is already open. One attempt within the timeout: when the
+    /// server cannot be reached, the failure (`GA_ERR_NETWORK`, `GA_ERR_TIMEOUT`) is returned
+    /// and nothing changes; lookups try again as usual.
+    pub fn warm_up(&self) -> Result<(), Error> {
+        let timeout = self.timeout();
+        let mut a = crate::transport::Attempt::new(None, None, timeout);
+        a.warm_up = true;
+        let (r, _) = crate::transport::run(a, || self.agent().head(&self.url).call());
+        let e = match r {
+            Ok(_) => return Ok(()),
+            Err(e) => self.transport_failure(e, &self.url, timeout, false),
+        };
+        Err(Error {
+            status: e.status,
+            http_status: 0,
+            message: self.redactor.scrub(&e.message),
+        })
+    }
+
     /// Lookups a batch (`get_avatars`) runs at once, 1..=64 (default 4).
     pub fn set_concurrency(&self, n: i64) -> Result<(), Error> {
         let v = in_range("concurrency", n, 1, defaults::MAX_CONCURRENCY, "")?;
@@ -436,7 +474,18 @@ impl Client {
     /// workers. The results are in the order of `chat_ids`; one bad id fails only its own entry.
     /// If memory for the batch runs out, no request is sent and every entry is `GA_ERR_INTERNAL`.
     pub fn get_avatars<S: AsRef<str> + Sync>(&self, chat_ids: &[S]) -> Vec<Result<Avatar, Error>> {
-        self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()))
+        self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), None)
+            .unwrap_or_else(|e| chat_ids.iter().map(|_| Err(e.clone())).collect())
+    }
+
+    /// `get_avatars` that `cancel` can stop: after a cancel, the lookups under way and every
+    /// one not yet started end with `GA_ERR_CANCELLED`; finished ones keep their results.
+    pub fn get_avatars_cancellable<S: AsRef<str> + Sync>(
+        &self,
+        chat_ids: &[S],
+        cancel: &Cancel,
+    ) -> Vec<Result<Avatar, Error>> {
+        self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), Some(cancel))
             .unwrap_or_else(|e| chat_ids.iter().map(|_| Err(e.clone())).collect())
     }
 
@@ -447,6 +496,7 @@ impl Client {
         &self,
         count: usize,
         id: F,
+        cancel: Option<&Cancel>,
     ) -> Result<Vec<Result<Avatar, Error>>, Error>
     where
         F: Fn(usize) -> Result<&'a str, Error> + Sync,
@@ -460,7 +510,7 @@ impl Client {
         };
         let mut out = Vec::new();
         out.try_reserve_exact(count).map_err(|_| no_memory())?;
-        let one = |i: usize| id(i).and_then(|s| self.get_avatar(s));
+        let one = |i: usize| id(i).and_then(|s| self.lookup(s, cancel));
         let workers = (self.concurrency.load(Ordering::Relaxed) as usize).min(count);
         if workers <= 1 {
             out.extend((0..count).map(one));
@@ -509,13 +559,28 @@ impl Client {
 
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
     pub fn get_avatar(&self, chat_id: &str) -> Result<Avatar, Error> {
+        self.lookup(chat_id, None)
+    }
+
+    /// `get_avatar` that `cancel` can stop: a cancel (from any thread) ends it within about
+    /// 100 ms with `GA_ERR_CANCELLED`, wherever it is (rate-limit wait, backoff, connecting, TLS,
+    /// waiting for the answer); a token already cancelled ends it at once.
+    pub fn get_avatar_cancellable(&self, chat_id: &str, cancel: &Cancel) -> Result<Avatar, Error> {
+        self.lookup(chat_id, Some(cancel))
+    }
+
+    /// `get_avatar`, cancellable when a token is given.
+    fn lookup(&self, chat_id: &str, cancel: Option<&Cancel>) -> Result<Avatar, Error> {
         validate::check_chat_id(chat_id).map_err(|m| self.invalid(m))?;
+        if crate::cancel::check(cancel).is_err() {
+            return Err(cancelled(0));
+        }
         if let Some(hit) = self.state().cache.get(chat_id) {
             return Ok(hit);
         }
         // chat_id is ASCII digits with an optional '-': nothing to escape.
         let body = format!("{{\"chatId\":\"{chat_id}\"}}");
-        let r = self.retrying(true, || self.attempt(&body));
+        let r = self.retrying(true, cancel, || self.attempt(&body));
         if let Ok(a) = &r {
             self.state().cache.put(chat_id, a);
         }
@@ -526,18 +591,33 @@ impl Client {
     /// Content-Type and at most 16 MiB required. Transient failures are retried like lookups, but
     /// image requests do not count against the rate limit (they go to the image server).
     pub fn fetch_image(&self, url: &str) -> Result<Image, Error> {
+        self.fetch_image_with(url, None)
+    }
+
+    /// `fetch_image`, cancellable when a token is given.
+    fn fetch_image_with(&self, url: &str, cancel: Option<&Cancel>) -> Result<Image, Error> {
         image::check_image_url(url).map_err(|m| Error {
             status: GaStatus::GA_ERR_BAD_RESPONSE,
             http_status: 200,
             message: self.redactor.scrub(&m),
         })?;
         let host = host_of(url).to_string();
-        self.retrying(false, || self.image_attempt(url, &host))
+        self.retrying(false, cancel, || self.image_attempt(url, &host))
     }
 
     /// Looks up `chat_id` and fetches its avatar image: `(answer, None)` when there is no avatar.
     pub fn avatar_image(&self, chat_id: &str) -> Result<(Avatar, Option<Image>), Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, None)?;
+        let (a, img) = self.lookup_and_fetch(chat_id, None, None)?;
+        Ok((a, img?))
+    }
+
+    /// `avatar_image` that `cancel` can stop (see `get_avatar_cancellable`).
+    pub fn avatar_image_cancellable(
+        &self,
+        chat_id: &str,
+        cancel: &Cancel,
+    ) -> Result<(Avatar, Option<Image>), Error> {
+        let (a, img) = self.lookup_and_fetch(chat_id, None, Some(cancel))?;
         Ok((a, img?))
     }
 
@@ -545,7 +625,19 @@ impl Client {
     /// the same folder, then a rename; nothing half-written is left on failure). When there is no
     /// avatar nothing is written and the answer (with an empty link) is returned.
     pub fn download_avatar(&self, chat_id: &str, path: &str) -> Result<Avatar, Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, Some(path))?;
+        let (a, img) = self.lookup_and_fetch(chat_id, Some(path), None)?;
+        img.map(|_| a)
+    }
+
+    /// `download_avatar` that `cancel` can stop (see `get_avatar_cancellable`); a cancelled
+    /// download leaves `path` as it was.
+    pub fn download_avatar_cancellable(
+        &self,
+        chat_id: &str,
+        path: &str,
+        cancel: &Cancel,
+    ) -> Result<Avatar, Error> {
+        let (a, img) = self.lookup_and_fetch(chat_id, Some(path), Some(cancel))?;
         img.map(|_| a)
     }
 
@@ -558,15 +650,16 @@ impl Client {
         &self,
         chat_id: &str,
         path: Option<&str>,
+        cancel: Option<&Cancel>,
     ) -> Result<(Avatar, Result<Option<Image>, Error>), Error> {
         if let Some(p) = path {
             image::check_download_path(p).map_err(|m| self.invalid(m))?;
         }
-        let a = self.get_avatar(chat_id)?;
+        let a = self.lookup(chat_id, cancel)?;
         if a.url.is_empty() {
             return Ok((a, Ok(None)));
         }
-        let img = self.fetch_image(&a.url).inspect_err(|e| {
+        let img = self.fetch_image_with(&a.url, cancel).inspect_err(|e| {
             if matches!(e.http_status, 403 | 404 | 410) {
                 self.state().cache.remove(chat_id);
             }
@@ -584,22 +677,44 @@ impl Client {
         Ok((a, saved))
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up, waiting for
-    /// the rate limit first when `rate_limited`. The one exit point for failures: every message
+    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up; when
+    /// `rate_limited`, each request waits for the rate limit as it is written (see
+    /// `transport`). A request that failed on a pooled connection the server had closed, before
+    /// any byte of the answer, is resent once on a new connection without counting as a retry.
+    /// A cancel ends it with `GA_ERR_CANCELLED`. The one exit point for failures: every message
     /// leaves here scrubbed of the token.
     fn retrying<T>(
         &self,
         rate_limited: bool,
+        cancel: Option<&Cancel>,
         mut attempt: impl FnMut() -> (Result<T, Failure>, u16),
     ) -> Result<T, Error> {
         let max_retries = self.max_retries.load(Ordering::Relaxed);
         let mut tries: u32 = 0;
+        let mut resend = false;
+        let mut last_http = 0;
         loop {
-            if rate_limited {
-                self.state().limiter.acquire();
+            if crate::cancel::check(cancel).is_err() {
+                return Err(cancelled(last_http));
             }
+            let pace = rate_limited.then(|| self.state().limiter.clone());
+            let mut a = crate::transport::Attempt::new(cancel, pace, self.timeout());
+            a.fresh_only = resend;
+            let ((r, http_status), done) = crate::transport::run(a, &mut attempt);
+            last_http = http_status;
+            if r.is_err() && crate::cancel::check(cancel).is_err() {
+                return Err(cancelled(http_status));
+            }
+            if matches!(&r, Err(f) if f.status == GaStatus::GA_ERR_NETWORK)
+                && http_status == 0
+                && !resend
+                && done.failed_on_stale()
+            {
+                resend = true;
+                continue;
+            }
+            resend = false;
             tries += 1;
-            let (r, http_status) = attempt();
             let Failure {
                 status,
                 mut message,
@@ -627,7 +742,10 @@ impl Client {
                     message: self.redactor.scrub(&message),
                 });
             }
-            std::thread::sleep(retry_after.unwrap_or_else(|| self.backoff(tries)));
+            let pause = retry_after.unwrap_or_else(|| self.backoff(tries));
+            if crate::cancel::sleep(cancel, pause).is_err() {
+                return Err(cancelled(http_status));
+            }
         }
     }
 
@@ -657,9 +775,6 @@ impl Client {
         let sent = self
             .agent()
             .post(&self.url)
-            .config()
-            .timeout_global(Some(timeout))
-            .build()
             .header("Content-Type", "application/json")
             .send(body);
         let mut resp = match sent {
@@ -711,7 +826,6 @@ impl Client {
             .agent()
             .get(url)
             .config()
-            .timeout_global(Some(timeout))
             .max_redirects(MAX_IMAGE_REDIRECTS)
             .build()
             .header("Accept", "image/*")
@@ -964,6 +1078,15 @@ fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String>
         .map(str::to_owned)
 }
 
+/// The error of a cancelled call.
+fn cancelled(http_status: u16) -> Error {
+    Error {
+        status: GaStatus::GA_ERR_CANCELLED,
+        http_status,
+        message: "the call was cancelled".into(),
+    }
+}
+
 /// The `host[:port]` of an http(s) URL, for messages ("" when there is none).
 fn host_of(url: &str) -> &str {
     url.split('/').nth(2).unwrap_or("")
@@ -1006,6 +1129,10 @@ struct AgentSettings {
     roots: Vec<ureq::tls::Certificate<'static>>,
     user_agent: String,
     proxy: Option<ProxySetting>,
+    /// Timeout for DNS and SOCKS proxies (the connection layer enforces the rest).
+    timeout_ms: u32,
+    /// How long idle connections are kept.
+    idle_timeout_ms: u32,
 }
 
 /// A proxy in use: the checked URL (for messages) and ureq's form of it (with NO_PROXY rules).
@@ -1021,12 +1148,16 @@ impl Default for AgentSettings {
             roots: Vec::new(),
             user_agent: format!("getavatar/{}", env!("CARGO_PKG_VERSION")),
             proxy: None,
+            timeout_ms: defaults::TIMEOUT_MS,
+            idle_timeout_ms: defaults::IDLE_TIMEOUT_MS,
         }
     }
 }
 
 /// An agent for getAvatar: no redirects, statuses as responses, our resolver, and either the
-/// bundled web roots or, when CA files were given, exactly their certificates.
+/// bundled web roots or, when CA files were given, exactly their certificates. Timeouts are
+/// agent-level (a request-level config would give every connection a new TLS config, so no
+/// session resumption); the connection layer (`transport`) enforces each attempt's deadline.
 fn build_agent(
     settings: &AgentSettings,
     resolver: impl ureq::unversioned::resolver::Resolver,
@@ -1042,15 +1173,15 @@ fn build_agent(
         .accept("application/json")
         .max_response_header_size(64 * 1024)
         .max_idle_connections_per_host(64)
+        .max_idle_age(Duration::from_millis(settings.idle_timeout_ms.into()))
+        .timeout_resolve(Some(Duration::from_millis(settings.timeout_ms.into())))
+        .timeout_connect(Some(Duration::from_millis(settings.timeout_ms.into())))
         .proxy(settings.proxy.as_ref().map(|p| p.ureq.clone()))
         .tls_config(tls.build())
         .build();
     ureq::Agent::with_parts(
         config,
-        ureq::unversioned::transport::Connector::chain(
-            ureq::unversioned::transport::DefaultConnector::default(),
-            crate::body_end::WatchEnds,
-        ),
+        crate::transport::connector(settings.proxy.is_some()),
         resolver,
     )
 }

@@ -8,6 +8,7 @@
 
 mod body_end;
 pub mod cache;
+pub mod cancel;
 pub mod client;
 pub mod ffi;
 mod fork;
@@ -18,8 +19,10 @@ pub mod redact;
 pub mod resolver;
 pub mod response;
 pub mod status;
+pub mod transport;
 pub mod validate;
 
+pub use cancel::Cancel;
 pub use client::{Client, Error};
 pub use image::Image;
 pub use response::Avatar;

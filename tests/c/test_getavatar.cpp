@@ -85,6 +85,30 @@ int main(int argc, char **argv) {
     CHECK(batch.size() == 3 && !batch[0].second && batch[1].second && !batch[2].second, "batch shape");
     CHECK(batch[1].second && batch[1].second->status() == GA_ERR_INVALID_ARGUMENT, "batch error");
 
+    // Warm-up, idle timeout and cancellation.
+    client.warm_up();
+    client.set_idle_timeout_ms(60000);
+    {
+        getavatar::Cancel cancel;
+        CHECK(client.get_avatar("10000000", cancel).http_status == 200, "cancellable, not cancelled");
+        cancel.cancel();
+        cancel.cancel();
+        try {
+            client.get_avatar("10000000", cancel);
+            CHECK(false, "a cancelled token must throw");
+        } catch (const getavatar::Error &e) {
+            CHECK(e.status() == GA_ERR_CANCELLED && e.status_name() == "GA_ERR_CANCELLED", e.what());
+        }
+        auto cb = client.get_avatars({"10000000", "20000000"}, cancel);
+        CHECK(cb.size() == 2 && cb[0].second && cb[0].second->status() == GA_ERR_CANCELLED, "batch cancelled");
+        try {
+            client.download_avatar_bytes("10000000", cancel);
+            CHECK(false, "a cancelled download must throw");
+        } catch (const getavatar::Error &e) {
+            CHECK(e.status() == GA_ERR_CANCELLED, e.what());
+        }
+    }
+
     // Move: the moved-from client throws instead of crashing; the moved-to one works.
     getavatar::Client moved = std::move(client);
     CHECK(moved.get_avatar("10000000").http_status == 200, "moved-to works");

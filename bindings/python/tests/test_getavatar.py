@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -345,3 +346,27 @@ def test_user_agent_reaches_the_server(emu):
         with pytest.raises(getavatar.InvalidArgumentError):
             c.set_user_agent("bad\r\nX-Injected: 1")
     assert emu.requests()[0]["user_agent"] == "sheet-tool/2.0"
+
+
+def test_idle_timeout_and_warm_up(emu):
+    with client(emu, idle_timeout=0.5) as c:
+        c.warm_up()
+        assert emu.requests() == [], "warm-up sends no request"
+        assert c.get_avatar("10000000").available is True
+        c.set_idle_timeout(0)
+        c.set_idle_timeout(3600)
+        with pytest.raises(getavatar.InvalidArgumentError, match="0 to 3600000 ms"):
+            c.set_idle_timeout(3601)
+        with pytest.raises(getavatar.InvalidArgumentError):
+            c.set_idle_timeout(-1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with getavatar.Client(f"http://127.0.0.1:{port}", "1101000001", "abc123abc123") as c:
+        with pytest.raises(getavatar.NetworkError, match="refused"):
+            c.warm_up()
+
+
+def test_cancelled_status_has_its_exception():
+    e = getavatar._errors.from_status(14, "the call was cancelled")
+    assert isinstance(e, getavatar.CancelledError) and e.status_name == "GA_ERR_CANCELLED"

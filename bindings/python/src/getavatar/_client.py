@@ -93,6 +93,8 @@ class Client:
     :param proxy: a proxy for every request: ``"http://user:password@host:port"``,
         ``"socks5://..."`` or ``"socks5h://..."`` (see :meth:`set_proxy`); ``"env"`` uses the
         environment (see :meth:`use_env_proxy`). Default: none, even if the environment sets one.
+    :param idle_timeout: seconds an idle connection is kept for the next call (default 300;
+        0 = a new connection per call).
     """
 
     def __init__(
@@ -110,6 +112,7 @@ class Client:
         cache_ttl: int = 0,
         user_agent: Optional[str] = None,
         proxy: Optional[str] = None,
+        idle_timeout: Optional[float] = None,
     ) -> None:
         self._handle: Any = None
         self._busy = 0
@@ -145,6 +148,8 @@ class Client:
                 self.set_proxy(proxy)
             if backoff is not None:
                 self._set("ga_client_set_backoff_ms", _seconds_to_ms("backoff", backoff, allow_zero=True))
+            if idle_timeout is not None:
+                self.set_idle_timeout(idle_timeout)
         except BaseException:
             self.close()
             raise
@@ -208,6 +213,18 @@ class Client:
         No variable set: requests go direct.
         """
         self._set("ga_client_use_env_proxy")
+
+    def set_idle_timeout(self, seconds: float) -> None:
+        """Seconds an idle connection is kept for the next call (0 to 3600; default 300; 0 = a
+        new connection per call). Open connections are dropped."""
+        self._set("ga_client_set_idle_timeout_ms", _seconds_to_ms("idle_timeout", seconds, allow_zero=True))
+
+    def warm_up(self) -> None:
+        """Opens the connection to the server (DNS, TCP, TLS) now, so that the first lookup
+        costs one round trip. Sends no request and uses no rate-limit slot. Raises
+        :class:`NetworkError` or :class:`TimeoutError` when the server cannot be reached (the
+        client stays usable; lookups connect as usual)."""
+        self._set("ga_client_warm_up")
 
     def set_concurrency(self, n: int) -> None:
         """Lookups ``get_avatars`` runs at once (1 to 64)."""

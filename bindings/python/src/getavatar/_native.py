@@ -118,6 +118,8 @@ def _declare(l: ctypes.CDLL) -> None:
         "ga_client_use_env_proxy": ([GaClientPtr], i32),
         "ga_download_avatar": ([GaClientPtr, c_char_p, c_char_p], c_void_p),
         "ga_download_avatar_bytes": ([GaClientPtr, c_char_p], c_void_p),
+        "ga_client_set_idle_timeout_ms": ([GaClientPtr, i32], i32),
+        "ga_client_warm_up": ([GaClientPtr], i32),
     }
     for name, (args, res) in sigs.items():
         f = getattr(l, name)
