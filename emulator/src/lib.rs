@@ -13,7 +13,11 @@
 //!   ([`Emulator::image_requests`]).
 //! - `/__emulator/...`: control for other processes (Python, Wine tests): `POST faults` (a JSON
 //!   [`Fault`] description; `"target": "image"` queues it for image requests), `GET requests`,
-//!   `POST reset`, `POST config`.
+//!   `GET counters` ([`Counters`] as JSON), `POST reset`, `POST config` (`rate_limit`, `quota`,
+//!   `avatars`, `accept_delay_ms`, `tls_delay_ms`).
+//!
+//! With [`Config::tls`] it serves HTTPS (see [`Emulator::cert_pem`]); [`DelayRelay`] puts a
+//! round-trip time between a client and it.
 //!
 //! Chat ids it knows: `10000000` and `-10000000000000` have avatars; `20000000` has none;
 //! `30000000` hides it (available false); `40000000` has one but the answer omits `available`.
@@ -29,7 +33,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+pub mod delay;
 pub mod proxy;
+mod tls;
+pub use delay::DelayRelay;
 pub use proxy::{ProxyKind, TestProxy};
 
 /// Credentials the emulator accepts by default (the token is 50 hex characters, like real ones).
@@ -53,12 +60,22 @@ pub struct Config {
     pub id_instance: String,
     /// The apiTokenInstance it accepts.
     pub token: String,
-    /// Requests per rolling second per instance before it answers 429; 0 = no limit.
+    /// The most getAvatar requests that may arrive in any rolling second: a request that arrives
+    /// when `rate_limit` others arrived in the second before it is answered 429 (every arrival
+    /// counts, answered 429 or not). 0 = no limit.
     pub rate_limit: u32,
     /// Successful answers before it answers 466; None = no quota.
     pub quota: Option<u64>,
     /// Port to listen on; 0 = a free one.
     pub port: u16,
+    /// Serve HTTPS (a self-signed certificate for localhost and 127.0.0.1, see
+    /// [`Emulator::cert_pem`]; TLS 1.3 with session tickets and a session cache) on the public
+    /// port; plain HTTP stays available on [`Emulator::plain_url`] (for control).
+    pub tls: bool,
+    /// Waits this long after accepting a connection before reading from it.
+    pub accept_delay: Duration,
+    /// With `tls`: waits this long before the server's first handshake flight.
+    pub tls_delay: Duration,
 }
 
 impl Default for Config {
@@ -69,6 +86,9 @@ impl Default for Config {
             rate_limit: 0,
             quota: None,
             port: 0,
+            tls: false,
+            accept_delay: Duration::ZERO,
+            tls_delay: Duration::ZERO,
         }
     }
 }
@@ -202,7 +222,70 @@ pub struct AvatarEntry {
     pub available: Option<bool>,
 }
 
+/// What the emulator counted since it started (or since [`Emulator::reset`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Connections accepted on the public port (the HTTPS one with `tls`).
+    pub connections: u64,
+    /// TLS handshakes completed in full.
+    pub tls_full: u64,
+    /// TLS handshakes that resumed a session (ticket or session id).
+    pub tls_resumed: u64,
+    /// TLS handshakes that failed (e.g. the client refused the certificate).
+    pub tls_failed: u64,
+    /// getAvatar requests that arrived (the method's route; not control or image requests).
+    pub requests: u64,
+    /// Of those, how many were answered 429.
+    pub too_many: u64,
+}
+
+#[derive(Default)]
+struct AtomicCounters {
+    connections: AtomicU64,
+    tls_full: AtomicU64,
+    tls_resumed: AtomicU64,
+    tls_failed: AtomicU64,
+    requests: AtomicU64,
+    too_many: AtomicU64,
+}
+
+impl AtomicCounters {
+    fn get(&self) -> Counters {
+        let g = |a: &AtomicU64| a.load(Ordering::SeqCst);
+        Counters {
+            connections: g(&self.connections),
+            tls_full: g(&self.tls_full),
+            tls_resumed: g(&self.tls_resumed),
+            tls_failed: g(&self.tls_failed),
+            requests: g(&self.requests),
+            too_many: g(&self.too_many),
+        }
+    }
+
+    fn clear(&self) {
+        for a in [
+            &self.connections,
+            &self.tls_full,
+            &self.tls_resumed,
+            &self.tls_failed,
+            &self.requests,
+            &self.too_many,
+        ] {
+            a.store(0, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Counters {
+    fn to_json(self) -> Value {
+        json!({"connections": self.connections, "tls_full": self.tls_full,
+            "tls_resumed": self.tls_resumed, "tls_failed": self.tls_failed,
+            "requests": self.requests, "too_many": self.too_many})
+    }
+}
+
 struct State {
+    counters: AtomicCounters,
     config: Mutex<Config>,
     faults: Mutex<VecDeque<Fault>>,
     image_faults: Mutex<VecDeque<Fault>>,
@@ -221,8 +304,11 @@ struct State {
 /// A running emulator; it stops when dropped.
 pub struct Emulator {
     addr: SocketAddr,
+    plain: SocketAddr,
+    internal: Option<SocketAddr>,
+    cert_pem: Option<String>,
     state: Arc<State>,
-    accept: Option<thread::JoinHandle<()>>,
+    accept: Vec<thread::JoinHandle<()>>,
 }
 
 fn default_avatars() -> HashMap<String, AvatarEntry> {
@@ -253,9 +339,24 @@ impl Emulator {
 
     /// Starts an emulator on 127.0.0.1.
     pub fn start(config: Config) -> std::io::Result<Emulator> {
-        let listener = TcpListener::bind(("127.0.0.1", config.port))?;
-        let addr = listener.local_addr()?;
+        let tls = if config.tls {
+            let (cfg, pem) = tls::server_config().map_err(std::io::Error::other)?;
+            let public = TcpListener::bind(("127.0.0.1", config.port))?;
+            let internal = TcpListener::bind(("127.0.0.1", 0))?;
+            Some((cfg, pem, public, internal))
+        } else {
+            None
+        };
+        let plain_port = if tls.is_some() { 0 } else { config.port };
+        let listener = TcpListener::bind(("127.0.0.1", plain_port))?;
+        let plain = listener.local_addr()?;
+        let addr = match &tls {
+            Some((_, _, public, _)) => public.local_addr()?,
+            None => plain,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let state = Arc::new(State {
+            counters: AtomicCounters::default(),
             config: Mutex::new(config),
             faults: Mutex::new(VecDeque::new()),
             image_faults: Mutex::new(VecDeque::new()),
@@ -268,38 +369,67 @@ impl Emulator {
             stop: AtomicBool::new(false),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
-            base: format!("http://{addr}"),
+            base: format!("{scheme}://{addr}"),
         });
-        let st = state.clone();
-        let accept = thread::Builder::new()
-            .name("emulator-accept".into())
-            .spawn(move || {
-                for conn in listener.incoming() {
-                    if st.stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = conn else { continue };
-                    let st = st.clone();
-                    let _ = thread::Builder::new()
-                        .name("emulator-conn".into())
-                        .spawn(move || serve(st, stream));
-                }
-            })?;
+        // The plain port is public (counted, delayed) unless TLS is on.
+        let mut accept = vec![spawn_accept(&state, listener, tls.is_none())?];
+        let (mut internal_addr, mut cert_pem) = (None, None);
+        if let Some((cfg, pem, public, internal)) = tls {
+            let inner = internal.local_addr()?;
+            accept.push(spawn_accept(&state, internal, false)?);
+            let st = state.clone();
+            accept.push(
+                thread::Builder::new()
+                    .name("emulator-tls-accept".into())
+                    .spawn(move || tls::accept_loop(st, public, inner, cfg))?,
+            );
+            internal_addr = Some(inner);
+            cert_pem = Some(pem);
+        }
         Ok(Emulator {
             addr,
+            plain,
+            internal: internal_addr,
+            cert_pem,
             state,
-            accept: Some(accept),
+            accept,
         })
     }
 
-    /// `http://127.0.0.1:PORT`: the apiUrl to give a client.
+    /// `http://127.0.0.1:PORT` (`https://` with `tls`): the apiUrl to give a client.
     pub fn url(&self) -> String {
         self.state.base.clone()
     }
 
-    /// The socket address it listens on.
+    /// The socket address of its public port (the HTTPS one with `tls`).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` of its plain HTTP port (the same as [`Emulator::url`] without
+    /// `tls`); with `tls`, connections to it are neither counted nor delayed (use it for control).
+    pub fn plain_url(&self) -> String {
+        format!("http://{}", self.plain)
+    }
+
+    /// With `tls`: the PEM of its self-signed certificate (a client's CA file).
+    pub fn cert_pem(&self) -> Option<String> {
+        self.cert_pem.clone()
+    }
+
+    /// What it counted since it started or was last reset.
+    pub fn counters(&self) -> Counters {
+        self.state.counters.get()
+    }
+
+    /// Sets the delay after accepting a connection (see [`Config::accept_delay`]).
+    pub fn set_accept_delay(&self, d: Duration) {
+        lock(&self.state.config).accept_delay = d;
+    }
+
+    /// Sets the delay before the server's first TLS flight (see [`Config::tls_delay`]).
+    pub fn set_tls_delay(&self, d: Duration) {
+        lock(&self.state.config).tls_delay = d;
     }
 
     /// The idInstance it serves.
@@ -366,7 +496,7 @@ impl Emulator {
         lock(&self.state.log).len()
     }
 
-    /// Forgets requests, faults, the rate window and the quota count.
+    /// Forgets requests, faults, the rate window, the quota count and the counters.
     pub fn reset(&self) {
         reset(&self.state);
     }
@@ -379,14 +509,20 @@ fn reset(st: &State) {
     lock(&st.image_log).clear();
     lock(&st.window).clear();
     st.served.store(0, Ordering::SeqCst);
+    st.counters.clear();
     *lock(&st.avatars) = default_avatars();
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
         self.state.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-        if let Some(h) = self.accept.take() {
+        let mut wake = vec![self.addr, self.plain];
+        wake.extend(self.internal);
+        wake.dedup();
+        for a in wake {
+            let _ = TcpStream::connect(a);
+        }
+        for h in self.accept.drain(..) {
             let _ = h.join();
         }
         for (_, c) in lock(&self.state.conns).drain() {
@@ -555,7 +691,37 @@ fn iso_now() -> String {
     )
 }
 
-fn serve(st: Arc<State>, stream: TcpStream) {
+/// Accepts connections on `listener`; `public` ones are counted and delayed.
+fn spawn_accept(
+    state: &Arc<State>,
+    listener: TcpListener,
+    public: bool,
+) -> std::io::Result<thread::JoinHandle<()>> {
+    let st = state.clone();
+    thread::Builder::new()
+        .name("emulator-accept".into())
+        .spawn(move || {
+            for conn in listener.incoming() {
+                if st.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = conn else { continue };
+                if public {
+                    st.counters.connections.fetch_add(1, Ordering::SeqCst);
+                }
+                let st = st.clone();
+                let _ = thread::Builder::new()
+                    .name("emulator-conn".into())
+                    .spawn(move || serve(st, stream, public));
+            }
+        })
+}
+
+fn serve(st: Arc<State>, stream: TcpStream, public: bool) {
+    if public {
+        let d = lock(&st.config).accept_delay;
+        thread::sleep(d);
+    }
     let _ = stream.set_nodelay(true);
     let id = st.next_conn.fetch_add(1, Ordering::SeqCst);
     if let Ok(c) = stream.try_clone() {
@@ -599,7 +765,7 @@ fn handle(st: &State, req: &Request, w: &mut TcpStream, r: &mut BufReader<TcpStr
         return image(st, req, path, w, r);
     }
     let at = st.started.elapsed();
-    let arrived = Instant::now();
+    let over_limit = arrive(st);
     let fault = lock(&st.faults).pop_front();
     // Decide the answer first and log it before replying, so a client that has its answer
     // always finds its request in the log.
@@ -607,7 +773,7 @@ fn handle(st: &State, req: &Request, w: &mut TcpStream, r: &mut BufReader<TcpStr
         None
         | Some(Fault::Delay(_) | Fault::SlowHeaders(_) | Fault::SlowBody(_))
         | Some(Fault::ResetMidBody | Fault::TruncatedBody | Fault::TruncatedChunked) => {
-            answer(st, req, path, arrived)
+            answer(st, req, path, over_limit)
         }
         Some(_) => (0, String::new()),
     };
@@ -625,6 +791,9 @@ fn handle(st: &State, req: &Request, w: &mut TcpStream, r: &mut BufReader<TcpStr
         status,
         user_agent: req.user_agent.clone(),
     };
+    if status == 429 {
+        st.counters.too_many.fetch_add(1, Ordering::SeqCst);
+    }
     {
         let mut log = lock(&st.log);
         if log.len() < 2_000_000 {
@@ -904,8 +1073,26 @@ fn envelope(status: u16, path: &str, message: &str) -> String {
         .to_string()
 }
 
-/// The normal answer to a request: (status, body).
-fn answer(st: &State, req: &Request, path: &str, arrived: Instant) -> (u16, String) {
+/// Counts a getAvatar request's arrival in the rolling window; true when more than the rate
+/// limit arrived in the second up to and including it. The time is taken under the window's lock,
+/// so the window is in order whatever the threads do.
+fn arrive(st: &State) -> bool {
+    st.counters.requests.fetch_add(1, Ordering::SeqCst);
+    let limit = lock(&st.config).rate_limit as usize;
+    let mut win = lock(&st.window);
+    let now = Instant::now();
+    while win
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+    {
+        win.pop_front();
+    }
+    win.push_back(now);
+    limit > 0 && win.len() > limit
+}
+
+/// The normal answer to a request: (status, body); `over_limit` says the rate limit is exceeded.
+fn answer(st: &State, req: &Request, path: &str, over_limit: bool) -> (u16, String) {
     let cfg = lock(&st.config).clone();
     let rest = path.strip_prefix("/v3").unwrap_or(path);
     let mut segs = rest.trim_start_matches('/').split('/');
@@ -926,18 +1113,8 @@ fn answer(st: &State, req: &Request, path: &str, arrived: Instant) -> (u16, Stri
     if method != "getAvatar" || req.method != "POST" {
         return (404, "Not Found".into());
     }
-    if cfg.rate_limit > 0 {
-        let mut win = lock(&st.window);
-        while win
-            .front()
-            .is_some_and(|t| arrived.duration_since(*t) >= Duration::from_secs(1))
-        {
-            win.pop_front();
-        }
-        win.push_back(arrived);
-        if win.len() > cfg.rate_limit as usize {
-            return (429, "Too Many Requests".into());
-        }
+    if over_limit {
+        return (429, "Too Many Requests".into());
     }
     if let Some(q) = cfg.quota {
         let used = st.served.load(Ordering::SeqCst);
@@ -1050,6 +1227,7 @@ fn control(st: &State, cmd: &str, req: &Request, w: &mut TcpStream) -> bool {
             reset(st);
             ok(w, json!({"reset": true}))
         }
+        "counters" => ok(w, st.counters.get().to_json()),
         "config" => {
             let mut c = lock(&st.config);
             if let Some(n) = body.get("rate_limit").and_then(Value::as_u64) {
@@ -1057,6 +1235,12 @@ fn control(st: &State, cmd: &str, req: &Request, w: &mut TcpStream) -> bool {
             }
             if let Some(q) = body.get("quota") {
                 c.quota = q.as_u64();
+            }
+            if let Some(ms) = body.get("accept_delay_ms").and_then(Value::as_u64) {
+                c.accept_delay = Duration::from_millis(ms);
+            }
+            if let Some(ms) = body.get("tls_delay_ms").and_then(Value::as_u64) {
+                c.tls_delay = Duration::from_millis(ms);
             }
             if let Some(a) = body.get("avatars").and_then(Value::as_object) {
                 let mut av = lock(&st.avatars);
@@ -1070,7 +1254,12 @@ fn control(st: &State, cmd: &str, req: &Request, w: &mut TcpStream) -> bool {
                     );
                 }
             }
-            ok(w, json!({"rate_limit": c.rate_limit, "quota": c.quota}))
+            ok(
+                w,
+                json!({"rate_limit": c.rate_limit, "quota": c.quota,
+                    "accept_delay_ms": c.accept_delay.as_millis() as u64,
+                    "tls_delay_ms": c.tls_delay.as_millis() as u64}),
+            )
         }
         _ => respond(w, 404, "text/plain", b"unknown emulator command", &[]),
     }

@@ -1,0 +1,234 @@
+//! HTTPS for the emulator: a rustls front (TLS 1.3 and 1.2, session tickets and a session cache
+//! on) that terminates TLS and hands the plaintext to the emulator over an internal loopback
+//! connection, so every route, fault and log works the same over HTTPS. It counts connections and
+//! full and resumed handshakes, and can delay accepting and the handshake.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::io::AsRawFd;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use rustls::server::{ServerConfig, ServerConnection, ServerSessionMemoryCache};
+use rustls::HandshakeKind;
+
+use crate::{lock, State};
+
+/// A self-signed certificate for `localhost` and `127.0.0.1` and the server config using it.
+pub(crate) fn server_config() -> Result<(Arc<ServerConfig>, String), String> {
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .map_err(|e| e.to_string())?;
+    let pem = cert.cert.pem();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], key)
+        .map_err(|e| e.to_string())?;
+    cfg.ticketer = rustls::crypto::ring::Ticketer::new().map_err(|e| e.to_string())?;
+    cfg.session_storage = ServerSessionMemoryCache::new(1024);
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok((Arc::new(cfg), pem))
+}
+
+/// Accepts TLS connections on `listener` and relays each to `inner` (the emulator's internal
+/// plaintext port).
+pub(crate) fn accept_loop(
+    st: Arc<State>,
+    listener: TcpListener,
+    inner: SocketAddr,
+    cfg: Arc<ServerConfig>,
+) {
+    for conn in listener.incoming() {
+        if st.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(sock) = conn else { continue };
+        st.counters.connections.fetch_add(1, Ordering::SeqCst);
+        let (st, cfg) = (st.clone(), cfg.clone());
+        let _ = thread::Builder::new()
+            .name("emulator-tls".into())
+            .spawn(move || serve_tls(st, sock, inner, cfg));
+    }
+}
+
+fn serve_tls(st: Arc<State>, mut sock: TcpStream, inner: SocketAddr, cfg: Arc<ServerConfig>) {
+    let _ = sock.set_nodelay(true);
+    let id = st.next_conn.fetch_add(1, Ordering::SeqCst);
+    if let Ok(c) = sock.try_clone() {
+        lock(&st.conns).insert(id, c);
+    }
+    let (accept_delay, tls_delay) = {
+        let c = lock(&st.config);
+        (c.accept_delay, c.tls_delay)
+    };
+    thread::sleep(accept_delay);
+    if let Ok(mut conn) = ServerConnection::new(cfg) {
+        if handshake(&mut conn, &mut sock, tls_delay) {
+            let c = &st.counters;
+            match conn.handshake_kind() {
+                Some(HandshakeKind::Resumed) => c.tls_resumed.fetch_add(1, Ordering::SeqCst),
+                _ => c.tls_full.fetch_add(1, Ordering::SeqCst),
+            };
+            if let Ok(plain) = TcpStream::connect(inner) {
+                let _ = plain.set_nodelay(true);
+                relay(&mut conn, &mut sock, plain);
+            }
+        } else {
+            st.counters.tls_failed.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    close_gracefully(&mut sock);
+    lock(&st.conns).remove(&id);
+}
+
+/// Runs the handshake, waiting `delay` before the server's first flight. False when it failed.
+fn handshake(conn: &mut ServerConnection, sock: &mut TcpStream, delay: Duration) -> bool {
+    let mut delayed = delay.is_zero();
+    while conn.is_handshaking() {
+        if conn.wants_write() {
+            if !delayed {
+                thread::sleep(delay);
+                delayed = true;
+            }
+            if conn.write_tls(sock).is_err() {
+                return false;
+            }
+            continue;
+        }
+        match conn.read_tls(sock) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) => {}
+        }
+        if conn.process_new_packets().is_err() {
+            let _ = conn.write_tls(sock); // the alert
+            return false;
+        }
+    }
+    flush(conn, sock)
+}
+
+fn flush(conn: &mut ServerConnection, sock: &mut TcpStream) -> bool {
+    while conn.wants_write() {
+        if conn.write_tls(sock).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Moves plaintext between the TLS connection and the emulator until either side is done.
+fn relay(conn: &mut ServerConnection, sock: &mut TcpStream, mut plain: TcpStream) {
+    let mut buf = vec![0u8; 64 * 1024];
+    // The handshake's last read may have brought the first request too.
+    let mut client_open = pass_plaintext(conn, &mut plain, &mut buf);
+    loop {
+        if !flush(conn, sock) {
+            crate::reset_connection(&plain);
+            return;
+        }
+        let mut fds = [
+            libc::pollfd {
+                fd: if client_open { sock.as_raw_fd() } else { -1 },
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: plain.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: two valid pollfd entries.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return;
+        }
+        if client_open && fds[0].revents != 0 {
+            client_open = from_client(conn, sock, &mut plain, &mut buf);
+        }
+        if fds[1].revents != 0 {
+            match plain.read(&mut buf) {
+                Ok(0) => {
+                    conn.send_close_notify();
+                    let _ = flush(conn, sock);
+                    return;
+                }
+                Ok(n) => {
+                    if conn.writer().write_all(&buf[..n]).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => {
+                    // The emulator reset the connection (a fault): so does the front.
+                    let _ = flush(conn, sock);
+                    crate::reset_connection(sock);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Reads what the client sent and passes its plaintext on; false once the client is done.
+fn from_client(
+    conn: &mut ServerConnection,
+    sock: &mut TcpStream,
+    plain: &mut TcpStream,
+    buf: &mut [u8],
+) -> bool {
+    let done = |plain: &mut TcpStream| {
+        let _ = plain.shutdown(Shutdown::Write);
+        false
+    };
+    match conn.read_tls(sock) {
+        Ok(0) | Err(_) => return done(plain),
+        Ok(_) => {}
+    }
+    if conn.process_new_packets().is_err() {
+        let _ = conn.write_tls(sock);
+        return done(plain);
+    }
+    pass_plaintext(conn, plain, buf)
+}
+
+/// Passes the plaintext rustls holds on to the emulator; false once the client is done.
+fn pass_plaintext(conn: &mut ServerConnection, plain: &mut TcpStream, buf: &mut [u8]) -> bool {
+    let done = |plain: &mut TcpStream| {
+        let _ = plain.shutdown(Shutdown::Write);
+        false
+    };
+    loop {
+        match conn.reader().read(buf) {
+            Ok(0) => return done(plain), // close_notify
+            Ok(n) => {
+                if plain.write_all(&buf[..n]).is_err() {
+                    return done(plain);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+            Err(_) => return done(plain),
+        }
+    }
+}
+
+/// Stops writing, drains what the client still sends (briefly), then lets the socket drop:
+/// closing with unread input would make the kernel send a reset.
+fn close_gracefully(sock: &mut TcpStream) {
+    let _ = sock.shutdown(Shutdown::Write);
+    let _ = sock.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 4096];
+    while let Ok(n) = sock.read(&mut sink) {
+        if n == 0 {
+            break;
+        }
+    }
+}
