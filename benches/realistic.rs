@@ -60,14 +60,12 @@ mod limits {
     /// the request), the arrivals, and half a round trip for the last answer:
     /// 3 RTT + floor((n-1)/r) W + ((n-1) mod r) RTT when r RTT <= W.
     pub fn sequential(n: usize, r: usize, w: Duration, rtt: Duration) -> f64 {
-        3.0 * rtt.as_secs_f64()
-            + last_arrival(n, r, w.as_secs_f64(), rtt.as_secs_f64(), true)
+        3.0 * rtt.as_secs_f64() + last_arrival(n, r, w.as_secs_f64(), rtt.as_secs_f64(), true)
     }
 
     /// A batch of n from a cold client, with any number of connections: 3 RTT + floor((n-1)/r) W.
     pub fn batch(n: usize, r: usize, w: Duration, rtt: Duration) -> f64 {
-        3.0 * rtt.as_secs_f64()
-            + last_arrival(n, r, w.as_secs_f64(), rtt.as_secs_f64(), false)
+        3.0 * rtt.as_secs_f64() + last_arrival(n, r, w.as_secs_f64(), rtt.as_secs_f64(), false)
     }
 }
 
@@ -149,7 +147,10 @@ impl<'a> Client<'a> {
 
     /// A batch; how many succeeded.
     fn batch(&self, ids: &[String]) -> usize {
-        let cs: Vec<CString> = ids.iter().map(|s| CString::new(s.as_str()).unwrap()).collect();
+        let cs: Vec<CString> = ids
+            .iter()
+            .map(|s| CString::new(s.as_str()).unwrap())
+            .collect();
         let ptrs: Vec<*const c_char> = cs.iter().map(|c| c.as_ptr()).collect();
         let mut out = vec![std::ptr::null_mut(); ids.len()];
         // SAFETY: arrays of ids.len() entries; each result freed once.
@@ -246,7 +247,13 @@ fn c_series(s: &Setup) -> serde_json::Map<String, Value> {
     );
     out.insert(
         "warm".into(),
-        row(median(warm.clone()), limits::warm(rtt), warm.len(), warm.len(), Counters::default()),
+        row(
+            median(warm.clone()),
+            limits::warm(rtt),
+            warm.len(),
+            warm.len(),
+            Counters::default(),
+        ),
     );
     if s.lib.warm_up.is_some() {
         let (secs, ok, c) = series(s, || {
@@ -269,12 +276,20 @@ fn c_series(s: &Setup) -> serde_json::Map<String, Value> {
     let (secs, ok, c) = series(s, || {
         let t = Instant::now();
         let cl = Client::new(s.lib, &s.url, s.emu, &s.ca);
-        let ok = (0..s.seq_n).filter(|i| cl.get(&format!("{}", 10_000_000 + i))).count();
+        let ok = (0..s.seq_n)
+            .filter(|i| cl.get(&format!("{}", 10_000_000 + i)))
+            .count();
         (t.elapsed().as_secs_f64(), ok)
     });
     out.insert(
         "sequential".into(),
-        row(secs, limits::sequential(s.seq_n, RATE as usize, WINDOW, rtt), ok, s.seq_n, c),
+        row(
+            secs,
+            limits::sequential(s.seq_n, RATE as usize, WINDOW, rtt),
+            ok,
+            s.seq_n,
+            c,
+        ),
     );
     let (secs, ok, c) = series(s, || {
         let list = ids(s.batch_n);
@@ -285,7 +300,13 @@ fn c_series(s: &Setup) -> serde_json::Map<String, Value> {
     });
     out.insert(
         "batch".into(),
-        row(secs, limits::batch(s.batch_n, RATE as usize, WINDOW, rtt), ok, s.batch_n, c),
+        row(
+            secs,
+            limits::batch(s.batch_n, RATE as usize, WINDOW, rtt),
+            ok,
+            s.batch_n,
+            c,
+        ),
     );
     out
 }
@@ -350,7 +371,10 @@ fn main() {
     let quick = std::env::var("GA_BENCH_QUICK").is_ok();
     let so = root().join("target/release/libgetavatar.so");
     if !so.exists() {
-        eprintln!("realistic: {} is missing (cargo build --release --lib)", so.display());
+        eprintln!(
+            "realistic: {} is missing (cargo build --release --lib)",
+            so.display()
+        );
         std::process::exit(2);
     }
     let lib = Lib::load(&so);
@@ -420,7 +444,10 @@ fn report(all: &Value, seq_n: usize, batch_n: usize) {
     ];
     let series = [
         ("first", "first result (cold)".to_string()),
-        ("first_after_warm_up", "first result after warm-up".to_string()),
+        (
+            "first_after_warm_up",
+            "first result after warm-up".to_string(),
+        ),
         ("warm", "warm call".to_string()),
         ("sequential", format!("{seq_n} sequential")),
         ("batch", format!("{batch_n}-id batch")),
