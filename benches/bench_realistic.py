@@ -1,6 +1,7 @@
 """Python side of the realistic benchmark (benches/realistic.rs runs it at each RTT).
 
-Usage: python bench_realistic.py URL CONTROL_URL ID TOKEN CA_FILE SEQ_N BATCH_N REPS
+Usage: python bench_realistic.py URL CONTROL_URL ID TOKEN CA_FILE SEQ_N BATCH_N REPS IDLE_S
+(IDLE_S 0: no "idle" series, the getavatar binding's call after that many idle seconds)
 Prints one JSON object: {implementation: {series: {"seconds", "ok", "n", "counters"}}}.
 
 Implementations:
@@ -24,6 +25,7 @@ import urllib.request
 def main():
     url, control, inst, token, ca = sys.argv[1:6]
     seq_n, batch_n, reps = (int(x) for x in sys.argv[6:9])
+    idle = float(sys.argv[9]) if len(sys.argv) > 9 else 0.0
     path = f"/v3/waInstance{inst}/getAvatar/{token}"
 
     def ctl(cmd, method="GET"):
@@ -95,6 +97,16 @@ def main():
         ok = sum(1 for x in r if not isinstance(x, getavatar.Error))
         return time.perf_counter() - t, ok, batch_n
 
+    def ga_idle():
+        with getavatar.Client(url, inst, token, ca_file=ca) as c:
+            c.get_avatar("10000000")
+            time.sleep(idle)
+            t = time.perf_counter()
+            c.get_avatar("10000000")
+            return time.perf_counter() - t, 1, 1
+
+    if idle > 0:
+        res["idle"] = series(ga_idle)
     res["sequential"] = series(ga_seq)
     res["batch"] = series(ga_batch)
     out["python_getavatar"] = res

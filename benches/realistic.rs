@@ -69,16 +69,23 @@ mod limits {
     }
 }
 
+type NewFn = unsafe extern "C" fn(*const c_char, *const c_char, *const c_char) -> *mut c_void;
+type FreeFn = unsafe extern "C" fn(*mut c_void);
+type GetFn = unsafe extern "C" fn(*mut c_void, *const c_char) -> *mut i32;
+type BatchFn = unsafe extern "C" fn(*mut c_void, *const *const c_char, i32, *mut *mut i32) -> i32;
+type SetStrFn = unsafe extern "C" fn(*mut c_void, *const c_char) -> i32;
+type WarmFn = unsafe extern "C" fn(*mut c_void) -> i32;
+
 /// The C ABI of the release library, loaded at run time.
 struct Lib {
-    new: unsafe extern "C" fn(*const c_char, *const c_char, *const c_char) -> *mut c_void,
-    free_client: unsafe extern "C" fn(*mut c_void),
-    get: unsafe extern "C" fn(*mut c_void, *const c_char) -> *mut i32,
-    batch: unsafe extern "C" fn(*mut c_void, *const *const c_char, i32, *mut *mut i32) -> i32,
-    ca_file: unsafe extern "C" fn(*mut c_void, *const c_char) -> i32,
-    free: unsafe extern "C" fn(*mut c_void),
+    new: NewFn,
+    free_client: FreeFn,
+    get: GetFn,
+    batch: BatchFn,
+    ca_file: SetStrFn,
+    free: FreeFn,
     /// `ga_client_warm_up(client) -> status`, when the library has it.
-    warm_up: Option<unsafe extern "C" fn(*mut c_void) -> i32>,
+    warm_up: Option<WarmFn>,
 }
 
 impl Lib {
@@ -102,13 +109,15 @@ impl Lib {
                 .map(|n| sym(n))
                 .find(|s| !s.is_null());
             Lib {
-                new: std::mem::transmute::<*mut c_void, _>(need("ga_client_new")),
-                free_client: std::mem::transmute::<*mut c_void, _>(need("ga_client_free")),
-                get: std::mem::transmute::<*mut c_void, _>(need("ga_get_avatar")),
-                batch: std::mem::transmute::<*mut c_void, _>(need("ga_get_avatars")),
-                ca_file: std::mem::transmute::<*mut c_void, _>(need("ga_client_set_ca_file")),
-                free: std::mem::transmute::<*mut c_void, _>(need("ga_free")),
-                warm_up: warm.map(|s| std::mem::transmute::<*mut c_void, _>(s)),
+                new: std::mem::transmute::<*mut c_void, NewFn>(need("ga_client_new")),
+                free_client: std::mem::transmute::<*mut c_void, FreeFn>(need("ga_client_free")),
+                get: std::mem::transmute::<*mut c_void, GetFn>(need("ga_get_avatar")),
+                batch: std::mem::transmute::<*mut c_void, BatchFn>(need("ga_get_avatars")),
+                ca_file: std::mem::transmute::<*mut c_void, SetStrFn>(need(
+                    "ga_client_set_ca_file",
+                )),
+                free: std::mem::transmute::<*mut c_void, FreeFn>(need("ga_free")),
+                warm_up: warm.map(|s| std::mem::transmute::<*mut c_void, WarmFn>(s)),
             }
         }
     }
@@ -199,6 +208,8 @@ struct Setup<'a> {
     seq_n: usize,
     batch_n: usize,
     reps: usize,
+    /// The idle time before the sporadic call (None: no idle series).
+    idle: Option<Duration>,
 }
 
 /// Runs one series after resetting the emulator; returns (seconds, ok, counters).
@@ -273,6 +284,18 @@ fn c_series(s: &Setup) -> serde_json::Map<String, Value> {
             row(secs, limits::warm(rtt), ok, s.reps, c),
         );
     }
+    if let Some(idle) = s.idle {
+        // A sporadic call: one lookup, `idle` without any, then the timed one.
+        let (secs, ok, c) = series(s, || {
+            let cl = Client::new(s.lib, &s.url, s.emu, &s.ca);
+            cl.get("10000000");
+            std::thread::sleep(idle);
+            let t = Instant::now();
+            let ok = cl.get("10000000") as usize;
+            (t.elapsed().as_secs_f64(), ok)
+        });
+        out.insert("idle".into(), row(secs, limits::warm(rtt), ok, 1, c));
+    }
     let (secs, ok, c) = series(s, || {
         let t = Instant::now();
         let cl = Client::new(s.lib, &s.url, s.emu, &s.ca);
@@ -329,6 +352,7 @@ fn python_series(s: &Setup) -> Value {
             &s.seq_n.to_string(),
             &s.batch_n.to_string(),
             &s.reps.to_string(),
+            &s.idle.map_or(0.0, |d| d.as_secs_f64()).to_string(),
         ])
         .current_dir("/tmp")
         .output();
@@ -343,7 +367,7 @@ fn python_series(s: &Setup) -> Value {
     // Limits and ratios, computed here with the same formulas.
     let limit = |series: &str| match series {
         "first" => limits::first(rtt),
-        "warm" | "first_after_warm_up" => limits::warm(rtt),
+        "warm" | "first_after_warm_up" | "idle" => limits::warm(rtt),
         "sequential" => limits::sequential(s.seq_n, RATE as usize, WINDOW, rtt),
         _ => limits::batch(s.batch_n, RATE as usize, WINDOW, rtt),
     };
@@ -404,6 +428,8 @@ fn main() {
             seq_n,
             batch_n,
             reps,
+            // Just over ureq's 15 s idle default; once, at the first RTT (it costs 16 s a client).
+            idle: (!quick && ms == rtts[0]).then(|| Duration::from_secs(16)),
         };
         eprintln!("realistic: {ms} ms RTT, C ABI");
         let mut r = serde_json::Map::new();
@@ -449,6 +475,7 @@ fn report(all: &Value, seq_n: usize, batch_n: usize) {
             "first result after warm-up".to_string(),
         ),
         ("warm", "warm call".to_string()),
+        ("idle", "call after 16 s idle".to_string()),
         ("sequential", format!("{seq_n} sequential")),
         ("batch", format!("{batch_n}-id batch")),
     ];
@@ -494,6 +521,7 @@ fn report(all: &Value, seq_n: usize, batch_n: usize) {
     println!(
         "\nLimits (W = 1 s window, r = 10 per window, DNS = 0 for an IP address): first result = \
          3 RTT (TCP + TLS 1.3 + request); warm call = 1 RTT; n sequential = 3 RTT + \
-         floor((n-1)/r) W + ((n-1) mod r) RTT; n-id batch = 3 RTT + floor((n-1)/r) W."
+         floor((n-1)/r) W + ((n-1) mod r) RTT; n-id batch = 3 RTT + floor((n-1)/r) W; \
+         a call after idle = 1 RTT (a kept connection)."
     );
 }
