@@ -281,3 +281,44 @@ fn concurrent_arrivals_get_exactly_the_limit() {
     }
     assert_eq!(emu.counters().too_many as usize, 24 - ok);
 }
+
+#[test]
+fn accept_and_tls_delays_hold_the_first_answer_back() {
+    let emu = Emulator::start(Config {
+        tls: true,
+        accept_delay: Duration::from_millis(150),
+        tls_delay: Duration::from_millis(100),
+        ..Config::default()
+    })
+    .unwrap();
+    let cfg = client_config(&emu);
+    let t = std::time::Instant::now();
+    https_calls(&emu, &cfg, emu.addr(), 1);
+    assert!(
+        t.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
+    // Set at run time (and over the control API): no delay at all now.
+    let v = http(
+        &emu.plain_url(),
+        "POST",
+        "/__emulator/config",
+        r#"{"accept_delay_ms": 0, "tls_delay_ms": 0}"#,
+    );
+    assert!(v.contains("\"accept_delay_ms\":0"), "{v}");
+    emu.set_tls_delay(Duration::from_millis(120));
+    let t = std::time::Instant::now();
+    https_calls(&emu, &cfg, emu.addr(), 1);
+    let d = t.elapsed();
+    assert!(d >= Duration::from_millis(120), "{d:?}");
+    let plain = Emulator::start_default().unwrap();
+    plain.set_accept_delay(Duration::from_millis(120));
+    let t = std::time::Instant::now();
+    assert_eq!(plain_statuses(&plain, 2), [200, 200]);
+    assert!(
+        t.elapsed() >= Duration::from_millis(120),
+        "{:?}",
+        t.elapsed()
+    );
+}
