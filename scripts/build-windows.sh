@@ -11,7 +11,8 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target/windows}
 export CARGO_PROFILE_RELEASE_STRIP=symbols
 name=getavatar-$version-windows
-out=dist/$name
+stage=$CARGO_TARGET_DIR/zip
+out=$stage/$name
 rm -rf "$out"
 have_cli=0
 [ -f cli/Cargo.toml ] && have_cli=1
@@ -92,6 +93,7 @@ ga_client_free.
           (32-bit: lib /def:x86\getavatar.def /machine:x86 /out:getavatar.lib)
 Ship getavatar.dll of the matching architecture next to your program.
 TXT
-rm -f "$out.zip"
-(cd dist && zip -qr "$name.zip" "$name")
-ls -l "$out"/x64/getavatar.dll "$out"/x86/getavatar.dll "$out.zip"
+mkdir -p dist
+rm -f "dist/$name.zip"
+(cd "$stage" && zip -qr - "$name") > "dist/$name.zip"
+ls -l "$out"/x64/getavatar.dll "$out"/x86/getavatar.dll "dist/$name.zip"

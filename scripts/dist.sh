@@ -27,7 +27,7 @@ export CARGO_PROFILE_RELEASE_STRIP=symbols
 out=$root/dist
 build=$root/target/dist
 mkdir -p "$out" "$build"
-rm -f "$out"/getavatar-"$version"* "$out"/getavatar-*.whl "$out/SHA256SUMS"
+rm -rf "$out"/getavatar-"$version"* "$out"/getavatar-*.whl "$out/SHA256SUMS"
 
 # --- tools ------------------------------------------------------------------------------------
 tools=$root/target/dist-tools
@@ -104,21 +104,26 @@ cp LICENSE "$stage/LICENSE"
 CARGO_TARGET_DIR=$build/package cargo package --locked --no-verify --allow-dirty -q -p getavatar
 mkdir -p "$stage/rust"
 tar -C "$stage/rust" --strip-components=1 -xzf "$build/package/package/getavatar-$version.crate"
+# Its own workspace: unpacked inside another cargo workspace (this checkout's, a user's), the
+# crate still builds on its own.
+printf '\n[workspace]\n' >> "$stage/rust/Cargo.toml"
 python -m build -q --no-isolation --sdist --outdir "$out" "$stage" >/dev/null
 
 wheels=$build/wheels
 rm -rf "$wheels"
 mkdir -p "$wheels"
-wheel() { # target plat-name [cargo]
+# Each wheel builds in the target directory of the same target above, so the dependencies
+# compiled there are reused (only the getavatar crate is compiled again, by setuptools-rust).
+wheel() { # target plat-name target-dir [cargo]
     rm -rf "$stage/build"
-    CARGO_BUILD_TARGET=$1 CARGO=${3:-cargo} GETAVATAR_REAL_CARGO=$(command -v cargo) \
-        CARGO_TARGET_DIR=$build/wheel-$1 \
+    CARGO_BUILD_TARGET=$1 CARGO=${4:-cargo} GETAVATAR_REAL_CARGO=$(command -v cargo) \
+        CARGO_TARGET_DIR=$3 \
         python -m build -q --no-isolation --wheel --outdir "$wheels" \
         "-C--build-option=--plat-name=$2" "$stage" >/dev/null
 }
-wheel x86_64-unknown-linux-gnu manylinux2014_x86_64 "$root/packaging/cargo-zig-2.17"
-wheel x86_64-pc-windows-gnu win_amd64
-wheel i686-pc-windows-gnu win32
+wheel x86_64-unknown-linux-gnu manylinux2014_x86_64 "$build/linux" "$root/packaging/cargo-zig-2.17"
+wheel x86_64-pc-windows-gnu win_amd64 "$root/target/windows"
+wheel i686-pc-windows-gnu win32 "$root/target/windows"
 # auditwheel must agree that the Linux wheel is manylinux2014 (it also refuses a wheel whose
 # library needs anything outside the manylinux2014 set).
 auditwheel show "$wheels"/getavatar-"$version"-py3-none-manylinux2014_x86_64.whl | tee "$build/auditwheel.txt"

@@ -68,7 +68,7 @@ setup(
             "getavatar.getavatar",
             path=str(CRATE / "Cargo.toml"),
             binding=Binding.NoBinding,
-            rust_version=RUST_VERSION,
+            rust_version=f">={RUST_VERSION}",
             args=["--locked"],
         )
     ],
