@@ -20,7 +20,14 @@ fn compile(compiler: &str, std: &str, header: &str, dir: &Path) {
     let include = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("include");
     let out = Command::new(compiler)
         .arg(format!("-std={std}"))
-        .args(["-Wall", "-Wextra", "-pedantic", "-Werror", "-fsyntax-only", "-I"])
+        .args([
+            "-Wall",
+            "-Wextra",
+            "-pedantic",
+            "-Werror",
+            "-fsyntax-only",
+            "-I",
+        ])
         .arg(&include)
         .arg(&src)
         .output()

@@ -122,7 +122,10 @@ fn windows_dlls_work_as_vba_calls_them_under_wine() {
             std::env::var_os("CI").is_none(),
             "CI must run the Wine tests; missing: {missing:?}"
         );
-        eprintln!("\n*** SKIPPED: the Windows/VBA tests did not run; missing: {missing:?}.\n*** Run `sudo bash scripts/setup-wine.sh` to install them.\n");
+        record_skip(
+            "windows_dlls_work_as_vba_calls_them_under_wine",
+            &format!("missing {missing:?}; run `sudo bash scripts/setup-wine.sh`"),
+        );
         return;
     }
     let r = root();
