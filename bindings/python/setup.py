@@ -2,7 +2,7 @@
 
 The package loads the library with ctypes, so the Rust crate is built as a plain cdylib
 (`Binding.NoBinding`: no Python binding crate). setuptools-rust runs cargo, picks the Rust target
-from `--plat-name`/`CARGO_BUILD_TARGET`, checks the Rust version and strips nothing of ours;
+from `CARGO_BUILD_TARGET` (or the platform) and checks the Rust version;
 this file only names the library the platform's way (getavatar.dll, libgetavatar.so,
 libgetavatar.dylib: the names `_native.py` loads) and tags the wheel `py3-none-<platform>`
 (it works with every Python 3, as it holds no Python extension).
