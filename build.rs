@@ -71,8 +71,67 @@ fn insert_calling_convention(header: &str) -> String {
     out
 }
 
+/// Windows targets: a VERSIONINFO resource (file properties show product, version, license),
+/// compiled with the target's MinGW `windres` and linked into the DLL only. Without `windres`
+/// (e.g. an MSVC build from the sdist) the DLL is built without it and cargo prints a warning.
+fn windows_version_resource(out: &Path, version: &str, numbers: [&str; 3]) {
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("windows") {
+        return;
+    }
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let prefix = if arch == "x86" { "i686" } else { "x86_64" };
+    let windres = std::env::var("WINDRES").unwrap_or(format!("{prefix}-w64-mingw32-windres"));
+    let [major, minor, patch] = numbers;
+    let rc = format!(
+        r#"1 VERSIONINFO
+FILEVERSION {major},{minor},{patch},0
+PRODUCTVERSION {major},{minor},{patch},0
+FILEOS 0x40004
+FILETYPE 0x2
+BEGIN
+  BLOCK "StringFileInfo"
+  BEGIN
+    BLOCK "040904B0"
+    BEGIN
+      VALUE "CompanyName", "the getavatar authors"
+      VALUE "FileDescription", "getavatar: GREEN-API getAvatar (MAX) for C, C++, Python and Excel VBA"
+      VALUE "FileVersion", "{version}"
+      VALUE "InternalName", "getavatar"
+      VALUE "LegalCopyright", "Copyright (c) the getavatar authors. MIT License."
+      VALUE "OriginalFilename", "getavatar.dll"
+      VALUE "ProductName", "getavatar"
+      VALUE "ProductVersion", "{version}"
+    END
+  END
+  BLOCK "VarFileInfo"
+  BEGIN
+    VALUE "Translation", 0x409, 1200
+  END
+END
+"#
+    );
+    let rc_path = out.join("getavatar.rc");
+    let obj = out.join("getavatar-version.o");
+    std::fs::write(&rc_path, rc).unwrap();
+    let status = std::process::Command::new(&windres)
+        .args(["-O", "coff", "-i"])
+        .arg(&rc_path)
+        .arg("-o")
+        .arg(&obj)
+        .status();
+    match status {
+        Ok(s) if s.success() => {
+            println!("cargo:rustc-cdylib-link-arg={}", obj.display());
+        }
+        _ => println!(
+            "cargo:warning={windres} failed or is missing: the DLL has no version resource"
+        ),
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-env-changed=WINDRES");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=GA_WRITE_HEADER");
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -92,6 +151,7 @@ fn main() {
         parts.next().unwrap_or_default(),
         parts.next().unwrap_or_default(),
     );
+    windows_version_resource(&out, &version, [&major, &minor, &patch]);
     config.after_includes = Some(format!(
         r#"
 /* The version this header describes; ga_version() returns the library's. */

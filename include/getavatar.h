@@ -11,6 +11,7 @@
 #ifndef GETAVATAR_H
 #define GETAVATAR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The version this header describes; ga_version() returns the library's. */

@@ -20,6 +20,7 @@ command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(mingw-w64)
 command -v i686-w64-mingw32-gcc >/dev/null 2>&1 || need+=(mingw-w64)
 command -v wine >/dev/null 2>&1 || need+=(wine wine64)
 command -v zip >/dev/null 2>&1 || need+=(zip)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
 if [ "${#need[@]}" -gt 0 ]; then
     apt_update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" || exit 1

@@ -1,62 +1,59 @@
-"""Builds the getavatar shared library with cargo and ships it inside the package.
+"""Builds the getavatar C library with setuptools-rust and ships it inside the package.
 
-`pip install ./bindings/python` runs `cargo build --release` in the repository this folder belongs
-to (or in GETAVATAR_SOURCE) and copies libgetavatar.so / getavatar.dll / libgetavatar.dylib next
-to the Python modules. The wheel is tagged py3-none-<platform>: it holds no Python extension,
-only the library loaded with ctypes.
+The package loads the library with ctypes, so the Rust crate is built as a plain cdylib
+(`Binding.NoBinding`: no Python binding crate). setuptools-rust runs cargo, picks the Rust target
+from `CARGO_BUILD_TARGET` (or the platform) and checks the Rust version;
+this file only names the library the platform's way (getavatar.dll, libgetavatar.so,
+libgetavatar.dylib: the names `_native.py` loads) and tags the wheel `py3-none-<platform>`
+(it works with every Python 3, as it holds no Python extension).
+
+The Rust sources: `rust/` in an sdist (scripts/dist.sh puts the crate there, as `cargo package`
+makes it), otherwise the repository this folder belongs to.
 """
 
 import os
+import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.bdist_wheel import bdist_wheel
-from setuptools.command.build_py import build_py
-from setuptools.dist import Distribution
+from setuptools_rust import Binding, RustExtension
+from setuptools_rust.build import build_rust
+
+HERE = Path(__file__).resolve().parent
+CRATE = HERE / "rust" if (HERE / "rust" / "Cargo.toml").is_file() else HERE.parent.parent
+MANIFEST = (CRATE / "Cargo.toml").read_text(encoding="utf-8")
+RUST_VERSION = re.search(r'^rust-version = "([^"]+)"', MANIFEST, re.M).group(1)
 
 
-def library_name() -> str:
-    if sys.platform == "win32":
+def library_name(target: str) -> str:
+    if "windows" in target:
         return "getavatar.dll"
-    if sys.platform == "darwin":
+    if "apple" in target or "darwin" in target:
         return "libgetavatar.dylib"
     return "libgetavatar.so"
 
 
-def repository_root() -> Path:
-    env = os.environ.get("GETAVATAR_SOURCE")
-    if env:
-        return Path(env).resolve()
-    here = Path(__file__).resolve().parent
-    for d in [here, *here.parents]:
-        cargo = d / "Cargo.toml"
-        if cargo.is_file() and 'name = "getavatar"' in cargo.read_text(encoding="utf-8"):
-            return d
-    raise RuntimeError(
-        f"cannot find the getavatar Rust sources above {here}; set GETAVATAR_SOURCE to the repository"
-    )
-
-
-class BuildWithCargo(build_py):
+class BuildRust(build_rust):
     def run(self) -> None:
+        if shutil.which(os.environ.get("CARGO", "cargo")) is None:
+            raise SystemExit(
+                f"error: building getavatar from source needs Rust >= {RUST_VERSION} "
+                "(cargo on PATH), and none was found.\n"
+                "Install Rust from https://rustup.rs (Debian/Ubuntu's own rustc may be too old), "
+                "or install a prebuilt wheel: pip install --only-binary getavatar getavatar"
+            )
         super().run()
-        root = repository_root()
-        cmd = ["cargo", "build", "--release", "--lib", "--manifest-path", str(root / "Cargo.toml")]
-        print("getavatar: " + " ".join(cmd), flush=True)
-        subprocess.check_call(cmd)
-        target = Path(os.environ.get("CARGO_TARGET_DIR", root / "target"))
-        built = target / "release" / library_name()
-        dest = Path(self.build_lib) / "getavatar" / library_name()
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(built, dest)
 
+    def get_dylib_ext_path(self, ext: RustExtension, target_fname: str) -> str:
+        where = Path(super().get_dylib_ext_path(ext, target_fname)).parent
+        target = self.target if isinstance(self.target, str) else ""
+        if not target:
+            import sysconfig
 
-class BinaryDistribution(Distribution):
-    def has_ext_modules(self) -> bool:
-        return True
+            target = "windows" if os.name == "nt" else sysconfig.get_platform()
+        return str(where / library_name(target))
 
 
 class PlatformWheel(bdist_wheel):
@@ -65,4 +62,15 @@ class PlatformWheel(bdist_wheel):
         return "py3", "none", plat
 
 
-setup(distclass=BinaryDistribution, cmdclass={"build_py": BuildWithCargo, "bdist_wheel": PlatformWheel})
+setup(
+    rust_extensions=[
+        RustExtension(
+            "getavatar.getavatar",
+            path=str(CRATE / "Cargo.toml"),
+            binding=Binding.NoBinding,
+            rust_version=f">={RUST_VERSION}",
+            args=["--locked"],
+        )
+    ],
+    cmdclass={"build_rust": BuildRust, "bdist_wheel": PlatformWheel},
+)

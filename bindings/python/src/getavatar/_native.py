@@ -69,12 +69,18 @@ def _candidates() -> List[Path]:
     return found
 
 
+def _loader() -> "type[ctypes.CDLL]":
+    """The ctypes class that calls the library's convention: the 32-bit Windows DLL exports
+    __stdcall functions (for Excel VBA), which only WinDLL calls correctly (CDLL would leave the
+    arguments on the stack and corrupt it); everywhere else the C convention, CDLL."""
+    if sys.platform == "win32" and struct.calcsize("P") == 4:
+        return ctypes.WinDLL  # type: ignore[attr-defined,no-any-return]
+    return ctypes.CDLL
+
+
 def _load() -> "tuple[ctypes.CDLL, Path]":
     tried = []
-    # 32-bit Windows exports __stdcall functions (for Excel VBA): WinDLL calls them correctly.
-    loader = ctypes.CDLL
-    if sys.platform == "win32" and struct.calcsize("P") == 4:
-        loader = ctypes.WinDLL  # type: ignore[attr-defined]
+    loader = _loader()
     for path in _candidates():
         if not path.is_file():
             tried.append(f"{path} (not found)")
@@ -88,7 +94,7 @@ def _load() -> "tuple[ctypes.CDLL, Path]":
     raise LibraryNotFoundError(
         "cannot load the getavatar library; tried:\n  "
         + "\n  ".join(tried)
-        + "\nInstall the package with `pip install ./bindings/python`, build it with "
+        + "\nInstall a wheel (`pip install getavatar`), build it with "
         "`cargo build --release`, or set GETAVATAR_LIBRARY to the library's full path."
     )
 
