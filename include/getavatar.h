@@ -97,6 +97,10 @@ enum GaStatus
    * permission, disk full); nothing was left at the path.
    */
   GA_ERR_IO = 13,
+  /**
+   * The call was cancelled with `ga_cancel`.
+   */
+  GA_ERR_CANCELLED = 14,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -105,6 +109,13 @@ typedef enum GaStatus GaStatus;
 typedef int32_t GaStatus;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * A cancel token. Opaque. Make one with `ga_cancel_new`, pass it to any number of
+ * `*_cancellable` calls, call `ga_cancel` from any thread to stop them, and free it with
+ * `ga_cancel_free` once those calls have returned.
+ */
+typedef struct GaCancel GaCancel;
 
 /**
  * A client for one GREEN-API instance. Opaque. Safe to share between threads: any number of
@@ -187,6 +198,26 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Makes a cancel token (not cancelled). Returns NULL only if memory runs out (then
+ * `ga_last_error()` says so). Free it with `ga_cancel_free`.
+ */
+struct GaCancel *GA_CALL ga_cancel_new(void);
+
+/**
+ * Cancels every call using `cancel`: each returns `GA_ERR_CANCELLED` within about 100 ms,
+ * wherever it is (waiting for the rate limit, a retry delay, connecting, TLS, waiting for the
+ * answer); a call started later with it returns `GA_ERR_CANCELLED` at once. A token once
+ * cancelled stays cancelled. Safe from any thread, at any time while the token is alive;
+ * calling it twice is fine; NULL is ignored. The client stays usable.
+ */
+void GA_CALL ga_cancel(struct GaCancel *cancel);
+
+/**
+ * Frees a cancel token. NULL is fine. Only once every call given it has returned, and once.
+ */
+void GA_CALL ga_cancel_free(struct GaCancel *cancel);
+
+/**
  * Makes a client for one instance. `api_url` is the host from your console, e.g.
  * "https://3100.api.green-api.com" (a trailing "/" or "/v3" is fine; "http://" only for
  * loopback hosts); `id_instance` 1-19 digits; `api_token_instance` the token (letters, digits,
@@ -211,6 +242,15 @@ void GA_CALL ga_client_free(struct GaClient *client);
  * Free the result with `ga_free`.
  */
 struct GaAvatar *GA_CALL ga_get_avatar(struct GaClient *client, const char *chat_id);
+
+/**
+ * `ga_get_avatar` that `cancel` (from `ga_cancel_new`; NULL = not cancellable) can stop: after
+ * `ga_cancel(cancel)` from another thread, the result's status is `GA_ERR_CANCELLED` within
+ * about 100 ms. Free the result with `ga_free`.
+ */
+struct GaAvatar *GA_CALL ga_get_avatar_cancellable(struct GaClient *client,
+                                                   const char *chat_id,
+                                                   struct GaCancel *cancel);
 
 /**
  * Sets the timeout of each attempt, 1 to 600000 ms (default 30000). Returns `GA_OK`, or
@@ -257,6 +297,17 @@ int32_t GA_CALL ga_get_avatars(struct GaClient *client,
                                const char *const *chat_ids,
                                int32_t count,
                                struct GaAvatar **results);
+
+/**
+ * `ga_get_avatars` that `cancel` (NULL = not cancellable) can stop: after `ga_cancel(cancel)`,
+ * the lookups under way and those not yet started get results with status `GA_ERR_CANCELLED`
+ * (finished ones keep theirs), and the call returns `GA_OK` with every slot filled as usual.
+ */
+int32_t GA_CALL ga_get_avatars_cancellable(struct GaClient *client,
+                                           const char *const *chat_ids,
+                                           int32_t count,
+                                           struct GaAvatar **results,
+                                           struct GaCancel *cancel);
 
 /**
  * Trusts the certificates in the PEM file at `path` (UTF-8) for TLS, in place of the bundled web
@@ -325,12 +376,31 @@ int32_t GA_CALL ga_client_use_env_proxy(struct GaClient *client);
 struct GaAvatar *GA_CALL ga_download_avatar(struct GaClient *client, const char *chat_id, const char *path);
 
 /**
+ * `ga_download_avatar` that `cancel` (NULL = not cancellable) can stop: after
+ * `ga_cancel(cancel)` the status is `GA_ERR_CANCELLED` within about 100 ms and `path` is left as
+ * it was. Free the result with `ga_free`.
+ */
+struct GaAvatar *GA_CALL ga_download_avatar_cancellable(struct GaClient *client,
+                                                        const char *chat_id,
+                                                        const char *path,
+                                                        struct GaCancel *cancel);
+
+/**
  * Looks up the avatar of `chat_id` and downloads the image into memory: `data`, `size` and
  * `content_type` of the result (same limits as `ga_download_avatar`). When there is no avatar the
  * status is `GA_OK`, `data` is NULL and `size` 0. Always returns a result (NULL only if memory
  * runs out); free it, image included, with `ga_free`.
  */
 struct GaAvatarImage *GA_CALL ga_download_avatar_bytes(struct GaClient *client, const char *chat_id);
+
+/**
+ * `ga_download_avatar_bytes` that `cancel` (NULL = not cancellable) can stop: after
+ * `ga_cancel(cancel)` the status is `GA_ERR_CANCELLED` within about 100 ms and there is no
+ * image. Free the result with `ga_free`.
+ */
+struct GaAvatarImage *GA_CALL ga_download_avatar_bytes_cancellable(struct GaClient *client,
+                                                                   const char *chat_id,
+                                                                   struct GaCancel *cancel);
 
 /**
  * This thread's message for the last failed call, UTF-8; "" when nothing failed yet on this

@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::cancel::Cancel;
 use crate::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
 use crate::proxy::{self, ProxyUrl};
 use crate::ratelimit::RateLimiter;
@@ -42,6 +43,11 @@ pub mod defaults {
     pub const MAX_CACHE_TTL_S: u32 = 86_400;
     /// Largest batch concurrency.
     pub const MAX_CONCURRENCY: u32 = 64;
+    /// How long an idle connection is kept for the next call, ms (5 minutes: a spreadsheet's
+    /// sporadic lookups find the connection, and its TLS session, still open).
+    pub const IDLE_TIMEOUT_MS: u32 = 300_000;
+    /// Longest idle time, ms (one hour).
+    pub const MAX_IDLE_TIMEOUT_MS: u32 = 3_600_000;
 }
 
 /// A failed call: the status, the last HTTP status seen (0 when none) and a message that never
@@ -89,7 +95,7 @@ pub struct Client {
     max_retries: AtomicU32,
     backoff_ms: AtomicU32,
     concurrency: AtomicU32,
-    limiter: RateLimiter,
+    limiter: std::sync::Arc<RateLimiter>,
     cache: crate::cache::Cache,
 }
 
@@ -159,7 +165,7 @@ impl Client {
             max_retries: AtomicU32::new(defaults::MAX_RETRIES),
             backoff_ms: AtomicU32::new(defaults::BACKOFF_MS),
             concurrency: AtomicU32::new(defaults::CONCURRENCY),
-            limiter: RateLimiter::new(defaults::RATE_LIMIT),
+            limiter: std::sync::Arc::new(RateLimiter::new(defaults::RATE_LIMIT)),
             cache: crate::cache::Cache::new(crate::cache::CAPACITY),
         })
     }
@@ -167,7 +173,10 @@ impl Client {
     /// Per-attempt timeout, 1..=600000 ms (default 30000). Out of range: error, old value kept.
     pub fn set_timeout_ms(&self, ms: i64) -> Result<(), Error> {
         let v = in_range("timeout", ms, 1, defaults::MAX_TIMEOUT_MS, "ms")?;
-        self.timeout_ms.store(v, Ordering::Relaxed);
+        if self.timeout_ms.swap(v, Ordering::Relaxed) != v {
+            // DNS and SOCKS proxies take their timeout from the agent.
+            self.change_agent(|s| s.timeout_ms = v);
+        }
         Ok(())
     }
 
@@ -316,17 +325,32 @@ impl Client {
     /// Looks up many chat ids with bounded concurrency, keeping to the rate limit across all
     /// workers. The results are in the order of `chat_ids`; one bad id fails only its own entry.
     pub fn get_avatars<S: AsRef<str> + Sync>(&self, chat_ids: &[S]) -> Vec<Result<Avatar, Error>> {
-        self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()))
+        self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), None)
+    }
+
+    /// `get_avatars` that `cancel` can stop: after a cancel, the lookups under way and every
+    /// one not yet started end with `GA_ERR_CANCELLED`; finished ones keep their results.
+    pub fn get_avatars_cancellable<S: AsRef<str> + Sync>(
+        &self,
+        chat_ids: &[S],
+        cancel: &Cancel,
+    ) -> Vec<Result<Avatar, Error>> {
+        self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), Some(cancel))
     }
 
     /// `get_avatars` over `count` ids that `id(i)` yields (an `Err` is that entry's error).
-    pub(crate) fn get_avatars_with<'a, F>(&self, count: usize, id: F) -> Vec<Result<Avatar, Error>>
+    pub(crate) fn get_avatars_with<'a, F>(
+        &self,
+        count: usize,
+        id: F,
+        cancel: Option<&Cancel>,
+    ) -> Vec<Result<Avatar, Error>>
     where
         F: Fn(usize) -> Result<&'a str, Error> + Sync,
     {
         use std::sync::atomic::AtomicUsize;
         use std::sync::Mutex;
-        let one = |i: usize| id(i).and_then(|s| self.get_avatar(s));
+        let one = |i: usize| id(i).and_then(|s| self.lookup(s, cancel));
         let workers = (self.concurrency.load(Ordering::Relaxed) as usize).min(count);
         if workers <= 1 {
             return (0..count).map(one).collect();
@@ -364,13 +388,28 @@ impl Client {
 
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
     pub fn get_avatar(&self, chat_id: &str) -> Result<Avatar, Error> {
+        self.lookup(chat_id, None)
+    }
+
+    /// `get_avatar` that `cancel` can stop: a cancel (from any thread) ends it within about
+    /// 100 ms with `GA_ERR_CANCELLED`, wherever it is (rate-limit wait, backoff, connecting, TLS,
+    /// waiting for the answer); a token already cancelled ends it at once.
+    pub fn get_avatar_cancellable(&self, chat_id: &str, cancel: &Cancel) -> Result<Avatar, Error> {
+        self.lookup(chat_id, Some(cancel))
+    }
+
+    /// `get_avatar`, cancellable when a token is given.
+    fn lookup(&self, chat_id: &str, cancel: Option<&Cancel>) -> Result<Avatar, Error> {
         validate::check_chat_id(chat_id).map_err(Error::invalid)?;
+        if crate::cancel::check(cancel).is_err() {
+            return Err(cancelled(0));
+        }
         if let Some(hit) = self.cache.get(chat_id) {
             return Ok(hit);
         }
         // chat_id is ASCII digits with an optional '-': nothing to escape.
         let body = format!("{{\"chatId\":\"{chat_id}\"}}");
-        let r = self.retrying(true, || self.attempt(&body));
+        let r = self.retrying(true, cancel, || self.attempt(&body));
         if let Ok(a) = &r {
             self.cache.put(chat_id, a);
         }
@@ -381,18 +420,33 @@ impl Client {
     /// Content-Type and at most 16 MiB required. Transient failures are retried like lookups, but
     /// image requests do not count against the rate limit (they go to the image server).
     pub fn fetch_image(&self, url: &str) -> Result<Image, Error> {
+        self.fetch_image_with(url, None)
+    }
+
+    /// `fetch_image`, cancellable when a token is given.
+    fn fetch_image_with(&self, url: &str, cancel: Option<&Cancel>) -> Result<Image, Error> {
         image::check_image_url(url).map_err(|m| Error {
             status: GaStatus::GA_ERR_BAD_RESPONSE,
             http_status: 200,
             message: self.redactor.scrub(&m),
         })?;
         let host = host_of(url).to_string();
-        self.retrying(false, || self.image_attempt(url, &host))
+        self.retrying(false, cancel, || self.image_attempt(url, &host))
     }
 
     /// Looks up `chat_id` and fetches its avatar image: `(answer, None)` when there is no avatar.
     pub fn avatar_image(&self, chat_id: &str) -> Result<(Avatar, Option<Image>), Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, None)?;
+        let (a, img) = self.lookup_and_fetch(chat_id, None, None)?;
+        Ok((a, img?))
+    }
+
+    /// `avatar_image` that `cancel` can stop (see `get_avatar_cancellable`).
+    pub fn avatar_image_cancellable(
+        &self,
+        chat_id: &str,
+        cancel: &Cancel,
+    ) -> Result<(Avatar, Option<Image>), Error> {
+        let (a, img) = self.lookup_and_fetch(chat_id, None, Some(cancel))?;
         Ok((a, img?))
     }
 
@@ -400,7 +454,19 @@ impl Client {
     /// the same folder, then a rename; nothing half-written is left on failure). When there is no
     /// avatar nothing is written and the answer (with an empty link) is returned.
     pub fn download_avatar(&self, chat_id: &str, path: &str) -> Result<Avatar, Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, Some(path))?;
+        let (a, img) = self.lookup_and_fetch(chat_id, Some(path), None)?;
+        img.map(|_| a)
+    }
+
+    /// `download_avatar` that `cancel` can stop (see `get_avatar_cancellable`); a cancelled
+    /// download leaves `path` as it was.
+    pub fn download_avatar_cancellable(
+        &self,
+        chat_id: &str,
+        path: &str,
+        cancel: &Cancel,
+    ) -> Result<Avatar, Error> {
+        let (a, img) = self.lookup_and_fetch(chat_id, Some(path), Some(cancel))?;
         img.map(|_| a)
     }
 
@@ -413,15 +479,16 @@ impl Client {
         &self,
         chat_id: &str,
         path: Option<&str>,
+        cancel: Option<&Cancel>,
     ) -> Result<(Avatar, Result<Option<Image>, Error>), Error> {
         if let Some(p) = path {
             image::check_download_path(p).map_err(Error::invalid)?;
         }
-        let a = self.get_avatar(chat_id)?;
+        let a = self.lookup(chat_id, cancel)?;
         if a.url.is_empty() {
             return Ok((a, Ok(None)));
         }
-        let img = self.fetch_image(&a.url).inspect_err(|e| {
+        let img = self.fetch_image_with(&a.url, cancel).inspect_err(|e| {
             if matches!(e.http_status, 403 | 404 | 410) {
                 self.cache.remove(chat_id);
             }
@@ -439,22 +506,44 @@ impl Client {
         Ok((a, saved))
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up, waiting for
-    /// the rate limit first when `rate_limited`. The one exit point for failures: every message
+    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up; when
+    /// `rate_limited`, each request waits for the rate limit as it is written (see
+    /// `transport`). A request that failed on a pooled connection the server had closed, before
+    /// any byte of the answer, is resent once on a new connection without counting as a retry.
+    /// A cancel ends it with `GA_ERR_CANCELLED`. The one exit point for failures: every message
     /// leaves here scrubbed of the token.
     fn retrying<T>(
         &self,
         rate_limited: bool,
+        cancel: Option<&Cancel>,
         mut attempt: impl FnMut() -> (Result<T, Failure>, u16),
     ) -> Result<T, Error> {
         let max_retries = self.max_retries.load(Ordering::Relaxed);
         let mut tries: u32 = 0;
+        let mut resend = false;
+        let mut last_http = 0;
         loop {
-            if rate_limited {
-                self.limiter.acquire();
+            if crate::cancel::check(cancel).is_err() {
+                return Err(cancelled(last_http));
             }
+            let pace = rate_limited.then(|| self.limiter.clone());
+            let mut a = crate::transport::Attempt::new(cancel, pace, self.timeout());
+            a.fresh_only = resend;
+            let ((r, http_status), done) = crate::transport::run(a, &mut attempt);
+            last_http = http_status;
+            if r.is_err() && crate::cancel::check(cancel).is_err() {
+                return Err(cancelled(http_status));
+            }
+            if matches!(&r, Err(f) if f.status == GaStatus::GA_ERR_NETWORK)
+                && http_status == 0
+                && !resend
+                && done.failed_on_stale()
+            {
+                resend = true;
+                continue;
+            }
+            resend = false;
             tries += 1;
-            let (r, http_status) = attempt();
             let Failure {
                 status,
                 mut message,
@@ -482,7 +571,10 @@ impl Client {
                     message: self.redactor.scrub(&message),
                 });
             }
-            std::thread::sleep(retry_after.unwrap_or_else(|| self.backoff(tries)));
+            let pause = retry_after.unwrap_or_else(|| self.backoff(tries));
+            if crate::cancel::sleep(cancel, pause).is_err() {
+                return Err(cancelled(http_status));
+            }
         }
     }
 
@@ -511,9 +603,6 @@ impl Client {
         let sent = self
             .agent()
             .post(&self.url)
-            .config()
-            .timeout_global(Some(timeout))
-            .build()
             .header("Content-Type", "application/json")
             .send(body);
         let mut resp = match sent {
@@ -564,7 +653,6 @@ impl Client {
             .agent()
             .get(url)
             .config()
-            .timeout_global(Some(timeout))
             .max_redirects(MAX_IMAGE_REDIRECTS)
             .build()
             .header("Accept", "image/*")
@@ -794,6 +882,15 @@ fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String>
         .map(str::to_owned)
 }
 
+/// The error of a cancelled call.
+fn cancelled(http_status: u16) -> Error {
+    Error {
+        status: GaStatus::GA_ERR_CANCELLED,
+        http_status,
+        message: "the call was cancelled".into(),
+    }
+}
+
 /// The `host[:port]` of an http(s) URL, for messages ("" when there is none).
 fn host_of(url: &str) -> &str {
     url.split('/').nth(2).unwrap_or("")
@@ -835,6 +932,10 @@ struct AgentSettings {
     roots: Vec<ureq::tls::Certificate<'static>>,
     user_agent: String,
     proxy: Option<ProxySetting>,
+    /// Timeout for DNS and SOCKS proxies (the connection layer enforces the rest).
+    timeout_ms: u32,
+    /// How long idle connections are kept.
+    idle_timeout_ms: u32,
 }
 
 /// A proxy in use: the checked URL (for messages) and ureq's form of it (with NO_PROXY rules).
@@ -849,12 +950,16 @@ impl Default for AgentSettings {
             roots: Vec::new(),
             user_agent: format!("getavatar/{}", env!("CARGO_PKG_VERSION")),
             proxy: None,
+            timeout_ms: defaults::TIMEOUT_MS,
+            idle_timeout_ms: defaults::IDLE_TIMEOUT_MS,
         }
     }
 }
 
 /// An agent for getAvatar: no redirects, statuses as responses, our resolver, and either the
-/// bundled web roots or, when CA files were given, exactly their certificates.
+/// bundled web roots or, when CA files were given, exactly their certificates. Timeouts are
+/// agent-level (a request-level config would give every connection a new TLS config, so no
+/// session resumption); the connection layer (`transport`) enforces each attempt's deadline.
 fn build_agent(
     settings: &AgentSettings,
     resolver: impl ureq::unversioned::resolver::Resolver,
@@ -870,12 +975,15 @@ fn build_agent(
         .accept("application/json")
         .max_response_header_size(64 * 1024)
         .max_idle_connections_per_host(64)
+        .max_idle_age(Duration::from_millis(settings.idle_timeout_ms.into()))
+        .timeout_resolve(Some(Duration::from_millis(settings.timeout_ms.into())))
+        .timeout_connect(Some(Duration::from_millis(settings.timeout_ms.into())))
         .proxy(settings.proxy.as_ref().map(|p| p.ureq.clone()))
         .tls_config(tls.build())
         .build();
     ureq::Agent::with_parts(
         config,
-        ureq::unversioned::transport::DefaultConnector::default(),
+        crate::transport::connector(settings.proxy.is_some()),
         resolver,
     )
 }

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod cache;
+pub mod cancel;
 pub mod client;
 pub mod ffi;
 pub mod image;
@@ -16,8 +17,10 @@ pub mod redact;
 pub mod resolver;
 pub mod response;
 pub mod status;
+pub mod transport;
 pub mod validate;
 
+pub use cancel::Cancel;
 pub use client::{Client, Error};
 pub use image::Image;
 pub use response::Avatar;

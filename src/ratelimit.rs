@@ -9,6 +9,8 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::cancel::{Cancel, Cancelled};
+
 /// The window: one second plus a margin for the jitter between our clock and the server's
 /// arrival times (scheduling, connection setup, a loaded machine), so the server never sees
 /// N + 1 in a second. 5 % of the budget buys robustness: 100 requests at 10/s take 9.45 s.
@@ -74,13 +76,18 @@ impl RateLimiter {
         at
     }
 
-    /// Waits until this caller may start a request.
-    pub fn acquire(&self) {
+    /// Waits until this caller may send a request, and returns how long it waited. With a cancel
+    /// token, a cancel ends the wait at once with `Err(Cancelled)`; the slot stays reserved (freeing
+    /// it could let N + 1 requests into one window).
+    pub fn acquire(&self, cancel: Option<&Cancel>) -> Result<Duration, Cancelled> {
+        crate::cancel::check(cancel)?;
         let at = self.reserve();
         let now = Instant::now();
-        if at > now {
-            std::thread::sleep(at - now);
+        if at <= now {
+            return Ok(Duration::ZERO);
         }
+        crate::cancel::sleep(cancel, at - now)?;
+        Ok(at - now)
     }
 }
 

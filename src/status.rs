@@ -35,11 +35,13 @@ pub enum GaStatus {
     /// The downloaded avatar image could not be written to the file (missing folder, no
     /// permission, disk full); nothing was left at the path.
     GA_ERR_IO = 13,
+    /// The call was cancelled with `ga_cancel`.
+    GA_ERR_CANCELLED = 14,
 }
 
 impl GaStatus {
     /// Every status, in number order.
-    pub fn all() -> [GaStatus; 14] {
+    pub fn all() -> [GaStatus; 15] {
         [
             GaStatus::GA_OK,
             GaStatus::GA_ERR_INVALID_ARGUMENT,
@@ -55,6 +57,7 @@ impl GaStatus {
             GaStatus::GA_ERR_BAD_RESPONSE,
             GaStatus::GA_ERR_INTERNAL,
             GaStatus::GA_ERR_IO,
+            GaStatus::GA_ERR_CANCELLED,
         ]
     }
 
@@ -80,6 +83,7 @@ impl GaStatus {
             GaStatus::GA_ERR_BAD_RESPONSE => "GA_ERR_BAD_RESPONSE\0",
             GaStatus::GA_ERR_INTERNAL => "GA_ERR_INTERNAL\0",
             GaStatus::GA_ERR_IO => "GA_ERR_IO\0",
+            GaStatus::GA_ERR_CANCELLED => "GA_ERR_CANCELLED\0",
         }
     }
 
@@ -109,7 +113,8 @@ mod tests {
             assert!(!s.name().contains('\0'));
         }
         assert_eq!(GaStatus::from_i32(13), Some(GaStatus::GA_ERR_IO));
-        assert_eq!(GaStatus::from_i32(14), None);
+        assert_eq!(GaStatus::from_i32(14), Some(GaStatus::GA_ERR_CANCELLED));
+        assert_eq!(GaStatus::from_i32(15), None);
         assert_eq!(GaStatus::from_i32(-1), None);
         assert_eq!(GaStatus::GA_ERR_TIMEOUT.name(), "GA_ERR_TIMEOUT");
     }

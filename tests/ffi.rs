@@ -673,12 +673,13 @@ fn eight_threads_share_one_client() {
 
 #[test]
 fn status_names_version_last_error_and_frees() {
-    let names: Vec<String> = (0..14).map(status_name).collect();
+    let names: Vec<String> = (0..15).map(status_name).collect();
     assert_eq!(names[0], "GA_OK");
     assert_eq!(names[9], "GA_ERR_TIMEOUT");
     assert_eq!(names[12], "GA_ERR_INTERNAL");
     assert_eq!(names[13], "GA_ERR_IO");
-    for n in [-1, 14, 1000, i32::MIN, i32::MAX] {
+    assert_eq!(names[14], "GA_ERR_CANCELLED");
+    for n in [-1, 15, 1000, i32::MIN, i32::MAX] {
         assert_eq!(status_name(n), "GA_ERR_UNKNOWN");
     }
     let v = unsafe { CStr::from_ptr(ga_version()) }.to_str().unwrap();

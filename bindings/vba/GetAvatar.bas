@@ -49,6 +49,13 @@ Private Declare PtrSafe Function ga_client_set_proxy Lib "getavatar.dll" (ByVal 
 Private Declare PtrSafe Function ga_client_use_env_proxy Lib "getavatar.dll" (ByVal client As LongPtr) As Long
 Private Declare PtrSafe Function ga_download_avatar Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr, ByVal path As LongPtr) As LongPtr
 Private Declare PtrSafe Function ga_download_avatar_bytes Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr) As LongPtr
+Private Declare PtrSafe Function ga_cancel_new Lib "getavatar.dll" () As LongPtr
+Private Declare PtrSafe Sub ga_cancel Lib "getavatar.dll" (ByVal cancel As LongPtr)
+Private Declare PtrSafe Sub ga_cancel_free Lib "getavatar.dll" (ByVal cancel As LongPtr)
+Private Declare PtrSafe Function ga_get_avatar_cancellable Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr, ByVal cancel As LongPtr) As LongPtr
+Private Declare PtrSafe Function ga_get_avatars_cancellable Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatIds As LongPtr, ByVal count As Long, ByVal results As LongPtr, ByVal cancel As LongPtr) As Long
+Private Declare PtrSafe Function ga_download_avatar_cancellable Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr, ByVal path As LongPtr, ByVal cancel As LongPtr) As LongPtr
+Private Declare PtrSafe Function ga_download_avatar_bytes_cancellable Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr, ByVal cancel As LongPtr) As LongPtr
 
 Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
 Private Declare PtrSafe Function lstrlenA Lib "kernel32" (ByVal lpString As LongPtr) As Long
@@ -77,6 +84,13 @@ Private Declare Function ga_client_set_proxy Lib "getavatar.dll" (ByVal client A
 Private Declare Function ga_client_use_env_proxy Lib "getavatar.dll" (ByVal client As Long) As Long
 Private Declare Function ga_download_avatar Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long, ByVal path As Long) As Long
 Private Declare Function ga_download_avatar_bytes Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long) As Long
+Private Declare Function ga_cancel_new Lib "getavatar.dll" () As Long
+Private Declare Sub ga_cancel Lib "getavatar.dll" (ByVal cancel As Long)
+Private Declare Sub ga_cancel_free Lib "getavatar.dll" (ByVal cancel As Long)
+Private Declare Function ga_get_avatar_cancellable Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long, ByVal cancel As Long) As Long
+Private Declare Function ga_get_avatars_cancellable Lib "getavatar.dll" (ByVal client As Long, ByVal chatIds As Long, ByVal count As Long, ByVal results As Long, ByVal cancel As Long) As Long
+Private Declare Function ga_download_avatar_cancellable Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long, ByVal path As Long, ByVal cancel As Long) As Long
+Private Declare Function ga_download_avatar_bytes_cancellable Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long, ByVal cancel As Long) As Long
 
 Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
 Private Declare Function lstrlenA Lib "kernel32" (ByVal lpString As Long) As Long
@@ -95,6 +109,7 @@ Private Const DEFAULT_CACHE_TTL_S As Long = 600
 Private Const GA_OK As Long = 0
 Private Const GA_ERR_INVALID_ARGUMENT As Long = 1
 Private Const GA_ERR_INTERNAL As Long = 12
+Private Const GA_ERR_CANCELLED As Long = 14
 
 ' Offsets of the GaAvatar fields (include/getavatar.h): three int32_t, then two pointers.
 ' GaAvatarImage starts the same way, then data (pointer), size (size_t) and content_type (pointer).

@@ -3,6 +3,7 @@
 use std::ffi::c_char;
 
 use super::avatar::{new_avatar, new_avatar_image, GaAvatar, GaAvatarImage};
+use super::cancel::{cancel_ref, GaCancel};
 use super::error::set_last_error;
 use super::{ffi_boundary, str_arg};
 use crate::client::{Client, Error};
@@ -132,6 +133,19 @@ pub unsafe extern "system" fn ga_get_avatar(
     client: *mut GaClient,
     chat_id: *const c_char,
 ) -> *mut GaAvatar {
+    // SAFETY: per the contract.
+    unsafe { ga_get_avatar_cancellable(client, chat_id, std::ptr::null_mut()) }
+}
+
+/// `ga_get_avatar` that `cancel` (from `ga_cancel_new`; NULL = not cancellable) can stop: after
+/// `ga_cancel(cancel)` from another thread, the result's status is `GA_ERR_CANCELLED` within
+/// about 100 ms. Free the result with `ga_free`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_get_avatar_cancellable(
+    client: *mut GaClient,
+    chat_id: *const c_char,
+    cancel: *mut GaCancel,
+) -> *mut GaAvatar {
     ffi_boundary!(
         new_avatar(
             GaStatus::GA_ERR_INTERNAL,
@@ -145,7 +159,10 @@ pub unsafe extern "system" fn ga_get_avatar(
                 // SAFETY: NULL or a live client / C string, per the contract.
                 let c = unsafe { client_ref(client) }?;
                 let id = unsafe { str_arg(chat_id, "chat_id") }.map_err(Error::invalid)?;
-                c.get_avatar(id)
+                match unsafe { cancel_ref(cancel) } {
+                    Some(t) => c.get_avatar_cancellable(id, t),
+                    None => c.get_avatar(id),
+                }
             })();
             if let Err(e) = &r {
                 set_last_error(&e.message);
@@ -242,6 +259,21 @@ pub unsafe extern "system" fn ga_get_avatars(
     count: i32,
     results: *mut *mut GaAvatar,
 ) -> i32 {
+    // SAFETY: per the contract.
+    unsafe { ga_get_avatars_cancellable(client, chat_ids, count, results, std::ptr::null_mut()) }
+}
+
+/// `ga_get_avatars` that `cancel` (NULL = not cancellable) can stop: after `ga_cancel(cancel)`,
+/// the lookups under way and those not yet started get results with status `GA_ERR_CANCELLED`
+/// (finished ones keep theirs), and the call returns `GA_OK` with every slot filled as usual.
+#[no_mangle]
+pub unsafe extern "system" fn ga_get_avatars_cancellable(
+    client: *mut GaClient,
+    chat_ids: *const *const c_char,
+    count: i32,
+    results: *mut *mut GaAvatar,
+    cancel: *mut GaCancel,
+) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         let checked = (|| {
             // SAFETY: NULL or a live client.
@@ -261,7 +293,8 @@ pub unsafe extern "system" fn ga_get_avatars(
             Err(e) => return status_of(Err(e)),
         };
         let ids = IdArray(chat_ids);
-        let out = c.get_avatars_with(n, |i| ids.get(i));
+        // SAFETY: NULL or a live token.
+        let out = c.get_avatars_with(n, |i| ids.get(i), unsafe { cancel_ref(cancel) });
         let mut all = true;
         for (i, r) in out.iter().enumerate() {
             let a = avatar_block(r);
@@ -408,6 +441,7 @@ unsafe fn fetch(
     client: *mut GaClient,
     chat_id: *const c_char,
     path: Option<*const c_char>,
+    cancel: *mut GaCancel,
 ) -> Fetched {
     let r = (|| {
         // SAFETY: per the contract.
@@ -417,7 +451,7 @@ unsafe fn fetch(
             Some(p) => Some(unsafe { str_arg(p, "path") }.map_err(Error::invalid)?),
             None => None,
         };
-        c.lookup_and_fetch(id, p)
+        c.lookup_and_fetch(id, p, unsafe { cancel_ref(cancel) })
     })();
     match r {
         Ok((avatar, image)) => Fetched {
@@ -446,6 +480,20 @@ pub unsafe extern "system" fn ga_download_avatar(
     chat_id: *const c_char,
     path: *const c_char,
 ) -> *mut GaAvatar {
+    // SAFETY: per the contract.
+    unsafe { ga_download_avatar_cancellable(client, chat_id, path, std::ptr::null_mut()) }
+}
+
+/// `ga_download_avatar` that `cancel` (NULL = not cancellable) can stop: after
+/// `ga_cancel(cancel)` the status is `GA_ERR_CANCELLED` within about 100 ms and `path` is left as
+/// it was. Free the result with `ga_free`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_download_avatar_cancellable(
+    client: *mut GaClient,
+    chat_id: *const c_char,
+    path: *const c_char,
+    cancel: *mut GaCancel,
+) -> *mut GaAvatar {
     ffi_boundary!(
         new_avatar(
             GaStatus::GA_ERR_INTERNAL,
@@ -456,7 +504,7 @@ pub unsafe extern "system" fn ga_download_avatar(
         ),
         {
             // SAFETY: per the contract.
-            let f = unsafe { fetch(client, chat_id, Some(path)) };
+            let f = unsafe { fetch(client, chat_id, Some(path), cancel) };
             let (available, url) = f.said();
             match &f.image {
                 Ok(_) => new_avatar(GaStatus::GA_OK, 200, available, url, None),
@@ -478,6 +526,19 @@ pub unsafe extern "system" fn ga_download_avatar_bytes(
     client: *mut GaClient,
     chat_id: *const c_char,
 ) -> *mut GaAvatarImage {
+    // SAFETY: per the contract.
+    unsafe { ga_download_avatar_bytes_cancellable(client, chat_id, std::ptr::null_mut()) }
+}
+
+/// `ga_download_avatar_bytes` that `cancel` (NULL = not cancellable) can stop: after
+/// `ga_cancel(cancel)` the status is `GA_ERR_CANCELLED` within about 100 ms and there is no
+/// image. Free the result with `ga_free`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_download_avatar_bytes_cancellable(
+    client: *mut GaClient,
+    chat_id: *const c_char,
+    cancel: *mut GaCancel,
+) -> *mut GaAvatarImage {
     ffi_boundary!(
         new_avatar_image(
             GaStatus::GA_ERR_INTERNAL,
@@ -489,7 +550,7 @@ pub unsafe extern "system" fn ga_download_avatar_bytes(
         ),
         {
             // SAFETY: per the contract.
-            let f = unsafe { fetch(client, chat_id, None) };
+            let f = unsafe { fetch(client, chat_id, None, cancel) };
             let (available, url) = f.said();
             match &f.image {
                 Ok(img) => {

@@ -11,6 +11,7 @@
 
 pub(crate) mod alloc;
 pub mod avatar;
+pub mod cancel;
 pub mod client;
 pub mod error;
 

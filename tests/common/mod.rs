@@ -4,6 +4,7 @@
 use std::ffi::{c_char, CStr, CString};
 
 use getavatar::ffi::avatar::{GaAvatar, GaAvatarImage};
+use getavatar::ffi::cancel::*;
 use getavatar::ffi::client::*;
 use getavatar::ffi::error::*;
 pub use getavatar_emulator::{Emulator, Fault, ProxyKind, TestProxy, AVATAR_PNG};
@@ -206,9 +207,110 @@ pub unsafe fn download_with(
     r
 }
 
+/// A cancel token from ga_cancel_new, freed on drop; Send + Sync like the C contract says.
+pub struct Token(pub *mut GaCancel);
+unsafe impl Send for Token {}
+unsafe impl Sync for Token {}
+
+impl Token {
+    pub fn new() -> Token {
+        let t = ga_cancel_new();
+        assert!(!t.is_null(), "ga_cancel_new: {}", last_error());
+        Token(t)
+    }
+    pub fn cancel(&self) {
+        unsafe { ga_cancel(self.0) }
+    }
+}
+
+impl Drop for Token {
+    fn drop(&mut self) {
+        unsafe { ga_cancel_free(self.0) };
+    }
+}
+
+impl Handle {
+    /// ga_get_avatar_cancellable: the result, checked and freed.
+    pub fn get_cancellable(&self, chat_id: &str, cancel: &Token) -> Res {
+        let c = CString::new(chat_id).unwrap();
+        let r = unsafe { get_cancellable_with(self.0, c.as_ptr(), cancel.0) };
+        assert_no_token(&r, &self.1);
+        r
+    }
+
+    /// ga_get_avatars_cancellable: the call's status and each result's status.
+    pub fn get_many_cancellable(&self, ids: &[&str], cancel: &Token) -> (i32, Vec<i32>) {
+        let ids: Vec<CString> = ids.iter().map(|s| CString::new(*s).unwrap()).collect();
+        let ptrs: Vec<*const c_char> = ids.iter().map(|s| s.as_ptr()).collect();
+        let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); ids.len()];
+        let n = ids.len() as i32;
+        let st = unsafe {
+            ga_get_avatars_cancellable(self.0, ptrs.as_ptr(), n, out.as_mut_ptr(), cancel.0)
+        };
+        let each = out
+            .into_iter()
+            .map(|p| {
+                assert!(!p.is_null());
+                let s = unsafe { (*p).status };
+                unsafe { ga_free(p.cast()) };
+                s
+            })
+            .collect();
+        (st, each)
+    }
+
+    /// ga_download_avatar_cancellable: the result, checked and freed.
+    pub fn download_cancellable(&self, chat_id: &str, path: &str, cancel: &Token) -> Res {
+        let (c, p) = (CString::new(chat_id).unwrap(), CString::new(path).unwrap());
+        let a = unsafe { ga_download_avatar_cancellable(self.0, c.as_ptr(), p.as_ptr(), cancel.0) };
+        assert!(!a.is_null());
+        let r = unsafe {
+            let a = &*a;
+            copy(a.status, a.http_status, a.available, a.url_avatar, a.error)
+        };
+        unsafe { ga_free(a.cast()) };
+        check_download(&r);
+        assert_no_token(&r, &self.1);
+        r
+    }
+
+    /// ga_download_avatar_bytes_cancellable: the result and whether it held data.
+    pub fn download_bytes_cancellable(&self, chat_id: &str, cancel: &Token) -> (Res, bool) {
+        let c = CString::new(chat_id).unwrap();
+        let p = unsafe { ga_download_avatar_bytes_cancellable(self.0, c.as_ptr(), cancel.0) };
+        assert!(!p.is_null());
+        let (r, data) = unsafe {
+            let i = &*p;
+            (
+                copy(i.status, i.http_status, i.available, i.url_avatar, i.error),
+                !i.data.is_null(),
+            )
+        };
+        unsafe { ga_free(p.cast()) };
+        check_download(&r);
+        assert_no_token(&r, &self.1);
+        (r, data)
+    }
+}
+
 /// Calls ga_get_avatar, copies the result, checks its invariants, frees it.
 pub unsafe fn get_with(client: *mut GaClient, chat_id: *const c_char) -> Res {
-    let p: *mut GaAvatar = unsafe { ga_get_avatar(client, chat_id) };
+    unsafe { get_cancellable_with(client, chat_id, std::ptr::null_mut()) }
+}
+
+/// Calls ga_get_avatar_cancellable, copies the result, checks its invariants, frees it.
+pub unsafe fn get_cancellable_with(
+    client: *mut GaClient,
+    chat_id: *const c_char,
+    cancel: *mut GaCancel,
+) -> Res {
+    let p: *mut GaAvatar = unsafe {
+        if cancel.is_null() {
+            ga_get_avatar(client, chat_id)
+        } else {
+            ga_get_avatar_cancellable(client, chat_id, cancel)
+        }
+    };
     assert!(!p.is_null());
     let a = unsafe { &*p };
     assert!(!a.url_avatar.is_null(), "url_avatar is never NULL");

@@ -10,6 +10,7 @@ from ._client import Avatar, AvatarImage, Client
 from ._errors import (
     AuthError,
     BadResponseError,
+    CancelledError,
     Error,
     ForbiddenError,
     InternalError,
@@ -46,6 +47,7 @@ __all__ = [
     "AvatarImage",
     "AuthError",
     "BadResponseError",
+    "CancelledError",
     "Client",
     "Error",
     "ForbiddenError",

@@ -22,6 +22,7 @@ __all__ = [
     "BadResponseError",
     "InternalError",
     "FileError",
+    "CancelledError",
     "STATUS_NAMES",
 ]
 
@@ -40,6 +41,7 @@ STATUS_NAMES = {
     11: "GA_ERR_BAD_RESPONSE",
     12: "GA_ERR_INTERNAL",
     13: "GA_ERR_IO",
+    14: "GA_ERR_CANCELLED",
 }
 
 
@@ -130,6 +132,10 @@ class FileError(Error, OSError):
     """The downloaded image could not be written to the file (missing folder, no permission, disk full)."""
 
 
+class CancelledError(Error):
+    """The call was cancelled (``ga_cancel`` on its token) before it finished."""
+
+
 _BY_STATUS: Dict[int, Type[Error]] = {
     1: InvalidArgumentError,
     2: ValidationError,
@@ -144,6 +150,7 @@ _BY_STATUS: Dict[int, Type[Error]] = {
     11: BadResponseError,
     12: InternalError,
     13: FileError,
+    14: CancelledError,
 }
 
 

@@ -1,0 +1,473 @@
+//! The connection layer under ureq: our own TCP connector and a per-call wrapper on top of TLS.
+//!
+//! - **Per-attempt state** lives in a thread-local [`Attempt`] while [`run`] runs an attempt (ureq
+//!   does all of a request's I/O on the calling thread): the cancel token, the rate limiter to
+//!   pace by, the attempt's deadline, and what happened (a new connection, bytes of an answer).
+//! - **Pacing by arrival**: the wrapper ([`CallConnector`]) takes the rate-limit slot when the
+//!   request's first byte is about to be written, after DNS, TCP and TLS, so the server sees
+//!   requests spaced as the limiter planned them. The limiter's wait extends the deadline.
+//! - **Cancellation**: socket waits (connect, TLS, reading the answer) run in slices of at most
+//!   [`SLICE`]; between slices the token is checked. Waits outside I/O sleep on the token.
+//! - **Fewer system calls**: the request is written with one `write` (headers, body and TLS
+//!   records are gathered until the first read), socket timeouts are set when they change
+//!   (in practice once per connection), and a pooled connection is probed only after it sat
+//!   idle for [`PROBE_AFTER`] (a request on a connection the server closed is resent once anyway).
+
+use std::cell::RefCell;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle,
+    Transport,
+};
+use ureq::Error;
+
+use crate::cancel::{Cancel, Cancelled};
+use crate::ratelimit::RateLimiter;
+
+/// The longest a socket wait lasts before the cancel token and the deadline are checked again.
+pub const SLICE: Duration = Duration::from_millis(50);
+
+/// How long a pooled connection may sit idle before it is probed (one non-blocking peek)
+/// before reuse.
+pub const PROBE_AFTER: Duration = Duration::from_secs(1);
+
+/// Largest request gathered before it is written anyway.
+const GATHER_MAX: usize = 64 * 1024;
+
+/// What one attempt needs from, and tells, the connection layer.
+#[derive(Debug)]
+pub(crate) struct Attempt {
+    /// The call's cancel token.
+    pub cancel: Option<Cancel>,
+    /// The limiter to take a slot from when the request is written (lookups only).
+    pub pace: Option<Arc<RateLimiter>>,
+    /// When the attempt times out; the limiter's wait moves it later.
+    pub deadline: Instant,
+    /// Refuse pooled connections (the resend after a stale one).
+    pub fresh_only: bool,
+    /// A request of this attempt reached a connection.
+    pub used: bool,
+    /// This attempt opened a new connection.
+    pub connected: bool,
+    /// A byte of the answer arrived.
+    pub answered: bool,
+    /// The rate-limit slot was taken.
+    pub paced: bool,
+    /// Time spent waiting for the rate limit.
+    pub waited: Duration,
+}
+
+impl Attempt {
+    /// A fresh attempt that times out `timeout` from now.
+    pub fn new(cancel: Option<&Cancel>, pace: Option<Arc<RateLimiter>>, timeout: Duration) -> Self {
+        Attempt {
+            cancel: cancel.cloned(),
+            pace,
+            deadline: Instant::now() + timeout,
+            fresh_only: false,
+            used: false,
+            connected: false,
+            answered: false,
+            paced: false,
+            waited: Duration::ZERO,
+        }
+    }
+
+    /// Whether a failure of this attempt was a pooled connection the server had closed: it was
+    /// reused, and it failed before any byte of the answer arrived.
+    pub fn failed_on_stale(&self) -> bool {
+        self.used && !self.connected && !self.answered
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Attempt>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `attempt` as the thread's current attempt, and returns what `f` returned and
+/// what the attempt recorded.
+pub(crate) fn run<T>(attempt: Attempt, f: impl FnOnce() -> T) -> (T, Attempt) {
+    // Attempts do not nest; one left behind by a panic is replaced by the next.
+    CURRENT.with(|c| *c.borrow_mut() = Some(attempt));
+    let out = f();
+    let done = CURRENT.with(|c| c.borrow_mut().take());
+    (out, done.expect("the attempt is set while it runs"))
+}
+
+/// Reads or changes the current attempt, if there is one.
+fn with_current<R>(f: impl FnOnce(&mut Attempt) -> R) -> Option<R> {
+    CURRENT.with(|c| c.borrow_mut().as_mut().map(f))
+}
+
+/// The current attempt's cancel token and deadline.
+fn cancel_and_deadline() -> (Option<Cancel>, Option<Instant>) {
+    with_current(|a| (a.cancel.clone(), Some(a.deadline))).unwrap_or((None, None))
+}
+
+/// The error a cancelled socket wait returns (the client reports `GA_ERR_CANCELLED`).
+fn cancelled_error() -> Error {
+    Error::Io(io::Error::other("cancelled"))
+}
+
+/// Whether the current attempt was cancelled.
+fn is_cancelled() -> bool {
+    with_current(|a| a.cancel.as_ref().is_some_and(Cancel::is_cancelled)).unwrap_or(false)
+}
+
+/// The deadline of a socket wait: ureq's (`timeout`, from now) or the attempt's, whichever comes
+/// first.
+fn deadline_of(timeout: NextTimeout) -> Instant {
+    let now = Instant::now();
+    let ureq = if timeout.after.is_not_happening() {
+        None
+    } else {
+        now.checked_add(*timeout.after)
+    };
+    let attempt = with_current(|a| a.deadline);
+    match (ureq, attempt) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => now + Duration::from_secs(3600),
+    }
+}
+
+/// Connects TCP sockets; the connect is cancellable (see the module documentation).
+#[derive(Debug, Default)]
+pub struct TcpConnector;
+
+impl<In: Transport> Connector<In> for TcpConnector {
+    type Out = Either<In, TcpTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, Error> {
+        if let Some(t) = chained {
+            return Ok(Some(Either::A(t)));
+        }
+        let deadline = deadline_of(details.timeout);
+        let mut last = None;
+        let addrs: Vec<SocketAddr> = details.addrs.iter().copied().collect();
+        for (i, addr) in addrs.iter().enumerate() {
+            // Share what is left between the addresses still to try.
+            let left = deadline.saturating_duration_since(Instant::now());
+            let budget = left / (addrs.len() - i) as u32;
+            match connect_one(*addr, budget.max(Duration::from_millis(10))) {
+                Ok(s) => {
+                    let t = TcpTransport::new(s, details)?;
+                    (details.register_shutdown)(t.shutdown_handle())?;
+                    return Ok(Some(Either::B(t)));
+                }
+                Err(e @ Error::Io(_)) if !is_cancelled() && i + 1 < addrs.len() => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or(Error::ConnectionFailed))
+    }
+}
+
+/// Connects to `addr` within `budget`. Without a cancel token it connects on this thread; with
+/// one, a helper thread connects while this one watches the token (std has no non-blocking
+/// connect), and a cancel returns at once, leaving the helper to finish and drop the socket.
+fn connect_one(addr: SocketAddr, budget: Duration) -> Result<TcpStream, Error> {
+    let timed_out = |e: io::Error| match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+            Error::Timeout(ureq::Timeout::Connect)
+        }
+        _ => Error::Io(e),
+    };
+    let (cancel, _) = cancel_and_deadline();
+    let Some(cancel) = cancel else {
+        return TcpStream::connect_timeout(&addr, budget).map_err(timed_out);
+    };
+    if cancel.is_cancelled() {
+        return Err(cancelled_error());
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name("getavatar-connect".into())
+        .spawn(move || {
+            let _ = tx.send(TcpStream::connect_timeout(&addr, budget));
+        });
+    if spawned.is_err() {
+        return TcpStream::connect_timeout(&addr, budget).map_err(timed_out);
+    }
+    loop {
+        match rx.recv_timeout(SLICE) {
+            Ok(r) => return r.map_err(timed_out),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if !cancel.is_cancelled() => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Err(cancelled_error()),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(Error::ConnectionFailed)
+            }
+        }
+    }
+}
+
+/// A TCP connection: writes gathered until the next read, socket waits in slices.
+pub struct TcpTransport {
+    stream: Arc<TcpStream>,
+    buffers: LazyBuffers,
+    /// Bytes written by ureq or TLS and not yet sent.
+    pending: Vec<u8>,
+    /// The socket's read and write timeouts as last set.
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    /// When the connection was last used.
+    last_used: Instant,
+}
+
+impl std::fmt::Debug for TcpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpTransport").finish_non_exhaustive()
+    }
+}
+
+impl TcpTransport {
+    fn new(stream: TcpStream, details: &ConnectionDetails) -> Result<TcpTransport, Error> {
+        if details.config.no_delay() {
+            stream.set_nodelay(true)?;
+        }
+        Ok(TcpTransport {
+            stream: Arc::new(stream),
+            buffers: LazyBuffers::new(
+                details.config.input_buffer_size(),
+                details.config.output_buffer_size(),
+            ),
+            pending: Vec::new(),
+            read_timeout: None,
+            write_timeout: None,
+            last_used: Instant::now(),
+        })
+    }
+
+    fn shutdown_handle(&self) -> Weak<dyn ShutdownHandle> {
+        Arc::downgrade(&self.stream) as Weak<dyn ShutdownHandle>
+    }
+
+    /// The socket timeout for the next wait: a slice, or less when the deadline is nearer.
+    fn slice_until(deadline: Instant) -> Result<Duration, Error> {
+        if is_cancelled() {
+            return Err(cancelled_error());
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Timeout(ureq::Timeout::Global));
+        }
+        // Round up to whole milliseconds so that a nearly constant value is set once.
+        let ms = (left.as_micros().div_ceil(1000) as u64).max(1);
+        Ok(Duration::from_millis(ms).min(SLICE))
+    }
+
+    /// Sends what is gathered, in slices.
+    fn flush_pending(&mut self, timeout: NextTimeout) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let deadline = deadline_of(timeout);
+        let mut sent = 0;
+        while sent < self.pending.len() {
+            let t = Self::slice_until(deadline)?;
+            if self.write_timeout != Some(t) {
+                self.stream.set_write_timeout(Some(t))?;
+                self.write_timeout = Some(t);
+            }
+            match (&*self.stream).write(&self.pending[sent..]) {
+                Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
+                Ok(n) => sent += n,
+                Err(e) if is_wait_over(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.pending.clear();
+        self.last_used = Instant::now();
+        Ok(())
+    }
+}
+
+/// A socket wait that ended without data: the slice is over.
+fn is_wait_over(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+impl Transport for TcpTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), Error> {
+        let out = &self.buffers.output()[..amount];
+        self.pending.extend_from_slice(out);
+        if self.pending.len() >= GATHER_MAX {
+            self.flush_pending(timeout)?;
+        }
+        Ok(())
+    }
+
+    fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
+        self.flush_pending(timeout)?;
+        if self.buffers.can_use_input() {
+            return Ok(true);
+        }
+        self.await_input(timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
+        self.flush_pending(timeout)?;
+        let deadline = deadline_of(timeout);
+        loop {
+            let t = Self::slice_until(deadline)?;
+            if self.read_timeout != Some(t) {
+                self.stream.set_read_timeout(Some(t))?;
+                self.read_timeout = Some(t);
+            }
+            let buf = self.buffers.input_append_buf();
+            match (&*self.stream).read(buf) {
+                Ok(n) => {
+                    self.buffers.input_appended(n);
+                    self.last_used = Instant::now();
+                    return Ok(n > 0);
+                }
+                Err(e) if is_wait_over(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn is_open(&mut self) -> bool {
+        if !self.pending.is_empty() {
+            return false;
+        }
+        if self.last_used.elapsed() < PROBE_AFTER {
+            return true;
+        }
+        // Idle a while: the server may have closed it. One look without waiting.
+        let s = &*self.stream;
+        if s.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let open = matches!(s.peek(&mut [0u8]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        open && s.set_nonblocking(false).is_ok()
+    }
+}
+
+/// The last connector of the chain: wraps every connection to the target (not a hop to a CONNECT
+/// proxy) in a [`CallTransport`].
+#[derive(Debug)]
+pub struct CallConnector {
+    /// Whether the agent sends requests through a proxy (then a connection whose config has no
+    /// proxy is the hop to the proxy itself).
+    pub agent_has_proxy: bool,
+}
+
+impl<In: Transport> Connector<In> for CallConnector {
+    type Out = Either<In, CallTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, Error> {
+        let Some(t) = chained else { return Ok(None) };
+        if self.agent_has_proxy && details.config.proxy().is_none() {
+            return Ok(Some(Either::A(t)));
+        }
+        with_current(|a| a.connected = true);
+        Ok(Some(Either::B(CallTransport { inner: Box::new(t) })))
+    }
+}
+
+/// A connection to the target: paces the request and records what the attempt saw.
+#[derive(Debug)]
+pub struct CallTransport {
+    inner: Box<dyn Transport>,
+}
+
+impl CallTransport {
+    /// Takes the rate-limit slot, once per attempt, before the request's first byte.
+    fn pace(&self) -> Result<(), Error> {
+        let todo = with_current(|a| {
+            a.used = true;
+            if a.paced {
+                return None;
+            }
+            a.paced = true;
+            a.pace.clone().map(|l| (l, a.cancel.clone()))
+        })
+        .flatten();
+        let Some((limiter, cancel)) = todo else {
+            return Ok(());
+        };
+        match limiter.acquire(cancel.as_ref()) {
+            Ok(waited) => {
+                with_current(|a| {
+                    a.waited += waited;
+                    a.deadline += waited;
+                });
+                Ok(())
+            }
+            Err(Cancelled) => Err(cancelled_error()),
+        }
+    }
+
+    /// Waits for input in slices, checking the token and the attempt's deadline between them.
+    fn wait(&mut self, timeout: NextTimeout, maybe: bool) -> Result<bool, Error> {
+        let r = if maybe {
+            self.inner.maybe_await_input(timeout)
+        } else {
+            self.inner.await_input(timeout)
+        };
+        if matches!(r, Ok(true)) {
+            with_current(|a| a.answered = true);
+        }
+        r
+    }
+}
+
+impl Transport for CallTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), Error> {
+        self.pace()?;
+        self.inner.transmit_output(amount, timeout)
+    }
+
+    fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
+        self.wait(timeout, true)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
+        self.wait(timeout, false)
+    }
+
+    fn is_open(&mut self) -> bool {
+        // The resend after a stale connection refuses every pooled one (they sat idle as long).
+        let refuse = with_current(|a| a.fresh_only && !a.connected).unwrap_or(false);
+        !refuse && self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
+/// The connector chain: a SOCKS proxy (ureq's), a CONNECT proxy (ureq's), our TCP, TLS (ureq's
+/// rustls, one config and so one session cache per agent), then the per-call wrapper.
+pub fn connector(agent_has_proxy: bool) -> impl Connector<(), Out = impl Transport> {
+    use ureq::unversioned::transport::{ConnectProxyConnector, RustlsConnector, SocksConnector};
+    ().chain(SocksConnector::default())
+        .chain(ConnectProxyConnector::default())
+        .chain(TcpConnector)
+        .chain(RustlsConnector::default())
+        .chain(CallConnector { agent_has_proxy })
+}
