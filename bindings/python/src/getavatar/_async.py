@@ -74,7 +74,9 @@ class AsyncClient(ClientBase):
                     running.append(asyncio.ensure_future(self._one(cid)))
                 if not running:
                     return
-                yield await running.popleft()
+                result = await running[0]  # stays in `running` until done, for the cleanup below
+                running.popleft()
+                yield result
         finally:
             for t in running:
                 t.cancel()

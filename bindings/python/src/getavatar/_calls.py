@@ -94,6 +94,8 @@ def _status(ptr: Optional[int]) -> int:
 class Call(Generic[R]):
     """One library call: ``invoke`` (again after ``retry_cancelled``), then ``result``; ``free`` always."""
 
+    __slots__ = ()
+
     def invoke(self, handle: Any, token: Any) -> None:
         raise NotImplementedError
 
@@ -124,6 +126,7 @@ class Call(Generic[R]):
 class _Single(Call[R]):
     """A call returning one result block (GaAvatar* or GaAvatarImage*)."""
 
+    __slots__ = ("args", "box")
     fn_name = ""
 
     def __init__(self, *args: bytes) -> None:
@@ -154,10 +157,12 @@ class _Single(Call[R]):
 
 
 class Lookup(_Single[Avatar]):
+    __slots__ = ()
     fn_name = "ga_get_avatar_cancellable"
 
     def __init__(self, chat_id: object) -> None:
-        super().__init__(utf8("chat_id", chat_id))
+        self.args = (utf8("chat_id", chat_id),)
+        self.box = []
 
     def result(self) -> Avatar:
         try:
@@ -170,6 +175,7 @@ class Lookup(_Single[Avatar]):
 
 
 class Download(Lookup):
+    __slots__ = ()
     fn_name = "ga_download_avatar_cancellable"
 
     def __init__(self, chat_id: object, path: object) -> None:
@@ -177,6 +183,7 @@ class Download(Lookup):
 
 
 class ImageBytes(_Single[AvatarImage]):
+    __slots__ = ()
     fn_name = "ga_download_avatar_bytes_cancellable"
 
     def __init__(self, chat_id: object) -> None:
