@@ -9,7 +9,7 @@ from typing import Any, List, Optional, Sequence, Type, TypeVar, Union
 
 from . import _cancel, _native
 from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Lookup, last_error as _last_error
-from ._calls import path_arg as _path, utf8 as _utf8
+from ._calls import utf8 as _utf8
 from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
 
 __all__ = ["Avatar", "AvatarImage", "Client"]
