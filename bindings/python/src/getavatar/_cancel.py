@@ -141,7 +141,7 @@ def call(op: Call[R], handle: Any) -> R:
         old = signal.set_wakeup_fd(w.writer.fileno(), warn_on_full_buffer=False)
     except (ValueError, OSError):  # not the main interpreter's main thread
         return _call_on_thread(op, handle)
-    if old != -1:  # taken (an event loop, the application): leave it as it was
+    if old not in (-1, w.writer.fileno()):  # taken (an event loop, the application): leave it
         signal.set_wakeup_fd(old)
         return _call_on_thread(op, handle)
     try:
@@ -173,8 +173,7 @@ def call(op: Call[R], handle: Any) -> R:
 def _call_on_thread(op: Call[R], handle: Any) -> R:
     """Runs ``op`` on a new thread while this (main) thread waits, interruptibly."""
     token = take()
-    done = threading.Lock()
-    done.acquire()
+    finished = threading.Event()  # level-triggered: a wait cut short by a signal loses nothing
     outcome: List[Tuple[bool, Any]] = []
 
     def work() -> None:
@@ -183,23 +182,22 @@ def _call_on_thread(op: Call[R], handle: Any) -> R:
         except BaseException as e:  # handed to the caller
             outcome.append((False, e))
         finally:
-            done.release()
+            finished.set()
 
     threading.Thread(target=work, name="getavatar-call", daemon=True).start()
-    try:
-        _wait(done)
-    except BaseException:
-        # Interrupted: stop the call, and wait for it (about 100 ms) so that nothing is left
-        # running under the client handle the caller is about to let go of.
-        _native.lib().ga_cancel(token)
-        while True:
-            try:
-                _wait(done)
-                break
-            except BaseException:
-                continue
+    interrupted: Optional[BaseException] = None
+    while not finished.is_set():
+        try:
+            _wait(finished)
+        except BaseException as e:
+            # Interrupted: stop the call, and still wait for it (about 100 ms) so that nothing
+            # is left running under the client handle the caller is about to let go of.
+            if interrupted is None:
+                interrupted = e
+                _native.lib().ga_cancel(token)
+    if interrupted is not None:
         drop(token)
-        raise
+        raise interrupted
     give(token)
     ok, value = outcome[0]
     if ok:
@@ -207,9 +205,8 @@ def _call_on_thread(op: Call[R], handle: Any) -> R:
     raise value
 
 
-def _wait(lock: Any) -> None:
-    if sys.platform == "win32":  # a lock wait there is not interrupted by Ctrl-C: poll
-        while not lock.acquire(timeout=0.05):
-            pass
+def _wait(finished: threading.Event) -> None:
+    if sys.platform == "win32":  # a wait there is not interrupted by Ctrl-C: poll
+        finished.wait(0.05)
     else:
-        lock.acquire()
+        finished.wait()

@@ -42,7 +42,10 @@ class ClientBase:
         self._handle: Any = None
         self._busy = 0
         self._closed = True
-        self._cond = threading.Condition()
+        # A plain lock (acquired and released in C: a signal handler's exception cannot leave
+        # it held) under the condition close() waits on.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         if isinstance(id_instance, int) and not isinstance(id_instance, bool):
             id_instance = str(id_instance)
         url_b = _utf8("api_url", api_url)
@@ -181,7 +184,7 @@ class ClientBase:
                 return
             self._closed = True
             while self._busy:
-                cond.wait()
+                cond.wait(0.05)  # also polls: a notify cut short by a signal is not lost
             handle, self._handle = self._handle, None
         if handle:
             _native.lib().ga_client_free(handle)
@@ -265,10 +268,26 @@ class Client(ClientBase):
     def _call(self, op: Call[R]) -> R:
         # On the main thread the call is made interruptible (Ctrl-C, see _cancel); elsewhere
         # it goes straight to the library (signal handlers only ever run on the main thread).
-        with self._use() as h:
+        # The busy count is kept inline, not through _use(): a KeyboardInterrupt can be raised
+        # at any Python call, so the count changes only where no call separates it from
+        # `held` (set) and from the `finally` (that undoes it); close() never waits forever.
+        lock = self._lock
+        held = False
+        try:
+            with lock:
+                if self._closed:
+                    raise InvalidArgumentError(f"this getavatar.{self._kind} is closed", 1, 0)
+                self._busy += 1
+                held = True
             if threading.current_thread() is threading.main_thread():
-                return _cancel.call(op, h)
-            return op.run(h, None)
+                return _cancel.call(op, self._handle)
+            return op.run(self._handle, None)
+        finally:
+            if held:
+                with lock:
+                    self._busy -= 1
+                    if self._busy == 0:
+                        self._cond.notify_all()
 
     # -- lifetime ---------------------------------------------------------------------------
 
