@@ -174,3 +174,54 @@ def test_calls_off_the_main_thread_go_straight_to_the_library(emu):
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == [f"{emu.url}/avatars/10000000.png", "['MainThread'] -1"]
+
+
+@pytest.mark.parametrize("wakeup_taken", [False, True], ids=["wakeup_socket", "helper_thread"])
+def test_a_storm_of_ctrl_c_leaves_the_client_consistent(emu, tmp_path, wakeup_taken):
+    # SIGINT at random moments of every call kind, for 3 s: each lands somewhere (in C, in
+    # the wrapper, between calls); afterwards the client still answers and closes at once.
+    code = textwrap.dedent(
+        """
+        import os, signal, socket, sys, time, getavatar
+        c = getavatar.Client(*sys.argv[1:4], rate_limit=0, timeout=5)
+        if sys.argv[5] == "1":
+            a, b = socket.socketpair(); b.setblocking(False); signal.set_wakeup_fd(b.fileno())
+        d = sys.argv[4]
+        n = ok = ki = 0
+        print("ready", flush=True)
+        end = time.monotonic() + 3
+        while True:
+            try:
+                while time.monotonic() < end:
+                    n += 1
+                    k = n % 4
+                    if k == 0: c.get_avatar("10000000")
+                    elif k == 1: c.get_avatars(["10000000", "-10000000000000", "20000000"])
+                    elif k == 2: c.download_avatar("10000000", os.path.join(d, "a.png"))
+                    else: c.avatar_bytes("10000000")
+                    ok += 1
+                break
+            except KeyboardInterrupt:
+                ki += 1
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(ok, ki, c.get_avatar("10000000").url, flush=True)
+        t = time.monotonic(); c.close(); print(round(time.monotonic() - t, 3), flush=True)
+        """
+    )
+    p = subprocess.Popen([sys.executable, "-c", code, emu.url, emu.id_instance, emu.token, str(tmp_path),
+                          "1" if wakeup_taken else "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    import random
+    sent = 0
+    end = time.monotonic() + 2.5
+    while time.monotonic() < end:
+        time.sleep(random.uniform(0.005, 0.04))
+        p.send_signal(signal.SIGINT)
+        sent += 1
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err[-2000:]
+    counts, closing = out.strip().split("\n")
+    ok, ki, url = counts.split()
+    assert int(ki) > sent // 2 and int(ok) > 0, (sent, counts)
+    assert url == f"{emu.url}/avatars/10000000.png"
+    assert float(closing) < 0.5
