@@ -118,8 +118,11 @@ class AsyncClient(ClientBase):
                 _cancel.give(token)
             else:
                 _native.lib().ga_cancel(token)
-                await _finish(waiting)
-                _cancel.drop(token)
+                try:
+                    await _finish(waiting)
+                finally:
+                    if waiting.done():  # else still in use: left to leak rather than freed early
+                        _cancel.drop(token)
             raise
         except BaseException:
             _cancel.give(token)
@@ -198,6 +201,8 @@ async def _finish(waiting: "asyncio.Future[Any]") -> None:
                 break
             cancelled = True
         except BaseException:
-            break
+            if waiting.done():
+                break
+            raise
     if cancelled:
         raise asyncio.CancelledError
