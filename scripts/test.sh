@@ -5,7 +5,8 @@
 # (`.ci/run` installs what is missing). Builds the release artifacts first (scripts/dist.sh):
 # the Wine tests run the zip's DLLs and the Python suite runs against the installed wheel.
 # The last line counts each test once: cargo's tests, the Python tests (against the wheel), the
-# artifact checks and the Python memcheck run (one check; it re-runs Python tests under valgrind).
+# artifact checks, the Python memcheck run (one check; it re-runs Python tests under valgrind) and
+# mypy --strict over the Python package (one check).
 # A test that could not run (e.g. Wine missing outside CI) is counted as skipped, not passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,11 @@ venv=$root/target/py-venv
 bash scripts/memcheck.sh 2>&1 | tee "$logs/memcheck.log"
 mc=${PIPESTATUS[0]}
 
+echo "== Python binding: mypy --strict"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check "mypy>=1.5"
+"$venv/bin/python" -m mypy --strict --no-incremental bindings/python/src/getavatar 2>&1 | tee "$logs/mypy.log"
+my=${PIPESTATUS[0]}
+
 # cargo: one "test result:" line per test binary.
 read -r c_pass c_fail c_ign < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$logs/cargo.log" |
     awk '{p+=$1; f+=$2; i+=$3} END {print p+0, f+0, i+0}')
@@ -50,12 +56,13 @@ read -r d_pass d_fail d_skip < <(line dist "$logs/dist.log"; echo 0 1 0)
 if grep -q '^\*\*\* SKIPPED' "$logs/memcheck.log"; then m_pass=0 m_fail=0 m_skip=1
 elif [ "$mc" = 0 ]; then m_pass=1 m_fail=0 m_skip=0
 else m_pass=0 m_fail=1 m_skip=0; fi
+if [ "$my" = 0 ]; then y_pass=1 y_fail=0; else y_pass=0 y_fail=1; fi
 
 echo
 if [ -s "$logs/skipped" ]; then echo "skipped:"; sed 's/^/  /' "$logs/skipped"; fi
-passed=$((c_pass + p_pass + d_pass + m_pass))
-failed=$((c_fail + p_fail + d_fail + m_fail))
+passed=$((c_pass + p_pass + d_pass + m_pass + y_pass))
+failed=$((c_fail + p_fail + d_fail + m_fail + y_fail))
 skipped=$((c_skip + p_skip + d_skip + m_skip))
 [ "$failed" = 0 ] || status=1
-echo "all: $passed passed, $failed failed, $skipped skipped (cargo $c_pass/$c_fail/$c_skip, python $p_pass/$p_fail/$p_skip, artifacts $d_pass/$d_fail/$d_skip, memcheck $m_pass/$m_fail/$m_skip)"
+echo "all: $passed passed, $failed failed, $skipped skipped (cargo $c_pass/$c_fail/$c_skip, python $p_pass/$p_fail/$p_skip, artifacts $d_pass/$d_fail/$d_skip, memcheck $m_pass/$m_fail/$m_skip, mypy $y_pass/$y_fail/0)"
 exit "$status"

@@ -4,9 +4,14 @@
     with getavatar.Client(api_url, id_instance, api_token_instance) as client:
         avatar = client.get_avatar("10000000")
         print(avatar.url, avatar.available)
+
+or, in asyncio code, ``async with getavatar.AsyncClient(...) as client:`` and
+``await client.get_avatar("10000000")``.
 """
 
-from ._client import Avatar, AvatarImage, Client
+from ._async import AsyncClient
+from ._calls import Avatar, AvatarImage
+from ._client import Client
 from ._errors import (
     AuthError,
     BadResponseError,
@@ -43,6 +48,7 @@ def __getattr__(name: str) -> str:
 
 
 __all__ = [
+    "AsyncClient",
     "Avatar",
     "AvatarImage",
     "AuthError",

@@ -2,100 +2,27 @@
 
 from __future__ import annotations
 
-import ctypes
 import math
 import os
 import threading
 import weakref
-from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Type, TypeVar, Union
 
-from . import _native
+from . import _cancel, _native
+from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Lookup, last_error as _last_error
+from ._calls import utf8 as _utf8
 from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
 
 __all__ = ["Avatar", "AvatarImage", "Client"]
 
-
-@dataclass(frozen=True)
-class Avatar:
-    """An avatar lookup's answer."""
-
-    #: The avatar link; ``""`` when there is none (not set, no such account, or hidden).
-    url: str
-    #: True available, False hidden by privacy settings, None when the server did not say.
-    available: Optional[bool]
-    #: The HTTP status of the answer (200).
-    http_status: int = 200
+R = TypeVar("R")
+C = TypeVar("C", bound="ClientBase")
 
 
-@dataclass(frozen=True)
-class AvatarImage:
-    """An avatar lookup's answer with the image itself (see :meth:`Client.avatar_bytes`)."""
+class ClientBase:
+    """What Client and AsyncClient share: the options, the settings, the handle's lifetime."""
 
-    #: The avatar link; ``""`` when there is none (then ``data`` is None).
-    url: str
-    #: True available, False hidden by privacy settings, None when the server did not say.
-    available: Optional[bool]
-    #: The image (at most 16 MiB), or None when the chat has no avatar.
-    data: Optional[bytes]
-    #: Its media type, e.g. ``"image/jpeg"``; ``""`` when there is no image.
-    content_type: str
-
-    def __repr__(self) -> str:
-        size = "None" if self.data is None else f"<{len(self.data)} bytes>"
-        return f"AvatarImage(url={self.url!r}, available={self.available!r}, data={size}, content_type={self.content_type!r})"
-
-
-def _path(name: str, value: object) -> bytes:
-    """A file system path (str or os.PathLike) as UTF-8."""
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    if isinstance(value, bytes):
-        value = os.fsdecode(value)
-    return _utf8(name, value)
-
-
-def _utf8(name: str, value: object) -> bytes:
-    if not isinstance(value, str):
-        raise InvalidArgumentTypeError(f"{name} must be a str, not {type(value).__name__}", 1, 0)
-    if "\0" in value:
-        raise InvalidArgumentError(f"{name} must not contain NUL characters", 1, 0)
-    try:
-        return value.encode("utf-8")
-    except UnicodeEncodeError as e:  # lone surrogates
-        raise InvalidArgumentError(f"{name} is not valid Unicode text ({e.reason})", 1, 0) from None
-
-
-def _last_error() -> str:
-    return _native.text(_native.lib().ga_last_error())
-
-
-class Client:
-    """A getAvatar client for one GREEN-API instance.
-
-    Safe to share between threads; the network call releases the GIL. Close it with ``close()``
-    or a ``with`` block; a closed client raises :class:`getavatar.Error`.
-
-    :param api_url: the host from your console, e.g. ``"https://3100.api.green-api.com"``.
-    :param id_instance: idInstance (a str of digits, or an int).
-    :param api_token_instance: apiTokenInstance (never shown by ``repr`` or in messages).
-    :param timeout: seconds per attempt (default 30).
-    :param max_retries: retries of transient failures (default 3).
-    :param rate_limit: most requests started per rolling second, shared by all threads (default
-        10; 0 = off).
-    :param backoff: first retry delay in seconds (default 0.25), doubling with jitter.
-    :param concurrency: lookups ``get_avatars`` runs at once (default 4, at most 64).
-    :param user_agent: the User-Agent header (default ``getavatar/VERSION``).
-    :param cache_ttl: seconds successful answers are kept per chat id (default 0 = off); errors
-        are never kept.
-    :param ca_file: a PEM file whose certificates are trusted for TLS in place of the bundled
-        web roots (e.g. a corporate proxy's root). Certificates are always verified.
-    :param proxy: a proxy for every request: ``"http://user:password@host:port"``,
-        ``"socks5://..."`` or ``"socks5h://..."`` (see :meth:`set_proxy`); ``"env"`` uses the
-        environment (see :meth:`use_env_proxy`). Default: none, even if the environment sets one.
-    :param idle_timeout: seconds an idle connection is kept for the next call (default 300;
-        0 = a new connection per call).
-    """
+    _kind = "Client"
 
     def __init__(
         self,
@@ -117,7 +44,10 @@ class Client:
         self._handle: Any = None
         self._busy = 0
         self._closed = True
-        self._cond = threading.Condition()
+        # A plain lock (acquired and released in C: a signal handler's exception cannot leave
+        # it held) under the condition close() waits on.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         if isinstance(id_instance, int) and not isinstance(id_instance, bool):
             id_instance = str(id_instance)
         url_b = _utf8("api_url", api_url)
@@ -132,11 +62,12 @@ class Client:
         _live.add(self)
         self._api_url = api_url
         self._id_instance = id_instance
+        self._concurrency = 4
         try:
             self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", timeout))
             self._set("ga_client_set_max_retries", _whole("max_retries", max_retries))
             self._set("ga_client_set_rate_limit", _whole("rate_limit", rate_limit))
-            self._set("ga_client_set_concurrency", _whole("concurrency", concurrency))
+            self.set_concurrency(concurrency)
             self._set("ga_client_set_cache_ttl", _whole("cache_ttl", cache_ttl))
             if user_agent is not None:
                 self.set_user_agent(user_agent)
@@ -151,11 +82,11 @@ class Client:
             if idle_timeout is not None:
                 self.set_idle_timeout(idle_timeout)
         except BaseException:
-            self.close()
+            self._close()
             raise
 
     @classmethod
-    def from_env(cls, **options: Any) -> "Client":
+    def from_env(cls: Type[C], **options: Any) -> C:
         """A client from ``GA_API_URL``, ``GA_ID_INSTANCE`` and ``GA_API_TOKEN_INSTANCE``."""
         names = ("GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE")
         missing = [n for n in names if not os.environ.get(n)]
@@ -219,16 +150,99 @@ class Client:
         new connection per call). Open connections are dropped."""
         self._set("ga_client_set_idle_timeout_ms", _seconds_to_ms("idle_timeout", seconds, allow_zero=True))
 
+    def set_concurrency(self, n: int) -> None:
+        """Lookups ``get_avatars`` runs at once (1 to 64)."""
+        self._set("ga_client_set_concurrency", _whole("concurrency", n))
+        self._concurrency = n
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    class _Use:
+        def __init__(self, client: "ClientBase") -> None:
+            self.c = client
+
+        def __enter__(self) -> Any:
+            c = self.c
+            with c._cond:
+                if c._closed:
+                    raise InvalidArgumentError(f"this getavatar.{c._kind} is closed", 1, 0)
+                c._busy += 1
+                return c._handle
+
+        def __exit__(self, *exc: object) -> None:
+            c = self.c
+            with c._cond:
+                c._busy -= 1
+                if c._busy == 0:
+                    c._cond.notify_all()
+
+    def _use(self) -> "ClientBase._Use":
+        return ClientBase._Use(self)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the client was closed."""
+        return self._closed
+
+    def _close(self) -> None:
+        """Frees the client. Waits for calls in flight on other threads; idempotent."""
+        cond = getattr(self, "_cond", None)
+        if cond is None:
+            return
+        with cond:
+            if self._closed:
+                return
+            self._closed = True
+            while self._busy:
+                cond.wait(0.05)  # also polls: a notify cut short by a signal is not lost
+            handle, self._handle = self._handle, None
+        if handle:
+            _native.lib().ga_client_free(handle)
+
+    def __del__(self) -> None:
+        try:
+            self._close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<getavatar.{self._kind} api_url={getattr(self, '_api_url', '?')!r} id_instance={getattr(self, '_id_instance', '?')!r}{state}>"
+
+
+class Client(ClientBase):
+    """A getAvatar client for one GREEN-API instance.
+
+    Safe to share between threads; the network call releases the GIL. Close it with ``close()``
+    or a ``with`` block; a closed client raises :class:`getavatar.Error`.
+
+    :param api_url: the host from your console, e.g. ``"https://3100.api.green-api.com"``.
+    :param id_instance: idInstance (a str of digits, or an int).
+    :param api_token_instance: apiTokenInstance (never shown by ``repr`` or in messages).
+    :param timeout: seconds per attempt (default 30).
+    :param max_retries: retries of transient failures (default 3).
+    :param rate_limit: most requests started per rolling second, shared by all threads (default
+        10; 0 = off).
+    :param backoff: first retry delay in seconds (default 0.25), doubling with jitter.
+    :param concurrency: lookups ``get_avatars`` runs at once (default 4, at most 64).
+    :param user_agent: the User-Agent header (default ``getavatar/VERSION``).
+    :param cache_ttl: seconds successful answers are kept per chat id (default 0 = off); errors
+        are never kept.
+    :param ca_file: a PEM file whose certificates are trusted for TLS in place of the bundled
+        web roots (e.g. a corporate proxy's root). Certificates are always verified.
+    :param proxy: a proxy for every request: ``"http://user:password@host:port"``,
+        ``"socks5://..."`` or ``"socks5h://..."`` (see :meth:`set_proxy`); ``"env"`` uses the
+        environment (see :meth:`use_env_proxy`). Default: none, even if the environment sets one.
+    :param idle_timeout: seconds an idle connection is kept for the next call (default 300;
+        0 = a new connection per call).
+    """
+
     def warm_up(self) -> None:
         """Opens the connection to the server (DNS, TCP, TLS) now, so that the first lookup
         costs one round trip. Sends no request and uses no rate-limit slot. Raises
         :class:`NetworkError` or :class:`TimeoutError` when the server cannot be reached (the
         client stays usable; lookups connect as usual)."""
         self._set("ga_client_warm_up")
-
-    def set_concurrency(self, n: int) -> None:
-        """Lookups ``get_avatars`` runs at once (1 to 64)."""
-        self._set("ga_client_set_concurrency", _whole("concurrency", n))
 
     # -- calls ------------------------------------------------------------------------------
 
@@ -238,55 +252,17 @@ class Client:
         Returns one entry per id, in order: an :class:`Avatar`, or the :class:`getavatar.Error`
         for that id (returned, not raised), so one bad id never fails the rest.
         """
-        if isinstance(chat_ids, (str, bytes)):
-            raise InvalidArgumentTypeError("chat_ids must be a sequence of str, not a single string", 1, 0)
-        ids = list(chat_ids)
-        n = len(ids)
-        if n == 0:
+        op = Batch(chat_ids)
+        if op.n == 0:
             return []
-        if n >= 2**31:
-            raise InvalidArgumentError("too many chat ids in one batch", 1, 0)
-        encoded: List[Optional[bytes]] = []
-        early: List[Optional[Error]] = []
-        for cid in ids:
-            try:
-                encoded.append(_utf8("chat_id", cid))
-                early.append(None)
-            except Error as e:
-                encoded.append(None)  # NULL: the library fills the slot; the Python error wins
-                early.append(e)
-        arr = (ctypes.c_char_p * n)(*encoded)
-        out = (ctypes.c_void_p * n)()
-        l = _native.lib()
-        with self._use() as h:
-            st = l.ga_get_avatars(h, arr, n, out)
-        results: List[Union[Avatar, Error]] = []
-        try:
-            if st != 0 and not any(out):
-                raise from_status(st, _last_error())
-            for i in range(n):
-                ptr = out[i]
-                if early[i] is not None:
-                    results.append(early[i])  # type: ignore[arg-type]
-                elif not ptr:
-                    results.append(MemoryError("getavatar: out of memory"))  # type: ignore[arg-type]
-                else:
-                    results.append(_convert(_native.GaAvatar.from_address(ptr)))
-        finally:
-            for i in range(n):
-                if out[i]:
-                    l.ga_free(out[i])
-        return results
+        return self._call(op)
 
     def get_avatar(self, chat_id: str) -> Avatar:
         """The avatar of ``chat_id``: a user id (``"10000000"``) or group id (``"-10000000000000"``).
 
         Raises a :class:`getavatar.Error` subclass on failure.
         """
-        chat = _utf8("chat_id", chat_id)
-        with self._use() as h:
-            ptr = _native.lib().ga_get_avatar(h, chat)  # ctypes releases the GIL during the call
-        return _take(ptr)
+        return self._call(Lookup(chat_id))
 
     def download_avatar(self, chat_id: str, path: Union[str, "os.PathLike[str]"]) -> Avatar:
         """Looks up ``chat_id`` and saves its avatar image to ``path``, atomically.
@@ -301,11 +277,7 @@ class Client:
         when the link does not answer with an image of 1 byte to 16 MiB,
         :class:`getavatar.NetworkError` when the image arrives cut short, or the lookup's errors.
         """
-        chat = _utf8("chat_id", chat_id)
-        where = _path("path", path)
-        with self._use() as h:
-            ptr = _native.lib().ga_download_avatar(h, chat, where)
-        return _take(ptr)
+        return self._call(Download(chat_id, path))
 
     def avatar_bytes(self, chat_id: str) -> AvatarImage:
         """Looks up ``chat_id`` and downloads its avatar image into memory.
@@ -313,69 +285,37 @@ class Client:
         Returns an :class:`AvatarImage`; its ``data`` is None when the chat has no avatar.
         Raises like :meth:`download_avatar` (except ``FileError``).
         """
-        chat = _utf8("chat_id", chat_id)
-        l = _native.lib()
-        with self._use() as h:
-            ptr = l.ga_download_avatar_bytes(h, chat)
-        if not ptr:
-            raise MemoryError("getavatar: out of memory")
+        return self._call(ImageBytes(chat_id))
+
+    def _call(self, op: Call[R]) -> R:
+        # On the main thread the call is made interruptible (Ctrl-C, see _cancel); elsewhere
+        # it goes straight to the library (signal handlers only ever run on the main thread).
+        # The busy count is kept inline, not through _use(): a KeyboardInterrupt can be raised
+        # at any Python call, so the count changes only where no call separates it from
+        # `held` (set) and from the `finally` (that undoes it); close() never waits forever.
+        lock = self._lock
+        held = False
         try:
-            a = _native.GaAvatarImage.from_address(ptr)
-            if a.status != 0:
-                raise from_status(a.status, _native.text(a.error), a.http_status)
-            data = ctypes.string_at(a.data, a.size) if a.data else None
-            img = AvatarImage(
-                _native.text(a.url_avatar),
-                None if a.available < 0 else bool(a.available),
-                data,
-                _native.text(a.content_type),
-            )
+            with lock:
+                if self._closed:
+                    raise InvalidArgumentError(f"this getavatar.{self._kind} is closed", 1, 0)
+                self._busy += 1
+                held = True
+            if threading.current_thread() is threading.main_thread():
+                return _cancel.call(op, self._handle)
+            return op.run(self._handle, None)
         finally:
-            l.ga_free(ptr)
-        return img
+            if held:
+                with lock:
+                    self._busy -= 1
+                    if self._busy == 0:
+                        self._cond.notify_all()
 
     # -- lifetime ---------------------------------------------------------------------------
 
-    class _Use:
-        def __init__(self, client: "Client") -> None:
-            self.c = client
-
-        def __enter__(self) -> Any:
-            c = self.c
-            with c._cond:
-                if c._closed:
-                    raise InvalidArgumentError("this getavatar.Client is closed", 1, 0)
-                c._busy += 1
-                return c._handle
-
-        def __exit__(self, *exc: object) -> None:
-            c = self.c
-            with c._cond:
-                c._busy -= 1
-                if c._busy == 0:
-                    c._cond.notify_all()
-
-    def _use(self) -> "Client._Use":
-        return Client._Use(self)
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def close(self) -> None:
         """Frees the client. Waits for calls in flight on other threads; idempotent."""
-        cond = getattr(self, "_cond", None)
-        if cond is None:
-            return
-        with cond:
-            if self._closed:
-                return
-            self._closed = True
-            while self._busy:
-                cond.wait()
-            handle, self._handle = self._handle, None
-        if handle:
-            _native.lib().ga_client_free(handle)
+        self._close()
 
     def __enter__(self) -> "Client":
         return self
@@ -383,52 +323,21 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __repr__(self) -> str:
-        state = " closed" if self._closed else ""
-        return f"<getavatar.Client api_url={getattr(self, '_api_url', '?')!r} id_instance={getattr(self, '_id_instance', '?')!r}{state}>"
-
-
 # After fork() the child has only the forking thread: calls other threads had in flight are not
 # running there, and a lock they held stays held. Give every client a fresh lock and no calls in
 # flight in the child (the library itself gives the child fresh connections and cache).
-_live: "weakref.WeakSet[Client]" = weakref.WeakSet()
+_live: "weakref.WeakSet[ClientBase]" = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
     for c in list(_live):
-        c._cond = threading.Condition()
+        c._lock = threading.Lock()
+        c._cond = threading.Condition(c._lock)
         c._busy = 0
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _take(ptr: Optional[int]) -> Avatar:
-    """Copies and frees a GaAvatar* from a call; raises its error."""
-    if not ptr:
-        raise MemoryError("getavatar: out of memory")
-    try:
-        r = _convert(_native.GaAvatar.from_address(ptr))
-    finally:
-        _native.lib().ga_free(ptr)
-    if isinstance(r, Error):
-        raise r
-    return r
-
-
-def _convert(a: "_native.GaAvatar") -> Union[Avatar, Error]:
-    """Copies a GaAvatar (the caller frees it)."""
-    if a.status != 0:
-        return from_status(a.status, _native.text(a.error), a.http_status)
-    available = None if a.available < 0 else bool(a.available)
-    return Avatar(_native.text(a.url_avatar), available, a.http_status)
 
 
 def _whole(name: str, v: object) -> int:

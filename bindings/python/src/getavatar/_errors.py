@@ -133,7 +133,14 @@ class FileError(Error, OSError):
 
 
 class CancelledError(Error):
-    """The call was cancelled (``ga_cancel`` on its token) before it finished."""
+    """The call was cancelled (``ga_cancel`` on its token) before it finished.
+
+    ``Client`` and ``AsyncClient`` do not raise it for their own calls: Ctrl-C during a call
+    raises ``KeyboardInterrupt`` and a cancelled asyncio task ``asyncio.CancelledError``, as
+    Python code expects. It is deliberately *not* a subclass of either: it is an ordinary
+    failure of a call (``except getavatar.Error`` catches it), never mistaken by asyncio for
+    the cancellation of a task, nor by a ``except Exception`` block for a request to stop.
+    """
 
 
 _BY_STATUS: Dict[int, Type[Error]] = {

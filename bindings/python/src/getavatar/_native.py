@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import List, Optional
 
-__all__ = ["GaAvatar", "GaAvatarImage", "LibraryNotFoundError", "lib", "library_path"]
+__all__ = ["GaAvatar", "GaAvatarImage", "GaCancelPtr", "LibraryNotFoundError", "lib", "library_path"]
 
 
 class LibraryNotFoundError(OSError):
@@ -44,6 +44,13 @@ class _GaClient(ctypes.Structure):
 
 
 GaClientPtr = ctypes.POINTER(_GaClient)
+
+
+class _GaCancel(ctypes.Structure):
+    """Opaque `GaCancel` (a cancel token)."""
+
+
+GaCancelPtr = ctypes.POINTER(_GaCancel)
 
 
 def _file_name() -> str:
@@ -126,6 +133,16 @@ def _declare(l: ctypes.CDLL) -> None:
         "ga_download_avatar_bytes": ([GaClientPtr, c_char_p], c_void_p),
         "ga_client_set_idle_timeout_ms": ([GaClientPtr, i32], i32),
         "ga_client_warm_up": ([GaClientPtr], i32),
+        "ga_cancel_new": ([], GaCancelPtr),
+        "ga_cancel": ([GaCancelPtr], None),
+        "ga_cancel_free": ([GaCancelPtr], None),
+        "ga_get_avatar_cancellable": ([GaClientPtr, c_char_p, GaCancelPtr], c_void_p),
+        "ga_get_avatars_cancellable": (
+            [GaClientPtr, ctypes.POINTER(c_char_p), i32, ctypes.POINTER(c_void_p), GaCancelPtr],
+            i32,
+        ),
+        "ga_download_avatar_cancellable": ([GaClientPtr, c_char_p, c_char_p, GaCancelPtr], c_void_p),
+        "ga_download_avatar_bytes_cancellable": ([GaClientPtr, c_char_p, GaCancelPtr], c_void_p),
     }
     for name, (args, res) in sigs.items():
         f = getattr(l, name)

@@ -1,0 +1,227 @@
+"""Ctrl-C during a call: a child Python process gets SIGINT while the emulator holds the answer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+
+# The child: makes a client, starts CALL on the main thread (or as the test says), prints the
+# CLOCK_MONOTONIC time (shared by all processes) at which KeyboardInterrupt arrived, then uses
+# the same client again.
+CHILD = textwrap.dedent(
+    """
+    import os, sys, threading, time
+    import getavatar
+    url, iid, token, tmp = sys.argv[1:5]
+    c = getavatar.Client(url, iid, token, rate_limit=0, backoff=0.001, timeout=8, concurrency=4)
+    {setup}
+    print("ready", flush=True)
+    try:
+        r = {call}
+        print("returned", repr(r)[:200], flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", time.monotonic(), flush=True)
+    {after}
+    a = c.get_avatar("10000000")
+    print("again", a.url, flush=True)
+    t = time.monotonic()
+    c.close()
+    print("closed", round(time.monotonic() - t, 3), flush=True)
+    print("threads", sorted(t.name for t in threading.enumerate() if t.name.startswith("getavatar")), flush=True)
+    """
+)
+
+CALLS = {
+    "get_avatar": 'c.get_avatar("10000000")',
+    "get_avatars": 'c.get_avatars(["10000000", "20000000", "30000000", "40000000", "-10000000000000", "10000000"])',
+    "download_avatar": 'c.download_avatar("10000000", os.path.join(tmp, "a.png"))',
+    "avatar_bytes": 'c.avatar_bytes("10000000")',
+}
+# How the emulator holds each call: (fault, requests seen once it holds them).
+HOLD = {
+    "get_avatar": ({"kind": "never_answer"}, 1),
+    "get_avatars": ({"kind": "never_answer", "times": 4}, 4),  # the 4 lookups under way
+    "download_avatar": ({"kind": "never_answer", "target": "image"}, 1),
+    "avatar_bytes": ({"kind": "never_answer", "target": "image"}, 1),
+}
+
+
+def _start(emu, tmp_path: Path, call: str, setup: str = "", after: str = "") -> subprocess.Popen:
+    code = CHILD.format(call=call, setup=setup or "pass", after=after or "pass")
+    p = subprocess.Popen(
+        [sys.executable, "-c", code, emu.url, emu.id_instance, emu.token, str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert p.stdout is not None
+    assert p.stdout.readline().strip() == "ready", p.stderr.read() if p.stderr else ""
+    return p
+
+
+def _wait_for_requests(emu, n: int, image: bool = False) -> None:
+    deadline = time.monotonic() + 10
+    while len(emu.images() if image else emu.requests()) < n:
+        assert time.monotonic() < deadline, "the call never reached the emulator"
+        time.sleep(0.01)
+    time.sleep(0.05)  # the call is now waiting for the answer
+
+
+def _finish(p: subprocess.Popen) -> dict:
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    lines = {}
+    for line in out.splitlines():
+        k, _, v = line.partition(" ")
+        lines[k] = v
+    return lines
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_ctrl_c_interrupts_a_call_on_the_main_thread(emu, tmp_path, name):
+    fault, n = HOLD[name]
+    emu.fault(**fault)
+    p = _start(emu, tmp_path, CALLS[name])
+    _wait_for_requests(emu, n, image="target" in fault)
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    r = _finish(p)
+    assert "interrupted" in r, f"the call was not interrupted: {r}"
+    took = float(r["interrupted"]) - sent
+    assert took < 1.0, f"KeyboardInterrupt came {took:.2f} s after SIGINT"
+    # The same client works; nothing of the call is left running (close does not wait for it).
+    assert r["again"] == f"{emu.url}/avatars/10000000.png"
+    assert float(r["closed"]) < 0.5
+    assert r["threads"] == "['getavatar-interrupt']"
+    assert not (tmp_path / "a.png").exists()
+
+
+def test_ctrl_c_when_the_application_owns_the_wakeup_fd(emu, tmp_path):
+    # An event loop or the application set signal.set_wakeup_fd: the call then runs on a helper
+    # thread while the main thread waits interruptibly; the application's fd is left in place.
+    setup = "import signal, socket; a, b = socket.socketpair(); b.setblocking(False); signal.set_wakeup_fd(b.fileno())"
+    after = 'print("wakeup_kept", signal.set_wakeup_fd(-1) == b.fileno(), flush=True); signal.set_wakeup_fd(b.fileno())'
+    emu.fault(kind="never_answer")
+    p = _start(emu, tmp_path, CALLS["get_avatar"], setup, after)
+    _wait_for_requests(emu, 1)
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    r = _finish(p)
+    assert "interrupted" in r, r
+    assert float(r["interrupted"]) - sent < 1.0
+    assert r["wakeup_kept"] == "True"
+    assert r["again"] == f"{emu.url}/avatars/10000000.png"
+    assert float(r["closed"]) < 0.5
+    assert "getavatar-call" not in r["threads"]
+
+
+def test_ctrl_c_stops_the_main_thread_call_only(emu, tmp_path):
+    # A call on another thread goes on and gets its answer; the main thread's call is stopped.
+    setup = textwrap.dedent(
+        """
+        other = []
+        def work():
+            other.append(c.get_avatar("-10000000000000"))
+        w = threading.Thread(target=work)
+        w.start()
+        """
+    ).strip()
+    after = 'w.join(); print("other", other[0].url, flush=True)'
+    emu.fault(kind="delay", ms=1500)  # the other thread's call
+    emu.fault(kind="never_answer")  # the main thread's call
+    p = _start(emu, tmp_path, CALLS["get_avatar"], setup, after)
+    _wait_for_requests(emu, 2)
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    r = _finish(p)
+    assert "interrupted" in r, r
+    assert float(r["interrupted"]) - sent < 1.0
+    assert r["other"] == f"{emu.url}/avatars/-10000000000000.png"
+    assert r["again"] == f"{emu.url}/avatars/10000000.png"
+
+
+def test_a_sigint_handler_that_returns_lets_the_call_finish(emu, tmp_path):
+    # Like an interrupted system call (PEP 475): the handler runs, the call is made again.
+    setup = 'import signal; seen = []; signal.signal(signal.SIGINT, lambda s, f: seen.append(s))'
+    after = 'print("seen", len(seen), flush=True)'
+    emu.fault(kind="delay", ms=3000)
+    p = _start(emu, tmp_path, CALLS["get_avatar"], setup, after)
+    _wait_for_requests(emu, 1)
+    p.send_signal(signal.SIGINT)
+    r = _finish(p)
+    assert r["returned"].startswith("Avatar(url='" + emu.url + "/avatars/10000000.png'"), r
+    assert r["seen"] == "1"
+
+
+def test_calls_off_the_main_thread_go_straight_to_the_library(emu):
+    # No wakeup fd, no watcher thread, no token for them.
+    code = textwrap.dedent(
+        """
+        import signal, sys, threading, getavatar
+        c = getavatar.Client(*sys.argv[1:4], rate_limit=0)
+        t = threading.Thread(target=lambda: print(c.get_avatar("10000000").url)); t.start(); t.join()
+        print(sorted(t.name for t in threading.enumerate()), signal.set_wakeup_fd(-1))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code, emu.url, emu.id_instance, emu.token],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == [f"{emu.url}/avatars/10000000.png", "['MainThread'] -1"]
+
+
+@pytest.mark.parametrize("wakeup_taken", [False, True], ids=["wakeup_socket", "helper_thread"])
+def test_a_storm_of_ctrl_c_leaves_the_client_consistent(emu, tmp_path, wakeup_taken):
+    # SIGINT at random moments of every call kind, for 3 s: each lands somewhere (in C, in
+    # the wrapper, between calls); afterwards the client still answers and closes at once.
+    code = textwrap.dedent(
+        """
+        import os, signal, socket, sys, time, getavatar
+        c = getavatar.Client(*sys.argv[1:4], rate_limit=0, timeout=5)
+        if sys.argv[5] == "1":
+            a, b = socket.socketpair(); b.setblocking(False); signal.set_wakeup_fd(b.fileno())
+        d = sys.argv[4]
+        n = ok = ki = 0
+        print("ready", flush=True)
+        end = time.monotonic() + 3
+        while True:
+            try:
+                while time.monotonic() < end:
+                    n += 1
+                    k = n % 4
+                    if k == 0: c.get_avatar("10000000")
+                    elif k == 1: c.get_avatars(["10000000", "-10000000000000", "20000000"])
+                    elif k == 2: c.download_avatar("10000000", os.path.join(d, "a.png"))
+                    else: c.avatar_bytes("10000000")
+                    ok += 1
+                break
+            except KeyboardInterrupt:
+                ki += 1
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(ok, ki, c.get_avatar("10000000").url, flush=True)
+        t = time.monotonic(); c.close(); print(round(time.monotonic() - t, 3), flush=True)
+        """
+    )
+    p = subprocess.Popen([sys.executable, "-c", code, emu.url, emu.id_instance, emu.token, str(tmp_path),
+                          "1" if wakeup_taken else "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    import random
+    sent = 0
+    end = time.monotonic() + 2.5
+    while time.monotonic() < end:
+        time.sleep(random.uniform(0.005, 0.04))
+        p.send_signal(signal.SIGINT)
+        sent += 1
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err[-2000:]
+    counts, closing = out.strip().split("\n")
+    ok, ki, url = counts.split()
+    assert int(ki) > sent // 2 and int(ok) > 0, (sent, counts)
+    assert url == f"{emu.url}/avatars/10000000.png"
+    assert float(closing) < 0.5
