@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod client;
+pub mod credential;
 pub mod ffi;
 pub mod image;
 pub mod proxy;

@@ -12,6 +12,7 @@
 pub(crate) mod alloc;
 pub mod avatar;
 pub mod client;
+pub mod credential;
 pub mod error;
 
 use std::ffi::{c_char, CStr};
