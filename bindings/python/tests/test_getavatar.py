@@ -345,3 +345,22 @@ def test_user_agent_reaches_the_server(emu):
         with pytest.raises(getavatar.InvalidArgumentError):
             c.set_user_agent("bad\r\nX-Injected: 1")
     assert emu.requests()[0]["user_agent"] == "sheet-tool/2.0"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Windows store is proven under Wine")
+def test_stored_credential_outside_windows_is_a_clear_error(emu):
+    with pytest.raises(getavatar.InvalidArgumentError, match="available on Windows only"):
+        getavatar.save_credential(emu.id_instance, emu.token)
+    with pytest.raises(getavatar.InvalidArgumentError, match="available on Windows only"):
+        Client.from_credential(emu.url, int(emu.id_instance))
+    with pytest.raises(getavatar.InvalidArgumentError, match="available on Windows only"):
+        getavatar.delete_credential(emu.id_instance)
+    # Arguments are checked first, and a bad token is never echoed.
+    with pytest.raises(getavatar.InvalidArgumentError, match="idInstance") as e:
+        getavatar.save_credential("12ab", emu.token)
+    assert emu.token not in str(e.value)
+    with pytest.raises(getavatar.InvalidArgumentError) as e:
+        getavatar.save_credential(emu.id_instance, "secret-token with space")
+    assert "secret-token" not in str(e.value)
+    with pytest.raises(getavatar.InvalidArgumentTypeError):
+        getavatar.save_credential(emu.id_instance, None)  # type: ignore[arg-type]

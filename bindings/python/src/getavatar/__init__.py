@@ -6,7 +6,7 @@
         print(avatar.url, avatar.available)
 """
 
-from ._client import Avatar, AvatarImage, Client
+from ._client import Avatar, AvatarImage, Client, delete_credential, save_credential
 from ._errors import (
     AuthError,
     BadResponseError,
@@ -62,5 +62,7 @@ __all__ = [
     "TimeoutError",
     "UnauthorizedError",
     "ValidationError",
+    "delete_credential",
     "library_path",
+    "save_credential",
 ]

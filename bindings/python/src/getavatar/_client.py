@@ -12,7 +12,7 @@ from typing import Any, List, Optional, Sequence, Union
 from . import _native
 from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
 
-__all__ = ["Avatar", "AvatarImage", "Client"]
+__all__ = ["Avatar", "AvatarImage", "Client", "delete_credential", "save_credential"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,32 @@ def _utf8(name: str, value: object) -> bytes:
         raise InvalidArgumentError(f"{name} is not valid Unicode text ({e.reason})", 1, 0) from None
 
 
+def _id_text(id_instance: Any) -> Any:
+    """idInstance as text (an int is accepted); other types are refused by _utf8."""
+    if isinstance(id_instance, int) and not isinstance(id_instance, bool):
+        return str(id_instance)
+    return id_instance
+
+
+def save_credential(id_instance: Union[str, int], api_token_instance: str) -> None:
+    """Stores the token of an instance in the Windows Credential Manager (generic credential
+    ``getavatar/<id_instance>``, replacing a stored one). Both are checked first; the token is
+    never shown. Raises :class:`InvalidArgumentError` (bad argument, store refused, not Windows)."""
+    id_b = _utf8("id_instance", _id_text(id_instance))
+    token_b = _utf8("api_token_instance", api_token_instance)
+    st = _native.lib().ga_credential_save(id_b, token_b)
+    if st != 0:
+        raise from_status(st, _last_error())
+
+
+def delete_credential(id_instance: Union[str, int]) -> None:
+    """Deletes the stored token of an instance. Raises :class:`InvalidArgumentError` when none is
+    stored, and on other platforms."""
+    st = _native.lib().ga_credential_delete(_utf8("id_instance", _id_text(id_instance)))
+    if st != 0:
+        raise from_status(st, _last_error())
+
+
 def _last_error() -> str:
     return _native.text(_native.lib().ga_last_error())
 
@@ -114,15 +140,34 @@ class Client:
         self._busy = 0
         self._closed = True
         self._cond = threading.Condition()
-        if isinstance(id_instance, int) and not isinstance(id_instance, bool):
-            id_instance = str(id_instance)
+        id_instance = _id_text(id_instance)
         url_b = _utf8("api_url", api_url)
         id_b = _utf8("id_instance", id_instance)
         token_b = _utf8("api_token_instance", api_token_instance)
-        l = _native.lib()
-        handle = l.ga_client_new(url_b, id_b, token_b)
+        handle = _native.lib().ga_client_new(url_b, id_b, token_b)
         if not handle:
             raise InvalidArgumentError(_last_error(), 1, 0)
+        self._adopt(handle, api_url, id_instance, timeout=timeout, max_retries=max_retries,
+                    rate_limit=rate_limit, backoff=backoff, concurrency=concurrency, ca_file=ca_file,
+                    cache_ttl=cache_ttl, user_agent=user_agent, proxy=proxy)
+
+    def _adopt(
+        self,
+        handle: Any,
+        api_url: str,
+        id_instance: str,
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        rate_limit: int = 10,
+        backoff: Optional[float] = None,
+        concurrency: int = 4,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        cache_ttl: int = 0,
+        user_agent: Optional[str] = None,
+        proxy: Optional[str] = None,
+    ) -> None:
+        """Owns a new handle and applies the options (closing it if one is refused)."""
         self._handle = handle
         self._closed = False
         self._api_url = api_url
@@ -146,6 +191,26 @@ class Client:
         except BaseException:
             self.close()
             raise
+
+    @classmethod
+    def from_credential(cls, api_url: str, id_instance: Union[str, int], **options: Any) -> "Client":
+        """A client whose token is read from the Windows Credential Manager (the generic
+        credential ``getavatar/<id_instance>``; see :func:`getavatar.save_credential`). Raises
+        :class:`InvalidArgumentError` saying how to store it when there is none, and on other
+        platforms ("available on Windows only"). Options as for :class:`Client`."""
+        id_instance = _id_text(id_instance)
+        url_b = _utf8("api_url", api_url)
+        id_b = _utf8("id_instance", id_instance)
+        self = cls.__new__(cls)
+        self._handle = None
+        self._busy = 0
+        self._closed = True
+        self._cond = threading.Condition()
+        handle = _native.lib().ga_client_new_from_credential(url_b, id_b)
+        if not handle:
+            raise InvalidArgumentError(_last_error(), 1, 0)
+        self._adopt(handle, api_url, id_instance, **options)
+        return self
 
     @classmethod
     def from_env(cls, **options: Any) -> "Client":

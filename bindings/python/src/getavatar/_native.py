@@ -118,6 +118,9 @@ def _declare(l: ctypes.CDLL) -> None:
         "ga_client_use_env_proxy": ([GaClientPtr], i32),
         "ga_download_avatar": ([GaClientPtr, c_char_p, c_char_p], c_void_p),
         "ga_download_avatar_bytes": ([GaClientPtr, c_char_p], c_void_p),
+        "ga_client_new_from_credential": ([c_char_p, c_char_p], GaClientPtr),
+        "ga_credential_save": ([c_char_p, c_char_p], i32),
+        "ga_credential_delete": ([c_char_p], i32),
     }
     for name, (args, res) in sigs.items():
         f = getattr(l, name)
