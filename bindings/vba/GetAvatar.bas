@@ -272,8 +272,13 @@ Public Function GaConnect(ByVal apiUrl As String, ByVal idInstance As Variant, _
     mKey = key
     KeepSetting "apiUrl", apiUrl
     KeepSetting "idInstance", id
-    GaConnect = ApplySettings()
-    If Len(GaConnect) = 0 Then GaConnect = "connected" Else GaDisconnect
+    why = ApplySettings()
+    If Len(why) = 0 Then
+        GaConnect = "connected"
+    Else
+        GaDisconnect
+        GaConnect = why
+    End If
     Exit Function
 Failed:
     GaConnect = ErrText(GA_ERR_INTERNAL, Err.Description)
@@ -784,11 +789,11 @@ End Function
 ' error text.
 Private Function ApplySettings() As String
     Dim st As Long, proxy As String, b() As Byte
-    st = ga_client_set_timeout_ms(mClient, CLng(Setting("timeoutMs", CStr(VBA_TIMEOUT_MS))))
-    If st = GA_OK Then st = ga_client_set_max_retries(mClient, CLng(Setting("maxRetries", CStr(VBA_MAX_RETRIES))))
+    st = ga_client_set_timeout_ms(mClient, CLng(Val(Setting("timeoutMs", CStr(VBA_TIMEOUT_MS)))))
+    If st = GA_OK Then st = ga_client_set_max_retries(mClient, CLng(Val(Setting("maxRetries", CStr(VBA_MAX_RETRIES)))))
     If st = GA_OK Then st = ga_client_set_backoff_ms(mClient, VBA_BACKOFF_MS)
-    If st = GA_OK Then st = ga_client_set_cache_ttl(mClient, CLng(Setting("cacheTtl", CStr(VBA_CACHE_TTL_S))))
-    If st = GA_OK Then st = ga_client_set_concurrency(mClient, CLng(Setting("concurrency", CStr(VBA_CONCURRENCY))))
+    If st = GA_OK Then st = ga_client_set_cache_ttl(mClient, CLng(Val(Setting("cacheTtl", CStr(VBA_CACHE_TTL_S)))))
+    If st = GA_OK Then st = ga_client_set_concurrency(mClient, CLng(Val(Setting("concurrency", CStr(VBA_CONCURRENCY)))))
     proxy = Setting("proxy", "")
     If st = GA_OK And proxy = "env" Then
         st = ga_client_use_env_proxy(mClient)
