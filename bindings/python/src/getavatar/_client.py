@@ -201,16 +201,16 @@ class Client:
         id_instance = _id_text(id_instance)
         url_b = _utf8("api_url", api_url)
         id_b = _utf8("id_instance", id_instance)
-        self = cls.__new__(cls)
-        self._handle = None
-        self._busy = 0
-        self._closed = True
-        self._cond = threading.Condition()
+        client = cls.__new__(cls)
+        client._handle = None
+        client._busy = 0
+        client._closed = True
+        client._cond = threading.Condition()
         handle = _native.lib().ga_client_new_from_credential(url_b, id_b)
         if not handle:
             raise InvalidArgumentError(_last_error(), 1, 0)
-        self._adopt(handle, api_url, id_instance, **options)
-        return self
+        client._adopt(handle, api_url, id_instance, **options)
+        return client
 
     @classmethod
     def from_env(cls, **options: Any) -> "Client":
