@@ -427,6 +427,31 @@ int32_t GA_CALL ga_client_set_idle_timeout_ms(struct GaClient *client, int32_t m
 int32_t GA_CALL ga_client_warm_up(struct GaClient *client);
 
 /**
+ * Makes a client whose token is read from the user's Windows Credential Manager: the generic
+ * credential "getavatar/<id_instance>" (see `ga_credential_save`). `api_url` as for
+ * `ga_client_new`. No request is sent. Returns NULL when there is no stored token (the last
+ * error says how to store one), on invalid arguments, and on platforms other than Windows
+ * ("available on Windows only"). Free with `ga_client_free`.
+ */
+struct GaClient *GA_CALL ga_client_new_from_credential(const char *api_url, const char *id_instance);
+
+/**
+ * Stores `api_token_instance` for `id_instance` in the user's Windows Credential Manager
+ * (generic credential "getavatar/<id_instance>", user name the idInstance, the token as
+ * UTF-16LE; kept on this computer for this user), replacing a stored one. Both are checked
+ * first, as `ga_client_new` checks them; nothing is sent and the token is never shown.
+ * Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (bad argument, the store refused, or not
+ * Windows) with the reason as the last error.
+ */
+int32_t GA_CALL ga_credential_save(const char *id_instance, const char *api_token_instance);
+
+/**
+ * Deletes the stored token of `id_instance`. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT`
+ * (none stored, bad idInstance, or not Windows) with the reason as the last error.
+ */
+int32_t GA_CALL ga_credential_delete(const char *id_instance);
+
+/**
  * This thread's message for the last failed call, UTF-8; "" when nothing failed yet on this
  * thread. Never NULL. Owned by the library: do not free it; valid until the next getavatar
  * call on this thread. A successful call does not clear it.

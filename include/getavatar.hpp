@@ -215,6 +215,16 @@ public:
         return Client(c);
     }
 
+    /**
+     * A client whose token is read from the Windows Credential Manager ("getavatar/<id_instance>",
+     * see save_credential); throws Error saying how to store it when absent, or on other platforms.
+     */
+    static Client from_credential(const std::string &api_url, const std::string &id_instance) {
+        GaClient *c = ga_client_new_from_credential(api_url.c_str(), id_instance.c_str());
+        if (!c) throw Error(GA_ERR_INVALID_ARGUMENT, 0, ga_last_error());
+        return Client(c);
+    }
+
     /** The C handle, for functions this wrapper does not cover. Still owned by the Client. */
     GaClient *c_handle() const noexcept { return client_; }
 
@@ -248,6 +258,16 @@ private:
     }
     GaClient *client_;
 };
+
+/** Stores the token of an instance in the Windows Credential Manager (checked first); throws Error. */
+inline void save_credential(const std::string &id_instance, const std::string &api_token_instance) {
+    detail::check(ga_credential_save(id_instance.c_str(), api_token_instance.c_str()));
+}
+
+/** Deletes the stored token of an instance; throws Error when none is stored. */
+inline void delete_credential(const std::string &id_instance) {
+    detail::check(ga_credential_delete(id_instance.c_str()));
+}
 
 }  // namespace getavatar
 

@@ -55,6 +55,7 @@ i686-w64-mingw32-dlltool -k -d "$out/x86/getavatar.def" -D getavatar.dll -l "$ou
 mkdir -p "$out/include"
 cp include/getavatar.h include/getavatar.hpp "$out/include/"
 cp bindings/vba/GetAvatar.bas "$out/"
+cp bindings/vba/README.md "$out/GetAvatar-README.md"
 cp LICENSE "$out/LICENSE.txt"
 cli_line="(no command-line program in this build)"
 [ "$have_cli" = 1 ] && cli_line="x64\\getavatar.exe and x86\\getavatar.exe: the command-line program (getavatar --help)."
@@ -71,6 +72,7 @@ Contents
   x64\getavatar.def, x86\getavatar.def    module-definition files for MSVC import libraries
   include\getavatar.h, getavatar.hpp      C header and C++ RAII wrapper
   GetAvatar.bas                           Excel VBA module
+  GetAvatar-README.md                     the Excel guide (what IT must allow, every function)
   @CLI@
   LICENSE.txt                             MIT
 
@@ -78,8 +80,11 @@ Excel
 1. Copy the x64 and x86 folders next to your workbook (64-bit Office uses x64\getavatar.dll,
    32-bit Office x86\getavatar.dll; the module picks the right one).
 2. In Excel press Alt+F11, then File > Import File... and choose GetAvatar.bas.
-3. In a cell: =GaConnect("https://NNNN.api.green-api.com"; "idInstance"; "apiTokenInstance"),
-   then =GaAvatarUrl(A2) next to a chat id in A2.
+3. Press Alt+F8 and run GaSaveToken: it asks for apiUrl, idInstance and the token and keeps the
+   token in Windows Credential Manager (never in the workbook). Then =GaAvatarUrl(A2) next to a
+   chat id in A2. Formulas use "," between arguments; where Excel lists with ";" (German,
+   French, Russian, ...) type =GaDownloadAvatar(A2; "C:\Avatars\a.jpg") instead.
+   Full guide, including what IT must allow: GetAvatar-README.md.
    Errors show as text such as "#GA_ERR_RATE_LIMITED: ...", never as an Excel error.
    If the DLL lives elsewhere, run GaSetLibraryPath "C:\path\to\folder" first.
 

@@ -204,14 +204,14 @@ unzip -q "$zip" -d "$wz"
 w=$wz/getavatar-$version-windows
 zip_contents() {
     for f in x64/getavatar.dll x86/getavatar.dll x64/libgetavatar.dll.a x86/libgetavatar.dll.a \
-        x64/getavatar.def x86/getavatar.def include/getavatar.h include/getavatar.hpp GetAvatar.bas \
+        x64/getavatar.def x86/getavatar.def include/getavatar.h include/getavatar.hpp GetAvatar.bas GetAvatar-README.md \
         LICENSE.txt INSTALL.txt; do
         [ -f "$w/$f" ] || { echo "missing $f"; return 1; }
     done
     objdump -f "$w/x64/getavatar.dll" | grep -q pei-x86-64 && objdump -f "$w/x86/getavatar.dll" | grep -q pei-i386 &&
         cmp "$w/include/getavatar.h" include/getavatar.h && cmp "$w/GetAvatar.bas" bindings/vba/GetAvatar.bas
 }
-check "zip: both DLLs, import libraries, .def files, .h, .hpp, GetAvatar.bas, LICENSE, INSTALL.txt" zip_contents
+check "zip: both DLLs, import libraries, .def files, .h, .hpp, GetAvatar.bas and its guide, LICENSE, INSTALL.txt" zip_contents
 check "zip: INSTALL.txt has Windows line endings and states the supported Windows versions" \
     bash -c "[ \"\$(grep -c \$'\r\$' '$w/INSTALL.txt')\" = \"\$(wc -l < '$w/INSTALL.txt')\" ] && grep -q 'Windows 10' '$w/INSTALL.txt'"
 version_resource() {

@@ -1,7 +1,7 @@
 //! getavatar: GREEN-API's getAvatar method (MAX, v3) for C, C++, Python (ctypes) and Excel VBA.
 //!
 //! The safe core (`validate`, `redact`, `ratelimit`, `resolver`, `response`, `cache`, `image`,
-//! `proxy`, `client`) does the work; `ffi` is the thin C ABI over it. Rust users can use [`Client`] directly.
+//! `proxy`, `client`, `credential`) does the work; `ffi` is the thin C ABI over it. Rust users can use [`Client`] directly.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -10,6 +10,7 @@ mod body_end;
 pub mod cache;
 pub mod cancel;
 pub mod client;
+pub mod credential;
 pub mod ffi;
 mod fork;
 pub mod image;

@@ -165,7 +165,10 @@ fn every_getavatar_declare_matches_the_header_in_both_branches() {
                 ),
             }
         }
-        for d in decls.iter().filter(|d| d.lib == "kernel32") {
+        for d in decls
+            .iter()
+            .filter(|d| d.lib == "kernel32" || d.lib == "advapi32")
+        {
             assert_eq!(d.ptr_safe, branch == "VBA7", "{branch}: {}", d.name);
             if branch == "VBA6" {
                 assert!(
@@ -220,18 +223,42 @@ fn module_imports_as_is_and_offers_the_worksheet_functions() {
         "Public Function GaSetCacheTtl(",
         "Public Function GaSetCaFile(",
         "Public Function GaSetUserAgent(",
+        "Public Function GaSetTimeout(",
+        "Public Function GaSetMaxRetries(",
+        "Public Function GaSetProxy(",
+        "Public Function GaUseEnvProxy(",
+        "Public Sub GaSaveToken(",
+        "Public Sub GaDeleteToken(",
+        "Public Sub GaInsertAvatars(",
+        "Public Sub GaDownloadAvatars(",
     ] {
         assert!(BAS.contains(f), "{f}");
     }
     // Strings cross as UTF-8 and every returned string is copied before ga_free.
     assert!(BAS.contains("CP_UTF8 As Long = 65001"));
-    let lookup = &BAS[BAS.find("Private Function Lookup(").unwrap()..];
+    let lookup = &BAS[BAS.find("Private Function ReadResult(").unwrap()..];
     let lookup = &lookup[..lookup.find("End Function").unwrap()];
     let free_at = lookup.find("ga_free p").unwrap();
     assert!(
         lookup.rfind("FromUtf8(").unwrap() < free_at,
         "copies before ga_free"
     );
+    // One helper reads a result block, one makes the error text; ga_free is called only there.
+    assert_eq!(BAS.matches("ga_free p").count(), 1, "one ReadResult");
+    assert_eq!(BAS.matches("\"#\" & StatusName(").count(), 1, "one ErrText");
+    // Setters are typed procedures: no dispatch on setting names.
+    assert!(!BAS.contains("Select Case which") && !BAS.contains("Function Configure("));
+    // The token is never kept in the workbook: no KeepSetting line names it.
+    for l in BAS.lines().filter(|l| l.contains("KeepSetting ")) {
+        assert!(!l.to_lowercase().contains("token"), "{l}");
+    }
+    // GaConnect without a token reads it from the credential store.
+    let connect = &BAS[BAS.find("Public Function GaConnect(").unwrap()..];
+    let connect = &connect[..connect.find("End Function").unwrap()];
+    assert!(connect.contains("Optional ByVal apiTokenInstance As String"));
+    assert!(connect.contains("ga_client_new_from_credential("));
+    // The Esc key stops long work between DLL calls.
+    assert!(BAS.contains("Application.EnableCancelKey = 2"));
     // Every #If has its #End If.
     assert_eq!(BAS.matches("#If ").count(), BAS.matches("#End If").count());
 }
@@ -311,4 +338,34 @@ fn struct_offsets_match_gaavatar() {
             "vba_sim.c {name}"
         );
     }
+}
+
+#[test]
+fn connect_defaults_match_the_simulation_and_the_ten_second_bound() {
+    let sim = include_str!("wine/vba_sim.c");
+    let mut v = std::collections::HashMap::new();
+    for name in [
+        "VBA_TIMEOUT_MS",
+        "VBA_MAX_RETRIES",
+        "VBA_BACKOFF_MS",
+        "VBA_CACHE_TTL_S",
+    ] {
+        let line = BAS
+            .lines()
+            .find(|l| l.starts_with(&format!("Private Const {name} As Long = ")))
+            .unwrap_or_else(|| panic!("{name} in the .bas"));
+        let n: u64 = line.rsplit(' ').next().unwrap().trim().parse().unwrap();
+        assert!(
+            sim.contains(&format!("#define {name} {n}\n")),
+            "vba_sim.c {name} {n}"
+        );
+        v.insert(name, n);
+    }
+    // Attempts x timeout + every backoff (at most base * 2^k) + 1 s of rate limit: under 10 s.
+    let attempts = v["VBA_MAX_RETRIES"] + 1;
+    let backoff: u64 = (0..v["VBA_MAX_RETRIES"])
+        .map(|k| v["VBA_BACKOFF_MS"] << k)
+        .sum();
+    let worst = attempts * v["VBA_TIMEOUT_MS"] + backoff + 1000;
+    assert!(worst <= 10_000, "worst case {worst} ms");
 }

@@ -2,7 +2,10 @@
 //! exactly the header's functions under plain names; a Windows program that calls the DLL exactly
 //! as GetAvatar.bas does (tests/wine/vba_sim.c: LoadLibraryW, GetProcAddress, stdcall with a
 //! stack-pointer check on 32-bit, UTF-8 via WideCharToMultiByte, lstrlenA + RtlMoveMemory) runs
-//! under Wine for both architectures against the emulator on 127.0.0.1.
+//! under Wine for both architectures against the emulator on 127.0.0.1, including the
+//! workbook's life: the token in the Windows Credential Manager, a connection without a token, a
+//! reconnect after a simulated reopen, and a lookup against a black-holed server that returns
+//! within about 10 s.
 //!
 //! Needs mingw-w64, Wine and 32-bit Wine DLLs (`bash scripts/setup-wine.sh`). Outside CI, when
 //! they are missing, the test says so loudly and passes; in CI it fails.
@@ -114,6 +117,19 @@ fn wine(prefix: &Path) -> Command {
     c
 }
 
+/// A server that accepts connections and never answers (held open until the test ends).
+fn black_hole() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    url
+}
+
 #[test]
 fn windows_dlls_work_as_vba_calls_them_under_wine() {
     let missing = missing_prerequisites();
@@ -167,6 +183,7 @@ fn windows_dlls_work_as_vba_calls_them_under_wine() {
     }
 
     let emu = Emulator::start_default().unwrap();
+    let blackhole = black_hole();
     for (arch, gcc, bits) in [
         ("x64", "x86_64-w64-mingw32-gcc", 64),
         ("x86", "i686-w64-mingw32-gcc", 32),
@@ -219,7 +236,8 @@ fn windows_dlls_work_as_vba_calls_them_under_wine() {
             .arg(&dll_win)
             .arg(emu.url())
             .arg(emu.id_instance())
-            .arg(emu.token());
+            .arg(emu.token())
+            .arg(&blackhole);
         let out = run(&mut cmd);
         eprintln!("{arch}:\n{out}");
         // A missing wine32 makes `wine x.exe` exit 0 without running anything: read the output.
@@ -242,9 +260,9 @@ fn windows_dlls_work_as_vba_calls_them_under_wine() {
         }
         assert_eq!(
             emu.request_count(),
-            11,
-            "{arch}: two lookups, the 400, a batch of two, five downloads and a lookup after the \
-             proxy checks; bad ids cost nothing"
+            13,
+            "{arch}: two lookups, the 400, a batch of two, five downloads, a lookup after the \
+             proxy checks, and two lookups of the workbook's life; bad ids cost nothing"
         );
         assert_eq!(
             emu.image_requests().len(),

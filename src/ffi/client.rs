@@ -40,7 +40,7 @@ fn status_of(r: Result<(), Error>) -> i32 {
 }
 
 /// A handle for a new client, or NULL with the failure as the last error.
-fn into_handle(made: Result<Client, Error>) -> *mut GaClient {
+pub(super) fn into_handle(made: Result<Client, Error>) -> *mut GaClient {
     match made {
         Ok(c) => Box::into_raw(Box::new(GaClient { inner: c })),
         Err(e) => {

@@ -13,6 +13,7 @@ pub(crate) mod alloc;
 pub mod avatar;
 pub mod cancel;
 pub mod client;
+pub mod credential;
 pub mod error;
 
 use std::ffi::{c_char, CStr};

@@ -81,6 +81,22 @@ int main(int argc, char **argv) {
     }
     client.set_proxy("");
 
+    // The stored credential: on this platform (not Windows) a clear "Windows only" error.
+#ifndef _WIN32
+    try {
+        getavatar::save_credential("3100000001", "abcdef0123456789");
+        CHECK(false, "save_credential outside Windows must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_INVALID_ARGUMENT && std::strstr(e.what(), "Windows only"), e.what());
+    }
+    try {
+        getavatar::Client::from_credential("https://3100.api.green-api.com", "3100000001");
+        CHECK(false, "from_credential outside Windows must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(std::strstr(e.what(), "Windows only") != nullptr, e.what());
+    }
+#endif
+
     auto batch = client.get_avatars({"10000000", "bad", "-10000000000000"});
     CHECK(batch.size() == 3 && !batch[0].second && batch[1].second && !batch[2].second, "batch shape");
     CHECK(batch[1].second && batch[1].second->status() == GA_ERR_INVALID_ARGUMENT, "batch error");

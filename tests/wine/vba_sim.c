@@ -9,12 +9,17 @@
  *     DLL calling convention");
  *   - results are read at the .bas offsets, strings copied with lstrlenA + RtlMoveMemory and
  *     converted with MultiByteToWideChar, then freed with ga_free.
- * Usage: vba_sim DLL API_URL ID_INSTANCE TOKEN   (prints "N passed, M failed")
+ *   - the workbook's life: the token stored with the credential calls (GaSaveToken), a connection
+ *     without a token (GaConnect(apiUrl, idInstance)), the settings kept in a simulated workbook
+ *     store, a simulated close and reopen (module state cleared) after which the first lookup
+ *     reconnects by itself, and the module's timeouts against a black-holed server.
+ * Usage: vba_sim DLL API_URL ID_INSTANCE TOKEN BLACKHOLE_URL   (prints "N passed, M failed")
  */
 #include <windows.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <wchar.h>
+#include <wincred.h>
 
 static int passed = 0, failed = 0;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL line %d: ", __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
@@ -32,6 +37,12 @@ static int passed = 0, failed = 0;
 #define OFFSET_SIZE 24
 #define OFFSET_CONTENT_TYPE 28
 #endif
+
+/* GaConnect's defaults in GetAvatar.bas (tests/vba_module.rs checks they match). */
+#define VBA_TIMEOUT_MS 4000
+#define VBA_MAX_RETRIES 1
+#define VBA_BACKOFF_MS 500
+#define VBA_CACHE_TTL_S 600
 
 typedef intptr_t LongPtr;
 
@@ -152,8 +163,141 @@ static wchar_t *widen(const char *s) {
     return r;
 }
 
+/* The workbook's settings store (document properties in the .bas): name -> text, kept across a
+   simulated close and reopen. */
+typedef struct { wchar_t name[32]; wchar_t value[256]; } Setting;
+static Setting store[16];
+static int store_n = 0;
+
+static void store_set(const wchar_t *name, const wchar_t *value) {
+    for (int k = 0; k < store_n; k++)
+        if (wcscmp(store[k].name, name) == 0) { wcsncpy(store[k].value, value, 255); return; }
+    if (store_n < 16) {
+        wcsncpy(store[store_n].name, name, 31);
+        wcsncpy(store[store_n].value, value, 255);
+        store_n++;
+    }
+}
+
+static const wchar_t *store_get(const wchar_t *name) {
+    for (int k = 0; k < store_n; k++)
+        if (wcscmp(store[k].name, name) == 0) return store[k].value;
+    return L"";
+}
+
+/* The module's state: cleared when the workbook closes. */
+static LongPtr m_client = 0;
+
+/* ConnectFromStore in the .bas: a client from the stored token, then GaConnect's defaults and the
+   kept settings. "" on success, else the error text. */
+static wchar_t *connect_from_store(void) {
+    static wchar_t why[1024];
+    char *u = to_utf8(store_get(L"getavatar.apiUrl")), *i = to_utf8(store_get(L"getavatar.idInstance"));
+    LongPtr c = call2("ga_client_new_from_credential", (LongPtr)u, (LongPtr)i);
+    free(u); free(i);
+    if (!c) {
+        swprintf(why, 1024, L"#GA_ERR_INVALID_ARGUMENT: %ls", from_utf8(call0("ga_last_error")));
+        return why;
+    }
+    long ok = as_long(call2("ga_client_set_timeout_ms", c, _wtoi(store_get(L"getavatar.timeoutMs"))))
+            | as_long(call2("ga_client_set_max_retries", c, _wtoi(store_get(L"getavatar.maxRetries"))))
+            | as_long(call2("ga_client_set_backoff_ms", c, VBA_BACKOFF_MS))
+            | as_long(call2("ga_client_set_cache_ttl", c, _wtoi(store_get(L"getavatar.cacheTtl"))));
+    CHECK(ok == 0, "settings applied");
+    m_client = c;
+    return L"";
+}
+
+/* GaConnect(apiUrl, idInstance) with no token: keeps the settings in the workbook, connects. */
+static wchar_t *ga_connect(const wchar_t *api, const wchar_t *inst) {
+    wchar_t n[16];
+    store_set(L"getavatar.apiUrl", api);
+    store_set(L"getavatar.idInstance", inst);
+    swprintf(n, 16, L"%d", VBA_TIMEOUT_MS); store_set(L"getavatar.timeoutMs", n);
+    swprintf(n, 16, L"%d", VBA_MAX_RETRIES); store_set(L"getavatar.maxRetries", n);
+    swprintf(n, 16, L"%d", VBA_CACHE_TTL_S); store_set(L"getavatar.cacheTtl", n);
+    if (m_client) { call1("ga_client_free", m_client); m_client = 0; }
+    return connect_from_store();
+}
+
+/* EnsureClient in the .bas: the first lookup after opening reconnects from the store. */
+static Result cell_lookup(const wchar_t *chat) {
+    if (!m_client) {
+        wchar_t *why = connect_from_store();
+        if (why[0]) { Result r = {1, 0, -1, L"", why}; return r; }
+    }
+    return lookup(m_client, chat);
+}
+
+static void workbook_life(const wchar_t *inst, const wchar_t *token, const wchar_t *api, const wchar_t *blackhole) {
+    char *i8 = to_utf8(inst), *t8 = to_utf8(token);
+    wchar_t target[64];
+    swprintf(target, 64, L"getavatar/%ls", inst);
+    call1("ga_credential_delete", (LongPtr)i8);        /* a clean start; absent is fine */
+
+    /* Not stored yet: connecting says how to store it. */
+    char *u8 = to_utf8(api);
+    LongPtr none = call2("ga_client_new_from_credential", (LongPtr)u8, (LongPtr)i8);
+    wchar_t *why = from_utf8(call0("ga_last_error"));
+    CHECK(none == 0 && wcsstr(why, L"GaSaveToken") && wcsstr(why, target) && wcsstr(why, L"cmdkey"),
+          "absent credential: %ls", why);
+    CHECK(as_long(call1("ga_credential_delete", (LongPtr)i8)) == 1, "deleting an absent credential");
+
+    /* GaSaveToken: a bad token is refused without being shown; a good one is stored. */
+    char *bad = to_utf8(L"secret-token-with a space");
+    CHECK(as_long(call2("ga_credential_save", (LongPtr)i8, (LongPtr)bad)) == 1, "bad token refused");
+    why = from_utf8(call0("ga_last_error"));
+    CHECK(wcsstr(why, L"secret-token") == NULL && wcsstr(why, L"position 18"), "message hides the token: %ls", why);
+    CHECK(as_long(call2("ga_credential_save", (LongPtr)i8, (LongPtr)t8)) == 0, "token stored: %ls", from_utf8(call0("ga_last_error")));
+
+    /* What Windows holds: a generic credential, user name the idInstance, the token in UTF-16LE
+       (as cmdkey and Control Panel write it). */
+    PCREDENTIALW cred = NULL;
+    CHECK(CredReadW(target, CRED_TYPE_GENERIC, 0, &cred), "CredReadW %ls: %lu", target, GetLastError());
+    if (cred) {
+        CHECK(wcscmp(cred->UserName, inst) == 0, "user name %ls", cred->UserName);
+        CHECK(cred->CredentialBlobSize == wcslen(token) * 2 &&
+              memcmp(cred->CredentialBlob, token, cred->CredentialBlobSize) == 0, "blob is the UTF-16 token");
+        CHECK(cred->Persist == CRED_PERSIST_LOCAL_MACHINE, "persist %lu", cred->Persist);
+        CredFree(cred);
+    }
+
+    /* GaConnect(apiUrl, idInstance): no token anywhere in the workbook. */
+    wchar_t *res = ga_connect(api, inst);
+    CHECK(res[0] == 0, "connect from the credential: %ls", res);
+    Result r = cell_lookup(L"10000000");
+    CHECK(r.status == 0 && ends_with(r.url, L"/avatars/10000000.png"), "lookup after GaConnect: %ld %ls", r.status, r.msg);
+    for (int k = 0; k < store_n; k++)
+        CHECK(wcsstr(store[k].value, token) == NULL, "the token is not in the workbook (%ls)", store[k].name);
+
+    /* Close the workbook (the module's state goes), open it again: the first lookup reconnects. */
+    call1("ga_client_free", m_client);
+    m_client = 0;
+    r = cell_lookup(L"-10000000000000");
+    CHECK(r.status == 0 && ends_with(r.url, L"/avatars/-10000000000000.png"), "lookup after reopening: %ld %ls", r.status, r.msg);
+    CHECK(m_client != 0, "reconnected by itself");
+
+    /* A black-holed network (accepts, never answers): the cell returns within about 10 s. */
+    ULONGLONG t0 = GetTickCount64();
+    res = ga_connect(blackhole, inst);
+    CHECK(res[0] == 0, "connect to the black hole: %ls", res);
+    r = cell_lookup(L"10000000");
+    ULONGLONG ms = GetTickCount64() - t0;
+    printf("black-holed lookup: status %ld after %llu ms\n", r.status, (unsigned long long)ms);
+    CHECK(r.status == 9 && wcsstr(r.msg, L"2 attempts"), "timeout: %ld %ls", r.status, r.msg);
+    CHECK(ms >= 2 * VBA_TIMEOUT_MS && ms <= 10000, "within 10 s: %llu ms", (unsigned long long)ms);
+    call1("ga_client_free", m_client);
+    m_client = 0;
+
+    /* Deleting the token: the next reopen says how to store it again. */
+    CHECK(as_long(call1("ga_credential_delete", (LongPtr)i8)) == 0, "deleted");
+    r = cell_lookup(L"10000000");
+    CHECK(r.status == 1 && wcsstr(r.msg, L"GaSaveToken"), "after delete: %ls", r.msg);
+    free(i8); free(t8); free(u8); free(bad);
+}
+
 int main(int argc, char **argv) {
-    if (argc != 5) { printf("usage: vba_sim DLL API_URL ID_INSTANCE TOKEN\n"); return 2; }
+    if (argc != 6) { printf("usage: vba_sim DLL API_URL ID_INSTANCE TOKEN BLACKHOLE_URL\n"); return 2; }
     wchar_t *path = widen(argv[1]), *api = widen(argv[2]), *inst = widen(argv[3]), *token = widen(argv[4]);
     printf("arch: %d-bit\n", (int)(sizeof(void *) * 8));
 
@@ -308,6 +452,8 @@ int main(int argc, char **argv) {
         CHECK(r.status == 0, "still works: %ls", r.msg);
         free(bad_proxy); free(empty);
     }
+
+    workbook_life(inst, token, api, widen(argv[5]));
 
     call1("ga_free", 0);
     call1("ga_client_free", client);

@@ -370,6 +370,8 @@ def test_idle_timeout_and_warm_up(emu):
 def test_cancelled_status_has_its_exception():
     e = getavatar._errors.from_status(14, "the call was cancelled")
     assert isinstance(e, getavatar.CancelledError) and e.status_name == "GA_ERR_CANCELLED"
+
+
 def test_declared_prototypes_match_the_header():
     # Every function the package declares exists in getavatar.h with as many parameters.
     import ctypes
@@ -390,3 +392,22 @@ def test_declared_prototypes_match_the_header():
         assert len(getattr(lib, name).argtypes) == protos[name], name
     assert getattr(lib, "ga_cancel_new").restype is _native.GaCancelPtr
     assert isinstance(lib, ctypes.CDLL)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Windows store is proven under Wine")
+def test_stored_credential_outside_windows_is_a_clear_error(emu):
+    with pytest.raises(getavatar.InvalidArgumentError, match="available on Windows only"):
+        getavatar.save_credential(emu.id_instance, emu.token)
+    with pytest.raises(getavatar.InvalidArgumentError, match="available on Windows only"):
+        Client.from_credential(emu.url, int(emu.id_instance))
+    with pytest.raises(getavatar.InvalidArgumentError, match="available on Windows only"):
+        getavatar.delete_credential(emu.id_instance)
+    # Arguments are checked first, and a bad token is never echoed.
+    with pytest.raises(getavatar.InvalidArgumentError, match="idInstance") as e:
+        getavatar.save_credential("12ab", emu.token)
+    assert emu.token not in str(e.value)
+    with pytest.raises(getavatar.InvalidArgumentError) as e:
+        getavatar.save_credential(emu.id_instance, "secret-token with space")
+    assert "secret-token" not in str(e.value)
+    with pytest.raises(getavatar.InvalidArgumentTypeError):
+        getavatar.save_credential(emu.id_instance, None)  # type: ignore[arg-type]

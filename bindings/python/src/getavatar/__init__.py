@@ -11,7 +11,7 @@ or, in asyncio code, ``async with getavatar.AsyncClient(...) as client:`` and
 
 from ._async import AsyncClient
 from ._calls import Avatar, AvatarImage
-from ._client import Client
+from ._client import Client, delete_credential, save_credential
 from ._errors import (
     AuthError,
     BadResponseError,
@@ -70,5 +70,7 @@ __all__ = [
     "TimeoutError",
     "UnauthorizedError",
     "ValidationError",
+    "delete_credential",
     "library_path",
+    "save_credential",
 ]

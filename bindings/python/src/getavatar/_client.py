@@ -13,10 +13,36 @@ from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Look
 from ._calls import utf8 as _utf8
 from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
 
-__all__ = ["Avatar", "AvatarImage", "Client"]
+__all__ = ["Avatar", "AvatarImage", "Client", "delete_credential", "save_credential"]
 
 R = TypeVar("R")
 C = TypeVar("C", bound="ClientBase")
+
+
+def _id_text(id_instance: Any) -> Any:
+    """idInstance as text (an int is accepted); other types are refused by _utf8."""
+    if isinstance(id_instance, int) and not isinstance(id_instance, bool):
+        return str(id_instance)
+    return id_instance
+
+
+def save_credential(id_instance: Union[str, int], api_token_instance: str) -> None:
+    """Stores the token of an instance in the Windows Credential Manager (generic credential
+    ``getavatar/<id_instance>``, replacing a stored one). Both are checked first; the token is
+    never shown. Raises :class:`InvalidArgumentError` (bad argument, store refused, not Windows)."""
+    id_b = _utf8("id_instance", _id_text(id_instance))
+    token_b = _utf8("api_token_instance", api_token_instance)
+    st = _native.lib().ga_credential_save(id_b, token_b)
+    if st != 0:
+        raise from_status(st, _last_error())
+
+
+def delete_credential(id_instance: Union[str, int]) -> None:
+    """Deletes the stored token of an instance. Raises :class:`InvalidArgumentError` when none is
+    stored, and on other platforms."""
+    st = _native.lib().ga_credential_delete(_utf8("id_instance", _id_text(id_instance)))
+    if st != 0:
+        raise from_status(st, _last_error())
 
 
 class ClientBase:
@@ -40,6 +66,7 @@ class ClientBase:
         user_agent: Optional[str] = None,
         proxy: Optional[str] = None,
         idle_timeout: Optional[float] = None,
+        _from_credential: bool = False,
     ) -> None:
         self._handle: Any = None
         self._busy = 0
@@ -48,13 +75,14 @@ class ClientBase:
         # it held) under the condition close() waits on.
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        if isinstance(id_instance, int) and not isinstance(id_instance, bool):
-            id_instance = str(id_instance)
+        id_instance = _id_text(id_instance)
         url_b = _utf8("api_url", api_url)
         id_b = _utf8("id_instance", id_instance)
-        token_b = _utf8("api_token_instance", api_token_instance)
         l = _native.lib()
-        handle = l.ga_client_new(url_b, id_b, token_b)
+        if _from_credential:
+            handle = l.ga_client_new_from_credential(url_b, id_b)
+        else:
+            handle = l.ga_client_new(url_b, id_b, _utf8("api_token_instance", api_token_instance))
         if not handle:
             raise InvalidArgumentError(_last_error(), 1, 0)
         self._handle = handle
@@ -84,6 +112,14 @@ class ClientBase:
         except BaseException:
             self._close()
             raise
+
+    @classmethod
+    def from_credential(cls: Type[C], api_url: str, id_instance: Union[str, int], **options: Any) -> C:
+        """A client whose token is read from the Windows Credential Manager (the generic
+        credential ``getavatar/<id_instance>``; see :func:`getavatar.save_credential`). Raises
+        :class:`InvalidArgumentError` saying how to store it when there is none, and on other
+        platforms ("available on Windows only"). Options as for :class:`Client`."""
+        return cls(api_url, id_instance, "", _from_credential=True, **options)
 
     @classmethod
     def from_env(cls: Type[C], **options: Any) -> C:

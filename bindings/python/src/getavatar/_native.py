@@ -143,6 +143,9 @@ def _declare(l: ctypes.CDLL) -> None:
         ),
         "ga_download_avatar_cancellable": ([GaClientPtr, c_char_p, c_char_p, GaCancelPtr], c_void_p),
         "ga_download_avatar_bytes_cancellable": ([GaClientPtr, c_char_p, GaCancelPtr], c_void_p),
+        "ga_client_new_from_credential": ([c_char_p, c_char_p], GaClientPtr),
+        "ga_credential_save": ([c_char_p, c_char_p], i32),
+        "ga_credential_delete": ([c_char_p], i32),
     }
     for name, (args, res) in sigs.items():
         f = getattr(l, name)
