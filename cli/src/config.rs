@@ -13,20 +13,15 @@ const MAX_TOKEN_FILE: u64 = 4096;
 /// long as the client is used).
 pub struct Configured {
     pub client: Client,
-    pub sandbox: Option<getavatar_emulator::Emulator>,
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 /// The client the flags and environment describe. The error is a message for the user; it never
 /// holds the token.
 pub fn client(args: &Args) -> Result<Configured, String> {
     let (url, id, token, sandbox) = if args.sandbox {
-        let cfg = getavatar_emulator::Config {
-            rate_limit: 10,
-            ..Default::default()
-        };
-        let emu = getavatar_emulator::Emulator::start(cfg)
-            .map_err(|e| format!("could not start the sandbox emulator: {e}"))?;
-        (emu.url(), emu.id_instance(), emu.token(), Some(emu))
+        let (emu, url, id, token) = crate::sandbox::start()?;
+        (url, id, token, Some(emu))
     } else {
         let (url, id, token) = credentials(args, |k| std::env::var(k))?;
         (url, id, token, None)

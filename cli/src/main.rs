@@ -8,6 +8,7 @@ mod lookup;
 mod output;
 mod progress;
 mod runner;
+mod sandbox;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -59,7 +60,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     }
     let configured = config::client(args)?;
     if let Some(emu) = &configured.sandbox {
-        eprintln!("sandbox: emulator at {}", emu.url());
+        eprintln!("sandbox: emulator at {}", sandbox::url(emu));
     }
     let (jobs, delimiter) = read_jobs(args, delimiter)?;
     if let Some(dir) = &args.download {
