@@ -7,20 +7,33 @@
 #![warn(missing_docs)]
 
 mod body_end;
-pub mod cache;
-pub mod cancel;
+mod cache;
+mod cancel;
+#[doc(hidden)]
 pub mod client;
 pub mod credential;
+// Its doc comments are written for the C header (cbindgen copies them verbatim), not rustdoc.
+#[doc(hidden)]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::private_intra_doc_links,
+    rustdoc::bare_urls
+)]
 pub mod ffi;
 mod fork;
+#[doc(hidden)]
 pub mod image;
+#[doc(hidden)]
 pub mod proxy;
-pub mod ratelimit;
+mod ratelimit;
+#[doc(hidden)]
 pub mod redact;
-pub mod resolver;
+mod resolver;
+#[doc(hidden)]
 pub mod response;
-pub mod status;
-pub mod transport;
+mod status;
+mod transport;
+#[doc(hidden)]
 pub mod validate;
 
 pub use cancel::Cancel;

@@ -49,6 +49,7 @@ impl RateLimiter {
     }
 
     /// The current rate (0 = off).
+    #[cfg(test)]
     pub fn rate(&self) -> u32 {
         self.lock().per_window
     }

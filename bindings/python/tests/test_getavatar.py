@@ -372,28 +372,6 @@ def test_cancelled_status_has_its_exception():
     assert isinstance(e, getavatar.CancelledError) and e.status_name == "GA_ERR_CANCELLED"
 
 
-def test_declared_prototypes_match_the_header():
-    # Every function the package declares exists in getavatar.h with as many parameters.
-    import ctypes
-    import re
-
-    repo = Path(os.environ.get("GETAVATAR_REPO", Path(__file__).resolve().parents[3]))
-    header = (repo / "include" / "getavatar.h").read_text(encoding="utf-8")
-    protos = {}
-    for m in re.finditer(r"GA_CALL\s+(ga_\w+)\(([^)]*)\);", header):
-        params = m.group(2).strip()
-        protos[m.group(1)] = 0 if params in ("", "void") else params.count(",") + 1
-    from getavatar import _native
-
-    lib = _native.lib()
-    declared = [n for n in protos if getattr(lib, n).argtypes is not None]
-    assert "ga_get_avatar_cancellable" in declared and "ga_cancel" in declared
-    for name in declared:
-        assert len(getattr(lib, name).argtypes) == protos[name], name
-    assert getattr(lib, "ga_cancel_new").restype is _native.GaCancelPtr
-    assert isinstance(lib, ctypes.CDLL)
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="the Windows store is proven under Wine")
 def test_stored_credential_outside_windows_is_a_clear_error(emu):
     with pytest.raises(getavatar.InvalidArgumentError, match="available on Windows only"):
