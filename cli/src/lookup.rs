@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use getavatar::{Client, Error, GaStatus};
+use getavatar::{Cancel, Client, Error, GaStatus};
 
 use crate::input::Job;
 use crate::output::Row;
 
 /// Looks up `job` (and saves its picture into `download` when given) as a row.
-pub fn row_for(client: &Client, job: &Job, download: Option<&Path>) -> Row {
+pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Cancel) -> Row {
     let id = match &job.id {
         Ok(id) => id,
         Err(why) => {
@@ -39,7 +39,7 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>) -> Row {
         row.http_status = e.http_status;
         row.error = e.message;
     };
-    match client.get_avatar(id) {
+    match client.get_avatar_cancellable(id, cancel) {
         Ok(a) => {
             row.url = a.url;
             row.available = a.available;

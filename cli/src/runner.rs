@@ -15,11 +15,20 @@ use crate::output::Row;
 #[derive(Default)]
 pub struct Stop {
     requested: AtomicBool,
+    /// Cancels the lookups in flight when a stop is requested.
+    cancel: getavatar::Cancel,
 }
 
 impl Stop {
+    /// Stops dispatching, and cancels the lookups in flight (their rows are dropped).
     pub fn request(&self) {
         self.requested.store(true, Ordering::SeqCst);
+        self.cancel.cancel();
+    }
+
+    /// The token the lookups pass to the library.
+    pub fn token(&self) -> &getavatar::Cancel {
+        &self.cancel
     }
 
     pub fn requested(&self) -> bool {
@@ -38,8 +47,8 @@ pub struct Summary {
 
 /// Computes `count` rows with `row(i)` on `workers` threads and hands each to `emit` in index
 /// order as soon as it and all before it are ready. Stops dispatching when `stop` is requested
-/// or `emit` fails (then it returns that error after the lookups in flight end); rows after the
-/// first one not computed are dropped.
+/// or `emit` fails (then it returns that error after the lookups in flight end or are cancelled);
+/// rows after the first one not computed are dropped.
 pub fn run<R, E>(
     count: usize,
     workers: usize,
@@ -64,7 +73,15 @@ where
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= count || tx.send((i, row(i))).is_err() {
+                if i >= count {
+                    break;
+                }
+                let r = row(i);
+                // A lookup cut short by the stop is not a result: its row (and so every row
+                // after it) is not written.
+                if (stop.requested() && r.status == getavatar::GaStatus::GA_ERR_CANCELLED)
+                    || tx.send((i, r)).is_err()
+                {
                     break;
                 }
             });

@@ -25,10 +25,12 @@ pub fn start() -> Result<(Sandbox, String, String, String), String> {
 /// Says that this build has no sandbox.
 #[cfg(not(unix))]
 pub fn start() -> Result<(Sandbox, String, String, String), String> {
-    Err("--sandbox is not available in the Windows build; run the emulator elsewhere \
+    Err(
+        "--sandbox is not available in the Windows build; run the emulator elsewhere \
          (cargo run --example emulator) and point GA_API_URL, GA_ID_INSTANCE and \
          GA_API_TOKEN_INSTANCE at it"
-        .into())
+            .into(),
+    )
 }
 
 /// The sandbox's apiUrl, for the message on stderr.

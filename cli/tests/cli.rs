@@ -691,3 +691,45 @@ fn a_closed_output_pipe_stops_the_run_quietly_with_exit_3() {
     assert_eq!(err, "");
     assert!(emu.request_count() < 30, "the run stopped");
 }
+
+#[test]
+fn an_interrupt_cancels_the_lookups_in_flight() {
+    // Every answer is held for 30 s: before cancel tokens, Ctrl-C waited for them.
+    let emu = Emulator::start_default().unwrap();
+    emu.push_faults(Fault::Delay(Duration::from_secs(30)), 8);
+    let child = cli_for(&emu)
+        .args([
+            "--format",
+            "jsonl",
+            "--concurrency",
+            "2",
+            "--rate-limit",
+            "0",
+        ])
+        .args(["10000000", "20000000", "30000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while emu.request_count() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(emu.request_count(), 2, "two lookups in flight");
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopped in {:?}, not after the 30 s answers",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "no row was finished, none is written"
+    );
+    assert!(err.contains("wrote 0 of 3 rows"), "{err}");
+}
