@@ -23,7 +23,9 @@ Configuration (flags win over the environment):
                                    takes the token itself, since other users can read a command line
   HTTPS_PROXY, http_proxy,         proxies, read as curl reads them (unless --proxy says otherwise)
   ALL_PROXY, NO_PROXY
-  Stored credentials (such as a system keyring) are not supported on this platform yet.
+  On Windows, with no token given, the token stored in Windows Credential Manager for the
+  instance (getavatar/<idInstance>: GaSaveToken in Excel, getavatar.save_credential in Python, or
+  cmdkey /generic:getavatar/<idInstance> /user:<idInstance> /pass) is used.
 
 Input: chat ids as arguments, or one per row of a CSV file (--from). The delimiter (',' ';' or
 tab) is detected from the first rows unless --delimiter is given; a UTF-8 byte order mark (Excel's

@@ -21,21 +21,36 @@ pub struct Configured {
 pub fn client(args: &Args) -> Result<Configured, String> {
     let (url, id, token, sandbox) = if args.sandbox {
         let (emu, url, id, token) = crate::sandbox::start()?;
-        (url, id, token, Some(emu))
+        (url, id, Token::Given(token), Some(emu))
     } else {
         let (url, id, token) = credentials(args, |k| std::env::var(k))?;
         (url, id, token, None)
     };
-    let client = Client::new(&url, &id, &token).map_err(|e| e.message)?;
+    let client = match &token {
+        Token::Given(t) => Client::new(&url, &id, t),
+        Token::Stored => Client::from_credential(&url, &id),
+    }
+    .map_err(|e| e.message)?;
     settings(&client, args)?;
     Ok(Configured { client, sandbox })
 }
 
-/// apiUrl, idInstance and the token, from the flags or else the environment (`var`).
+/// Where the token comes from.
+#[derive(Debug, PartialEq, Eq)]
+enum Token {
+    /// A token file or the environment.
+    Given(String),
+    /// Windows Credential Manager's `getavatar/<idInstance>` (Windows only: elsewhere a missing
+    /// token is an error).
+    Stored,
+}
+
+/// apiUrl, idInstance and the token, from the flags or else the environment (`var`); on
+/// Windows, a token given neither way is the one stored for the instance.
 fn credentials(
     args: &Args,
     var: impl Fn(&str) -> Result<String, std::env::VarError>,
-) -> Result<(String, String, String), String> {
+) -> Result<(String, String, Token), String> {
     let from_env = |name: &str| match var(name) {
         Ok(v) if !v.is_empty() => Ok(Some(v)),
         Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
@@ -56,7 +71,8 @@ fn credentials(
         None => from_env("GA_API_TOKEN_INSTANCE")?,
     };
     match (url, id, token) {
-        (Some(u), Some(i), Some(t)) => Ok((u, i, t)),
+        (Some(u), Some(i), Some(t)) => Ok((u, i, Token::Given(t))),
+        (Some(u), Some(i), None) if cfg!(windows) => Ok((u, i, Token::Stored)),
         (u, i, t) => {
             let missing: Vec<&str> = [
                 (u.is_none(), "--api-url or GA_API_URL"),
@@ -66,8 +82,13 @@ fn credentials(
             .into_iter()
             .filter_map(|(m, what)| m.then_some(what))
             .collect();
+            let stored = if cfg!(windows) {
+                ""
+            } else {
+                " (a token stored in Windows Credential Manager is read by the Windows build only)"
+            };
             Err(format!(
-                "not configured: give {} (or try --sandbox)",
+                "not configured: give {} (or try --sandbox){stored}",
                 missing.join(", ")
             ))
         }
@@ -164,13 +185,25 @@ mod tests {
         let env = |k: &str| Ok(format!("env-{k}"));
         let (u, i, t) = credentials(&args(&["--api-url", "https://flag", "1"]), env).unwrap();
         assert_eq!(
-            (u.as_str(), i.as_str(), t.as_str()),
+            (u.as_str(), i.as_str(), t),
             (
                 "https://flag",
                 "env-GA_ID_INSTANCE",
-                "env-GA_API_TOKEN_INSTANCE"
+                Token::Given("env-GA_API_TOKEN_INSTANCE".into())
             )
         );
+        // Only the token missing: on Windows the stored one, elsewhere an error that says so.
+        let env = |k: &str| match k {
+            "GA_API_TOKEN_INSTANCE" => Err(std::env::VarError::NotPresent),
+            _ => Ok(format!("env-{k}")),
+        };
+        let r = credentials(&args(&["1"]), env);
+        if cfg!(windows) {
+            assert_eq!(r.unwrap().2, Token::Stored);
+        } else {
+            let err = r.unwrap_err();
+            assert!(err.contains("read by the Windows build only"), "{err}");
+        }
     }
 
     #[test]

@@ -99,7 +99,7 @@ fn help_and_version_go_to_stdout_with_exit_0() {
         "--rate-limit",
         "GA_API_TOKEN_INSTANCE",
         "Exit status",
-        "not supported on this platform",
+        "Windows Credential Manager",
     ] {
         assert!(help.contains(want), "--help lacks {want}:\n{help}");
     }
