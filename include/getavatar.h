@@ -200,7 +200,7 @@ extern "C" {
 
 /**
  * Makes a client for one instance. `api_url` is the host from your console, e.g.
- * "https://3100.api.green-api.com" (a trailing "/" or "/v3" is fine; "http://" only for
+ * `"https://3100.api.green-api.com"` (a trailing "/" or "/v3" is fine; "http://" only for
  * loopback hosts); `id_instance` 1-19 digits; `api_token_instance` the token (letters, digits,
  * "-", ".", "_", "~"). All UTF-8. No request is sent.
  * Returns NULL on invalid arguments: `ga_last_error()` says why. Free with `ga_client_free`.
@@ -298,12 +298,12 @@ GaStatus GA_CALL ga_client_set_ca_file(struct GaClient *client, const char *path
 
 /**
  * Sends every request (lookups and image downloads) through a proxy. `url` (UTF-8) is
- * "http://[user:password@]host[:port]" (HTTP CONNECT; port 80 if not given),
- * "socks5://[user:password@]host[:port]" (SOCKS5; the client resolves names; port 1080) or
- * "socks5h://..." (the proxy resolves names). Percent-encode special characters in the user name
- * and password; they are never shown in messages. "" turns the proxy off. Open connections are
- * dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL; the previous
- * setting is kept).
+ * `"http://[user:password@]host[:port]"` (HTTP CONNECT; port 80 if not given),
+ * `"socks5://[user:password@]host[:port]"` (SOCKS5; the client resolves names; port 1080)
+ * or `"socks5h://..."` (the proxy resolves names). Percent-encode special characters in the
+ * user name and password; they are never shown in messages. "" turns the proxy off. Open
+ * connections are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL;
+ * the previous setting is kept).
  */
 GaStatus GA_CALL ga_client_set_proxy(struct GaClient *client, const char *url);
 

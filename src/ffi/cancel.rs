@@ -1,7 +1,7 @@
 //! `GaCancel`: cancel tokens for the `*_cancellable` calls.
 
 use super::error::set_last_error;
-use super::panic::ffi_boundary;
+use super::ffi_boundary;
 use crate::cancel::Cancel;
 
 /// A cancel token. Opaque. Make one with `ga_cancel_new`, pass it to any number of

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use super::args::str_arg;
 use super::error::{report, set_last_error};
-use super::panic::ffi_boundary;
+use super::ffi_boundary;
 use crate::client::{Client, Error};
 use crate::status::GaStatus;
 
@@ -40,7 +40,7 @@ fn into_handle(made: Result<Client, Error>) -> *mut GaClient {
 }
 
 /// Makes a client for one instance. `api_url` is the host from your console, e.g.
-/// "https://3100.api.green-api.com" (a trailing "/" or "/v3" is fine; "http://" only for
+/// `"https://3100.api.green-api.com"` (a trailing "/" or "/v3" is fine; "http://" only for
 /// loopback hosts); `id_instance` 1-19 digits; `api_token_instance` the token (letters, digits,
 /// "-", ".", "_", "~"). All UTF-8. No request is sent.
 /// Returns NULL on invalid arguments: `ga_last_error()` says why. Free with `ga_client_free`.

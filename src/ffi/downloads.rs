@@ -8,7 +8,7 @@ use super::avatar::{new_avatar, new_avatar_image, GaAvatar, GaAvatarImage, Said}
 use super::cancel::{cancel_ref, GaCancel};
 use super::client::{client_ref, GaClient};
 use super::error::set_last_error;
-use super::panic::ffi_boundary;
+use super::ffi_boundary;
 use crate::client::Error;
 use crate::{Avatar, Image};
 

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
-use super::panic::ffi_boundary;
+use super::ffi_boundary;
 use crate::client::Error;
 use crate::status::GaStatus;
 

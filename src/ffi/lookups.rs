@@ -8,7 +8,7 @@ use super::avatar::{new_avatar, GaAvatar, Said};
 use super::cancel::{cancel_ref, GaCancel};
 use super::client::{client_ref, GaClient};
 use super::error::{report, set_last_error};
-use super::panic::ffi_boundary;
+use super::ffi_boundary;
 use crate::client::{Client, Error};
 use crate::status::GaStatus;
 use crate::Avatar;

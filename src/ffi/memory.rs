@@ -4,7 +4,7 @@ use std::ffi::c_void;
 
 use super::alloc::free_block;
 use super::error::set_last_error;
-use super::panic::ffi_boundary;
+use super::ffi_boundary;
 
 /// Frees a `GaAvatar*` or `GaAvatarImage*` (with the strings and image inside it). NULL is fine.
 /// Any other pointer (one inside a result such as `result->error`, one freed already,

@@ -1,20 +1,24 @@
 //! The C ABI: thin, unsafe, and nothing else. Every export is re-exported here, in the order of
 //! the generated header (cbindgen follows the `mod` order below, then source order):
 //!
-//! | area         | module         | exports                                              |
-//! |--------------|----------------|------------------------------------------------------|
+//! | area         | module         | exports                                                 |
+//! |--------------|----------------|---------------------------------------------------------|
 //! | lifecycle    | `client.rs`    | `ga_client_new*`, `ga_client_warm_up`, `ga_client_free` |
-//! | settings     | `settings.rs`  | `ga_client_set_*`, `ga_client_use_env_proxy`          |
-//! | lookups      | `lookups.rs`   | `ga_get_avatar*`, `ga_get_avatars*`                  |
-//! | downloads    | `downloads.rs` | `ga_download_avatar*`                                |
-//! | cancellation | `cancel.rs`    | `ga_cancel_new`, `ga_cancel`, `ga_cancel_free`       |
-//! | memory       | `memory.rs`    | `ga_free`                                            |
-//! | errors       | `error.rs`     | `ga_last_error`, `ga_status_name`, `ga_version`      |
+//! | settings     | `settings.rs`  | `ga_client_set_*`, `ga_client_use_env_proxy`            |
+//! | lookups      | `lookups.rs`   | `ga_get_avatar*`, `ga_get_avatars*`                     |
+//! | downloads    | `downloads.rs` | `ga_download_avatar*`                                   |
+//! | cancellation | `cancel.rs`    | `ga_cancel_new`, `ga_cancel`, `ga_cancel_free`          |
+//! | memory       | `memory.rs`    | `ga_free`                                               |
+//! | errors       | `error.rs`     | `ga_last_error`, `ga_status_name`, `ga_version`         |
 //!
-//! Private plumbing: `panic.rs` (the [`ffi_boundary!`](panic::ffi_boundary) every export runs
-//! its body in, directly or through one helper such as `settings::set_num`), `args.rs` (C string
-//! arguments), `avatar.rs` (the result structs), `block.rs` (the one writer of result blocks)
-//! and `alloc.rs` (the registry `ga_free` checks).
+//! Private plumbing: `panic.rs` (`ffi_boundary!`, which every export runs its body in, directly
+//! or through one helper such as `settings::set_num`; a panic becomes the return type's
+//! `PanicValue`), `args.rs` (C string arguments), `avatar.rs` (the result structs and what they
+//! say), `block.rs` (the one writer of result blocks) and `alloc.rs` (the registry of live
+//! blocks that `ga_free` checks).
+//!
+//! A new export goes into its area's module, in the place it should take in the header, and is
+//! re-exported below; its body runs in `ffi_boundary!`.
 //!
 //! Every export is `extern "system"`: `__stdcall` on 32-bit Windows (the only convention Excel
 //! VBA can call) and the platform's C convention everywhere else. See `build.rs` for how the
@@ -48,6 +52,8 @@ mod args;
 mod avatar;
 mod block;
 pub(crate) mod panic;
+
+pub(crate) use panic::ffi_boundary;
 
 pub use crate::status::GaStatus;
 pub use avatar::{GaAvatar, GaAvatarImage};

@@ -7,7 +7,7 @@ use std::ffi::c_char;
 use super::args::str_arg;
 use super::client::{client_ref, GaClient};
 use super::error::report;
-use super::panic::ffi_boundary;
+use super::ffi_boundary;
 use crate::client::{Client, Error};
 use crate::status::GaStatus;
 
@@ -143,12 +143,12 @@ pub unsafe extern "system" fn ga_client_set_ca_file(
 }
 
 /// Sends every request (lookups and image downloads) through a proxy. `url` (UTF-8) is
-/// "http://[user:password@]host[:port]" (HTTP CONNECT; port 80 if not given),
-/// "socks5://[user:password@]host[:port]" (SOCKS5; the client resolves names; port 1080) or
-/// "socks5h://..." (the proxy resolves names). Percent-encode special characters in the user name
-/// and password; they are never shown in messages. "" turns the proxy off. Open connections are
-/// dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL; the previous
-/// setting is kept).
+/// `"http://[user:password@]host[:port]"` (HTTP CONNECT; port 80 if not given),
+/// `"socks5://[user:password@]host[:port]"` (SOCKS5; the client resolves names; port 1080)
+/// or `"socks5h://..."` (the proxy resolves names). Percent-encode special characters in the
+/// user name and password; they are never shown in messages. "" turns the proxy off. Open
+/// connections are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL;
+/// the previous setting is kept).
 #[no_mangle]
 pub unsafe extern "system" fn ga_client_set_proxy(
     client: *mut GaClient,
