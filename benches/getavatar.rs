@@ -19,9 +19,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use getavatar::ffi::avatar::GaAvatar;
-use getavatar::ffi::client::*;
-use getavatar::ffi::error::ga_free;
+use getavatar::ffi::*;
 use serde_json::{json, Value};
 
 fn root() -> PathBuf {
@@ -127,7 +125,7 @@ fn batch(s: &Server, n: usize) -> Value {
     let t0 = Instant::now();
     let st = unsafe { ga_get_avatars(c, ids.as_ptr(), n as i32, out.as_mut_ptr()) };
     let total = t0.elapsed();
-    assert_eq!(st, 0);
+    assert_eq!(st, GaStatus::GA_OK);
     let ok = out.iter().filter(|p| unsafe { (***p).status } == 0).count();
     out.into_iter().for_each(|p| unsafe { ga_free(p.cast()) });
     unsafe { ga_client_free(c) };

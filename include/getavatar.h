@@ -199,28 +199,8 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Makes a cancel token (not cancelled). Returns NULL only if memory runs out (then
- * `ga_last_error()` says so). Free it with `ga_cancel_free`.
- */
-struct GaCancel *GA_CALL ga_cancel_new(void);
-
-/**
- * Cancels every call using `cancel`: each returns `GA_ERR_CANCELLED` within about 100 ms,
- * wherever it is (waiting for the rate limit, a retry delay, connecting, TLS, waiting for the
- * answer); a call started later with it returns `GA_ERR_CANCELLED` at once. A token once
- * cancelled stays cancelled. Safe from any thread, at any time while the token is alive;
- * calling it twice is fine; NULL is ignored. The client stays usable.
- */
-void GA_CALL ga_cancel(struct GaCancel *cancel);
-
-/**
- * Frees a cancel token. NULL is fine. Only once every call given it has returned, and once.
- */
-void GA_CALL ga_cancel_free(struct GaCancel *cancel);
-
-/**
  * Makes a client for one instance. `api_url` is the host from your console, e.g.
- * "https://3100.api.green-api.com" (a trailing "/" or "/v3" is fine; "http://" only for
+ * `"https://3100.api.green-api.com"` (a trailing "/" or "/v3" is fine; "http://" only for
  * loopback hosts); `id_instance` 1-19 digits; `api_token_instance` the token (letters, digits,
  * "-", ".", "_", "~"). All UTF-8. No request is sent.
  * Returns NULL on invalid arguments: `ga_last_error()` says why. Free with `ga_client_free`.
@@ -230,10 +210,138 @@ struct GaClient *GA_CALL ga_client_new(const char *api_url,
                                        const char *api_token_instance);
 
 /**
+ * Makes a client from the environment variables GA_API_URL, GA_ID_INSTANCE and
+ * GA_API_TOKEN_INSTANCE. Returns NULL when one is missing or invalid: `ga_last_error()` names
+ * it. Free with `ga_client_free`.
+ */
+struct GaClient *GA_CALL ga_client_new_from_env(void);
+
+/**
+ * Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup, so that the
+ * first lookup costs one round trip; sends no request and uses no rate-limit slot. The
+ * connection is kept for the idle timeout. Returns `GA_OK` (also when a connection was already
+ * open), `GA_ERR_INVALID_ARGUMENT` (NULL client), or, when the server cannot be reached within
+ * the timeout, `GA_ERR_NETWORK` or `GA_ERR_TIMEOUT` with `ga_last_error()` saying why: nothing
+ * else changes, and lookups connect as usual. Not retried.
+ */
+GaStatus GA_CALL ga_client_warm_up(struct GaClient *client);
+
+/**
  * Frees a client and closes its connections. NULL is fine. Must not be called twice, nor while
  * another thread is still using the client.
  */
 void GA_CALL ga_client_free(struct GaClient *client);
+
+/**
+ * Makes a client whose token is read from the user's Windows Credential Manager: the generic
+ * credential "getavatar/<id_instance>" (see `ga_credential_save`). `api_url` as for
+ * `ga_client_new`. No request is sent. Returns NULL when there is no stored token (the last
+ * error says how to store one), on invalid arguments, and on platforms other than Windows
+ * ("available on Windows only"). Free with `ga_client_free`.
+ */
+struct GaClient *GA_CALL ga_client_new_from_credential(const char *api_url, const char *id_instance);
+
+/**
+ * Stores `api_token_instance` for `id_instance` in the user's Windows Credential Manager
+ * (generic credential "getavatar/<id_instance>", user name the idInstance, the token as
+ * UTF-16LE; kept on this computer for this user), replacing a stored one. Both are checked
+ * first, as `ga_client_new` checks them; nothing is sent and the token is never shown.
+ * Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (bad argument, the store refused, or not
+ * Windows) with the reason as the last error.
+ */
+GaStatus GA_CALL ga_credential_save(const char *id_instance, const char *api_token_instance);
+
+/**
+ * Deletes the stored token of `id_instance`. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT`
+ * (none stored, bad idInstance, or not Windows) with the reason as the last error.
+ */
+GaStatus GA_CALL ga_credential_delete(const char *id_instance);
+
+/**
+ * Sets the timeout of each attempt, 1 to 600000 ms (default 30000). Returns `GA_OK`, or
+ * `GA_ERR_INVALID_ARGUMENT` (NULL client, out of range: the old value is kept).
+ */
+GaStatus GA_CALL ga_client_set_timeout_ms(struct GaClient *client, int32_t ms);
+
+/**
+ * Sets how many times a transient failure (429, 499, 500, 502, 503, 504, connection failure,
+ * timeout) is retried, 0 to 10 (default 3). Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+ */
+GaStatus GA_CALL ga_client_set_max_retries(struct GaClient *client, int32_t retries);
+
+/**
+ * Sets the first retry delay, 0 to 60000 ms (default 250); it doubles on each retry (capped at
+ * 30 s) with random jitter, unless the server sends Retry-After. Returns `GA_OK` or
+ * `GA_ERR_INVALID_ARGUMENT`.
+ */
+GaStatus GA_CALL ga_client_set_backoff_ms(struct GaClient *client, int32_t ms);
+
+/**
+ * Sets the most requests this client starts in any rolling second, across all threads, retries
+ * included, 0 to 1000 (default 10, GREEN-API's documented limit; 0 = off). Calls wait for a
+ * slot; they never fail for it. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+ */
+GaStatus GA_CALL ga_client_set_rate_limit(struct GaClient *client, int32_t per_second);
+
+/**
+ * Sets how many lookups `ga_get_avatars` runs at once, 1 to 64 (default 4). They share the
+ * client's rate limit. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+ */
+GaStatus GA_CALL ga_client_set_concurrency(struct GaClient *client, int32_t n);
+
+/**
+ * Keeps successful answers per chat id for `seconds`, 0 to 86400 (default 0 = off), so repeated
+ * lookups (an Excel recalculation) cost no request and no rate-limit slot. Errors are never kept;
+ * at most 10,000 chat ids, least recently used evicted first; any change empties the cache.
+ * Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+ */
+GaStatus GA_CALL ga_client_set_cache_ttl(struct GaClient *client, int32_t seconds);
+
+/**
+ * Sets how long an idle connection is kept for the next call, 0 to 3600000 ms (default 300000,
+ * 5 minutes, so that sporadic calls, as from a spreadsheet, find the connection and its TLS
+ * session open; 0 = close after each call). Open connections are dropped. Returns `GA_OK` or
+ * `GA_ERR_INVALID_ARGUMENT`.
+ */
+GaStatus GA_CALL ga_client_set_idle_timeout_ms(struct GaClient *client, int32_t ms);
+
+/**
+ * Sets the User-Agent header (UTF-8; 1 to 256 printable ASCII characters; default
+ * "getavatar/VERSION"). Open connections are dropped. Returns `GA_OK` or
+ * `GA_ERR_INVALID_ARGUMENT`.
+ */
+GaStatus GA_CALL ga_client_set_user_agent(struct GaClient *client, const char *user_agent);
+
+/**
+ * Trusts the certificates in the PEM file at `path` (UTF-8) for TLS, in place of the bundled web
+ * roots: for corporate proxies that re-sign TLS, or private servers. Several calls add up.
+ * Certificates are always verified; there is no switch that turns that off. Open connections
+ * are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable file, no
+ * certificate in it, or a block that is not a valid certificate, such as a private key).
+ */
+GaStatus GA_CALL ga_client_set_ca_file(struct GaClient *client, const char *path);
+
+/**
+ * Sends every request (lookups and image downloads) through a proxy. `url` (UTF-8) is
+ * `"http://[user:password@]host[:port]"` (HTTP CONNECT; port 80 if not given),
+ * `"socks5://[user:password@]host[:port]"` (SOCKS5; the client resolves names; port 1080)
+ * or `"socks5h://..."` (the proxy resolves names). Percent-encode special characters in the
+ * user name and password; they are never shown in messages. "" turns the proxy off. Open
+ * connections are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL;
+ * the previous setting is kept).
+ */
+GaStatus GA_CALL ga_client_set_proxy(struct GaClient *client, const char *url);
+
+/**
+ * Uses the proxy named by the environment, as curl reads it: for an https apiUrl HTTPS_PROXY or
+ * https_proxy, for http http_proxy, then ALL_PROXY or all_proxy (same URL forms as
+ * `ga_client_set_proxy`); hosts listed in NO_PROXY/no_proxy ("*", "example.com" which also
+ * covers its subdomains, IP addresses) are reached directly. Read once, when called. Returns
+ * `GA_OK` (also when no variable is set: requests then go direct), or `GA_ERR_INVALID_ARGUMENT`
+ * when the variable holds an invalid URL (`ga_last_error()` names the variable, never the
+ * credentials; the previous setting is kept).
+ */
+GaStatus GA_CALL ga_client_use_env_proxy(struct GaClient *client);
 
 /**
  * Looks up the avatar of `chat_id`: a user id (digits, e.g. "10000000") or a group id ("-" then
@@ -254,38 +362,6 @@ struct GaAvatar *GA_CALL ga_get_avatar_cancellable(struct GaClient *client,
                                                    struct GaCancel *cancel);
 
 /**
- * Sets the timeout of each attempt, 1 to 600000 ms (default 30000). Returns `GA_OK`, or
- * `GA_ERR_INVALID_ARGUMENT` (NULL client, out of range: the old value is kept).
- */
-int32_t GA_CALL ga_client_set_timeout_ms(struct GaClient *client, int32_t ms);
-
-/**
- * Sets how many times a transient failure (429, 499, 500, 502, 503, 504, connection failure,
- * timeout) is retried, 0 to 10 (default 3). Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
- */
-int32_t GA_CALL ga_client_set_max_retries(struct GaClient *client, int32_t retries);
-
-/**
- * Sets the most requests this client starts in any rolling second, across all threads, retries
- * included, 0 to 1000 (default 10, GREEN-API's documented limit; 0 = off). Calls wait for a
- * slot; they never fail for it. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
- */
-int32_t GA_CALL ga_client_set_rate_limit(struct GaClient *client, int32_t per_second);
-
-/**
- * Sets the first retry delay, 0 to 60000 ms (default 250); it doubles on each retry (capped at
- * 30 s) with random jitter, unless the server sends Retry-After. Returns `GA_OK` or
- * `GA_ERR_INVALID_ARGUMENT`.
- */
-int32_t GA_CALL ga_client_set_backoff_ms(struct GaClient *client, int32_t ms);
-
-/**
- * Sets how many lookups `ga_get_avatars` runs at once, 1 to 64 (default 4). They share the
- * client's rate limit. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
- */
-int32_t GA_CALL ga_client_set_concurrency(struct GaClient *client, int32_t n);
-
-/**
  * Looks up `count` chat ids at once (see `ga_client_set_concurrency`), keeping to the client's
  * rate limit. `chat_ids` is an array of `count` UTF-8 strings; `results` an array of `count`
  * pointers that receives one `GaAvatar*` per id, in the same order (free each with `ga_free`).
@@ -295,74 +371,21 @@ int32_t GA_CALL ga_client_set_concurrency(struct GaClient *client, int32_t n);
  * `count` too large to hold results for) no request is sent and no slot is written; after them,
  * the slots that could not be allocated are NULL. Never aborts the process.
  */
-int32_t GA_CALL ga_get_avatars(struct GaClient *client,
-                               const char *const *chat_ids,
-                               int32_t count,
-                               struct GaAvatar **results);
+GaStatus GA_CALL ga_get_avatars(struct GaClient *client,
+                                const char *const *chat_ids,
+                                int32_t count,
+                                struct GaAvatar **results);
 
 /**
  * `ga_get_avatars` that `cancel` (NULL = not cancellable) can stop: after `ga_cancel(cancel)`,
  * the lookups under way and those not yet started get results with status `GA_ERR_CANCELLED`
  * (finished ones keep theirs), and the call returns `GA_OK` with every slot filled as usual.
  */
-int32_t GA_CALL ga_get_avatars_cancellable(struct GaClient *client,
-                                           const char *const *chat_ids,
-                                           int32_t count,
-                                           struct GaAvatar **results,
-                                           struct GaCancel *cancel);
-
-/**
- * Trusts the certificates in the PEM file at `path` (UTF-8) for TLS, in place of the bundled web
- * roots: for corporate proxies that re-sign TLS, or private servers. Several calls add up.
- * Certificates are always verified; there is no switch that turns that off. Open connections
- * are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable file, no
- * certificate in it, or a block that is not a valid certificate, such as a private key).
- */
-int32_t GA_CALL ga_client_set_ca_file(struct GaClient *client, const char *path);
-
-/**
- * Keeps successful answers per chat id for `seconds`, 0 to 86400 (default 0 = off), so repeated
- * lookups (an Excel recalculation) cost no request and no rate-limit slot. Errors are never kept;
- * at most 10,000 chat ids, least recently used evicted first; any change empties the cache.
- * Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
- */
-int32_t GA_CALL ga_client_set_cache_ttl(struct GaClient *client, int32_t seconds);
-
-/**
- * Makes a client from the environment variables GA_API_URL, GA_ID_INSTANCE and
- * GA_API_TOKEN_INSTANCE. Returns NULL when one is missing or invalid: `ga_last_error()` names
- * it. Free with `ga_client_free`.
- */
-struct GaClient *GA_CALL ga_client_new_from_env(void);
-
-/**
- * Sets the User-Agent header (UTF-8; 1 to 256 printable ASCII characters; default
- * "getavatar/VERSION"). Open connections are dropped. Returns `GA_OK` or
- * `GA_ERR_INVALID_ARGUMENT`.
- */
-int32_t GA_CALL ga_client_set_user_agent(struct GaClient *client, const char *user_agent);
-
-/**
- * Sends every request (lookups and image downloads) through a proxy. `url` (UTF-8) is
- * "http://[user:password@]host[:port]" (HTTP CONNECT; port 80 if not given),
- * "socks5://[user:password@]host[:port]" (SOCKS5; the client resolves names; port 1080) or
- * "socks5h://..." (the proxy resolves names). Percent-encode special characters in the user name
- * and password; they are never shown in messages. "" turns the proxy off. Open connections are
- * dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL; the previous
- * setting is kept).
- */
-int32_t GA_CALL ga_client_set_proxy(struct GaClient *client, const char *url);
-
-/**
- * Uses the proxy named by the environment, as curl reads it: for an https apiUrl HTTPS_PROXY or
- * https_proxy, for http http_proxy, then ALL_PROXY or all_proxy (same URL forms as
- * `ga_client_set_proxy`); hosts listed in NO_PROXY/no_proxy ("*", "example.com" which also
- * covers its subdomains, IP addresses) are reached directly. Read once, when called. Returns
- * `GA_OK` (also when no variable is set: requests then go direct), or `GA_ERR_INVALID_ARGUMENT`
- * when the variable holds an invalid URL (`ga_last_error()` names the variable, never the
- * credentials; the previous setting is kept).
- */
-int32_t GA_CALL ga_client_use_env_proxy(struct GaClient *client);
+GaStatus GA_CALL ga_get_avatars_cancellable(struct GaClient *client,
+                                            const char *const *chat_ids,
+                                            int32_t count,
+                                            struct GaAvatar **results,
+                                            struct GaCancel *cancel);
 
 /**
  * Looks up the avatar of `chat_id` (like `ga_get_avatar`) and saves the image to `path` (UTF-8),
@@ -409,47 +432,33 @@ struct GaAvatarImage *GA_CALL ga_download_avatar_bytes_cancellable(struct GaClie
                                                                    struct GaCancel *cancel);
 
 /**
- * Sets how long an idle connection is kept for the next call, 0 to 3600000 ms (default 300000,
- * 5 minutes, so that sporadic calls, as from a spreadsheet, find the connection and its TLS
- * session open; 0 = close after each call). Open connections are dropped. Returns `GA_OK` or
- * `GA_ERR_INVALID_ARGUMENT`.
+ * Makes a cancel token (not cancelled). Returns NULL only if memory runs out (then
+ * `ga_last_error()` says so). Free it with `ga_cancel_free`.
  */
-int32_t GA_CALL ga_client_set_idle_timeout_ms(struct GaClient *client, int32_t ms);
+struct GaCancel *GA_CALL ga_cancel_new(void);
 
 /**
- * Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup, so that the
- * first lookup costs one round trip; sends no request and uses no rate-limit slot. The
- * connection is kept for the idle timeout. Returns `GA_OK` (also when a connection was already
- * open), `GA_ERR_INVALID_ARGUMENT` (NULL client), or, when the server cannot be reached within
- * the timeout, `GA_ERR_NETWORK` or `GA_ERR_TIMEOUT` with `ga_last_error()` saying why: nothing
- * else changes, and lookups connect as usual. Not retried.
+ * Cancels every call using `cancel`: each returns `GA_ERR_CANCELLED` within about 100 ms,
+ * wherever it is (waiting for the rate limit, a retry delay, connecting, TLS, waiting for the
+ * answer); a call started later with it returns `GA_ERR_CANCELLED` at once. A token once
+ * cancelled stays cancelled. Safe from any thread, at any time while the token is alive;
+ * calling it twice is fine; NULL is ignored. The client stays usable.
  */
-int32_t GA_CALL ga_client_warm_up(struct GaClient *client);
+void GA_CALL ga_cancel(struct GaCancel *cancel);
 
 /**
- * Makes a client whose token is read from the user's Windows Credential Manager: the generic
- * credential "getavatar/<id_instance>" (see `ga_credential_save`). `api_url` as for
- * `ga_client_new`. No request is sent. Returns NULL when there is no stored token (the last
- * error says how to store one), on invalid arguments, and on platforms other than Windows
- * ("available on Windows only"). Free with `ga_client_free`.
+ * Frees a cancel token. NULL is fine. Only once every call given it has returned, and once.
  */
-struct GaClient *GA_CALL ga_client_new_from_credential(const char *api_url, const char *id_instance);
+void GA_CALL ga_cancel_free(struct GaCancel *cancel);
 
 /**
- * Stores `api_token_instance` for `id_instance` in the user's Windows Credential Manager
- * (generic credential "getavatar/<id_instance>", user name the idInstance, the token as
- * UTF-16LE; kept on this computer for this user), replacing a stored one. Both are checked
- * first, as `ga_client_new` checks them; nothing is sent and the token is never shown.
- * Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (bad argument, the store refused, or not
- * Windows) with the reason as the last error.
+ * Frees a `GaAvatar*` or `GaAvatarImage*` (with the strings and image inside it). NULL is fine.
+ * Any other pointer (one inside a result such as `result->error`, one freed already,
+ * `ga_last_error()`, memory from elsewhere) is refused: nothing is freed, the memory it points
+ * to is never read, and `ga_last_error()` says so. Free a client with `ga_client_free`, a
+ * cancel token with `ga_cancel_free`.
  */
-int32_t GA_CALL ga_credential_save(const char *id_instance, const char *api_token_instance);
-
-/**
- * Deletes the stored token of `id_instance`. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT`
- * (none stored, bad idInstance, or not Windows) with the reason as the last error.
- */
-int32_t GA_CALL ga_credential_delete(const char *id_instance);
+void GA_CALL ga_free(void *ptr);
 
 /**
  * This thread's message for the last failed call, UTF-8; "" when nothing failed yet on this
@@ -469,14 +478,6 @@ const char *GA_CALL ga_status_name(int32_t status);
  * header and the library match). Static: do not free.
  */
 const char *GA_CALL ga_version(void);
-
-/**
- * Frees a `GaAvatar*` or `GaAvatarImage*` (with the strings and image inside it). NULL is fine.
- * Any other pointer (one inside a result such as `result->error`, one freed already,
- * `ga_last_error()`, memory from elsewhere) is refused: nothing is freed, the memory it points
- * to is never read, and `ga_last_error()` says so. Free a client with `ga_client_free`.
- */
-void GA_CALL ga_free(void *ptr);
 
 #ifdef __cplusplus
 }  // extern "C"

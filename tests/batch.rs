@@ -7,9 +7,7 @@ use std::ffi::{c_char, CStr, CString};
 use std::time::Duration;
 
 use common::*;
-use getavatar::ffi::avatar::GaAvatar;
-use getavatar::ffi::client::*;
-use getavatar::ffi::error::*;
+use getavatar::ffi::*;
 use getavatar_emulator::Config;
 
 /// Runs a batch through the C ABI and copies the results (status, url, error).
@@ -24,7 +22,7 @@ fn batch(h: &Handle, ids: &[Option<&str>]) -> Vec<(i32, String, String)> {
         .collect();
     let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); ids.len()];
     let st = unsafe { ga_get_avatars(h.0, ptrs.as_ptr(), ids.len() as i32, out.as_mut_ptr()) };
-    assert_eq!(st, 0, "{}", last_error());
+    assert_eq!(st, GaStatus::GA_OK, "{}", last_error());
     out.into_iter()
         .map(|p| {
             assert!(!p.is_null());
@@ -102,31 +100,37 @@ fn bad_batch_arguments() {
     unsafe {
         assert_eq!(
             ga_get_avatars(std::ptr::null_mut(), ids.as_ptr(), 1, out.as_mut_ptr()),
-            1
+            GaStatus::GA_ERR_INVALID_ARGUMENT
         );
         assert_eq!(last_error(), "client is NULL");
         assert_eq!(
             ga_get_avatars(h.0, std::ptr::null(), 1, out.as_mut_ptr()),
-            1
+            GaStatus::GA_ERR_INVALID_ARGUMENT
         );
         assert_eq!(last_error(), "chat_ids is NULL");
         assert_eq!(
             ga_get_avatars(h.0, ids.as_ptr(), 1, std::ptr::null_mut()),
-            1
+            GaStatus::GA_ERR_INVALID_ARGUMENT
         );
         assert_eq!(last_error(), "results is NULL");
-        assert_eq!(ga_get_avatars(h.0, ids.as_ptr(), -1, out.as_mut_ptr()), 1);
+        assert_eq!(
+            ga_get_avatars(h.0, ids.as_ptr(), -1, out.as_mut_ptr()),
+            GaStatus::GA_ERR_INVALID_ARGUMENT
+        );
         assert!(last_error().contains("negative"));
         assert!(out[0].is_null(), "nothing written on a bad call");
         assert_eq!(
             ga_get_avatars(h.0, std::ptr::null(), 0, std::ptr::null_mut()),
-            0,
+            GaStatus::GA_OK,
             "an empty batch is fine"
         );
         for bad in [0, 65, -3] {
-            assert_eq!(ga_client_set_concurrency(h.0, bad), 1);
+            assert_eq!(
+                ga_client_set_concurrency(h.0, bad),
+                GaStatus::GA_ERR_INVALID_ARGUMENT
+            );
         }
-        assert_eq!(ga_client_set_concurrency(h.0, 64), 0);
+        assert_eq!(ga_client_set_concurrency(h.0, 64), GaStatus::GA_OK);
     }
     assert_eq!(e.request_count(), 0);
 }
@@ -135,7 +139,10 @@ fn bad_batch_arguments() {
 fn concurrency_is_bounded() {
     let e = Emulator::start_default().unwrap();
     let h = Handle::for_emu(&e);
-    assert_eq!(unsafe { ga_client_set_concurrency(h.0, 3) }, 0);
+    assert_eq!(
+        unsafe { ga_client_set_concurrency(h.0, 3) },
+        GaStatus::GA_OK
+    );
     e.push_faults(Fault::Delay(Duration::from_millis(300)), 9);
     let r = batch(&h, &[Some("10000000"); 9]);
     assert!(r.iter().all(|x| x.0 == 0));

@@ -5,8 +5,7 @@
 
 use std::ffi::{c_char, CStr};
 
-use getavatar::ffi::credential::*;
-use getavatar::ffi::error::ga_last_error;
+use getavatar::ffi::*;
 
 fn last() -> String {
     unsafe { CStr::from_ptr(ga_last_error()) }
@@ -24,18 +23,27 @@ fn arguments_are_checked_then_windows_only() {
     unsafe {
         assert_eq!(
             ga_credential_save(std::ptr::null(), p(c"abcdef0123456789")),
-            1
+            GaStatus::GA_ERR_INVALID_ARGUMENT
         );
         assert_eq!(last(), "id_instance is NULL");
-        assert_eq!(ga_credential_save(p(c"3100000001"), std::ptr::null()), 1);
+        assert_eq!(
+            ga_credential_save(p(c"3100000001"), std::ptr::null()),
+            GaStatus::GA_ERR_INVALID_ARGUMENT
+        );
         assert_eq!(last(), "api_token_instance is NULL");
-        assert_eq!(ga_credential_delete(p(c"\xff")), 1);
+        assert_eq!(
+            ga_credential_delete(p(c"\xff")),
+            GaStatus::GA_ERR_INVALID_ARGUMENT
+        );
         assert!(last().contains("not valid UTF-8"), "{}", last());
-        assert_eq!(ga_credential_save(p(c"31x"), p(c"abcdef0123456789")), 1);
+        assert_eq!(
+            ga_credential_save(p(c"31x"), p(c"abcdef0123456789")),
+            GaStatus::GA_ERR_INVALID_ARGUMENT
+        );
         assert!(last().contains("idInstance"), "{}", last());
         assert_eq!(
             ga_credential_save(p(c"3100000001"), p(c"secret0123456789 spaced")),
-            1
+            GaStatus::GA_ERR_INVALID_ARGUMENT
         );
         assert!(!last().contains("secret0123"), "{}", last());
         assert!(ga_client_new_from_credential(std::ptr::null(), p(c"3100000001")).is_null());
@@ -43,10 +51,13 @@ fn arguments_are_checked_then_windows_only() {
 
         assert_eq!(
             ga_credential_save(p(c"3100000001"), p(c"abcdef0123456789")),
-            1
+            GaStatus::GA_ERR_INVALID_ARGUMENT
         );
         assert!(last().contains("available on Windows only"), "{}", last());
-        assert_eq!(ga_credential_delete(p(c"3100000001")), 1);
+        assert_eq!(
+            ga_credential_delete(p(c"3100000001")),
+            GaStatus::GA_ERR_INVALID_ARGUMENT
+        );
         assert!(last().contains("available on Windows only"));
         let c =
             ga_client_new_from_credential(p(c"https://3100.api.green-api.com"), p(c"3100000001"));

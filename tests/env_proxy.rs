@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use getavatar::ffi::client::ga_client_use_env_proxy;
+use getavatar::ffi::{ga_client_use_env_proxy, GaStatus};
 
 const VARS: [&str; 8] = [
     "HTTPS_PROXY",
@@ -35,7 +35,7 @@ fn environment_proxies_are_opt_in_and_follow_curls_rules() {
     assert!(p.tunnels().is_empty());
     assert_eq!(
         unsafe { ga_client_use_env_proxy(h.0) },
-        0,
+        GaStatus::GA_OK,
         "{}",
         last_error()
     );
@@ -49,7 +49,7 @@ fn environment_proxies_are_opt_in_and_follow_curls_rules() {
     std::env::set_var("http_proxy", http.url());
     assert_eq!(
         unsafe { ga_client_use_env_proxy(h.0) },
-        0,
+        GaStatus::GA_OK,
         "{}",
         last_error()
     );
@@ -57,18 +57,21 @@ fn environment_proxies_are_opt_in_and_follow_curls_rules() {
     assert_eq!((p.tunnels().len(), http.tunnels().len()), (1, 1));
     // NO_PROXY: the emulator's address is reached directly.
     std::env::set_var("NO_PROXY", "example.com, 127.0.0.1");
-    assert_eq!(unsafe { ga_client_use_env_proxy(h.0) }, 0);
+    assert_eq!(unsafe { ga_client_use_env_proxy(h.0) }, GaStatus::GA_OK);
     assert_eq!(h.get("10000000").name(), "GA_OK");
     assert_eq!(http.tunnels().len(), 1, "bypassed");
     std::env::set_var("NO_PROXY", "*");
-    assert_eq!(unsafe { ga_client_use_env_proxy(h.0) }, 0);
+    assert_eq!(unsafe { ga_client_use_env_proxy(h.0) }, GaStatus::GA_OK);
     assert_eq!(h.get("10000000").name(), "GA_OK");
     assert_eq!(http.tunnels().len(), 1, "bypassed");
     std::env::remove_var("NO_PROXY");
     // An invalid value names the variable, hides the credentials, and keeps the old setting
     // (here: NO_PROXY=* from the last call, so still direct).
     std::env::set_var("http_proxy", "ftp://envuser:envpass-77@127.0.0.1:1");
-    assert_eq!(unsafe { ga_client_use_env_proxy(h.0) }, 1);
+    assert_eq!(
+        unsafe { ga_client_use_env_proxy(h.0) },
+        GaStatus::GA_ERR_INVALID_ARGUMENT
+    );
     let m = last_error();
     assert!(
         m.starts_with("environment variable http_proxy: proxy URL"),
@@ -78,7 +81,7 @@ fn environment_proxies_are_opt_in_and_follow_curls_rules() {
     assert_eq!(h.get("10000000").name(), "GA_OK");
     // Nothing set: direct.
     clear();
-    assert_eq!(unsafe { ga_client_use_env_proxy(h.0) }, 0);
+    assert_eq!(unsafe { ga_client_use_env_proxy(h.0) }, GaStatus::GA_OK);
     assert_eq!(h.get("10000000").name(), "GA_OK");
     assert_eq!((p.tunnels().len(), http.tunnels().len()), (1, 1));
     assert_eq!(e.request_count(), 7);

@@ -6,8 +6,7 @@ use std::ffi::{CStr, CString};
 use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
-use getavatar::ffi::client::*;
-use getavatar::ffi::error::*;
+use getavatar::ffi::*;
 use getavatar_emulator::Config;
 
 const OK: i32 = 0;
@@ -563,10 +562,22 @@ fn setters_check_ranges_and_keep_the_old_value() {
     assert!(t0.elapsed() < Duration::from_millis(1500));
     assert!(r.err().contains("250 ms"), "{}", r.err());
     let null = std::ptr::null_mut();
-    assert_eq!(unsafe { ga_client_set_timeout_ms(null, 10) }, INVALID);
-    assert_eq!(unsafe { ga_client_set_max_retries(null, 1) }, INVALID);
-    assert_eq!(unsafe { ga_client_set_rate_limit(null, 1) }, INVALID);
-    assert_eq!(unsafe { ga_client_set_backoff_ms(null, 1) }, INVALID);
+    assert_eq!(
+        unsafe { ga_client_set_timeout_ms(null, 10) },
+        GaStatus::GA_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        unsafe { ga_client_set_max_retries(null, 1) },
+        GaStatus::GA_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        unsafe { ga_client_set_rate_limit(null, 1) },
+        GaStatus::GA_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        unsafe { ga_client_set_backoff_ms(null, 1) },
+        GaStatus::GA_ERR_INVALID_ARGUMENT
+    );
     assert_eq!(last_error(), "client is NULL");
 }
 
@@ -741,14 +752,18 @@ fn every_string_argument_rejects_null_invalid_utf8_empty_and_huge() {
         let r = c.get_bytes(bytes);
         assert_eq!(r.status, INVALID, "chat_id {what}");
         let path = CString::new(bytes).unwrap();
-        let st = unsafe { getavatar::ffi::client::ga_client_set_ca_file(c.0, path.as_ptr()) };
-        assert_eq!(st, INVALID, "ca file {what}");
+        let st = unsafe { getavatar::ffi::ga_client_set_ca_file(c.0, path.as_ptr()) };
+        assert_eq!(st, GaStatus::GA_ERR_INVALID_ARGUMENT, "ca file {what}");
         assert!(last_error().len() < 400, "{}", last_error());
         // "" turns the proxy off; anything else here is refused.
-        let st = unsafe { getavatar::ffi::client::ga_client_set_proxy(c.0, path.as_ptr()) };
+        let st = unsafe { getavatar::ffi::ga_client_set_proxy(c.0, path.as_ptr()) };
         assert_eq!(
             st,
-            if bytes.is_empty() { OK } else { INVALID },
+            if bytes.is_empty() {
+                GaStatus::GA_OK
+            } else {
+                GaStatus::GA_ERR_INVALID_ARGUMENT
+            },
             "proxy {what}"
         );
         assert!(last_error().len() < 400, "{}", last_error());
@@ -770,13 +785,13 @@ fn cache_serves_repeats_without_requests_and_never_keeps_errors() {
     let e = emu();
     let c = Handle::for_emu(&e);
     let set = |s: i32| unsafe { ga_client_set_cache_ttl(c.0, s) };
-    assert_eq!(set(-1), INVALID);
-    assert_eq!(set(86_401), INVALID);
+    assert_eq!(set(-1), GaStatus::GA_ERR_INVALID_ARGUMENT);
+    assert_eq!(set(86_401), GaStatus::GA_ERR_INVALID_ARGUMENT);
     // Off by default: every lookup asks the server.
     c.get("10000000");
     c.get("10000000");
     assert_eq!(e.request_count(), 2);
-    assert_eq!(set(1), OK);
+    assert_eq!(set(1), GaStatus::GA_OK);
     let first = c.get("10000000");
     for _ in 0..20 {
         assert_eq!(c.get("10000000"), first, "served from the cache");
@@ -804,7 +819,7 @@ fn cache_serves_repeats_without_requests_and_never_keeps_errors() {
     }
     assert!(t0.elapsed() < Duration::from_millis(500));
     // Turning it off empties it.
-    assert_eq!(set(0), OK);
+    assert_eq!(set(0), GaStatus::GA_OK);
     assert_eq!(c.set_rate(0), OK);
     c.get("10000000");
     assert_eq!(e.request_count(), 7);
@@ -815,7 +830,10 @@ fn user_agent_and_client_from_environment() {
     let e = emu();
     let c = Handle::for_emu(&e);
     let ua = CString::new("sheet-tool/2.0 (getavatar)").unwrap();
-    assert_eq!(unsafe { ga_client_set_user_agent(c.0, ua.as_ptr()) }, OK);
+    assert_eq!(
+        unsafe { ga_client_set_user_agent(c.0, ua.as_ptr()) },
+        GaStatus::GA_OK
+    );
     c.get("10000000");
     assert_eq!(e.requests()[0].user_agent, "sheet-tool/2.0 (getavatar)");
     for bad in [
@@ -827,13 +845,13 @@ fn user_agent_and_client_from_environment() {
         let b = CString::new(bad).unwrap();
         assert_eq!(
             unsafe { ga_client_set_user_agent(c.0, b.as_ptr()) },
-            INVALID,
+            GaStatus::GA_ERR_INVALID_ARGUMENT,
             "{bad:?}"
         );
     }
     assert_eq!(
         unsafe { ga_client_set_user_agent(c.0, std::ptr::null()) },
-        INVALID
+        GaStatus::GA_ERR_INVALID_ARGUMENT
     );
     c.get("10000000");
     assert_eq!(
@@ -957,7 +975,7 @@ fn child_free_misuse() {
                 let r = ga_download_avatar_bytes(c.0, id.as_ptr());
                 (r.cast(), (*r).error, (*r).url_avatar)
             } else {
-                let r = getavatar::ffi::client::ga_download_avatar(c.0, id.as_ptr(), path.as_ptr());
+                let r = getavatar::ffi::ga_download_avatar(c.0, id.as_ptr(), path.as_ptr());
                 (r.cast(), (*r).error, (*r).url_avatar)
             };
             assert!(!err.is_null());
@@ -1068,13 +1086,21 @@ fn child_int_max_batch() {
     let e = emu();
     let c = Handle::for_emu(&e);
     for concurrency in [1, 4] {
-        assert_eq!(unsafe { ga_client_set_concurrency(c.0, concurrency) }, OK);
+        assert_eq!(
+            unsafe { ga_client_set_concurrency(c.0, concurrency) },
+            GaStatus::GA_OK
+        );
         let id = CString::new("10000000").unwrap();
         let ids = [id.as_ptr()];
-        let sentinel = std::ptr::dangling_mut::<getavatar::ffi::avatar::GaAvatar>();
+        let sentinel = std::ptr::dangling_mut::<getavatar::ffi::GaAvatar>();
         let mut results = [sentinel];
         let st = unsafe { ga_get_avatars(c.0, ids.as_ptr(), i32::MAX, results.as_mut_ptr()) };
-        assert_eq!(st, 12, "GA_ERR_INTERNAL: {}", last_error());
+        assert_eq!(
+            st,
+            GaStatus::GA_ERR_INTERNAL,
+            "GA_ERR_INTERNAL: {}",
+            last_error()
+        );
         assert!(last_error().contains("out of memory"), "{}", last_error());
         assert_eq!(results[0], sentinel, "no slot written");
     }
@@ -1097,13 +1123,19 @@ fn child_panic_inside_export() {
     if !is_child("child_panic_inside_export") {
         return;
     }
-    assert_eq!(getavatar::ffi::error::panic_inside_export_for_tests(), 12);
+    assert_eq!(
+        getavatar::ffi::panic_inside_export_for_tests(),
+        GaStatus::GA_ERR_INTERNAL
+    );
     assert!(
         last_error().contains("a test panic inside an export"),
         "{}",
         last_error()
     );
     // Twice: the hook is installed once and stays quiet.
-    assert_eq!(getavatar::ffi::error::panic_inside_export_for_tests(), 12);
+    assert_eq!(
+        getavatar::ffi::panic_inside_export_for_tests(),
+        GaStatus::GA_ERR_INTERNAL
+    );
     assert!(std::panic::catch_unwind(|| panic!("a panic outside getavatar")).is_err());
 }

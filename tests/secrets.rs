@@ -7,7 +7,7 @@ mod common;
 use std::ffi::CString;
 
 use common::*;
-use getavatar::ffi::client::*;
+use getavatar::ffi::*;
 
 /// Whether `text` holds 8 consecutive characters of `token` in any letter case, once `%XX` escapes
 /// are decoded and control characters, white space and `\r`-style escapes are dropped. Written
@@ -244,7 +244,10 @@ fn argument_mistakes_are_described_not_quoted() {
     assert_eq!(emu.request_count(), 0, "nothing was sent");
     // A proxy URL without "@": the "port" is a password.
     let p = CString::new("http://alice:S3cr3tPw9").unwrap();
-    assert_ne!(unsafe { ga_client_set_proxy(h.0, p.as_ptr()) }, 0);
+    assert_ne!(
+        unsafe { ga_client_set_proxy(h.0, p.as_ptr()) },
+        GaStatus::GA_OK
+    );
     assert!(!last_error().contains("S3cr3tPw9"), "{}", last_error());
 }
 
@@ -329,7 +332,7 @@ fn a_ca_file_holding_something_else_is_refused() {
         std::fs::write(&path, pem).unwrap();
         let p = CString::new(path.to_str().unwrap()).unwrap();
         let st = unsafe { ga_client_set_ca_file(h.0, p.as_ptr()) };
-        assert_eq!(status_name(st), "GA_ERR_INVALID_ARGUMENT", "{name}");
+        assert_eq!(status_name(st as i32), "GA_ERR_INVALID_ARGUMENT", "{name}");
         assert!(last_error().contains(said), "{name}: {}", last_error());
     }
     // The client still works with its old roots.

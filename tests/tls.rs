@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::*;
-use getavatar::ffi::client::ga_client_set_ca_file;
+use getavatar::ffi::{ga_client_set_ca_file, GaStatus};
 
 /// An HTTPS server with a fresh self-signed certificate for localhost and 127.0.0.1.
 struct TlsServer {
@@ -125,13 +125,19 @@ fn self_signed_certificate_is_refused_then_trusted_with_a_ca_file() {
         (junk, "holds no certificate"),
     ] {
         let cp = CString::new(p.to_str().unwrap()).unwrap();
-        assert_eq!(unsafe { ga_client_set_ca_file(c.0, cp.as_ptr()) }, 1);
+        assert_eq!(
+            unsafe { ga_client_set_ca_file(c.0, cp.as_ptr()) },
+            GaStatus::GA_ERR_INVALID_ARGUMENT
+        );
         assert!(last_error().contains(want), "{}", last_error());
     }
-    assert_eq!(unsafe { ga_client_set_ca_file(c.0, std::ptr::null()) }, 1);
+    assert_eq!(
+        unsafe { ga_client_set_ca_file(c.0, std::ptr::null()) },
+        GaStatus::GA_ERR_INVALID_ARGUMENT
+    );
     assert_eq!(
         unsafe { ga_client_set_ca_file(std::ptr::null_mut(), c"x".as_ptr()) },
-        1
+        GaStatus::GA_ERR_INVALID_ARGUMENT
     );
     assert_eq!(c.get("10000000").status, 10, "still refused");
 
@@ -140,7 +146,7 @@ fn self_signed_certificate_is_refused_then_trusted_with_a_ca_file() {
     let cp = CString::new(pem.to_str().unwrap()).unwrap();
     assert_eq!(
         unsafe { ga_client_set_ca_file(c.0, cp.as_ptr()) },
-        0,
+        GaStatus::GA_OK,
         "{}",
         last_error()
     );
@@ -166,7 +172,10 @@ fn a_trusted_root_does_not_excuse_a_certificate_for_another_name() {
     let pem = dir.join("root.pem");
     std::fs::write(&pem, &srv.cert_pem).unwrap();
     let cp = CString::new(pem.to_str().unwrap()).unwrap();
-    assert_eq!(unsafe { ga_client_set_ca_file(c.0, cp.as_ptr()) }, 0);
+    assert_eq!(
+        unsafe { ga_client_set_ca_file(c.0, cp.as_ptr()) },
+        GaStatus::GA_OK
+    );
     assert_eq!(c.set_retries(0), 0);
     let r = c.get("10000000");
     assert_eq!(r.status, 10, "{}", r.err());
@@ -197,7 +206,10 @@ fn https_through_an_http_connect_proxy_is_tls_from_end_to_end() {
     let pem = dir.join("root.pem");
     std::fs::write(&pem, &srv.cert_pem).unwrap();
     let cp = CString::new(pem.to_str().unwrap()).unwrap();
-    assert_eq!(unsafe { ga_client_set_ca_file(c.0, cp.as_ptr()) }, 0);
+    assert_eq!(
+        unsafe { ga_client_set_ca_file(c.0, cp.as_ptr()) },
+        GaStatus::GA_OK
+    );
     let r = c.get("10000000");
     assert_eq!(
         (r.status, r.url.as_str()),

@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::*;
-use getavatar::ffi::client::*;
+use getavatar::ffi::*;
 use getavatar_emulator::Config;
 
 const OK: i32 = 0;
@@ -39,7 +39,10 @@ fn tls_client(e: &Emulator) -> Handle {
     ));
     std::fs::write(&path, e.cert_pem().unwrap()).unwrap();
     let p = CString::new(path.to_str().unwrap()).unwrap();
-    assert_eq!(unsafe { ga_client_set_ca_file(h.0, p.as_ptr()) }, OK);
+    assert_eq!(
+        unsafe { ga_client_set_ca_file(h.0, p.as_ptr()) },
+        GaStatus::GA_OK
+    );
     let _ = std::fs::remove_file(&path);
     h
 }
@@ -81,7 +84,10 @@ fn a_reconnect_after_idle_resumes_the_tls_session() {
     assert_eq!(c.get("10000000").status, OK);
     // So does one after the client's own idle timeout.
     e.set_idle_forget(None);
-    assert_eq!(unsafe { ga_client_set_idle_timeout_ms(c.0, 100) }, OK);
+    assert_eq!(
+        unsafe { ga_client_set_idle_timeout_ms(c.0, 100) },
+        GaStatus::GA_OK
+    );
     assert_eq!(c.get("10000000").status, OK);
     thread::sleep(Duration::from_millis(300));
     assert_eq!(c.get("10000000").status, OK);
@@ -127,17 +133,23 @@ fn idle_connections_are_kept_for_the_idle_timeout() {
     thread::sleep(Duration::from_millis(1300));
     assert_eq!(c.get("10000000").status, OK);
     assert_eq!(e.counters().connections, 1, "kept (default 5 minutes)");
-    assert_eq!(unsafe { ga_client_set_idle_timeout_ms(c.0, 0) }, OK);
+    assert_eq!(
+        unsafe { ga_client_set_idle_timeout_ms(c.0, 0) },
+        GaStatus::GA_OK
+    );
     assert_eq!(c.get("10000000").status, OK);
     assert_eq!(c.get("10000000").status, OK);
     assert_eq!(e.counters().connections, 3, "0 = a new connection per call");
     for bad in [-1, 3_600_001] {
-        assert_eq!(unsafe { ga_client_set_idle_timeout_ms(c.0, bad) }, 1);
+        assert_eq!(
+            unsafe { ga_client_set_idle_timeout_ms(c.0, bad) },
+            GaStatus::GA_ERR_INVALID_ARGUMENT
+        );
         assert!(last_error().contains("0 to 3600000 ms"), "{}", last_error());
     }
     assert_eq!(
         unsafe { ga_client_set_idle_timeout_ms(std::ptr::null_mut(), 5) },
-        1
+        GaStatus::GA_ERR_INVALID_ARGUMENT
     );
 }
 
@@ -145,7 +157,12 @@ fn idle_connections_are_kept_for_the_idle_timeout() {
 fn warm_up_connects_without_a_request() {
     let e = slow_tls_emulator(Duration::from_millis(100), 10);
     let c = tls_client(&e);
-    assert_eq!(unsafe { ga_client_warm_up(c.0) }, OK, "{}", last_error());
+    assert_eq!(
+        unsafe { ga_client_warm_up(c.0) },
+        GaStatus::GA_OK,
+        "{}",
+        last_error()
+    );
     // The server counts the handshake once it has read the client's last flight.
     for _ in 0..100 {
         if e.counters().tls_full == 1 {
@@ -155,7 +172,7 @@ fn warm_up_connects_without_a_request() {
     }
     let n = e.counters();
     assert_eq!((n.connections, n.tls_full, n.requests), (1, 1, 0), "{n:?}");
-    assert_eq!(unsafe { ga_client_warm_up(c.0) }, OK);
+    assert_eq!(unsafe { ga_client_warm_up(c.0) }, GaStatus::GA_OK);
     assert_eq!(c.get("10000000").status, OK);
     let n = e.counters();
     assert_eq!(
@@ -173,8 +190,11 @@ fn warm_up_connects_without_a_request() {
         "1101000001",
         "abc123abc123",
     );
-    assert_eq!(unsafe { ga_client_warm_up(d.0) }, 10);
+    assert_eq!(unsafe { ga_client_warm_up(d.0) }, GaStatus::GA_ERR_NETWORK);
     assert!(last_error().contains("refused"), "{}", last_error());
     assert!(!last_error().contains("abc123abc123"));
-    assert_eq!(unsafe { ga_client_warm_up(std::ptr::null_mut()) }, 1);
+    assert_eq!(
+        unsafe { ga_client_warm_up(std::ptr::null_mut()) },
+        GaStatus::GA_ERR_INVALID_ARGUMENT
+    );
 }

@@ -1,6 +1,6 @@
 //! bindings/vba/GetAvatar.bas against include/getavatar.h: every Declare of a getavatar function
 //! has the header's name, argument count and ByVal types of the right width in each branch
-//! (LongPtr for pointers under VBA7, Long on older hosts; Long for int32_t), the module imports
+//! (LongPtr for pointers under VBA7, Long on older hosts; Long for int32_t and GaStatus), the module imports
 //! as is, and its struct offsets match GaAvatar's layout.
 
 use std::collections::BTreeMap;
@@ -34,7 +34,8 @@ fn header_decls() -> BTreeMap<String, (C, Vec<C>)> {
         let kind = |t: &str| {
             if t.contains('*') {
                 C::Ptr
-            } else if t.starts_with("int32_t") {
+            } else if t.starts_with("int32_t") || t.starts_with("GaStatus") {
+                // GaStatus is int32_t in C, and an enum on int32_t in C++ and C23: a Long.
                 C::I32
             } else {
                 C::Void
@@ -283,7 +284,7 @@ fn bas_const(name: &str, win64: bool) -> usize {
 
 #[test]
 fn struct_offsets_match_gaavatar() {
-    use getavatar::ffi::avatar::GaAvatar;
+    use getavatar::ffi::GaAvatar;
     use std::mem::offset_of;
     // This host is 64-bit, like Win64.
     assert_eq!(
@@ -297,7 +298,7 @@ fn struct_offsets_match_gaavatar() {
     assert_eq!(bas_const("OFFSET_ERROR", false), 16);
     assert_eq!(bas_const("PTR_SIZE", false), 4);
     // GaAvatarImage: GaAvatar's five fields at the same places, then data, size, content_type.
-    use getavatar::ffi::avatar::GaAvatarImage;
+    use getavatar::ffi::GaAvatarImage;
     assert_eq!(
         offset_of!(GaAvatarImage, url_avatar),
         offset_of!(GaAvatar, url_avatar)

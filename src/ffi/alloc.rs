@@ -1,7 +1,8 @@
-//! Memory handed to C: one allocation per returned object (a `GaAvatar*` or `GaAvatarImage*` with
-//! its strings and image inside), recorded in a registry of live blocks so that `ga_free` knows
-//! its own blocks without reading any memory it did not allocate. A pointer that is not a live
-//! block (foreign, inside a result, already freed) is refused and nothing is freed.
+//! The allocator of result blocks (see `block.rs`): one allocation per returned object (a
+//! `GaAvatar*` or `GaAvatarImage*` with its strings and image inside), recorded in a registry of
+//! live blocks so that `ga_free` knows its own blocks without reading any memory it did not
+//! allocate. A pointer that is not a live block (foreign, inside a result, already freed) is
+//! refused and nothing is freed.
 //! The registry's lock is fork-safe on Unix: `pthread_atfork` handlers take it before `fork()`
 //! and release it in both processes, so a child never inherits it locked or half-updated.
 
@@ -10,7 +11,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
-const ALIGN: usize = 16;
+/// Every block's alignment: enough for any result struct.
+pub(crate) const ALIGN: usize = 16;
 
 /// Hashes a block address (16-aligned, chosen by the allocator, not by any input): one
 /// multiplication, so the registry costs little more than the lock.
@@ -116,34 +118,6 @@ pub(crate) fn free_block(p: *mut u8) -> bool {
     // it is freed once.
     unsafe { dealloc(p, Layout::from_size_align_unchecked(size, ALIGN)) };
     true
-}
-
-/// Writes `s` with NULs replaced and a terminator at `dst`; returns the bytes written.
-///
-/// # Safety
-/// `dst` has room for `s.len() + 2 * (NULs in s) + 1` bytes.
-pub(crate) unsafe fn write_c_string(dst: *mut u8, s: &str) -> usize {
-    let mut n = 0;
-    for part in s.split('\0').enumerate() {
-        let (i, chunk) = part;
-        // SAFETY: room as promised.
-        unsafe {
-            if i > 0 {
-                std::ptr::copy_nonoverlapping("\u{fffd}".as_ptr(), dst.add(n), 3);
-                n += 3;
-            }
-            std::ptr::copy_nonoverlapping(chunk.as_ptr(), dst.add(n), chunk.len());
-        }
-        n += chunk.len();
-    }
-    // SAFETY: room for the terminator.
-    unsafe { dst.add(n).write(0) };
-    n + 1
-}
-
-/// Bytes `write_c_string` needs for `s`.
-pub(crate) fn c_string_size(s: &str) -> usize {
-    s.len() + 2 * s.matches('\0').count() + 1
 }
 
 #[cfg(test)]

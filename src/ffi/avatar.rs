@@ -1,9 +1,12 @@
-//! `GaAvatar`: the result of a lookup, one allocation holding the struct and its strings.
+//! The results: `GaAvatar` (a lookup or a download to a file) and `GaAvatarImage` (a download
+//! into memory), each one block holding the struct and its strings (and image).
 
 use std::ffi::c_char;
 
-use super::alloc::{alloc_block, c_string_size, write_c_string};
+use super::block::{write_block, Part};
+use crate::client::Error;
 use crate::status::GaStatus;
+use crate::{Avatar, Image};
 
 /// The result of `ga_get_avatar` (and of `ga_download_avatar`). Free it with `ga_free`, which also
 /// frees its strings; the strings are valid until then.
@@ -24,58 +27,62 @@ pub struct GaAvatar {
     pub error: *const c_char,
 }
 
-/// `available` as the C field says it: 1, 0, or -1 for "did not say".
-fn available_code(available: Option<bool>) -> i32 {
-    match available {
-        Some(true) => 1,
-        Some(false) => 0,
-        None => -1,
+/// What a result says, whichever its C type: the lookup's answer (when there was one) and the
+/// failure (when there was one).
+pub(crate) struct Said<'a> {
+    status: GaStatus,
+    http_status: u16,
+    available: Option<bool>,
+    url: &'a str,
+    error: Option<&'a str>,
+}
+
+impl<'a> Said<'a> {
+    /// `avatar` is the lookup's answer (None when the lookup failed); `error` why the call
+    /// failed (None when it succeeded; it may fail after the lookup, fetching the image).
+    pub(crate) fn new(avatar: Option<&'a Avatar>, error: Option<&'a Error>) -> Said<'a> {
+        Said {
+            status: error.map_or(GaStatus::GA_OK, |e| e.status),
+            http_status: error.map_or(200, |e| e.http_status),
+            available: avatar.and_then(|a| a.available),
+            url: avatar.map_or("", |a| a.url.as_str()),
+            error: error.map(|e| e.message.as_str()),
+        }
+    }
+
+    /// A caught panic's result (the message with the panic's own words is the last error).
+    pub(crate) fn internal() -> Said<'static> {
+        Said {
+            status: GaStatus::GA_ERR_INTERNAL,
+            http_status: 0,
+            available: None,
+            url: "",
+            error: Some("internal error in getavatar (please report it)"),
+        }
+    }
+
+    /// `available` as the C field says it: 1, 0, or -1 for "did not say".
+    fn available_code(&self) -> i32 {
+        match self.available {
+            Some(true) => 1,
+            Some(false) => 0,
+            None => -1,
+        }
     }
 }
 
 /// Allocates a result. NULL only when memory runs out.
-pub(crate) fn new_avatar(
-    status: GaStatus,
-    http_status: u16,
-    available: Option<bool>,
-    url: &str,
-    error: Option<&str>,
-) -> *mut GaAvatar {
-    let head = std::mem::size_of::<GaAvatar>();
-    let url_len = c_string_size(url);
-    let err_len = error.map(c_string_size).unwrap_or(0);
-    let Some(total) = head
-        .checked_add(url_len)
-        .and_then(|n| n.checked_add(err_len))
-    else {
-        return std::ptr::null_mut();
-    };
-    let p = alloc_block(total);
-    if p.is_null() {
-        return std::ptr::null_mut();
-    }
-    // SAFETY: the block holds the struct (16-aligned) followed by both strings.
-    unsafe {
-        let url_ptr = p.add(head);
-        write_c_string(url_ptr, url);
-        let err_ptr = match error {
-            Some(e) => {
-                let q = url_ptr.add(url_len);
-                write_c_string(q, e);
-                q as *const c_char
-            }
-            None => std::ptr::null(),
-        };
-        let a = p as *mut GaAvatar;
-        a.write(GaAvatar {
-            status: status as i32,
-            http_status: http_status as i32,
-            available: available_code(available),
-            url_avatar: url_ptr as *const c_char,
-            error: err_ptr,
-        });
-        a
-    }
+pub(crate) fn new_avatar(said: &Said) -> *mut GaAvatar {
+    write_block(
+        [Part::Text(said.url), Part::MaybeText(said.error)],
+        |[url, error]| GaAvatar {
+            status: said.status as i32,
+            http_status: said.http_status.into(),
+            available: said.available_code(),
+            url_avatar: url.cast(),
+            error: error.cast(),
+        },
+    )
 }
 
 /// The result of `ga_download_avatar_bytes`: a `GaAvatar` (same first five fields) plus the image.
@@ -102,65 +109,104 @@ pub struct GaAvatarImage {
     pub content_type: *const c_char,
 }
 
-/// Allocates an image result in one block. NULL only when memory runs out.
-pub(crate) fn new_avatar_image(
-    status: GaStatus,
-    http_status: u16,
-    available: Option<bool>,
-    url: &str,
-    error: Option<&str>,
-    image: Option<&crate::Image>,
-) -> *mut GaAvatarImage {
-    let head = std::mem::size_of::<GaAvatarImage>();
-    let ct = image.map(|i| i.content_type.as_str()).unwrap_or("");
-    let data: &[u8] = image.map(|i| i.data.as_slice()).unwrap_or(&[]);
-    let url_len = c_string_size(url);
-    let err_len = error.map(c_string_size).unwrap_or(0);
-    let ct_len = c_string_size(ct);
-    let Some(total) = [url_len, err_len, ct_len, data.len()]
-        .iter()
-        .try_fold(head, |a, b| a.checked_add(*b))
-    else {
-        return std::ptr::null_mut();
-    };
-    let p = alloc_block(total);
-    if p.is_null() {
-        return std::ptr::null_mut();
-    }
-    // SAFETY: the block holds the struct (16-aligned), then the three strings, then the data.
-    unsafe {
-        let url_ptr = p.add(head);
-        write_c_string(url_ptr, url);
-        let mut next = url_ptr.add(url_len);
-        let err_ptr = match error {
-            Some(e) => {
-                write_c_string(next, e);
-                let q = next as *const c_char;
-                next = next.add(err_len);
-                q
-            }
-            None => std::ptr::null(),
-        };
-        let ct_ptr = next;
-        write_c_string(ct_ptr, ct);
-        next = next.add(ct_len);
-        let data_ptr = if image.is_some() {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), next, data.len());
-            next as *const u8
-        } else {
-            std::ptr::null()
-        };
-        let a = p as *mut GaAvatarImage;
-        a.write(GaAvatarImage {
-            status: status as i32,
-            http_status: http_status as i32,
-            available: available_code(available),
-            url_avatar: url_ptr as *const c_char,
-            error: err_ptr,
+/// Allocates an image result; `image` None when there is none (no avatar, or an error). NULL
+/// only when memory runs out.
+pub(crate) fn new_avatar_image(said: &Said, image: Option<&Image>) -> *mut GaAvatarImage {
+    let content_type = image.map_or("", |i| i.content_type.as_str());
+    let data = image.map(|i| i.data.as_slice());
+    write_block(
+        [
+            Part::Text(said.url),
+            Part::MaybeText(said.error),
+            Part::Text(content_type),
+            Part::MaybeBytes(data),
+        ],
+        |[url, error, content_type, data_ptr]| GaAvatarImage {
+            status: said.status as i32,
+            http_status: said.http_status.into(),
+            available: said.available_code(),
+            url_avatar: url.cast(),
+            error: error.cast(),
             data: data_ptr,
-            size: if image.is_some() { data.len() } else { 0 },
-            content_type: ct_ptr as *const c_char,
-        });
-        a
+            size: data.map_or(0, <[u8]>::len),
+            content_type: content_type.cast(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use super::*;
+    use crate::ffi::alloc::free_block;
+
+    #[test]
+    fn avatar_blocks_hold_their_strings_and_free_once() {
+        let e = Error {
+            status: GaStatus::GA_ERR_SERVER,
+            http_status: 503,
+            message: "a\0b".into(),
+        };
+        let a = new_avatar(&Said::new(None, Some(&e)));
+        let r = unsafe { &*a };
+        assert_eq!((r.status, r.http_status, r.available), (8, 503, -1));
+        assert_eq!(unsafe { CStr::from_ptr(r.url_avatar) }.to_bytes(), b"");
+        assert_eq!(
+            unsafe { CStr::from_ptr(r.error) }.to_str().unwrap(),
+            "a\u{fffd}b"
+        );
+        assert_eq!(a as usize % 16, 0, "16-byte aligned");
+        assert!(free_block(a.cast()));
+        assert!(!free_block(a.cast()), "freed once");
+        let found = Avatar {
+            url: "https://x/ä".into(),
+            available: Some(false),
+        };
+        let ok = new_avatar(&Said::new(Some(&found), None));
+        let r = unsafe { &*ok };
+        assert!(r.error.is_null());
+        assert_eq!((r.status, r.http_status, r.available), (0, 200, 0));
+        assert_eq!(
+            unsafe { CStr::from_ptr(r.url_avatar) }.to_str().unwrap(),
+            "https://x/ä"
+        );
+        assert!(free_block(ok.cast()));
+    }
+
+    #[test]
+    fn image_blocks_hold_the_image_after_the_strings() {
+        let found = Avatar {
+            url: "https://x/a.jpg".into(),
+            available: Some(true),
+        };
+        let img = Image {
+            data: vec![0xff, 0xd8, 0, 7],
+            content_type: "image/jpeg".into(),
+        };
+        let p = new_avatar_image(&Said::new(Some(&found), None), Some(&img));
+        let r = unsafe { &*p };
+        assert_eq!(
+            (r.status, r.http_status, r.available, r.size),
+            (0, 200, 1, 4)
+        );
+        assert!(r.error.is_null());
+        assert_eq!(
+            unsafe { std::slice::from_raw_parts(r.data, r.size) },
+            img.data
+        );
+        assert_eq!(unsafe { CStr::from_ptr(r.content_type) }, c"image/jpeg");
+        assert_eq!(unsafe { CStr::from_ptr(r.url_avatar) }, c"https://x/a.jpg");
+        assert!(free_block(p.cast()));
+
+        let e = Error::invalid("no file");
+        let p = new_avatar_image(&Said::new(Some(&found), Some(&e)), None);
+        let r = unsafe { &*p };
+        assert_eq!((r.status, r.http_status, r.available, r.size), (1, 0, 1, 0));
+        assert!(r.data.is_null());
+        assert_eq!(unsafe { CStr::from_ptr(r.content_type) }, c"");
+        assert_eq!(unsafe { CStr::from_ptr(r.url_avatar) }, c"https://x/a.jpg");
+        assert_eq!(unsafe { CStr::from_ptr(r.error) }, c"no file");
+        assert!(free_block(p.cast()));
     }
 }

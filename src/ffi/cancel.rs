@@ -24,7 +24,7 @@ pub(crate) unsafe fn cancel_ref<'a>(p: *const GaCancel) -> Option<&'a Cancel> {
 /// `ga_last_error()` says so). Free it with `ga_cancel_free`.
 #[no_mangle]
 pub extern "system" fn ga_cancel_new() -> *mut GaCancel {
-    ffi_boundary!(std::ptr::null_mut(), {
+    ffi_boundary!({
         let layout = std::alloc::Layout::new::<GaCancel>();
         // SAFETY: GaCancel has a non-zero size.
         let p = unsafe { std::alloc::alloc(layout) } as *mut GaCancel;
@@ -50,7 +50,7 @@ pub extern "system" fn ga_cancel_new() -> *mut GaCancel {
 /// calling it twice is fine; NULL is ignored. The client stays usable.
 #[no_mangle]
 pub unsafe extern "system" fn ga_cancel(cancel: *mut GaCancel) {
-    ffi_boundary!((), {
+    ffi_boundary!({
         // SAFETY: NULL or a live token, per the contract.
         if let Some(c) = unsafe { cancel_ref(cancel) } {
             c.cancel();
@@ -61,7 +61,7 @@ pub unsafe extern "system" fn ga_cancel(cancel: *mut GaCancel) {
 /// Frees a cancel token. NULL is fine. Only once every call given it has returned, and once.
 #[no_mangle]
 pub unsafe extern "system" fn ga_cancel_free(cancel: *mut GaCancel) {
-    ffi_boundary!((), {
+    ffi_boundary!({
         if !cancel.is_null() {
             // SAFETY: a live token from ga_cancel_new (allocated with GaCancel's layout, as a
             // Box is), freed once, per the contract.

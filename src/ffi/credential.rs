@@ -2,10 +2,11 @@
 
 use std::ffi::c_char;
 
+use super::args::str_arg;
 use super::client::{into_handle, GaClient};
-use super::error::set_last_error;
-use super::{ffi_boundary, str_arg};
-use crate::client::{Client, Error};
+use super::error::report;
+use super::ffi_boundary;
+use crate::client::Client;
 use crate::credential;
 use crate::status::GaStatus;
 
@@ -19,11 +20,11 @@ pub unsafe extern "system" fn ga_client_new_from_credential(
     api_url: *const c_char,
     id_instance: *const c_char,
 ) -> *mut GaClient {
-    ffi_boundary!(std::ptr::null_mut(), {
+    ffi_boundary!({
         into_handle((|| {
             // SAFETY: C strings or NULL, per the contract.
-            let url = unsafe { str_arg(api_url, "api_url") }.map_err(Error::invalid)?;
-            let id = unsafe { str_arg(id_instance, "id_instance") }.map_err(Error::invalid)?;
+            let url = unsafe { str_arg(api_url, "api_url") }?;
+            let id = unsafe { str_arg(id_instance, "id_instance") }?;
             Client::from_credential(url, id)
         })())
     })
@@ -39,13 +40,12 @@ pub unsafe extern "system" fn ga_client_new_from_credential(
 pub unsafe extern "system" fn ga_credential_save(
     id_instance: *const c_char,
     api_token_instance: *const c_char,
-) -> i32 {
-    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
-        status_of((|| {
+) -> GaStatus {
+    ffi_boundary!({
+        report((|| {
             // SAFETY: C strings or NULL, per the contract.
-            let id = unsafe { str_arg(id_instance, "id_instance") }.map_err(Error::invalid)?;
-            let token = unsafe { str_arg(api_token_instance, "api_token_instance") }
-                .map_err(Error::invalid)?;
+            let id = unsafe { str_arg(id_instance, "id_instance") }?;
+            let token = unsafe { str_arg(api_token_instance, "api_token_instance") }?;
             credential::save(id, token)
         })())
     })
@@ -54,22 +54,12 @@ pub unsafe extern "system" fn ga_credential_save(
 /// Deletes the stored token of `id_instance`. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT`
 /// (none stored, bad idInstance, or not Windows) with the reason as the last error.
 #[no_mangle]
-pub unsafe extern "system" fn ga_credential_delete(id_instance: *const c_char) -> i32 {
-    ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
-        status_of((|| {
+pub unsafe extern "system" fn ga_credential_delete(id_instance: *const c_char) -> GaStatus {
+    ffi_boundary!({
+        report((|| {
             // SAFETY: a C string or NULL, per the contract.
-            let id = unsafe { str_arg(id_instance, "id_instance") }.map_err(Error::invalid)?;
+            let id = unsafe { str_arg(id_instance, "id_instance") }?;
             credential::delete(id)
         })())
     })
-}
-
-fn status_of(r: Result<(), Error>) -> i32 {
-    match r {
-        Ok(()) => GaStatus::GA_OK as i32,
-        Err(e) => {
-            set_last_error(&e.message);
-            e.status as i32
-        }
-    }
 }

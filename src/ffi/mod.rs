@@ -1,117 +1,82 @@
-//! The C ABI: thin, unsafe, and nothing else. Every export runs its body inside
-//! [`ffi_boundary!`], so no panic crosses into C; arguments are checked by the helpers here.
+//! The C ABI: thin, unsafe, and nothing else. Every export is re-exported here, in the order of
+//! the generated header (cbindgen follows the `mod` order below, then source order):
+//!
+//! | area         | module         | exports                                                 |
+//! |--------------|----------------|---------------------------------------------------------|
+//! | lifecycle    | `client.rs`    | `ga_client_new*`, `ga_client_warm_up`, `ga_client_free` |
+//! | settings     | `settings.rs`  | `ga_client_set_*`, `ga_client_use_env_proxy`            |
+//! | lookups      | `lookups.rs`   | `ga_get_avatar*`, `ga_get_avatars*`                     |
+//! | downloads    | `downloads.rs` | `ga_download_avatar*`                                   |
+//! | cancellation | `cancel.rs`    | `ga_cancel_new`, `ga_cancel`, `ga_cancel_free`          |
+//! | memory       | `memory.rs`    | `ga_free`                                               |
+//! | errors       | `error.rs`     | `ga_last_error`, `ga_status_name`, `ga_version`         |
+//!
+//! Private plumbing: `panic.rs` (`ffi_boundary!`, which every export runs its body in, directly
+//! or through one helper such as `settings::set_num`; a panic becomes the return type's
+//! `PanicValue`), `args.rs` (C string arguments), `avatar.rs` (the result structs and what they
+//! say), `block.rs` (the one writer of result blocks) and `alloc.rs` (the registry of live
+//! blocks that `ga_free` checks).
+//!
+//! A new export goes into its area's module, in the place it should take in the header, and is
+//! re-exported below; its body runs in `ffi_boundary!`.
 //!
 //! Every export is `extern "system"`: `__stdcall` on 32-bit Windows (the only convention Excel
 //! VBA can call) and the platform's C convention everywhere else. See `build.rs` for how the
-//! header says so.
+//! header says so. Statuses are returned as `GaStatus`, a `#[repr(i32)]` enum: the same ABI as
+//! `int32_t`, which is what the header's `GaStatus` is in C before C23.
 //!
 //! Safety contract of every export (stated in each doc comment in C terms, which is what the
 //! header shows): pointer arguments are NULL or valid for the call; strings are NUL-terminated.
 #![allow(clippy::missing_safety_doc)]
 
+// The areas, in the header's order: cbindgen follows it, and a comment before each `mod`
+// keeps rustfmt from sorting them.
+// 1. lifecycle (and the stored token a client can be made from)
+mod client;
+mod credential;
+// 2. settings
+mod settings;
+// 3. lookups
+mod lookups;
+// 4. downloads
+mod downloads;
+// 5. cancellation
+mod cancel;
+// 6. memory
+mod memory;
+// 7. errors
+pub(crate) mod error;
+
+// Plumbing.
 pub(crate) mod alloc;
-pub mod avatar;
-pub mod cancel;
-pub mod client;
-pub mod credential;
-pub mod error;
+mod args;
+mod avatar;
+mod block;
+pub(crate) mod panic;
 
-use std::ffi::{c_char, CStr};
+pub(crate) use panic::ffi_boundary;
 
-/// Runs an export's body, turning a panic into `$default` and a last error.
-macro_rules! ffi_boundary {
-    ($default:expr, $body:block) => {{
-        match $crate::ffi::error::catch(std::panic::AssertUnwindSafe(|| $body)) {
-            Ok(v) => v,
-            Err(payload) => {
-                $crate::ffi::error::set_last_error(&$crate::ffi::panic_message(&*payload));
-                $default
-            }
-        }
-    }};
-}
-pub(crate) use ffi_boundary;
-
-/// The message for a caught panic.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    format!("internal error in getavatar (please report it): {what}")
-}
-
-/// Reads a C string argument: NULL and invalid UTF-8 become a message naming the argument.
-///
-/// # Safety
-/// `p` is NULL or points to a NUL-terminated string that stays valid during the call.
-pub(crate) unsafe fn str_arg<'a>(p: *const c_char, name: &str) -> Result<&'a str, String> {
-    if p.is_null() {
-        return Err(format!("{name} is NULL"));
-    }
-    // SAFETY: the caller promises a NUL-terminated string.
-    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
-    std::str::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{name} is not valid UTF-8 (bad byte at offset {}); pass UTF-8 text",
-            e.valid_up_to()
-        )
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn panicking_export(n: i32) -> i32 {
-        ffi_boundary!(crate::status::GaStatus::GA_ERR_INTERNAL as i32, {
-            if n > 0 {
-                panic!("boom {n}");
-            }
-            0
-        })
-    }
-
-    #[test]
-    fn a_panic_becomes_the_default_and_a_last_error() {
-        assert_eq!(panicking_export(0), 0);
-        assert_eq!(panicking_export(7), 12);
-        let msg = unsafe { CStr::from_ptr(error::ga_last_error()) }
-            .to_str()
-            .unwrap();
-        assert_eq!(
-            msg,
-            "internal error in getavatar (please report it): boom 7"
-        );
-    }
-
-    #[test]
-    fn avatar_blocks_hold_their_strings_and_free_once() {
-        let a = avatar::new_avatar(crate::GaStatus::GA_ERR_SERVER, 503, None, "", Some("a\0b"));
-        let r = unsafe { &*a };
-        assert_eq!((r.status, r.http_status, r.available), (8, 503, -1));
-        assert_eq!(unsafe { CStr::from_ptr(r.url_avatar) }.to_bytes(), b"");
-        assert_eq!(
-            unsafe { CStr::from_ptr(r.error) }.to_str().unwrap(),
-            "a\u{fffd}b"
-        );
-        assert_eq!(a as usize % 16, 0, "16-byte aligned");
-        unsafe { error::ga_free(a.cast()) };
-        let ok = avatar::new_avatar(
-            crate::GaStatus::GA_OK,
-            200,
-            Some(false),
-            "https://x/ä",
-            None,
-        );
-        let r = unsafe { &*ok };
-        assert!(r.error.is_null());
-        assert_eq!(r.available, 0);
-        assert_eq!(
-            unsafe { CStr::from_ptr(r.url_avatar) }.to_str().unwrap(),
-            "https://x/ä"
-        );
-        unsafe { error::ga_free(ok.cast()) };
-    }
-}
+pub use crate::status::GaStatus;
+pub use avatar::{GaAvatar, GaAvatarImage};
+pub use cancel::{ga_cancel, ga_cancel_free, ga_cancel_new, GaCancel};
+pub use client::{
+    ga_client_free, ga_client_new, ga_client_new_from_env, ga_client_warm_up, GaClient,
+};
+pub use credential::{ga_client_new_from_credential, ga_credential_delete, ga_credential_save};
+pub use downloads::{
+    ga_download_avatar, ga_download_avatar_bytes, ga_download_avatar_bytes_cancellable,
+    ga_download_avatar_cancellable,
+};
+pub use error::{ga_last_error, ga_status_name, ga_version};
+pub use lookups::{
+    ga_get_avatar, ga_get_avatar_cancellable, ga_get_avatars, ga_get_avatars_cancellable,
+};
+pub use memory::ga_free;
+#[doc(hidden)]
+pub use panic::panic_inside_export_for_tests;
+pub use settings::{
+    ga_client_set_backoff_ms, ga_client_set_ca_file, ga_client_set_cache_ttl,
+    ga_client_set_concurrency, ga_client_set_idle_timeout_ms, ga_client_set_max_retries,
+    ga_client_set_proxy, ga_client_set_rate_limit, ga_client_set_timeout_ms,
+    ga_client_set_user_agent, ga_client_use_env_proxy,
+};

@@ -3,10 +3,7 @@
 
 use std::ffi::{c_char, CStr, CString};
 
-use getavatar::ffi::avatar::{GaAvatar, GaAvatarImage};
-use getavatar::ffi::cancel::*;
-use getavatar::ffi::client::*;
-use getavatar::ffi::error::*;
+use getavatar::ffi::*;
 pub use getavatar_emulator::{Emulator, Fault, ProxyKind, TestProxy, AVATAR_PNG};
 
 /// A copied result.
@@ -67,8 +64,8 @@ impl Handle {
     /// A client for the emulator with fast retries and the rate limit off.
     pub fn for_emu(emu: &Emulator) -> Handle {
         let h = Handle::new(&emu.url(), &emu.id_instance(), &emu.token());
-        assert_eq!(unsafe { ga_client_set_backoff_ms(h.0, 1) }, 0);
-        assert_eq!(unsafe { ga_client_set_rate_limit(h.0, 0) }, 0);
+        assert_eq!(unsafe { ga_client_set_backoff_ms(h.0, 1) }, GaStatus::GA_OK);
+        assert_eq!(unsafe { ga_client_set_rate_limit(h.0, 0) }, GaStatus::GA_OK);
         h
     }
 
@@ -89,20 +86,20 @@ impl Handle {
     }
 
     pub fn set_timeout(&self, ms: i32) -> i32 {
-        unsafe { ga_client_set_timeout_ms(self.0, ms) }
+        unsafe { ga_client_set_timeout_ms(self.0, ms) as i32 }
     }
     pub fn set_retries(&self, n: i32) -> i32 {
-        unsafe { ga_client_set_max_retries(self.0, n) }
+        unsafe { ga_client_set_max_retries(self.0, n) as i32 }
     }
     pub fn set_rate(&self, n: i32) -> i32 {
-        unsafe { ga_client_set_rate_limit(self.0, n) }
+        unsafe { ga_client_set_rate_limit(self.0, n) as i32 }
     }
     pub fn set_backoff(&self, n: i32) -> i32 {
-        unsafe { ga_client_set_backoff_ms(self.0, n) }
+        unsafe { ga_client_set_backoff_ms(self.0, n) as i32 }
     }
     pub fn set_proxy(&self, url: &str) -> i32 {
         let u = CString::new(url).unwrap();
-        unsafe { ga_client_set_proxy(self.0, u.as_ptr()) }
+        unsafe { ga_client_set_proxy(self.0, u.as_ptr()) as i32 }
     }
 
     /// ga_download_avatar: the result, checked and freed.
@@ -256,7 +253,7 @@ impl Handle {
                 s
             })
             .collect();
-        (st, each)
+        (st as i32, each)
     }
 
     /// ga_download_avatar_cancellable: the result, checked and freed.

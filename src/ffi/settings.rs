@@ -1,0 +1,174 @@
+//! The setters of a `GaClient`: timing and retries, the rate limit, batch concurrency, the
+//! cache, connections, then TLS and proxies. Each returns `GA_OK`, or a failure with the
+//! previous value kept and `ga_last_error()` saying why.
+
+use std::ffi::c_char;
+
+use super::args::str_arg;
+use super::client::{client_ref, GaClient};
+use super::error::report;
+use super::ffi_boundary;
+use crate::client::{Client, Error};
+use crate::status::GaStatus;
+
+/// Applies a setter that takes a number, with the usual NULL check.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+unsafe fn set_num(
+    client: *mut GaClient,
+    value: i32,
+    set: impl FnOnce(&Client, i64) -> Result<(), Error>,
+) -> GaStatus {
+    ffi_boundary!({
+        // SAFETY: per the contract.
+        report(unsafe { client_ref(client) }.and_then(|c| set(c, value.into())))
+    })
+}
+
+/// Applies a setter that takes a string argument, with the usual NULL and UTF-8 checks.
+///
+/// # Safety
+/// `client` is NULL or a live client; `value` is NULL or a C string.
+unsafe fn set_str(
+    client: *mut GaClient,
+    value: *const c_char,
+    name: &str,
+    set: impl FnOnce(&Client, &str) -> Result<(), Error>,
+) -> GaStatus {
+    ffi_boundary!({
+        // SAFETY: per the contract.
+        report(unsafe { client_ref(client) }.and_then(|c| set(c, unsafe { str_arg(value, name) }?)))
+    })
+}
+
+/// Sets the timeout of each attempt, 1 to 600000 ms (default 30000). Returns `GA_OK`, or
+/// `GA_ERR_INVALID_ARGUMENT` (NULL client, out of range: the old value is kept).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_timeout_ms(client: *mut GaClient, ms: i32) -> GaStatus {
+    // SAFETY: NULL or a live client.
+    unsafe { set_num(client, ms, Client::set_timeout_ms) }
+}
+
+/// Sets how many times a transient failure (429, 499, 500, 502, 503, 504, connection failure,
+/// timeout) is retried, 0 to 10 (default 3). Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_max_retries(
+    client: *mut GaClient,
+    retries: i32,
+) -> GaStatus {
+    // SAFETY: NULL or a live client.
+    unsafe { set_num(client, retries, Client::set_max_retries) }
+}
+
+/// Sets the first retry delay, 0 to 60000 ms (default 250); it doubles on each retry (capped at
+/// 30 s) with random jitter, unless the server sends Retry-After. Returns `GA_OK` or
+/// `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_backoff_ms(client: *mut GaClient, ms: i32) -> GaStatus {
+    // SAFETY: NULL or a live client.
+    unsafe { set_num(client, ms, Client::set_backoff_ms) }
+}
+
+/// Sets the most requests this client starts in any rolling second, across all threads, retries
+/// included, 0 to 1000 (default 10, GREEN-API's documented limit; 0 = off). Calls wait for a
+/// slot; they never fail for it. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_rate_limit(
+    client: *mut GaClient,
+    per_second: i32,
+) -> GaStatus {
+    // SAFETY: NULL or a live client.
+    unsafe { set_num(client, per_second, Client::set_rate_limit) }
+}
+
+/// Sets how many lookups `ga_get_avatars` runs at once, 1 to 64 (default 4). They share the
+/// client's rate limit. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_concurrency(client: *mut GaClient, n: i32) -> GaStatus {
+    // SAFETY: NULL or a live client.
+    unsafe { set_num(client, n, Client::set_concurrency) }
+}
+
+/// Keeps successful answers per chat id for `seconds`, 0 to 86400 (default 0 = off), so repeated
+/// lookups (an Excel recalculation) cost no request and no rate-limit slot. Errors are never kept;
+/// at most 10,000 chat ids, least recently used evicted first; any change empties the cache.
+/// Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_cache_ttl(
+    client: *mut GaClient,
+    seconds: i32,
+) -> GaStatus {
+    // SAFETY: NULL or a live client.
+    unsafe { set_num(client, seconds, Client::set_cache_ttl) }
+}
+
+/// Sets how long an idle connection is kept for the next call, 0 to 3600000 ms (default 300000,
+/// 5 minutes, so that sporadic calls, as from a spreadsheet, find the connection and its TLS
+/// session open; 0 = close after each call). Open connections are dropped. Returns `GA_OK` or
+/// `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_idle_timeout_ms(
+    client: *mut GaClient,
+    ms: i32,
+) -> GaStatus {
+    // SAFETY: NULL or a live client.
+    unsafe { set_num(client, ms, Client::set_idle_timeout_ms) }
+}
+
+/// Sets the User-Agent header (UTF-8; 1 to 256 printable ASCII characters; default
+/// "getavatar/VERSION"). Open connections are dropped. Returns `GA_OK` or
+/// `GA_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_user_agent(
+    client: *mut GaClient,
+    user_agent: *const c_char,
+) -> GaStatus {
+    // SAFETY: NULL or a live client / C string.
+    unsafe { set_str(client, user_agent, "user_agent", Client::set_user_agent) }
+}
+
+/// Trusts the certificates in the PEM file at `path` (UTF-8) for TLS, in place of the bundled web
+/// roots: for corporate proxies that re-sign TLS, or private servers. Several calls add up.
+/// Certificates are always verified; there is no switch that turns that off. Open connections
+/// are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable file, no
+/// certificate in it, or a block that is not a valid certificate, such as a private key).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_ca_file(
+    client: *mut GaClient,
+    path: *const c_char,
+) -> GaStatus {
+    // SAFETY: NULL or a live client / C string.
+    unsafe { set_str(client, path, "path", Client::add_ca_file) }
+}
+
+/// Sends every request (lookups and image downloads) through a proxy. `url` (UTF-8) is
+/// `"http://[user:password@]host[:port]"` (HTTP CONNECT; port 80 if not given),
+/// `"socks5://[user:password@]host[:port]"` (SOCKS5; the client resolves names; port 1080)
+/// or `"socks5h://..."` (the proxy resolves names). Percent-encode special characters in the
+/// user name and password; they are never shown in messages. "" turns the proxy off. Open
+/// connections are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL;
+/// the previous setting is kept).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_proxy(
+    client: *mut GaClient,
+    url: *const c_char,
+) -> GaStatus {
+    // SAFETY: NULL or a live client / C string.
+    unsafe { set_str(client, url, "url", Client::set_proxy) }
+}
+
+/// Uses the proxy named by the environment, as curl reads it: for an https apiUrl HTTPS_PROXY or
+/// https_proxy, for http http_proxy, then ALL_PROXY or all_proxy (same URL forms as
+/// `ga_client_set_proxy`); hosts listed in NO_PROXY/no_proxy ("*", "example.com" which also
+/// covers its subdomains, IP addresses) are reached directly. Read once, when called. Returns
+/// `GA_OK` (also when no variable is set: requests then go direct), or `GA_ERR_INVALID_ARGUMENT`
+/// when the variable holds an invalid URL (`ga_last_error()` names the variable, never the
+/// credentials; the previous setting is kept).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_use_env_proxy(client: *mut GaClient) -> GaStatus {
+    ffi_boundary!({
+        // SAFETY: NULL or a live client.
+        report(unsafe { client_ref(client) }.and_then(|c| c.use_env_proxy().map(|_| ())))
+    })
+}
