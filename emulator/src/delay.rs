@@ -136,7 +136,7 @@ fn relay(sh: Arc<Shared>, id: u64, client: TcpStream, accepted: Instant) {
     let one_way = *lock(&sh.one_way);
     let hold = one_way * 2 * *lock(&sh.connect_rtts);
     let Ok(server) = TcpStream::connect(sh.target) else {
-        crate::reset_connection(&client);
+        crate::wire::reset_connection(&client);
         return;
     };
     let _ = client.set_nodelay(true);
@@ -149,7 +149,7 @@ fn relay(sh: Arc<Shared>, id: u64, client: TcpStream, accepted: Instant) {
         ))
     })();
     let Some((pair, c2, s2)) = clones else {
-        crate::reset_connection(&client);
+        crate::wire::reset_connection(&client);
         return;
     };
     lock(&sh.open).insert(id, pair);
@@ -217,7 +217,7 @@ fn write_side(mut to: TcpStream, rx: Receiver<(Instant, Piece)>) {
         match piece {
             Piece::Data(d) => {
                 if to.write_all(&d).is_err() {
-                    crate::reset_connection(&to);
+                    crate::wire::reset_connection(&to);
                     return;
                 }
             }
@@ -226,7 +226,7 @@ fn write_side(mut to: TcpStream, rx: Receiver<(Instant, Piece)>) {
                 return;
             }
             Piece::Reset => {
-                crate::reset_connection(&to);
+                crate::wire::reset_connection(&to);
                 return;
             }
         }

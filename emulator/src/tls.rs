@@ -129,7 +129,7 @@ fn relay(conn: &mut ServerConnection, sock: &mut TcpStream, mut plain: TcpStream
     let mut client_open = pass_plaintext(conn, &mut plain, &mut buf);
     loop {
         if !flush(conn, sock) {
-            crate::reset_connection(&plain);
+            crate::wire::reset_connection(&plain);
             return;
         }
         let mut fds = [
@@ -170,7 +170,7 @@ fn relay(conn: &mut ServerConnection, sock: &mut TcpStream, mut plain: TcpStream
                 Err(_) => {
                     // The emulator reset the connection (a fault): so does the front.
                     let _ = flush(conn, sock);
-                    crate::reset_connection(sock);
+                    crate::wire::reset_connection(sock);
                     return;
                 }
             }
