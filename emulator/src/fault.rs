@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::wire::{abort_connection, reason, reset_connection, Answer, Conn};
 
 /// One way to misbehave, used by the next getAvatar request (faults queue up, first in first out),
-/// or by the next image request when queued with [`Emulator::push_image_fault`]. A `Status` fault
+/// or by the next image request when queued with [`Emulator::push_image_fault`](crate::Emulator::push_image_fault). A `Status` fault
 /// with an empty Content-Type header sends none.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
