@@ -1,7 +1,7 @@
 //! A local emulator of GREEN-API's getAvatar endpoint (MAX, v3), for getavatar's tests,
 //! benchmarks and `--sandbox` demos. It listens on 127.0.0.1 on a free port, starts in
-//! milliseconds, answers like the real server (statuses, bodies and error envelopes as below), can be
-//! told to misbehave, and records what it received.
+//! milliseconds, answers like the real server (the statuses, bodies and error envelopes below),
+//! can be told to misbehave, and records what it received.
 //!
 //! Routes:
 //! - `POST [/v3]/waInstance{id}/getAvatar/{token}`: the method. Wrong id: 403; wrong token: 401;
@@ -207,6 +207,29 @@ struct State {
     idle_forget: Mutex<Option<Duration>>,
 }
 
+impl State {
+    /// A fresh state for an emulator at `base` (its public URL).
+    fn new(config: Config, base: String) -> State {
+        State {
+            counters: AtomicCounters::default(),
+            config: Mutex::new(config),
+            faults: Mutex::new(VecDeque::new()),
+            image_faults: Mutex::new(VecDeque::new()),
+            log: Mutex::new(Vec::new()),
+            image_log: Mutex::new(Vec::new()),
+            window: Mutex::new(VecDeque::new()),
+            avatars: Mutex::new(api::default_avatars()),
+            served: AtomicU64::new(0),
+            started: Instant::now(),
+            stop: AtomicBool::new(false),
+            conns: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(0),
+            base,
+            idle_forget: Mutex::new(None),
+        }
+    }
+}
+
 /// A running emulator; it stops when dropped.
 pub struct Emulator {
     addr: SocketAddr,
@@ -241,23 +264,7 @@ impl Emulator {
             None => plain,
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let state = Arc::new(State {
-            counters: AtomicCounters::default(),
-            config: Mutex::new(config),
-            faults: Mutex::new(VecDeque::new()),
-            image_faults: Mutex::new(VecDeque::new()),
-            log: Mutex::new(Vec::new()),
-            image_log: Mutex::new(Vec::new()),
-            window: Mutex::new(VecDeque::new()),
-            avatars: Mutex::new(api::default_avatars()),
-            served: AtomicU64::new(0),
-            started: Instant::now(),
-            stop: AtomicBool::new(false),
-            conns: Mutex::new(HashMap::new()),
-            next_conn: AtomicU64::new(0),
-            base: format!("{scheme}://{addr}"),
-            idle_forget: Mutex::new(None),
-        });
+        let state = Arc::new(State::new(config, format!("{scheme}://{addr}")));
         // The plain port is public (counted, delayed) unless TLS is on.
         let mut accept = vec![spawn_accept(&state, listener, tls.is_none())?];
         let (mut internal_addr, mut cert_pem) = (None, None);
@@ -397,6 +404,7 @@ impl Emulator {
     }
 }
 
+/// See [`Emulator::reset`].
 fn reset(st: &State) {
     lock(&st.faults).clear();
     lock(&st.image_faults).clear();
@@ -426,6 +434,7 @@ impl Drop for Emulator {
     }
 }
 
+/// Locks `m`, whether or not a thread panicked holding it.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
