@@ -23,6 +23,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::accept::spawn_accept_loop;
+
 /// What travels through one direction of a relayed connection.
 enum Piece {
     Data(Vec<u8>),
@@ -60,23 +62,19 @@ impl DelayRelay {
             stop: AtomicBool::new(false),
             open: Mutex::new(HashMap::new()),
         });
-        let sh = shared.clone();
-        let accept = thread::Builder::new()
-            .name("delay-accept".into())
-            .spawn(move || {
-                for conn in listener.incoming() {
-                    if sh.stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(client) = conn else { continue };
-                    let accepted = Instant::now();
-                    let id = sh.connections.fetch_add(1, Ordering::SeqCst);
-                    let sh = sh.clone();
-                    let _ = thread::Builder::new()
-                        .name("delay-conn".into())
-                        .spawn(move || relay(sh, id, client, accepted));
-                }
-            })?;
+        let (sh, stop) = (shared.clone(), shared.clone());
+        let accept = spawn_accept_loop(
+            "delay-accept",
+            "delay-conn",
+            listener,
+            move || stop.stop.load(Ordering::SeqCst),
+            move |client| {
+                let accepted = Instant::now();
+                let id = sh.connections.fetch_add(1, Ordering::SeqCst);
+                let sh = sh.clone();
+                move || relay(sh, id, client, accepted)
+            },
+        )?;
         Ok(DelayRelay {
             addr,
             shared,

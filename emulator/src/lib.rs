@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod accept;
 mod api;
 mod control;
 pub mod delay;
@@ -271,12 +272,7 @@ impl Emulator {
         if let Some((cfg, pem, public, internal)) = tls {
             let inner = internal.local_addr()?;
             accept.push(spawn_accept(&state, internal, false)?);
-            let st = state.clone();
-            accept.push(
-                thread::Builder::new()
-                    .name("emulator-tls-accept".into())
-                    .spawn(move || tls::accept_loop(st, public, inner, cfg))?,
-            );
+            accept.push(tls::spawn_accept(&state, public, inner, cfg)?);
             internal_addr = Some(inner);
             cert_pem = Some(pem);
         }

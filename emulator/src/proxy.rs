@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+use crate::accept::spawn_accept_loop;
+
 /// Which protocol a [`TestProxy`] speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProxyKind {
@@ -53,30 +55,25 @@ impl TestProxy {
             stop: AtomicBool::new(false),
             conns: Mutex::new(Vec::new()),
         });
-        let sh = shared.clone();
-        let accept = thread::Builder::new()
-            .name("test-proxy-accept".into())
-            .spawn(move || {
-                for conn in listener.incoming() {
-                    if sh.stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(c) = conn else { continue };
-                    if let Ok(k) = c.try_clone() {
-                        lock(&sh.conns).push(k);
-                    }
-                    let sh = sh.clone();
-                    let _ =
-                        thread::Builder::new()
-                            .name("test-proxy-conn".into())
-                            .spawn(move || {
-                                let _ = match sh.kind {
-                                    ProxyKind::HttpConnect => http_connect(&sh, c),
-                                    ProxyKind::Socks5 => socks5(&sh, c),
-                                };
-                            });
+        let (sh, stop) = (shared.clone(), shared.clone());
+        let accept = spawn_accept_loop(
+            "test-proxy-accept",
+            "test-proxy-conn",
+            listener,
+            move || stop.stop.load(Ordering::SeqCst),
+            move |c| {
+                if let Ok(k) = c.try_clone() {
+                    lock(&sh.conns).push(k);
                 }
-            })?;
+                let sh = sh.clone();
+                move || {
+                    let _ = match sh.kind {
+                        ProxyKind::HttpConnect => http_connect(&sh, c),
+                        ProxyKind::Socks5 => socks5(&sh, c),
+                    };
+                }
+            },
+        )?;
         Ok(TestProxy {
             addr,
             shared,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::accept::spawn_accept_loop;
 use crate::control::control;
 use crate::wire::{read_request, reset_connection, Conn, Request};
 use crate::{api, lock, State};
@@ -19,23 +20,20 @@ pub(crate) fn spawn_accept(
     public: bool,
 ) -> std::io::Result<thread::JoinHandle<()>> {
     let st = state.clone();
-    thread::Builder::new()
-        .name("emulator-accept".into())
-        .spawn(move || {
-            for conn in listener.incoming() {
-                if st.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = conn else { continue };
-                if public {
-                    st.counters.connections.fetch_add(1, Ordering::SeqCst);
-                }
-                let st = st.clone();
-                let _ = thread::Builder::new()
-                    .name("emulator-conn".into())
-                    .spawn(move || serve(st, stream, public));
+    let stop = state.clone();
+    spawn_accept_loop(
+        "emulator-accept",
+        "emulator-conn",
+        listener,
+        move || stop.stop.load(Ordering::SeqCst),
+        move |stream| {
+            if public {
+                st.counters.connections.fetch_add(1, Ordering::SeqCst);
             }
-        })
+            let st = st.clone();
+            move || serve(st, stream, public)
+        },
+    )
 }
 
 /// Serves one connection until it ends.

@@ -14,6 +14,7 @@ use std::time::Duration;
 use rustls::server::{ServerConfig, ServerConnection, ServerSessionMemoryCache};
 use rustls::HandshakeKind;
 
+use crate::accept::spawn_accept_loop;
 use crate::{lock, State};
 
 /// A self-signed certificate for `localhost` and `127.0.0.1` and the server config using it.
@@ -38,23 +39,24 @@ pub(crate) fn server_config() -> Result<(Arc<ServerConfig>, String), String> {
 
 /// Accepts TLS connections on `listener` and relays each to `inner` (the emulator's internal
 /// plaintext port).
-pub(crate) fn accept_loop(
-    st: Arc<State>,
+pub(crate) fn spawn_accept(
+    state: &Arc<State>,
     listener: TcpListener,
     inner: SocketAddr,
     cfg: Arc<ServerConfig>,
-) {
-    for conn in listener.incoming() {
-        if st.stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(sock) = conn else { continue };
-        st.counters.connections.fetch_add(1, Ordering::SeqCst);
-        let (st, cfg) = (st.clone(), cfg.clone());
-        let _ = thread::Builder::new()
-            .name("emulator-tls".into())
-            .spawn(move || serve_tls(st, sock, inner, cfg));
-    }
+) -> std::io::Result<thread::JoinHandle<()>> {
+    let (st, stop) = (state.clone(), state.clone());
+    spawn_accept_loop(
+        "emulator-tls-accept",
+        "emulator-tls",
+        listener,
+        move || stop.stop.load(Ordering::SeqCst),
+        move |sock| {
+            st.counters.connections.fetch_add(1, Ordering::SeqCst);
+            let (st, cfg) = (st.clone(), cfg.clone());
+            move || serve_tls(st, sock, inner, cfg)
+        },
+    )
 }
 
 fn serve_tls(st: Arc<State>, mut sock: TcpStream, inner: SocketAddr, cfg: Arc<ServerConfig>) {
