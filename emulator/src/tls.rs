@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::io::AsRawFd;
+use std::os::unix::io::{AsRawFd, RawFd};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread;
@@ -134,48 +134,56 @@ fn relay(conn: &mut ServerConnection, sock: &mut TcpStream, mut plain: TcpStream
             crate::wire::reset_connection(&plain);
             return;
         }
-        let mut fds = [
-            libc::pollfd {
-                fd: if client_open { sock.as_raw_fd() } else { -1 },
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: plain.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: two valid pollfd entries.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
-        if n < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return;
-        }
-        if client_open && fds[0].revents != 0 {
+        let ready = wait_readable(client_open.then(|| sock.as_raw_fd()), plain.as_raw_fd());
+        let (client, emulator) = match ready {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return,
+        };
+        if client_open && client {
             client_open = from_client(conn, sock, &mut plain, &mut buf);
         }
-        if fds[1].revents != 0 {
-            match plain.read(&mut buf) {
-                Ok(0) => {
-                    conn.send_close_notify();
-                    let _ = flush(conn, sock);
-                    return;
-                }
-                Ok(n) => {
-                    if conn.writer().write_all(&buf[..n]).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => {
-                    // The emulator reset the connection (a fault): so does the front.
-                    let _ = flush(conn, sock);
-                    crate::wire::reset_connection(sock);
-                    return;
-                }
-            }
+        if emulator && !from_emulator(conn, sock, &mut plain, &mut buf) {
+            return;
+        }
+    }
+}
+
+/// Waits until `a` (when given) or `b` can be read (or is closed); says which of them can.
+fn wait_readable(a: Option<RawFd>, b: RawFd) -> std::io::Result<(bool, bool)> {
+    let fd = |fd| libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let mut fds = [fd(a.unwrap_or(-1)), fd(b)];
+    // SAFETY: two valid pollfd entries.
+    if unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((fds[0].revents != 0, fds[1].revents != 0))
+}
+
+/// Reads what the emulator answered and passes it to the client; false once the relay is done
+/// (the emulator closed, with a close_notify to the client, or reset, with a reset to it).
+fn from_emulator(
+    conn: &mut ServerConnection,
+    sock: &mut TcpStream,
+    plain: &mut TcpStream,
+    buf: &mut [u8],
+) -> bool {
+    match plain.read(buf) {
+        Ok(0) => {
+            conn.send_close_notify();
+            let _ = flush(conn, sock);
+            false
+        }
+        Ok(n) => conn.writer().write_all(&buf[..n]).is_ok(),
+        Err(_) => {
+            // The emulator reset the connection (a fault): so does the front.
+            let _ = flush(conn, sock);
+            crate::wire::reset_connection(sock);
+            false
         }
     }
 }
