@@ -5,7 +5,6 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::io::{AsRawFd, RawFd};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread;
@@ -134,7 +133,7 @@ fn relay(conn: &mut ServerConnection, sock: &mut TcpStream, mut plain: TcpStream
             crate::wire::reset_connection(&plain);
             return;
         }
-        let ready = wait_readable(client_open.then(|| sock.as_raw_fd()), plain.as_raw_fd());
+        let ready = wait_readable(client_open.then_some(&*sock), &plain);
         let (client, emulator) = match ready {
             Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -150,18 +149,44 @@ fn relay(conn: &mut ServerConnection, sock: &mut TcpStream, mut plain: TcpStream
 }
 
 /// Waits until `a` (when given) or `b` can be read (or is closed); says which of them can.
-fn wait_readable(a: Option<RawFd>, b: RawFd) -> std::io::Result<(bool, bool)> {
+#[cfg(unix)]
+fn wait_readable(a: Option<&TcpStream>, b: &TcpStream) -> std::io::Result<(bool, bool)> {
+    use std::os::unix::io::AsRawFd;
     let fd = |fd| libc::pollfd {
         fd,
         events: libc::POLLIN,
         revents: 0,
     };
-    let mut fds = [fd(a.unwrap_or(-1)), fd(b)];
+    let mut fds = [fd(a.map_or(-1, |s| s.as_raw_fd())), fd(b.as_raw_fd())];
     // SAFETY: two valid pollfd entries.
     if unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
     Ok((fds[0].revents != 0, fds[1].revents != 0))
+}
+
+/// Waits until `a` (when given) or `b` can be read (or is closed); says which of them can.
+/// Without poll(2): peeks at each in turn, 5 ms at a time.
+#[cfg(not(unix))]
+fn wait_readable(a: Option<&TcpStream>, b: &TcpStream) -> std::io::Result<(bool, bool)> {
+    use std::io::ErrorKind::{TimedOut, WouldBlock};
+    let ready = |s: &TcpStream| -> std::io::Result<bool> {
+        s.set_read_timeout(Some(Duration::from_millis(5)))?;
+        let peek = s.peek(&mut [0u8; 1]);
+        let r = !matches!(peek, Err(e) if matches!(e.kind(), WouldBlock | TimedOut));
+        s.set_read_timeout(None)?;
+        Ok(r)
+    };
+    loop {
+        let ra = match a {
+            Some(s) => ready(s)?,
+            None => false,
+        };
+        let rb = ready(b)?;
+        if ra || rb {
+            return Ok((ra, rb));
+        }
+    }
 }
 
 /// Reads what the emulator answered and passes it to the client; false once the relay is done
