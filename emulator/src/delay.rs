@@ -23,6 +23,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::accept::spawn_accept_loop;
+
 /// What travels through one direction of a relayed connection.
 enum Piece {
     Data(Vec<u8>),
@@ -60,23 +62,19 @@ impl DelayRelay {
             stop: AtomicBool::new(false),
             open: Mutex::new(HashMap::new()),
         });
-        let sh = shared.clone();
-        let accept = thread::Builder::new()
-            .name("delay-accept".into())
-            .spawn(move || {
-                for conn in listener.incoming() {
-                    if sh.stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(client) = conn else { continue };
-                    let accepted = Instant::now();
-                    let id = sh.connections.fetch_add(1, Ordering::SeqCst);
-                    let sh = sh.clone();
-                    let _ = thread::Builder::new()
-                        .name("delay-conn".into())
-                        .spawn(move || relay(sh, id, client, accepted));
-                }
-            })?;
+        let (sh, stop) = (shared.clone(), shared.clone());
+        let accept = spawn_accept_loop(
+            "delay-accept",
+            "delay-conn",
+            listener,
+            move || stop.stop.load(Ordering::SeqCst),
+            move |client| {
+                let accepted = Instant::now();
+                let id = sh.connections.fetch_add(1, Ordering::SeqCst);
+                let sh = sh.clone();
+                move || relay(sh, id, client, accepted)
+            },
+        )?;
         Ok(DelayRelay {
             addr,
             shared,
@@ -136,7 +134,7 @@ fn relay(sh: Arc<Shared>, id: u64, client: TcpStream, accepted: Instant) {
     let one_way = *lock(&sh.one_way);
     let hold = one_way * 2 * *lock(&sh.connect_rtts);
     let Ok(server) = TcpStream::connect(sh.target) else {
-        crate::reset_connection(&client);
+        crate::wire::reset_connection(&client);
         return;
     };
     let _ = client.set_nodelay(true);
@@ -149,7 +147,7 @@ fn relay(sh: Arc<Shared>, id: u64, client: TcpStream, accepted: Instant) {
         ))
     })();
     let Some((pair, c2, s2)) = clones else {
-        crate::reset_connection(&client);
+        crate::wire::reset_connection(&client);
         return;
     };
     lock(&sh.open).insert(id, pair);
@@ -217,7 +215,7 @@ fn write_side(mut to: TcpStream, rx: Receiver<(Instant, Piece)>) {
         match piece {
             Piece::Data(d) => {
                 if to.write_all(&d).is_err() {
-                    crate::reset_connection(&to);
+                    crate::wire::reset_connection(&to);
                     return;
                 }
             }
@@ -226,7 +224,7 @@ fn write_side(mut to: TcpStream, rx: Receiver<(Instant, Piece)>) {
                 return;
             }
             Piece::Reset => {
-                crate::reset_connection(&to);
+                crate::wire::reset_connection(&to);
                 return;
             }
         }

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+use crate::accept::spawn_accept_loop;
+
 /// Which protocol a [`TestProxy`] speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProxyKind {
@@ -53,30 +55,25 @@ impl TestProxy {
             stop: AtomicBool::new(false),
             conns: Mutex::new(Vec::new()),
         });
-        let sh = shared.clone();
-        let accept = thread::Builder::new()
-            .name("test-proxy-accept".into())
-            .spawn(move || {
-                for conn in listener.incoming() {
-                    if sh.stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(c) = conn else { continue };
-                    if let Ok(k) = c.try_clone() {
-                        lock(&sh.conns).push(k);
-                    }
-                    let sh = sh.clone();
-                    let _ =
-                        thread::Builder::new()
-                            .name("test-proxy-conn".into())
-                            .spawn(move || {
-                                let _ = match sh.kind {
-                                    ProxyKind::HttpConnect => http_connect(&sh, c),
-                                    ProxyKind::Socks5 => socks5(&sh, c),
-                                };
-                            });
+        let (sh, stop) = (shared.clone(), shared.clone());
+        let accept = spawn_accept_loop(
+            "test-proxy-accept",
+            "test-proxy-conn",
+            listener,
+            move || stop.stop.load(Ordering::SeqCst),
+            move |c| {
+                if let Ok(k) = c.try_clone() {
+                    lock(&sh.conns).push(k);
                 }
-            })?;
+                let sh = sh.clone();
+                move || {
+                    let _ = match sh.kind {
+                        ProxyKind::HttpConnect => http_connect(&sh, c),
+                        ProxyKind::Socks5 => socks5(&sh, c),
+                    };
+                }
+            },
+        )?;
         Ok(TestProxy {
             addr,
             shared,
@@ -158,6 +155,7 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
+/// Serves one HTTP CONNECT client: the request, its credentials, then the tunnel.
 fn http_connect(sh: &Shared, client: TcpStream) -> std::io::Result<()> {
     let mut r = BufReader::new(client.try_clone()?);
     let mut w = client;
@@ -165,22 +163,7 @@ fn http_connect(sh: &Shared, client: TcpStream) -> std::io::Result<()> {
     r.read_line(&mut line)?;
     let mut parts = line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let mut auth = None;
-    loop {
-        let mut h = String::new();
-        if r.read_line(&mut h)? == 0 {
-            return Ok(());
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            if k.trim().eq_ignore_ascii_case("proxy-authorization") {
-                auth = Some(v.trim().to_string());
-            }
-        }
-    }
+    let auth = read_proxy_authorization(&mut r)?;
     if method != "CONNECT" {
         refuse(sh, format!("not CONNECT: {method} {target}"));
         w.write_all(
@@ -216,81 +199,36 @@ fn http_connect(sh: &Shared, client: TcpStream) -> std::io::Result<()> {
     pipe(sh, r.into_inner(), w, upstream, &buffered)
 }
 
-fn socks5(sh: &Shared, mut c: TcpStream) -> std::io::Result<()> {
-    let mut head = [0u8; 2];
-    c.read_exact(&mut head)?;
-    if head[0] != 5 {
-        refuse(sh, format!("not SOCKS5: version {}", head[0]));
-        return Ok(());
+/// Reads header lines up to the empty one and returns the Proxy-Authorization value; an error
+/// when the client goes away first.
+fn read_proxy_authorization(r: &mut BufReader<TcpStream>) -> std::io::Result<Option<String>> {
+    let mut auth = None;
+    loop {
+        let mut h = String::new();
+        if r.read_line(&mut h)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            return Ok(auth);
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            if k.trim().eq_ignore_ascii_case("proxy-authorization") {
+                auth = Some(v.trim().to_string());
+            }
+        }
     }
-    let mut methods = vec![0u8; head[1] as usize];
-    c.read_exact(&mut methods)?;
-    match &sh.credentials {
-        Some((u, p)) => {
-            if !methods.contains(&2) {
-                refuse(
-                    sh,
-                    format!("client offered no user/password method: {methods:?}"),
-                );
-                c.write_all(&[5, 0xff])?;
-                return Ok(());
-            }
-            c.write_all(&[5, 2])?;
-            let mut v = [0u8; 2];
-            c.read_exact(&mut v)?;
-            let mut user = vec![0u8; v[1] as usize];
-            c.read_exact(&mut user)?;
-            let mut plen = [0u8; 1];
-            c.read_exact(&mut plen)?;
-            let mut pass = vec![0u8; plen[0] as usize];
-            c.read_exact(&mut pass)?;
-            if user != u.as_bytes() || pass != p.as_bytes() {
-                refuse(
-                    sh,
-                    format!(
-                        "bad SOCKS5 credentials: {:?}",
-                        String::from_utf8_lossy(&user)
-                    ),
-                );
-                c.write_all(&[1, 1])?;
-                return Ok(());
-            }
-            c.write_all(&[1, 0])?;
-        }
-        None => {
-            if !methods.contains(&0) {
-                refuse(sh, format!("client offered no no-auth method: {methods:?}"));
-                c.write_all(&[5, 0xff])?;
-                return Ok(());
-            }
-            c.write_all(&[5, 0])?;
-        }
+}
+
+/// Serves one SOCKS5 client: greeting, login, CONNECT, then the tunnel.
+fn socks5(sh: &Shared, mut c: TcpStream) -> std::io::Result<()> {
+    if !socks5_greeting(sh, &mut c)? {
+        return Ok(());
     }
     let mut req = [0u8; 4];
     c.read_exact(&mut req)?;
-    let host = match req[3] {
-        1 => {
-            let mut a = [0u8; 4];
-            c.read_exact(&mut a)?;
-            std::net::Ipv4Addr::from(a).to_string()
-        }
-        3 => {
-            let mut n = [0u8; 1];
-            c.read_exact(&mut n)?;
-            let mut name = vec![0u8; n[0] as usize];
-            c.read_exact(&mut name)?;
-            String::from_utf8_lossy(&name).into_owned()
-        }
-        4 => {
-            let mut a = [0u8; 16];
-            c.read_exact(&mut a)?;
-            format!("[{}]", std::net::Ipv6Addr::from(a))
-        }
-        t => {
-            refuse(sh, format!("unknown SOCKS5 address type {t}"));
-            c.write_all(&[5, 8, 0, 1, 0, 0, 0, 0, 0, 0])?;
-            return Ok(());
-        }
+    let Some(host) = socks5_host(sh, &mut c, req[3])? else {
+        return Ok(());
     };
     let mut port = [0u8; 2];
     c.read_exact(&mut port)?;
@@ -312,6 +250,88 @@ fn socks5(sh: &Shared, mut c: TcpStream) -> std::io::Result<()> {
     c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])?;
     let w = c.try_clone()?;
     pipe(sh, c, w, upstream, &[])
+}
+
+/// The SOCKS5 greeting and, when the proxy demands credentials, the login; false when it
+/// refused the client (and told it so).
+fn socks5_greeting(sh: &Shared, c: &mut TcpStream) -> std::io::Result<bool> {
+    let mut head = [0u8; 2];
+    c.read_exact(&mut head)?;
+    if head[0] != 5 {
+        refuse(sh, format!("not SOCKS5: version {}", head[0]));
+        return Ok(false);
+    }
+    let mut methods = vec![0u8; head[1] as usize];
+    c.read_exact(&mut methods)?;
+    let (method, what) = match &sh.credentials {
+        Some(_) => (2, "user/password"),
+        None => (0, "no-auth"),
+    };
+    if !methods.contains(&method) {
+        refuse(sh, format!("client offered no {what} method: {methods:?}"));
+        c.write_all(&[5, 0xff])?;
+        return Ok(false);
+    }
+    c.write_all(&[5, method])?;
+    match &sh.credentials {
+        Some((u, p)) => socks5_login(sh, c, u, p),
+        None => Ok(true),
+    }
+}
+
+/// The RFC 1929 user/password exchange; false when the credentials are not `u` and `p`.
+fn socks5_login(sh: &Shared, c: &mut TcpStream, u: &str, p: &str) -> std::io::Result<bool> {
+    let mut v = [0u8; 2];
+    c.read_exact(&mut v)?;
+    let mut user = vec![0u8; v[1] as usize];
+    c.read_exact(&mut user)?;
+    let mut plen = [0u8; 1];
+    c.read_exact(&mut plen)?;
+    let mut pass = vec![0u8; plen[0] as usize];
+    c.read_exact(&mut pass)?;
+    if user != u.as_bytes() || pass != p.as_bytes() {
+        refuse(
+            sh,
+            format!(
+                "bad SOCKS5 credentials: {:?}",
+                String::from_utf8_lossy(&user)
+            ),
+        );
+        c.write_all(&[1, 1])?;
+        return Ok(false);
+    }
+    c.write_all(&[1, 0])?;
+    Ok(true)
+}
+
+/// Reads the host of a SOCKS5 request whose address type is `atyp`; None when the type is
+/// unknown (the client is told so).
+fn socks5_host(sh: &Shared, c: &mut TcpStream, atyp: u8) -> std::io::Result<Option<String>> {
+    let host = match atyp {
+        1 => {
+            let mut a = [0u8; 4];
+            c.read_exact(&mut a)?;
+            std::net::Ipv4Addr::from(a).to_string()
+        }
+        3 => {
+            let mut n = [0u8; 1];
+            c.read_exact(&mut n)?;
+            let mut name = vec![0u8; n[0] as usize];
+            c.read_exact(&mut name)?;
+            String::from_utf8_lossy(&name).into_owned()
+        }
+        4 => {
+            let mut a = [0u8; 16];
+            c.read_exact(&mut a)?;
+            format!("[{}]", std::net::Ipv6Addr::from(a))
+        }
+        t => {
+            refuse(sh, format!("unknown SOCKS5 address type {t}"));
+            c.write_all(&[5, 8, 0, 1, 0, 0, 0, 0, 0, 0])?;
+            return Ok(None);
+        }
+    };
+    Ok(Some(host))
 }
 
 /// Copies bytes both ways until either side closes.

@@ -5,7 +5,6 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::io::AsRawFd;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread;
@@ -14,6 +13,7 @@ use std::time::Duration;
 use rustls::server::{ServerConfig, ServerConnection, ServerSessionMemoryCache};
 use rustls::HandshakeKind;
 
+use crate::accept::spawn_accept_loop;
 use crate::{lock, State};
 
 /// A self-signed certificate for `localhost` and `127.0.0.1` and the server config using it.
@@ -38,23 +38,24 @@ pub(crate) fn server_config() -> Result<(Arc<ServerConfig>, String), String> {
 
 /// Accepts TLS connections on `listener` and relays each to `inner` (the emulator's internal
 /// plaintext port).
-pub(crate) fn accept_loop(
-    st: Arc<State>,
+pub(crate) fn spawn_accept(
+    state: &Arc<State>,
     listener: TcpListener,
     inner: SocketAddr,
     cfg: Arc<ServerConfig>,
-) {
-    for conn in listener.incoming() {
-        if st.stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(sock) = conn else { continue };
-        st.counters.connections.fetch_add(1, Ordering::SeqCst);
-        let (st, cfg) = (st.clone(), cfg.clone());
-        let _ = thread::Builder::new()
-            .name("emulator-tls".into())
-            .spawn(move || serve_tls(st, sock, inner, cfg));
-    }
+) -> std::io::Result<thread::JoinHandle<()>> {
+    let (st, stop) = (state.clone(), state.clone());
+    spawn_accept_loop(
+        "emulator-tls-accept",
+        "emulator-tls",
+        listener,
+        move || stop.stop.load(Ordering::SeqCst),
+        move |sock| {
+            st.counters.connections.fetch_add(1, Ordering::SeqCst);
+            let (st, cfg) = (st.clone(), cfg.clone());
+            move || serve_tls(st, sock, inner, cfg)
+        },
+    )
 }
 
 fn serve_tls(st: Arc<State>, mut sock: TcpStream, inner: SocketAddr, cfg: Arc<ServerConfig>) {
@@ -129,51 +130,85 @@ fn relay(conn: &mut ServerConnection, sock: &mut TcpStream, mut plain: TcpStream
     let mut client_open = pass_plaintext(conn, &mut plain, &mut buf);
     loop {
         if !flush(conn, sock) {
-            crate::reset_connection(&plain);
+            crate::wire::reset_connection(&plain);
             return;
         }
-        let mut fds = [
-            libc::pollfd {
-                fd: if client_open { sock.as_raw_fd() } else { -1 },
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: plain.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: two valid pollfd entries.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
-        if n < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return;
-        }
-        if client_open && fds[0].revents != 0 {
+        let ready = wait_readable(client_open.then_some(&*sock), &plain);
+        let (client, emulator) = match ready {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return,
+        };
+        if client_open && client {
             client_open = from_client(conn, sock, &mut plain, &mut buf);
         }
-        if fds[1].revents != 0 {
-            match plain.read(&mut buf) {
-                Ok(0) => {
-                    conn.send_close_notify();
-                    let _ = flush(conn, sock);
-                    return;
-                }
-                Ok(n) => {
-                    if conn.writer().write_all(&buf[..n]).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => {
-                    // The emulator reset the connection (a fault): so does the front.
-                    let _ = flush(conn, sock);
-                    crate::reset_connection(sock);
-                    return;
-                }
-            }
+        if emulator && !from_emulator(conn, sock, &mut plain, &mut buf) {
+            return;
+        }
+    }
+}
+
+/// Waits until `a` (when given) or `b` can be read (or is closed); says which of them can.
+#[cfg(unix)]
+fn wait_readable(a: Option<&TcpStream>, b: &TcpStream) -> std::io::Result<(bool, bool)> {
+    use std::os::unix::io::AsRawFd;
+    let fd = |fd| libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let mut fds = [fd(a.map_or(-1, |s| s.as_raw_fd())), fd(b.as_raw_fd())];
+    // SAFETY: two valid pollfd entries.
+    if unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((fds[0].revents != 0, fds[1].revents != 0))
+}
+
+/// Waits until `a` (when given) or `b` can be read (or is closed); says which of them can.
+/// Without poll(2): peeks at each in turn, 5 ms at a time.
+#[cfg(not(unix))]
+fn wait_readable(a: Option<&TcpStream>, b: &TcpStream) -> std::io::Result<(bool, bool)> {
+    use std::io::ErrorKind::{TimedOut, WouldBlock};
+    let ready = |s: &TcpStream| -> std::io::Result<bool> {
+        s.set_read_timeout(Some(Duration::from_millis(5)))?;
+        let peek = s.peek(&mut [0u8; 1]);
+        let r = !matches!(peek, Err(e) if matches!(e.kind(), WouldBlock | TimedOut));
+        s.set_read_timeout(None)?;
+        Ok(r)
+    };
+    loop {
+        let ra = match a {
+            Some(s) => ready(s)?,
+            None => false,
+        };
+        let rb = ready(b)?;
+        if ra || rb {
+            return Ok((ra, rb));
+        }
+    }
+}
+
+/// Reads what the emulator answered and passes it to the client; false once the relay is done
+/// (the emulator closed, with a close_notify to the client, or reset, with a reset to it).
+fn from_emulator(
+    conn: &mut ServerConnection,
+    sock: &mut TcpStream,
+    plain: &mut TcpStream,
+    buf: &mut [u8],
+) -> bool {
+    match plain.read(buf) {
+        Ok(0) => {
+            conn.send_close_notify();
+            let _ = flush(conn, sock);
+            false
+        }
+        Ok(n) => conn.writer().write_all(&buf[..n]).is_ok(),
+        Err(_) => {
+            // The emulator reset the connection (a fault): so does the front.
+            let _ = flush(conn, sock);
+            crate::wire::reset_connection(sock);
+            false
         }
     }
 }
