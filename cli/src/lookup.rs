@@ -2,13 +2,14 @@
 
 use std::path::Path;
 
-use getavatar::{Client, Error, GaStatus};
+use getavatar::{Cancel, Client, Error, GaStatus};
 
 use crate::input::Job;
 use crate::output::Row;
 
-/// Looks up `job` (and saves its picture into `download` when given) as a row.
-pub fn row_for(client: &Client, job: &Job, download: Option<&Path>) -> Row {
+/// Looks up `job` (and saves its picture into `download` when given) as a row. A lookup stopped
+/// by `cancel` gives a `GA_ERR_CANCELLED` row, and no picture is fetched after a cancel.
+pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Cancel) -> Row {
     let id = match &job.id {
         Ok(id) => id,
         Err(why) => {
@@ -39,7 +40,7 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>) -> Row {
         row.http_status = e.http_status;
         row.error = e.message;
     };
-    match client.get_avatar(id) {
+    match client.get_avatar_cancellable(id, cancel) {
         Ok(a) => {
             row.url = a.url;
             row.available = a.available;
@@ -50,6 +51,10 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>) -> Row {
         }
     }
     if let (Some(dir), false) = (download, row.url.is_empty()) {
+        if cancel.is_cancelled() {
+            row.status = GaStatus::GA_ERR_CANCELLED;
+            return row;
+        }
         match save(client, dir, id, &row.url) {
             Ok(file) => row.file = Some(file),
             Err(e) => failed(&mut row, e),

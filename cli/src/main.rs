@@ -120,7 +120,7 @@ fn look_up(args: &Args, client: &getavatar::Client, jobs: &[Job], writer: &mut W
             if presses.fetch_add(1, Ordering::SeqCst) == 0 {
                 stop.request();
                 eprintln!(
-                    "\ngetavatar: interrupted: finishing the lookups in flight (Ctrl-C again to quit now)"
+                    "\ngetavatar: interrupted: stopping the lookups in flight (Ctrl-C again to quit now)"
                 );
             } else {
                 let _writing = WRITING.lock();
@@ -140,7 +140,7 @@ fn look_up(args: &Args, client: &getavatar::Client, jobs: &[Job], writer: &mut W
         args.concurrency as usize,
         &stop,
         |i| {
-            let row = lookup::row_for(client, &jobs[i], download);
+            let row = lookup::row_for(client, &jobs[i], download, stop.token());
             let f = failed.fetch_add(usize::from(row.failed()), Ordering::SeqCst);
             progress.step(f + usize::from(row.failed()));
             row

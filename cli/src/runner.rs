@@ -5,21 +5,28 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use getavatar::{Cancel, GaStatus};
+
 use crate::output::Row;
 
-/// Asks a run to stop: no new lookup starts; those in flight finish (their rows are kept).
-///
-/// When the library's cancel tokens land, keep one here and cancel it in `request` too: lookups
-/// in flight then end at once with a cancelled status, and `run` already writes rows only up to
-/// the first one missing (drop cancelled rows in the worker, before sending them).
+/// Asks a run to stop: no new lookup starts, and those in flight are cancelled through the
+/// library's token (they end at once with `GA_ERR_CANCELLED`; `run` drops those rows, so only
+/// finished rows are written).
 #[derive(Default)]
 pub struct Stop {
     requested: AtomicBool,
+    cancel: Cancel,
 }
 
 impl Stop {
     pub fn request(&self) {
         self.requested.store(true, Ordering::SeqCst);
+        self.cancel.cancel();
+    }
+
+    /// The token the lookups of this run are given.
+    pub fn token(&self) -> &Cancel {
+        &self.cancel
     }
 
     pub fn requested(&self) -> bool {
@@ -64,7 +71,12 @@ where
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= count || tx.send((i, row(i))).is_err() {
+                if i >= count {
+                    break;
+                }
+                let r = row(i);
+                // Cut short by the stop: not a finished row (the rows after it are dropped).
+                if r.status == GaStatus::GA_ERR_CANCELLED || tx.send((i, r)).is_err() {
                     break;
                 }
             });
@@ -93,7 +105,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use getavatar::GaStatus;
     use std::time::Duration;
 
     fn row(i: usize) -> Row {

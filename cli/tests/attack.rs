@@ -1,0 +1,88 @@
+//! The `getavatar` binary under hostile conditions found by the tester (each test failed on the
+//! code before its fix).
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use getavatar_emulator::{Emulator, Fault};
+
+const BIN: &str = env!("CARGO_BIN_EXE_getavatar");
+
+/// The binary configured for `emu` through the environment, nothing from the test's own.
+fn cli_for(emu: &Emulator) -> Command {
+    let mut c = Command::new(BIN);
+    for k in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        c.env_remove(k);
+    }
+    c.env("GA_API_URL", emu.url())
+        .env("GA_ID_INSTANCE", emu.id_instance())
+        .env("GA_API_TOKEN_INSTANCE", emu.token())
+        .stdin(Stdio::null());
+    c
+}
+
+/// Ctrl-C while lookups wait for a server that does not answer: the program stops at once
+/// (the lookups in flight are cancelled), not after the timeout (60 s here, minutes with the
+/// default retries), and writes no row for the cut lookups.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_cancels_the_lookups_in_flight() {
+    let emu = Emulator::start_default().unwrap();
+    emu.push_faults(Fault::NeverAnswer, 8);
+    let mut child = cli_for(&emu)
+        .args(["--format", "jsonl", "--timeout", "60", "--retries", "0"])
+        .args(["10000000", "-10000000000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until both requests reached the server.
+    let t0 = Instant::now();
+    while emu.request_count() < 2 && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(emu.request_count(), 2, "both lookups in flight");
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("still running 15 s after Ctrl-C (the lookups in flight were not cancelled)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert_eq!(out, "", "no row for a cut lookup");
+    assert!(err.contains("wrote 0 of 2 rows"), "{err}");
+}
