@@ -86,3 +86,26 @@ fn an_interrupt_cancels_the_lookups_in_flight() {
     assert_eq!(out, "", "no row for a cut lookup");
     assert!(err.contains("wrote 0 of 2 rows"), "{err}");
 }
+
+/// A CSV with a quote that is never closed (a stray `"` typed at the start of a cell): the CSV
+/// reader would read every later row into that one cell, and the run "succeeded" with rows
+/// silently missing. It is refused as a usage error, naming the line, and nothing is looked up.
+#[test]
+fn an_unclosed_quote_is_refused_not_a_silent_loss_of_rows() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = std::env::temp_dir().join(format!("ga-cli-attack-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("ids.csv");
+    std::fs::write(
+        &f,
+        "chat_id,name\n10000000,\"Bob\n20000000,Alice\n30000000,Carol\n",
+    )
+    .unwrap();
+    let out = cli_for(&emu).arg("--from").arg(&f).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(emu.request_count(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
