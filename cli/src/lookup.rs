@@ -46,6 +46,11 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
             row.available = a.available;
         }
         Err(e) => {
+            if e.status == GaStatus::GA_ERR_INVALID_ARGUMENT {
+                // The library describes a token-like id instead of quoting it: so does the row
+                // (the token in the id column, an export with the credentials).
+                row.chat_id = getavatar::redact::mask_secret_like(&row.chat_id);
+            }
             failed(&mut row, e);
             return row;
         }

@@ -109,3 +109,45 @@ fn an_unclosed_quote_is_refused_not_a_silent_loss_of_rows() {
     assert_eq!(emu.request_count(), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The token in the id column (a credentials export read with the wrong `--column`, or pasted
+/// as an argument): the library's message describes it without quoting it, and the row's
+/// `chat_id` field must not quote it either (it did, whole, in every format).
+#[test]
+fn a_token_in_the_id_column_is_not_echoed_in_the_rows() {
+    let emu = Emulator::start_default().unwrap();
+    let token = emu.token();
+    let dir = std::env::temp_dir().join(format!("ga-cli-attack-tok-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("cred.csv");
+    std::fs::write(&f, format!("id,token\n{},{token}\n", emu.id_instance())).unwrap();
+    let lower = token.to_ascii_lowercase();
+    for format in ["text", "csv", "jsonl"] {
+        for by_file in [true, false] {
+            let mut c = cli_for(&emu);
+            c.args(["--format", format]);
+            if by_file {
+                c.arg("--from").arg(&f).args(["--column", "token"]);
+            } else {
+                c.arg(&token);
+            }
+            let out = c.output().unwrap();
+            assert_eq!(out.status.code(), Some(1), "{format}");
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .to_ascii_lowercase();
+            assert!(all.contains("looks like a token"), "{format}: {all}");
+            for w in lower.as_bytes().windows(8) {
+                let frag = std::str::from_utf8(w).unwrap();
+                assert!(
+                    !all.contains(frag),
+                    "{format} ({by_file}) shows {frag:?}: {all}"
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
