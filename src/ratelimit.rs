@@ -1,9 +1,13 @@
 //! A per-client rate limiter: at most N request starts in any rolling window, shared by all
 //! threads, first come first served, with no idle gaps while callers wait.
 //!
-//! It keeps the start times reserved for the last N requests (some may lie in the future).
-//! A new request may start at `max(now, oldest + window)`, so any N + 1 consecutive starts span
-//! at least one window, and a waiting caller starts exactly when a slot frees up.
+//! It keeps the start times reserved within the last window and ahead (some lie in the future),
+//! in order. A new request may start at `max(now, s + window)`, `s` the N-th latest reservation,
+//! so any N + 1 consecutive starts span at least one window, and a waiting caller starts exactly
+//! when a slot frees up. A wait that is cancelled gives its reservation back (the request was
+//! never sent, so the server cannot count it): removing a start keeps every N + 1 consecutive
+//! ones at least a window apart, and a later reservation, inserted in order, keeps that too
+//! (fewer than N reservations lie after `s`, so any N + 1 around the new one reach back to `s`).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -67,19 +71,33 @@ impl RateLimiter {
         if n == 0 {
             return now;
         }
-        let at = if st.starts.len() < n {
+        // Starts a window old or older cannot hold a new one back.
+        while st.starts.front().is_some_and(|&t| t + WINDOW <= now) {
+            st.starts.pop_front();
+        }
+        let len = st.starts.len();
+        let at = if len < n {
             now
         } else {
-            let oldest = st.starts.pop_front().expect("len >= n > 0");
-            now.max(oldest + WINDOW)
+            now.max(st.starts[len - n] + WINDOW)
         };
-        st.starts.push_back(at);
+        // In order: after a cancelled reservation was given back, `at` may precede later ones.
+        let i = st.starts.partition_point(|&t| t <= at);
+        st.starts.insert(i, at);
         at
     }
 
+    /// Gives back a reservation whose request was never sent (its wait was cancelled).
+    fn release(&self, at: Instant) {
+        let mut st = self.lock();
+        if let Some(i) = st.starts.iter().rposition(|&t| t == at) {
+            st.starts.remove(i);
+        }
+    }
+
     /// Waits until this caller may send a request, and returns how long it waited. With a cancel
-    /// token, a cancel ends the wait at once with `Err(Cancelled)`; the slot stays reserved (freeing
-    /// it could let N + 1 requests into one window).
+    /// token, a cancel ends the wait at once with `Err(Cancelled)` and gives the slot back (no
+    /// request was sent with it).
     pub fn acquire(&self, cancel: Option<&Cancel>) -> Result<Duration, Cancelled> {
         crate::cancel::check(cancel)?;
         let at = self.reserve();
@@ -87,7 +105,10 @@ impl RateLimiter {
         if at <= now {
             return Ok(Duration::ZERO);
         }
-        crate::cancel::sleep(cancel, at - now)?;
+        if let Err(c) = crate::cancel::sleep(cancel, at - now) {
+            self.release(at);
+            return Err(c);
+        }
         Ok(at - now)
     }
 }
@@ -113,6 +134,31 @@ mod tests {
                 "{d:?}"
             );
         }
+    }
+
+    #[test]
+    fn released_reservations_leave_a_valid_schedule() {
+        // Reserve 200 slots at 10 per window, giving back a pseudo-random third of them (any
+        // one, not only the latest) along the way: the kept ones never put N + 1 in a window.
+        let l = RateLimiter::new(10);
+        let mut kept: Vec<Instant> = Vec::new();
+        let mut x: u32 = 12345;
+        for _ in 0..200 {
+            kept.push(l.reserve());
+            x = x.wrapping_mul(1103515245).wrapping_add(12345);
+            if (x >> 16) % 3 == 0 {
+                // Any live reservation, not only the latest.
+                let i = (x >> 8) as usize % kept.len();
+                l.release(kept.swap_remove(i));
+            }
+        }
+        kept.sort();
+        for w in kept.windows(11) {
+            assert!(w[10] - w[0] >= WINDOW, "{:?}", w[10] - w[0]);
+        }
+        // Given-back slots shorten the schedule (without them: 19 windows for 200).
+        let span = *kept.last().unwrap() - kept[0];
+        assert!(span < WINDOW * 19, "{span:?}");
     }
 
     #[test]

@@ -93,6 +93,12 @@ pub fn read_csv(data: &[u8], opts: &CsvOptions) -> Result<CsvInput, String> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(&text[..]);
+    if let Some(at) = unclosed_quote(&text, delimiter) {
+        return Err(format!(
+            "line {at}: a cell opens a quote (\") that is never closed, so every row after it \
+             would be read as part of that cell; remove the stray quote or close it"
+        ));
+    }
     let mut rows = Vec::new();
     // csv's own line numbers miss CR LF line ends and blank lines: count them here.
     let (mut line, mut counted) = (1u64, 0usize);
@@ -198,6 +204,33 @@ fn detect_delimiter(text: &[u8]) -> u8 {
     } else {
         [b',', b';', b'\t'][best]
     }
+}
+
+/// The line where a quoted cell opens that the input never closes (read as the CSV reader
+/// reads it: a quote opens a cell only at its start, `""` inside is a quote), if any.
+fn unclosed_quote(text: &[u8], delimiter: u8) -> Option<u64> {
+    let (mut line, mut opened_at) = (1u64, None);
+    let (mut at_start, mut i) = (true, 0);
+    while i < text.len() {
+        let b = text[i];
+        if opened_at.is_some() {
+            if b == b'"' {
+                if text.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    opened_at = None;
+                }
+            }
+        } else if b == b'"' && at_start {
+            opened_at = Some(line);
+        }
+        at_start = opened_at.is_none() && (matches!(b, b'\r' | b'\n') || b == delimiter);
+        if b == b'\n' {
+            line += 1;
+        }
+        i += 1;
+    }
+    opened_at
 }
 
 /// Line ends in `bytes`.
@@ -335,6 +368,30 @@ mod tests {
         assert!(e.contains("\"a\", \"b\""), "{e}");
         assert!(read_csv(b"a\n", &opts("0")).unwrap_err().contains("from 1"));
         assert!(read_csv(b"", &opts("x")).unwrap().jobs.is_empty());
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_refused_not_read_as_one_cell() {
+        let opts = CsvOptions::default();
+        let err = read_csv(b"chat_id,name\n10000000,\"Bob\n20000000,Al\n", &opts).unwrap_err();
+        assert!(err.starts_with("line 2: "), "{err}");
+        let err = read_csv(b"\"chat_id\n10000000\n", &opts).unwrap_err();
+        assert!(err.starts_with("line 1: "), "{err}");
+        // Closed quotes, escaped quotes, line breaks inside quotes and quotes inside unquoted
+        // cells are all fine.
+        for ok in [
+            &b"id,name\n10000000,\"Bob \"\"B\"\", \nJr\"\n20000000,x\n"[..],
+            b"id,name\n10000000,5\" screen\n20000000,\"\"\n",
+            b"id;name\r\n10000000;\"a;b\"\r\n",
+        ] {
+            let opts = CsvOptions::default();
+            let jobs = read_csv(ok, &opts).unwrap().jobs;
+            assert_eq!(
+                jobs.len(),
+                2 - usize::from(ok.starts_with(b"id;")),
+                "{ok:?}"
+            );
+        }
     }
 
     #[test]

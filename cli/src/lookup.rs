@@ -7,7 +7,8 @@ use getavatar::{Cancel, Client, Error, GaStatus};
 use crate::input::Job;
 use crate::output::Row;
 
-/// Looks up `job` (and saves its picture into `download` when given) as a row.
+/// Looks up `job` (and saves its picture into `download` when given) as a row. A lookup stopped
+/// by `cancel` gives a `GA_ERR_CANCELLED` row, and no picture is fetched after a cancel.
 pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Cancel) -> Row {
     let id = match &job.id {
         Ok(id) => id,
@@ -45,11 +46,20 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
             row.available = a.available;
         }
         Err(e) => {
+            if e.status == GaStatus::GA_ERR_INVALID_ARGUMENT {
+                // The library describes a token-like id instead of quoting it: so does the row
+                // (the token in the id column, an export with the credentials).
+                row.chat_id = getavatar::redact::mask_secret_like(&row.chat_id);
+            }
             failed(&mut row, e);
             return row;
         }
     }
     if let (Some(dir), false) = (download, row.url.is_empty()) {
+        if cancel.is_cancelled() {
+            row.status = GaStatus::GA_ERR_CANCELLED;
+            return row;
+        }
         match save(client, dir, id, &row.url) {
             Ok(file) => row.file = Some(file),
             Err(e) => failed(&mut row, e),

@@ -121,7 +121,7 @@ fn look_up(args: &Args, client: &getavatar::Client, jobs: &[Job], writer: &mut W
             if presses.fetch_add(1, Ordering::SeqCst) == 0 {
                 stop.request();
                 eprintln!(
-                    "\ngetavatar: interrupted: writing the rows finished so far (Ctrl-C again to quit now)"
+                    "\ngetavatar: interrupted: stopping the lookups in flight (Ctrl-C again to quit now)"
                 );
             } else {
                 let _writing = WRITING.lock();

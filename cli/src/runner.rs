@@ -5,18 +5,17 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use getavatar::{Cancel, GaStatus};
+
 use crate::output::Row;
 
-/// Asks a run to stop: no new lookup starts; those in flight finish (their rows are kept).
-///
-/// When the library's cancel tokens land, keep one here and cancel it in `request` too: lookups
-/// in flight then end at once with a cancelled status, and `run` already writes rows only up to
-/// the first one missing (drop cancelled rows in the worker, before sending them).
+/// Asks a run to stop: no new lookup starts, and those in flight are cancelled through the
+/// library's token (they end at once with `GA_ERR_CANCELLED`; `run` drops those rows, so only
+/// finished rows are written).
 #[derive(Default)]
 pub struct Stop {
     requested: AtomicBool,
-    /// Cancels the lookups in flight when a stop is requested.
-    cancel: getavatar::Cancel,
+    cancel: Cancel,
 }
 
 impl Stop {
@@ -26,8 +25,8 @@ impl Stop {
         self.cancel.cancel();
     }
 
-    /// The token the lookups pass to the library.
-    pub fn token(&self) -> &getavatar::Cancel {
+    /// The token the lookups of this run are given.
+    pub fn token(&self) -> &Cancel {
         &self.cancel
     }
 
@@ -77,11 +76,8 @@ where
                     break;
                 }
                 let r = row(i);
-                // A lookup cut short by the stop is not a result: its row (and so every row
-                // after it) is not written.
-                if (stop.requested() && r.status == getavatar::GaStatus::GA_ERR_CANCELLED)
-                    || tx.send((i, r)).is_err()
-                {
+                // Cut short by the stop: not a finished row (the rows after it are dropped).
+                if r.status == GaStatus::GA_ERR_CANCELLED || tx.send((i, r)).is_err() {
                     break;
                 }
             });
@@ -110,7 +106,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use getavatar::GaStatus;
     use std::time::Duration;
 
     fn row(i: usize) -> Row {
