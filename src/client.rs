@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::cache::Cache;
 use crate::cancel::Cancel;
+use crate::failure::Failure;
 use crate::fork::{Inherited, PerProcess, Snapshot};
 use crate::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
 use crate::proxy::{self, ProxyUrl};
@@ -798,17 +799,7 @@ impl Client {
                 &self.redactor,
             ) {
                 Outcome::Success(a) => Ok(a),
-                Outcome::Failure {
-                    status,
-                    message,
-                    retryable,
-                    retry_after,
-                } => Err(Failure {
-                    status,
-                    message,
-                    retryable,
-                    retry_after,
-                }),
+                Outcome::Failure(f) => Err(f),
             },
             Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
                 GaStatus::GA_ERR_BAD_RESPONSE,
@@ -850,15 +841,7 @@ impl Client {
         let content_type =
             match image::check_image_head(host, status, ct.as_deref(), len.as_deref()) {
                 Ok(t) => t,
-                Err((st, message, retryable)) => {
-                    let f = Failure {
-                        status: st,
-                        message,
-                        retryable,
-                        retry_after: if retryable { retry_after } else { None },
-                    };
-                    return (Err(f), status);
-                }
+                Err(f) => return (Err(f.with_retry_after(retry_after)), status),
             };
         let ends = crate::body_end::abrupt_ends();
         let read = resp
@@ -870,23 +853,13 @@ impl Client {
         let r = match read {
             Ok(data) => match image::check_image_body(host, data.len(), cut) {
                 Ok(()) => Ok(Image { data, content_type }),
-                Err((st, message, retryable)) => Err(Failure {
-                    status: st,
-                    message,
-                    retryable,
-                    retry_after: None,
-                }),
+                Err(f) => Err(f),
             },
             Err(ureq::Error::Io(e))
                 if e.kind() == std::io::ErrorKind::UnexpectedEof && len.is_some() =>
             {
                 let m = image::short_body_message(host, len.as_deref().unwrap_or(""));
-                Err(Failure {
-                    status: GaStatus::GA_ERR_NETWORK,
-                    message: m,
-                    retryable: true,
-                    retry_after: None,
-                })
+                Err(Failure::transient(GaStatus::GA_ERR_NETWORK, m))
             }
             Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
                 GaStatus::GA_ERR_BAD_RESPONSE,
@@ -1090,26 +1063,6 @@ fn cancelled(http_status: u16) -> Error {
 /// The `host[:port]` of an http(s) URL, for messages ("" when there is none).
 fn host_of(url: &str) -> &str {
     url.split('/').nth(2).unwrap_or("")
-}
-
-/// A failed attempt, before the retry loop decides what to do with it.
-struct Failure {
-    status: GaStatus,
-    message: String,
-    retryable: bool,
-    retry_after: Option<Duration>,
-}
-
-impl Failure {
-    /// A failure another attempt would not fix.
-    fn fatal(status: GaStatus, message: String) -> Failure {
-        Failure {
-            status,
-            message,
-            retryable: false,
-            retry_after: None,
-        }
-    }
 }
 
 fn tls_message(host: &str, e: &rustls::Error) -> String {

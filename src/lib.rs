@@ -10,6 +10,7 @@ mod body_end;
 pub mod cache;
 pub mod cancel;
 pub mod client;
+mod failure;
 pub mod ffi;
 mod fork;
 pub mod image;
