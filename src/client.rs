@@ -14,9 +14,10 @@ use crate::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
 use crate::proxy::{self, ProxyUrl};
 use crate::ratelimit::RateLimiter;
 use crate::redact::Redactor;
-use crate::resolver::{CachingResolver, NotLoopback};
+use crate::resolver::CachingResolver;
 use crate::response::{self, Avatar, Outcome, MAX_BODY};
 use crate::status::GaStatus;
+use crate::transport_error;
 use crate::validate::{self, ApiUrl};
 
 /// The certificates of the PEM file at `path`: only `CERTIFICATE` blocks, each a valid X.509
@@ -897,149 +898,14 @@ impl Client {
         timeout: Duration,
         in_body: bool,
     ) -> Failure {
-        use std::io::ErrorKind as K;
-        let host = host_of(url).to_string();
-        let proxy = self.proxy_for(url);
-        let via = proxy
-            .as_ref()
-            .map(|p| format!(" (via proxy {p})"))
-            .unwrap_or_default();
-        let during = if in_body {
-            "while reading the answer"
-        } else {
-            "before an answer arrived"
+        let cx = transport_error::Context {
+            host: host_of(url),
+            proxy: self.proxy_for(url),
+            is_api: url == self.url,
+            timeout,
+            in_body,
         };
-        let timed_out = || Failure {
-            status: GaStatus::GA_ERR_TIMEOUT,
-            message: format!(
-                "no complete answer from {host} within {} ms{via}",
-                timeout.as_millis()
-            ),
-            retryable: true,
-            retry_after: None,
-        };
-        let (status, message, retryable) = match e {
-            ureq::Error::Timeout(_) => return timed_out(),
-            ureq::Error::Io(io) => {
-                let what = match io.kind() {
-                    K::ConnectionRefused => match &proxy {
-                        Some(p) => {
-                            return Failure {
-                                status: GaStatus::GA_ERR_NETWORK,
-                                message: format!(
-                                    "connection to the proxy {p} refused (is it running, and is the proxy URL right?)"
-                                ),
-                                retryable: true,
-                                retry_after: None,
-                            }
-                        }
-                        None if url == self.url => format!(
-                            "connection to {host} refused (is the server running and apiUrl right?)"
-                        ),
-                        None => format!("connection to {host} refused"),
-                    },
-                    K::ConnectionReset
-                    | K::ConnectionAborted
-                    | K::BrokenPipe
-                    | K::UnexpectedEof => {
-                        format!("connection to {host} closed by the server {during}")
-                    }
-                    K::TimedOut | K::WouldBlock => return timed_out(),
-                    K::PermissionDenied if proxy.is_some() => {
-                        return Failure::fatal(
-                            GaStatus::GA_ERR_NETWORK,
-                            format!(
-                                "the proxy {} refused the user name or password: check the credentials in the proxy URL",
-                                proxy.unwrap_or_default()
-                            ),
-                        )
-                    }
-                    _ => {
-                        if let Some(n) = io.get_ref().and_then(|i| i.downcast_ref::<NotLoopback>())
-                        {
-                            return Failure::fatal(GaStatus::GA_ERR_NETWORK, format!("{n}{via}"));
-                        }
-                        if let Some(t) =
-                            io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
-                        {
-                            return Failure::fatal(
-                                GaStatus::GA_ERR_NETWORK,
-                                tls_message(&host, t),
-                            );
-                        }
-                        format!("network error talking to {host} {during}: {io}")
-                    }
-                };
-                (GaStatus::GA_ERR_NETWORK, format!("{what}{via}"), true)
-            }
-            ureq::Error::HostNotFound => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("could not resolve host {host} (DNS){via}"),
-                true,
-            ),
-            ureq::Error::ConnectionFailed => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("could not connect to {host}{via}"),
-                true,
-            ),
-            ureq::Error::ConnectProxyFailed(reason) => {
-                let p = proxy.unwrap_or_else(|| "in use".into());
-                // ureq's reason reads "proxy server responded 407/...".
-                let code = reason
-                    .split(|c: char| !c.is_ascii_digit())
-                    .find(|s| s.len() == 3)
-                    .unwrap_or("");
-                if code == "407" {
-                    return Failure::fatal(
-                        GaStatus::GA_ERR_NETWORK,
-                        format!(
-                            "the proxy {p} wants a user name and password, or refused the ones given (HTTP 407): check the credentials in the proxy URL"
-                        ),
-                    );
-                }
-                let why = if code.is_empty() {
-                    reason
-                } else {
-                    format!("HTTP {code}")
-                };
-                (
-                    GaStatus::GA_ERR_NETWORK,
-                    format!("the proxy {p} would not open a tunnel to {host} ({why})"),
-                    true,
-                )
-            }
-            ureq::Error::Protocol(p) => (
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the server's answer is not valid HTTP/1.1 ({p})"),
-                false,
-            ),
-            ureq::Error::LargeResponseHeader(..) => (
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                "the server's response headers are larger than 64 KiB; refused".to_string(),
-                false,
-            ),
-            ureq::Error::Tls(t) => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("TLS failure with {host}: {t}"),
-                false,
-            ),
-            ureq::Error::Rustls(t) => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("TLS failure with {host}: {t}"),
-                false,
-            ),
-            other => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("request to {host} failed {during}: {other}{via}"),
-                true,
-            ),
-        };
-        Failure {
-            status,
-            message,
-            retryable,
-            retry_after: None,
-        }
+        transport_error::classify(e, &cx)
     }
 }
 
@@ -1063,16 +929,6 @@ fn cancelled(http_status: u16) -> Error {
 /// The `host[:port]` of an http(s) URL, for messages ("" when there is none).
 fn host_of(url: &str) -> &str {
     url.split('/').nth(2).unwrap_or("")
-}
-
-fn tls_message(host: &str, e: &rustls::Error) -> String {
-    let hint = match e {
-        rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
-            "; if a proxy re-signs TLS, trust its root with ga_client_set_ca_file"
-        }
-        _ => "",
-    };
-    format!("TLS failure with {host}: {e}{hint}")
 }
 
 /// The settings an agent is built from that a caller can change.

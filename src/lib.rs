@@ -21,6 +21,7 @@ pub mod resolver;
 pub mod response;
 pub mod status;
 pub mod transport;
+mod transport_error;
 pub mod validate;
 
 pub use cancel::Cancel;
