@@ -3,75 +3,24 @@
 //! scrubs the token from every message it returns.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::RwLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use crate::cache::Cache;
+use crate::agent::{read_ca_file, AgentSettings, ProxySetting, ResolverChoice};
 use crate::cancel::Cancel;
 use crate::failure::Failure;
-use crate::fork::{Inherited, PerProcess, Snapshot};
-use crate::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
-use crate::proxy::{self, ProxyUrl};
-use crate::ratelimit::RateLimiter;
+use crate::fork::PerProcess;
+use crate::image::{self, Image};
+use crate::proxy;
 use crate::redact::Redactor;
-use crate::resolver::CachingResolver;
-use crate::response::{self, Avatar, Outcome, MAX_BODY};
+use crate::response::Avatar;
 use crate::status::GaStatus;
-use crate::transport_error;
 use crate::validate::{self, ApiUrl};
 
-/// The certificates of the PEM file at `path`: only `CERTIFICATE` blocks, each a valid X.509
-/// certificate; any other block is refused with its label.
-fn read_ca_file(path: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
-    let shown = validate::shown(path);
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read CA file {shown}: {e}"))?;
-    let text = String::from_utf8_lossy(&pem);
-    for line in text.lines() {
-        let label = line
-            .trim()
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"));
-        if let Some(label) = label.filter(|l| *l != "CERTIFICATE") {
-            let what = if label.contains("PRIVATE KEY") {
-                " (a private key: keep it secret, a CA file needs only the certificate)"
-            } else {
-                ""
-            };
-            return Err(format!(
-                "CA file {shown} holds a PEM {} block{what}, not a certificate; a CA file holds \
-                 only \"BEGIN CERTIFICATE\" blocks",
-                validate::shown(label)
-            ));
-        }
-    }
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => {
-                let der = rustls::pki_types::CertificateDer::from(c.der().to_vec());
-                if let Err(e) = rustls::RootCertStore::empty().add(der) {
-                    return Err(format!(
-                        "CA file {shown}: certificate {} is not a valid X.509 certificate ({e})",
-                        certs.len() + 1
-                    ));
-                }
-                certs.push(c)
-            }
-            Ok(_) => {
-                return Err(format!(
-                    "CA file {shown} holds a private key, not a certificate"
-                ))
-            }
-            Err(e) => return Err(format!("CA file {shown} is not valid PEM: {e}")),
-        }
-    }
-    if certs.is_empty() {
-        return Err(format!(
-            "CA file {shown} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
-        ));
-    }
-    Ok(certs)
-}
+mod attempt;
+mod batch;
+mod process;
+
+use process::ProcState;
 
 /// Defaults and ranges of the settings.
 pub mod defaults {
@@ -161,52 +110,6 @@ pub struct Client {
     concurrency: AtomicU32,
 }
 
-/// What one process must not share with its parent or children: the agent (its connection
-/// pool, TLS sessions and resolver cache), the rate limiter and the cache, each with its lock.
-struct ProcState {
-    agent: RwLock<ureq::Agent>,
-    /// What the agent is built from beyond the fixed configuration; changing it rebuilds it.
-    settings: Snapshot<AgentSettings>,
-    limiter: std::sync::Arc<RateLimiter>,
-    cache: Cache,
-}
-
-impl ProcState {
-    fn new(settings: AgentSettings, resolver: ResolverChoice, rate: u32, ttl_s: u32) -> ProcState {
-        let cache = Cache::new(crate::cache::CAPACITY);
-        cache.set_ttl(Duration::from_secs(ttl_s as u64));
-        ProcState {
-            agent: RwLock::new(resolver.agent(&settings)),
-            settings: Snapshot::new(settings),
-            limiter: std::sync::Arc::new(RateLimiter::new(rate)),
-            cache,
-        }
-    }
-}
-
-/// The resolver agents are built with.
-#[derive(Debug, Clone, Copy)]
-enum ResolverChoice {
-    /// `CachingResolver` with this lookup function.
-    Caching(crate::resolver::Lookup),
-    /// ureq's default (for a benchmark).
-    Ureq,
-}
-
-impl ResolverChoice {
-    fn agent(self, settings: &AgentSettings) -> ureq::Agent {
-        match self {
-            ResolverChoice::Caching(lookup) => {
-                build_agent(settings, CachingResolver::using(lookup))
-            }
-            ResolverChoice::Ureq => build_agent(
-                settings,
-                ureq::unversioned::resolver::DefaultResolver::default(),
-            ),
-        }
-    }
-}
-
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
@@ -277,23 +180,6 @@ impl Client {
             backoff_ms: AtomicU32::new(defaults::BACKOFF_MS),
             concurrency: AtomicU32::new(defaults::CONCURRENCY),
         })
-    }
-
-    /// This process's connections, cache and rate limiter. A forked child gets fresh ones the
-    /// first time it calls (the settings copied, nothing else); what it inherited is never used,
-    /// locked or dropped there (dropping a TLS connection could talk on the parent's socket).
-    /// Costs one atomic load and compare a call.
-    fn state(&self) -> &ProcState {
-        self.state.get(|old| self.renewed(old))
-    }
-
-    /// A forked child's fresh state: the inherited agent settings (read without their lock, which
-    /// a thread that did not survive the fork may hold), rate limit and cache TTL.
-    fn renewed(&self, old: &Inherited<'_, ProcState>) -> ProcState {
-        let settings = old.settings.copy_inherited(old);
-        let rate = self.rate_limit.load(Ordering::Acquire);
-        let ttl = self.cache_ttl_s.load(Ordering::Acquire);
-        ProcState::new(settings, self.resolver, rate, ttl)
     }
 
     /// Per-attempt timeout, 1..=600000 ms (default 30000). Out of range: error, old value kept.
@@ -489,74 +375,6 @@ impl Client {
     ) -> Vec<Result<Avatar, Error>> {
         self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), Some(cancel))
             .unwrap_or_else(|e| chat_ids.iter().map(|_| Err(e.clone())).collect())
-    }
-
-    /// `get_avatars` over `count` ids that `id(i)` yields (an `Err` is that entry's error).
-    /// Fails with `GA_ERR_INTERNAL`, before any request, when memory for `count` results cannot
-    /// be had (a caller-chosen count must never abort the process).
-    pub(crate) fn get_avatars_with<'a, F>(
-        &self,
-        count: usize,
-        id: F,
-        cancel: Option<&Cancel>,
-    ) -> Result<Vec<Result<Avatar, Error>>, Error>
-    where
-        F: Fn(usize) -> Result<&'a str, Error> + Sync,
-    {
-        use std::sync::atomic::AtomicUsize;
-        use std::sync::Mutex;
-        let no_memory = || Error {
-            status: GaStatus::GA_ERR_INTERNAL,
-            http_status: 0,
-            message: format!("out of memory for a batch of {count} chat ids; nothing was sent"),
-        };
-        let mut out = Vec::new();
-        out.try_reserve_exact(count).map_err(|_| no_memory())?;
-        let one = |i: usize| id(i).and_then(|s| self.lookup(s, cancel));
-        let workers = (self.concurrency.load(Ordering::Relaxed) as usize).min(count);
-        if workers <= 1 {
-            out.extend((0..count).map(one));
-            return Ok(out);
-        }
-        let mut slots: Vec<Mutex<Option<Result<Avatar, Error>>>> = Vec::new();
-        slots.try_reserve_exact(count).map_err(|_| no_memory())?;
-        slots.extend((0..count).map(|_| Mutex::new(None)));
-        let next = AtomicUsize::new(0);
-        // Workers inherit "inside an export" so a panic on them is not printed (see ffi::error).
-        let quiet = crate::ffi::error::in_export();
-        let work = || {
-            let _quiet = quiet.then(crate::ffi::error::QuietPanics::enter);
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= count {
-                    break;
-                }
-                let r = one(i);
-                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-            }
-        };
-        std::thread::scope(|s| {
-            // The calling thread is a worker too; when the system refuses more threads, the
-            // ones running (at least this one) do all the work.
-            for _ in 1..workers {
-                if std::thread::Builder::new().spawn_scoped(s, work).is_err() {
-                    break;
-                }
-            }
-            work();
-        });
-        out.extend(slots.into_iter().map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| {
-                    Err(Error {
-                        status: GaStatus::GA_ERR_INTERNAL,
-                        http_status: 0,
-                        message: "batch worker lost a result".into(),
-                    })
-                })
-        }));
-        Ok(out)
     }
 
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
@@ -770,151 +588,6 @@ impl Client {
     fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64)
     }
-
-    /// One POST of getAvatar.
-    fn attempt(&self, body: &str) -> (Result<Avatar, Failure>, u16) {
-        let timeout = self.timeout();
-        let sent = self
-            .agent()
-            .post(&self.url)
-            .header("Content-Type", "application/json")
-            .send(body);
-        let mut resp = match sent {
-            Ok(r) => r,
-            Err(e) => return (Err(self.transport_failure(e, &self.url, timeout, false)), 0),
-        };
-        let http_status = resp.status().as_u16();
-        let (retry_after, location) = (header(&resp, "retry-after"), header(&resp, "location"));
-        let read = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY as u64)
-            .read_to_vec();
-        let r = match read {
-            Ok(bytes) => match response::interpret(
-                http_status,
-                retry_after.as_deref(),
-                location.as_deref(),
-                &bytes,
-                SystemTime::now(),
-                &self.redactor,
-            ) {
-                Outcome::Success(a) => Ok(a),
-                Outcome::Failure(f) => Err(f),
-            },
-            Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the server's answer is larger than {MAX_BODY} bytes; refused"),
-            )),
-            Err(e) => Err(self.transport_failure(e, &self.url, timeout, true)),
-        };
-        (r, http_status)
-    }
-
-    /// One GET of an avatar image.
-    fn image_attempt(&self, url: &str, host: &str) -> (Result<Image, Failure>, u16) {
-        let timeout = self.timeout();
-        let sent = self
-            .agent()
-            .get(url)
-            .config()
-            .max_redirects(MAX_IMAGE_REDIRECTS)
-            .build()
-            .header("Accept", "image/*")
-            .call();
-        let mut resp = match sent {
-            Ok(r) => r,
-            Err(ureq::Error::TooManyRedirects) => {
-                let m = format!(
-                    "the avatar link on {host} redirected more than {MAX_IMAGE_REDIRECTS} times; not downloaded"
-                );
-                return (Err(Failure::fatal(GaStatus::GA_ERR_BAD_RESPONSE, m)), 0);
-            }
-            Err(e) => return (Err(self.transport_failure(e, url, timeout, false)), 0),
-        };
-        let status = resp.status().as_u16();
-        let (ct, len) = (
-            header(&resp, "content-type"),
-            header(&resp, "content-length"),
-        );
-        let retry_after = header(&resp, "retry-after")
-            .and_then(|v| response::parse_retry_after(&v, SystemTime::now()));
-        let content_type =
-            match image::check_image_head(host, status, ct.as_deref(), len.as_deref()) {
-                Ok(t) => t,
-                Err(f) => return (Err(f.with_retry_after(retry_after)), status),
-            };
-        let ends = crate::body_end::abrupt_ends();
-        let read = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_IMAGE as u64)
-            .read_to_vec();
-        let cut = crate::body_end::abrupt_ends() != ends;
-        let r = match read {
-            Ok(data) => match image::check_image_body(host, data.len(), cut) {
-                Ok(()) => Ok(Image { data, content_type }),
-                Err(f) => Err(f),
-            },
-            Err(ureq::Error::Io(e))
-                if e.kind() == std::io::ErrorKind::UnexpectedEof && len.is_some() =>
-            {
-                let m = image::short_body_message(host, len.as_deref().unwrap_or(""));
-                Err(Failure::transient(GaStatus::GA_ERR_NETWORK, m))
-            }
-            Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!(
-                    "the avatar image on {host} is larger than {MAX_IMAGE} bytes (16 MiB); not downloaded"
-                ),
-            )),
-            Err(e) => Err(self.transport_failure(e, url, timeout, true)),
-        };
-        (r, status)
-    }
-
-    /// The proxy carrying requests to `url`, as messages show it, if any.
-    fn proxy_for(&self, url: &str) -> Option<String> {
-        self.state()
-            .settings
-            .read(|settings| match &settings.proxy {
-                Some(p) => {
-                    let bypass = url
-                        .parse::<ureq::http::Uri>()
-                        .map(|u| p.ureq.is_no_proxy(&u))
-                        .unwrap_or(false);
-                    (!bypass).then(|| p.url.shown())
-                }
-                None => None,
-            })
-    }
-
-    /// A failed request as a message naming the host of `url` (never the URL itself: the
-    /// getAvatar URL holds the token).
-    fn transport_failure(
-        &self,
-        e: ureq::Error,
-        url: &str,
-        timeout: Duration,
-        in_body: bool,
-    ) -> Failure {
-        let cx = transport_error::Context {
-            host: host_of(url),
-            proxy: self.proxy_for(url),
-            is_api: url == self.url,
-            timeout,
-            in_body,
-        };
-        transport_error::classify(e, &cx)
-    }
-}
-
-/// A response header's value as text, if present and visible ASCII.
-fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
-    resp.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 /// The error of a cancelled call.
@@ -927,72 +600,8 @@ fn cancelled(http_status: u16) -> Error {
 }
 
 /// The `host[:port]` of an http(s) URL, for messages ("" when there is none).
-fn host_of(url: &str) -> &str {
+pub(crate) fn host_of(url: &str) -> &str {
     url.split('/').nth(2).unwrap_or("")
-}
-
-/// The settings an agent is built from that a caller can change.
-#[derive(Clone)]
-struct AgentSettings {
-    /// Trusted roots from CA files; empty means the bundled web roots.
-    roots: Vec<ureq::tls::Certificate<'static>>,
-    user_agent: String,
-    proxy: Option<ProxySetting>,
-    /// Timeout for DNS and SOCKS proxies (the connection layer enforces the rest).
-    timeout_ms: u32,
-    /// How long idle connections are kept.
-    idle_timeout_ms: u32,
-}
-
-/// A proxy in use: the checked URL (for messages) and ureq's form of it (with NO_PROXY rules).
-#[derive(Clone)]
-struct ProxySetting {
-    url: ProxyUrl,
-    ureq: ureq::Proxy,
-}
-
-impl Default for AgentSettings {
-    fn default() -> AgentSettings {
-        AgentSettings {
-            roots: Vec::new(),
-            user_agent: format!("getavatar/{}", env!("CARGO_PKG_VERSION")),
-            proxy: None,
-            timeout_ms: defaults::TIMEOUT_MS,
-            idle_timeout_ms: defaults::IDLE_TIMEOUT_MS,
-        }
-    }
-}
-
-/// An agent for getAvatar: no redirects, statuses as responses, our resolver, and either the
-/// bundled web roots or, when CA files were given, exactly their certificates. Timeouts are
-/// agent-level (a request-level config would give every connection a new TLS config, so no
-/// session resumption); the connection layer (`transport`) enforces each attempt's deadline.
-fn build_agent(
-    settings: &AgentSettings,
-    resolver: impl ureq::unversioned::resolver::Resolver,
-) -> ureq::Agent {
-    let mut tls = ureq::tls::TlsConfig::builder();
-    if !settings.roots.is_empty() {
-        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&settings.roots));
-    }
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .user_agent(settings.user_agent.as_str())
-        .accept("application/json")
-        .max_response_header_size(64 * 1024)
-        .max_idle_connections_per_host(64)
-        .max_idle_age(Duration::from_millis(settings.idle_timeout_ms.into()))
-        .timeout_resolve(Some(Duration::from_millis(settings.timeout_ms.into())))
-        .timeout_connect(Some(Duration::from_millis(settings.timeout_ms.into())))
-        .proxy(settings.proxy.as_ref().map(|p| p.ureq.clone()))
-        .tls_config(tls.build())
-        .build();
-    ureq::Agent::with_parts(
-        config,
-        crate::transport::connector(settings.proxy.is_some()),
-        resolver,
-    )
 }
 
 fn in_range(name: &str, v: i64, lo: u32, hi: u32, unit: &str) -> Result<u32, Error> {

@@ -6,6 +6,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod agent;
 mod body_end;
 pub mod cache;
 pub mod cancel;
