@@ -9,7 +9,6 @@ use crate::agent::{read_ca_file, AgentSettings, ProxySetting, ResolverChoice};
 use crate::cancel::Cancel;
 use crate::failure::Failure;
 use crate::fork::PerProcess;
-use crate::image::{self, Image};
 use crate::proxy;
 use crate::redact::Redactor;
 use crate::response::Avatar;
@@ -18,8 +17,10 @@ use crate::validate::{self, ApiUrl};
 
 mod attempt;
 mod batch;
+mod download;
 mod process;
 
+pub(crate) use download::Download;
 use process::ProcState;
 
 /// Defaults and ranges of the settings.
@@ -136,6 +137,44 @@ impl Client {
             api_token_instance,
             ResolverChoice::Caching(lookup),
         )
+    }
+
+    /// A client from the environment variables `GA_API_URL`, `GA_ID_INSTANCE` and
+    /// `GA_API_TOKEN_INSTANCE`. An unset or empty one, or one that is not valid Unicode, is an
+    /// error naming it (never its value).
+    pub fn from_env() -> Result<Client, Error> {
+        Client::from_vars(|k| std::env::var(k))
+    }
+
+    /// `from_env` over any source of variables.
+    fn from_vars(
+        get: impl Fn(&str) -> Result<String, std::env::VarError>,
+    ) -> Result<Client, Error> {
+        use std::env::VarError;
+        let names = ["GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE"];
+        let mut values = Vec::new();
+        let mut missing = Vec::new();
+        for n in names {
+            match get(n) {
+                Ok(v) if !v.is_empty() => values.push(v),
+                Ok(_) | Err(VarError::NotPresent) => missing.push(n),
+                Err(VarError::NotUnicode(_)) => {
+                    let m = format!("environment variable {n} is not valid Unicode");
+                    return Err(Error::invalid(m));
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let m = format!("environment variable(s) not set: {}", missing.join(", "));
+            return Err(Error::invalid(m));
+        }
+        Client::new(&values[0], &values[1], &values[2]).map_err(|e| {
+            Error::invalid(format!(
+                "from the environment ({}): {}",
+                names.join(", "),
+                e.message
+            ))
+        })
     }
 
     /// A client with ureq's default resolver (a lookup, on a new thread, per request): for the
@@ -407,96 +446,6 @@ impl Client {
         r
     }
 
-    /// Fetches the image at `url` (a link from getAvatar): GET, at most 3 redirects, an `image/*`
-    /// Content-Type and at most 16 MiB required. Transient failures are retried like lookups, but
-    /// image requests do not count against the rate limit (they go to the image server).
-    pub fn fetch_image(&self, url: &str) -> Result<Image, Error> {
-        self.fetch_image_with(url, None)
-    }
-
-    /// `fetch_image`, cancellable when a token is given.
-    fn fetch_image_with(&self, url: &str, cancel: Option<&Cancel>) -> Result<Image, Error> {
-        image::check_image_url(url).map_err(|m| Error {
-            status: GaStatus::GA_ERR_BAD_RESPONSE,
-            http_status: 200,
-            message: self.redactor.scrub(&m),
-        })?;
-        let host = host_of(url).to_string();
-        self.retrying(false, cancel, || self.image_attempt(url, &host))
-    }
-
-    /// Looks up `chat_id` and fetches its avatar image: `(answer, None)` when there is no avatar.
-    pub fn avatar_image(&self, chat_id: &str) -> Result<(Avatar, Option<Image>), Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, None, None)?;
-        Ok((a, img?))
-    }
-
-    /// `avatar_image` that `cancel` can stop (see `get_avatar_cancellable`).
-    pub fn avatar_image_cancellable(
-        &self,
-        chat_id: &str,
-        cancel: &Cancel,
-    ) -> Result<(Avatar, Option<Image>), Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, None, Some(cancel))?;
-        Ok((a, img?))
-    }
-
-    /// Looks up `chat_id` and writes its avatar image to `path` atomically (a temporary file in
-    /// the same folder, then a rename; nothing half-written is left on failure). When there is no
-    /// avatar nothing is written and the answer (with an empty link) is returned.
-    pub fn download_avatar(&self, chat_id: &str, path: &str) -> Result<Avatar, Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, Some(path), None)?;
-        img.map(|_| a)
-    }
-
-    /// `download_avatar` that `cancel` can stop (see `get_avatar_cancellable`); a cancelled
-    /// download leaves `path` as it was.
-    pub fn download_avatar_cancellable(
-        &self,
-        chat_id: &str,
-        path: &str,
-        cancel: &Cancel,
-    ) -> Result<Avatar, Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, Some(path), Some(cancel))?;
-        img.map(|_| a)
-    }
-
-    /// The steps of every download: checks `path` (when saving), looks up `chat_id`, fetches the
-    /// image (None when there is no avatar) and, with `path`, saves it there atomically (a failure
-    /// there is `GA_ERR_IO`). The outer error is a bad path's or the lookup's; the inner one,
-    /// after a successful lookup, the image's. When the link no longer works (403, 404, 410),
-    /// `chat_id` is dropped from the cache so the next call looks it up again.
-    pub(crate) fn lookup_and_fetch(
-        &self,
-        chat_id: &str,
-        path: Option<&str>,
-        cancel: Option<&Cancel>,
-    ) -> Result<(Avatar, Result<Option<Image>, Error>), Error> {
-        if let Some(p) = path {
-            image::check_download_path(p).map_err(|m| self.invalid(m))?;
-        }
-        let a = self.lookup(chat_id, cancel)?;
-        if a.url.is_empty() {
-            return Ok((a, Ok(None)));
-        }
-        let img = self.fetch_image_with(&a.url, cancel).inspect_err(|e| {
-            if matches!(e.http_status, 403 | 404 | 410) {
-                self.state().cache.remove(chat_id);
-            }
-        });
-        let saved = match (path, img) {
-            (Some(p), Ok(img)) => image::write_atomically(p, &img.data)
-                .map(|()| Some(img))
-                .map_err(|m| Error {
-                    status: GaStatus::GA_ERR_IO,
-                    http_status: 200,
-                    message: self.redactor.scrub(&m),
-                }),
-            (_, img) => img.map(Some),
-        };
-        Ok((a, saved))
-    }
-
     /// Runs `attempt` until it succeeds, fails for good, or the retries are used up; when
     /// `rate_limited`, each request waits for the rate limit as it is written (see
     /// `transport`). A request that failed on a pooled connection the server had closed, before
@@ -662,6 +611,45 @@ mod tests {
             }
         }
         assert!(c.backoff(30).as_millis() as u64 <= defaults::BACKOFF_CAP_MS);
+    }
+
+    #[test]
+    fn from_vars_names_what_is_missing_or_wrong_never_the_value() {
+        use std::env::VarError;
+        let vars = |url: &'static str, token: Result<&'static str, VarError>| {
+            move |k: &str| match k {
+                "GA_API_URL" => Ok(url.to_string()),
+                "GA_ID_INSTANCE" => Err(VarError::NotPresent),
+                _ => token.clone().map(str::to_string),
+            }
+        };
+        let e = Client::from_vars(vars("", Ok(""))).unwrap_err();
+        assert_eq!(e.status, GaStatus::GA_ERR_INVALID_ARGUMENT);
+        assert_eq!(
+            e.message,
+            "environment variable(s) not set: GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE"
+        );
+        let bad = VarError::NotUnicode(std::ffi::OsString::from("x"));
+        let e = Client::from_vars(vars("http://h", Err(bad))).unwrap_err();
+        assert_eq!(
+            e.message,
+            "environment variable GA_API_TOKEN_INSTANCE is not valid Unicode"
+        );
+        let all = |k: &str| match k {
+            "GA_API_URL" => Ok("ftp://127.0.0.1:9".to_string()),
+            "GA_ID_INSTANCE" => Ok("1101000001".to_string()),
+            _ => Ok("0123456789abcdef".to_string()),
+        };
+        let e = Client::from_vars(all).unwrap_err();
+        assert!(
+            e.message.starts_with(
+                "from the environment (GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE): "
+            ),
+            "{e}"
+        );
+        assert!(!e.message.contains("0123456789abcdef"), "{e}");
+        let ok = |k: &str| all(k).map(|v| v.replace("ftp:", "http:"));
+        assert!(Client::from_vars(ok).is_ok());
     }
 
     static LOOKUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

@@ -6,7 +6,7 @@ use super::avatar::{new_avatar, new_avatar_image, GaAvatar, GaAvatarImage};
 use super::cancel::{cancel_ref, GaCancel};
 use super::error::set_last_error;
 use super::{ffi_boundary, str_arg};
-use crate::client::{Client, Error};
+use crate::client::{Client, Download, Error};
 use crate::status::GaStatus;
 
 /// A client for one GREEN-API instance. Opaque. Safe to share between threads: any number of
@@ -348,36 +348,7 @@ pub unsafe extern "system" fn ga_client_set_cache_ttl(client: *mut GaClient, sec
 /// it. Free with `ga_client_free`.
 #[no_mangle]
 pub extern "system" fn ga_client_new_from_env() -> *mut GaClient {
-    ffi_boundary!(std::ptr::null_mut(), {
-        let names = ["GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE"];
-        let mut values = Vec::new();
-        let mut missing = Vec::new();
-        for n in names {
-            match std::env::var(n) {
-                Ok(v) if !v.is_empty() => values.push(v),
-                Ok(_) | Err(std::env::VarError::NotPresent) => missing.push(n),
-                Err(std::env::VarError::NotUnicode(_)) => {
-                    set_last_error(&format!("environment variable {n} is not valid Unicode"));
-                    return std::ptr::null_mut();
-                }
-            }
-        }
-        if !missing.is_empty() {
-            set_last_error(&format!(
-                "environment variable(s) not set: {}",
-                missing.join(", ")
-            ));
-            return std::ptr::null_mut();
-        }
-        into_handle(
-            Client::new(&values[0], &values[1], &values[2]).map_err(|e| {
-                Error::invalid(format!(
-                    "from the environment (GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE): {}",
-                    e.message
-                ))
-            }),
-        )
-    })
+    ffi_boundary!(std::ptr::null_mut(), { into_handle(Client::from_env()) })
 }
 
 /// Sets the User-Agent header (UTF-8; 1 to 256 printable ASCII characters; default
@@ -427,23 +398,6 @@ pub unsafe extern "system" fn ga_client_use_env_proxy(client: *mut GaClient) -> 
     })
 }
 
-/// What a download came to: the lookup's answer (when it succeeded) and the image (None when
-/// there is no avatar) or why fetching or saving it failed.
-struct Fetched {
-    avatar: Option<crate::Avatar>,
-    image: Result<Option<crate::Image>, Error>,
-}
-
-impl Fetched {
-    /// The lookup's `available` and link: (None, "") when the lookup failed.
-    fn said(&self) -> (Option<bool>, &str) {
-        match &self.avatar {
-            Some(a) => (a.available, a.url.as_str()),
-            None => (None, ""),
-        }
-    }
-}
-
 /// Looks up `chat_id` and fetches its image; with `path`, also saves it there.
 ///
 /// # Safety
@@ -453,7 +407,7 @@ unsafe fn fetch(
     chat_id: *const c_char,
     path: Option<*const c_char>,
     cancel: *mut GaCancel,
-) -> Fetched {
+) -> Download {
     let r = (|| {
         // SAFETY: per the contract.
         let c = unsafe { client_ref(client) }?;
@@ -462,18 +416,9 @@ unsafe fn fetch(
             Some(p) => Some(unsafe { str_arg(p, "path") }.map_err(Error::invalid)?),
             None => None,
         };
-        c.lookup_and_fetch(id, p, unsafe { cancel_ref(cancel) })
+        Ok(c.download(id, p, unsafe { cancel_ref(cancel) }))
     })();
-    match r {
-        Ok((avatar, image)) => Fetched {
-            avatar: Some(avatar),
-            image,
-        },
-        Err(e) => Fetched {
-            avatar: None,
-            image: Err(e),
-        },
-    }
+    r.unwrap_or_else(Download::failed)
 }
 
 /// Looks up the avatar of `chat_id` (like `ga_get_avatar`) and saves the image to `path` (UTF-8),
@@ -520,8 +465,8 @@ pub unsafe extern "system" fn ga_download_avatar_cancellable(
         {
             // SAFETY: per the contract.
             let f = unsafe { fetch(client, chat_id, Some(path), cancel) };
-            let (available, url) = f.said();
-            match &f.image {
+            let (available, url) = (f.available(), f.url());
+            match f.image() {
                 Ok(_) => new_avatar(GaStatus::GA_OK, 200, available, url, None),
                 Err(e) => {
                     set_last_error(&e.message);
@@ -566,11 +511,9 @@ pub unsafe extern "system" fn ga_download_avatar_bytes_cancellable(
         {
             // SAFETY: per the contract.
             let f = unsafe { fetch(client, chat_id, None, cancel) };
-            let (available, url) = f.said();
-            match &f.image {
-                Ok(img) => {
-                    new_avatar_image(GaStatus::GA_OK, 200, available, url, None, img.as_ref())
-                }
+            let (available, url) = (f.available(), f.url());
+            match f.image() {
+                Ok(img) => new_avatar_image(GaStatus::GA_OK, 200, available, url, None, img),
                 Err(e) => {
                     set_last_error(&e.message);
                     new_avatar_image(
