@@ -19,44 +19,12 @@ mod attempt;
 mod batch;
 mod download;
 mod process;
+mod setters;
 
 pub(crate) use download::Download;
 use process::ProcState;
 
-/// Defaults and ranges of the settings.
-pub mod defaults {
-    /// Per-attempt timeout, ms.
-    pub const TIMEOUT_MS: u32 = 30_000;
-    /// Largest per-attempt timeout, ms.
-    pub const MAX_TIMEOUT_MS: u32 = 600_000;
-    /// Retries after the first attempt.
-    pub const MAX_RETRIES: u32 = 3;
-    /// Largest number of retries.
-    pub const MAX_MAX_RETRIES: u32 = 10;
-    /// Requests started per rolling second (0 = off).
-    pub const RATE_LIMIT: u32 = 10;
-    /// Largest rate limit.
-    pub const MAX_RATE_LIMIT: u32 = 1000;
-    /// First backoff delay, ms; it doubles on each retry.
-    pub const BACKOFF_MS: u32 = 250;
-    /// Largest first backoff delay, ms.
-    pub const MAX_BACKOFF_MS: u32 = 60_000;
-    /// Longest single backoff delay, ms.
-    pub const BACKOFF_CAP_MS: u64 = 30_000;
-    /// Longest Retry-After honoured, s; a longer one ends the call.
-    pub const MAX_RETRY_AFTER_S: u64 = 60;
-    /// Lookups a batch runs at once.
-    pub const CONCURRENCY: u32 = 4;
-    /// Longest cache time to live, s (one day).
-    pub const MAX_CACHE_TTL_S: u32 = 86_400;
-    /// Largest batch concurrency.
-    pub const MAX_CONCURRENCY: u32 = 64;
-    /// How long an idle connection is kept for the next call, ms (5 minutes: a spreadsheet's
-    /// sporadic lookups find the connection, and its TLS session, still open).
-    pub const IDLE_TIMEOUT_MS: u32 = 300_000;
-    /// Longest idle time, ms (one hour).
-    pub const MAX_IDLE_TIMEOUT_MS: u32 = 3_600_000;
-}
+pub use crate::settings::defaults;
 
 /// A failed call: the status, the last HTTP status seen (0 when none) and a message that never
 /// contains the token.
@@ -221,48 +189,6 @@ impl Client {
         })
     }
 
-    /// Per-attempt timeout, 1..=600000 ms (default 30000). Out of range: error, old value kept.
-    pub fn set_timeout_ms(&self, ms: i64) -> Result<(), Error> {
-        let v = in_range("timeout", ms, 1, defaults::MAX_TIMEOUT_MS, "ms")?;
-        if self.timeout_ms.swap(v, Ordering::Relaxed) != v {
-            // DNS and SOCKS proxies take their timeout from the agent.
-            self.change_agent(|s| s.timeout_ms = v);
-        }
-        Ok(())
-    }
-
-    /// Retries after the first attempt, 0..=10 (default 3).
-    pub fn set_max_retries(&self, retries: i64) -> Result<(), Error> {
-        let v = in_range("max_retries", retries, 0, defaults::MAX_MAX_RETRIES, "")?;
-        self.max_retries.store(v, Ordering::Relaxed);
-        Ok(())
-    }
-
-    /// Requests started per rolling second, 0..=1000 (default 10; 0 = off).
-    pub fn set_rate_limit(&self, per_second: i64) -> Result<(), Error> {
-        let v = in_range(
-            "rate_limit",
-            per_second,
-            0,
-            defaults::MAX_RATE_LIMIT,
-            "per second",
-        )?;
-        let s = self.state();
-        // Under the settings lock, so that the value kept and the limiter's agree.
-        s.settings.read(|_| {
-            self.rate_limit.store(v, Ordering::Release);
-            s.limiter.set_rate(v);
-        });
-        Ok(())
-    }
-
-    /// First retry delay, 0..=60000 ms (default 250); doubles on each retry, with jitter.
-    pub fn set_backoff_ms(&self, ms: i64) -> Result<(), Error> {
-        let v = in_range("backoff", ms, 0, defaults::MAX_BACKOFF_MS, "ms")?;
-        self.backoff_ms.store(v, Ordering::Relaxed);
-        Ok(())
-    }
-
     /// Trusts the certificates in the PEM file `path` (e.g. a corporate proxy's root) for TLS,
     /// in place of the bundled web roots; several calls add up. Verification stays on.
     /// A file holding anything but certificates (a key, a CSR...) is refused, saying what it held.
@@ -348,27 +274,6 @@ impl Client {
         });
     }
 
-    /// Keeps successful answers per chat id for `seconds`, 0..=86400 (default 0 = off); errors are
-    /// never kept; at most 10,000 chat ids, least recently used evicted first. Any change empties
-    /// the cache.
-    pub fn set_cache_ttl(&self, seconds: i64) -> Result<(), Error> {
-        let v = in_range("cache_ttl", seconds, 0, defaults::MAX_CACHE_TTL_S, "s")?;
-        let s = self.state();
-        s.settings.read(|_| {
-            self.cache_ttl_s.store(v, Ordering::Release);
-            s.cache.set_ttl(Duration::from_secs(v as u64));
-        });
-        Ok(())
-    }
-
-    /// How long an idle connection is kept for the next call, 0..=3600000 ms (default 300000,
-    /// 5 minutes; 0 = close after each call). Open connections are dropped.
-    pub fn set_idle_timeout_ms(&self, ms: i64) -> Result<(), Error> {
-        let v = in_range("idle_timeout", ms, 0, defaults::MAX_IDLE_TIMEOUT_MS, "ms")?;
-        self.change_agent(|s| s.idle_timeout_ms = v);
-        Ok(())
-    }
-
     /// Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup and keeps it
     /// for the idle timeout, without sending any request (so no rate-limit slot is used). `Ok`
     /// at once when a connection is already open. One attempt within the timeout: when the
@@ -388,13 +293,6 @@ impl Client {
             http_status: 0,
             message: self.redactor.scrub(&e.message),
         })
-    }
-
-    /// Lookups a batch (`get_avatars`) runs at once, 1..=64 (default 4).
-    pub fn set_concurrency(&self, n: i64) -> Result<(), Error> {
-        let v = in_range("concurrency", n, 1, defaults::MAX_CONCURRENCY, "")?;
-        self.concurrency.store(v, Ordering::Relaxed);
-        Ok(())
     }
 
     /// Looks up many chat ids with bounded concurrency, keeping to the rate limit across all
@@ -553,20 +451,6 @@ pub(crate) fn host_of(url: &str) -> &str {
     url.split('/').nth(2).unwrap_or("")
 }
 
-fn in_range(name: &str, v: i64, lo: u32, hi: u32, unit: &str) -> Result<u32, Error> {
-    if v < lo as i64 || v > hi as i64 {
-        let unit = if unit.is_empty() {
-            String::new()
-        } else {
-            format!(" {unit}")
-        };
-        return Err(Error::invalid(format!(
-            "{name} {v} is out of range: expected {lo} to {hi}{unit}; the previous value is kept"
-        )));
-    }
-    Ok(v as u32)
-}
-
 /// A random number in `0..n` (n > 0) from std's per-process random hasher keys: good enough
 /// for jitter, no extra crate.
 fn random_below(n: u64) -> u64 {
@@ -578,6 +462,7 @@ fn random_below(n: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Setting;
 
     #[test]
     fn debug_hides_token_and_setters_check_ranges() {
@@ -587,14 +472,14 @@ mod tests {
             !d.contains("abcdef0123456789") && d.contains("3100000001"),
             "{d}"
         );
-        assert!(c.set_timeout_ms(0).is_err());
-        assert!(c.set_timeout_ms(600_001).is_err());
-        assert!(c.set_timeout_ms(1).is_ok());
+        assert!(c.set_timeout(Duration::ZERO).is_err());
+        assert!(c.set_timeout(Duration::from_millis(600_001)).is_err());
+        assert!(c.set_timeout(Duration::from_millis(1)).is_ok());
         assert!(c.set_max_retries(11).is_err());
         assert!(c.set_max_retries(-1).is_err());
         assert!(c.set_rate_limit(1001).is_err());
         assert!(c.set_rate_limit(0).is_ok());
-        let e = c.set_timeout_ms(-5).unwrap_err();
+        let e = c.set(Setting::Timeout, -5).unwrap_err();
         assert_eq!(e.status, GaStatus::GA_ERR_INVALID_ARGUMENT);
         assert!(e.message.contains("1 to 600000 ms"), "{}", e.message);
         assert_eq!(c.timeout_ms.load(Ordering::Relaxed), 1);
@@ -666,7 +551,7 @@ mod tests {
         let r = ResolverChoice::Caching(rebinding_dns);
         let c = Client::with_resolver("http://localhost:9", "1101000001", "0123456789abcdef", r)
             .unwrap();
-        c.set_backoff_ms(0).unwrap();
+        c.set_backoff(Duration::ZERO).unwrap();
         let e = c.get_avatar("10000000").unwrap_err();
         assert_eq!(e.status, GaStatus::GA_ERR_NETWORK, "{e}");
         assert!(
@@ -685,7 +570,7 @@ mod tests {
     #[test]
     fn a_forked_child_gets_a_fresh_state_and_keeps_the_settings() {
         let c = Client::new("http://127.0.0.1:9", "1101000001", "0123456789abcdef").unwrap();
-        c.set_cache_ttl(600).unwrap();
+        c.set_cache_ttl(Duration::from_secs(600)).unwrap();
         c.set_rate_limit(7).unwrap();
         c.set_user_agent("kept/1").unwrap();
         let a = Avatar {

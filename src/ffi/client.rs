@@ -8,6 +8,7 @@ use super::error::set_last_error;
 use super::{ffi_boundary, str_arg};
 use crate::client::{Client, Download, Error};
 use crate::status::GaStatus;
+use crate::Setting;
 
 /// A client for one GREEN-API instance. Opaque. Safe to share between threads: any number of
 /// threads may call `ga_get_avatar` and the setters on one client at once; they share its
@@ -178,7 +179,7 @@ pub unsafe extern "system" fn ga_get_avatar_cancellable(
 pub unsafe extern "system" fn ga_client_set_timeout_ms(client: *mut GaClient, ms: i32) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        unsafe { set_num(client, ms, Client::set_timeout_ms) }
+        unsafe { set_num(client, ms, |c, v| c.set(Setting::Timeout, v)) }
     })
 }
 
@@ -216,7 +217,7 @@ pub unsafe extern "system" fn ga_client_set_rate_limit(
 pub unsafe extern "system" fn ga_client_set_backoff_ms(client: *mut GaClient, ms: i32) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        unsafe { set_num(client, ms, Client::set_backoff_ms) }
+        unsafe { set_num(client, ms, |c, v| c.set(Setting::Backoff, v)) }
     })
 }
 
@@ -339,7 +340,7 @@ pub unsafe extern "system" fn ga_client_set_ca_file(
 pub unsafe extern "system" fn ga_client_set_cache_ttl(client: *mut GaClient, seconds: i32) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        unsafe { set_num(client, seconds, Client::set_cache_ttl) }
+        unsafe { set_num(client, seconds, |c, v| c.set(Setting::CacheTtl, v)) }
     })
 }
 
@@ -538,7 +539,7 @@ pub unsafe extern "system" fn ga_download_avatar_bytes_cancellable(
 pub unsafe extern "system" fn ga_client_set_idle_timeout_ms(client: *mut GaClient, ms: i32) -> i32 {
     ffi_boundary!(GaStatus::GA_ERR_INTERNAL as i32, {
         // SAFETY: NULL or a live client.
-        unsafe { set_num(client, ms, Client::set_idle_timeout_ms) }
+        unsafe { set_num(client, ms, |c, v| c.set(Setting::IdleTimeout, v)) }
     })
 }
 
