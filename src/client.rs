@@ -68,10 +68,8 @@ pub struct Client {
     /// The rate limit and cache TTL set (copied into a forked child's fresh state).
     rate_limit: AtomicU32,
     cache_ttl_s: AtomicU32,
+    /// The getAvatar URL: `{apiUrl}/waInstance{id}/getAvatar/{token}` (holds the token).
     url: String,
-    endpoint: String,
-    /// Whether apiUrl is https (which environment proxy variable applies).
-    https: bool,
     redactor: Redactor,
     timeout_ms: AtomicU32,
     max_retries: AtomicU32,
@@ -82,7 +80,7 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.redactor.scrub(&self.endpoint))
+            .field("endpoint", &self.redactor.scrub(&self.endpoint()))
             .field("api_token_instance", &crate::redact::REDACTED)
             .field("timeout_ms", &self.timeout_ms.load(Ordering::Relaxed))
             .field("max_retries", &self.max_retries.load(Ordering::Relaxed))
@@ -145,6 +143,12 @@ impl Client {
         })
     }
 
+    /// The getAvatar URL with the token replaced by a placeholder (for Debug output).
+    fn endpoint(&self) -> String {
+        let (base, _token) = self.url.rsplit_once('/').unwrap_or_default();
+        format!("{base}/{}", crate::redact::REDACTED)
+    }
+
     /// A client with ureq's default resolver (a lookup, on a new thread, per request): for the
     /// benchmark that measures what the caching resolver saves. Not for use.
     #[doc(hidden)]
@@ -168,19 +172,12 @@ impl Client {
         validate::check_token(api_token_instance).map_err(Error::invalid)?;
         let (rate, ttl) = (defaults::RATE_LIMIT, 0);
         let state = ProcState::new(AgentSettings::default(), resolver, rate, ttl);
-        let https = api.scheme == "https";
         Ok(Client {
-            https,
             state: PerProcess::new(state),
             resolver,
             rate_limit: AtomicU32::new(rate),
             cache_ttl_s: AtomicU32::new(ttl),
             url: api.get_avatar_url(id_instance, api_token_instance),
-            endpoint: format!(
-                "{}/waInstance{id_instance}/getAvatar/{}",
-                api.base(),
-                crate::redact::REDACTED
-            ),
             redactor: Redactor::new(api_token_instance),
             timeout_ms: AtomicU32::new(defaults::TIMEOUT_MS),
             max_retries: AtomicU32::new(defaults::MAX_RETRIES),
@@ -247,7 +244,8 @@ impl Client {
         &self,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<String>, Error> {
-        let Some((name, value)) = proxy::proxy_from_env(self.https, &get) else {
+        let Some((name, value)) = proxy::proxy_from_env(self.url.starts_with("https:"), &get)
+        else {
             self.change_agent(|s| s.proxy = None);
             return Ok(None);
         };
