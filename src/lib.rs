@@ -24,6 +24,7 @@ mod settings;
 pub mod status;
 pub mod transport;
 mod transport_error;
+mod url;
 pub mod validate;
 
 pub use cancel::Cancel;
