@@ -22,6 +22,7 @@ pub mod resolver;
 pub mod response;
 mod settings;
 pub mod status;
+mod text;
 pub mod transport;
 mod transport_error;
 mod url;

@@ -1,6 +1,7 @@
 //! Proxy settings: checking a proxy URL (credentials never appear in a message), reading the
 //! standard environment variables, and turning `NO_PROXY` into the rules ureq applies per host.
 
+use crate::text::mask_credentials;
 use crate::url::split_scheme;
 
 /// How a proxy is spoken to.
@@ -90,37 +91,6 @@ impl ProxyUrl {
         }
         b.build()
             .map_err(|_| format!("proxy {} is not a valid proxy address", self.shown()))
-    }
-}
-
-/// Replaces what sits between `scheme://` and the last `@` with `***`, so that a message can quote
-/// a proxy URL without its credentials (even unescaped `/` or `@` in a password stay hidden).
-/// Without `@`, whatever follows the host's `:` is hidden unless it is a port number: in
-/// `http://alice:S3cr3t` the "port" is a password.
-pub(crate) fn mask_credentials(raw: &str) -> String {
-    let (scheme, rest) = match split_scheme(raw) {
-        (Some(s), rest) => (&raw[..s.len() + 3], rest),
-        (None, rest) => ("", rest),
-    };
-    if let Some(at) = rest.rfind('@') {
-        return format!("{scheme}***{}", &rest[at..]);
-    }
-    let host_end = if rest.starts_with('[') {
-        rest.find(']').map_or(rest.len(), |i| i + 1)
-    } else {
-        rest.find([':', '/', '?', '#']).unwrap_or(rest.len())
-    };
-    let after = &rest[host_end..];
-    match after.strip_prefix(':') {
-        Some(p) => {
-            let port_end = p.find(['/', '?', '#']).unwrap_or(p.len());
-            if p[..port_end].bytes().all(|b| b.is_ascii_digit()) {
-                raw.to_string()
-            } else {
-                format!("{scheme}{}:***", &rest[..host_end])
-            }
-        }
-        None => raw.to_string(),
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use crate::failure::Failure;
 use crate::redact::Redactor;
 use crate::status::GaStatus;
+use crate::text::clean;
 
 /// Largest response body read, in bytes; a larger one is `GA_ERR_BAD_RESPONSE`.
 pub const MAX_BODY: usize = 1 << 20;
@@ -282,36 +283,6 @@ fn server_text(r: &Redactor, body: &[u8]) -> Option<String> {
 /// Server text for a message: scrubbed of the token first, then cleaned and cut to `max`.
 fn quote(r: &Redactor, text: &str, max: usize) -> String {
     clean(r.scrub(text).as_bytes(), max)
-}
-
-/// Printable text: control characters become spaces, runs of space fold, at most `max` chars.
-pub(crate) fn clean(bytes: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out = String::new();
-    let mut n = 0;
-    let mut space = false;
-    for c in text.chars() {
-        let c = if c.is_control() || c.is_whitespace() {
-            ' '
-        } else {
-            c
-        };
-        if c == ' ' {
-            if space || out.is_empty() {
-                continue;
-            }
-            space = true;
-        } else {
-            space = false;
-        }
-        if n == max {
-            out.push('…');
-            break;
-        }
-        out.push(c);
-        n += 1;
-    }
-    out.trim_end().to_string()
 }
 
 fn reason(status: u16) -> &'static str {
@@ -716,12 +687,5 @@ pub(crate) mod tests {
             parse_http_date("Tue, 24 Nov 2026 19:32:54 GMT"),
             Some(1_795_548_774)
         );
-    }
-
-    #[test]
-    fn clean_is_short_and_printable() {
-        assert_eq!(clean(b"a\r\n\tb  c\0", 100), "a b c");
-        assert_eq!(clean(&[b'x'; 5000], 10).chars().count(), 11);
-        assert_eq!(clean(&[0xff, 0xfe], 10), "\u{fffd}\u{fffd}");
     }
 }

@@ -62,23 +62,7 @@ pub fn is_loopback_host(host: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// User input quoted for a message: what looks like a secret replaced by a description of it
-/// (`<50 letters and digits>`), escaped, and cut after 40 characters.
-pub(crate) fn shown(s: &str) -> String {
-    // Cut the input first (a 1 MiB argument gives a short message), but well after 40 characters
-    // so that a run that looks like a secret is seen whole before it is masked.
-    let head: String = s.chars().take(4096).collect();
-    let masked = crate::redact::mask_secret_like(&head);
-    let mut out = String::new();
-    for (i, c) in masked.chars().enumerate() {
-        if i == 40 {
-            out.push('…');
-            break;
-        }
-        out.extend(c.escape_debug());
-    }
-    format!("\"{out}\"")
-}
+pub(crate) use crate::text::shown;
 
 /// Checks `apiUrl` and splits it. `https://` is required except for loopback hosts.
 pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
