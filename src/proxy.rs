@@ -117,6 +117,19 @@ fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// `user[:password]`, each percent-decoded; None when one is not valid percent-encoded UTF-8.
+fn decode_userinfo(ui: &str) -> Option<(Option<String>, Option<String>)> {
+    let (u, p) = match ui.split_once(':') {
+        Some((u, p)) => (u, Some(p)),
+        None => (ui, None),
+    };
+    let p = match p {
+        Some(p) => Some(decode(p)?),
+        None => None,
+    };
+    Some((Some(decode(u)?), p))
+}
+
 /// Checks a proxy URL: `http://[user:password@]host[:port]`, `socks5://...` or `socks5h://...`
 /// (no scheme means http). User name and password are percent-decoded. Messages never contain
 /// the credentials.
@@ -172,25 +185,14 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
     };
     let (user, password) = match userinfo {
         None => (None, None),
-        Some(ui) => {
-            let (u, p) = match ui.split_once(':') {
-                Some((u, p)) => (u, Some(p)),
-                None => (ui, None),
-            };
-            let bad = || {
-                format!(
-                    "proxy URL {}: the user name or password is not valid percent-encoded UTF-8",
-                    shown()
-                )
-            };
-            let u = decode(u).ok_or_else(bad)?;
-            let p = match p {
-                Some(p) => Some(decode(p).ok_or_else(bad)?),
-                None => None,
-            };
-            (Some(u), p)
-        }
+        Some(ui) => decode_userinfo(ui).ok_or_else(|| {
+            format!(
+                "proxy URL {}: the user name or password is not valid percent-encoded UTF-8",
+                shown()
+            )
+        })?,
     };
+
     use crate::url::AuthorityError as E;
     let (host, port) = crate::url::split_authority(hostport).map_err(|e| match e {
         E::UnclosedBracket => format!("proxy URL {} has an unclosed [", shown()),

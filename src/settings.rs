@@ -70,41 +70,18 @@ impl Setting {
     ];
 
     /// Its row of the table.
+    #[rustfmt::skip]
     pub const fn spec(self) -> Spec {
+        use Setting::*;
         match self {
-            Setting::Timeout => spec(
-                "timeout",
-                "ga_client_set_timeout_ms",
-                (1, 600_000),
-                30_000,
-                "ms",
-            ),
-            Setting::MaxRetries => spec("max_retries", "ga_client_set_max_retries", (0, 10), 3, ""),
-            Setting::RateLimit => spec(
-                "rate_limit",
-                "ga_client_set_rate_limit",
-                (0, 1000),
-                10,
-                "per second",
-            ),
-            Setting::Backoff => spec(
-                "backoff",
-                "ga_client_set_backoff_ms",
-                (0, 60_000),
-                250,
-                "ms",
-            ),
-            Setting::CacheTtl => spec("cache_ttl", "ga_client_set_cache_ttl", (0, 86_400), 0, "s"),
-            Setting::IdleTimeout => spec(
-                "idle_timeout",
-                "ga_client_set_idle_timeout_ms",
-                (0, 3_600_000),
-                300_000,
-                "ms",
-            ),
-            Setting::Concurrency => {
-                spec("concurrency", "ga_client_set_concurrency", (1, 64), 4, "")
-            }
+            //                  name            C setter                        range           default  unit
+            Timeout     => spec("timeout",      "ga_client_set_timeout_ms",      (1, 600_000),   30_000,  "ms"),
+            MaxRetries  => spec("max_retries",  "ga_client_set_max_retries",     (0, 10),        3,       ""),
+            RateLimit   => spec("rate_limit",   "ga_client_set_rate_limit",      (0, 1000),      10,      "per second"),
+            Backoff     => spec("backoff",      "ga_client_set_backoff_ms",      (0, 60_000),    250,     "ms"),
+            CacheTtl    => spec("cache_ttl",    "ga_client_set_cache_ttl",       (0, 86_400),    0,       "s"),
+            IdleTimeout => spec("idle_timeout", "ga_client_set_idle_timeout_ms", (0, 3_600_000), 300_000, "ms"),
+            Concurrency => spec("concurrency",  "ga_client_set_concurrency",     (1, 64),        4,       ""),
         }
     }
 

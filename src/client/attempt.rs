@@ -84,6 +84,19 @@ impl Client {
                 Ok(t) => t,
                 Err(f) => return (Err(f.with_retry_after(retry_after)), status),
             };
+        let cx = (url, host, timeout);
+        let r = self.read_image(&mut resp, cx, len.as_deref());
+        (r.map(|data| Image { data, content_type }), status)
+    }
+
+    /// Reads an image body (after its head was checked): at most 16 MiB, not empty, not cut
+    /// short. `cx` is the image's URL, host and the attempt's timeout; `len` its Content-Length.
+    fn read_image(
+        &self,
+        resp: &mut ureq::http::Response<ureq::Body>,
+        (url, host, timeout): (&str, &str, Duration),
+        len: Option<&str>,
+    ) -> Result<Vec<u8>, Failure> {
         let ends = crate::body_end::abrupt_ends();
         let read = resp
             .body_mut()
@@ -91,15 +104,12 @@ impl Client {
             .limit(MAX_IMAGE as u64)
             .read_to_vec();
         let cut = crate::body_end::abrupt_ends() != ends;
-        let r = match read {
-            Ok(data) => match image::check_image_body(host, data.len(), cut) {
-                Ok(()) => Ok(Image { data, content_type }),
-                Err(f) => Err(f),
-            },
+        match read {
+            Ok(data) => image::check_image_body(host, data.len(), cut).map(|()| data),
             Err(ureq::Error::Io(e))
                 if e.kind() == std::io::ErrorKind::UnexpectedEof && len.is_some() =>
             {
-                let m = image::short_body_message(host, len.as_deref().unwrap_or(""));
+                let m = image::short_body_message(host, len.unwrap_or(""));
                 Err(Failure::transient(GaStatus::GA_ERR_NETWORK, m))
             }
             Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
@@ -109,8 +119,7 @@ impl Client {
                 ),
             )),
             Err(e) => Err(self.transport_failure(e, url, timeout, true)),
-        };
-        (r, status)
+        }
     }
 
     /// The proxy carrying requests to `url`, as messages show it, if any.
