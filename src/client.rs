@@ -3,108 +3,28 @@
 //! scrubs the token from every message it returns.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::RwLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use crate::cache::Cache;
+use crate::agent::{read_ca_file, AgentSettings, ProxySetting, ResolverChoice};
 use crate::cancel::Cancel;
-use crate::fork::{Inherited, PerProcess, Snapshot};
-use crate::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
-use crate::proxy::{self, ProxyUrl};
-use crate::ratelimit::RateLimiter;
+use crate::failure::Failure;
+use crate::fork::PerProcess;
+use crate::proxy;
 use crate::redact::Redactor;
-use crate::resolver::{CachingResolver, NotLoopback};
-use crate::response::{self, Avatar, Outcome, MAX_BODY};
+use crate::response::Avatar;
 use crate::status::GaStatus;
 use crate::validate::{self, ApiUrl};
 
-/// The certificates of the PEM file at `path`: only `CERTIFICATE` blocks, each a valid X.509
-/// certificate; any other block is refused with its label.
-fn read_ca_file(path: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
-    let shown = validate::shown(path);
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read CA file {shown}: {e}"))?;
-    let text = String::from_utf8_lossy(&pem);
-    for line in text.lines() {
-        let label = line
-            .trim()
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"));
-        if let Some(label) = label.filter(|l| *l != "CERTIFICATE") {
-            let what = if label.contains("PRIVATE KEY") {
-                " (a private key: keep it secret, a CA file needs only the certificate)"
-            } else {
-                ""
-            };
-            return Err(format!(
-                "CA file {shown} holds a PEM {} block{what}, not a certificate; a CA file holds \
-                 only \"BEGIN CERTIFICATE\" blocks",
-                validate::shown(label)
-            ));
-        }
-    }
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => {
-                let der = rustls::pki_types::CertificateDer::from(c.der().to_vec());
-                if let Err(e) = rustls::RootCertStore::empty().add(der) {
-                    return Err(format!(
-                        "CA file {shown}: certificate {} is not a valid X.509 certificate ({e})",
-                        certs.len() + 1
-                    ));
-                }
-                certs.push(c)
-            }
-            Ok(_) => {
-                return Err(format!(
-                    "CA file {shown} holds a private key, not a certificate"
-                ))
-            }
-            Err(e) => return Err(format!("CA file {shown} is not valid PEM: {e}")),
-        }
-    }
-    if certs.is_empty() {
-        return Err(format!(
-            "CA file {shown} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
-        ));
-    }
-    Ok(certs)
-}
+mod attempt;
+mod batch;
+mod download;
+mod process;
+mod setters;
 
-/// Defaults and ranges of the settings.
-pub mod defaults {
-    /// Per-attempt timeout, ms.
-    pub const TIMEOUT_MS: u32 = 30_000;
-    /// Largest per-attempt timeout, ms.
-    pub const MAX_TIMEOUT_MS: u32 = 600_000;
-    /// Retries after the first attempt.
-    pub const MAX_RETRIES: u32 = 3;
-    /// Largest number of retries.
-    pub const MAX_MAX_RETRIES: u32 = 10;
-    /// Requests started per rolling second (0 = off).
-    pub const RATE_LIMIT: u32 = 10;
-    /// Largest rate limit.
-    pub const MAX_RATE_LIMIT: u32 = 1000;
-    /// First backoff delay, ms; it doubles on each retry.
-    pub const BACKOFF_MS: u32 = 250;
-    /// Largest first backoff delay, ms.
-    pub const MAX_BACKOFF_MS: u32 = 60_000;
-    /// Longest single backoff delay, ms.
-    pub const BACKOFF_CAP_MS: u64 = 30_000;
-    /// Longest Retry-After honoured, s; a longer one ends the call.
-    pub const MAX_RETRY_AFTER_S: u64 = 60;
-    /// Lookups a batch runs at once.
-    pub const CONCURRENCY: u32 = 4;
-    /// Longest cache time to live, s (one day).
-    pub const MAX_CACHE_TTL_S: u32 = 86_400;
-    /// Largest batch concurrency.
-    pub const MAX_CONCURRENCY: u32 = 64;
-    /// How long an idle connection is kept for the next call, ms (5 minutes: a spreadsheet's
-    /// sporadic lookups find the connection, and its TLS session, still open).
-    pub const IDLE_TIMEOUT_MS: u32 = 300_000;
-    /// Longest idle time, ms (one hour).
-    pub const MAX_IDLE_TIMEOUT_MS: u32 = 3_600_000;
-}
+pub(crate) use download::Download;
+use process::ProcState;
+
+pub use crate::settings::defaults;
 
 /// A failed call: the status, the last HTTP status seen (0 when none) and a message that never
 /// contains the token.
@@ -148,10 +68,8 @@ pub struct Client {
     /// The rate limit and cache TTL set (copied into a forked child's fresh state).
     rate_limit: AtomicU32,
     cache_ttl_s: AtomicU32,
+    /// The getAvatar URL: `{apiUrl}/waInstance{id}/getAvatar/{token}` (holds the token).
     url: String,
-    endpoint: String,
-    /// Whether apiUrl is https (which environment proxy variable applies).
-    https: bool,
     redactor: Redactor,
     timeout_ms: AtomicU32,
     max_retries: AtomicU32,
@@ -159,56 +77,10 @@ pub struct Client {
     concurrency: AtomicU32,
 }
 
-/// What one process must not share with its parent or children: the agent (its connection
-/// pool, TLS sessions and resolver cache), the rate limiter and the cache, each with its lock.
-struct ProcState {
-    agent: RwLock<ureq::Agent>,
-    /// What the agent is built from beyond the fixed configuration; changing it rebuilds it.
-    settings: Snapshot<AgentSettings>,
-    limiter: std::sync::Arc<RateLimiter>,
-    cache: Cache,
-}
-
-impl ProcState {
-    fn new(settings: AgentSettings, resolver: ResolverChoice, rate: u32, ttl_s: u32) -> ProcState {
-        let cache = Cache::new(crate::cache::CAPACITY);
-        cache.set_ttl(Duration::from_secs(ttl_s as u64));
-        ProcState {
-            agent: RwLock::new(resolver.agent(&settings)),
-            settings: Snapshot::new(settings),
-            limiter: std::sync::Arc::new(RateLimiter::new(rate)),
-            cache,
-        }
-    }
-}
-
-/// The resolver agents are built with.
-#[derive(Debug, Clone, Copy)]
-enum ResolverChoice {
-    /// `CachingResolver` with this lookup function.
-    Caching(crate::resolver::Lookup),
-    /// ureq's default (for a benchmark).
-    Ureq,
-}
-
-impl ResolverChoice {
-    fn agent(self, settings: &AgentSettings) -> ureq::Agent {
-        match self {
-            ResolverChoice::Caching(lookup) => {
-                build_agent(settings, CachingResolver::using(lookup))
-            }
-            ResolverChoice::Ureq => build_agent(
-                settings,
-                ureq::unversioned::resolver::DefaultResolver::default(),
-            ),
-        }
-    }
-}
-
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.redactor.scrub(&self.endpoint))
+            .field("endpoint", &self.redactor.scrub(&self.endpoint()))
             .field("api_token_instance", &crate::redact::REDACTED)
             .field("timeout_ms", &self.timeout_ms.load(Ordering::Relaxed))
             .field("max_retries", &self.max_retries.load(Ordering::Relaxed))
@@ -231,6 +103,50 @@ impl Client {
             api_token_instance,
             ResolverChoice::Caching(lookup),
         )
+    }
+
+    /// A client from the environment variables `GA_API_URL`, `GA_ID_INSTANCE` and
+    /// `GA_API_TOKEN_INSTANCE`. An unset or empty one, or one that is not valid Unicode, is an
+    /// error naming it (never its value).
+    pub fn from_env() -> Result<Client, Error> {
+        Client::from_vars(|k| std::env::var(k))
+    }
+
+    /// `from_env` over any source of variables.
+    fn from_vars(
+        get: impl Fn(&str) -> Result<String, std::env::VarError>,
+    ) -> Result<Client, Error> {
+        use std::env::VarError;
+        let names = ["GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE"];
+        let mut values = Vec::new();
+        let mut missing = Vec::new();
+        for n in names {
+            match get(n) {
+                Ok(v) if !v.is_empty() => values.push(v),
+                Ok(_) | Err(VarError::NotPresent) => missing.push(n),
+                Err(VarError::NotUnicode(_)) => {
+                    let m = format!("environment variable {n} is not valid Unicode");
+                    return Err(Error::invalid(m));
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let m = format!("environment variable(s) not set: {}", missing.join(", "));
+            return Err(Error::invalid(m));
+        }
+        Client::new(&values[0], &values[1], &values[2]).map_err(|e| {
+            Error::invalid(format!(
+                "from the environment ({}): {}",
+                names.join(", "),
+                e.message
+            ))
+        })
+    }
+
+    /// The getAvatar URL with the token replaced by a placeholder (for Debug output).
+    fn endpoint(&self) -> String {
+        let (base, _token) = self.url.rsplit_once('/').unwrap_or_default();
+        format!("{base}/{}", crate::redact::REDACTED)
     }
 
     /// A client with ureq's default resolver (a lookup, on a new thread, per request): for the
@@ -256,84 +172,18 @@ impl Client {
         validate::check_token(api_token_instance).map_err(Error::invalid)?;
         let (rate, ttl) = (defaults::RATE_LIMIT, 0);
         let state = ProcState::new(AgentSettings::default(), resolver, rate, ttl);
-        let https = api.scheme == "https";
         Ok(Client {
-            https,
             state: PerProcess::new(state),
             resolver,
             rate_limit: AtomicU32::new(rate),
             cache_ttl_s: AtomicU32::new(ttl),
             url: api.get_avatar_url(id_instance, api_token_instance),
-            endpoint: format!(
-                "{}/waInstance{id_instance}/getAvatar/{}",
-                api.base(),
-                crate::redact::REDACTED
-            ),
             redactor: Redactor::new(api_token_instance),
             timeout_ms: AtomicU32::new(defaults::TIMEOUT_MS),
             max_retries: AtomicU32::new(defaults::MAX_RETRIES),
             backoff_ms: AtomicU32::new(defaults::BACKOFF_MS),
             concurrency: AtomicU32::new(defaults::CONCURRENCY),
         })
-    }
-
-    /// This process's connections, cache and rate limiter. A forked child gets fresh ones the
-    /// first time it calls (the settings copied, nothing else); what it inherited is never used,
-    /// locked or dropped there (dropping a TLS connection could talk on the parent's socket).
-    /// Costs one atomic load and compare a call.
-    fn state(&self) -> &ProcState {
-        self.state.get(|old| self.renewed(old))
-    }
-
-    /// A forked child's fresh state: the inherited agent settings (read without their lock, which
-    /// a thread that did not survive the fork may hold), rate limit and cache TTL.
-    fn renewed(&self, old: &Inherited<'_, ProcState>) -> ProcState {
-        let settings = old.settings.copy_inherited(old);
-        let rate = self.rate_limit.load(Ordering::Acquire);
-        let ttl = self.cache_ttl_s.load(Ordering::Acquire);
-        ProcState::new(settings, self.resolver, rate, ttl)
-    }
-
-    /// Per-attempt timeout, 1..=600000 ms (default 30000). Out of range: error, old value kept.
-    pub fn set_timeout_ms(&self, ms: i64) -> Result<(), Error> {
-        let v = in_range("timeout", ms, 1, defaults::MAX_TIMEOUT_MS, "ms")?;
-        if self.timeout_ms.swap(v, Ordering::Relaxed) != v {
-            // DNS and SOCKS proxies take their timeout from the agent.
-            self.change_agent(|s| s.timeout_ms = v);
-        }
-        Ok(())
-    }
-
-    /// Retries after the first attempt, 0..=10 (default 3).
-    pub fn set_max_retries(&self, retries: i64) -> Result<(), Error> {
-        let v = in_range("max_retries", retries, 0, defaults::MAX_MAX_RETRIES, "")?;
-        self.max_retries.store(v, Ordering::Relaxed);
-        Ok(())
-    }
-
-    /// Requests started per rolling second, 0..=1000 (default 10; 0 = off).
-    pub fn set_rate_limit(&self, per_second: i64) -> Result<(), Error> {
-        let v = in_range(
-            "rate_limit",
-            per_second,
-            0,
-            defaults::MAX_RATE_LIMIT,
-            "per second",
-        )?;
-        let s = self.state();
-        // Under the settings lock, so that the value kept and the limiter's agree.
-        s.settings.read(|_| {
-            self.rate_limit.store(v, Ordering::Release);
-            s.limiter.set_rate(v);
-        });
-        Ok(())
-    }
-
-    /// First retry delay, 0..=60000 ms (default 250); doubles on each retry, with jitter.
-    pub fn set_backoff_ms(&self, ms: i64) -> Result<(), Error> {
-        let v = in_range("backoff", ms, 0, defaults::MAX_BACKOFF_MS, "ms")?;
-        self.backoff_ms.store(v, Ordering::Relaxed);
-        Ok(())
     }
 
     /// Trusts the certificates in the PEM file `path` (e.g. a corporate proxy's root) for TLS,
@@ -394,7 +244,8 @@ impl Client {
         &self,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<String>, Error> {
-        let Some((name, value)) = proxy::proxy_from_env(self.https, &get) else {
+        let Some((name, value)) = proxy::proxy_from_env(self.url.starts_with("https:"), &get)
+        else {
             self.change_agent(|s| s.proxy = None);
             return Ok(None);
         };
@@ -421,27 +272,6 @@ impl Client {
         });
     }
 
-    /// Keeps successful answers per chat id for `seconds`, 0..=86400 (default 0 = off); errors are
-    /// never kept; at most 10,000 chat ids, least recently used evicted first. Any change empties
-    /// the cache.
-    pub fn set_cache_ttl(&self, seconds: i64) -> Result<(), Error> {
-        let v = in_range("cache_ttl", seconds, 0, defaults::MAX_CACHE_TTL_S, "s")?;
-        let s = self.state();
-        s.settings.read(|_| {
-            self.cache_ttl_s.store(v, Ordering::Release);
-            s.cache.set_ttl(Duration::from_secs(v as u64));
-        });
-        Ok(())
-    }
-
-    /// How long an idle connection is kept for the next call, 0..=3600000 ms (default 300000,
-    /// 5 minutes; 0 = close after each call). Open connections are dropped.
-    pub fn set_idle_timeout_ms(&self, ms: i64) -> Result<(), Error> {
-        let v = in_range("idle_timeout", ms, 0, defaults::MAX_IDLE_TIMEOUT_MS, "ms")?;
-        self.change_agent(|s| s.idle_timeout_ms = v);
-        Ok(())
-    }
-
     /// Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup and keeps it
     /// for the idle timeout, without sending any request (so no rate-limit slot is used). `Ok`
     /// at once when a connection is already open. One attempt within the timeout: when the
@@ -463,13 +293,6 @@ impl Client {
         })
     }
 
-    /// Lookups a batch (`get_avatars`) runs at once, 1..=64 (default 4).
-    pub fn set_concurrency(&self, n: i64) -> Result<(), Error> {
-        let v = in_range("concurrency", n, 1, defaults::MAX_CONCURRENCY, "")?;
-        self.concurrency.store(v, Ordering::Relaxed);
-        Ok(())
-    }
-
     /// Looks up many chat ids with bounded concurrency, keeping to the rate limit across all
     /// workers. The results are in the order of `chat_ids`; one bad id fails only its own entry.
     /// If memory for the batch runs out, no request is sent and every entry is `GA_ERR_INTERNAL`.
@@ -487,74 +310,6 @@ impl Client {
     ) -> Vec<Result<Avatar, Error>> {
         self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), Some(cancel))
             .unwrap_or_else(|e| chat_ids.iter().map(|_| Err(e.clone())).collect())
-    }
-
-    /// `get_avatars` over `count` ids that `id(i)` yields (an `Err` is that entry's error).
-    /// Fails with `GA_ERR_INTERNAL`, before any request, when memory for `count` results cannot
-    /// be had (a caller-chosen count must never abort the process).
-    pub(crate) fn get_avatars_with<'a, F>(
-        &self,
-        count: usize,
-        id: F,
-        cancel: Option<&Cancel>,
-    ) -> Result<Vec<Result<Avatar, Error>>, Error>
-    where
-        F: Fn(usize) -> Result<&'a str, Error> + Sync,
-    {
-        use std::sync::atomic::AtomicUsize;
-        use std::sync::Mutex;
-        let no_memory = || Error {
-            status: GaStatus::GA_ERR_INTERNAL,
-            http_status: 0,
-            message: format!("out of memory for a batch of {count} chat ids; nothing was sent"),
-        };
-        let mut out = Vec::new();
-        out.try_reserve_exact(count).map_err(|_| no_memory())?;
-        let one = |i: usize| id(i).and_then(|s| self.lookup(s, cancel));
-        let workers = (self.concurrency.load(Ordering::Relaxed) as usize).min(count);
-        if workers <= 1 {
-            out.extend((0..count).map(one));
-            return Ok(out);
-        }
-        let mut slots: Vec<Mutex<Option<Result<Avatar, Error>>>> = Vec::new();
-        slots.try_reserve_exact(count).map_err(|_| no_memory())?;
-        slots.extend((0..count).map(|_| Mutex::new(None)));
-        let next = AtomicUsize::new(0);
-        // Workers inherit "inside an export" so a panic on them is not printed (see ffi::error).
-        let quiet = crate::ffi::error::in_export();
-        let work = || {
-            let _quiet = quiet.then(crate::ffi::error::QuietPanics::enter);
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= count {
-                    break;
-                }
-                let r = one(i);
-                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-            }
-        };
-        std::thread::scope(|s| {
-            // The calling thread is a worker too; when the system refuses more threads, the
-            // ones running (at least this one) do all the work.
-            for _ in 1..workers {
-                if std::thread::Builder::new().spawn_scoped(s, work).is_err() {
-                    break;
-                }
-            }
-            work();
-        });
-        out.extend(slots.into_iter().map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| {
-                    Err(Error {
-                        status: GaStatus::GA_ERR_INTERNAL,
-                        http_status: 0,
-                        message: "batch worker lost a result".into(),
-                    })
-                })
-        }));
-        Ok(out)
     }
 
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
@@ -585,96 +340,6 @@ impl Client {
             self.state().cache.put(chat_id, a);
         }
         r
-    }
-
-    /// Fetches the image at `url` (a link from getAvatar): GET, at most 3 redirects, an `image/*`
-    /// Content-Type and at most 16 MiB required. Transient failures are retried like lookups, but
-    /// image requests do not count against the rate limit (they go to the image server).
-    pub fn fetch_image(&self, url: &str) -> Result<Image, Error> {
-        self.fetch_image_with(url, None)
-    }
-
-    /// `fetch_image`, cancellable when a token is given.
-    fn fetch_image_with(&self, url: &str, cancel: Option<&Cancel>) -> Result<Image, Error> {
-        image::check_image_url(url).map_err(|m| Error {
-            status: GaStatus::GA_ERR_BAD_RESPONSE,
-            http_status: 200,
-            message: self.redactor.scrub(&m),
-        })?;
-        let host = host_of(url).to_string();
-        self.retrying(false, cancel, || self.image_attempt(url, &host))
-    }
-
-    /// Looks up `chat_id` and fetches its avatar image: `(answer, None)` when there is no avatar.
-    pub fn avatar_image(&self, chat_id: &str) -> Result<(Avatar, Option<Image>), Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, None, None)?;
-        Ok((a, img?))
-    }
-
-    /// `avatar_image` that `cancel` can stop (see `get_avatar_cancellable`).
-    pub fn avatar_image_cancellable(
-        &self,
-        chat_id: &str,
-        cancel: &Cancel,
-    ) -> Result<(Avatar, Option<Image>), Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, None, Some(cancel))?;
-        Ok((a, img?))
-    }
-
-    /// Looks up `chat_id` and writes its avatar image to `path` atomically (a temporary file in
-    /// the same folder, then a rename; nothing half-written is left on failure). When there is no
-    /// avatar nothing is written and the answer (with an empty link) is returned.
-    pub fn download_avatar(&self, chat_id: &str, path: &str) -> Result<Avatar, Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, Some(path), None)?;
-        img.map(|_| a)
-    }
-
-    /// `download_avatar` that `cancel` can stop (see `get_avatar_cancellable`); a cancelled
-    /// download leaves `path` as it was.
-    pub fn download_avatar_cancellable(
-        &self,
-        chat_id: &str,
-        path: &str,
-        cancel: &Cancel,
-    ) -> Result<Avatar, Error> {
-        let (a, img) = self.lookup_and_fetch(chat_id, Some(path), Some(cancel))?;
-        img.map(|_| a)
-    }
-
-    /// The steps of every download: checks `path` (when saving), looks up `chat_id`, fetches the
-    /// image (None when there is no avatar) and, with `path`, saves it there atomically (a failure
-    /// there is `GA_ERR_IO`). The outer error is a bad path's or the lookup's; the inner one,
-    /// after a successful lookup, the image's. When the link no longer works (403, 404, 410),
-    /// `chat_id` is dropped from the cache so the next call looks it up again.
-    pub(crate) fn lookup_and_fetch(
-        &self,
-        chat_id: &str,
-        path: Option<&str>,
-        cancel: Option<&Cancel>,
-    ) -> Result<(Avatar, Result<Option<Image>, Error>), Error> {
-        if let Some(p) = path {
-            image::check_download_path(p).map_err(|m| self.invalid(m))?;
-        }
-        let a = self.lookup(chat_id, cancel)?;
-        if a.url.is_empty() {
-            return Ok((a, Ok(None)));
-        }
-        let img = self.fetch_image_with(&a.url, cancel).inspect_err(|e| {
-            if matches!(e.http_status, 403 | 404 | 410) {
-                self.state().cache.remove(chat_id);
-            }
-        });
-        let saved = match (path, img) {
-            (Some(p), Ok(img)) => image::write_atomically(p, &img.data)
-                .map(|()| Some(img))
-                .map_err(|m| Error {
-                    status: GaStatus::GA_ERR_IO,
-                    http_status: 200,
-                    message: self.redactor.scrub(&m),
-                }),
-            (_, img) => img.map(Some),
-        };
-        Ok((a, saved))
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the retries are used up; when
@@ -768,314 +433,6 @@ impl Client {
     fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64)
     }
-
-    /// One POST of getAvatar.
-    fn attempt(&self, body: &str) -> (Result<Avatar, Failure>, u16) {
-        let timeout = self.timeout();
-        let sent = self
-            .agent()
-            .post(&self.url)
-            .header("Content-Type", "application/json")
-            .send(body);
-        let mut resp = match sent {
-            Ok(r) => r,
-            Err(e) => return (Err(self.transport_failure(e, &self.url, timeout, false)), 0),
-        };
-        let http_status = resp.status().as_u16();
-        let (retry_after, location) = (header(&resp, "retry-after"), header(&resp, "location"));
-        let read = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY as u64)
-            .read_to_vec();
-        let r = match read {
-            Ok(bytes) => match response::interpret(
-                http_status,
-                retry_after.as_deref(),
-                location.as_deref(),
-                &bytes,
-                SystemTime::now(),
-                &self.redactor,
-            ) {
-                Outcome::Success(a) => Ok(a),
-                Outcome::Failure {
-                    status,
-                    message,
-                    retryable,
-                    retry_after,
-                } => Err(Failure {
-                    status,
-                    message,
-                    retryable,
-                    retry_after,
-                }),
-            },
-            Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the server's answer is larger than {MAX_BODY} bytes; refused"),
-            )),
-            Err(e) => Err(self.transport_failure(e, &self.url, timeout, true)),
-        };
-        (r, http_status)
-    }
-
-    /// One GET of an avatar image.
-    fn image_attempt(&self, url: &str, host: &str) -> (Result<Image, Failure>, u16) {
-        let timeout = self.timeout();
-        let sent = self
-            .agent()
-            .get(url)
-            .config()
-            .max_redirects(MAX_IMAGE_REDIRECTS)
-            .build()
-            .header("Accept", "image/*")
-            .call();
-        let mut resp = match sent {
-            Ok(r) => r,
-            Err(ureq::Error::TooManyRedirects) => {
-                let m = format!(
-                    "the avatar link on {host} redirected more than {MAX_IMAGE_REDIRECTS} times; not downloaded"
-                );
-                return (Err(Failure::fatal(GaStatus::GA_ERR_BAD_RESPONSE, m)), 0);
-            }
-            Err(e) => return (Err(self.transport_failure(e, url, timeout, false)), 0),
-        };
-        let status = resp.status().as_u16();
-        let (ct, len) = (
-            header(&resp, "content-type"),
-            header(&resp, "content-length"),
-        );
-        let retry_after = header(&resp, "retry-after")
-            .and_then(|v| response::parse_retry_after(&v, SystemTime::now()));
-        let content_type =
-            match image::check_image_head(host, status, ct.as_deref(), len.as_deref()) {
-                Ok(t) => t,
-                Err((st, message, retryable)) => {
-                    let f = Failure {
-                        status: st,
-                        message,
-                        retryable,
-                        retry_after: if retryable { retry_after } else { None },
-                    };
-                    return (Err(f), status);
-                }
-            };
-        let ends = crate::body_end::abrupt_ends();
-        let read = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_IMAGE as u64)
-            .read_to_vec();
-        let cut = crate::body_end::abrupt_ends() != ends;
-        let r = match read {
-            Ok(data) => match image::check_image_body(host, data.len(), cut) {
-                Ok(()) => Ok(Image { data, content_type }),
-                Err((st, message, retryable)) => Err(Failure {
-                    status: st,
-                    message,
-                    retryable,
-                    retry_after: None,
-                }),
-            },
-            Err(ureq::Error::Io(e))
-                if e.kind() == std::io::ErrorKind::UnexpectedEof && len.is_some() =>
-            {
-                let m = image::short_body_message(host, len.as_deref().unwrap_or(""));
-                Err(Failure {
-                    status: GaStatus::GA_ERR_NETWORK,
-                    message: m,
-                    retryable: true,
-                    retry_after: None,
-                })
-            }
-            Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!(
-                    "the avatar image on {host} is larger than {MAX_IMAGE} bytes (16 MiB); not downloaded"
-                ),
-            )),
-            Err(e) => Err(self.transport_failure(e, url, timeout, true)),
-        };
-        (r, status)
-    }
-
-    /// The proxy carrying requests to `url`, as messages show it, if any.
-    fn proxy_for(&self, url: &str) -> Option<String> {
-        self.state()
-            .settings
-            .read(|settings| match &settings.proxy {
-                Some(p) => {
-                    let bypass = url
-                        .parse::<ureq::http::Uri>()
-                        .map(|u| p.ureq.is_no_proxy(&u))
-                        .unwrap_or(false);
-                    (!bypass).then(|| p.url.shown())
-                }
-                None => None,
-            })
-    }
-
-    /// A failed request as a message naming the host of `url` (never the URL itself: the
-    /// getAvatar URL holds the token).
-    fn transport_failure(
-        &self,
-        e: ureq::Error,
-        url: &str,
-        timeout: Duration,
-        in_body: bool,
-    ) -> Failure {
-        use std::io::ErrorKind as K;
-        let host = host_of(url).to_string();
-        let proxy = self.proxy_for(url);
-        let via = proxy
-            .as_ref()
-            .map(|p| format!(" (via proxy {p})"))
-            .unwrap_or_default();
-        let during = if in_body {
-            "while reading the answer"
-        } else {
-            "before an answer arrived"
-        };
-        let timed_out = || Failure {
-            status: GaStatus::GA_ERR_TIMEOUT,
-            message: format!(
-                "no complete answer from {host} within {} ms{via}",
-                timeout.as_millis()
-            ),
-            retryable: true,
-            retry_after: None,
-        };
-        let (status, message, retryable) = match e {
-            ureq::Error::Timeout(_) => return timed_out(),
-            ureq::Error::Io(io) => {
-                let what = match io.kind() {
-                    K::ConnectionRefused => match &proxy {
-                        Some(p) => {
-                            return Failure {
-                                status: GaStatus::GA_ERR_NETWORK,
-                                message: format!(
-                                    "connection to the proxy {p} refused (is it running, and is the proxy URL right?)"
-                                ),
-                                retryable: true,
-                                retry_after: None,
-                            }
-                        }
-                        None if url == self.url => format!(
-                            "connection to {host} refused (is the server running and apiUrl right?)"
-                        ),
-                        None => format!("connection to {host} refused"),
-                    },
-                    K::ConnectionReset
-                    | K::ConnectionAborted
-                    | K::BrokenPipe
-                    | K::UnexpectedEof => {
-                        format!("connection to {host} closed by the server {during}")
-                    }
-                    K::TimedOut | K::WouldBlock => return timed_out(),
-                    K::PermissionDenied if proxy.is_some() => {
-                        return Failure::fatal(
-                            GaStatus::GA_ERR_NETWORK,
-                            format!(
-                                "the proxy {} refused the user name or password: check the credentials in the proxy URL",
-                                proxy.unwrap_or_default()
-                            ),
-                        )
-                    }
-                    _ => {
-                        if let Some(n) = io.get_ref().and_then(|i| i.downcast_ref::<NotLoopback>())
-                        {
-                            return Failure::fatal(GaStatus::GA_ERR_NETWORK, format!("{n}{via}"));
-                        }
-                        if let Some(t) =
-                            io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
-                        {
-                            return Failure::fatal(
-                                GaStatus::GA_ERR_NETWORK,
-                                tls_message(&host, t),
-                            );
-                        }
-                        format!("network error talking to {host} {during}: {io}")
-                    }
-                };
-                (GaStatus::GA_ERR_NETWORK, format!("{what}{via}"), true)
-            }
-            ureq::Error::HostNotFound => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("could not resolve host {host} (DNS){via}"),
-                true,
-            ),
-            ureq::Error::ConnectionFailed => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("could not connect to {host}{via}"),
-                true,
-            ),
-            ureq::Error::ConnectProxyFailed(reason) => {
-                let p = proxy.unwrap_or_else(|| "in use".into());
-                // ureq's reason reads "proxy server responded 407/...".
-                let code = reason
-                    .split(|c: char| !c.is_ascii_digit())
-                    .find(|s| s.len() == 3)
-                    .unwrap_or("");
-                if code == "407" {
-                    return Failure::fatal(
-                        GaStatus::GA_ERR_NETWORK,
-                        format!(
-                            "the proxy {p} wants a user name and password, or refused the ones given (HTTP 407): check the credentials in the proxy URL"
-                        ),
-                    );
-                }
-                let why = if code.is_empty() {
-                    reason
-                } else {
-                    format!("HTTP {code}")
-                };
-                (
-                    GaStatus::GA_ERR_NETWORK,
-                    format!("the proxy {p} would not open a tunnel to {host} ({why})"),
-                    true,
-                )
-            }
-            ureq::Error::Protocol(p) => (
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the server's answer is not valid HTTP/1.1 ({p})"),
-                false,
-            ),
-            ureq::Error::LargeResponseHeader(..) => (
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                "the server's response headers are larger than 64 KiB; refused".to_string(),
-                false,
-            ),
-            ureq::Error::Tls(t) => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("TLS failure with {host}: {t}"),
-                false,
-            ),
-            ureq::Error::Rustls(t) => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("TLS failure with {host}: {t}"),
-                false,
-            ),
-            other => (
-                GaStatus::GA_ERR_NETWORK,
-                format!("request to {host} failed {during}: {other}{via}"),
-                true,
-            ),
-        };
-        Failure {
-            status,
-            message,
-            retryable,
-            retry_after: None,
-        }
-    }
-}
-
-/// A response header's value as text, if present and visible ASCII.
-fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
-    resp.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 /// The error of a cancelled call.
@@ -1088,116 +445,8 @@ fn cancelled(http_status: u16) -> Error {
 }
 
 /// The `host[:port]` of an http(s) URL, for messages ("" when there is none).
-fn host_of(url: &str) -> &str {
+pub(crate) fn host_of(url: &str) -> &str {
     url.split('/').nth(2).unwrap_or("")
-}
-
-/// A failed attempt, before the retry loop decides what to do with it.
-struct Failure {
-    status: GaStatus,
-    message: String,
-    retryable: bool,
-    retry_after: Option<Duration>,
-}
-
-impl Failure {
-    /// A failure another attempt would not fix.
-    fn fatal(status: GaStatus, message: String) -> Failure {
-        Failure {
-            status,
-            message,
-            retryable: false,
-            retry_after: None,
-        }
-    }
-}
-
-fn tls_message(host: &str, e: &rustls::Error) -> String {
-    let hint = match e {
-        rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
-            "; if a proxy re-signs TLS, trust its root with ga_client_set_ca_file"
-        }
-        _ => "",
-    };
-    format!("TLS failure with {host}: {e}{hint}")
-}
-
-/// The settings an agent is built from that a caller can change.
-#[derive(Clone)]
-struct AgentSettings {
-    /// Trusted roots from CA files; empty means the bundled web roots.
-    roots: Vec<ureq::tls::Certificate<'static>>,
-    user_agent: String,
-    proxy: Option<ProxySetting>,
-    /// Timeout for DNS and SOCKS proxies (the connection layer enforces the rest).
-    timeout_ms: u32,
-    /// How long idle connections are kept.
-    idle_timeout_ms: u32,
-}
-
-/// A proxy in use: the checked URL (for messages) and ureq's form of it (with NO_PROXY rules).
-#[derive(Clone)]
-struct ProxySetting {
-    url: ProxyUrl,
-    ureq: ureq::Proxy,
-}
-
-impl Default for AgentSettings {
-    fn default() -> AgentSettings {
-        AgentSettings {
-            roots: Vec::new(),
-            user_agent: format!("getavatar/{}", env!("CARGO_PKG_VERSION")),
-            proxy: None,
-            timeout_ms: defaults::TIMEOUT_MS,
-            idle_timeout_ms: defaults::IDLE_TIMEOUT_MS,
-        }
-    }
-}
-
-/// An agent for getAvatar: no redirects, statuses as responses, our resolver, and either the
-/// bundled web roots or, when CA files were given, exactly their certificates. Timeouts are
-/// agent-level (a request-level config would give every connection a new TLS config, so no
-/// session resumption); the connection layer (`transport`) enforces each attempt's deadline.
-fn build_agent(
-    settings: &AgentSettings,
-    resolver: impl ureq::unversioned::resolver::Resolver,
-) -> ureq::Agent {
-    let mut tls = ureq::tls::TlsConfig::builder();
-    if !settings.roots.is_empty() {
-        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&settings.roots));
-    }
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .user_agent(settings.user_agent.as_str())
-        .accept("application/json")
-        .max_response_header_size(64 * 1024)
-        .max_idle_connections_per_host(64)
-        .max_idle_age(Duration::from_millis(settings.idle_timeout_ms.into()))
-        .timeout_resolve(Some(Duration::from_millis(settings.timeout_ms.into())))
-        .timeout_connect(Some(Duration::from_millis(settings.timeout_ms.into())))
-        .proxy(settings.proxy.as_ref().map(|p| p.ureq.clone()))
-        .tls_config(tls.build())
-        .build();
-    ureq::Agent::with_parts(
-        config,
-        crate::transport::connector(settings.proxy.is_some()),
-        resolver,
-    )
-}
-
-fn in_range(name: &str, v: i64, lo: u32, hi: u32, unit: &str) -> Result<u32, Error> {
-    if v < lo as i64 || v > hi as i64 {
-        let unit = if unit.is_empty() {
-            String::new()
-        } else {
-            format!(" {unit}")
-        };
-        return Err(Error::invalid(format!(
-            "{name} {v} is out of range: expected {lo} to {hi}{unit}; the previous value is kept"
-        )));
-    }
-    Ok(v as u32)
 }
 
 /// A random number in `0..n` (n > 0) from std's per-process random hasher keys: good enough
@@ -1211,6 +460,7 @@ fn random_below(n: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Setting;
 
     #[test]
     fn debug_hides_token_and_setters_check_ranges() {
@@ -1220,14 +470,14 @@ mod tests {
             !d.contains("abcdef0123456789") && d.contains("3100000001"),
             "{d}"
         );
-        assert!(c.set_timeout_ms(0).is_err());
-        assert!(c.set_timeout_ms(600_001).is_err());
-        assert!(c.set_timeout_ms(1).is_ok());
+        assert!(c.set_timeout(Duration::ZERO).is_err());
+        assert!(c.set_timeout(Duration::from_millis(600_001)).is_err());
+        assert!(c.set_timeout(Duration::from_millis(1)).is_ok());
         assert!(c.set_max_retries(11).is_err());
         assert!(c.set_max_retries(-1).is_err());
         assert!(c.set_rate_limit(1001).is_err());
         assert!(c.set_rate_limit(0).is_ok());
-        let e = c.set_timeout_ms(-5).unwrap_err();
+        let e = c.set(Setting::Timeout, -5).unwrap_err();
         assert_eq!(e.status, GaStatus::GA_ERR_INVALID_ARGUMENT);
         assert!(e.message.contains("1 to 600000 ms"), "{}", e.message);
         assert_eq!(c.timeout_ms.load(Ordering::Relaxed), 1);
@@ -1246,6 +496,45 @@ mod tests {
         assert!(c.backoff(30).as_millis() as u64 <= defaults::BACKOFF_CAP_MS);
     }
 
+    #[test]
+    fn from_vars_names_what_is_missing_or_wrong_never_the_value() {
+        use std::env::VarError;
+        let vars = |url: &'static str, token: Result<&'static str, VarError>| {
+            move |k: &str| match k {
+                "GA_API_URL" => Ok(url.to_string()),
+                "GA_ID_INSTANCE" => Err(VarError::NotPresent),
+                _ => token.clone().map(str::to_string),
+            }
+        };
+        let e = Client::from_vars(vars("", Ok(""))).unwrap_err();
+        assert_eq!(e.status, GaStatus::GA_ERR_INVALID_ARGUMENT);
+        assert_eq!(
+            e.message,
+            "environment variable(s) not set: GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE"
+        );
+        let bad = VarError::NotUnicode(std::ffi::OsString::from("x"));
+        let e = Client::from_vars(vars("http://h", Err(bad))).unwrap_err();
+        assert_eq!(
+            e.message,
+            "environment variable GA_API_TOKEN_INSTANCE is not valid Unicode"
+        );
+        let all = |k: &str| match k {
+            "GA_API_URL" => Ok("ftp://127.0.0.1:9".to_string()),
+            "GA_ID_INSTANCE" => Ok("1101000001".to_string()),
+            _ => Ok("0123456789abcdef".to_string()),
+        };
+        let e = Client::from_vars(all).unwrap_err();
+        assert!(
+            e.message.starts_with(
+                "from the environment (GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE): "
+            ),
+            "{e}"
+        );
+        assert!(!e.message.contains("0123456789abcdef"), "{e}");
+        let ok = |k: &str| all(k).map(|v| v.replace("ftp:", "http:"));
+        assert!(Client::from_vars(ok).is_ok());
+    }
+
     static LOOKUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
     /// A DNS that maps localhost to a public address (a hostile or broken resolver).
@@ -1260,7 +549,7 @@ mod tests {
         let r = ResolverChoice::Caching(rebinding_dns);
         let c = Client::with_resolver("http://localhost:9", "1101000001", "0123456789abcdef", r)
             .unwrap();
-        c.set_backoff_ms(0).unwrap();
+        c.set_backoff(Duration::ZERO).unwrap();
         let e = c.get_avatar("10000000").unwrap_err();
         assert_eq!(e.status, GaStatus::GA_ERR_NETWORK, "{e}");
         assert!(
@@ -1279,7 +568,7 @@ mod tests {
     #[test]
     fn a_forked_child_gets_a_fresh_state_and_keeps_the_settings() {
         let c = Client::new("http://127.0.0.1:9", "1101000001", "0123456789abcdef").unwrap();
-        c.set_cache_ttl(600).unwrap();
+        c.set_cache_ttl(Duration::from_secs(600)).unwrap();
         c.set_rate_limit(7).unwrap();
         c.set_user_agent("kept/1").unwrap();
         let a = Avatar {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::failure::Failure;
 use crate::status::GaStatus;
 
 /// Largest image downloaded, in bytes (16 MiB); a larger one is `GA_ERR_BAD_RESPONSE`.
@@ -79,32 +80,32 @@ pub fn media_type(content_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// What is wrong with an image answer's head, if anything: (status, message, retryable).
+/// What is wrong with an image answer's head, if anything.
 /// `host` names the image server in messages.
 pub fn check_image_head(
     host: &str,
     status: u16,
     content_type: Option<&str>,
     content_length: Option<&str>,
-) -> Result<String, (GaStatus, String, bool)> {
+) -> Result<String, Failure> {
     match status {
         200 => {}
         429 => {
-            return Err((
+            return Err(Failure::new(
                 GaStatus::GA_ERR_RATE_LIMITED,
                 format!("the image server {host} answered 429 Too Many Requests"),
                 true,
             ))
         }
         499..=599 => {
-            return Err((
+            return Err(Failure::new(
                 GaStatus::GA_ERR_SERVER,
                 format!("the image server {host} answered {status}"),
                 !matches!(status, 501 | 505),
             ))
         }
         300..=399 => {
-            return Err((
+            return Err(Failure::new(
                 GaStatus::GA_ERR_BAD_RESPONSE,
                 format!("the image server {host} answered {status} without a usable Location"),
                 false,
@@ -116,7 +117,7 @@ pub fn check_image_head(
             } else {
                 ""
             };
-            return Err((
+            return Err(Failure::new(
                 GaStatus::GA_ERR_BAD_RESPONSE,
                 format!("the image server {host} answered {status}{hint}"),
                 false,
@@ -131,7 +132,7 @@ pub fn check_image_head(
         } else {
             format!("Content-Type {}", crate::validate::shown(&media))
         };
-        return Err((
+        return Err(Failure::new(
             GaStatus::GA_ERR_BAD_RESPONSE,
             format!("the avatar link on {host} answered with {said}, not an image; not downloaded"),
             false,
@@ -139,7 +140,7 @@ pub fn check_image_head(
     }
     if let Some(n) = content_length.and_then(|v| v.trim().parse::<u64>().ok()) {
         if n > MAX_IMAGE as u64 {
-            return Err((
+            return Err(Failure::new(
                 GaStatus::GA_ERR_BAD_RESPONSE,
                 format!(
                     "the avatar image on {host} is {n} bytes, more than the {MAX_IMAGE} byte (16 MiB) limit; not downloaded"
@@ -151,13 +152,12 @@ pub fn check_image_head(
     Ok(media)
 }
 
-/// What is wrong with an image body that was read to its end, if anything: (status, message,
-/// retryable). `cut` says the connection ended with a reset (or, over TLS, without
+/// What is wrong with an image body that was read to its end, if anything. `cut` says the connection ended with a reset (or, over TLS, without
 /// `close_notify`) while it was read. A body whose Content-Length was not reached never gets
 /// here: ureq fails the read (see [`short_body_message`]).
-pub fn check_image_body(host: &str, len: usize, cut: bool) -> Result<(), (GaStatus, String, bool)> {
+pub fn check_image_body(host: &str, len: usize, cut: bool) -> Result<(), Failure> {
     if cut {
-        return Err((
+        return Err(Failure::new(
             GaStatus::GA_ERR_NETWORK,
             format!(
                 "the connection to {host} was reset after {len} bytes of the avatar image, before it was complete; not downloaded"
@@ -166,7 +166,7 @@ pub fn check_image_body(host: &str, len: usize, cut: bool) -> Result<(), (GaStat
         ));
     }
     if len == 0 {
-        return Err((
+        return Err(Failure::new(
             GaStatus::GA_ERR_BAD_RESPONSE,
             format!("the avatar image on {host} is empty (0 bytes); not downloaded"),
             false,
@@ -412,33 +412,31 @@ mod tests {
         let e =
             |s, ct: Option<&str>, len: Option<&str>| check_image_head("h", s, ct, len).unwrap_err();
         assert_eq!(
-            e(200, Some("text/html"), None).0,
+            e(200, Some("text/html"), None).status,
             GaStatus::GA_ERR_BAD_RESPONSE
         );
         assert!(e(200, Some("text/html"), None)
-            .1
+            .message
             .contains("Content-Type \"text/html\", not an image"));
-        assert!(e(200, None, None).1.contains("no Content-Type"));
-        assert!(e(200, Some("image/"), None).1.contains("not an image"));
+        assert!(e(200, None, None).message.contains("no Content-Type"));
+        assert!(e(200, Some("image/"), None)
+            .message
+            .contains("not an image"));
         assert!(e(200, Some("image/png"), Some("16777217"))
-            .1
+            .message
             .contains("16777217 bytes"));
         assert!(check_image_head("h", 200, Some("image/png"), Some("16777216")).is_ok());
         assert_eq!(
             e(503, None, None),
-            (
-                GaStatus::GA_ERR_SERVER,
-                "the image server h answered 503".into(),
-                true
-            )
+            Failure::transient(GaStatus::GA_ERR_SERVER, "the image server h answered 503")
         );
-        assert!(e(429, None, None).2);
+        assert!(e(429, None, None).retryable);
         let gone = e(404, None, None);
         assert!(
-            !gone.2 && gone.1.contains("look the avatar up again"),
+            !gone.retryable && gone.message.contains("look the avatar up again"),
             "{gone:?}"
         );
-        assert!(!e(302, None, None).2);
+        assert!(!e(302, None, None).retryable);
     }
 
     #[test]

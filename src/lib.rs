@@ -6,12 +6,14 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod agent;
 mod body_end;
 mod cache;
 mod cancel;
 #[doc(hidden)]
 pub mod client;
 pub mod credential;
+mod failure;
 // Its doc comments are written for the C header (cbindgen copies them verbatim), not rustdoc.
 #[doc(hidden)]
 #[allow(
@@ -31,8 +33,12 @@ pub mod redact;
 mod resolver;
 #[doc(hidden)]
 pub mod response;
+mod settings;
 mod status;
+mod text;
 mod transport;
+mod transport_error;
+mod url;
 #[doc(hidden)]
 pub mod validate;
 
@@ -40,4 +46,5 @@ pub use cancel::Cancel;
 pub use client::{Client, Error};
 pub use image::Image;
 pub use response::Avatar;
+pub use settings::Setting;
 pub use status::GaStatus;

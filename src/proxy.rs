@@ -1,11 +1,50 @@
 //! Proxy settings: checking a proxy URL (credentials never appear in a message), reading the
 //! standard environment variables, and turning `NO_PROXY` into the rules ureq applies per host.
 
+use crate::text::mask_credentials;
+use crate::url::split_scheme;
+
+/// How a proxy is spoken to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyScheme {
+    /// `http://`: HTTP CONNECT.
+    Http,
+    /// `socks5://` (or `socks://`): SOCKS5, the client resolves the target.
+    Socks5,
+    /// `socks5h://`: SOCKS5, the proxy resolves the target.
+    Socks5h,
+}
+
+impl ProxyScheme {
+    /// The scheme as URLs spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProxyScheme::Http => "http",
+            ProxyScheme::Socks5 => "socks5",
+            ProxyScheme::Socks5h => "socks5h",
+        }
+    }
+
+    /// The port used when the URL names none.
+    fn default_port(self) -> u16 {
+        match self {
+            ProxyScheme::Http => 80,
+            _ => 1080,
+        }
+    }
+}
+
+impl std::fmt::Display for ProxyScheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A checked proxy URL.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProxyUrl {
-    /// `http`, `socks5` (the client resolves the target) or `socks5h` (the proxy resolves it).
-    pub scheme: &'static str,
+    /// How the proxy is spoken to.
+    pub scheme: ProxyScheme,
     /// Host name or IP literal (IPv6 in brackets).
     pub host: String,
     /// Port (default 80 for http, 1080 for socks5).
@@ -36,9 +75,9 @@ impl ProxyUrl {
     /// The ureq proxy for this URL; `no_proxy` are ureq NO_PROXY expressions.
     pub(crate) fn to_ureq(&self, no_proxy: &[String]) -> Result<ureq::Proxy, String> {
         let proto = match self.scheme {
-            "http" => ureq::ProxyProtocol::Http,
-            "socks5" => ureq::ProxyProtocol::Socks5,
-            _ => ureq::ProxyProtocol::Socks5h,
+            ProxyScheme::Http => ureq::ProxyProtocol::Http,
+            ProxyScheme::Socks5 => ureq::ProxyProtocol::Socks5,
+            ProxyScheme::Socks5h => ureq::ProxyProtocol::Socks5h,
         };
         let mut b = ureq::Proxy::builder(proto).host(&self.host).port(self.port);
         if let Some(u) = &self.user {
@@ -52,53 +91,6 @@ impl ProxyUrl {
         }
         b.build()
             .map_err(|_| format!("proxy {} is not a valid proxy address", self.shown()))
-    }
-}
-
-/// Replaces what sits between `scheme://` and the last `@` with `***`, so that a message can quote
-/// a proxy URL without its credentials (even unescaped `/` or `@` in a password stay hidden).
-/// Without `@`, whatever follows the host's `:` is hidden unless it is a port number: in
-/// `http://alice:S3cr3t` the "port" is a password.
-pub(crate) fn mask_credentials(raw: &str) -> String {
-    let (scheme, rest) = match split_scheme(raw) {
-        (Some(s), rest) => (&raw[..s.len() + 3], rest),
-        (None, rest) => ("", rest),
-    };
-    if let Some(at) = rest.rfind('@') {
-        return format!("{scheme}***{}", &rest[at..]);
-    }
-    let host_end = if rest.starts_with('[') {
-        rest.find(']').map_or(rest.len(), |i| i + 1)
-    } else {
-        rest.find([':', '/', '?', '#']).unwrap_or(rest.len())
-    };
-    let after = &rest[host_end..];
-    match after.strip_prefix(':') {
-        Some(p) => {
-            let port_end = p.find(['/', '?', '#']).unwrap_or(p.len());
-            if p[..port_end].bytes().all(|b| b.is_ascii_digit()) {
-                raw.to_string()
-            } else {
-                format!("{scheme}{}:***", &rest[..host_end])
-            }
-        }
-        None => raw.to_string(),
-    }
-}
-
-/// `(Some(scheme), rest)` when `raw` starts with `scheme://` and the scheme is made of the
-/// characters a scheme may hold (so a `://` inside a password is never taken for one).
-fn split_scheme(raw: &str) -> (Option<&str>, &str) {
-    match raw.find("://") {
-        Some(i)
-            if i > 0
-                && raw[..i]
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || b"+.-".contains(&c)) =>
-        {
-            (Some(&raw[..i]), &raw[i + 3..])
-        }
-        _ => (None, raw),
     }
 }
 
@@ -125,6 +117,19 @@ fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// `user[:password]`, each percent-decoded; None when one is not valid percent-encoded UTF-8.
+fn decode_userinfo(ui: &str) -> Option<(Option<String>, Option<String>)> {
+    let (u, p) = match ui.split_once(':') {
+        Some((u, p)) => (u, Some(p)),
+        None => (ui, None),
+    };
+    let p = match p {
+        Some(p) => Some(decode(p)?),
+        None => None,
+    };
+    Some((Some(decode(u)?), p))
+}
+
 /// Checks a proxy URL: `http://[user:password@]host[:port]`, `socks5://...` or `socks5h://...`
 /// (no scheme means http). User name and password are percent-decoded. Messages never contain
 /// the credentials.
@@ -148,10 +153,10 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
         (Some(s), rest) => (s.to_ascii_lowercase(), rest),
         (None, rest) => ("http".to_string(), rest),
     };
-    let scheme: &'static str = match scheme.as_str() {
-        "http" => "http",
-        "socks5" | "socks" => "socks5",
-        "socks5h" => "socks5h",
+    let scheme = match scheme.as_str() {
+        "http" => ProxyScheme::Http,
+        "socks5" | "socks" => ProxyScheme::Socks5,
+        "socks5h" => ProxyScheme::Socks5h,
         "https" => {
             return Err(format!(
                 "proxy URL {}: https:// proxies are not supported; use http:// (the tunnel to an https apiUrl is still TLS from end to end)",
@@ -180,46 +185,20 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
     };
     let (user, password) = match userinfo {
         None => (None, None),
-        Some(ui) => {
-            let (u, p) = match ui.split_once(':') {
-                Some((u, p)) => (u, Some(p)),
-                None => (ui, None),
-            };
-            let bad = || {
-                format!(
-                    "proxy URL {}: the user name or password is not valid percent-encoded UTF-8",
-                    shown()
-                )
-            };
-            let u = decode(u).ok_or_else(bad)?;
-            let p = match p {
-                Some(p) => Some(decode(p).ok_or_else(bad)?),
-                None => None,
-            };
-            (Some(u), p)
-        }
+        Some(ui) => decode_userinfo(ui).ok_or_else(|| {
+            format!(
+                "proxy URL {}: the user name or password is not valid percent-encoded UTF-8",
+                shown()
+            )
+        })?,
     };
-    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let close = v6
-            .find(']')
-            .ok_or_else(|| format!("proxy URL {} has an unclosed [", shown()))?;
-        let ip = &v6[..close];
-        if ip.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("proxy URL {} has an invalid IPv6 address", shown()));
-        }
-        let after = &v6[close + 1..];
-        let port = match after.strip_prefix(':') {
-            Some(p) => Some(p),
-            None if after.is_empty() => None,
-            None => return Err(format!("proxy URL {} is malformed after ]", shown())),
-        };
-        (format!("[{ip}]"), port)
-    } else {
-        match hostport.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), Some(p)),
-            None => (hostport.to_string(), None),
-        }
-    };
+
+    use crate::url::AuthorityError as E;
+    let (host, port) = crate::url::split_authority(hostport).map_err(|e| match e {
+        E::UnclosedBracket => format!("proxy URL {} has an unclosed [", shown()),
+        E::BadIpv6 => format!("proxy URL {} has an invalid IPv6 address", shown()),
+        E::AfterBracket => format!("proxy URL {} is malformed after ]", shown()),
+    })?;
     if host.is_empty()
         || !host.starts_with('[')
             && !host
@@ -232,16 +211,10 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
         ));
     }
     let port = match port {
-        None => {
-            if scheme == "http" {
-                80
-            } else {
-                1080
-            }
-        }
-        Some(p) => match p.parse::<u16>() {
-            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
-            _ => {
+        None => scheme.default_port(),
+        Some(p) => match crate::url::parse_port(p) {
+            Some(n) => n,
+            None => {
                 let hint = if userinfo.is_none() && !p.bytes().all(|b| b.is_ascii_digit()) {
                     "; a user name and password go before an \"@\": http://user:password@host:port"
                 } else {
@@ -254,7 +227,7 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
             }
         },
     };
-    if scheme != "http" {
+    if scheme != ProxyScheme::Http {
         let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > 255);
         if too_long(&user) || too_long(&password) {
             return Err(format!(
@@ -324,7 +297,7 @@ mod tests {
     fn proxy_urls_parse_and_never_show_credentials() {
         let p = parse_proxy_url("http://us%40er:p%3Ass@Proxy.Corp:3128/").unwrap();
         assert_eq!(
-            (p.scheme, p.host.as_str(), p.port),
+            (p.scheme.as_str(), p.host.as_str(), p.port),
             ("http", "proxy.corp", 3128)
         );
         assert_eq!(p.user.as_deref(), Some("us@er"));
@@ -333,8 +306,14 @@ mod tests {
         assert_eq!(format!("{p:?}"), "http://***@proxy.corp:3128");
         let p = parse_proxy_url("socks5://u:pw@[::1]").unwrap();
         assert_eq!((p.host.as_str(), p.port), ("[::1]", 1080));
-        assert_eq!(parse_proxy_url("10.0.0.1:8080").unwrap().scheme, "http");
-        assert_eq!(parse_proxy_url("socks5h://h").unwrap().scheme, "socks5h");
+        assert_eq!(
+            parse_proxy_url("10.0.0.1:8080").unwrap().scheme,
+            ProxyScheme::Http
+        );
+        assert_eq!(
+            parse_proxy_url("socks5h://h").unwrap().scheme,
+            ProxyScheme::Socks5h
+        );
         for (bad, says) in [
             ("ftp://secretuser:secretpass@h:1", "scheme"),
             ("https://secretuser:secretpass@h:1", "https:// proxies"),

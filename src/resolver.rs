@@ -123,7 +123,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The error for a `localhost` name that resolved to something else.
 #[derive(Debug)]
-pub struct NotLoopback(String);
+pub struct NotLoopback(pub(crate) String);
 
 impl std::fmt::Display for NotLoopback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

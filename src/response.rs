@@ -3,8 +3,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub use crate::failure::Failure;
 use crate::redact::Redactor;
 use crate::status::GaStatus;
+use crate::text::clean;
 
 /// Largest response body read, in bytes; a larger one is `GA_ERR_BAD_RESPONSE`.
 pub const MAX_BODY: usize = 1 << 20;
@@ -24,25 +26,11 @@ pub enum Outcome {
     /// A 200 with a usable body.
     Success(Avatar),
     /// Anything else. `message` may still hold server text: the client scrubs it.
-    Failure {
-        /// The status to report.
-        status: GaStatus,
-        /// What to tell the user.
-        message: String,
-        /// Whether another attempt may succeed.
-        retryable: bool,
-        /// The server's Retry-After, when it sent a valid one.
-        retry_after: Option<Duration>,
-    },
+    Failure(Failure),
 }
 
 fn fail(status: GaStatus, message: String) -> Outcome {
-    Outcome::Failure {
-        status,
-        message,
-        retryable: false,
-        retry_after: None,
-    }
+    Outcome::Failure(Failure::fatal(status, message))
 }
 
 /// Reads the answer to one getAvatar request. Server text in the message is scrubbed of the token
@@ -56,18 +44,11 @@ pub fn interpret(
     redactor: &Redactor,
 ) -> Outcome {
     match interpret_raw(status, retry_after, location, body, now, redactor) {
-        Outcome::Failure {
-            status,
-            message,
-            retryable,
-            retry_after,
-        } => Outcome::Failure {
-            status,
+        Outcome::Failure(f) => Outcome::Failure(Failure {
             // Again over the whole message: what was cut can only have become shorter.
-            message: redactor.scrub(&message),
-            retryable,
-            retry_after,
-        },
+            message: redactor.scrub(&f.message),
+            ..f
+        }),
         ok => ok,
     }
 }
@@ -137,12 +118,10 @@ fn interpret_raw(
                     ),
                 )
             };
-            Outcome::Failure {
-                status: st,
-                message: what,
-                retryable: true,
-                retry_after: retry_after.and_then(|v| parse_retry_after(v, now)),
-            }
+            Outcome::Failure(
+                Failure::transient(st, what)
+                    .with_retry_after(retry_after.and_then(|v| parse_retry_after(v, now))),
+            )
         }
         300..=399 => {
             let to = location
@@ -306,36 +285,6 @@ fn quote(r: &Redactor, text: &str, max: usize) -> String {
     clean(r.scrub(text).as_bytes(), max)
 }
 
-/// Printable text: control characters become spaces, runs of space fold, at most `max` chars.
-pub(crate) fn clean(bytes: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out = String::new();
-    let mut n = 0;
-    let mut space = false;
-    for c in text.chars() {
-        let c = if c.is_control() || c.is_whitespace() {
-            ' '
-        } else {
-            c
-        };
-        if c == ' ' {
-            if space || out.is_empty() {
-                continue;
-            }
-            space = true;
-        } else {
-            space = false;
-        }
-        if n == max {
-            out.push('…');
-            break;
-        }
-        out.push(c);
-        n += 1;
-    }
-    out.trim_end().to_string()
-}
-
 fn reason(status: u16) -> &'static str {
     match status {
         499 => "Client Closed Request",
@@ -468,7 +417,7 @@ pub(crate) mod tests {
 
     fn message_of(o: Outcome) -> String {
         match o {
-            Outcome::Failure { message, .. } => message,
+            Outcome::Failure(Failure { message, .. }) => message,
             o => panic!("{o:?}"),
         }
     }
@@ -575,7 +524,7 @@ pub(crate) mod tests {
     fn status_of(o: &Outcome) -> GaStatus {
         match o {
             Outcome::Success(_) => GaStatus::GA_OK,
-            Outcome::Failure { status, .. } => *status,
+            Outcome::Failure(Failure { status, .. }) => *status,
         }
     }
 
@@ -621,12 +570,12 @@ pub(crate) mod tests {
     fn error_rows() {
         let body400 = br#"{"statusCode":400,"timestamp":"2025-08-21T13:02:16.247Z","path":"/waInstance3100000001/getAvatar/SECRET","message":"Validation failed. Details: 'chatId' must be one of the next formats: 'user_id' or 'group_id'"}"#;
         match interpret(400, None, None, body400, now(), &rd()) {
-            Outcome::Failure {
+            Outcome::Failure(Failure {
                 status,
                 message,
                 retryable,
                 ..
-            } => {
+            }) => {
                 assert_eq!(status, GaStatus::GA_ERR_VALIDATION);
                 assert!(message.contains("'chatId' must be one of"), "{message}");
                 assert!(!message.contains("SECRET"));
@@ -660,12 +609,12 @@ pub(crate) mod tests {
                 now(),
                 &rd(),
             ) {
-                Outcome::Failure {
+                Outcome::Failure(Failure {
                     status,
                     message,
                     retryable,
                     ..
-                } => {
+                }) => {
                     assert_eq!((status, retryable), (want, want_retry), "{code}");
                     assert!(message.contains(text), "{code}: {message}");
                 }
@@ -674,7 +623,7 @@ pub(crate) mod tests {
         }
         let q = br#"{"invokeStatus":{"method":"getAvatar","used":100,"total":100,"status":"QUOTE_EXCEEDED","description":"Monthly quota has been exceeded"}}"#;
         match interpret(466, None, None, q, now(), &rd()) {
-            Outcome::Failure { message, .. } => {
+            Outcome::Failure(Failure { message, .. }) => {
                 assert!(
                     message.contains("used 100 of 100") && message.contains("Monthly quota"),
                     "{message}"
@@ -684,11 +633,11 @@ pub(crate) mod tests {
         }
         let html = b"<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>";
         match interpret(502, Some("2"), None, html, now(), &rd()) {
-            Outcome::Failure {
+            Outcome::Failure(Failure {
                 message,
                 retry_after,
                 ..
-            } => {
+            }) => {
                 assert!(
                     message.contains("server said: 502 Bad Gateway"),
                     "{message}"
@@ -738,12 +687,5 @@ pub(crate) mod tests {
             parse_http_date("Tue, 24 Nov 2026 19:32:54 GMT"),
             Some(1_795_548_774)
         );
-    }
-
-    #[test]
-    fn clean_is_short_and_printable() {
-        assert_eq!(clean(b"a\r\n\tb  c\0", 100), "a b c");
-        assert_eq!(clean(&[b'x'; 5000], 10).chars().count(), 11);
-        assert_eq!(clean(&[0xff, 0xfe], 10), "\u{fffd}\u{fffd}");
     }
 }

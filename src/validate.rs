@@ -62,23 +62,7 @@ pub fn is_loopback_host(host: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// User input quoted for a message: what looks like a secret replaced by a description of it
-/// (`<50 letters and digits>`), escaped, and cut after 40 characters.
-pub(crate) fn shown(s: &str) -> String {
-    // Cut the input first (a 1 MiB argument gives a short message), but well after 40 characters
-    // so that a run that looks like a secret is seen whole before it is masked.
-    let head: String = s.chars().take(4096).collect();
-    let masked = crate::redact::mask_secret_like(&head);
-    let mut out = String::new();
-    for (i, c) in masked.chars().enumerate() {
-        if i == 40 {
-            out.push('…');
-            break;
-        }
-        out.extend(c.escape_debug());
-    }
-    format!("\"{out}\"")
-}
+pub(crate) use crate::text::shown;
 
 /// Checks `apiUrl` and splits it. `https://` is required except for loopback hosts.
 pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
@@ -182,28 +166,12 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
 }
 
 fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
-    let (host, port) = if authority.starts_with('[') {
-        let end = authority
-            .find(']')
-            .ok_or("an IPv6 address misses its closing \"]\"")?;
-        let host = &authority[..=end];
-        let inner = &host[1..host.len() - 1];
-        if inner.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err("the IPv6 address in brackets is not valid".into());
-        }
-        match &authority[end + 1..] {
-            "" => (host, None),
-            p => (
-                host,
-                Some(p.strip_prefix(':').ok_or("unexpected text after \"]\"")?),
-            ),
-        }
-    } else {
-        match authority.rfind(':') {
-            Some(i) => (&authority[..i], Some(&authority[i + 1..])),
-            None => (authority, None),
-        }
-    };
+    use crate::url::AuthorityError as E;
+    let (host, port) = crate::url::split_authority(authority).map_err(|e| match e {
+        E::UnclosedBracket => "an IPv6 address misses its closing \"]\"",
+        E::BadIpv6 => "the IPv6 address in brackets is not valid",
+        E::AfterBracket => "unexpected text after \"]\"",
+    })?;
     if host.is_empty() {
         return Err("the host is missing".into());
     }
@@ -222,10 +190,9 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
     }
     let port = match port {
         None => None,
-        Some(p) => match p.parse::<u16>() {
-            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => Some(n),
-            _ => return Err("the port must be a number from 1 to 65535".into()),
-        },
+        Some(p) => {
+            Some(crate::url::parse_port(p).ok_or("the port must be a number from 1 to 65535")?)
+        }
     };
     Ok((host.to_ascii_lowercase(), port))
 }

@@ -18,7 +18,7 @@ fn cancelled_waits_give_their_rate_limit_slots_back() {
     .unwrap();
     let c = Client::new(&emu.url(), &emu.id_instance(), &emu.token()).unwrap();
     c.set_rate_limit(10).unwrap();
-    c.set_cache_ttl(0).unwrap();
+    c.set_cache_ttl(Duration::ZERO).unwrap();
     let cancel = Cancel::new();
     let statuses: Vec<GaStatus> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..70)

@@ -140,9 +140,13 @@ fn settings(client: &Client, args: &Args) -> Result<(), String> {
     let e = |e: getavatar::Error| e.message;
     client.set_rate_limit(args.rate_limit.into()).map_err(e)?;
     client.set_concurrency(args.concurrency.into()).map_err(e)?;
-    client.set_timeout_ms(args.timeout.into()).map_err(e)?;
+    client
+        .set_timeout(std::time::Duration::from_millis(args.timeout.into()))
+        .map_err(e)?;
     client.set_max_retries(args.retries.into()).map_err(e)?;
-    client.set_cache_ttl(args.cache_ttl.into()).map_err(e)?;
+    client
+        .set_cache_ttl(std::time::Duration::from_secs(args.cache_ttl.into()))
+        .map_err(e)?;
     client
         .set_user_agent(&format!("getavatar-cli/{}", env!("CARGO_PKG_VERSION")))
         .map_err(e)?;

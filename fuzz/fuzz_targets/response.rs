@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use getavatar::response::{interpret, parse_http_date, parse_retry_after, Outcome};
+use getavatar::response::{interpret, parse_http_date, parse_retry_after, Failure, Outcome};
 use getavatar::redact::Redactor;
 use getavatar::GaStatus;
 use libfuzzer_sys::fuzz_target;
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(status, 200);
             assert!(!a.url.chars().any(|c| c.is_control()));
         }
-        Outcome::Failure { status: st, message, retryable, .. } => {
+        Outcome::Failure(Failure { status: st, message, retryable, .. }) => {
             assert_ne!(st, GaStatus::GA_OK);
             assert!(!message.is_empty());
             // Server text is quoted in short, cleaned snippets: no control characters.

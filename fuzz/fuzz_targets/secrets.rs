@@ -13,7 +13,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use getavatar::image::check_image_url;
 use getavatar::proxy::parse_proxy_url;
 use getavatar::redact::Redactor;
-use getavatar::response::{interpret, Outcome};
+use getavatar::response::{interpret, Failure, Outcome};
 use getavatar::validate::{check_chat_id, check_id_instance, parse_api_url};
 use libfuzzer_sys::fuzz_target;
 
@@ -144,7 +144,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let now = UNIX_EPOCH + Duration::from_secs(1_795_548_774);
     match interpret(status, Some(&s), Some(&s), body.as_bytes(), now, &r) {
-        Outcome::Failure { message, .. } => assert!(!leaks(&token, &message), "{message:?}"),
+        Outcome::Failure(Failure { message, .. }) => assert!(!leaks(&token, &message), "{message:?}"),
         Outcome::Success(a) => {
             if let Err(m) = check_image_url(&a.url) {
                 // The client scrubs this message too, but it never quotes the link anyway.

@@ -66,36 +66,7 @@ pub unsafe extern "system" fn ga_client_new(
 /// it. Free with `ga_client_free`.
 #[no_mangle]
 pub extern "system" fn ga_client_new_from_env() -> *mut GaClient {
-    ffi_boundary!({
-        let names = ["GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE"];
-        let mut values = Vec::new();
-        let mut missing = Vec::new();
-        for n in names {
-            match std::env::var(n) {
-                Ok(v) if !v.is_empty() => values.push(v),
-                Ok(_) | Err(std::env::VarError::NotPresent) => missing.push(n),
-                Err(std::env::VarError::NotUnicode(_)) => {
-                    set_last_error(&format!("environment variable {n} is not valid Unicode"));
-                    return std::ptr::null_mut();
-                }
-            }
-        }
-        if !missing.is_empty() {
-            set_last_error(&format!(
-                "environment variable(s) not set: {}",
-                missing.join(", ")
-            ));
-            return std::ptr::null_mut();
-        }
-        into_handle(
-            Client::new(&values[0], &values[1], &values[2]).map_err(|e| {
-                Error::invalid(format!(
-                    "from the environment (GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE): {}",
-                    e.message
-                ))
-            }),
-        )
-    })
+    ffi_boundary!({ into_handle(Client::from_env()) })
 }
 
 /// Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup, so that the

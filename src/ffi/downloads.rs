@@ -9,12 +9,7 @@ use super::cancel::{cancel_ref, GaCancel};
 use super::client::{client_ref, GaClient};
 use super::error::set_last_error;
 use super::ffi_boundary;
-use crate::client::Error;
-use crate::{Avatar, Image};
-
-/// What a download came to: the lookup's answer (None when the lookup failed) and the image
-/// (None when there is no avatar), or why the call failed.
-type Fetched = (Option<Avatar>, Result<Option<Image>, Error>);
+use crate::client::Download;
 
 /// Looks up `chat_id` and fetches its image; with `path`, also saves it there. A failure is
 /// also the last error.
@@ -27,7 +22,7 @@ unsafe fn fetch(
     chat_id: *const c_char,
     path: Option<*const c_char>,
     cancel: *mut GaCancel,
-) -> Fetched {
+) -> Download {
     let r = (|| {
         // SAFETY: per the contract.
         let c = unsafe { client_ref(client) }?;
@@ -36,13 +31,10 @@ unsafe fn fetch(
             Some(p) => Some(unsafe { str_arg(p, "path") }?),
             None => None,
         };
-        c.lookup_and_fetch(id, p, unsafe { cancel_ref(cancel) })
+        Ok(c.download(id, p, unsafe { cancel_ref(cancel) }))
     })();
-    let fetched = match r {
-        Ok((avatar, image)) => (Some(avatar), image),
-        Err(e) => (None, Err(e)),
-    };
-    if let Err(e) = &fetched.1 {
+    let fetched = r.unwrap_or_else(Download::failed);
+    if let Err(e) = fetched.image() {
         set_last_error(&e.message);
     }
     fetched
@@ -83,8 +75,8 @@ pub unsafe extern "system" fn ga_download_avatar_cancellable(
 ) -> *mut GaAvatar {
     ffi_boundary!({
         // SAFETY: per the contract.
-        let (avatar, image) = unsafe { fetch(client, chat_id, Some(path), cancel) };
-        new_avatar(&Said::new(avatar.as_ref(), image.as_ref().err()))
+        let d = unsafe { fetch(client, chat_id, Some(path), cancel) };
+        new_avatar(&Said::new(d.avatar(), d.image().err()))
     })
 }
 
@@ -112,8 +104,10 @@ pub unsafe extern "system" fn ga_download_avatar_bytes_cancellable(
 ) -> *mut GaAvatarImage {
     ffi_boundary!({
         // SAFETY: per the contract.
-        let (avatar, image) = unsafe { fetch(client, chat_id, None, cancel) };
-        let said = Said::new(avatar.as_ref(), image.as_ref().err());
-        new_avatar_image(&said, image.as_ref().ok().and_then(Option::as_ref))
+        let d = unsafe { fetch(client, chat_id, None, cancel) };
+        new_avatar_image(
+            &Said::new(d.avatar(), d.image().err()),
+            d.image().ok().flatten(),
+        )
     })
 }

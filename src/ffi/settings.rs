@@ -10,6 +10,7 @@ use super::error::report;
 use super::ffi_boundary;
 use crate::client::{Client, Error};
 use crate::status::GaStatus;
+use crate::Setting;
 
 /// Applies a setter that takes a number, with the usual NULL check.
 ///
@@ -47,7 +48,7 @@ unsafe fn set_str(
 #[no_mangle]
 pub unsafe extern "system" fn ga_client_set_timeout_ms(client: *mut GaClient, ms: i32) -> GaStatus {
     // SAFETY: NULL or a live client.
-    unsafe { set_num(client, ms, Client::set_timeout_ms) }
+    unsafe { set_num(client, ms, |c, v| c.set(Setting::Timeout, v)) }
 }
 
 /// Sets how many times a transient failure (429, 499, 500, 502, 503, 504, connection failure,
@@ -67,7 +68,7 @@ pub unsafe extern "system" fn ga_client_set_max_retries(
 #[no_mangle]
 pub unsafe extern "system" fn ga_client_set_backoff_ms(client: *mut GaClient, ms: i32) -> GaStatus {
     // SAFETY: NULL or a live client.
-    unsafe { set_num(client, ms, Client::set_backoff_ms) }
+    unsafe { set_num(client, ms, |c, v| c.set(Setting::Backoff, v)) }
 }
 
 /// Sets the most requests this client starts in any rolling second, across all threads, retries
@@ -100,7 +101,7 @@ pub unsafe extern "system" fn ga_client_set_cache_ttl(
     seconds: i32,
 ) -> GaStatus {
     // SAFETY: NULL or a live client.
-    unsafe { set_num(client, seconds, Client::set_cache_ttl) }
+    unsafe { set_num(client, seconds, |c, v| c.set(Setting::CacheTtl, v)) }
 }
 
 /// Sets how long an idle connection is kept for the next call, 0 to 3600000 ms (default 300000,
@@ -113,7 +114,7 @@ pub unsafe extern "system" fn ga_client_set_idle_timeout_ms(
     ms: i32,
 ) -> GaStatus {
     // SAFETY: NULL or a live client.
-    unsafe { set_num(client, ms, Client::set_idle_timeout_ms) }
+    unsafe { set_num(client, ms, |c, v| c.set(Setting::IdleTimeout, v)) }
 }
 
 /// Sets the User-Agent header (UTF-8; 1 to 256 printable ASCII characters; default
