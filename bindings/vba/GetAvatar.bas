@@ -795,13 +795,39 @@ Private Function EnsureClient() As String
     u = Setting("apiUrl", ""): i = Setting("idInstance", "")
     If Len(u) > 0 And Len(i) > 0 Then
         res = GaConnect(u, i)
-    ElseIf Len(Environ$("GA_API_URL")) > 0 And Len(Environ$("GA_ID_INSTANCE")) > 0 And Len(Environ$("GA_API_TOKEN_INSTANCE")) > 0 Then
-        res = GaConnect(Environ$("GA_API_URL"), Environ$("GA_ID_INSTANCE"), Environ$("GA_API_TOKEN_INSTANCE"))
+    ElseIf Len(Environ$("GA_API_URL")) > 0 Then
+        res = ConnectFromEnv()
     Else
         EnsureClient = "not connected: run the macro GaSaveToken once (Alt+F8), or call GaConnect(apiUrl, idInstance)"
         Exit Function
     End If
     If res <> "connected" Then EnsureClient = Mid$(res, InStr(res, ": ") + 2)
+End Function
+
+' A client from GA_API_URL, GA_ID_INSTANCE and GA_API_TOKEN_INSTANCE, which the DLL reads itself
+' (ga_client_new_from_env), with GaConnect's defaults. "connected" or the error text.
+Private Function ConnectFromEnv() As String
+    Dim why As String, c As LongPtr
+    why = EnsureLoaded()
+    If Len(why) > 0 Then
+        ConnectFromEnv = ErrText(GA_ERR_INVALID_ARGUMENT, why)
+        Exit Function
+    End If
+    c = ga_client_new_from_env()
+    If c = 0 Then
+        ConnectFromEnv = ErrText(GA_ERR_INVALID_ARGUMENT, LastError())
+        Exit Function
+    End If
+    GaDisconnect
+    mClient = c
+    mKey = "environment"
+    why = ApplySettings()
+    If Len(why) = 0 Then
+        ConnectFromEnv = "connected"
+    Else
+        GaDisconnect
+        ConnectFromEnv = why
+    End If
 End Function
 
 ' GaConnect's defaults, then the settings kept in the workbook, on the new client. "" or the

@@ -11,6 +11,16 @@ pub struct GaCancel {
     inner: Cancel,
 }
 
+/// The token behind a pointer, if any, as the call's own handle on it: a call holds this clone
+/// (which shares the token's state), so the memory behind `p` is read once, when the call starts.
+///
+/// # Safety
+/// `p` is NULL or a live token from `ga_cancel_new`.
+pub(crate) unsafe fn cancel_of(p: *const GaCancel) -> Option<Cancel> {
+    // SAFETY: per the contract.
+    unsafe { cancel_ref(p) }.cloned()
+}
+
 /// The token behind a pointer, if any.
 ///
 /// # Safety

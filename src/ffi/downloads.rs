@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use super::args::str_arg;
 use super::avatar::{new_avatar, new_avatar_image, GaAvatar, GaAvatarImage, Said};
-use super::cancel::{cancel_ref, GaCancel};
+use super::cancel::{cancel_of, GaCancel};
 use super::client::{client_ref, GaClient};
 use super::error::set_last_error;
 use super::ffi_boundary;
@@ -31,7 +31,8 @@ unsafe fn fetch(
             Some(p) => Some(unsafe { str_arg(p, "path") }?),
             None => None,
         };
-        Ok(c.download(id, p, unsafe { cancel_ref(cancel) }))
+        let token = unsafe { cancel_of(cancel) };
+        Ok(c.download(id, p, token.as_ref()))
     })();
     let fetched = r.unwrap_or_else(Download::failed);
     if let Err(e) = fetched.image() {

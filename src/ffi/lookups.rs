@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use super::args::{str_arg, IdArray};
 use super::avatar::{new_avatar, GaAvatar, Said};
-use super::cancel::{cancel_ref, GaCancel};
+use super::cancel::{cancel_of, GaCancel};
 use super::client::{client_ref, GaClient};
 use super::error::{report, set_last_error};
 use super::ffi_boundary;
@@ -46,8 +46,8 @@ pub unsafe extern "system" fn ga_get_avatar_cancellable(
             // SAFETY: NULL or a live client / C string / token, per the contract.
             let c = unsafe { client_ref(client) }?;
             let id = unsafe { str_arg(chat_id, "chat_id") }?;
-            match unsafe { cancel_ref(cancel) } {
-                Some(t) => c.get_avatar_cancellable(id, t),
+            match unsafe { cancel_of(cancel) } {
+                Some(t) => c.get_avatar_cancellable(id, &t),
                 None => c.get_avatar(id),
             }
         })();
@@ -97,7 +97,8 @@ pub unsafe extern "system" fn ga_get_avatars_cancellable(
         let ids = IdArray(chat_ids);
         // SAFETY: chat_ids holds n pointers (i < n), each NULL or a C string.
         let id = |i| unsafe { ids.get(i) };
-        match c.get_avatars_with(n, id, unsafe { cancel_ref(cancel) }) {
+        let token = unsafe { cancel_of(cancel) };
+        match c.get_avatars_with(n, id, token.as_ref()) {
             // SAFETY: results holds n writable slots.
             Ok(out) => unsafe { store_results(&out, results) },
             Err(e) => report(Err(e)),

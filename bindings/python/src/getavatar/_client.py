@@ -67,6 +67,7 @@ class ClientBase:
         proxy: Optional[str] = None,
         idle_timeout: Optional[float] = None,
         _from_credential: bool = False,
+        _from_env: bool = False,
     ) -> None:
         self._handle: Any = None
         self._busy = 0
@@ -76,13 +77,17 @@ class ClientBase:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         id_instance = _id_text(id_instance)
-        url_b = _utf8("api_url", api_url)
-        id_b = _utf8("id_instance", id_instance)
         l = _native.lib()
-        if _from_credential:
-            handle = l.ga_client_new_from_credential(url_b, id_b)
+        if _from_env:
+            handle = l.ga_client_new_from_env()
+        elif _from_credential:
+            handle = l.ga_client_new_from_credential(_utf8("api_url", api_url), _utf8("id_instance", id_instance))
         else:
-            handle = l.ga_client_new(url_b, id_b, _utf8("api_token_instance", api_token_instance))
+            handle = l.ga_client_new(
+                _utf8("api_url", api_url),
+                _utf8("id_instance", id_instance),
+                _utf8("api_token_instance", api_token_instance),
+            )
         if not handle:
             raise InvalidArgumentError(_last_error(), 1, 0)
         self._handle = handle
@@ -124,11 +129,10 @@ class ClientBase:
     @classmethod
     def from_env(cls: Type[C], **options: Any) -> C:
         """A client from ``GA_API_URL``, ``GA_ID_INSTANCE`` and ``GA_API_TOKEN_INSTANCE``."""
-        names = ("GA_API_URL", "GA_ID_INSTANCE", "GA_API_TOKEN_INSTANCE")
-        missing = [n for n in names if not os.environ.get(n)]
-        if missing:
-            raise InvalidArgumentError("environment variable(s) not set: " + ", ".join(missing), 1, 0)
-        return cls(*(os.environ[n] for n in names), **options)
+        # The library reads the variables itself (ga_client_new_from_env); these two are only
+        # what repr() shows.
+        url, id_instance = os.environ.get("GA_API_URL", ""), os.environ.get("GA_ID_INSTANCE", "")
+        return cls(url, id_instance, "", _from_env=True, **options)
 
     # -- settings ---------------------------------------------------------------------------
 
