@@ -134,8 +134,34 @@ fn decode_userinfo(ui: &str) -> Option<(Option<String>, Option<String>)> {
 /// (no scheme means http). User name and password are percent-decoded. Messages never contain
 /// the credentials.
 pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
-    let shown = || crate::validate::shown(&mask_credentials(raw));
-    let expected = "expected http://[user:password@]host[:port], socks5://... or socks5h://...";
+    check_proxy_text(raw)?;
+    let (scheme, rest) = proxy_scheme(raw)?;
+    let (userinfo, hostport) = proxy_authority(raw, rest)?;
+    let (user, password) = proxy_credentials(raw, userinfo)?;
+    let (host, port) = proxy_host_port(raw, hostport)?;
+    let port = proxy_port(raw, scheme, port, userinfo.is_some())?;
+    check_socks_credentials(raw, scheme, &user, &password)?;
+    Ok(ProxyUrl {
+        scheme,
+        host: host.to_ascii_lowercase(),
+        port,
+        user,
+        password,
+    })
+}
+
+/// What a proxy URL means, for error messages.
+const PROXY_EXPECTED: &str =
+    "expected http://[user:password@]host[:port], socks5://... or socks5h://...";
+
+/// The proxy URL as an error message may show it: credentials masked, then quoted.
+fn shown_proxy(raw: &str) -> String {
+    crate::validate::shown(&mask_credentials(raw))
+}
+
+/// Refuses a proxy URL that is too long or holds spaces or control characters.
+fn check_proxy_text(raw: &str) -> Result<(), String> {
+    let expected = PROXY_EXPECTED;
     if raw.len() > crate::validate::MAX_API_URL_LEN {
         return Err(format!(
             "proxy URL is {} bytes long, more than {}; {expected}",
@@ -146,9 +172,14 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
     if raw.trim() != raw || raw.chars().any(|c| c.is_control() || c == ' ') {
         return Err(format!(
             "proxy URL {} contains spaces or control characters; {expected}",
-            shown()
+            shown_proxy(raw)
         ));
     }
+    Ok(())
+}
+
+/// The proxy's scheme (http when none is given) and the text after `scheme://`.
+fn proxy_scheme(raw: &str) -> Result<(ProxyScheme, &str), String> {
     let (scheme, rest) = match split_scheme(raw) {
         (Some(s), rest) => (s.to_ascii_lowercase(), rest),
         (None, rest) => ("http".to_string(), rest),
@@ -160,44 +191,60 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
         "https" => {
             return Err(format!(
                 "proxy URL {}: https:// proxies are not supported; use http:// (the tunnel to an https apiUrl is still TLS from end to end)",
-                shown()
+                shown_proxy(raw)
             ))
         }
         other => {
             return Err(format!(
-                "proxy URL {} has scheme {}; {expected}",
-                shown(),
+                "proxy URL {} has scheme {}; {PROXY_EXPECTED}",
+                shown_proxy(raw),
                 crate::validate::shown(other)
             ))
         }
     };
+    Ok((scheme, rest))
+}
+
+/// Splits the authority into its optional user info and `host[:port]`, refusing a path,
+/// query or fragment.
+fn proxy_authority<'a>(raw: &str, rest: &'a str) -> Result<(Option<&'a str>, &'a str), String> {
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(end);
     if !(tail.is_empty() || tail == "/") {
         return Err(format!(
-            "proxy URL {} has a path, query or fragment (percent-encode / ? # @ in a user name or password); {expected}",
-            shown()
+            "proxy URL {} has a path, query or fragment (percent-encode / ? # @ in a user name or password); {PROXY_EXPECTED}",
+            shown_proxy(raw)
         ));
     }
-    let (userinfo, hostport) = match authority.rfind('@') {
+    Ok(match authority.rfind('@') {
         Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
         None => (None, authority),
-    };
-    let (user, password) = match userinfo {
-        None => (None, None),
+    })
+}
+
+/// The decoded user name and password from the user info, if any.
+type Credentials = (Option<String>, Option<String>);
+
+/// Decodes the user info into a user name and password.
+fn proxy_credentials(raw: &str, userinfo: Option<&str>) -> Result<Credentials, String> {
+    match userinfo {
+        None => Ok((None, None)),
         Some(ui) => decode_userinfo(ui).ok_or_else(|| {
             format!(
                 "proxy URL {}: the user name or password is not valid percent-encoded UTF-8",
-                shown()
+                shown_proxy(raw)
             )
-        })?,
-    };
+        }),
+    }
+}
 
+/// Splits `host[:port]` and checks the host.
+fn proxy_host_port<'a>(raw: &str, hostport: &'a str) -> Result<(&'a str, Option<&'a str>), String> {
     use crate::url::AuthorityError as E;
     let (host, port) = crate::url::split_authority(hostport).map_err(|e| match e {
-        E::UnclosedBracket => format!("proxy URL {} has an unclosed [", shown()),
-        E::BadIpv6 => format!("proxy URL {} has an invalid IPv6 address", shown()),
-        E::AfterBracket => format!("proxy URL {} is malformed after ]", shown()),
+        E::UnclosedBracket => format!("proxy URL {} has an unclosed [", shown_proxy(raw)),
+        E::BadIpv6 => format!("proxy URL {} has an invalid IPv6 address", shown_proxy(raw)),
+        E::AfterBracket => format!("proxy URL {} is malformed after ]", shown_proxy(raw)),
     })?;
     if host.is_empty()
         || !host.starts_with('[')
@@ -206,43 +253,54 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
     {
         return Err(format!(
-            "proxy URL {} has no valid host; {expected}",
-            shown()
+            "proxy URL {} has no valid host; {PROXY_EXPECTED}",
+            shown_proxy(raw)
         ));
     }
-    let port = match port {
-        None => scheme.default_port(),
-        Some(p) => match crate::url::parse_port(p) {
-            Some(n) => n,
-            None => {
-                let hint = if userinfo.is_none() && !p.bytes().all(|b| b.is_ascii_digit()) {
-                    "; a user name and password go before an \"@\": http://user:password@host:port"
-                } else {
-                    ""
-                };
-                return Err(format!(
-                    "proxy URL {} has an invalid port (expected 1 to 65535){hint}",
-                    shown()
-                ));
-            }
-        },
+    Ok((host, port))
+}
+
+/// The port number: the scheme's default when none is given; a bad port without user info
+/// gets a hint about where a password goes.
+fn proxy_port(
+    raw: &str,
+    scheme: ProxyScheme,
+    port: Option<&str>,
+    has_userinfo: bool,
+) -> Result<u16, String> {
+    let Some(p) = port else {
+        return Ok(scheme.default_port());
     };
+    crate::url::parse_port(p).ok_or_else(|| {
+        let hint = if !has_userinfo && !p.bytes().all(|b| b.is_ascii_digit()) {
+            "; a user name and password go before an \"@\": http://user:password@host:port"
+        } else {
+            ""
+        };
+        format!(
+            "proxy URL {} has an invalid port (expected 1 to 65535){hint}",
+            shown_proxy(raw)
+        )
+    })
+}
+
+/// Refuses SOCKS5 credentials longer than the protocol's 255 bytes.
+fn check_socks_credentials(
+    raw: &str,
+    scheme: ProxyScheme,
+    user: &Option<String>,
+    password: &Option<String>,
+) -> Result<(), String> {
     if scheme != ProxyScheme::Http {
         let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > 255);
-        if too_long(&user) || too_long(&password) {
+        if too_long(user) || too_long(password) {
             return Err(format!(
                 "proxy URL {}: SOCKS5 user names and passwords are at most 255 bytes",
-                shown()
+                shown_proxy(raw)
             ));
         }
     }
-    Ok(ProxyUrl {
-        scheme,
-        host: host.to_ascii_lowercase(),
-        port,
-        user,
-        password,
-    })
+    Ok(())
 }
 
 /// The proxy the environment asks for, read as curl does: for an https apiUrl `HTTPS_PROXY`
