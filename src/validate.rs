@@ -67,6 +67,29 @@ pub(crate) use crate::text::shown;
 /// Checks `apiUrl` and splits it. `https://` is required except for loopback hosts.
 pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
     let s = raw;
+    check_api_url_text(s)?;
+    let (scheme, rest) = api_url_scheme(s)?;
+    let (authority, path) = api_url_authority(s, rest)?;
+    let (host, port) =
+        split_host_port(authority).map_err(|why| format!("apiUrl {}: {why}", shown(s)))?;
+    if scheme == "http" && !is_loopback_host(&host) {
+        return Err(format!(
+            "apiUrl {} uses http://, which is allowed only for loopback hosts \
+             (127.0.0.0/8, ::1, localhost); use https://",
+            shown(s)
+        ));
+    }
+    check_api_url_path(s, path)?;
+    Ok(ApiUrl {
+        scheme,
+        host,
+        port,
+        prefix: api_url_prefix(path),
+    })
+}
+
+/// Refuses an empty or too long apiUrl, or one with white space or control characters.
+fn check_api_url_text(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("apiUrl is empty; expected e.g. \"https://3100.api.green-api.com\"".into());
     }
@@ -84,6 +107,11 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
             }
         ));
     }
+    Ok(())
+}
+
+/// The apiUrl's scheme (https or http) and the text after `://`.
+fn api_url_scheme(s: &str) -> Result<(&'static str, &str), String> {
     let (scheme, rest) = match s.find("://") {
         Some(i) => (s[..i].to_ascii_lowercase(), &s[i + 3..]),
         None if !s.contains('.') && !s.contains(':') => {
@@ -112,6 +140,12 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
             ))
         }
     };
+    Ok((scheme, rest))
+}
+
+/// Splits the text after the scheme into authority and path, refusing a query, a fragment
+/// or user credentials.
+fn api_url_authority<'a>(s: &str, rest: &'a str) -> Result<(&'a str, &'a str), String> {
     if rest.contains('?') || rest.contains('#') {
         return Err(format!(
             "apiUrl {} must not have a query or fragment (\"?\" or \"#\")",
@@ -126,15 +160,12 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
         // Never echo it: it may hold a password.
         return Err("apiUrl must not contain user credentials (\"user@host\")".into());
     }
-    let (host, port) =
-        split_host_port(authority).map_err(|why| format!("apiUrl {}: {why}", shown(s)))?;
-    if scheme == "http" && !is_loopback_host(&host) {
-        return Err(format!(
-            "apiUrl {} uses http://, which is allowed only for loopback hosts \
-             (127.0.0.0/8, ::1, localhost); use https://",
-            shown(s)
-        ));
-    }
+    Ok((authority, path))
+}
+
+/// Refuses a path with characters not allowed in a URL path, or one that looks like it holds
+/// a token or id.
+fn check_api_url_path(s: &str, path: &str) -> Result<(), String> {
     for c in path.chars() {
         let ok = c.is_ascii_alphanumeric() || "-._~/%!$&'()*+,;=:@".contains(c);
         if !ok {
@@ -152,17 +183,17 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
             shown(s)
         ));
     }
+    Ok(())
+}
+
+/// The path prefix to put before `/waInstance...`: trailing slashes and a final `/v3` removed.
+fn api_url_prefix(path: &str) -> String {
     let mut prefix = path.trim_end_matches('/').to_string();
     if prefix.ends_with("/v3") {
         prefix.truncate(prefix.len() - 3);
         prefix = prefix.trim_end_matches('/').to_string();
     }
-    Ok(ApiUrl {
-        scheme,
-        host,
-        port,
-        prefix,
-    })
+    prefix
 }
 
 fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
