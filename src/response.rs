@@ -61,12 +61,47 @@ fn interpret_raw(
     now: SystemTime,
     r: &Redactor,
 ) -> Outcome {
-    let said = || match server_text(r, body) {
-        Some(t) => format!(" (server said: {t})"),
-        None => String::new(),
-    };
     match status {
         200 => parse_success(body),
+        400 | 401 | 403 | 404 => client_error(status, body, r),
+        466 => fail(GaStatus::GA_ERR_QUOTA_EXCEEDED, quota_message(r, body)),
+        429 | 499 | 500 | 502 | 503 | 504 => transient_error(status, retry_after, body, now, r),
+        300..=399 => {
+            let to = location
+                .map(|l| format!(" to {}", quote(r, l, 200)))
+                .unwrap_or_default();
+            fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!("the server answered with a redirect (HTTP {status}){to}, which getavatar does not follow; check apiUrl"),
+            )
+        }
+        500..=599 => fail(
+            GaStatus::GA_ERR_SERVER,
+            format!(
+                "HTTP {status} {}: the server cannot handle this request{}",
+                reason(status),
+                server_said(r, body)
+            ),
+        ),
+        _ => fail(
+            GaStatus::GA_ERR_BAD_RESPONSE,
+            format!("unexpected HTTP status {status}{}", server_said(r, body)),
+        ),
+    }
+}
+
+/// ` (server said: ...)` with the body's redacted text, or nothing when it has none.
+fn server_said(r: &Redactor, body: &[u8]) -> String {
+    match server_text(r, body) {
+        Some(t) => format!(" (server said: {t})"),
+        None => String::new(),
+    }
+}
+
+/// The failure for HTTP 400, 401, 403 or 404: the request or credentials are wrong.
+fn client_error(status: u16, body: &[u8], r: &Redactor) -> Outcome {
+    let said = || server_said(r, body);
+    match status {
         400 => {
             let msg = match json_message(r, body) {
                 Some(m) => format!("the server rejected the request (HTTP 400): {m}"),
@@ -90,7 +125,7 @@ fn interpret_raw(
                 said()
             ),
         ),
-        404 => fail(
+        _ => fail(
             GaStatus::GA_ERR_NOT_FOUND,
             format!(
                 "HTTP 404 Not Found: no getAvatar method at this address; check apiUrl \
@@ -98,53 +133,39 @@ fn interpret_raw(
                 said()
             ),
         ),
-        466 => fail(GaStatus::GA_ERR_QUOTA_EXCEEDED, quota_message(r, body)),
-        429 | 499 | 500 | 502 | 503 | 504 => {
-            let (st, what) = if status == 429 {
-                (
-                    GaStatus::GA_ERR_RATE_LIMITED,
-                    "HTTP 429 Too Many Requests: the instance's request rate was exceeded \
-                     (getAvatar allows about 10 requests a second per instance, shared by every \
-                     program using it)"
-                        .to_string(),
-                )
-            } else {
-                (
-                    GaStatus::GA_ERR_SERVER,
-                    format!(
-                        "HTTP {status} {}: a temporary server error{}",
-                        reason(status),
-                        said()
-                    ),
-                )
-            };
-            Outcome::Failure(
-                Failure::transient(st, what)
-                    .with_retry_after(retry_after.and_then(|v| parse_retry_after(v, now))),
-            )
-        }
-        300..=399 => {
-            let to = location
-                .map(|l| format!(" to {}", quote(r, l, 200)))
-                .unwrap_or_default();
-            fail(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the server answered with a redirect (HTTP {status}){to}, which getavatar does not follow; check apiUrl"),
-            )
-        }
-        500..=599 => fail(
+    }
+}
+
+/// The retryable failure for HTTP 429, 499, 500, 502, 503 or 504, with its Retry-After.
+fn transient_error(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+    now: SystemTime,
+    r: &Redactor,
+) -> Outcome {
+    let (st, what) = if status == 429 {
+        (
+            GaStatus::GA_ERR_RATE_LIMITED,
+            "HTTP 429 Too Many Requests: the instance's request rate was exceeded \
+             (getAvatar allows about 10 requests a second per instance, shared by every \
+             program using it)"
+                .to_string(),
+        )
+    } else {
+        (
             GaStatus::GA_ERR_SERVER,
             format!(
-                "HTTP {status} {}: the server cannot handle this request{}",
+                "HTTP {status} {}: a temporary server error{}",
                 reason(status),
-                said()
+                server_said(r, body)
             ),
-        ),
-        _ => fail(
-            GaStatus::GA_ERR_BAD_RESPONSE,
-            format!("unexpected HTTP status {status}{}", said()),
-        ),
-    }
+        )
+    };
+    Outcome::Failure(
+        Failure::transient(st, what)
+            .with_retry_after(retry_after.and_then(|v| parse_retry_after(v, now))),
+    )
 }
 
 fn parse_success(body: &[u8]) -> Outcome {
