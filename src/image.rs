@@ -88,42 +88,48 @@ pub fn check_image_head(
     content_type: Option<&str>,
     content_length: Option<&str>,
 ) -> Result<String, Failure> {
+    check_image_status(host, status)?;
+    let media = image_media_type(host, content_type)?;
+    check_image_length(host, content_length)?;
+    Ok(media)
+}
+
+/// What is wrong with an image answer's status, if anything.
+fn check_image_status(host: &str, status: u16) -> Result<(), Failure> {
     match status {
-        200 => {}
-        429 => {
-            return Err(Failure::new(
-                GaStatus::GA_ERR_RATE_LIMITED,
-                format!("the image server {host} answered 429 Too Many Requests"),
-                true,
-            ))
-        }
-        499..=599 => {
-            return Err(Failure::new(
-                GaStatus::GA_ERR_SERVER,
-                format!("the image server {host} answered {status}"),
-                !matches!(status, 501 | 505),
-            ))
-        }
-        300..=399 => {
-            return Err(Failure::new(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the image server {host} answered {status} without a usable Location"),
-                false,
-            ))
-        }
+        200 => Ok(()),
+        429 => Err(Failure::new(
+            GaStatus::GA_ERR_RATE_LIMITED,
+            format!("the image server {host} answered 429 Too Many Requests"),
+            true,
+        )),
+        499..=599 => Err(Failure::new(
+            GaStatus::GA_ERR_SERVER,
+            format!("the image server {host} answered {status}"),
+            !matches!(status, 501 | 505),
+        )),
+        300..=399 => Err(Failure::new(
+            GaStatus::GA_ERR_BAD_RESPONSE,
+            format!("the image server {host} answered {status} without a usable Location"),
+            false,
+        )),
         _ => {
             let hint = if matches!(status, 403 | 404 | 410) {
                 " (the link may have expired: look the avatar up again)"
             } else {
                 ""
             };
-            return Err(Failure::new(
+            Err(Failure::new(
                 GaStatus::GA_ERR_BAD_RESPONSE,
                 format!("the image server {host} answered {status}{hint}"),
                 false,
-            ));
+            ))
         }
     }
+}
+
+/// The answer's `image/...` media type, or why it is not an image.
+fn image_media_type(host: &str, content_type: Option<&str>) -> Result<String, Failure> {
     let media = content_type.map(media_type).unwrap_or_default();
     let sub = media.strip_prefix("image/").unwrap_or("");
     if sub.is_empty() || !sub.bytes().all(|b| b.is_ascii_graphic()) {
@@ -138,6 +144,11 @@ pub fn check_image_head(
             false,
         ));
     }
+    Ok(media)
+}
+
+/// Refuses an image whose announced Content-Length is over the size limit.
+fn check_image_length(host: &str, content_length: Option<&str>) -> Result<(), Failure> {
     if let Some(n) = content_length.and_then(|v| v.trim().parse::<u64>().ok()) {
         if n > MAX_IMAGE as u64 {
             return Err(Failure::new(
@@ -149,7 +160,7 @@ pub fn check_image_head(
             ));
         }
     }
-    Ok(media)
+    Ok(())
 }
 
 /// What is wrong with an image body that was read to its end, if anything. `cut` says the connection ended with a reset (or, over TLS, without
