@@ -193,24 +193,39 @@ impl CachingResolver {
         reason: ureq::Timeout,
     ) -> Result<Vec<SocketAddr>, Error> {
         let deadline = Instant::now() + wait;
-        let p = {
-            let mut pending = lock(&self.shared.pending);
-            if !pending.contains_key(key) && pending.len() >= MAX_PENDING {
-                return Err(Error::Io(std::io::Error::other(
-                    "too many host name lookups waiting (is DNS answering?)",
-                )));
-            }
-            let p = pending.entry(key.to_string()).or_default().clone();
-            lock(&p.state).waiters += 1;
-            p
-        };
+        let p = self.join_pending(key)?;
+        let outcome = self.wait_for(key, &p, deadline);
+        match outcome {
+            None => Err(Error::Timeout(reason)),
+            Some(Ok(found)) => Ok(found),
+            Some(Err((kind, m))) => Err(Error::Io(std::io::Error::new(kind, m))),
+        }
+    }
+
+    /// Joins (or opens) the pending lookup of `key` as one more waiter; refuses when too many
+    /// hosts are already waiting.
+    fn join_pending(&self, key: &str) -> Result<Arc<Pending>, Error> {
+        let mut pending = lock(&self.shared.pending);
+        if !pending.contains_key(key) && pending.len() >= MAX_PENDING {
+            return Err(Error::Io(std::io::Error::other(
+                "too many host name lookups waiting (is DNS answering?)",
+            )));
+        }
+        let p = pending.entry(key.to_string()).or_default().clone();
+        lock(&p.state).waiters += 1;
+        Ok(p)
+    }
+
+    /// Waits until `deadline` for the lookup `p` of `key`, launching it when a thread is free;
+    /// then leaves it as a waiter. `None` means the time ran out.
+    fn wait_for(&self, key: &str, p: &Arc<Pending>, deadline: Instant) -> Option<Found> {
         let mut st = lock(&p.state);
         let outcome = loop {
             if let Some(r) = &st.result {
                 break Some(r.clone());
             }
             if !st.launched && self.shared.budget.try_take() {
-                match self.launch(key, &p) {
+                match self.launch(key, p) {
                     Ok(()) => st.launched = true,
                     Err(e) => {
                         let m = format!("cannot start a thread to look the host up: {e}");
@@ -238,17 +253,19 @@ impl CachingResolver {
         let abandoned = !st.launched && st.waiters == 0;
         drop(st);
         if abandoned {
-            let mut pending = lock(&self.shared.pending);
-            let still = pending.get(key).is_some_and(|q| Arc::ptr_eq(q, &p));
-            let st = lock(&p.state);
-            if still && !st.launched && st.waiters == 0 {
-                pending.remove(key);
-            }
+            self.forget_abandoned(key, p);
         }
-        match outcome {
-            None => Err(Error::Timeout(reason)),
-            Some(Ok(found)) => Ok(found),
-            Some(Err((kind, m))) => Err(Error::Io(std::io::Error::new(kind, m))),
+        outcome
+    }
+
+    /// Removes the lookup `p` of `key` from the pending ones if it never started and no one
+    /// waits for it any more.
+    fn forget_abandoned(&self, key: &str, p: &Arc<Pending>) {
+        let mut pending = lock(&self.shared.pending);
+        let still = pending.get(key).is_some_and(|q| Arc::ptr_eq(q, p));
+        let st = lock(&p.state);
+        if still && !st.launched && st.waiters == 0 {
+            pending.remove(key);
         }
     }
 
