@@ -362,56 +362,79 @@ impl Client {
             if crate::cancel::check(cancel).is_err() {
                 return Err(cancelled(last_http));
             }
-            let pace = rate_limited.then(|| self.state().limiter.clone());
-            let mut a = crate::transport::Attempt::new(cancel, pace, self.timeout());
-            a.fresh_only = resend;
-            let ((r, http_status), done) = crate::transport::run(a, &mut attempt);
+            let ((r, http_status), done) =
+                self.attempt_once(rate_limited, cancel, resend, &mut attempt);
             last_http = http_status;
             if r.is_err() && crate::cancel::check(cancel).is_err() {
                 return Err(cancelled(http_status));
             }
-            if matches!(&r, Err(f) if f.status == GaStatus::GA_ERR_NETWORK)
-                && http_status == 0
-                && !resend
-                && done.failed_on_stale()
-            {
+            if needs_resend(&r, http_status, resend, &done) {
                 resend = true;
                 continue;
             }
             resend = false;
             tries += 1;
-            let Failure {
-                status,
-                mut message,
-                retryable,
-                retry_after,
-            } = match r {
+            let failure = match r {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
-            let too_long = retry_after.filter(|d| d.as_secs() > defaults::MAX_RETRY_AFTER_S);
-            if let Some(d) = too_long {
-                message.push_str(&format!(
-                    "; the server asks to retry after {} s (longer than the {} s getavatar waits): try again then",
-                    d.as_secs(),
-                    defaults::MAX_RETRY_AFTER_S
-                ));
-            }
-            if !retryable || tries > max_retries || too_long.is_some() {
-                if retryable && tries > 1 {
-                    message.push_str(&format!(" (gave up after {tries} attempts)"));
-                }
-                return Err(Error {
-                    status,
-                    http_status,
-                    message: self.redactor.scrub(&message),
-                });
-            }
-            let pause = retry_after.unwrap_or_else(|| self.backoff(tries));
+            let pause = self.pause_or_give_up(failure, http_status, tries, max_retries)?;
             if crate::cancel::sleep(cancel, pause).is_err() {
                 return Err(cancelled(http_status));
             }
         }
+    }
+
+    /// Runs one attempt under the call's timeout, cancel and (if `rate_limited`) the pace;
+    /// `fresh_only` makes it use a new connection.
+    fn attempt_once<T>(
+        &self,
+        rate_limited: bool,
+        cancel: Option<&Cancel>,
+        fresh_only: bool,
+        attempt: &mut impl FnMut() -> (Result<T, Failure>, u16),
+    ) -> ((Result<T, Failure>, u16), crate::transport::Attempt) {
+        let pace = rate_limited.then(|| self.state().limiter.clone());
+        let mut a = crate::transport::Attempt::new(cancel, pace, self.timeout());
+        a.fresh_only = fresh_only;
+        crate::transport::run(a, attempt)
+    }
+
+    /// After a failed attempt: the pause before the next one, or the final error (scrubbed of
+    /// the token) when the failure is not retryable, the retries are used up or the server
+    /// asks to wait too long.
+    fn pause_or_give_up(
+        &self,
+        failure: Failure,
+        http_status: u16,
+        tries: u32,
+        max_retries: u32,
+    ) -> Result<Duration, Error> {
+        let Failure {
+            status,
+            mut message,
+            retryable,
+            retry_after,
+        } = failure;
+        let too_long = retry_after.filter(|d| d.as_secs() > defaults::MAX_RETRY_AFTER_S);
+        if let Some(d) = too_long {
+            message.push_str(&format!(
+                "; the server asks to retry after {} s (longer than the {} s getavatar waits): try again then",
+                d.as_secs(),
+                defaults::MAX_RETRY_AFTER_S
+            ));
+        }
+        if !retryable || tries > max_retries || too_long.is_some() {
+            if retryable && tries > 1 {
+                message.push_str(&format!(" (gave up after {tries} attempts)"));
+            }
+            return Err(Error {
+                status,
+                http_status,
+                message: self.redactor.scrub(&message),
+            });
+        }
+        Ok(retry_after.unwrap_or_else(|| self.backoff(tries)))
     }
 
     /// Exponential backoff with jitter: a random delay in [d/2, d], d = base * 2^(tries-1).
@@ -433,6 +456,20 @@ impl Client {
     fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed) as u64)
     }
+}
+
+/// Whether a failed attempt died on a reused connection before any answer, so it is resent
+/// once on a new connection without counting as a retry.
+fn needs_resend<T>(
+    r: &Result<T, Failure>,
+    http_status: u16,
+    resend: bool,
+    done: &crate::transport::Attempt,
+) -> bool {
+    matches!(r, Err(f) if f.status == GaStatus::GA_ERR_NETWORK)
+        && http_status == 0
+        && !resend
+        && done.failed_on_stale()
 }
 
 /// The error of a cancelled call.
