@@ -13,32 +13,7 @@ use common::*;
 
 /// Builds the cdylib (a no-op when fresh) and compiles tests/c/test_fork.c against it.
 fn build(name: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let st = Command::new(env!("CARGO"))
-        .args(["build", "--lib", "--manifest-path"])
-        .arg(root.join("Cargo.toml"))
-        .status()
-        .expect("cargo");
-    assert!(st.success(), "cargo build --lib failed");
-    let exe = std::env::current_exe().unwrap();
-    let lib = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    let out = lib.join(name);
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let st = Command::new(&cc)
-        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
-        .args(["-pthread", "-o"])
-        .arg(&out)
-        .arg(root.join("tests/c/test_fork.c"))
-        .arg("-I")
-        .arg(root.join("include"))
-        .arg("-L")
-        .arg(&lib)
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lgetavatar")
-        .status()
-        .unwrap_or_else(|e| panic!("a C compiler ({cc}): {e}"));
-    assert!(st.success(), "tests/c/test_fork.c did not compile");
-    out
+    compile("CC", "cc", "-std=c99", "tests/c/test_fork.c", name)
 }
 
 /// An emulator that answers every chat id the program uses with a link naming that chat id.

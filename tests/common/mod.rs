@@ -2,6 +2,8 @@
 #![allow(dead_code, unused_imports)]
 
 use std::ffi::{c_char, CStr, CString};
+use std::path::PathBuf;
+use std::process::Command;
 
 use getavatar::ffi::*;
 pub use getavatar_emulator::{Emulator, Fault, ProxyKind, TestProxy, AVATAR_PNG};
@@ -410,4 +412,57 @@ pub fn record_skip(test: &str, why: &str) {
             .expect("GETAVATAR_SKIPPED_FILE is writable");
         writeln!(f, "{test}: {why}").unwrap();
     }
+}
+
+/// The folder of the built cdylib (built now when missing or stale).
+pub fn lib_dir() -> PathBuf {
+    // `cargo test` builds the rlib only: build the cdylib too (a no-op when it is fresh), so the C
+    // program never links a stale or missing libgetavatar.
+    let st = Command::new(env!("CARGO"))
+        .args(["build", "--lib", "--manifest-path"])
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .status()
+        .expect("cargo");
+    assert!(st.success(), "cargo build --lib failed");
+    // target/debug/deps/<test>-XXXX -> target/debug
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// Compiles a test program against include/ and links it to the built libgetavatar, as a user
+/// of the header would (warnings are errors).
+pub fn compile(compiler_var: &str, default: &str, std: &str, source: &str, name: &str) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let lib = lib_dir();
+    let so = lib.join(if cfg!(target_os = "macos") {
+        "libgetavatar.dylib"
+    } else {
+        "libgetavatar.so"
+    });
+    assert!(so.exists(), "{} not built", so.display());
+    let out = lib.join(name);
+    let compiler = std::env::var(compiler_var).unwrap_or_else(|_| default.into());
+    let st = Command::new(&compiler)
+        .args([
+            std,
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-g",
+            "-pthread",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(root.join(source))
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg("-L")
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-lgetavatar")
+        .status()
+        .unwrap_or_else(|e| panic!("a compiler ({compiler}): {e}"));
+    assert!(st.success(), "{source} did not compile");
+    out
 }
