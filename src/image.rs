@@ -407,7 +407,7 @@ mod tests {
             format!("https:// {token}"),
         ] {
             let m = check_image_url(&bad).unwrap_err();
-            assert!(!crate::response::tests::leaks(token, &m), "{m}");
+            assert!(!crate::leak_check::leaks(token, &m), "{m}");
         }
         assert!(check_image_url(&format!("ftp:{token}"))
             .unwrap_err()

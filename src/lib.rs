@@ -26,6 +26,8 @@ mod fork;
 #[doc(hidden)]
 pub mod image;
 #[doc(hidden)]
+pub mod leak_check;
+#[doc(hidden)]
 pub mod proxy;
 mod ratelimit;
 #[doc(hidden)]

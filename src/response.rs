@@ -402,39 +402,7 @@ pub(crate) mod tests {
         Redactor::new(TOKEN)
     }
 
-    /// Whether `text` holds 8 consecutive characters of TOKEN, in any case, once `%XX` escapes
-    /// are decoded and separators (control characters, spaces, `\r`-style escapes) dropped.
-    /// Written apart from the redactor, so that it checks it.
-    pub(crate) fn leaks(token: &str, text: &str) -> bool {
-        let mut plain = Vec::new();
-        let b = text.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            let hexv = |c: u8| (c as char).to_digit(16);
-            if b[i] == b'%' && i + 2 < b.len() {
-                if let (Some(h), Some(l)) = (hexv(b[i + 1]), hexv(b[i + 2])) {
-                    plain.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-            }
-            if b[i] == b'\\' && i + 1 < b.len() && b"rnt0".contains(&b[i + 1]) {
-                i += 2;
-                continue;
-            }
-            plain.push(b[i]);
-            i += 1;
-        }
-        let plain: Vec<u8> = plain
-            .into_iter()
-            .filter(|c| !c.is_ascii_control() && !c.is_ascii_whitespace())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        let t = token.to_ascii_lowercase();
-        t.as_bytes()
-            .windows(8)
-            .any(|w| plain.windows(8).any(|p| p == w))
-    }
+    use crate::leak_check::leaks;
 
     fn message_of(o: Outcome) -> String {
         match o {

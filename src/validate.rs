@@ -454,7 +454,7 @@ mod tests {
             ];
             said.extend(parse_api_url(v).err());
             for m in said {
-                assert!(!crate::response::tests::leaks(TOKEN, &m), "{v:?}: {m}");
+                assert!(!crate::leak_check::leaks(TOKEN, &m), "{v:?}: {m}");
             }
         }
         // ga_client_new(url, TOKEN, ID): described, with what idInstance should be.

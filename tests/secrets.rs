@@ -8,40 +8,7 @@ use std::ffi::CString;
 
 use common::*;
 use getavatar::ffi::*;
-
-/// Whether `text` holds 8 consecutive characters of `token` in any letter case, once `%XX` escapes
-/// are decoded and control characters, white space and `\r`-style escapes are dropped. Written
-/// apart from the library's redactor, so that it checks it.
-fn leaks(token: &str, text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut plain = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let h = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(x), Some(y)) = (h(b[i + 1]), h(b[i + 2])) {
-                plain.push((x * 16 + y) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        if b[i] == b'\\' && i + 1 < b.len() && b"rnt0".contains(&b[i + 1]) {
-            i += 2;
-            continue;
-        }
-        plain.push(b[i]);
-        i += 1;
-    }
-    let plain: Vec<u8> = plain
-        .into_iter()
-        .filter(|c| !c.is_ascii_control() && !c.is_ascii_whitespace())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    let t = token.to_ascii_lowercase();
-    t.as_bytes()
-        .windows(8)
-        .any(|w| plain.windows(8).any(|p| p == w))
-}
+use getavatar::leak_check::leaks;
 
 fn assert_clean(token: &str, r: &Res) {
     // url_avatar too: an argument mistake never gets as far as a link.

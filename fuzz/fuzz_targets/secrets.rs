@@ -12,53 +12,12 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use getavatar::image::check_image_url;
 use getavatar::proxy::parse_proxy_url;
+use getavatar::leak_check::leaks;
 use getavatar::redact::Redactor;
 use getavatar::response::{interpret, Failure, Outcome};
 use getavatar::validate::{check_chat_id, check_id_instance, parse_api_url};
 use libfuzzer_sys::fuzz_target;
 
-/// 8 consecutive token characters in `text`, once `%XX` is decoded and control characters, white
-/// space and `\r`-style escapes are dropped. Independent of the library's redactor.
-fn leaks(token: &str, text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut plain = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let h = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(x), Some(y)) = (h(b[i + 1]), h(b[i + 2])) {
-                plain.push((x * 16 + y) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        if b[i] == b'\\' && i + 1 < b.len() {
-            if b"rnt0".contains(&b[i + 1]) {
-                i += 2;
-                continue;
-            }
-            if b[i + 1] == b'u' && b.get(i + 2) == Some(&b'{') {
-                if let Some(p) = b[i + 3..].iter().position(|&c| c == b'}') {
-                    if p <= 6 && b[i + 3..i + 3 + p].iter().all(u8::is_ascii_hexdigit) {
-                        i += p + 4;
-                        continue;
-                    }
-                }
-            }
-        }
-        plain.push(b[i]);
-        i += 1;
-    }
-    let plain: Vec<u8> = String::from_utf8_lossy(&plain)
-        .chars()
-        .filter(|c| !c.is_control() && !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase()
-        .into_bytes();
-    let t = token.to_ascii_lowercase();
-    let frags: std::collections::HashSet<&[u8]> = t.as_bytes().windows(8).collect();
-    plain.windows(8).any(|p| frags.contains(p))
-}
 
 /// The token written one of several ways, chosen by `how`.
 fn written(token: &str, how: u8, k: u8) -> String {

@@ -1,0 +1,47 @@
+//! The test oracle for the token promise: whether a text leaks a fragment of the token. Written
+//! apart from the redactor (it shares no code with `redact`), so that it checks it. Used by the
+//! unit tests, the integration tests and the fuzz target; not part of the API.
+
+/// Whether `text` holds 8 consecutive characters of `token`, in any letter case, once `%XX`
+/// escapes are decoded and control characters, white space and `\r`-, `\u{..}`-style escapes are
+/// dropped.
+pub fn leaks(token: &str, text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut plain = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let h = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(x), Some(y)) = (h(b[i + 1]), h(b[i + 2])) {
+                plain.push((x * 16 + y) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        if b[i] == b'\\' && i + 1 < b.len() {
+            if b"rnt0".contains(&b[i + 1]) {
+                i += 2;
+                continue;
+            }
+            if b[i + 1] == b'u' && b.get(i + 2) == Some(&b'{') {
+                if let Some(p) = b[i + 3..].iter().position(|&c| c == b'}') {
+                    if p <= 6 && b[i + 3..i + 3 + p].iter().all(u8::is_ascii_hexdigit) {
+                        i += p + 4;
+                        continue;
+                    }
+                }
+            }
+        }
+        plain.push(b[i]);
+        i += 1;
+    }
+    let plain: Vec<u8> = String::from_utf8_lossy(&plain)
+        .chars()
+        .filter(|c| !c.is_control() && !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+        .into_bytes();
+    let t = token.to_ascii_lowercase();
+    let frags: std::collections::HashSet<&[u8]> = t.as_bytes().windows(8).collect();
+    plain.windows(8).any(|p| frags.contains(p))
+}
