@@ -23,7 +23,7 @@ fi
 echo "== cargo test: Rust core, C ABI, C program (plain and under valgrind), header, Wine, examples"
 : > "$logs/skipped"
 GETAVATAR_DIST_BUILT=1 GETAVATAR_SKIPPED_FILE=$logs/skipped \
-    cargo test --workspace --lib --bins --tests --examples 2>&1 | tee "$logs/cargo.log"
+    cargo test --no-fail-fast --workspace --lib --bins --tests --examples 2>&1 | tee "$logs/cargo.log"
 cargo_rc=${PIPESTATUS[0]}
 
 echo "== the artifacts as users install them (scripts/test-dist.sh), with the Python suite"

@@ -52,6 +52,21 @@ fn cancelled_waits_give_their_rate_limit_slots_back() {
         waited < Duration::from_secs(3),
         "the next lookup waited {waited:?} for slots of calls that were cancelled"
     );
-    // And the server never saw more than 10 in a second: no 429.
-    assert!(emu.requests().iter().all(|r| r.status != 429));
+    // And the limiter still kept it a window after the first of the ten sent requests (a
+    // released slot must not let it go early). Arrival times carry each request's scheduling and
+    // socket delay, so the margin here is generous; a lookup let out at once would arrive about
+    // 500 ms after the first. Under load the server may have answered it 429 and the client
+    // retried: the first arrival is the one that counts.
+    let log = emu.requests();
+    let first = log.iter().map(|r| r.at).min().unwrap();
+    let next = log
+        .iter()
+        .find(|r| r.chat_id.as_deref() == Some("10000000"))
+        .unwrap()
+        .at;
+    assert!(
+        next - first >= Duration::from_millis(900),
+        "the next lookup arrived {:?} after the first of the ten",
+        next - first
+    );
 }

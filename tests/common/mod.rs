@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use getavatar::ffi::*;
+
+pub mod wine;
 pub use getavatar_emulator::{Emulator, Fault, ProxyKind, TestProxy, AVATAR_PNG};
 
 /// A copied result.
