@@ -44,8 +44,8 @@ pub(crate) fn default_avatars() -> HashMap<String, AvatarEntry> {
 /// Answers a request on the method's route, through the fault queue; false when the connection
 /// must close.
 pub(crate) fn get_avatar(st: &State, req: &Request, path: &str, c: &mut Conn) -> bool {
-    let at = st.started.elapsed();
-    let over_limit = arrive(st);
+    let at = req.arrived.saturating_duration_since(st.started);
+    let over_limit = arrive(st, req.arrived);
     let fault = lock(&st.faults).pop_front();
     // Decide the answer first and log it before replying, so a client that has its answer
     // always finds its request in the log.
@@ -83,22 +83,29 @@ fn record(req: &Request, at: Duration, chat_id: Option<String>, status: u16) -> 
     }
 }
 
-/// Counts a getAvatar request's arrival in the rolling window; true when more than the rate
-/// limit arrived in the second up to and including it. The time is taken under the window's lock,
-/// so the window is in order whatever the threads do.
-fn arrive(st: &State) -> bool {
+/// Counts a getAvatar request that arrived at `at` in the rolling window; true when more than
+/// the rate limit arrived in the second up to and including it. Threads may count arrivals a
+/// little out of order, so the window is kept sorted and holds two seconds.
+fn arrive(st: &State, at: Instant) -> bool {
     st.counters.requests.fetch_add(1, Ordering::SeqCst);
     let limit = lock(&st.config).rate_limit as usize;
     let mut win = lock(&st.window);
-    let now = Instant::now();
+    let second = Duration::from_secs(1);
     while win
         .front()
-        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        .is_some_and(|t| at.saturating_duration_since(*t) >= 2 * second)
     {
         win.pop_front();
     }
-    win.push_back(now);
-    limit > 0 && win.len() > limit
+    let i = win.partition_point(|t| *t <= at);
+    win.insert(i, at);
+    let in_second = win
+        .iter()
+        .take(i + 1)
+        .rev()
+        .take_while(|t| at.duration_since(**t) < second)
+        .count();
+    limit > 0 && in_second > limit
 }
 
 /// The normal answer to a request on the method's route; `over_limit` says the rate limit is

@@ -34,6 +34,7 @@ use serde_json::{json, Value};
 
 mod accept;
 mod api;
+mod arrival;
 mod control;
 pub mod delay;
 mod fault;
@@ -104,7 +105,8 @@ impl Default for Config {
 /// One getAvatar request as the emulator saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    /// When its headers were complete, since the emulator started.
+    /// When its first bytes arrived (the kernel's receive time, at the TLS front for HTTPS), since
+    /// the emulator started.
     pub at: Duration,
     /// The HTTP method.
     pub method: String,
@@ -206,6 +208,9 @@ struct State {
     base: String,
     /// See [`Emulator::set_idle_forget`].
     idle_forget: Mutex<Option<Duration>>,
+    /// Arrival times the TLS front saw, by the address of its connection to the plaintext port,
+    /// until the request they belong to is read there (see `server::arrival`).
+    tls_arrivals: Mutex<HashMap<SocketAddr, Instant>>,
 }
 
 impl State {
@@ -227,6 +232,7 @@ impl State {
             next_conn: AtomicU64::new(0),
             base,
             idle_forget: Mutex::new(None),
+            tls_arrivals: Mutex::new(HashMap::new()),
         }
     }
 }

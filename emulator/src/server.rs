@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::accept::spawn_accept_loop;
+use crate::arrival::Stamped;
 use crate::control::control;
 use crate::wire::{read_request, reset_connection, Conn, Request};
 use crate::{api, lock, State};
@@ -51,7 +52,7 @@ fn serve(st: Arc<State>, stream: TcpStream, public: bool) {
         Ok(w) => w,
         Err(_) => return,
     };
-    let mut r = BufReader::new(stream);
+    let mut r = BufReader::new(Stamped::new(stream));
     if answer_requests(&st, &mut w, &mut r) {
         close_gracefully(&w, &mut r);
     }
@@ -61,12 +62,13 @@ fn serve(st: Arc<State>, stream: TcpStream, public: bool) {
 /// Answers the requests of a connection until one asks to close, an answer ends it, the client
 /// goes away or the emulator stops; false when it reset the connection instead (see
 /// [`crate::Emulator::set_idle_forget`]).
-fn answer_requests(st: &State, w: &mut TcpStream, r: &mut BufReader<TcpStream>) -> bool {
+fn answer_requests(st: &State, w: &mut TcpStream, r: &mut BufReader<Stamped>) -> bool {
     let mut last_answer: Option<Instant> = None;
     while !st.stop.load(Ordering::SeqCst) {
-        let Some(req) = read_request(r) else {
+        let Some(mut req) = read_request(r) else {
             break;
         };
+        req.arrived = arrival(st, r.get_mut());
         let forget = *lock(&st.idle_forget);
         if let (Some(d), Some(t)) = (forget, last_answer) {
             if t.elapsed() > d && !req.path.starts_with("/__emulator/") {
@@ -91,7 +93,7 @@ fn answer_requests(st: &State, w: &mut TcpStream, r: &mut BufReader<TcpStream>) 
 /// Closes gracefully: stops writing, drains what the client still sends, then lets the socket
 /// drop. Dropping a socket with unread input makes the kernel send a reset instead of a clean
 /// close.
-fn close_gracefully(w: &TcpStream, r: &mut BufReader<TcpStream>) {
+fn close_gracefully(w: &TcpStream, r: &mut BufReader<Stamped>) {
     let _ = w.shutdown(Shutdown::Write);
     let _ = w.set_read_timeout(Some(Duration::from_millis(200)));
     let mut sink = [0u8; 4096];
@@ -100,6 +102,18 @@ fn close_gracefully(w: &TcpStream, r: &mut BufReader<TcpStream>) {
             break;
         }
     }
+}
+
+/// When the request just read arrived: at the TLS front when it came through it (the front
+/// recorded it under this connection's peer address), else at this connection.
+fn arrival(st: &State, r: &mut Stamped) -> Instant {
+    let own = r.take();
+    let front = r
+        .get_ref()
+        .peer_addr()
+        .ok()
+        .and_then(|a| lock(&st.tls_arrivals).remove(&a));
+    front.unwrap_or(own)
 }
 
 /// Answers one request; false when the connection must close.

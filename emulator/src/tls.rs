@@ -8,12 +8,13 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::server::{ServerConfig, ServerConnection, ServerSessionMemoryCache};
 use rustls::HandshakeKind;
 
 use crate::accept::spawn_accept_loop;
+use crate::arrival::Stamped;
 use crate::{lock, State};
 
 /// A self-signed certificate for `localhost` and `127.0.0.1` and the server config using it.
@@ -69,8 +70,10 @@ fn serve_tls(st: Arc<State>, mut sock: TcpStream, inner: SocketAddr, cfg: Arc<Se
         (c.accept_delay, c.tls_delay)
     };
     thread::sleep(accept_delay);
+    let Ok(reader) = sock.try_clone() else { return };
+    let mut rd = Stamped::new(reader);
     if let Ok(mut conn) = ServerConnection::new(cfg) {
-        if handshake(&mut conn, &mut sock, tls_delay) {
+        if handshake(&mut conn, &mut rd, &mut sock, tls_delay) {
             let c = &st.counters;
             match conn.handshake_kind() {
                 Some(HandshakeKind::Resumed) => c.tls_resumed.fetch_add(1, Ordering::SeqCst),
@@ -78,7 +81,18 @@ fn serve_tls(st: Arc<State>, mut sock: TcpStream, inner: SocketAddr, cfg: Arc<Se
             };
             if let Ok(plain) = TcpStream::connect(inner) {
                 let _ = plain.set_nodelay(true);
-                relay(&mut conn, &mut sock, plain);
+                // Requests reach the emulator through `plain`: it counts each one as arriving
+                // when its TLS record reached this front (see `server::arrival`).
+                let key = plain.local_addr().ok();
+                let note = |at: Instant| {
+                    if let Some(k) = key {
+                        lock(&st.tls_arrivals).entry(k).or_insert(at);
+                    }
+                };
+                relay(&mut conn, &mut rd, &mut sock, plain, &note);
+                if let Some(k) = key {
+                    lock(&st.tls_arrivals).remove(&k);
+                }
             }
         } else {
             st.counters.tls_failed.fetch_add(1, Ordering::SeqCst);
@@ -89,7 +103,12 @@ fn serve_tls(st: Arc<State>, mut sock: TcpStream, inner: SocketAddr, cfg: Arc<Se
 }
 
 /// Runs the handshake, waiting `delay` before the server's first flight. False when it failed.
-fn handshake(conn: &mut ServerConnection, sock: &mut TcpStream, delay: Duration) -> bool {
+fn handshake(
+    conn: &mut ServerConnection,
+    rd: &mut Stamped,
+    sock: &mut TcpStream,
+    delay: Duration,
+) -> bool {
     let mut delayed = delay.is_zero();
     while conn.is_handshaking() {
         if conn.wants_write() {
@@ -102,7 +121,7 @@ fn handshake(conn: &mut ServerConnection, sock: &mut TcpStream, delay: Duration)
             }
             continue;
         }
-        match conn.read_tls(sock) {
+        match conn.read_tls(rd) {
             Ok(0) | Err(_) => return false,
             Ok(_) => {}
         }
@@ -124,9 +143,22 @@ fn flush(conn: &mut ServerConnection, sock: &mut TcpStream) -> bool {
 }
 
 /// Moves plaintext between the TLS connection and the emulator until either side is done.
-fn relay(conn: &mut ServerConnection, sock: &mut TcpStream, mut plain: TcpStream) {
+/// `note` hears when a read brought plaintext (a request, or its first part).
+fn relay(
+    conn: &mut ServerConnection,
+    rd: &mut Stamped,
+    sock: &mut TcpStream,
+    mut plain: TcpStream,
+    note: &dyn Fn(Instant),
+) {
     let mut buf = vec![0u8; 64 * 1024];
     // The handshake's last read may have brought the first request too.
+    if conn
+        .process_new_packets()
+        .is_ok_and(|io| io.plaintext_bytes_to_read() > 0)
+    {
+        note(rd.last());
+    }
     let mut client_open = pass_plaintext(conn, &mut plain, &mut buf);
     loop {
         if !flush(conn, sock) {
@@ -140,7 +172,7 @@ fn relay(conn: &mut ServerConnection, sock: &mut TcpStream, mut plain: TcpStream
             Err(_) => return,
         };
         if client_open && client {
-            client_open = from_client(conn, sock, &mut plain, &mut buf);
+            client_open = from_client(conn, rd, sock, &mut plain, &mut buf, note);
         }
         if emulator && !from_emulator(conn, sock, &mut plain, &mut buf) {
             return;
@@ -216,21 +248,27 @@ fn from_emulator(
 /// Reads what the client sent and passes its plaintext on; false once the client is done.
 fn from_client(
     conn: &mut ServerConnection,
+    rd: &mut Stamped,
     sock: &mut TcpStream,
     plain: &mut TcpStream,
     buf: &mut [u8],
+    note: &dyn Fn(Instant),
 ) -> bool {
     let done = |plain: &mut TcpStream| {
         let _ = plain.shutdown(Shutdown::Write);
         false
     };
-    match conn.read_tls(sock) {
+    match conn.read_tls(rd) {
         Ok(0) | Err(_) => return done(plain),
         Ok(_) => {}
     }
-    if conn.process_new_packets().is_err() {
-        let _ = conn.write_tls(sock);
-        return done(plain);
+    match conn.process_new_packets() {
+        Ok(io) if io.plaintext_bytes_to_read() > 0 => note(rd.last()),
+        Ok(_) => {}
+        Err(_) => {
+            let _ = conn.write_tls(sock);
+            return done(plain);
+        }
     }
     pass_plaintext(conn, plain, buf)
 }

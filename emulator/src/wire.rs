@@ -1,7 +1,10 @@
 //! HTTP/1.1 on the wire: reading a request, writing an answer, ending a connection abruptly.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpStream};
+use std::time::Instant;
+
+use crate::arrival::Stamped;
 
 /// One request as read from a connection.
 pub(crate) struct Request {
@@ -11,6 +14,8 @@ pub(crate) struct Request {
     pub user_agent: String,
     /// It asked to close the connection (`Connection: close`, or HTTP/1.0).
     pub close: bool,
+    /// When its first bytes arrived (see [`crate::arrival`]).
+    pub arrived: Instant,
 }
 
 /// What the head of a request says beyond its first line.
@@ -23,7 +28,7 @@ struct Headers {
 
 /// Reads one request; None at the end of the connection or on a request it will not serve (bad
 /// first line, headers over 64 KiB, a body over 1 MiB).
-pub(crate) fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
+pub(crate) fn read_request(r: &mut impl BufRead) -> Option<Request> {
     let mut line = String::new();
     if r.read_line(&mut line).ok()? == 0 {
         return None;
@@ -44,11 +49,12 @@ pub(crate) fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
         body,
         user_agent: h.user_agent,
         close: h.close.unwrap_or(http10),
+        arrived: Instant::now(),
     })
 }
 
 /// Reads header lines up to the empty one.
-fn read_headers(r: &mut BufReader<TcpStream>) -> Option<Headers> {
+fn read_headers(r: &mut impl BufRead) -> Option<Headers> {
     let mut out = Headers::default();
     let mut total = 0;
     loop {
@@ -102,7 +108,7 @@ pub(crate) struct Conn<'a> {
     /// Where answers go.
     pub w: &'a mut TcpStream,
     /// Where the request came from (a fault may go on reading it).
-    pub r: &'a mut BufReader<TcpStream>,
+    pub r: &'a mut BufReader<Stamped>,
     /// The request asked to close: heads made by [`Conn::head`] say `Connection: close`.
     pub close: bool,
 }
