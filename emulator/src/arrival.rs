@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::net::TcpStream;
 use std::time::Instant;
 
-/// A connection that remembers when the first bytes after the last [`Stamped::take`] arrived.
+/// A connection that remembers when the first bytes after the last [`Stamped::take_first`] arrived.
 pub(crate) struct Stamped {
     inner: TcpStream,
     first: Option<Instant>,
@@ -27,7 +27,7 @@ impl Stamped {
 
     /// When the first bytes read since the last call arrived (now, when nothing was read: the
     /// request was already buffered).
-    pub fn take(&mut self) -> Instant {
+    pub fn take_first(&mut self) -> Instant {
         self.first.take().unwrap_or_else(Instant::now)
     }
 
@@ -151,11 +151,11 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         let mut buf = [0u8; 64];
         assert_eq!(s.read(&mut buf).unwrap(), 16);
-        let at = s.take();
+        let at = s.take_first();
         if cfg!(target_os = "linux") {
             assert!(at < sent + Duration::from_millis(150), "{:?}", at - sent);
         }
         // Nothing read since: the next take is now.
-        assert!(s.take() >= sent + Duration::from_millis(300));
+        assert!(s.take_first() >= sent + Duration::from_millis(300));
     }
 }

@@ -107,7 +107,7 @@ fn close_gracefully(w: &TcpStream, r: &mut BufReader<Stamped>) {
 /// When the request just read arrived: at the TLS front when it came through it (the front
 /// recorded it under this connection's peer address), else at this connection.
 fn arrival(st: &State, r: &mut Stamped) -> Instant {
-    let own = r.take();
+    let own = r.take_first();
     let front = r
         .get_ref()
         .peer_addr()
