@@ -37,10 +37,13 @@ mod resolver;
 pub mod response;
 mod settings;
 mod status;
+mod system_proxy;
 mod text;
 mod transport;
 mod transport_error;
 mod url;
+#[cfg(windows)]
+mod winhttp;
 #[doc(hidden)]
 pub mod validate;
 
