@@ -12,6 +12,7 @@ mod cache;
 mod cancel;
 #[doc(hidden)]
 pub mod client;
+mod connect_proxy;
 pub mod credential;
 mod failure;
 // Its doc comments are written for the C header (cbindgen copies them verbatim), not rustdoc.
@@ -42,10 +43,10 @@ mod text;
 mod transport;
 mod transport_error;
 mod url;
-#[cfg(windows)]
-mod winhttp;
 #[doc(hidden)]
 pub mod validate;
+#[cfg(windows)]
+mod winhttp;
 
 pub use cancel::Cancel;
 pub use client::{Client, Error};

@@ -204,9 +204,18 @@ mod tests {
     #[test]
     fn windows_proxy_lists_pick_the_scheme_entry_or_the_first_usable() {
         let p = |l: &str, https: bool| shown(pick_from_list(l, https));
-        assert_eq!(p("10.0.0.1:3128", true), Ok(Some("http://10.0.0.1:3128".into())));
-        assert_eq!(p("proxy.corp", true), Ok(Some("http://proxy.corp:80".into())));
-        assert_eq!(p("http://P.Corp:8080", true), Ok(Some("http://p.corp:8080".into())));
+        assert_eq!(
+            p("10.0.0.1:3128", true),
+            Ok(Some("http://10.0.0.1:3128".into()))
+        );
+        assert_eq!(
+            p("proxy.corp", true),
+            Ok(Some("http://proxy.corp:80".into()))
+        );
+        assert_eq!(
+            p("http://P.Corp:8080", true),
+            Ok(Some("http://p.corp:8080".into()))
+        );
         let per = "http=a.corp:3128;https=b.corp:3129;ftp=c:21";
         assert_eq!(p(per, true), Ok(Some("http://b.corp:3129".into())));
         assert_eq!(p(per, false), Ok(Some("http://a.corp:3128".into())));
@@ -215,7 +224,10 @@ mod tests {
         assert_eq!(p("https://h:443; b:2", true), Ok(Some("http://b:2".into())));
         assert_eq!(p("https://h:443", true), Err("https://h:443".into()));
         assert_eq!(p("socks=s:1080", true), Err("socks=s:1080".into()));
-        assert_eq!(p("socks://u:secretpw@s:1", true), Err("socks://***@s:1".into()));
+        assert_eq!(
+            p("socks://u:secretpw@s:1", true),
+            Err("socks://***@s:1".into())
+        );
         assert_eq!(p("h:99999", true), Err("h:99999".into()));
     }
 
@@ -236,10 +248,7 @@ mod tests {
         ] {
             assert_eq!(bypassed(host, &e), want, "{host}");
         }
-        assert_eq!(
-            bypass_rules(&e),
-            ["*.corp.example", "10.*", "intranet"]
-        );
+        assert_eq!(bypass_rules(&e), ["*.corp.example", "10.*", "intranet"]);
         assert_eq!(bypass_rules(&bypass_entries("*corp;a*b;*")), ["*.corp"]);
     }
 
@@ -279,7 +288,13 @@ mod tests {
         assert!(system_proxy(true, "https://api.x/", "api.x", |_| None)
             .unwrap()
             .is_none_or(|_| cfg!(windows)));
-        for h in ["localhost", "127.0.0.1", "127.9.9.9", "[::1]", "a.localhost"] {
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "127.9.9.9",
+            "[::1]",
+            "a.localhost",
+        ] {
             assert!(is_loopback_host(h), "{h}");
         }
         for h in ["localhost.evil", "128.0.0.1", "[::2]", "127.0.0.1.nip.io"] {

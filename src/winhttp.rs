@@ -53,8 +53,7 @@ extern "system" {
         bypass: *const u16,
         flags: u32,
     ) -> *mut c_void;
-    fn WinHttpSetTimeouts(h: *mut c_void, resolve: i32, connect: i32, send: i32, recv: i32)
-        -> i32;
+    fn WinHttpSetTimeouts(h: *mut c_void, resolve: i32, connect: i32, send: i32, recv: i32) -> i32;
     fn WinHttpGetProxyForUrl(
         session: *mut c_void,
         url: *const u16,
@@ -120,7 +119,15 @@ fn ie_config() -> Option<IeConfig> {
 fn pac_answer(url: &str, cfg: &IeConfig) -> Result<Option<String>, ()> {
     let agent = wide("getavatar");
     // SAFETY: valid NUL-terminated strings and out structures; the handle is closed below.
-    let session = unsafe { WinHttpOpen(agent.as_ptr(), ACCESS_TYPE_NO_PROXY, null_mut(), null_mut(), 0) };
+    let session = unsafe {
+        WinHttpOpen(
+            agent.as_ptr(),
+            ACCESS_TYPE_NO_PROXY,
+            null_mut(),
+            null_mut(),
+            0,
+        )
+    };
     if session.is_null() {
         return Err(());
     }
