@@ -75,6 +75,15 @@ fn os_proxy(_https: bool, _base_url: &str, _host: &str) -> Result<Option<Chosen>
     Ok(None)
 }
 
+/// The message for a proxy `what` (the setting) names for `host` that getavatar cannot speak to.
+pub(crate) fn unusable(what: &str, bad: &str, host: &str) -> String {
+    format!(
+        "the system proxy cannot be used: {what} names the proxy {} for {host}, which getavatar \
+         cannot use (it reaches proxies by plain HTTP CONNECT or SOCKS5, not HTTPS or SOCKS4); {WAY_OUT}",
+        crate::validate::shown(bad)
+    )
+}
+
 /// One entry of a WinHTTP proxy list, read.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Entry {
@@ -229,6 +238,14 @@ mod tests {
             Err("socks://***@s:1".into())
         );
         assert_eq!(p("h:99999", true), Err("h:99999".into()));
+        let what = "the PAC script \"http://wpad/wpad.dat\" (Windows Internet Options)";
+        assert_eq!(
+            unusable(what, "https://h:443", "api.example"),
+            "the system proxy cannot be used: the PAC script \"http://wpad/wpad.dat\" (Windows \
+             Internet Options) names the proxy \"https://h:443\" for api.example, which getavatar \
+             cannot use (it reaches proxies by plain HTTP CONNECT or SOCKS5, not HTTPS or SOCKS4); \
+             set a proxy URL, or \"direct\" to connect without a proxy (proxy setting)"
+        );
     }
 
     #[test]

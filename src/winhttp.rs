@@ -7,7 +7,7 @@
 use std::ffi::c_void;
 use std::ptr::null_mut;
 
-use crate::system_proxy::{self as sys, Chosen, WAY_OUT};
+use crate::system_proxy::{self as sys, unusable, Chosen};
 
 #[repr(C)]
 struct IeProxyConfig {
@@ -211,13 +211,4 @@ pub(crate) fn internet_options(
         }
         Err(bad) => Err(unusable(&what, &bad, host)),
     }
-}
-
-/// The message for a proxy the system names that getavatar cannot speak to.
-fn unusable(what: &str, bad: &str, host: &str) -> String {
-    format!(
-        "the system proxy cannot be used: {what} names the proxy {} for {host}, which getavatar \
-         cannot use (it reaches proxies by plain HTTP CONNECT or SOCKS5, not HTTPS or SOCKS4); {WAY_OUT}",
-        crate::validate::shown(bad)
-    )
 }

@@ -84,7 +84,7 @@ fn the_environment_is_the_default_proxy_and_direct_overrides_it() {
     let h = proxied_client(&e, &ca);
     let r = h.get("10000000");
     assert_eq!(r.name(), "GA_OK", "{r:?}");
-    assert_eq!(p.tunnels(), [target.clone()]);
+    assert_eq!(p.tunnels(), [target.as_str()]);
 
     // "direct" and "" override it; "system" returns to it (read again).
     for direct in ["direct", "DIRECT", ""] {
@@ -114,7 +114,7 @@ fn the_environment_is_the_default_proxy_and_direct_overrides_it() {
     let h2 = proxied_client(&e, &ca);
     let r = h2.get("10000000");
     assert_eq!(r.name(), "GA_OK", "{r:?}");
-    assert_eq!(other.tunnels(), [target.clone()]);
+    assert_eq!(other.tunnels(), [target.as_str()]);
 
     // Loopback hosts never go through a system proxy (the emulator over plain http).
     std::env::set_var("http_proxy", other.url());

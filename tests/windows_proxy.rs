@@ -155,6 +155,10 @@ fn windows_internet_options_are_the_default_proxy_under_wine() {
         at(2)
     );
     let (pac, pac_hits) = pac_server(pac_body);
+    let (https_pac, _) = pac_server(format!(
+        "function FindProxyForURL(url, host) {{ return \"HTTPS {}\"; }}\n",
+        at(2)
+    ));
     let include = r.join("include");
     for (arch, gcc, bits) in ARCHES {
         let dir = work.join(arch);
@@ -202,6 +206,16 @@ fn windows_internet_options_are_the_default_proxy_under_wine() {
             pac_hits.load(Ordering::SeqCst) > hits,
             "the PAC file was read"
         );
+        // A PAC script that cannot be fetched: the static proxy, as Windows falls back.
+        let dead_pac = "http://127.0.0.1:1/none.pac";
+        assert_ok(&run.lookup(7, &at(0), "", dead_pac, &[]), "PAC fallback");
+        delta([2, 1, 1]);
+        // A PAC answer of only "HTTPS host:port": Wine 8's WinHTTP keeps only PROXY entries, so
+        // it answers direct (the DLL's message for an answer it cannot use, as Windows can
+        // return, is tested in src/system_proxy.rs).
+        let r = run.lookup(5, "", "", &https_pac, &[]);
+        assert_direct(&r, "HTTPS-only PAC answer under Wine");
+        delta([2, 1, 1]);
     }
-    assert_eq!(emu.request_count(), 6);
+    assert_eq!(emu.request_count(), 8);
 }
