@@ -174,11 +174,7 @@ pub fn release_dlls(work: &str) -> PathBuf {
 /// (see tests/wine/processprng_shim.c), ready for test programs.
 pub fn dll_folder(dist: &Path, arch: &str, gcc: &str, dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::copy(
-        dist.join(arch).join("getavatar.dll"),
-        dir.join("getavatar.dll"),
-    )
-    .unwrap();
+    std::fs::copy(dist.join(arch).join("getavatar.dll"), dir.join("getavatar.dll")).unwrap();
     let r = root();
     run(Command::new(gcc)
         .args(["-O2", "-shared", "-Wl,--enable-stdcall-fixup", "-o"])
