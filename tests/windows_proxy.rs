@@ -3,7 +3,8 @@
 //! client with no proxy call and looks a chat id up. Each loopback test proxy counts its tunnels,
 //! so the test sees which proxy (if any) carried the lookup: the static proxy, the bypass list
 //! (`ProxyOverride`) sending the host direct, the per-scheme form `http=...;https=...`, a PAC
-//! file served on loopback (PROXY for the API host), and `"direct"` overriding the system.
+//! file served on loopback (PROXY for the API host), an unreachable PAC URL and auto-detect
+//! without a script falling back to the static proxy, and `"direct"` overriding the system.
 //!
 //! The apiUrl is `https://api.getavatar.test:PORT` (a name no resolver knows): the test proxies
 //! route every tunnel to the emulator, so a lookup that succeeds went through a proxy, and one
@@ -210,12 +211,17 @@ fn windows_internet_options_are_the_default_proxy_under_wine() {
         let dead_pac = "http://127.0.0.1:1/none.pac";
         assert_ok(&run.lookup(7, &at(0), "", dead_pac, &[]), "PAC fallback");
         delta([2, 1, 1]);
+        // Auto-detect (WPAD) finding no script: the static proxy too.
+        let t = std::time::Instant::now();
+        assert_ok(&run.lookup(11, &at(0), "", "", &[]), "auto-detect fallback");
+        eprintln!("{arch}: auto-detect run took {:?}", t.elapsed());
+        delta([3, 1, 1]);
         // A PAC answer of only "HTTPS host:port": Wine 8's WinHTTP keeps only PROXY entries, so
         // it answers direct (the DLL's message for an answer it cannot use, as Windows can
         // return, is tested in src/system_proxy.rs).
         let r = run.lookup(5, "", "", &https_pac, &[]);
         assert_direct(&r, "HTTPS-only PAC answer under Wine");
-        delta([2, 1, 1]);
+        delta([3, 1, 1]);
     }
-    assert_eq!(emu.request_count(), 8);
+    assert_eq!(emu.request_count(), 10);
 }
