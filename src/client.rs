@@ -640,6 +640,39 @@ mod tests {
         assert!(Client::from_vars(ok).is_ok());
     }
 
+    #[test]
+    fn the_system_proxy_is_chosen_for_the_api_host_and_never_for_loopback() {
+        let env = |k: &str| {
+            (k == "http_proxy" || k == "HTTPS_PROXY").then(|| "http://p.corp:3128".to_string())
+        };
+        let mut s = AgentSettings::default();
+        system_proxy_into(&mut s, "https://api.x:8443/v3/waInstance1/getAvatar/t", env);
+        let p = s.proxy.as_ref().unwrap();
+        assert_eq!(
+            p.shown(),
+            "http://p.corp:3128 from environment variable HTTPS_PROXY"
+        );
+        assert!(!p.ureq.is_no_proxy(&"https://api.x:8443/".parse().unwrap()));
+        for api in [
+            "http://[::1]:9/v3/x",
+            "http://127.0.0.1:9/v3/x",
+            "http://localhost/v3",
+        ] {
+            system_proxy_into(&mut s, api, env);
+            let p = s.proxy.as_ref().unwrap();
+            let base = format!("http://{}/", host_of(api));
+            assert!(p.ureq.is_no_proxy(&base.parse().unwrap()), "{api}");
+        }
+        system_proxy_into(&mut s, "https://api.x/v3", |k: &str| {
+            (k == "ALL_PROXY").then(|| "http://h:0".to_string())
+        });
+        assert!(s.proxy.is_none());
+        assert!(s.proxy_problem.as_ref().unwrap().contains("invalid port"));
+        system_proxy_into(&mut s, "https://api.x/v3", |_: &str| None);
+        assert!(s.proxy_problem.is_none());
+        assert!(s.proxy.is_none() || cfg!(windows));
+    }
+
     static LOOKUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
     /// A DNS that maps localhost to a public address (a hostile or broken resolver).
