@@ -182,8 +182,9 @@ fn windows_internet_options_are_the_default_proxy_under_wine() {
             assert_eq!(got, want, "{arch}: tunnels per proxy");
         };
 
-        // No proxy in the Internet Options: direct.
-        assert_direct(&run.lookup(1, "", "", "", &[]), "no proxy");
+        // A proxy written but not enabled (ProxyEnable 0, flags 1): direct.
+        assert_direct(&run.lookup(1, &at(0), "<local>", "", &[]), "proxy off");
+        delta([0, 0, 0]);
         // The static proxy (ProxyEnable/ProxyServer), with <local> in the bypass list.
         let r1 = run.lookup(3, &at(0), "<local>", "", &[]);
         assert_ok(&r1, &format!("{arch} ({bits}-bit): static proxy"));
