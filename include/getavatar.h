@@ -322,21 +322,26 @@ GaStatus GA_CALL ga_client_set_user_agent(struct GaClient *client, const char *u
 GaStatus GA_CALL ga_client_set_ca_file(struct GaClient *client, const char *path);
 
 /**
- * Sends every request (lookups and image downloads) through a proxy. `url` (UTF-8) is
+ * Chooses the proxy for every request (lookups and image downloads). `url` (UTF-8) is
+ * `"system"` (the default of a new client: the proxy the system names, read again now: the
+ * environment as curl reads it, then on Windows the Internet Options, PAC included; loopback
+ * hosts never use it), `"direct"` or `""` (no proxy, whatever the system says),
  * `"http://[user:password@]host[:port]"` (HTTP CONNECT; port 80 if not given),
  * `"socks5://[user:password@]host[:port]"` (SOCKS5; the client resolves names; port 1080)
  * or `"socks5h://..."` (the proxy resolves names). Percent-encode special characters in the
- * user name and password; they are never shown in messages. "" turns the proxy off. Open
- * connections are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL;
- * the previous setting is kept).
+ * user name and password; they are never shown in messages. Open connections are dropped.
+ * Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, malformed URL; the previous setting is
+ * kept).
  */
 GaStatus GA_CALL ga_client_set_proxy(struct GaClient *client, const char *url);
 
 /**
- * Uses the proxy named by the environment, as curl reads it: for an https apiUrl HTTPS_PROXY or
- * https_proxy, for http http_proxy, then ALL_PROXY or all_proxy (same URL forms as
- * `ga_client_set_proxy`); hosts listed in NO_PROXY/no_proxy ("*", "example.com" which also
- * covers its subdomains, IP addresses) are reached directly. Read once, when called. Returns
+ * Pins the proxy named by the environment, as an explicit setting: for an https apiUrl
+ * HTTPS_PROXY or https_proxy, for http http_proxy, then ALL_PROXY or all_proxy (same URL forms
+ * as `ga_client_set_proxy`); hosts listed in NO_PROXY/no_proxy ("*", "example.com" which also
+ * covers its subdomains, IP addresses) are reached directly. Read once, when called. Unlike the
+ * default (`"system"`), it ignores Windows' Internet Options and does not keep loopback hosts
+ * off the proxy. Returns
  * `GA_OK` (also when no variable is set: requests then go direct), or `GA_ERR_INVALID_ARGUMENT`
  * when the variable holds an invalid URL (`ga_last_error()` names the variable, never the
  * credentials; the previous setting is kept).

@@ -91,17 +91,31 @@ pub(crate) struct AgentSettings {
     pub(crate) roots: Vec<ureq::tls::Certificate<'static>>,
     pub(crate) user_agent: String,
     pub(crate) proxy: Option<ProxySetting>,
+    /// Why the system's proxy setting cannot be used (lookups fail with it), if so.
+    pub(crate) proxy_problem: Option<String>,
     /// Timeout for DNS and SOCKS proxies (the connection layer enforces the rest).
     pub(crate) timeout_ms: u32,
     /// How long idle connections are kept.
     pub(crate) idle_timeout_ms: u32,
 }
 
-/// A proxy in use: the checked URL (for messages) and ureq's form of it (with NO_PROXY rules).
+/// A proxy in use: the checked URL (for messages), ureq's form of it (with NO_PROXY rules), and
+/// where the system named it (None for an explicit setting).
 #[derive(Clone)]
 pub(crate) struct ProxySetting {
     pub(crate) url: ProxyUrl,
     pub(crate) ureq: ureq::Proxy,
+    pub(crate) from: Option<String>,
+}
+
+impl ProxySetting {
+    /// The proxy as messages show it: no credentials, and where the system named it.
+    pub(crate) fn shown(&self) -> String {
+        match &self.from {
+            Some(f) => format!("{} from {f}", self.url.shown()),
+            None => self.url.shown(),
+        }
+    }
 }
 
 impl Default for AgentSettings {
@@ -110,6 +124,7 @@ impl Default for AgentSettings {
             roots: Vec::new(),
             user_agent: format!("getavatar/{}", env!("CARGO_PKG_VERSION")),
             proxy: None,
+            proxy_problem: None,
             timeout_ms: defaults::TIMEOUT_MS,
             idle_timeout_ms: defaults::IDLE_TIMEOUT_MS,
         }

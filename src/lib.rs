@@ -12,6 +12,7 @@ mod cache;
 mod cancel;
 #[doc(hidden)]
 pub mod client;
+mod connect_proxy;
 pub mod credential;
 mod failure;
 // Its doc comments are written for the C header (cbindgen copies them verbatim), not rustdoc.
@@ -37,12 +38,15 @@ mod resolver;
 pub mod response;
 mod settings;
 mod status;
+mod system_proxy;
 mod text;
 mod transport;
 mod transport_error;
 mod url;
 #[doc(hidden)]
 pub mod validate;
+#[cfg(windows)]
+mod winhttp;
 
 pub use cancel::Cancel;
 pub use client::{Client, Error};

@@ -518,13 +518,13 @@ impl Transport for CallTransport {
     }
 }
 
-/// The connector chain: a SOCKS proxy (ureq's), a CONNECT proxy (ureq's), our TCP, TLS (ureq's
+/// The connector chain: a SOCKS proxy (ureq's), a CONNECT proxy (`connect_proxy`), our TCP, TLS (ureq's
 /// rustls, one config and so one session cache per agent), the per-call wrapper, then the watch
 /// on abrupt ends (see `body_end`).
 pub fn connector(agent_has_proxy: bool) -> impl Connector<(), Out = impl Transport> {
-    use ureq::unversioned::transport::{ConnectProxyConnector, RustlsConnector, SocksConnector};
+    use ureq::unversioned::transport::{RustlsConnector, SocksConnector};
     ().chain(SocksConnector::default())
-        .chain(ConnectProxyConnector::default())
+        .chain(crate::connect_proxy::ConnectProxy)
         .chain(TcpConnector)
         .chain(RustlsConnector::default())
         .chain(CallConnector { agent_has_proxy })

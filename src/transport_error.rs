@@ -132,6 +132,9 @@ fn proxy_failure(reason: &str, cx: &Context) -> Failure {
     let host = cx.host;
     let code = proxy_status(reason);
     if code == "407" {
+        if let Some(m) = unsupported_auth(reason, p, host) {
+            return Failure::fatal(GaStatus::GA_ERR_NETWORK, m);
+        }
         return Failure::fatal(
             GaStatus::GA_ERR_NETWORK,
             format!(
@@ -148,6 +151,22 @@ fn proxy_failure(reason: &str, cx: &Context) -> Failure {
         GaStatus::GA_ERR_NETWORK,
         format!("the proxy {p} would not open a tunnel to {host} ({why})"),
     )
+}
+
+/// For a 407 whose proxy offers only schemes getavatar cannot answer (NTLM, Negotiate,
+/// Digest...: it sends Basic only), the message saying which and what to do.
+fn unsupported_auth(reason: &str, p: &str, host: &str) -> Option<String> {
+    let (_, schemes) = reason.split_once(crate::connect_proxy::OFFERS)?;
+    if schemes.split(", ").any(|s| s.eq_ignore_ascii_case("basic")) {
+        return None;
+    }
+    Some(format!(
+        "the proxy {p} asks for {schemes} authentication (HTTP 407), which getavatar cannot do \
+         (it sends a user name and password by Basic authentication only): ask your IT \
+         department to allow Basic authentication on the proxy, or to let {host} through \
+         without authentication; if the proxy also accepts Basic, give user:password@ in the \
+         proxy URL (proxy setting)"
+    ))
 }
 
 /// The HTTP status in ureq's reason text ("proxy server responded 407/..."): the first run of
@@ -315,6 +334,30 @@ mod tests {
             false,
             "the proxy http://p:3128 wants a user name and password",
         );
+    }
+
+    #[test]
+    fn a_proxy_wanting_only_ntlm_or_negotiate_says_so_and_what_to_do() {
+        let p = cx(Some("http://p:3128"), true, false);
+        let e = |r: &str| classify(ureq::Error::ConnectProxyFailed(r.into()), &p);
+        let f = e("proxy server responded 407; Proxy-Authenticate: Negotiate, NTLM");
+        check(
+            &f,
+            NET,
+            false,
+            "the proxy http://p:3128 asks for Negotiate, NTLM authentication (HTTP 407), which getavatar cannot do",
+        );
+        for part in [
+            "allow Basic authentication",
+            "let h.example:443 through",
+            "user:password@",
+            "(proxy setting)",
+        ] {
+            assert!(f.message.contains(part), "{part}: {}", f.message);
+        }
+        // Basic among them: the credentials message.
+        let f = e("proxy server responded 407; Proxy-Authenticate: NTLM, basic");
+        check(&f, NET, false, "the proxy http://p:3128 wants a user name");
     }
 
     #[test]

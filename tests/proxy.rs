@@ -199,3 +199,33 @@ fn invalid_proxy_urls_are_refused_and_the_old_setting_kept() {
         assert_eq!(last_error(), "client is NULL");
     }
 }
+
+#[test]
+fn a_proxy_offering_only_ntlm_or_negotiate_fails_at_once_saying_what_it_wants() {
+    let e = Emulator::start_default().unwrap();
+    let p = TestProxy::start(ProxyKind::HttpConnect, None).unwrap();
+    let h = Handle::for_emu(&e);
+    assert_eq!(h.set_proxy(&p.url_with(Some((USER, PASS_ENC)))), 0);
+    p.challenge_with(Some(&["Negotiate", "NTLM", "Kerberos realm=\"CORP\""]));
+    let r = h.get("10000000");
+    no_secret(&r);
+    assert_eq!(r.name(), "GA_ERR_NETWORK", "{r:?}");
+    let want = format!(
+        "the proxy http://***@{} asks for Negotiate, NTLM, Kerberos authentication (HTTP 407)",
+        p.addr()
+    );
+    assert!(r.err().starts_with(&want), "{r:?}");
+    for part in ["allow Basic", "127.0.0.1", "user:password@"] {
+        assert!(r.err().contains(part), "{part}: {r:?}");
+    }
+    assert_eq!(p.refusals().len(), 1, "not retried: {:?}", p.refusals());
+    // Offering Basic too: the credentials message, also not retried.
+    p.challenge_with(Some(&["NTLM", "Basic realm=\"corp\""]));
+    let r = h.get("10000000");
+    assert!(
+        r.err().contains("(HTTP 407): check the credentials"),
+        "{r:?}"
+    );
+    assert_eq!(p.refusals().len(), 2);
+    assert_eq!(e.request_count(), 0);
+}

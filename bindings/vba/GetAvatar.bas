@@ -24,7 +24,7 @@ Attribute VB_Name = "GetAvatar"
 '   GaDownloadAvatars Range("A2:A20"), "C:\Avatars"
 '   url = GaGetAvatar("10000000")      ' raises a VBA error (Err.Number = vbObjectError + 512 + status)
 '   GaSetLibraryPath "C:\Tools\getavatar"   ' if the DLL is elsewhere
-'   GaSetProxy "http://proxy.corp:3128"     ' or GaUseEnvProxy for HTTPS_PROXY / NO_PROXY
+'   GaSetProxy "http://proxy.corp:3128"     ' default "system" (Internet Options, PAC); "direct" for none
 '   GaDisconnect
 '
 ' Every Declare below matches include/getavatar.h: pointers are LongPtr (VBA7) or Long (older
@@ -454,20 +454,26 @@ Public Function GaSetUserAgent(ByVal userAgent As String) As String
     GaSetUserAgent = e
 End Function
 
-' Sends every request through a proxy: "http://host:port", "socks5://..." or "socks5h://..."
-' ("" for none). A proxy URL with a user name or password is used but not kept in the workbook
-' (it would travel with the file): set it again after opening, e.g. in Workbook_Open.
+' Chooses the proxy for every request: "system" (the default: Windows' Internet Options, as
+' Internet Explorer and MSXML2.XMLHTTP use them, PAC script included), "direct" (or "") for none,
+' or "http://host:port", "socks5://..." or "socks5h://...". A proxy URL with a user name or
+' password is used but not kept in the workbook (it would travel with the file): after opening,
+' the system's proxy is used until it is set again, e.g. in Workbook_Open.
 Public Function GaSetProxy(ByVal proxyUrl As String) As String
     Dim b() As Byte, keep As String
     b = ToUtf8(proxyUrl)
-    If InStr(proxyUrl, "@") = 0 Then keep = proxyUrl
+    If Len(proxyUrl) = 0 Then
+        keep = "direct"
+    ElseIf InStr(proxyUrl, "@") = 0 Then
+        keep = proxyUrl
+    End If
     Dim e As String
     If Connected(e) Then e = Kept(ga_client_set_proxy(mClient, VarPtr(b(0))), "proxy", keep)
     GaSetProxy = e
 End Function
 
-' Uses the proxy in the environment variables HTTPS_PROXY (or ALL_PROXY), except for the hosts in
-' NO_PROXY.
+' Pins the proxy in the environment variables HTTPS_PROXY (or ALL_PROXY), except for the hosts in
+' NO_PROXY, ignoring the Internet Options (the default "system" reads these variables first).
 Public Function GaUseEnvProxy() As String
     Dim e As String
     If Connected(e) Then e = Kept(ga_client_use_env_proxy(mClient), "proxy", "env")

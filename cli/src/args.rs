@@ -21,8 +21,8 @@ Configuration (flags win over the environment):
   GA_API_URL, GA_ID_INSTANCE       the instance, from your GREEN-API console
   GA_API_TOKEN_INSTANCE            the token (or --token-file); there is deliberately no flag that
                                    takes the token itself, since other users can read a command line
-  HTTPS_PROXY, http_proxy,         proxies, read as curl reads them (unless --proxy says otherwise)
-  ALL_PROXY, NO_PROXY
+  HTTPS_PROXY, http_proxy,         proxies, read as curl reads them (unless --proxy says otherwise;
+  ALL_PROXY, NO_PROXY              on Windows, when none is set, the Internet Options)
   On Windows, with no token given, the token stored in Windows Credential Manager for the
   instance (getavatar/<idInstance>: GaSaveToken in Excel, getavatar.save_credential in Python, or
   cmdkey /generic:getavatar/<idInstance> /user:<idInstance> /pass) is used.
@@ -117,12 +117,13 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["api_url", "id_instance", "token_file"], help_heading = "Connection")]
     pub sandbox: bool,
 
-    /// "env" (the proxy environment variables), "none" (direct), or a proxy URL:
+    /// "system" (the proxy environment variables, then on Windows the Internet Options; never
+    /// for loopback), "env" (the environment variables only), "none" (direct), or a proxy URL:
     /// http://[user:password@]host[:port], socks5://... or socks5h://...
     #[arg(
         long,
-        value_name = "URL|env|none",
-        default_value = "env",
+        value_name = "URL|system|env|none",
+        default_value = "system",
         help_heading = "Connection"
     )]
     pub proxy: String,

@@ -156,6 +156,8 @@ fn settings(client: &Client, args: &Args) -> Result<(), String> {
     match args.proxy.as_str() {
         // The sandbox emulator runs in this process, on loopback: never through a proxy.
         "env" if args.sandbox => Ok(()),
+        // A new client already uses the system's proxy.
+        "system" => Ok(()),
         "env" => client.use_env_proxy().map(drop).map_err(e),
         "none" => client.set_proxy("").map_err(e),
         url => client

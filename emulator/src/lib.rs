@@ -48,6 +48,11 @@ pub use proxy::{ProxyKind, TestProxy};
 
 use server::spawn_accept;
 
+/// A name the emulator's certificate also holds, that no resolver knows (`.test` is reserved):
+/// tests reach it only through a test proxy that routes every tunnel to the emulator
+/// ([`TestProxy::route_all_to`]), so the client's own proxy choice is what they see.
+pub const PROXIED_HOST: &str = "api.getavatar.test";
+
 /// Credentials the emulator accepts by default (the token is 50 hex characters, like real ones).
 pub const DEFAULT_ID_INSTANCE: &str = "3100000001";
 /// See [`DEFAULT_ID_INSTANCE`].

@@ -34,6 +34,10 @@ struct Shared {
     seen: Mutex<Seen>,
     stop: AtomicBool,
     conns: Mutex<Vec<TcpStream>>,
+    /// When set, every CONNECT is answered 407 with these Proxy-Authenticate values.
+    challenge: Mutex<Option<Vec<String>>>,
+    /// When set, every tunnel goes to this address, whatever target the client named.
+    route_to: Mutex<Option<SocketAddr>>,
 }
 
 /// A running proxy; it stops (and cuts its tunnels) when dropped.
@@ -54,6 +58,8 @@ impl TestProxy {
             seen: Mutex::new(Seen::default()),
             stop: AtomicBool::new(false),
             conns: Mutex::new(Vec::new()),
+            challenge: Mutex::new(None),
+            route_to: Mutex::new(None),
         });
         let (sh, stop) = (shared.clone(), shared.clone());
         let accept = spawn_accept_loop(
@@ -114,6 +120,19 @@ impl TestProxy {
     pub fn refusals(&self) -> Vec<String> {
         lock(&self.shared.seen).refusals.clone()
     }
+
+    /// From now on, answers every HTTP CONNECT with 407 and one `Proxy-Authenticate` header per
+    /// value (e.g. `["Negotiate", "NTLM"]`), as a proxy wanting Windows authentication does;
+    /// None goes back to normal.
+    pub fn challenge_with(&self, values: Option<&[&str]>) {
+        *lock(&self.shared.challenge) = values.map(|v| v.iter().map(|s| s.to_string()).collect());
+    }
+
+    /// From now on, opens every tunnel to `to`, whatever host the client named (tunnels still
+    /// record the name): a stand-in for a proxy that reaches hosts this machine cannot resolve.
+    pub fn route_all_to(&self, to: SocketAddr) {
+        *lock(&self.shared.route_to) = Some(to);
+    }
 }
 
 impl Drop for TestProxy {
@@ -171,6 +190,17 @@ fn http_connect(sh: &Shared, client: TcpStream) -> std::io::Result<()> {
         )?;
         return Ok(());
     }
+    let challenge = lock(&sh.challenge).clone();
+    if let Some(values) = challenge {
+        refuse(sh, format!("challenged CONNECT {target}"));
+        let mut answer = String::from("HTTP/1.1 407 Proxy Authentication Required\r\n");
+        for v in values {
+            answer.push_str(&format!("Proxy-Authenticate: {v}\r\n"));
+        }
+        answer.push_str("Content-Length: 0\r\nConnection: close\r\n\r\n");
+        w.write_all(answer.as_bytes())?;
+        return Ok(());
+    }
     if let Some((u, p)) = &sh.credentials {
         let want = format!("Basic {}", base64(format!("{u}:{p}").as_bytes()));
         if auth.as_deref() != Some(want.as_str()) {
@@ -182,7 +212,7 @@ fn http_connect(sh: &Shared, client: TcpStream) -> std::io::Result<()> {
             return Ok(());
         }
     }
-    let upstream = match TcpStream::connect(target) {
+    let upstream = match connect_upstream(sh, target) {
         Ok(u) => u,
         Err(e) => {
             refuse(sh, format!("cannot reach {target}: {e}"));
@@ -197,6 +227,15 @@ fn http_connect(sh: &Shared, client: TcpStream) -> std::io::Result<()> {
     // Bytes the client sent after the CONNECT head are already in the reader's buffer.
     let buffered = r.buffer().to_vec();
     pipe(sh, r.into_inner(), w, upstream, &buffered)
+}
+
+/// Connects to a tunnel's target (or where [`TestProxy::route_all_to`] sends every tunnel).
+fn connect_upstream(sh: &Shared, target: &str) -> std::io::Result<TcpStream> {
+    let route = *lock(&sh.route_to);
+    match route {
+        Some(to) => TcpStream::connect(to),
+        None => TcpStream::connect(target),
+    }
 }
 
 /// Reads header lines up to the empty one and returns the Proxy-Authorization value; an error
@@ -238,7 +277,7 @@ fn socks5(sh: &Shared, mut c: TcpStream) -> std::io::Result<()> {
         c.write_all(&[5, 7, 0, 1, 0, 0, 0, 0, 0, 0])?;
         return Ok(());
     }
-    let upstream = match TcpStream::connect(&target) {
+    let upstream = match connect_upstream(sh, &target) {
         Ok(u) => u,
         Err(e) => {
             refuse(sh, format!("cannot reach {target}: {e}"));

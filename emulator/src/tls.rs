@@ -17,11 +17,11 @@ use crate::accept::spawn_accept_loop;
 use crate::arrival::Stamped;
 use crate::{lock, State};
 
-/// A self-signed certificate for `localhost` and `127.0.0.1` and the server config using it.
+/// A self-signed certificate for `localhost`, `127.0.0.1` and [`crate::PROXIED_HOST`] and the
+/// server config using it.
 pub(crate) fn server_config() -> Result<(Arc<ServerConfig>, String), String> {
-    let cert =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .map_err(|e| e.to_string())?;
+    let names = ["localhost", "127.0.0.1", crate::PROXIED_HOST].map(String::from);
+    let cert = rcgen::generate_simple_self_signed(names.to_vec()).map_err(|e| e.to_string())?;
     let pem = cert.cert.pem();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
     let provider = Arc::new(rustls::crypto::ring::default_provider());

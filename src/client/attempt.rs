@@ -13,6 +13,9 @@ use crate::transport_error;
 impl Client {
     /// One POST of getAvatar.
     pub(super) fn attempt(&self, body: &str) -> (Result<Avatar, Failure>, u16) {
+        if let Some(f) = self.proxy_problem() {
+            return (Err(f), 0);
+        }
         let timeout = self.timeout();
         let sent = self
             .agent()
@@ -53,6 +56,9 @@ impl Client {
 
     /// One GET of an avatar image.
     pub(super) fn image_attempt(&self, url: &str, host: &str) -> (Result<Image, Failure>, u16) {
+        if let Some(f) = self.proxy_problem() {
+            return (Err(f), 0);
+        }
         let timeout = self.timeout();
         let sent = self
             .agent()
@@ -132,7 +138,7 @@ impl Client {
                         .parse::<ureq::http::Uri>()
                         .map(|u| p.ureq.is_no_proxy(&u))
                         .unwrap_or(false);
-                    (!bypass).then(|| p.url.shown())
+                    (!bypass).then(|| p.shown())
                 }
                 None => None,
             })

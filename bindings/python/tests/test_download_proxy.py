@@ -133,7 +133,7 @@ def test_http_and_socks_proxies_with_credentials(emu):
             msg = str(ei.value)
             assert "check the credentials" in msg, msg
             assert "not-the-password" not in msg and "ga-user" not in msg and "***@" in msg
-            c.set_proxy(None)
+            c.set_proxy("direct")
             assert c.get_avatar("10000000").available is True
 
 
@@ -146,13 +146,41 @@ def test_bad_proxy_urls_hide_credentials(emu):
             c.set_proxy(3128)  # type: ignore[arg-type]
 
 
-def test_environment_proxy_is_opt_in(emu, monkeypatch):
+def test_the_system_proxy_is_the_default_and_direct_overrides_it(emu, monkeypatch):
+    for v in ("http_proxy", "HTTPS_PROXY", "https_proxy", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(v, raising=False)
+    # An environment proxy that cannot be used shows that the default reads it (loopback hosts,
+    # like the emulator's, never go through a system proxy, so a working one would not show).
+    monkeypatch.setenv("ALL_PROXY", "ftp://u:hunter22@h:1")
+    with client(emu) as c:
+        with pytest.raises(getavatar.NetworkError) as ei:
+            c.get_avatar("10000000")
+        msg = str(ei.value)
+        assert "the system proxy cannot be used: environment variable ALL_PROXY" in msg, msg
+        assert "hunter22" not in msg
+        for direct in ("direct", ""):
+            c.set_proxy(direct)
+            assert c.get_avatar("10000000").available is True
+        c.set_proxy(None)
+        with pytest.raises(getavatar.NetworkError):
+            c.get_avatar("10000000")
+        c.set_proxy("system")
+        with pytest.raises(getavatar.NetworkError):
+            c.get_avatar("10000000")
+    with client(emu, proxy="direct") as c:
+        assert c.get_avatar("10000000").available is True
+    monkeypatch.delenv("ALL_PROXY")
+    with client(emu) as c:
+        assert c.get_avatar("10000000").available is True
+
+
+def test_environment_proxy_pinned_by_use_env_proxy(emu, monkeypatch):
     wrong = emu.socks_proxy.replace("ga-p%40ss%2F1", "not-the-password-42")
     monkeypatch.setenv("ALL_PROXY", wrong)
     for v in ("http_proxy", "HTTPS_PROXY", "https_proxy", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(v, raising=False)
     with client(emu) as c:
-        assert c.get_avatar("10000000").available is True  # not used unless asked for
+        assert c.get_avatar("10000000").available is True  # loopback: never via a system proxy
         c.use_env_proxy()
         with pytest.raises(getavatar.NetworkError):
             c.get_avatar("10000000")

@@ -167,21 +167,25 @@ class ClientBase:
         self._set("ga_client_set_cache_ttl", _whole("cache_ttl", seconds))
 
     def set_proxy(self, url: Optional[str]) -> None:
-        """Sends every request (lookups and image downloads) through a proxy.
+        """Chooses the proxy for every request (lookups and image downloads).
 
-        ``url`` is ``"http://[user:password@]host[:port]"`` (HTTP CONNECT),
-        ``"socks5://..."`` (names resolved here) or ``"socks5h://..."`` (names resolved by the
-        proxy); percent-encode special characters in the user name and password, which never
-        appear in messages. ``None`` or ``""`` turns the proxy off.
+        ``None`` or ``"system"`` (the default): the proxy the system names, read now: the
+        environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``... as curl reads them) and, on
+        Windows, the Internet Options (including a PAC script). ``"direct"`` or ``""``: no proxy,
+        whatever the system says. Otherwise ``"http://[user:password@]host[:port]"`` (HTTP
+        CONNECT), ``"socks5://..."`` (names resolved here) or ``"socks5h://..."`` (names
+        resolved by the proxy); percent-encode special characters in the user name and password,
+        which never appear in messages.
         """
-        self._set("ga_client_set_proxy", _utf8("proxy", "" if url is None else url))
+        self._set("ga_client_set_proxy", _utf8("proxy", "system" if url is None else url))
 
     def use_env_proxy(self) -> None:
-        """Uses the proxy the environment names, read now as curl reads it.
+        """Pins the proxy the environment names now, as an explicit setting.
 
         ``HTTPS_PROXY``/``https_proxy`` for an https api_url (``http_proxy`` for http), then
         ``ALL_PROXY``/``all_proxy``; hosts in ``NO_PROXY``/``no_proxy`` are reached directly.
-        No variable set: requests go direct.
+        No variable set: requests go direct. Unlike the default (``"system"``), it ignores
+        Windows' Internet Options and sends loopback hosts through the proxy too.
         """
         self._set("ga_client_use_env_proxy")
 
@@ -270,9 +274,10 @@ class Client(ClientBase):
         are never kept.
     :param ca_file: a PEM file whose certificates are trusted for TLS in place of the bundled
         web roots (e.g. a corporate proxy's root). Certificates are always verified.
-    :param proxy: a proxy for every request: ``"http://user:password@host:port"``,
-        ``"socks5://..."`` or ``"socks5h://..."`` (see :meth:`set_proxy`); ``"env"`` uses the
-        environment (see :meth:`use_env_proxy`). Default: none, even if the environment sets one.
+    :param proxy: the proxy for every request (see :meth:`set_proxy`): ``None`` (default) the
+        system's (the environment, and on Windows the Internet Options and PAC), ``"direct"``
+        none, or ``"http://user:password@host:port"``, ``"socks5://..."``, ``"socks5h://..."``;
+        ``"env"`` pins the environment's (see :meth:`use_env_proxy`).
     :param idle_timeout: seconds an idle connection is kept for the next call (default 300;
         0 = a new connection per call).
     """

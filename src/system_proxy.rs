@@ -1,0 +1,321 @@
+//! The proxy the system names: every client's default. First the environment, read as curl
+//! reads it (see [`crate::proxy::proxy_from_env`]); on Windows, when the environment names no
+//! proxy, the current user's Internet Options through WinHTTP (`winhttp`): a static proxy with
+//! its bypass list, or a PAC script (`AutoConfigURL` or auto-detect) evaluated by WinHTTP for
+//! apiUrl. Loopback hosts (`localhost`, `127.*`, `[::1]`) never go through a system proxy: a
+//! proxy elsewhere cannot reach this machine's loopback.
+//!
+//! The choice is made for apiUrl; image downloads use the same proxy, with the bypass rules
+//! (NO_PROXY, or the Internet Options' bypass list) applied per host.
+
+// The Windows list and bypass readers are used by `winhttp` only (and tested everywhere).
+#![cfg_attr(not(windows), allow(dead_code))]
+
+use crate::proxy::{self, ProxyScheme, ProxyUrl};
+
+/// A proxy the system chose: the checked URL, the ureq bypass rules, and where it came from
+/// (for messages: "environment variable HTTPS_PROXY", "Windows Internet Options"...).
+pub(crate) type Chosen = (ProxyUrl, Vec<String>, String);
+
+/// The ureq rules that keep loopback hosts off a system proxy: `localhost` and names under it,
+/// `127.*` and `[::1]`.
+pub(crate) fn loopback_rules() -> Vec<String> {
+    ["localhost", ".localhost", "127.", "[::1]"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// Whether `host` (lowercase, IPv6 in brackets) is a loopback host.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
+/// What the text of a problem adds: how the caller gets past it.
+pub(crate) const WAY_OUT: &str =
+    "set a proxy URL, or \"direct\" to connect without a proxy (proxy setting)";
+
+/// The system's proxy for apiUrl (`scheme`, `host`), with `env` as the environment: None means
+/// direct; an error is a setting that cannot be used (lookups then fail with it).
+pub(crate) fn system_proxy(
+    https: bool,
+    base_url: &str,
+    host: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<Chosen>, String> {
+    if let Some((name, value)) = proxy::proxy_from_env(https, &env) {
+        let u = proxy::parse_proxy_url(value.trim()).map_err(|m| {
+            format!("the system proxy cannot be used: environment variable {name}: {m}; {WAY_OUT}")
+        })?;
+        let mut rules = ["no_proxy", "NO_PROXY"]
+            .iter()
+            .find_map(|k| env(k).filter(|v| !v.trim().is_empty()))
+            .map(|v| proxy::no_proxy_rules(&v))
+            .unwrap_or_default();
+        rules.extend(loopback_rules());
+        return Ok(Some((u, rules, format!("environment variable {name}"))));
+    }
+    if is_loopback_host(host) {
+        return Ok(None);
+    }
+    os_proxy(https, base_url, host)
+}
+
+#[cfg(windows)]
+fn os_proxy(https: bool, base_url: &str, host: &str) -> Result<Option<Chosen>, String> {
+    crate::winhttp::internet_options(https, base_url, host)
+}
+
+#[cfg(not(windows))]
+fn os_proxy(_https: bool, _base_url: &str, _host: &str) -> Result<Option<Chosen>, String> {
+    Ok(None)
+}
+
+/// The message for a proxy `what` (the setting) names for `host` that getavatar cannot speak to.
+pub(crate) fn unusable(what: &str, bad: &str, host: &str) -> String {
+    format!(
+        "the system proxy cannot be used: {what} names the proxy {} for {host}, which getavatar \
+         cannot use (it reaches proxies by plain HTTP CONNECT or SOCKS5, not HTTPS or SOCKS4); {WAY_OUT}",
+        crate::validate::shown(bad)
+    )
+}
+
+/// One entry of a WinHTTP proxy list, read.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A proxy getavatar can use.
+    Usable(ProxyUrl),
+    /// One it cannot (an HTTPS or SOCKS4 proxy...), as written.
+    Unusable(String),
+}
+
+/// The proxy for a URL of scheme `https`/http from a WinHTTP proxy list: `host:port`,
+/// `http://host:port`, `a:1;b:2` (the first usable one), or the per-scheme form
+/// `http=a:3128;https=b:3129` (the entry for the scheme; none means direct). `Ok(None)` is
+/// direct; an error holds the entries that cannot be used.
+pub(crate) fn pick_from_list(list: &str, https: bool) -> Result<Option<ProxyUrl>, String> {
+    let entries: Vec<&str> = list
+        .split([';', ' ', '\t', '\r', '\n'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let per_scheme = entries.iter().any(|e| e.contains('='));
+    let wanted = if https { "https" } else { "http" };
+    let mut unusable = Vec::new();
+    for e in entries {
+        let e = match e.split_once('=') {
+            Some((s, rest)) if s.eq_ignore_ascii_case(wanted) => rest,
+            Some((s, rest)) if s.eq_ignore_ascii_case("socks") => {
+                unusable.push(format!("socks={rest}"));
+                continue;
+            }
+            Some(_) => continue,
+            None if per_scheme => continue,
+            None => e,
+        };
+        match read_entry(e) {
+            Entry::Usable(u) => return Ok(Some(u)),
+            Entry::Unusable(s) => unusable.push(s),
+        }
+    }
+    if unusable.is_empty() {
+        Ok(None)
+    } else {
+        Err(unusable.join(";"))
+    }
+}
+
+/// One proxy of a WinHTTP list: `host[:port]` or `http://host[:port]` is an HTTP proxy (port 80
+/// when none is given); anything else (`https://`, `socks://`...) cannot be used.
+pub(crate) fn read_entry(e: &str) -> Entry {
+    let lower = e.to_ascii_lowercase();
+    let plain = lower.strip_prefix("http://").unwrap_or(&lower);
+    if plain.contains("://") {
+        return Entry::Unusable(crate::text::mask_credentials(e));
+    }
+    match proxy::parse_proxy_url(&format!("http://{plain}")) {
+        Ok(u) if u.scheme == ProxyScheme::Http => Entry::Usable(u),
+        _ => Entry::Unusable(crate::text::mask_credentials(e)),
+    }
+}
+
+/// The entries of a Windows bypass list (`ProxyOverride`): separated by `;`, `,` or spaces.
+pub(crate) fn bypass_entries(list: &str) -> Vec<String> {
+    list.split([';', ',', ' ', '\t', '\r', '\n'])
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect()
+}
+
+/// Whether `host` (lowercase) matches a Windows bypass entry: `<local>` is any name without a
+/// dot; otherwise a pattern where `*` stands for any run of characters (`*.corp`, `10.*`,
+/// `192.168.*.1`), an optional `scheme://` and `:port` ignored.
+pub(crate) fn bypassed(host: &str, entries: &[String]) -> bool {
+    entries.iter().any(|e| {
+        if e == "<local>" {
+            return !host.contains('.') && !host.starts_with('[');
+        }
+        let e = e.split_once("://").map_or(e.as_str(), |(_, r)| r);
+        let e = match e.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => e,
+        };
+        glob(e.as_bytes(), host.as_bytes())
+    })
+}
+
+/// `*`-only glob match.
+fn glob(p: &[u8], s: &[u8]) -> bool {
+    match p.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => (0..=s.len()).any(|i| glob(rest, &s[i..])),
+        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+    }
+}
+
+/// The ureq rules for the bypass entries ureq can express (`*.corp`, `.corp`, `10.*`, exact
+/// names): downloads from those hosts go direct. Others (`<local>`, `*` inside) only decide
+/// for apiUrl.
+pub(crate) fn bypass_rules(entries: &[String]) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|e| !e.starts_with('<') && !e.contains("://"))
+        .filter(|e| {
+            let inner = e.trim_start_matches('*').trim_end_matches('*');
+            !inner.contains('*') && !inner.is_empty()
+        })
+        .map(|e| match e.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => h.to_string(),
+            _ => e.clone(),
+        })
+        .map(|e| {
+            if e.starts_with('*') && !e.starts_with("*.") {
+                format!("*.{}", e.trim_start_matches('*'))
+            } else {
+                e
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(r: Result<Option<ProxyUrl>, String>) -> Result<Option<String>, String> {
+        r.map(|o| o.map(|u| u.shown()))
+    }
+
+    #[test]
+    fn windows_proxy_lists_pick_the_scheme_entry_or_the_first_usable() {
+        let p = |l: &str, https: bool| shown(pick_from_list(l, https));
+        assert_eq!(
+            p("10.0.0.1:3128", true),
+            Ok(Some("http://10.0.0.1:3128".into()))
+        );
+        assert_eq!(
+            p("proxy.corp", true),
+            Ok(Some("http://proxy.corp:80".into()))
+        );
+        assert_eq!(
+            p("http://P.Corp:8080", true),
+            Ok(Some("http://p.corp:8080".into()))
+        );
+        let per = "http=a.corp:3128;https=b.corp:3129;ftp=c:21";
+        assert_eq!(p(per, true), Ok(Some("http://b.corp:3129".into())));
+        assert_eq!(p(per, false), Ok(Some("http://a.corp:3128".into())));
+        assert_eq!(p("http=a:1", true), Ok(None), "no https entry: direct");
+        assert_eq!(p("", true), Ok(None));
+        assert_eq!(p("https://h:443; b:2", true), Ok(Some("http://b:2".into())));
+        assert_eq!(p("https://h:443", true), Err("https://h:443".into()));
+        assert_eq!(p("socks=s:1080", true), Err("socks=s:1080".into()));
+        assert_eq!(
+            p("socks://u:secretpw@s:1", true),
+            Err("socks://***@s:1".into())
+        );
+        assert_eq!(p("h:99999", true), Err("h:99999".into()));
+        let what = "the PAC script \"http://wpad/wpad.dat\" (Windows Internet Options)";
+        assert_eq!(
+            unusable(what, "https://h:443", "api.example"),
+            "the system proxy cannot be used: the PAC script \"http://wpad/wpad.dat\" (Windows \
+             Internet Options) names the proxy \"https://h:443\" for api.example, which getavatar \
+             cannot use (it reaches proxies by plain HTTP CONNECT or SOCKS5, not HTTPS or SOCKS4); \
+             set a proxy URL, or \"direct\" to connect without a proxy (proxy setting)"
+        );
+    }
+
+    #[test]
+    fn windows_bypass_lists_match_as_windows_does() {
+        let e = bypass_entries("*.corp.example; 10.*;<local> ,intranet:8080;192.168.*.1");
+        for (host, want) in [
+            ("x.corp.example", true),
+            ("corp.example", false),
+            ("10.1.2.3", true),
+            ("110.1.2.3", false),
+            ("fileserver", true),
+            ("intranet", true),
+            ("192.168.7.1", true),
+            ("192.168.7.2", false),
+            ("api.green-api.com", false),
+            ("[::2]", false),
+        ] {
+            assert_eq!(bypassed(host, &e), want, "{host}");
+        }
+        assert_eq!(bypass_rules(&e), ["*.corp.example", "10.*", "intranet"]);
+        assert_eq!(bypass_rules(&bypass_entries("*corp;a*b;*")), ["*.corp"]);
+    }
+
+    #[test]
+    fn the_environment_comes_first_and_loopback_never_goes_through_a_system_proxy() {
+        let env = |k: &str| match k {
+            "HTTPS_PROXY" => Some("http://u:pw@p.corp:3128".to_string()),
+            "NO_PROXY" => Some("example.org".to_string()),
+            _ => None,
+        };
+        let (u, rules, from) = system_proxy(true, "https://api.x/", "api.x", env)
+            .unwrap()
+            .unwrap();
+        assert_eq!(u.shown(), "http://***@p.corp:3128");
+        assert_eq!(from, "environment variable HTTPS_PROXY");
+        let p = u.to_ureq(&rules).unwrap();
+        for (uri, bypass) in [
+            ("https://example.org/", true),
+            ("https://api.x/", false),
+            ("http://127.0.0.1:9/", true),
+            ("http://127.5.6.7:9/", true),
+            ("http://localhost:9/", true),
+            ("http://a.localhost:9/", true),
+            ("http://[::1]:9/", true),
+            ("http://128.0.0.1:9/", false),
+        ] {
+            assert_eq!(p.is_no_proxy(&uri.parse().unwrap()), bypass, "{uri}");
+        }
+        let bad = |k: &str| (k == "ALL_PROXY").then(|| "ftp://u:secretpw@h".to_string());
+        let e = system_proxy(true, "https://api.x/", "api.x", bad).unwrap_err();
+        assert!(
+            e.starts_with("the system proxy cannot be used: environment variable ALL_PROXY:")
+                && e.ends_with(WAY_OUT)
+                && !e.contains("secretpw"),
+            "{e}"
+        );
+        assert!(system_proxy(true, "https://api.x/", "api.x", |_| None)
+            .unwrap()
+            .is_none_or(|_| cfg!(windows)));
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "127.9.9.9",
+            "[::1]",
+            "a.localhost",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in ["localhost.evil", "128.0.0.1", "[::2]", "127.0.0.1.nip.io"] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+    }
+}

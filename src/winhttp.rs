@@ -1,0 +1,214 @@
+//! Windows only: the current user's Internet Options read through WinHTTP, called directly
+//! (`winhttp.dll`, part of every Windows). `WinHttpGetIEProxyConfigForCurrentUser` gives the
+//! static proxy, its bypass list, the PAC script URL and whether to auto-detect one (WPAD);
+//! `WinHttpGetProxyForUrl` runs the PAC script with Windows' own engine. As Windows does, a
+//! PAC script that cannot be found or run falls back to the static proxy, then to direct.
+
+use std::ffi::c_void;
+use std::ptr::null_mut;
+
+use crate::system_proxy::{self as sys, unusable, Chosen};
+
+#[repr(C)]
+struct IeProxyConfig {
+    auto_detect: i32,
+    auto_config_url: *mut u16,
+    proxy: *mut u16,
+    proxy_bypass: *mut u16,
+}
+
+#[repr(C)]
+struct AutoProxyOptions {
+    flags: u32,
+    auto_detect_flags: u32,
+    auto_config_url: *const u16,
+    reserved: *mut c_void,
+    reserved2: u32,
+    auto_logon_if_challenged: i32,
+}
+
+#[repr(C)]
+struct ProxyInfo {
+    access_type: u32,
+    proxy: *mut u16,
+    proxy_bypass: *mut u16,
+}
+
+const ACCESS_TYPE_NO_PROXY: u32 = 1;
+const ACCESS_TYPE_NAMED_PROXY: u32 = 3;
+const AUTOPROXY_AUTO_DETECT: u32 = 1;
+const AUTOPROXY_CONFIG_URL: u32 = 2;
+const AUTO_DETECT_TYPE_DHCP: u32 = 1;
+const AUTO_DETECT_TYPE_DNS_A: u32 = 2;
+/// How long WinHTTP may take to resolve, connect to, and read a PAC script's server, ms.
+const PAC_TIMEOUT_MS: i32 = 5000;
+
+#[link(name = "winhttp")]
+extern "system" {
+    fn WinHttpGetIEProxyConfigForCurrentUser(config: *mut IeProxyConfig) -> i32;
+    fn WinHttpOpen(
+        agent: *const u16,
+        access_type: u32,
+        proxy: *const u16,
+        bypass: *const u16,
+        flags: u32,
+    ) -> *mut c_void;
+    fn WinHttpSetTimeouts(h: *mut c_void, resolve: i32, connect: i32, send: i32, recv: i32) -> i32;
+    fn WinHttpGetProxyForUrl(
+        session: *mut c_void,
+        url: *const u16,
+        options: *mut AutoProxyOptions,
+        info: *mut ProxyInfo,
+    ) -> i32;
+    fn WinHttpCloseHandle(h: *mut c_void) -> i32;
+}
+
+#[link(name = "kernel32")]
+extern "system" {
+    fn GlobalFree(mem: *mut c_void) -> *mut c_void;
+}
+
+fn wide(s: &str) -> Vec<u16> {
+    s.encode_utf16().chain(std::iter::once(0)).collect()
+}
+
+/// Takes a string WinHTTP allocated (GlobalAlloc): its text (None for null or empty), freed.
+fn take(p: *mut u16) -> Option<String> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: WinHTTP hands out NUL-terminated UTF-16 strings; each is read once and freed once.
+    let s = unsafe {
+        let len = (0..).take_while(|&i| *p.add(i) != 0).count();
+        let s = String::from_utf16_lossy(std::slice::from_raw_parts(p, len));
+        GlobalFree(p.cast());
+        s
+    };
+    Some(s).filter(|s| !s.trim().is_empty())
+}
+
+/// The current user's Internet Options.
+struct IeConfig {
+    auto_detect: bool,
+    pac_url: Option<String>,
+    proxy: Option<String>,
+    bypass: Option<String>,
+}
+
+/// Reads the Internet Options; None when WinHTTP cannot (then there is no proxy).
+fn ie_config() -> Option<IeConfig> {
+    let mut c = IeProxyConfig {
+        auto_detect: 0,
+        auto_config_url: null_mut(),
+        proxy: null_mut(),
+        proxy_bypass: null_mut(),
+    };
+    // SAFETY: `c` is a valid out structure; on success its strings are ours to free (take()).
+    let ok = unsafe { WinHttpGetIEProxyConfigForCurrentUser(&mut c) } != 0;
+    let cfg = IeConfig {
+        auto_detect: c.auto_detect != 0,
+        pac_url: take(c.auto_config_url),
+        proxy: take(c.proxy),
+        bypass: take(c.proxy_bypass),
+    };
+    ok.then_some(cfg)
+}
+
+/// The PAC script's answer for `url`: `Ok(Some(list))` a WinHTTP proxy list, `Ok(None)`
+/// direct, `Err(())` when no script could be found, downloaded or run.
+fn pac_answer(url: &str, cfg: &IeConfig) -> Result<Option<String>, ()> {
+    let agent = wide("getavatar");
+    // SAFETY: valid NUL-terminated strings and out structures; the handle is closed below.
+    let session = unsafe {
+        WinHttpOpen(
+            agent.as_ptr(),
+            ACCESS_TYPE_NO_PROXY,
+            null_mut(),
+            null_mut(),
+            0,
+        )
+    };
+    if session.is_null() {
+        return Err(());
+    }
+    let t = PAC_TIMEOUT_MS;
+    let pac = cfg.pac_url.as_deref().map(wide);
+    let mut opts = AutoProxyOptions {
+        flags: 0,
+        auto_detect_flags: 0,
+        auto_config_url: pac.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()),
+        reserved: null_mut(),
+        reserved2: 0,
+        auto_logon_if_challenged: 1,
+    };
+    if pac.is_some() {
+        opts.flags |= AUTOPROXY_CONFIG_URL;
+    }
+    if cfg.auto_detect {
+        opts.flags |= AUTOPROXY_AUTO_DETECT;
+        opts.auto_detect_flags = AUTO_DETECT_TYPE_DHCP | AUTO_DETECT_TYPE_DNS_A;
+    }
+    let mut info = ProxyInfo {
+        access_type: 0,
+        proxy: null_mut(),
+        proxy_bypass: null_mut(),
+    };
+    let url = wide(url);
+    // SAFETY: as above.
+    let ok = unsafe {
+        WinHttpSetTimeouts(session, t, t, t, t);
+        let ok = WinHttpGetProxyForUrl(session, url.as_ptr(), &mut opts, &mut info) != 0;
+        WinHttpCloseHandle(session);
+        ok
+    };
+    let (list, _) = (take(info.proxy), take(info.proxy_bypass));
+    match ok {
+        false => Err(()),
+        true if info.access_type == ACCESS_TYPE_NAMED_PROXY => Ok(list),
+        true => Ok(None),
+    }
+}
+
+/// The proxy the Internet Options name for apiUrl (`base_url`, its `host`): the PAC script's
+/// answer when there is a script, else the static proxy unless the bypass list names the host.
+pub(crate) fn internet_options(
+    https: bool,
+    base_url: &str,
+    host: &str,
+) -> Result<Option<Chosen>, String> {
+    let Some(cfg) = ie_config() else {
+        return Ok(None);
+    };
+    if cfg.auto_detect || cfg.pac_url.is_some() {
+        let what = match &cfg.pac_url {
+            Some(u) => format!(
+                "the PAC script {} (Windows Internet Options)",
+                crate::validate::shown(&crate::text::mask_credentials(u))
+            ),
+            None => "the auto-detected PAC script (Windows Internet Options)".to_string(),
+        };
+        if let Ok(answer) = pac_answer(base_url, &cfg) {
+            let Some(list) = answer else { return Ok(None) };
+            return match sys::pick_from_list(&list, https) {
+                Ok(p) => Ok(p.map(|u| (u, sys::loopback_rules(), what))),
+                Err(bad) => Err(unusable(&what, &bad, host)),
+            };
+        }
+    }
+    let Some(list) = cfg.proxy else {
+        return Ok(None);
+    };
+    let entries = sys::bypass_entries(cfg.bypass.as_deref().unwrap_or(""));
+    if sys::bypassed(host, &entries) {
+        return Ok(None);
+    }
+    let what = "Windows Internet Options".to_string();
+    match sys::pick_from_list(&list, https) {
+        Ok(p) => {
+            let mut rules = sys::bypass_rules(&entries);
+            rules.extend(sys::loopback_rules());
+            Ok(p.map(|u| (u, rules, what)))
+        }
+        Err(bad) => Err(unusable(&what, &bad, host)),
+    }
+}
