@@ -385,18 +385,15 @@ impl Client {
             let started = Instant::now();
             let ((r, http_status), done) =
                 self.attempt_once(rate_limited, cancel, resend, budget, &mut attempt);
+            if let Some(d) = done.slot_too_far {
+                // Nothing was sent: not an attempt.
+                let ahead = Some(Ahead::RateLimit(d));
+                return Err(out_of_time(budget, ahead, last_http, None));
+            }
             budget.attempt_done(started.elapsed(), done.waited);
             last_http = http_status;
             if r.is_err() && crate::cancel::check(cancel).is_err() {
                 return Err(cancelled(http_status));
-            }
-            if let Some(d) = done.slot_too_far {
-                return Err(out_of_time(
-                    budget,
-                    Some(Ahead::RateLimit(d)),
-                    last_http,
-                    None,
-                ));
             }
             if needs_resend(&r, http_status, resend, &done) {
                 resend = true;
