@@ -25,6 +25,7 @@ Attribute VB_Name = "GetAvatar"
 '   url = GaGetAvatar("10000000")      ' raises a VBA error (Err.Number = vbObjectError + 512 + status)
 '   GaSetLibraryPath "C:\Tools\getavatar"   ' if the DLL is elsewhere
 '   GaSetProxy "http://proxy.corp:3128"     ' or GaUseEnvProxy for HTTPS_PROXY / NO_PROXY
+'   GaSetDeadline 20000                     ' each lookup's total time (GaConnect sets 10 s)
 '   GaDisconnect
 '
 ' Every Declare below matches include/getavatar.h: pointers are LongPtr (VBA7) or Long (older
