@@ -13,6 +13,7 @@ mod cancel;
 #[doc(hidden)]
 pub mod client;
 pub mod credential;
+mod credential_prompt;
 mod deadline;
 mod failure;
 // Its doc comments are written for the C header (cbindgen copies them verbatim), not rustdoc.

@@ -67,6 +67,8 @@ fn windows_dlls_work_as_vba_calls_them_under_wine() {
 
         let dll_win = windows_path(&dir.join("getavatar.dll"));
         let mut cmd = wine(&prefix);
+        // No display: GaSaveToken's credential dialog cannot be shown (the fallback is tested).
+        cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
         cmd.arg(&vba_sim)
             .arg(&dll_win)
             .arg(emu.url())

@@ -70,6 +70,7 @@ Private Declare PtrSafe Function ga_client_warm_up Lib "getavatar.dll" (ByVal cl
 ' The stored token (Windows Credential Manager); keep this group together.
 Private Declare PtrSafe Function ga_client_new_from_credential Lib "getavatar.dll" (ByVal apiUrl As LongPtr, ByVal idInstance As LongPtr) As LongPtr
 Private Declare PtrSafe Function ga_credential_save Lib "getavatar.dll" (ByVal idInstance As LongPtr, ByVal apiTokenInstance As LongPtr) As Long
+Private Declare PtrSafe Function ga_credential_prompt Lib "getavatar.dll" (ByVal idInstance As LongPtr) As Long
 Private Declare PtrSafe Function ga_credential_delete Lib "getavatar.dll" (ByVal idInstance As LongPtr) As Long
 
 Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
@@ -119,6 +120,7 @@ Private Declare Function ga_client_warm_up Lib "getavatar.dll" (ByVal client As 
 ' The stored token (Windows Credential Manager); keep this group together.
 Private Declare Function ga_client_new_from_credential Lib "getavatar.dll" (ByVal apiUrl As Long, ByVal idInstance As Long) As Long
 Private Declare Function ga_credential_save Lib "getavatar.dll" (ByVal idInstance As Long, ByVal apiTokenInstance As Long) As Long
+Private Declare Function ga_credential_prompt Lib "getavatar.dll" (ByVal idInstance As Long) As Long
 Private Declare Function ga_credential_delete Lib "getavatar.dll" (ByVal idInstance As Long) As Long
 
 Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
@@ -143,6 +145,7 @@ Private Const CP_UTF8 As Long = 65001
 Private Const GA_OK As Long = 0
 Private Const GA_ERR_INVALID_ARGUMENT As Long = 1
 Private Const GA_ERR_INTERNAL As Long = 12
+Private Const GA_ERR_IO As Long = 13
 Private Const GA_ERR_CANCELLED As Long = 14
 Private Const CANCELLED_TEXT As String = "#GA_ERR_CANCELLED: stopped with Esc"
 
@@ -210,11 +213,12 @@ Public Sub GaSetLibraryPath(ByVal folderOrFile As String)
     mLibraryPath = folderOrFile
 End Sub
 
-' Macro (Alt+F8): asks for apiUrl, idInstance and the token, stores the token in Windows
-' Credential Manager (generic credential "getavatar/<idInstance>"; never in the workbook), keeps
-' apiUrl and idInstance in the workbook, and connects. VBA's InputBox cannot hide what is typed:
-' to enter the token masked, use Control Panel > Credential Manager or
-' cmdkey /generic:getavatar/<idInstance> /user:<idInstance> /pass   (see README.md).
+' Macro (Alt+F8): asks for apiUrl and idInstance, then for the token in Windows' own credential
+' dialog (the token field is masked), stores it in Windows Credential Manager (generic credential
+' "getavatar/<idInstance>"; never in the workbook), keeps apiUrl and idInstance in the workbook,
+' and connects. Only when that dialog cannot be shown does it fall back to VBA's InputBox, which
+' shows what is typed, with a warning (or use cmdkey /generic:getavatar/<idInstance>
+' /user:<idInstance> /pass; see README.md).
 Public Sub GaSaveToken(Optional ByVal apiUrl As String, Optional ByVal idInstance As String)
     Dim token As String, why As String, st As Long, i() As Byte, t() As Byte
     If Len(apiUrl) = 0 Then apiUrl = InputBox("apiUrl from your GREEN-API console:", "getavatar", _
@@ -222,19 +226,26 @@ Public Sub GaSaveToken(Optional ByVal apiUrl As String, Optional ByVal idInstanc
     If Len(apiUrl) = 0 Then Exit Sub
     If Len(idInstance) = 0 Then idInstance = InputBox("idInstance:", "getavatar", Setting("idInstance", ""))
     If Len(idInstance) = 0 Then Exit Sub
-    token = InputBox("apiTokenInstance of " & idInstance & ":" & vbCrLf & vbCrLf & _
-                     "It is kept in Windows Credential Manager, never in the workbook. " & _
-                     "(This box shows what you type.)", "getavatar")
-    If Len(token) = 0 Then Exit Sub
     why = EnsureLoaded()
     If Len(why) > 0 Then
         MsgBox why, vbExclamation, "getavatar"
         Exit Sub
     End If
-    i = ToUtf8(idInstance): t = ToUtf8(token)
-    token = ""
-    st = ga_credential_save(VarPtr(i(0)), VarPtr(t(0)))
-    Erase t
+    ' Windows' credential dialog: the token typed into a masked field, stored by the DLL.
+    i = ToUtf8(idInstance)
+    st = ga_credential_prompt(VarPtr(i(0)))
+    If st = GA_ERR_CANCELLED Then Exit Sub
+    If st = GA_ERR_IO Then
+        ' No dialog could be shown (LastError says why): VBA's InputBox, which cannot mask.
+        token = InputBox("apiTokenInstance of " & idInstance & ":" & vbCrLf & vbCrLf & _
+                         "WARNING: this box shows what you type (" & LastError() & "). " & _
+                         "The token is kept in Windows Credential Manager, never in the workbook.", "getavatar")
+        If Len(token) = 0 Then Exit Sub
+        t = ToUtf8(token)
+        token = ""
+        st = ga_credential_save(VarPtr(i(0)), VarPtr(t(0)))
+        Erase t
+    End If
     If st <> GA_OK Then
         MsgBox ErrText(st, LastError()), vbExclamation, "getavatar"
         Exit Sub

@@ -62,7 +62,9 @@ pub use cancel::{ga_cancel, ga_cancel_free, ga_cancel_new, GaCancel};
 pub use client::{
     ga_client_free, ga_client_new, ga_client_new_from_env, ga_client_warm_up, GaClient,
 };
-pub use credential::{ga_client_new_from_credential, ga_credential_delete, ga_credential_save};
+pub use credential::{
+    ga_client_new_from_credential, ga_credential_delete, ga_credential_prompt, ga_credential_save,
+};
 pub use downloads::{
     ga_download_avatar, ga_download_avatar_bytes, ga_download_avatar_bytes_cancellable,
     ga_download_avatar_cancellable,

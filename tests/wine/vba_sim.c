@@ -9,7 +9,8 @@
  *     DLL calling convention");
  *   - results are read at the .bas offsets, strings copied with lstrlenA + RtlMoveMemory and
  *     converted with MultiByteToWideChar, then freed with ga_free.
- *   - the workbook's life: the token stored with the credential calls (GaSaveToken), a connection
+ *   - the workbook's life: the token stored with the credential calls (GaSaveToken: Windows'
+ *     credential dialog, which cannot be shown here, then the InputBox fallback), a connection
  *     without a token (GaConnect(apiUrl, idInstance)), the settings kept in a simulated workbook
  *     store, a simulated close and reopen (module state cleared) after which the first lookup
  *     reconnects by itself, and the deadline GaConnect sets (kept in the workbook, read back
@@ -245,6 +246,23 @@ static void workbook_life(const wchar_t *inst, const wchar_t *token, const wchar
     CHECK(none == 0 && wcsstr(why, L"GaSaveToken") && wcsstr(why, target) && wcsstr(why, L"cmdkey"),
           "absent credential: %ls", why);
     CHECK(as_long(call1("ga_credential_delete", (LongPtr)i8)) == 1, "deleting an absent credential");
+
+    /* GaSaveToken first shows Windows' credential dialog (ga_credential_prompt: the token field
+       masked). This test runs without a display (tests/windows.rs removes DISPLAY): the DLL says
+       no dialog could be shown (GA_ERR_IO), stores nothing, and the macro falls back to its
+       InputBox (the ga_credential_save calls below). A bad idInstance is refused first. */
+    long st = as_long(call1("ga_credential_prompt", (LongPtr)i8));
+    why = from_utf8(call0("ga_last_error"));
+    printf("credential dialog: status %ld: %ls\n", st, why);
+    CHECK(st == 13 && wcsstr(why, L"no credential dialog could be shown (") && wcsstr(why, L"nothing was stored"),
+          "no dialog: %ld %ls", st, why);
+    PCREDENTIALW nothing = NULL;
+    CHECK(!CredReadW(target, CRED_TYPE_GENERIC, 0, &nothing) && GetLastError() == ERROR_NOT_FOUND, "nothing stored");
+    char *bad_id = to_utf8(L"12ab");
+    CHECK(as_long(call1("ga_credential_prompt", (LongPtr)bad_id)) == 1, "bad idInstance refused before any dialog");
+    why = from_utf8(call0("ga_last_error"));
+    CHECK(wcsstr(why, L"idInstance") != NULL, "bad idInstance: %ls", why);
+    free(bad_id);
 
     /* GaSaveToken: a bad token is refused without being shown; a good one is stored. */
     char *bad = to_utf8(L"secret-token-with a space");
