@@ -264,8 +264,8 @@ GaStatus GA_CALL ga_credential_delete(const char *id_instance);
  * show windows (Excel's macro thread). Returns `GA_OK` (stored), `GA_ERR_CANCELLED` (the user
  * cancelled; nothing stored), `GA_ERR_INVALID_ARGUMENT` (bad idInstance, before any dialog, or a
  * typed token that is not valid; nothing stored, the token never shown), or `GA_ERR_IO` when no
- * dialog could be shown (not Windows, credui.dll missing, no interactive desktop): then ask
- * another way. The last error says which.
+ * dialog could be shown (not Windows, credui.dll missing, no interactive desktop) or it returned
+ * no token: nothing stored; ask another way. The last error says which.
  */
 GaStatus GA_CALL ga_credential_prompt(const char *id_instance);
 

@@ -8,7 +8,8 @@
 //! were. Outcomes: stored; `GA_ERR_CANCELLED` (the user cancelled: nothing stored);
 //! `GA_ERR_INVALID_ARGUMENT` (a bad idInstance, before any dialog, or a typed token that is not
 //! valid: nothing stored, the token never shown); `GA_ERR_IO` (no dialog could be shown: not
-//! Windows, credui.dll missing, no interactive desktop).
+//! Windows, credui.dll missing, no interactive desktop; or it returned no token, which is also
+//! what Wine without a display does).
 
 use crate::client::Error;
 use crate::status::GaStatus;
@@ -162,6 +163,11 @@ mod sys {
         let typed = String::from_utf16(&password[..end]);
         password.fill(0);
         match r {
+            // Success with nothing typed: OK on an empty field, or (Wine without a display) no
+            // dialog at all. Either way ask another way.
+            0 if end == 0 => Err(no_dialog(
+                "it returned no token: it may not have been shown",
+            )),
             0 => typed.map_err(|_| {
                 Error::invalid("the token typed is not valid text; nothing was stored")
             }),

@@ -70,8 +70,8 @@ pub unsafe extern "system" fn ga_credential_delete(id_instance: *const c_char) -
 /// show windows (Excel's macro thread). Returns `GA_OK` (stored), `GA_ERR_CANCELLED` (the user
 /// cancelled; nothing stored), `GA_ERR_INVALID_ARGUMENT` (bad idInstance, before any dialog, or a
 /// typed token that is not valid; nothing stored, the token never shown), or `GA_ERR_IO` when no
-/// dialog could be shown (not Windows, credui.dll missing, no interactive desktop): then ask
-/// another way. The last error says which.
+/// dialog could be shown (not Windows, credui.dll missing, no interactive desktop) or it returned
+/// no token: nothing stored; ask another way. The last error says which.
 #[no_mangle]
 pub unsafe extern "system" fn ga_credential_prompt(id_instance: *const c_char) -> GaStatus {
     ffi_boundary!({
