@@ -258,10 +258,32 @@ GaStatus GA_CALL ga_credential_save(const char *id_instance, const char *api_tok
 GaStatus GA_CALL ga_credential_delete(const char *id_instance);
 
 /**
+ * Asks the user for the token of `id_instance` in Windows' own credential dialog (the user name
+ * fixed to the idInstance, the token typed into a masked field) and stores it as
+ * `ga_credential_save` does. Blocks until the dialog closes; call it from a thread that may
+ * show windows (Excel's macro thread). Returns `GA_OK` (stored), `GA_ERR_CANCELLED` (the user
+ * cancelled; nothing stored), `GA_ERR_INVALID_ARGUMENT` (bad idInstance, before any dialog, or a
+ * typed token that is not valid; nothing stored, the token never shown), or `GA_ERR_IO` when no
+ * dialog could be shown (not Windows, credui.dll missing, no interactive desktop) or it returned
+ * no token: nothing stored; ask another way. The last error says which.
+ */
+GaStatus GA_CALL ga_credential_prompt(const char *id_instance);
+
+/**
  * Sets the timeout of each attempt, 1 to 600000 ms (default 30000). Returns `GA_OK`, or
  * `GA_ERR_INVALID_ARGUMENT` (NULL client, out of range: the old value is kept).
  */
 GaStatus GA_CALL ga_client_set_timeout_ms(struct GaClient *client, int32_t ms);
+
+/**
+ * Sets the total time budget of each call, 0 to 3600000 ms (default 120000, two minutes; 0 =
+ * none): every attempt, backoff, Retry-After and rate-limit wait counts. Each attempt's timeout
+ * is cut to what is left, and a wait that would pass the deadline is not started: the call ends
+ * at once with `GA_ERR_TIMEOUT`, `ga_last_error()` saying the budget and what used it. In
+ * `ga_get_avatars` each id has its own budget; a download's lookup and image share one. Returns
+ * `GA_OK` or `GA_ERR_INVALID_ARGUMENT` (NULL client, out of range: the old value is kept).
+ */
+GaStatus GA_CALL ga_client_set_deadline_ms(struct GaClient *client, int32_t ms);
 
 /**
  * Sets how many times a transient failure (429, 499, 500, 502, 503, 504, connection failure,

@@ -165,6 +165,8 @@ public:
     }
 
     void set_timeout_ms(int32_t ms) { detail::check(ga_client_set_timeout_ms(handle(), ms)); }
+    /** Each call's total budget, ms (0 = none); see ga_client_set_deadline_ms. */
+    void set_deadline_ms(int32_t ms) { detail::check(ga_client_set_deadline_ms(handle(), ms)); }
     void set_max_retries(int32_t n) { detail::check(ga_client_set_max_retries(handle(), n)); }
     void set_rate_limit(int32_t per_second) { detail::check(ga_client_set_rate_limit(handle(), per_second)); }
     void set_backoff_ms(int32_t ms) { detail::check(ga_client_set_backoff_ms(handle(), ms)); }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the Windows/VBA tests need, idempotently (run as root; .ci/run calls it):
-#   mingw-w64 (both linkers), wine + wine64, the Rust targets x86_64/i686-pc-windows-gnu, and
+#   mingw-w64 (both linkers), wine + wine64, xvfb (a display for dialogs), the Rust targets
+#   x86_64/i686-pc-windows-gnu, and
 #   32-bit Wine DLLs: Debian's wine32 does not install from the mirror, so libwine:i386 is
 #   unpacked into $GETAVATAR_WINE32 (default /opt/getavatar-wine32) and Wine runs 32-bit programs
 #   in WoW64 mode with WINEDLLPATH pointing at it (tests/windows.rs does that).
@@ -21,6 +22,8 @@ command -v i686-w64-mingw32-gcc >/dev/null 2>&1 || need+=(mingw-w64)
 command -v wine >/dev/null 2>&1 || need+=(wine wine64)
 command -v zip >/dev/null 2>&1 || need+=(zip)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
+# A virtual display for the test of Windows' credential dialog (tests/credential_dialog.rs).
+command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
 if [ "${#need[@]}" -gt 0 ]; then
     apt_update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" || exit 1

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::agent::{read_ca_file, AgentSettings, ProxySetting, ResolverChoice};
 use crate::cancel::Cancel;
+use crate::deadline::{Ahead, Budget};
 use crate::failure::Failure;
 use crate::fork::PerProcess;
 use crate::proxy;
@@ -72,6 +73,8 @@ pub struct Client {
     url: String,
     redactor: Redactor,
     timeout_ms: AtomicU32,
+    /// The deadline setting: each call's total budget, ms (0 = none).
+    deadline_ms: AtomicU32,
     max_retries: AtomicU32,
     backoff_ms: AtomicU32,
     concurrency: AtomicU32,
@@ -83,6 +86,7 @@ impl std::fmt::Debug for Client {
             .field("endpoint", &self.redactor.scrub(&self.endpoint()))
             .field("api_token_instance", &crate::redact::REDACTED)
             .field("timeout_ms", &self.timeout_ms.load(Ordering::Relaxed))
+            .field("deadline_ms", &self.deadline_ms.load(Ordering::Relaxed))
             .field("max_retries", &self.max_retries.load(Ordering::Relaxed))
             .field("rate_limit", &self.rate_limit.load(Ordering::Relaxed))
             .finish()
@@ -183,6 +187,7 @@ impl Client {
             url,
             redactor: Redactor::new(api_token_instance),
             timeout_ms: AtomicU32::new(defaults::TIMEOUT_MS),
+            deadline_ms: AtomicU32::new(defaults::DEADLINE_MS),
             max_retries: AtomicU32::new(defaults::MAX_RETRIES),
             backoff_ms: AtomicU32::new(defaults::BACKOFF_MS),
             concurrency: AtomicU32::new(defaults::CONCURRENCY),
@@ -308,11 +313,12 @@ impl Client {
 
     /// Opens the connection to the server (DNS, TCP, TLS) ahead of the first lookup and keeps it
     /// for the idle timeout, without sending any request (so no rate-limit slot is used). `Ok`
-    /// at once when a connection is already open. One attempt within the timeout: when the
+    /// at once when a connection is already open. One attempt within the timeout (and the
+    /// deadline, when shorter): when the
     /// server cannot be reached, the failure (`GA_ERR_NETWORK`, `GA_ERR_TIMEOUT`) is returned
     /// and nothing changes; lookups try again as usual.
     pub fn warm_up(&self) -> Result<(), Error> {
-        let timeout = self.timeout();
+        let timeout = self.budget().cut(self.timeout());
         let mut a = crate::transport::Attempt::new(None, None, timeout);
         a.warm_up = true;
         if let Some(f) = self.proxy_problem() {
@@ -365,8 +371,18 @@ impl Client {
         self.lookup(chat_id, Some(cancel))
     }
 
-    /// `get_avatar`, cancellable when a token is given.
+    /// `get_avatar`, cancellable when a token is given, within a budget of its own.
     fn lookup(&self, chat_id: &str, cancel: Option<&Cancel>) -> Result<Avatar, Error> {
+        self.lookup_within(chat_id, cancel, &mut self.budget())
+    }
+
+    /// `lookup` within the call's `budget` (a download shares one between its two requests).
+    fn lookup_within(
+        &self,
+        chat_id: &str,
+        cancel: Option<&Cancel>,
+        budget: &mut Budget,
+    ) -> Result<Avatar, Error> {
         validate::check_chat_id(chat_id).map_err(|m| self.invalid(m))?;
         if crate::cancel::check(cancel).is_err() {
             return Err(cancelled(0));
@@ -376,7 +392,7 @@ impl Client {
         }
         // chat_id is ASCII digits with an optional '-': nothing to escape.
         let body = format!("{{\"chatId\":\"{chat_id}\"}}");
-        let r = self.retrying(true, cancel, || self.attempt(&body));
+        let r = self.retrying(true, cancel, budget, || self.attempt(&body));
         if let Ok(a) = &r {
             self.state().cache.put(chat_id, a);
         }
@@ -387,12 +403,13 @@ impl Client {
     /// `rate_limited`, each request waits for the rate limit as it is written (see
     /// `transport`). A request that failed on a pooled connection the server had closed, before
     /// any byte of the answer, is resent once on a new connection without counting as a retry.
-    /// A cancel ends it with `GA_ERR_CANCELLED`. The one exit point for failures: every message
-    /// leaves here scrubbed of the token.
+    /// A cancel ends it with `GA_ERR_CANCELLED`; running out of `budget`, with `GA_ERR_TIMEOUT`.
+    /// The one exit point for failures: every message leaves here scrubbed of the token.
     fn retrying<T>(
         &self,
         rate_limited: bool,
         cancel: Option<&Cancel>,
+        budget: &mut Budget,
         mut attempt: impl FnMut() -> (Result<T, Failure>, u16),
     ) -> Result<T, Error> {
         let max_retries = self.max_retries.load(Ordering::Relaxed);
@@ -403,8 +420,18 @@ impl Client {
             if crate::cancel::check(cancel).is_err() {
                 return Err(cancelled(last_http));
             }
+            if budget.expired() {
+                return Err(out_of_time(budget, None, last_http, None));
+            }
+            let started = Instant::now();
             let ((r, http_status), done) =
-                self.attempt_once(rate_limited, cancel, resend, &mut attempt);
+                self.attempt_once(rate_limited, cancel, resend, budget, &mut attempt);
+            if let Some(d) = done.slot_too_far {
+                // Nothing was sent: not an attempt.
+                let ahead = Some(Ahead::RateLimit(d));
+                return Err(out_of_time(budget, ahead, last_http, None));
+            }
+            budget.attempt_done(started.elapsed(), done.waited);
             last_http = http_status;
             if r.is_err() && crate::cancel::check(cancel).is_err() {
                 return Err(cancelled(http_status));
@@ -419,38 +446,42 @@ impl Client {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
-            let pause = self.pause_or_give_up(failure, http_status, tries, max_retries)?;
+            let (pause, asked) =
+                self.pause_or_give_up(failure, http_status, (tries, max_retries), budget)?;
             if crate::cancel::sleep(cancel, pause).is_err() {
                 return Err(cancelled(http_status));
             }
+            budget.paused(pause, asked);
         }
     }
 
-    /// Runs one attempt under the call's timeout, cancel and (if `rate_limited`) the pace;
-    /// `fresh_only` makes it use a new connection.
+    /// Runs one attempt under the call's timeout (cut to what is left of `budget`), cancel and
+    /// (if `rate_limited`) the pace; `fresh_only` makes it use a new connection.
     fn attempt_once<T>(
         &self,
         rate_limited: bool,
         cancel: Option<&Cancel>,
         fresh_only: bool,
+        budget: &Budget,
         attempt: &mut impl FnMut() -> (Result<T, Failure>, u16),
     ) -> ((Result<T, Failure>, u16), crate::transport::Attempt) {
         let pace = rate_limited.then(|| self.state().limiter.clone());
-        let mut a = crate::transport::Attempt::new(cancel, pace, self.timeout());
+        let mut a = crate::transport::Attempt::new(cancel, pace, budget.cut(self.timeout()));
+        a.call_ends = budget.ends();
         a.fresh_only = fresh_only;
         crate::transport::run(a, attempt)
     }
 
-    /// After a failed attempt: the pause before the next one, or the final error (scrubbed of
-    /// the token) when the failure is not retryable, the retries are used up or the server
-    /// asks to wait too long.
+    /// After a failed attempt: the pause before the next one (and whether the server asked for
+    /// it), or the final error (scrubbed of the token) when the failure is not retryable, the
+    /// retries are used up, the server asks to wait too long or the budget would be passed.
     fn pause_or_give_up(
         &self,
         failure: Failure,
         http_status: u16,
-        tries: u32,
-        max_retries: u32,
-    ) -> Result<Duration, Error> {
+        (tries, max_retries): (u32, u32),
+        budget: &Budget,
+    ) -> Result<(Duration, bool), Error> {
         let Failure {
             status,
             mut message,
@@ -465,6 +496,11 @@ impl Client {
                 defaults::MAX_RETRY_AFTER_S
             ));
         }
+        if retryable && too_long.is_none() && budget.expired() {
+            let last = (status != GaStatus::GA_ERR_TIMEOUT).then_some(message.as_str());
+            let e = out_of_time(budget, None, http_status, last);
+            return Err(self.scrubbed(e));
+        }
         if !retryable || tries > max_retries || too_long.is_some() {
             if retryable && tries > 1 {
                 message.push_str(&format!(" (gave up after {tries} attempts)"));
@@ -475,7 +511,32 @@ impl Client {
                 message: self.redactor.scrub(&message),
             });
         }
-        Ok(retry_after.unwrap_or_else(|| self.backoff(tries)))
+        let (pause, ahead) = match retry_after {
+            Some(d) => (d, Ahead::RetryAfter(d)),
+            None => {
+                let d = self.backoff(tries);
+                (d, Ahead::Backoff(d))
+            }
+        };
+        if budget.would_cross(pause) {
+            let last = (status != GaStatus::GA_ERR_TIMEOUT).then_some(message.as_str());
+            let e = out_of_time(budget, Some(ahead), http_status, last);
+            return Err(self.scrubbed(e));
+        }
+        Ok((pause, retry_after.is_some()))
+    }
+
+    /// `e` with its message scrubbed of the token.
+    fn scrubbed(&self, e: Error) -> Error {
+        Error {
+            message: self.redactor.scrub(&e.message),
+            ..e
+        }
+    }
+
+    /// A fresh budget for a call, from the deadline setting.
+    fn budget(&self) -> Budget {
+        Budget::new(self.deadline_ms.load(Ordering::Relaxed))
     }
 
     /// Exponential backoff with jitter: a random delay in [d/2, d], d = base * 2^(tries-1).
@@ -538,6 +599,26 @@ fn system_proxy_into(s: &mut AgentSettings, url: &str, env: impl Fn(&str) -> Opt
     };
     s.proxy = proxy;
     s.proxy_problem = problem;
+}
+
+/// The error of a call that ran out of its budget: what used it, the wait that would have
+/// crossed the deadline (`ahead`), and the last attempt's failure when it says more than "timed
+/// out". The message may hold server text: scrub it before it leaves.
+fn out_of_time(
+    budget: &Budget,
+    ahead: Option<Ahead>,
+    http_status: u16,
+    last: Option<&str>,
+) -> Error {
+    let mut message = budget.exceeded(ahead);
+    if let Some(m) = last {
+        message.push_str(&format!("; the last attempt: {m}"));
+    }
+    Error {
+        status: GaStatus::GA_ERR_TIMEOUT,
+        http_status,
+        message,
+    }
 }
 
 /// The error of a cancelled call.

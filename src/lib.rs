@@ -14,6 +14,8 @@ mod cancel;
 pub mod client;
 mod connect_proxy;
 pub mod credential;
+mod credential_prompt;
+mod deadline;
 mod failure;
 // Its doc comments are written for the C header (cbindgen copies them verbatim), not rustdoc.
 #[doc(hidden)]

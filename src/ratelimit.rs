@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::cancel::{Cancel, Cancelled};
+use crate::cancel::Cancel;
 
 /// The window: one second plus a margin for the jitter between our clock and the server's
 /// arrival times (scheduling, connection setup, a loaded machine), so the server never sees
@@ -96,21 +96,39 @@ impl RateLimiter {
     }
 
     /// Waits until this caller may send a request, and returns how long it waited. With a cancel
-    /// token, a cancel ends the wait at once with `Err(Cancelled)` and gives the slot back (no
-    /// request was sent with it).
-    pub fn acquire(&self, cancel: Option<&Cancel>) -> Result<Duration, Cancelled> {
-        crate::cancel::check(cancel)?;
+    /// token, a cancel ends the wait at once with `Refused::Cancelled`; a slot later than `until`
+    /// (the call's deadline) is not waited for: `Refused::TooFar` says how far away it was. Either
+    /// way the slot is given back (no request was sent with it).
+    pub fn acquire(
+        &self,
+        cancel: Option<&Cancel>,
+        until: Option<Instant>,
+    ) -> Result<Duration, Refused> {
+        crate::cancel::check(cancel).map_err(|_| Refused::Cancelled)?;
         let at = self.reserve();
         let now = Instant::now();
         if at <= now {
             return Ok(Duration::ZERO);
         }
-        if let Err(c) = crate::cancel::sleep(cancel, at - now) {
+        if until.is_some_and(|u| at > u) {
             self.release(at);
-            return Err(c);
+            return Err(Refused::TooFar(at - now));
+        }
+        if crate::cancel::sleep(cancel, at - now).is_err() {
+            self.release(at);
+            return Err(Refused::Cancelled);
         }
         Ok(at - now)
     }
+}
+
+/// Why [`RateLimiter::acquire`] gave no slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The call was cancelled while it waited.
+    Cancelled,
+    /// The next slot lies beyond the call's deadline, this far away.
+    TooFar(Duration),
 }
 
 #[cfg(test)]
@@ -178,5 +196,25 @@ mod tests {
         l.set_rate(1);
         let d = l.reserve();
         assert!(d - c >= WINDOW);
+    }
+
+    #[test]
+    fn a_slot_beyond_the_deadline_is_not_waited_for_and_given_back() {
+        let l = RateLimiter::new(1);
+        let t0 = Instant::now();
+        assert_eq!(l.acquire(None, None), Ok(Duration::ZERO));
+        let soon = Some(Instant::now() + Duration::from_millis(200));
+        match l.acquire(None, soon) {
+            Err(Refused::TooFar(d)) => assert!(d > Duration::from_millis(800), "{d:?}"),
+            r => panic!("{r:?}"),
+        }
+        assert!(t0.elapsed() < Duration::from_millis(500), "not waited for");
+        // Given back: the next caller gets the slot one window after the first, not two.
+        let next = l.reserve();
+        assert!(
+            next - t0 < WINDOW + Duration::from_millis(100),
+            "{:?}",
+            next - t0
+        );
     }
 }

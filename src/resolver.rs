@@ -352,7 +352,12 @@ impl Resolver for CachingResolver {
         let found = match self.shared.cached(&key) {
             Some(found) => found,
             None if timeout.after.is_not_happening() => (self.shared.lookup)(&key)?,
-            None => self.look_up(&key, *timeout.after, timeout.reason)?,
+            None => {
+                // No longer than the attempt (cut to the call's deadline) has left.
+                let wait = crate::transport::attempt_left()
+                    .map_or(*timeout.after, |l| l.min(*timeout.after));
+                self.look_up(&key, wait, timeout.reason)?
+            }
         };
         if found.is_empty() {
             return Err(Error::HostNotFound);

@@ -5,7 +5,8 @@
 //!   pace by, the attempt's deadline, and what happened (a new connection, bytes of an answer).
 //! - **Pacing by arrival**: the wrapper ([`CallConnector`]) takes the rate-limit slot when the
 //!   request's first byte is about to be written, after DNS, TCP and TLS, so the server sees
-//!   requests spaced as the limiter planned them. The limiter's wait extends the deadline.
+//!   requests spaced as the limiter planned them. The limiter's wait extends the deadline, never
+//!   past the call's (the deadline setting); a slot beyond it is not waited for.
 //! - **Cancellation**: socket waits (connect, TLS, reading the answer) run in slices of at most
 //!   [`SLICE`]; between slices the token is checked. Waits outside I/O sleep on the token.
 //! - **Fewer system calls**: the request is written with one `write` (headers, body and TLS
@@ -25,8 +26,8 @@ use ureq::unversioned::transport::{
 };
 use ureq::Error;
 
-use crate::cancel::{Cancel, Cancelled};
-use crate::ratelimit::RateLimiter;
+use crate::cancel::Cancel;
+use crate::ratelimit::{RateLimiter, Refused};
 
 /// The longest a socket wait lasts before the cancel token and the deadline are checked again.
 pub const SLICE: Duration = Duration::from_millis(50);
@@ -47,6 +48,10 @@ pub(crate) struct Attempt {
     pub pace: Option<Arc<RateLimiter>>,
     /// When the attempt times out; the limiter's wait moves it later.
     pub deadline: Instant,
+    /// When the call must end (its deadline setting): no wait goes past it.
+    pub call_ends: Option<Instant>,
+    /// The rate-limit slot was further away than the call's end, by this much (not waited for).
+    pub slot_too_far: Option<Duration>,
     /// Refuse pooled connections (the resend after a stale one).
     pub fresh_only: bool,
     /// A request of this attempt reached a connection.
@@ -71,6 +76,8 @@ impl Attempt {
             cancel: cancel.cloned(),
             pace,
             deadline: Instant::now() + timeout,
+            call_ends: None,
+            slot_too_far: None,
             fresh_only: false,
             used: false,
             connected: false,
@@ -105,6 +112,12 @@ pub(crate) fn run<T>(attempt: Attempt, f: impl FnOnce() -> T) -> (T, Attempt) {
 /// Reads or changes the current attempt, if there is one.
 fn with_current<R>(f: impl FnOnce(&mut Attempt) -> R) -> Option<R> {
     CURRENT.with(|c| c.borrow_mut().as_mut().map(f))
+}
+
+/// What is left of the current attempt's time, if an attempt is running (a DNS lookup waits no
+/// longer).
+pub(crate) fn attempt_left() -> Option<Duration> {
+    with_current(|a| a.deadline.saturating_duration_since(Instant::now()))
 }
 
 /// The current attempt's cancel token and deadline.
@@ -434,21 +447,28 @@ impl CallTransport {
                 return None;
             }
             a.paced = true;
-            a.pace.clone().map(|l| (l, a.cancel.clone()))
+            a.pace.clone().map(|l| (l, a.cancel.clone(), a.call_ends))
         })
         .flatten();
-        let Some((limiter, cancel)) = todo else {
+        let Some((limiter, cancel, call_ends)) = todo else {
             return Ok(());
         };
-        match limiter.acquire(cancel.as_ref()) {
+        match limiter.acquire(cancel.as_ref(), call_ends) {
             Ok(waited) => {
                 with_current(|a| {
                     a.waited += waited;
                     a.deadline += waited;
+                    if let Some(end) = a.call_ends {
+                        a.deadline = a.deadline.min(end);
+                    }
                 });
                 Ok(())
             }
-            Err(Cancelled) => Err(cancelled_error()),
+            Err(Refused::Cancelled) => Err(cancelled_error()),
+            Err(Refused::TooFar(d)) => {
+                with_current(|a| a.slot_too_far = Some(d));
+                Err(Error::Timeout(ureq::Timeout::Global))
+            }
         }
     }
 

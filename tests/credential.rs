@@ -65,3 +65,24 @@ fn arguments_are_checked_then_windows_only() {
         assert!(last().contains("available on Windows only"));
     }
 }
+
+#[test]
+fn the_credential_dialog_checks_its_argument_then_says_no_dialog_here() {
+    unsafe {
+        assert_eq!(
+            ga_credential_prompt(std::ptr::null()),
+            GaStatus::GA_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(last(), "id_instance is NULL");
+        assert_eq!(
+            ga_credential_prompt(p(c"31x")),
+            GaStatus::GA_ERR_INVALID_ARGUMENT
+        );
+        assert!(last().contains("idInstance"), "{}", last());
+        assert_eq!(ga_credential_prompt(p(c"3100000001")), GaStatus::GA_ERR_IO);
+        assert_eq!(
+            last(),
+            "no credential dialog could be shown (it is available on Windows only); nothing was stored"
+        );
+    }
+}

@@ -225,6 +225,7 @@ fn module_imports_as_is_and_offers_the_worksheet_functions() {
         "Public Function GaSetCaFile(",
         "Public Function GaSetUserAgent(",
         "Public Function GaSetTimeout(",
+        "Public Function GaSetDeadline(ByVal ms As Long) As String",
         "Public Function GaSetMaxRetries(",
         "Public Function GaSetProxy(",
         "Public Function GaUseEnvProxy(",
@@ -342,15 +343,10 @@ fn struct_offsets_match_gaavatar() {
 }
 
 #[test]
-fn connect_defaults_match_the_simulation_and_the_ten_second_bound() {
+fn connect_sets_a_deadline_of_at_most_ten_seconds_as_the_simulation_does() {
     let sim = include_str!("wine/vba_sim.c");
     let mut v = std::collections::HashMap::new();
-    for name in [
-        "VBA_TIMEOUT_MS",
-        "VBA_MAX_RETRIES",
-        "VBA_BACKOFF_MS",
-        "VBA_CACHE_TTL_S",
-    ] {
+    for name in ["VBA_DEADLINE_MS", "VBA_CACHE_TTL_S"] {
         let line = BAS
             .lines()
             .find(|l| l.starts_with(&format!("Private Const {name} As Long = ")))
@@ -362,11 +358,21 @@ fn connect_defaults_match_the_simulation_and_the_ten_second_bound() {
         );
         v.insert(name, n);
     }
-    // Attempts x timeout + every backoff (at most base * 2^k) + 1 s of rate limit: under 10 s.
-    let attempts = v["VBA_MAX_RETRIES"] + 1;
-    let backoff: u64 = (0..v["VBA_MAX_RETRIES"])
-        .map(|k| v["VBA_BACKOFF_MS"] << k)
-        .sum();
-    let worst = attempts * v["VBA_TIMEOUT_MS"] + backoff + 1000;
-    assert!(worst <= 10_000, "worst case {worst} ms");
+    // The DLL's deadline bounds every wait of a lookup: a cell returns within about 10 s.
+    assert!(
+        (1..=10_000).contains(&v["VBA_DEADLINE_MS"]),
+        "deadline {} ms",
+        v["VBA_DEADLINE_MS"]
+    );
+    // GaConnect applies it (from the workbook's setting, GaConnect's default otherwise) and keeps
+    // it in the workbook; the old stopgap (a short timeout, one retry) is gone.
+    assert!(BAS.contains(
+        "ga_client_set_deadline_ms(mClient, CLng(Val(Setting(\"deadlineMs\", CStr(VBA_DEADLINE_MS)))))"
+    ));
+    assert!(
+        BAS.contains("KeepSetting \"deadlineMs\", Setting(\"deadlineMs\", CStr(VBA_DEADLINE_MS))")
+    );
+    for old in ["VBA_TIMEOUT_MS", "VBA_MAX_RETRIES", "VBA_BACKOFF_MS"] {
+        assert!(!BAS.contains(old) && !sim.contains(old), "{old} is left");
+    }
 }

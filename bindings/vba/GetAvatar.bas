@@ -25,6 +25,7 @@ Attribute VB_Name = "GetAvatar"
 '   url = GaGetAvatar("10000000")      ' raises a VBA error (Err.Number = vbObjectError + 512 + status)
 '   GaSetLibraryPath "C:\Tools\getavatar"   ' if the DLL is elsewhere
 '   GaSetProxy "http://proxy.corp:3128"     ' default "system" (Internet Options, PAC); "direct" for none
+'   GaSetDeadline 20000                     ' each lookup's total time (GaConnect sets 10 s)
 '   GaDisconnect
 '
 ' Every Declare below matches include/getavatar.h: pointers are LongPtr (VBA7) or Long (older
@@ -42,6 +43,7 @@ Private Declare PtrSafe Function ga_last_error Lib "getavatar.dll" () As LongPtr
 Private Declare PtrSafe Function ga_status_name Lib "getavatar.dll" (ByVal status As Long) As LongPtr
 Private Declare PtrSafe Function ga_version Lib "getavatar.dll" () As LongPtr
 Private Declare PtrSafe Function ga_client_set_timeout_ms Lib "getavatar.dll" (ByVal client As LongPtr, ByVal ms As Long) As Long
+Private Declare PtrSafe Function ga_client_set_deadline_ms Lib "getavatar.dll" (ByVal client As LongPtr, ByVal ms As Long) As Long
 Private Declare PtrSafe Function ga_client_set_max_retries Lib "getavatar.dll" (ByVal client As LongPtr, ByVal retries As Long) As Long
 Private Declare PtrSafe Function ga_client_set_rate_limit Lib "getavatar.dll" (ByVal client As LongPtr, ByVal perSecond As Long) As Long
 Private Declare PtrSafe Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal client As LongPtr, ByVal ms As Long) As Long
@@ -68,6 +70,7 @@ Private Declare PtrSafe Function ga_client_warm_up Lib "getavatar.dll" (ByVal cl
 ' The stored token (Windows Credential Manager); keep this group together.
 Private Declare PtrSafe Function ga_client_new_from_credential Lib "getavatar.dll" (ByVal apiUrl As LongPtr, ByVal idInstance As LongPtr) As LongPtr
 Private Declare PtrSafe Function ga_credential_save Lib "getavatar.dll" (ByVal idInstance As LongPtr, ByVal apiTokenInstance As LongPtr) As Long
+Private Declare PtrSafe Function ga_credential_prompt Lib "getavatar.dll" (ByVal idInstance As LongPtr) As Long
 Private Declare PtrSafe Function ga_credential_delete Lib "getavatar.dll" (ByVal idInstance As LongPtr) As Long
 
 Private Declare PtrSafe Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As LongPtr) As LongPtr
@@ -90,6 +93,7 @@ Private Declare Function ga_last_error Lib "getavatar.dll" () As Long
 Private Declare Function ga_status_name Lib "getavatar.dll" (ByVal status As Long) As Long
 Private Declare Function ga_version Lib "getavatar.dll" () As Long
 Private Declare Function ga_client_set_timeout_ms Lib "getavatar.dll" (ByVal client As Long, ByVal ms As Long) As Long
+Private Declare Function ga_client_set_deadline_ms Lib "getavatar.dll" (ByVal client As Long, ByVal ms As Long) As Long
 Private Declare Function ga_client_set_max_retries Lib "getavatar.dll" (ByVal client As Long, ByVal retries As Long) As Long
 Private Declare Function ga_client_set_rate_limit Lib "getavatar.dll" (ByVal client As Long, ByVal perSecond As Long) As Long
 Private Declare Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal client As Long, ByVal ms As Long) As Long
@@ -116,6 +120,7 @@ Private Declare Function ga_client_warm_up Lib "getavatar.dll" (ByVal client As 
 ' The stored token (Windows Credential Manager); keep this group together.
 Private Declare Function ga_client_new_from_credential Lib "getavatar.dll" (ByVal apiUrl As Long, ByVal idInstance As Long) As Long
 Private Declare Function ga_credential_save Lib "getavatar.dll" (ByVal idInstance As Long, ByVal apiTokenInstance As Long) As Long
+Private Declare Function ga_credential_prompt Lib "getavatar.dll" (ByVal idInstance As Long) As Long
 Private Declare Function ga_credential_delete Lib "getavatar.dll" (ByVal idInstance As Long) As Long
 
 Private Declare Function LoadLibraryW Lib "kernel32" (ByVal lpLibFileName As Long) As Long
@@ -140,16 +145,16 @@ Private Const CP_UTF8 As Long = 65001
 Private Const GA_OK As Long = 0
 Private Const GA_ERR_INVALID_ARGUMENT As Long = 1
 Private Const GA_ERR_INTERNAL As Long = 12
+Private Const GA_ERR_IO As Long = 13
 Private Const GA_ERR_CANCELLED As Long = 14
 Private Const CANCELLED_TEXT As String = "#GA_ERR_CANCELLED: stopped with Esc"
 
-' GaConnect's defaults: a cell never waits much more than 10 s on a network that swallows
-' requests. Worst case without an answer: 2 attempts x 4 s + one backoff of at most 0.5 s = 8.5 s,
-' plus at most 1 s waiting for the rate limit (10 requests a second). A server that answers 429
-' with Retry-After is the exception (up to 60 s) until the DLL has a per-call deadline.
-Private Const VBA_TIMEOUT_MS As Long = 4000
-Private Const VBA_MAX_RETRIES As Long = 1
-Private Const VBA_BACKOFF_MS As Long = 500
+' GaConnect's defaults. The deadline is each call's total budget in the DLL (every attempt,
+' backoff, Retry-After and rate-limit wait included; an attempt is cut to what is left, a wait
+' that would pass it is not started), so a cell never freezes Excel for more than about 10 s on
+' any network: a black hole, a 429 storm, a slow proxy. Timeout and retries keep the DLL's
+' defaults (30 s, 3) inside that budget unless GaSetTimeout / GaSetMaxRetries change them.
+Private Const VBA_DEADLINE_MS As Long = 10000
 Private Const VBA_CACHE_TTL_S As Long = 600
 Private Const VBA_CONCURRENCY As Long = 4
 ' GaAvatarUrls and the macros call the DLL for this many ids at a time, then update the status
@@ -208,11 +213,12 @@ Public Sub GaSetLibraryPath(ByVal folderOrFile As String)
     mLibraryPath = folderOrFile
 End Sub
 
-' Macro (Alt+F8): asks for apiUrl, idInstance and the token, stores the token in Windows
-' Credential Manager (generic credential "getavatar/<idInstance>"; never in the workbook), keeps
-' apiUrl and idInstance in the workbook, and connects. VBA's InputBox cannot hide what is typed:
-' to enter the token masked, use Control Panel > Credential Manager or
-' cmdkey /generic:getavatar/<idInstance> /user:<idInstance> /pass   (see README.md).
+' Macro (Alt+F8): asks for apiUrl and idInstance, then for the token in Windows' own credential
+' dialog (the token field is masked), stores it in Windows Credential Manager (generic credential
+' "getavatar/<idInstance>"; never in the workbook), keeps apiUrl and idInstance in the workbook,
+' and connects. Only when that dialog cannot be shown does it fall back to VBA's InputBox, which
+' shows what is typed, with a warning (or use cmdkey /generic:getavatar/<idInstance>
+' /user:<idInstance> /pass; see README.md).
 Public Sub GaSaveToken(Optional ByVal apiUrl As String, Optional ByVal idInstance As String)
     Dim token As String, why As String, st As Long, i() As Byte, t() As Byte
     If Len(apiUrl) = 0 Then apiUrl = InputBox("apiUrl from your GREEN-API console:", "getavatar", _
@@ -220,19 +226,26 @@ Public Sub GaSaveToken(Optional ByVal apiUrl As String, Optional ByVal idInstanc
     If Len(apiUrl) = 0 Then Exit Sub
     If Len(idInstance) = 0 Then idInstance = InputBox("idInstance:", "getavatar", Setting("idInstance", ""))
     If Len(idInstance) = 0 Then Exit Sub
-    token = InputBox("apiTokenInstance of " & idInstance & ":" & vbCrLf & vbCrLf & _
-                     "It is kept in Windows Credential Manager, never in the workbook. " & _
-                     "(This box shows what you type.)", "getavatar")
-    If Len(token) = 0 Then Exit Sub
     why = EnsureLoaded()
     If Len(why) > 0 Then
         MsgBox why, vbExclamation, "getavatar"
         Exit Sub
     End If
-    i = ToUtf8(idInstance): t = ToUtf8(token)
-    token = ""
-    st = ga_credential_save(VarPtr(i(0)), VarPtr(t(0)))
-    Erase t
+    ' Windows' credential dialog: the token typed into a masked field, stored by the DLL.
+    i = ToUtf8(idInstance)
+    st = ga_credential_prompt(VarPtr(i(0)))
+    If st = GA_ERR_CANCELLED Then Exit Sub
+    If st = GA_ERR_IO Then
+        ' No dialog could be shown (LastError says why): VBA's InputBox, which cannot mask.
+        token = InputBox("apiTokenInstance of " & idInstance & ":" & vbCrLf & vbCrLf & _
+                         "WARNING: this box shows what you type (" & LastError() & "). " & _
+                         "The token is kept in Windows Credential Manager, never in the workbook.", "getavatar")
+        If Len(token) = 0 Then Exit Sub
+        t = ToUtf8(token)
+        token = ""
+        st = ga_credential_save(VarPtr(i(0)), VarPtr(t(0)))
+        Erase t
+    End If
     If st <> GA_OK Then
         MsgBox ErrText(st, LastError()), vbExclamation, "getavatar"
         Exit Sub
@@ -291,6 +304,7 @@ Public Function GaConnect(ByVal apiUrl As String, ByVal idInstance As Variant, _
     mKey = key
     KeepSetting "apiUrl", apiUrl
     KeepSetting "idInstance", id
+    KeepSetting "deadlineMs", Setting("deadlineMs", CStr(VBA_DEADLINE_MS))
     why = ApplySettings()
     If Len(why) = 0 Then
         GaConnect = "connected"
@@ -414,14 +428,24 @@ Public Function GaSetCacheTtl(ByVal seconds As Long) As String
     GaSetCacheTtl = e
 End Function
 
-' Timeout of each attempt (ms, 1 to 600000; GaConnect sets 4000).
+' Total time budget of each lookup (ms, 0 to 3600000; 0 = none; GaConnect sets 10000): every
+' attempt and every wait between them counts; a lookup that would pass it returns
+' "#GA_ERR_TIMEOUT: deadline of ... reached" saying what used it. Each id of GaAvatarUrls has
+' its own budget.
+Public Function GaSetDeadline(ByVal ms As Long) As String
+    Dim e As String
+    If Connected(e) Then e = Kept(ga_client_set_deadline_ms(mClient, ms), "deadlineMs", CStr(ms))
+    GaSetDeadline = e
+End Function
+
+' Timeout of each attempt (ms, 1 to 600000; default 30000, cut to what is left of the deadline).
 Public Function GaSetTimeout(ByVal ms As Long) As String
     Dim e As String
     If Connected(e) Then e = Kept(ga_client_set_timeout_ms(mClient, ms), "timeoutMs", CStr(ms))
     GaSetTimeout = e
 End Function
 
-' Retries of transient failures (0 to 10; GaConnect sets 1).
+' Retries of transient failures (0 to 10; default 3, within the deadline).
 Public Function GaSetMaxRetries(ByVal retries As Long) As String
     Dim e As String
     If Connected(e) Then e = Kept(ga_client_set_max_retries(mClient, retries), "maxRetries", CStr(retries))
@@ -840,9 +864,9 @@ End Function
 ' error text.
 Private Function ApplySettings() As String
     Dim st As Long, proxy As String, b() As Byte
-    st = ga_client_set_timeout_ms(mClient, CLng(Val(Setting("timeoutMs", CStr(VBA_TIMEOUT_MS)))))
-    If st = GA_OK Then st = ga_client_set_max_retries(mClient, CLng(Val(Setting("maxRetries", CStr(VBA_MAX_RETRIES)))))
-    If st = GA_OK Then st = ga_client_set_backoff_ms(mClient, VBA_BACKOFF_MS)
+    st = ga_client_set_deadline_ms(mClient, CLng(Val(Setting("deadlineMs", CStr(VBA_DEADLINE_MS)))))
+    If st = GA_OK And Len(Setting("timeoutMs", "")) > 0 Then st = ga_client_set_timeout_ms(mClient, CLng(Val(Setting("timeoutMs", ""))))
+    If st = GA_OK And Len(Setting("maxRetries", "")) > 0 Then st = ga_client_set_max_retries(mClient, CLng(Val(Setting("maxRetries", ""))))
     If st = GA_OK Then st = ga_client_set_cache_ttl(mClient, CLng(Val(Setting("cacheTtl", CStr(VBA_CACHE_TTL_S)))))
     If st = GA_OK Then st = ga_client_set_concurrency(mClient, CLng(Val(Setting("concurrency", CStr(VBA_CONCURRENCY)))))
     proxy = Setting("proxy", "")

@@ -2,6 +2,7 @@
 
 use super::{host_of, Client, Error};
 use crate::cancel::Cancel;
+use crate::deadline::Budget;
 use crate::image::{self, Image};
 use crate::response::Avatar;
 use crate::status::GaStatus;
@@ -57,14 +58,15 @@ impl Client {
     /// Content-Type and at most 16 MiB required. Transient failures are retried like lookups, but
     /// image requests do not count against the rate limit (they go to the image server).
     pub fn fetch_image(&self, url: &str) -> Result<Image, Error> {
-        self.fetch_image_with(url, None)
+        self.fetch_image_with(url, None, &mut self.budget())
     }
 
-    /// `fetch_image`, cancellable when a token is given.
+    /// `fetch_image`, cancellable when a token is given, within `budget`.
     pub(super) fn fetch_image_with(
         &self,
         url: &str,
         cancel: Option<&Cancel>,
+        budget: &mut Budget,
     ) -> Result<Image, Error> {
         image::check_image_url(url).map_err(|m| Error {
             status: GaStatus::GA_ERR_BAD_RESPONSE,
@@ -72,7 +74,7 @@ impl Client {
             message: self.redactor.scrub(&m),
         })?;
         let host = host_of(url).to_string();
-        self.retrying(false, cancel, || self.image_attempt(url, &host))
+        self.retrying(false, cancel, budget, || self.image_attempt(url, &host))
     }
 
     /// Looks up `chat_id` and fetches its avatar image: `(answer, None)` when there is no avatar.
@@ -112,7 +114,8 @@ impl Client {
     /// The steps of every download: checks `path` (when saving), looks up `chat_id`, fetches the
     /// image (None when there is no avatar) and, with `path`, saves it there atomically (a failure
     /// there is `GA_ERR_IO`). When the link no longer works (403, 404, 410), `chat_id` is dropped
-    /// from the cache so the next call looks it up again.
+    /// from the cache so the next call looks it up again. The lookup and the image share one
+    /// budget (the deadline setting).
     pub(crate) fn download(
         &self,
         chat_id: &str,
@@ -123,7 +126,8 @@ impl Client {
             Some(p) => image::check_download_path(p).map_err(|m| self.invalid(m)),
             None => Ok(()),
         };
-        let avatar = match checked.and_then(|()| self.lookup(chat_id, cancel)) {
+        let mut budget = self.budget();
+        let avatar = match checked.and_then(|()| self.lookup_within(chat_id, cancel, &mut budget)) {
             Ok(a) => a,
             Err(e) => return Download::NoAnswer(e),
         };
@@ -131,11 +135,13 @@ impl Client {
             let image = Ok(None);
             return Download::Answered { avatar, image };
         }
-        let img = self.fetch_image_with(&avatar.url, cancel).inspect_err(|e| {
-            if matches!(e.http_status, 403 | 404 | 410) {
-                self.state().cache.remove(chat_id);
-            }
-        });
+        let img = self
+            .fetch_image_with(&avatar.url, cancel, &mut budget)
+            .inspect_err(|e| {
+                if matches!(e.http_status, 403 | 404 | 410) {
+                    self.state().cache.remove(chat_id);
+                }
+            });
         let image = match (path, img) {
             (Some(p), Ok(img)) => self.save(p, img).map(Some),
             (_, img) => img.map(Some),

@@ -24,6 +24,7 @@ impl Client {
                     self.change_agent(|s| s.timeout_ms = v);
                 }
             }
+            Setting::Deadline => self.deadline_ms.store(v, Ordering::Relaxed),
             Setting::MaxRetries => self.max_retries.store(v, Ordering::Relaxed),
             Setting::RateLimit => {
                 let s = self.state();
@@ -51,6 +52,14 @@ impl Client {
     /// Out of range: error, old value kept.
     pub fn set_timeout(&self, timeout: Duration) -> Result<(), Error> {
         self.set(Setting::Timeout, millis(timeout))
+    }
+
+    /// Total time budget of each call, 0 to one hour in whole milliseconds (default 2 minutes;
+    /// `Duration::ZERO` = none): every attempt, backoff, Retry-After and rate-limit wait of the
+    /// call counts. A call that would pass it ends with `GA_ERR_TIMEOUT` saying what used it.
+    /// In a batch each id has its own budget.
+    pub fn set_deadline(&self, budget: Duration) -> Result<(), Error> {
+        self.set(Setting::Deadline, millis(budget))
     }
 
     /// Retries after the first attempt, 0..=10 (default 3).

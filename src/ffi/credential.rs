@@ -63,3 +63,22 @@ pub unsafe extern "system" fn ga_credential_delete(id_instance: *const c_char) -
         })())
     })
 }
+
+/// Asks the user for the token of `id_instance` in Windows' own credential dialog (the user name
+/// fixed to the idInstance, the token typed into a masked field) and stores it as
+/// `ga_credential_save` does. Blocks until the dialog closes; call it from a thread that may
+/// show windows (Excel's macro thread). Returns `GA_OK` (stored), `GA_ERR_CANCELLED` (the user
+/// cancelled; nothing stored), `GA_ERR_INVALID_ARGUMENT` (bad idInstance, before any dialog, or a
+/// typed token that is not valid; nothing stored, the token never shown), or `GA_ERR_IO` when no
+/// dialog could be shown (not Windows, credui.dll missing, no interactive desktop) or it returned
+/// no token: nothing stored; ask another way. The last error says which.
+#[no_mangle]
+pub unsafe extern "system" fn ga_credential_prompt(id_instance: *const c_char) -> GaStatus {
+    ffi_boundary!({
+        report((|| {
+            // SAFETY: a C string or NULL, per the contract.
+            let id = unsafe { str_arg(id_instance, "id_instance") }?;
+            crate::credential_prompt::prompt_and_save(id)
+        })())
+    })
+}

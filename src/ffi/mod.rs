@@ -62,7 +62,9 @@ pub use cancel::{ga_cancel, ga_cancel_free, ga_cancel_new, GaCancel};
 pub use client::{
     ga_client_free, ga_client_new, ga_client_new_from_env, ga_client_warm_up, GaClient,
 };
-pub use credential::{ga_client_new_from_credential, ga_credential_delete, ga_credential_save};
+pub use credential::{
+    ga_client_new_from_credential, ga_credential_delete, ga_credential_prompt, ga_credential_save,
+};
 pub use downloads::{
     ga_download_avatar, ga_download_avatar_bytes, ga_download_avatar_bytes_cancellable,
     ga_download_avatar_cancellable,
@@ -76,7 +78,7 @@ pub use memory::ga_free;
 pub use panic::panic_inside_export_for_tests;
 pub use settings::{
     ga_client_set_backoff_ms, ga_client_set_ca_file, ga_client_set_cache_ttl,
-    ga_client_set_concurrency, ga_client_set_idle_timeout_ms, ga_client_set_max_retries,
-    ga_client_set_proxy, ga_client_set_rate_limit, ga_client_set_timeout_ms,
-    ga_client_set_user_agent, ga_client_use_env_proxy,
+    ga_client_set_concurrency, ga_client_set_deadline_ms, ga_client_set_idle_timeout_ms,
+    ga_client_set_max_retries, ga_client_set_proxy, ga_client_set_rate_limit,
+    ga_client_set_timeout_ms, ga_client_set_user_agent, ga_client_use_env_proxy,
 };

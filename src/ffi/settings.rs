@@ -51,6 +51,21 @@ pub unsafe extern "system" fn ga_client_set_timeout_ms(client: *mut GaClient, ms
     unsafe { set_num(client, ms, |c, v| c.set(Setting::Timeout, v)) }
 }
 
+/// Sets the total time budget of each call, 0 to 3600000 ms (default 120000, two minutes; 0 =
+/// none): every attempt, backoff, Retry-After and rate-limit wait counts. Each attempt's timeout
+/// is cut to what is left, and a wait that would pass the deadline is not started: the call ends
+/// at once with `GA_ERR_TIMEOUT`, `ga_last_error()` saying the budget and what used it. In
+/// `ga_get_avatars` each id has its own budget; a download's lookup and image share one. Returns
+/// `GA_OK` or `GA_ERR_INVALID_ARGUMENT` (NULL client, out of range: the old value is kept).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_deadline_ms(
+    client: *mut GaClient,
+    ms: i32,
+) -> GaStatus {
+    // SAFETY: NULL or a live client.
+    unsafe { set_num(client, ms, |c, v| c.set(Setting::Deadline, v)) }
+}
+
 /// Sets how many times a transient failure (429, 499, 500, 502, 503, 504, connection failure,
 /// timeout) is retried, 0 to 10 (default 3). Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
 #[no_mangle]

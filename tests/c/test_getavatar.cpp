@@ -61,6 +61,13 @@ int main(int argc, char **argv) {
     } catch (const getavatar::Error &e) {
         CHECK(e.status() == GA_ERR_INVALID_ARGUMENT, e.what());
     }
+    try {
+        client.set_deadline_ms(-1);
+        CHECK(false, "deadline -1 must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_INVALID_ARGUMENT && std::strstr(e.what(), "deadline"), e.what());
+    }
+    client.set_deadline_ms(60000);
 
     // Downloads.
     getavatar::Image img = client.download_avatar_bytes("10000000");

@@ -9,10 +9,12 @@
  *     DLL calling convention");
  *   - results are read at the .bas offsets, strings copied with lstrlenA + RtlMoveMemory and
  *     converted with MultiByteToWideChar, then freed with ga_free.
- *   - the workbook's life: the token stored with the credential calls (GaSaveToken), a connection
+ *   - the workbook's life: the token stored with the credential calls (GaSaveToken: Windows'
+ *     credential dialog, which cannot be shown here, then the InputBox fallback), a connection
  *     without a token (GaConnect(apiUrl, idInstance)), the settings kept in a simulated workbook
  *     store, a simulated close and reopen (module state cleared) after which the first lookup
- *     reconnects by itself, and the module's timeouts against a black-holed server.
+ *     reconnects by itself, and the deadline GaConnect sets (kept in the workbook, read back
+ *     after a reopen) against a black-holed server.
  * Usage: vba_sim DLL API_URL ID_INSTANCE TOKEN BLACKHOLE_URL   (prints "N passed, M failed")
  */
 #include <windows.h>
@@ -39,9 +41,7 @@ static int passed = 0, failed = 0;
 #endif
 
 /* GaConnect's defaults in GetAvatar.bas (tests/vba_module.rs checks they match). */
-#define VBA_TIMEOUT_MS 4000
-#define VBA_MAX_RETRIES 1
-#define VBA_BACKOFF_MS 500
+#define VBA_DEADLINE_MS 10000
 #define VBA_CACHE_TTL_S 600
 
 typedef intptr_t LongPtr;
@@ -199,10 +199,13 @@ static wchar_t *connect_from_store(void) {
         swprintf(why, 1024, L"#GA_ERR_INVALID_ARGUMENT: %ls", from_utf8(call0("ga_last_error")));
         return why;
     }
-    long ok = as_long(call2("ga_client_set_timeout_ms", c, _wtoi(store_get(L"getavatar.timeoutMs"))))
-            | as_long(call2("ga_client_set_max_retries", c, _wtoi(store_get(L"getavatar.maxRetries"))))
-            | as_long(call2("ga_client_set_backoff_ms", c, VBA_BACKOFF_MS))
+    const wchar_t *deadline = store_get(L"getavatar.deadlineMs");
+    long ok = as_long(call2("ga_client_set_deadline_ms", c, deadline[0] ? _wtoi(deadline) : VBA_DEADLINE_MS))
             | as_long(call2("ga_client_set_cache_ttl", c, _wtoi(store_get(L"getavatar.cacheTtl"))));
+    if (store_get(L"getavatar.timeoutMs")[0])
+        ok |= as_long(call2("ga_client_set_timeout_ms", c, _wtoi(store_get(L"getavatar.timeoutMs"))));
+    if (store_get(L"getavatar.maxRetries")[0])
+        ok |= as_long(call2("ga_client_set_max_retries", c, _wtoi(store_get(L"getavatar.maxRetries"))));
     CHECK(ok == 0, "settings applied");
     m_client = c;
     return L"";
@@ -213,8 +216,9 @@ static wchar_t *ga_connect(const wchar_t *api, const wchar_t *inst) {
     wchar_t n[16];
     store_set(L"getavatar.apiUrl", api);
     store_set(L"getavatar.idInstance", inst);
-    swprintf(n, 16, L"%d", VBA_TIMEOUT_MS); store_set(L"getavatar.timeoutMs", n);
-    swprintf(n, 16, L"%d", VBA_MAX_RETRIES); store_set(L"getavatar.maxRetries", n);
+    /* KeepSetting "deadlineMs", Setting("deadlineMs", CStr(VBA_DEADLINE_MS)) */
+    swprintf(n, 16, L"%d", VBA_DEADLINE_MS);
+    if (!store_get(L"getavatar.deadlineMs")[0]) store_set(L"getavatar.deadlineMs", n);
     swprintf(n, 16, L"%d", VBA_CACHE_TTL_S); store_set(L"getavatar.cacheTtl", n);
     if (m_client) { call1("ga_client_free", m_client); m_client = 0; }
     return connect_from_store();
@@ -242,6 +246,23 @@ static void workbook_life(const wchar_t *inst, const wchar_t *token, const wchar
     CHECK(none == 0 && wcsstr(why, L"GaSaveToken") && wcsstr(why, target) && wcsstr(why, L"cmdkey"),
           "absent credential: %ls", why);
     CHECK(as_long(call1("ga_credential_delete", (LongPtr)i8)) == 1, "deleting an absent credential");
+
+    /* GaSaveToken first shows Windows' credential dialog (ga_credential_prompt: the token field
+       masked). This test runs without a display (tests/windows.rs removes DISPLAY): the DLL says
+       no dialog could be shown (GA_ERR_IO), stores nothing, and the macro falls back to its
+       InputBox (the ga_credential_save calls below). A bad idInstance is refused first. */
+    long st = as_long(call1("ga_credential_prompt", (LongPtr)i8));
+    why = from_utf8(call0("ga_last_error"));
+    printf("credential dialog: status %ld: %ls\n", st, why);
+    CHECK(st == 13 && wcsstr(why, L"no credential dialog could be shown (") && wcsstr(why, L"nothing was stored"),
+          "no dialog: %ld %ls", st, why);
+    PCREDENTIALW nothing = NULL;
+    CHECK(!CredReadW(target, CRED_TYPE_GENERIC, 0, &nothing) && GetLastError() == ERROR_NOT_FOUND, "nothing stored");
+    char *bad_id = to_utf8(L"12ab");
+    CHECK(as_long(call1("ga_credential_prompt", (LongPtr)bad_id)) == 1, "bad idInstance refused before any dialog");
+    why = from_utf8(call0("ga_last_error"));
+    CHECK(wcsstr(why, L"idInstance") != NULL, "bad idInstance: %ls", why);
+    free(bad_id);
 
     /* GaSaveToken: a bad token is refused without being shown; a good one is stored. */
     char *bad = to_utf8(L"secret-token-with a space");
@@ -277,15 +298,34 @@ static void workbook_life(const wchar_t *inst, const wchar_t *token, const wchar
     CHECK(r.status == 0 && ends_with(r.url, L"/avatars/-10000000000000.png"), "lookup after reopening: %ld %ls", r.status, r.msg);
     CHECK(m_client != 0, "reconnected by itself");
 
-    /* A black-holed network (accepts, never answers): the cell returns within about 10 s. */
-    ULONGLONG t0 = GetTickCount64();
+    /* A black-holed network (accepts, never answers): the cell returns within GaConnect's
+       deadline (10 s) plus 10 %, with the deadline's message. The deadline is read back from
+       the workbook after a reopen (the module's state cleared). */
     res = ga_connect(blackhole, inst);
     CHECK(res[0] == 0, "connect to the black hole: %ls", res);
+    CHECK(_wtoi(store_get(L"getavatar.deadlineMs")) == VBA_DEADLINE_MS, "deadline kept in the workbook");
+    call1("ga_client_free", m_client);
+    m_client = 0;
+    ULONGLONG t0 = GetTickCount64();
     r = cell_lookup(L"10000000");
     ULONGLONG ms = GetTickCount64() - t0;
-    printf("black-holed lookup: status %ld after %llu ms\n", r.status, (unsigned long long)ms);
-    CHECK(r.status == 9 && wcsstr(r.msg, L"2 attempts"), "timeout: %ld %ls", r.status, r.msg);
-    CHECK(ms >= 2 * VBA_TIMEOUT_MS && ms <= 10000, "within 10 s: %llu ms", (unsigned long long)ms);
+    printf("black-holed lookup: status %ld after %llu ms (deadline %d ms): %ls\n", r.status,
+           (unsigned long long)ms, VBA_DEADLINE_MS, r.msg);
+    CHECK(r.status == 9 && wcsstr(r.msg, L"deadline of 10 s reached"), "timeout: %ld %ls", r.status, r.msg);
+    CHECK(ms >= VBA_DEADLINE_MS - 100 && ms <= VBA_DEADLINE_MS * 11 / 10, "within the deadline + 10 %%: %llu ms", (unsigned long long)ms);
+
+    /* GaSetDeadline 3000: applied now, kept, and read back after another reopen. */
+    CHECK(as_long(call2("ga_client_set_deadline_ms", m_client, 3000)) == 0, "GaSetDeadline");
+    store_set(L"getavatar.deadlineMs", L"3000");
+    call1("ga_client_free", m_client);
+    m_client = 0;
+    t0 = GetTickCount64();
+    r = cell_lookup(L"10000000");
+    ms = GetTickCount64() - t0;
+    printf("black-holed lookup after GaSetDeadline 3000 and a reopen: status %ld after %llu ms: %ls\n",
+           r.status, (unsigned long long)ms, r.msg);
+    CHECK(r.status == 9 && wcsstr(r.msg, L"deadline of 3 s reached"), "timeout: %ld %ls", r.status, r.msg);
+    CHECK(ms >= 2900 && ms <= 3300, "within 3 s + 10 %%: %llu ms", (unsigned long long)ms);
     call1("ga_client_free", m_client);
     m_client = 0;
 

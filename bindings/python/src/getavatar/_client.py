@@ -57,6 +57,7 @@ class ClientBase:
         api_token_instance: str,
         *,
         timeout: float = 30.0,
+        deadline: Optional[float] = 120.0,
         max_retries: int = 3,
         rate_limit: int = 10,
         backoff: Optional[float] = None,
@@ -98,6 +99,7 @@ class ClientBase:
         self._concurrency = 4
         try:
             self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", timeout))
+            self.set_deadline(deadline)
             self._set("ga_client_set_max_retries", _whole("max_retries", max_retries))
             self._set("ga_client_set_rate_limit", _whole("rate_limit", rate_limit))
             self.set_concurrency(concurrency)
@@ -145,6 +147,14 @@ class ClientBase:
     def set_timeout(self, seconds: float) -> None:
         """Timeout per attempt, in seconds (0.001 to 600)."""
         self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", seconds))
+
+    def set_deadline(self, seconds: Optional[float]) -> None:
+        """Total time budget of each call, in seconds (0.001 to 3600; ``None`` or 0 = none):
+        every attempt, backoff, Retry-After and rate-limit wait counts. A call that would pass it
+        raises :class:`TimeoutError` saying the budget and what used it. In ``get_avatars`` each
+        id has its own budget."""
+        ms = 0 if seconds is None else _seconds_to_ms("deadline", seconds, allow_zero=True)
+        self._set("ga_client_set_deadline_ms", ms)
 
     def set_max_retries(self, retries: int) -> None:
         """Retries of transient failures (0 to 10)."""
@@ -264,6 +274,8 @@ class Client(ClientBase):
     :param id_instance: idInstance (a str of digits, or an int).
     :param api_token_instance: apiTokenInstance (never shown by ``repr`` or in messages).
     :param timeout: seconds per attempt (default 30).
+    :param deadline: total seconds per call, every attempt and wait included (default 120;
+        ``None`` or 0 = none); see :meth:`set_deadline`.
     :param max_retries: retries of transient failures (default 3).
     :param rate_limit: most requests started per rolling second, shared by all threads (default
         10; 0 = off).

@@ -118,6 +118,7 @@ def _declare(l: ctypes.CDLL) -> None:
         "ga_status_name": ([i32], c_void_p),
         "ga_version": ([], c_void_p),
         "ga_client_set_timeout_ms": ([GaClientPtr, i32], i32),
+        "ga_client_set_deadline_ms": ([GaClientPtr, i32], i32),
         "ga_client_set_max_retries": ([GaClientPtr, i32], i32),
         "ga_client_set_rate_limit": ([GaClientPtr, i32], i32),
         "ga_client_set_backoff_ms": ([GaClientPtr, i32], i32),

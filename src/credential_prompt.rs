@@ -1,0 +1,218 @@
+//! Asking the user for an instance's token in Windows' own credential dialog
+//! (`CredUIPromptForCredentialsW`: the user name fixed to the idInstance, the token typed into
+//! a masked field) and storing it with [`crate::credential::save`]. For Excel, whose InputBox
+//! shows what is typed.
+//!
+//! credui.dll (and user32.dll, for the parent window) are loaded when the dialog is asked for,
+//! not imported: a system without them gets a clear status, and the DLL's imports stay as they
+//! were. Outcomes: stored; `GA_ERR_CANCELLED` (the user cancelled: nothing stored);
+//! `GA_ERR_INVALID_ARGUMENT` (a bad idInstance, before any dialog, or a typed token that is not
+//! valid: nothing stored, the token never shown); `GA_ERR_IO` (no dialog could be shown: not
+//! Windows, credui.dll missing, no interactive desktop; or it returned no token, which is also
+//! what Wine without a display does).
+
+use crate::client::Error;
+use crate::status::GaStatus;
+use crate::validate;
+
+/// The message when no dialog could be shown (followed by the reason).
+pub const NO_DIALOG: &str = "no credential dialog could be shown";
+
+/// Asks for the token of `id_instance` in a masked dialog and stores it.
+pub fn prompt_and_save(id_instance: &str) -> Result<(), Error> {
+    validate::check_id_instance(id_instance).map_err(Error::invalid)?;
+    let mut token = sys::prompt(id_instance)?;
+    let r = crate::credential::save(id_instance, &token).map_err(|e| Error {
+        message: format!("the token typed was not stored: {}", e.message),
+        ..e
+    });
+    // SAFETY: zero bytes are valid UTF-8.
+    unsafe { token.as_bytes_mut() }.fill(0);
+    r
+}
+
+/// A failure to show the dialog.
+fn no_dialog(why: &str) -> Error {
+    Error {
+        status: GaStatus::GA_ERR_IO,
+        http_status: 0,
+        message: format!("{NO_DIALOG} ({why}); nothing was stored"),
+    }
+}
+
+#[cfg(windows)]
+mod sys {
+    //! credui's CredUIPromptForCredentialsW, found at run time.
+    use super::no_dialog;
+    use crate::client::Error;
+    use crate::status::GaStatus;
+    use std::ffi::c_void;
+
+    const ERROR_CANCELLED: u32 = 1223;
+    const CREDUI_FLAGS_DO_NOT_PERSIST: u32 = 0x2;
+    const CREDUI_FLAGS_EXCLUDE_CERTIFICATES: u32 = 0x8;
+    const CREDUI_FLAGS_ALWAYS_SHOW_UI: u32 = 0x80;
+    const CREDUI_FLAGS_GENERIC_CREDENTIALS: u32 = 0x40000;
+    const CREDUI_FLAGS_KEEP_USERNAME: u32 = 0x100000;
+    /// CREDUI_MAX_USERNAME_LENGTH and CREDUI_MAX_PASSWORD_LENGTH, plus the terminator.
+    const USER_MAX: usize = 514;
+    const PASSWORD_MAX: usize = 257;
+
+    #[repr(C)]
+    #[allow(non_snake_case, clippy::upper_case_acronyms)]
+    struct CREDUI_INFOW {
+        cbSize: u32,
+        hwndParent: *mut c_void,
+        pszMessageText: *const u16,
+        pszCaptionText: *const u16,
+        hbmBanner: *mut c_void,
+    }
+
+    type PromptFn = unsafe extern "system" fn(
+        info: *const CREDUI_INFOW,
+        target: *const u16,
+        reserved: *mut c_void,
+        auth_error: u32,
+        user: *mut u16,
+        user_max: u32,
+        password: *mut u16,
+        password_max: u32,
+        save: *mut i32,
+        flags: u32,
+    ) -> u32;
+    type ForegroundFn = unsafe extern "system" fn() -> *mut c_void;
+
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn LoadLibraryW(name: *const u16) -> *mut c_void;
+        fn GetProcAddress(module: *mut c_void, name: *const u8) -> *mut c_void;
+    }
+
+    fn wide(s: &str) -> Vec<u16> {
+        s.encode_utf16().chain(std::iter::once(0)).collect()
+    }
+
+    /// `name` (NUL-terminated) in the system DLL `dll`, or None. The DLL stays loaded (it is a
+    /// system DLL; loading it again costs a reference count).
+    fn find(dll: &str, name: &[u8]) -> Option<*mut c_void> {
+        let d = wide(dll);
+        // SAFETY: NUL-terminated names.
+        let m = unsafe { LoadLibraryW(d.as_ptr()) };
+        if m.is_null() {
+            return None;
+        }
+        // SAFETY: a loaded module and a NUL-terminated name.
+        let f = unsafe { GetProcAddress(m, name.as_ptr()) };
+        (!f.is_null()).then_some(f)
+    }
+
+    pub(super) fn prompt(id_instance: &str) -> Result<String, Error> {
+        let Some(f) = find("credui.dll", b"CredUIPromptForCredentialsW\0") else {
+            return Err(no_dialog(
+                "credui.dll or CredUIPromptForCredentialsW is not available",
+            ));
+        };
+        // SAFETY: the documented signature of CredUIPromptForCredentialsW.
+        let prompt: PromptFn = unsafe { std::mem::transmute::<*mut c_void, PromptFn>(f) };
+        let parent =
+            find("user32.dll", b"GetForegroundWindow\0").map_or(std::ptr::null_mut(), |g| {
+                // SAFETY: the documented signature of GetForegroundWindow.
+                unsafe { std::mem::transmute::<*mut c_void, ForegroundFn>(g)() }
+            });
+        let target = wide(&crate::credential::target_name(id_instance));
+        let text = wide(&format!(
+            "Type the apiTokenInstance of idInstance {id_instance} (from your GREEN-API console) \
+             as the password. It is kept in Windows Credential Manager as {}, never in a workbook.",
+            crate::credential::target_name(id_instance)
+        ));
+        let caption = wide("getavatar");
+        let info = CREDUI_INFOW {
+            cbSize: std::mem::size_of::<CREDUI_INFOW>() as u32,
+            hwndParent: parent,
+            pszMessageText: text.as_ptr(),
+            pszCaptionText: caption.as_ptr(),
+            hbmBanner: std::ptr::null_mut(),
+        };
+        let mut user = [0u16; USER_MAX];
+        for (u, c) in user.iter_mut().zip(id_instance.encode_utf16()) {
+            *u = c;
+        }
+        let mut password = [0u16; PASSWORD_MAX];
+        let mut save = 0i32;
+        let flags = CREDUI_FLAGS_GENERIC_CREDENTIALS
+            | CREDUI_FLAGS_KEEP_USERNAME
+            | CREDUI_FLAGS_DO_NOT_PERSIST
+            | CREDUI_FLAGS_ALWAYS_SHOW_UI
+            | CREDUI_FLAGS_EXCLUDE_CERTIFICATES;
+        // SAFETY: every pointer is into a live buffer of this frame, with its size in units.
+        let r = unsafe {
+            prompt(
+                &info,
+                target.as_ptr(),
+                std::ptr::null_mut(),
+                0,
+                user.as_mut_ptr(),
+                USER_MAX as u32,
+                password.as_mut_ptr(),
+                PASSWORD_MAX as u32,
+                &mut save,
+                flags,
+            )
+        };
+        let end = password.iter().position(|&u| u == 0).unwrap_or(0);
+        let typed = String::from_utf16(&password[..end]);
+        password.fill(0);
+        match r {
+            // Success with nothing typed: OK on an empty field, or (Wine without a display) no
+            // dialog at all. Either way ask another way.
+            0 if end == 0 => Err(no_dialog(
+                "it returned no token: it may not have been shown",
+            )),
+            0 => typed.map_err(|_| {
+                Error::invalid("the token typed is not valid text; nothing was stored")
+            }),
+            ERROR_CANCELLED => Err(Error {
+                status: GaStatus::GA_ERR_CANCELLED,
+                http_status: 0,
+                message: "the credential dialog was cancelled; nothing was stored".into(),
+            }),
+            code => Err(no_dialog(
+                &std::io::Error::from_raw_os_error(code as i32).to_string(),
+            )),
+        }
+    }
+}
+
+#[cfg(not(windows))]
+mod sys {
+    //! No dialog here.
+    use super::no_dialog;
+    use crate::client::Error;
+
+    pub(super) fn prompt(_id_instance: &str) -> Result<String, Error> {
+        Err(no_dialog("it is available on Windows only"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_id_is_refused_before_any_dialog() {
+        let e = prompt_and_save("12ab").unwrap_err();
+        assert_eq!(e.status, GaStatus::GA_ERR_INVALID_ARGUMENT);
+        assert!(e.message.contains("idInstance"), "{}", e.message);
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn other_platforms_show_no_dialog() {
+        let e = prompt_and_save("1101000001").unwrap_err();
+        assert_eq!(e.status, GaStatus::GA_ERR_IO);
+        assert_eq!(
+            e.message,
+            "no credential dialog could be shown (it is available on Windows only); nothing was stored"
+        );
+    }
+}
