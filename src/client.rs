@@ -433,6 +433,10 @@ impl Client {
             }
             budget.attempt_done(started.elapsed(), done.waited);
             last_http = http_status;
+            if rate_limited && http_status == 429 {
+                // Paced, yet over the server's limit: its clock and ours disagree.
+                self.state().limiter.widen();
+            }
             if r.is_err() && crate::cancel::check(cancel).is_err() {
                 return Err(cancelled(http_status));
             }

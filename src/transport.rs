@@ -27,7 +27,7 @@ use ureq::unversioned::transport::{
 use ureq::Error;
 
 use crate::cancel::Cancel;
-use crate::ratelimit::{RateLimiter, Refused};
+use crate::ratelimit::{RateLimiter, Refused, Slot};
 
 /// The longest a socket wait lasts before the cancel token and the deadline are checked again.
 pub const SLICE: Duration = Duration::from_millis(50);
@@ -62,6 +62,8 @@ pub(crate) struct Attempt {
     pub answered: bool,
     /// The rate-limit slot was taken.
     pub paced: bool,
+    /// The slot, until the request is written (then the limiter hears when).
+    pub slot: Option<Slot>,
     /// Time spent waiting for the rate limit.
     pub waited: Duration,
     /// Warm-up: open (or find) the connection, send nothing, and hand ureq an empty answer so
@@ -83,6 +85,7 @@ impl Attempt {
             connected: false,
             answered: false,
             paced: false,
+            slot: None,
             waited: Duration::ZERO,
             warm_up: false,
         }
@@ -118,6 +121,15 @@ fn with_current<R>(f: impl FnOnce(&mut Attempt) -> R) -> Option<R> {
 /// longer).
 pub(crate) fn attempt_left() -> Option<Duration> {
     with_current(|a| a.deadline.saturating_duration_since(Instant::now()))
+}
+
+/// The current attempt's request was written: the limiter moves its slot to now.
+fn request_written() {
+    with_current(|a| {
+        if let (Some(slot), Some(l)) = (a.slot.take(), &a.pace) {
+            l.sent(slot);
+        }
+    });
 }
 
 /// The current attempt's cancel token and deadline.
@@ -324,6 +336,7 @@ impl TcpTransport {
         }
         self.pending.clear();
         self.last_used = Instant::now();
+        request_written();
         Ok(())
     }
 }
@@ -454,8 +467,9 @@ impl CallTransport {
             return Ok(());
         };
         match limiter.acquire(cancel.as_ref(), call_ends) {
-            Ok(waited) => {
+            Ok((waited, slot)) => {
                 with_current(|a| {
+                    a.slot = Some(slot);
                     a.waited += waited;
                     a.deadline += waited;
                     if let Some(end) = a.call_ends {
@@ -492,6 +506,9 @@ impl CallTransport {
             } else {
                 self.inner.await_input(t)
             };
+            // The request was written before any wait (ours tell the limiter as they write;
+            // other transports, e.g. a SOCKS proxy's, are told here).
+            request_written();
             match r {
                 Err(Error::Timeout(_)) if Instant::now() < deadline => {}
                 Err(Error::Timeout(_)) => break Err(Error::Timeout(ureq::Timeout::Global)),
