@@ -8,6 +8,7 @@
 
 mod agent;
 mod body_end;
+mod ca_file;
 mod cache;
 mod cancel;
 #[doc(hidden)]
@@ -38,6 +39,7 @@ pub mod response;
 mod settings;
 mod status;
 mod text;
+mod tls;
 mod transport;
 mod transport_error;
 mod url;
@@ -48,5 +50,6 @@ pub use cancel::Cancel;
 pub use client::{Client, Error};
 pub use image::Image;
 pub use response::Avatar;
-pub use settings::Setting;
+pub use settings::{Setting, SETTING_NAMES};
 pub use status::GaStatus;
+pub use tls::Trust;

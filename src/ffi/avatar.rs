@@ -1,6 +1,7 @@
 //! The results: `GaAvatar` (a lookup or a download to a file) and `GaAvatarImage` (a download
 //! into memory), each one block holding the struct and its strings (and image).
 
+use std::borrow::Cow;
 use std::ffi::c_char;
 
 use super::block::{write_block, Part};
@@ -34,7 +35,8 @@ pub(crate) struct Said<'a> {
     http_status: u16,
     available: Option<bool>,
     url: &'a str,
-    error: Option<&'a str>,
+    /// With settings named by their C function (see [`crate::settings::c_names`]).
+    error: Option<Cow<'a, str>>,
 }
 
 impl<'a> Said<'a> {
@@ -46,7 +48,7 @@ impl<'a> Said<'a> {
             http_status: error.map_or(200, |e| e.http_status),
             available: avatar.and_then(|a| a.available),
             url: avatar.map_or("", |a| a.url.as_str()),
-            error: error.map(|e| e.message.as_str()),
+            error: error.map(|e| crate::settings::c_names(&e.message)),
         }
     }
 
@@ -57,7 +59,7 @@ impl<'a> Said<'a> {
             http_status: 0,
             available: None,
             url: "",
-            error: Some("internal error in getavatar (please report it)"),
+            error: Some("internal error in getavatar (please report it)".into()),
         }
     }
 
@@ -74,7 +76,7 @@ impl<'a> Said<'a> {
 /// Allocates a result. NULL only when memory runs out.
 pub(crate) fn new_avatar(said: &Said) -> *mut GaAvatar {
     write_block(
-        [Part::Text(said.url), Part::MaybeText(said.error)],
+        [Part::Text(said.url), Part::MaybeText(said.error.as_deref())],
         |[url, error]| GaAvatar {
             status: said.status as i32,
             http_status: said.http_status.into(),
@@ -117,7 +119,7 @@ pub(crate) fn new_avatar_image(said: &Said, image: Option<&Image>) -> *mut GaAva
     write_block(
         [
             Part::Text(said.url),
-            Part::MaybeText(said.error),
+            Part::MaybeText(said.error.as_deref()),
             Part::Text(content_type),
             Part::MaybeBytes(data),
         ],
