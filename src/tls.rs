@@ -55,10 +55,13 @@ fn verifier(t: &TrustSettings) -> Result<Arc<dyn ServerCertVerifier>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     match t.trust {
         Trust::System => {
-            let v = rustls_platform_verifier::Verifier::new_with_extra_roots(
-                t.extra.iter().cloned(),
-                provider,
-            )
+            use rustls_platform_verifier::Verifier;
+            // Windows refuses an empty extra store ("Invalid parameter"): no CA file, no store.
+            let v = if t.extra.is_empty() {
+                Verifier::new(provider)
+            } else {
+                Verifier::new_with_extra_roots(t.extra.iter().cloned(), provider)
+            }
             .map_err(|e| {
                 format!(
                     "the system's certificate store cannot be used ({e}); choose the bundled \

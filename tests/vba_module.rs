@@ -34,7 +34,10 @@ fn header_decls() -> BTreeMap<String, (C, Vec<C>)> {
         let kind = |t: &str| {
             if t.contains('*') {
                 C::Ptr
-            } else if ["int32_t", "GaStatus", "GaTrust"].iter().any(|p| t.starts_with(p)) {
+            } else if ["int32_t", "GaStatus", "GaTrust"]
+                .iter()
+                .any(|p| t.starts_with(p))
+            {
                 // GaStatus is int32_t in C, and an enum on int32_t in C++ and C23: a Long;
                 // GaTrust is a typedef of int32_t.
                 C::I32
@@ -387,7 +390,10 @@ fn error_texts_name_settings_by_the_modules_procedures() {
         assert!(vba.contains(&line), "VbaNames lacks {line}");
         if name != "GaSetDeadline" {
             // The deadline setting arrives with its own branch.
-            assert!(vba.contains(&format!("Public Function {name}(")), "no {name}");
+            assert!(
+                vba.contains(&format!("Public Function {name}(")),
+                "no {name}"
+            );
         }
     }
 }

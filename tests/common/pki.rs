@@ -27,6 +27,33 @@ impl Pki {
     /// A root named `name`; the server certificate (for `localhost`) names `crl_url` as its CRL
     /// distribution point when given.
     pub fn new(name: &str, crl_url: Option<&str>) -> Pki {
+        Pki::with_keys(name, crl_url, KeyPair::generate)
+    }
+
+    /// The same with RSA keys (made by `openssl`; ring cannot make them): Wine 8's crypt32
+    /// fails to verify some ECDSA signatures (TRUST_E_CERT_SIGNATURE, 0x80096004).
+    pub fn new_rsa(name: &str, crl_url: Option<&str>) -> Pki {
+        Pki::with_keys(name, crl_url, || {
+            let out = std::process::Command::new("openssl")
+                .args([
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                ])
+                .output()
+                .expect("openssl (apt install openssl)");
+            assert!(out.status.success(), "openssl genpkey failed");
+            KeyPair::from_pem(&String::from_utf8(out.stdout).unwrap())
+        })
+    }
+
+    fn with_keys(
+        name: &str,
+        crl_url: Option<&str>,
+        key: impl Fn() -> Result<KeyPair, rcgen::Error>,
+    ) -> Pki {
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca.distinguished_name.push(DnType::CommonName, name);
@@ -37,7 +64,7 @@ impl Pki {
         ];
         ca.not_before = rcgen::date_time_ymd(2020, 1, 1);
         ca.not_after = rcgen::date_time_ymd(2045, 1, 1);
-        let root = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+        let root = CertifiedIssuer::self_signed(ca, key().unwrap()).unwrap();
 
         let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
         leaf.distinguished_name
@@ -50,7 +77,7 @@ impl Pki {
                 uris: vec![u.to_string()],
             }];
         }
-        let leaf_key = KeyPair::generate().unwrap();
+        let leaf_key = key().unwrap();
         let server = leaf.signed_by(&leaf_key, &root).unwrap();
 
         let crl = CertificateRevocationListParams {
@@ -85,7 +112,21 @@ impl HttpsServer {
         format!("https://localhost:{}", self.port)
     }
 
+    /// Sends only its own certificate, as most servers do.
     pub fn start(pki: &Pki, tag: &str) -> HttpsServer {
+        HttpsServer::start_with(pki, tag, false)
+    }
+
+    /// Sends the root too (as many TLS-inspecting proxies do).
+    pub fn start_full_chain(pki: &Pki, tag: &str) -> HttpsServer {
+        HttpsServer::start_with(pki, tag, true)
+    }
+
+    fn start_with(pki: &Pki, tag: &str, with_root: bool) -> HttpsServer {
+        let mut chain = vec![pki.server_der.clone().into()];
+        if with_root {
+            chain.push(pki.root_der.clone().into());
+        }
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(pki.server_key.clone().into());
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = Arc::new(
@@ -93,7 +134,7 @@ impl HttpsServer {
                 .with_safe_default_protocol_versions()
                 .unwrap()
                 .with_no_client_auth()
-                .with_single_cert(vec![pki.server_der.clone().into()], key)
+                .with_single_cert(chain, key)
                 .unwrap(),
         );
         let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
