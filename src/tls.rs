@@ -3,15 +3,20 @@
 //! verifier, built on the first TLS connection, and one session cache for resumption).
 //!
 //! ureq's own connector offers the platform verifier or a given set of roots, not both; a CA
-//! file must add to what the system trusts, so this connector builds the rustls config itself.
+//! file must add to what the system trusts, so this connector builds the rustls config itself
+//! (and checks CA files beside the system's verifier: [`SystemOrCaFiles`]).
 
 use std::fmt;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
-use rustls::client::danger::ServerCertVerifier;
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore,
+    SignatureScheme, StreamOwned,
+};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
     TransportAdapter,
@@ -55,31 +60,109 @@ fn verifier(t: &TrustSettings) -> Result<Arc<dyn ServerCertVerifier>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     match t.trust {
         Trust::System => {
-            use rustls_platform_verifier::Verifier;
-            // Windows refuses an empty extra store ("Invalid parameter"): no CA file, no store.
-            let v = if t.extra.is_empty() {
-                Verifier::new(provider)
+            let system = match rustls_platform_verifier::Verifier::new(provider.clone()) {
+                Ok(v) => v,
+                // No usable store (e.g. no CA certificate at all): the CA files still count.
+                Err(_) if !t.extra.is_empty() => {
+                    return Ok(webpki(RootCertStore::empty(), &t.extra, provider)?)
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "the system's certificate store cannot be used ({e}); choose the \
+                         bundled web roots (trust setting) or trust a root (CA file setting)"
+                    ))
+                }
+            };
+            let extra = if t.extra.is_empty() {
+                None
             } else {
-                Verifier::new_with_extra_roots(t.extra.iter().cloned(), provider)
-            }
-            .map_err(|e| {
-                format!(
-                    "the system's certificate store cannot be used ({e}); choose the bundled \
-                     web roots (trust setting) or trust a root (CA file setting)"
-                )
-            })?;
-            Ok(Arc::new(v))
+                Some(webpki(RootCertStore::empty(), &t.extra, provider)?)
+            };
+            Ok(Arc::new(SystemOrCaFiles { system, extra }))
         }
         Trust::Bundled => {
-            let mut roots = RootCertStore {
+            let roots = RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
             };
-            roots.add_parsable_certificates(t.extra.iter().cloned());
-            rustls::client::WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
-                .build()
-                .map(|v| v as Arc<dyn ServerCertVerifier>)
-                .map_err(|e| format!("the bundled web roots cannot be used ({e})"))
+            Ok(webpki(roots, &t.extra, provider)?)
         }
+    }
+}
+
+/// A rustls verifier trusting `roots` and `extra`.
+fn webpki(
+    mut roots: RootCertStore,
+    extra: &[CertificateDer<'static>],
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, String> {
+    roots.add_parsable_certificates(extra.iter().cloned());
+    WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
+        .build()
+        .map_err(|e| format!("the trusted roots cannot be used ({e})"))
+}
+
+/// The system's verifier, and CA files beside it: a chain either accepts is accepted.
+///
+/// rustls-platform-verifier can add roots itself, but on Windows it does so with a chain engine
+/// whose exclusive root store (`hExclusiveRoot`, Windows 7+) Wine 8 refuses ("Invalid
+/// parameter"); checking CA files with rustls's verifier behaves the same everywhere.
+#[derive(Debug)]
+struct SystemOrCaFiles {
+    system: rustls_platform_verifier::Verifier,
+    extra: Option<Arc<WebPkiServerVerifier>>,
+}
+
+impl ServerCertVerifier for SystemOrCaFiles {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let by_system =
+            self.system
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        let (Err(system_error), Some(extra)) = (&by_system, &self.extra) else {
+            return by_system;
+        };
+        match extra.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Ok(v) => Ok(v),
+            // The chain led to a CA file's root and failed later (e.g. another host name):
+            // that is the problem to report.
+            Err(e)
+                if !matches!(
+                    e,
+                    rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
+                ) =>
+            {
+                Err(e)
+            }
+            Err(_) => Err(system_error.clone()),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.system.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.system.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.system.supported_verify_schemes()
     }
 }
 

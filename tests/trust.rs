@@ -233,3 +233,37 @@ fn a_wrong_ca_file_says_what_it_held() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn an_empty_system_store_is_said_and_ca_files_still_count() {
+    let a = Pki::new("getavatar test root A", None);
+    let srv = HttpsServer::start(&a, "A");
+    let d = dir("empty");
+    let env = [
+        ("SSL_CERT_FILE", write(&d, "none.pem", b"")),
+        ("GA_T_A", srv.url()),
+        ("GA_T_A_PEM", write(&d, "a.pem", a.root_pem.as_bytes())),
+    ];
+    run_child("child_empty_store", &env);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn child_empty_store() {
+    if !in_child() {
+        return;
+    }
+    let c = client(&var("GA_T_A"));
+    let r = c.get("10000000");
+    assert_eq!(r.name(), "GA_ERR_NETWORK", "{}", r.err());
+    assert!(
+        r.err()
+            .contains("the system's certificate store cannot be used")
+            && r.err().contains("bundled web roots (ga_client_set_trust)")
+            && r.err().contains("trust a root (ga_client_set_ca_file)"),
+        "{}",
+        r.err()
+    );
+    assert_eq!(add_ca_file(&c, &var("GA_T_A_PEM")), GaStatus::GA_OK);
+    assert_ok(&c.get("10000000"), "A");
+}

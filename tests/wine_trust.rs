@@ -57,11 +57,19 @@ fn the_windows_root_store_is_trusted_by_default_under_wine() {
         // and its SSL policy lets such a partial chain pass (seen: the lookup succeeded with
         // the root in no store); a complete chain to an unknown root is refused as on Windows.
         let srv = HttpsServer::start_full_chain(&pki, "W");
+        // A second server, whose root only a CA file holds.
+        let other = Pki::new_rsa(
+            &format!("getavatar Wine CA-file root {arch} {run_id}"),
+            Some(&format!("http://127.0.0.1:{crl_port}/ca.crl")),
+        );
+        let srv2 = HttpsServer::start_full_chain(&other, "W");
 
         let dir = work.join(arch);
         dll_folder(&dist, arch, gcc, &dir);
         let der = dir.join("root.der");
         std::fs::write(&der, &pki.root_der).unwrap();
+        let der2 = dir.join("proxy-root.cer");
+        std::fs::write(&der2, &other.root_der).unwrap();
         let include = format!("-I{}", r.join("include").display());
         let lib = format!("-L{}", dist.join(arch).display());
         let exe = compile_exe(
@@ -83,9 +91,10 @@ fn the_windows_root_store_is_trusted_by_default_under_wine() {
         };
         let before = run_exe(&[srv.url(), "before".into(), windows_path(&der)]);
         assert_eq!(srv.served.load(Ordering::SeqCst), 0, "{arch}: {before}");
-        let text = run_exe(&[srv.url(), "after".into()]);
-        // Two answers (store, then system again); the refused handshakes sent nothing.
-        assert_eq!(srv.served.load(Ordering::SeqCst), 2, "{arch}: {text}");
+        let text = run_exe(&[srv.url(), "after".into(), srv2.url(), windows_path(&der2)]);
+        // Three answers (store, system again, beside the CA file); refused handshakes sent nothing.
+        assert_eq!(srv.served.load(Ordering::SeqCst), 3, "{arch}: {text}");
+        assert_eq!(srv2.served.load(Ordering::SeqCst), 1, "{arch}: {text}");
         // 64-bit Wine checked revocation against the CRL the root signed (32-bit Wine 8 was seen
         // not to fetch it, and to accept the chain all the same).
         let hits = crl_hits.load(Ordering::SeqCst);

@@ -1,7 +1,7 @@
 /* The Windows certificate store is what the DLL trusts by default (tests/wine_trust.rs).
  *
  *   trust.exe <https://localhost:PORT> before <root.der>
- *   trust.exe <https://localhost:PORT> after
+ *   trust.exe <https://localhost:PORT> after <https://localhost:PORT2> <root2.der>
  *
  * before: the server's root is in no store: the lookup fails with UnknownIssuer, and the message
  *    names the CA file setting as C calls it (ga_client_set_ca_file). Then the root is added to
@@ -10,7 +10,8 @@
  * after (a new process, as a user starts Excel after the root was installed; Wine's chain engine
  *    does not see a store changed by the running process): with no CA file the lookup gets the
  *    answer; GA_TRUST_BUNDLED ignores the store (UnknownIssuer again); GA_TRUST_SYSTEM trusts it
- *    again.
+ *    again. A CA file holding the root of a second server (DER, as the export wizard writes it)
+ *    makes that server trusted and leaves the first one trusted: CA files add to the store.
  * Prints "OK" at the end; any failure prints "FAIL: ..." and exits 1.
  */
 #include <windows.h>
@@ -53,8 +54,8 @@ static void expect_answer(const char *step) {
 
 int main(int argc, char **argv) {
     int before = argc == 4 && strcmp(argv[2], "before") == 0;
-    if (!before && !(argc == 3 && strcmp(argv[2], "after") == 0))
-        fail("usage", "trust.exe <url> before <root.der> | trust.exe <url> after");
+    if (!before && !(argc == 5 && strcmp(argv[2], "after") == 0))
+        fail("usage", "trust.exe <url> before <root.der> | trust.exe <url> after <url2> <root2.der>");
     client = ga_client_new(argv[1], "3100000001", "winetrusttoken1");
     if (!client) fail("ga_client_new", ga_last_error());
     if (ga_client_set_max_retries(client, 0) != GA_OK) fail("retries", ga_last_error());
@@ -81,6 +82,19 @@ after:
     expect_unknown_issuer("GA_TRUST_BUNDLED");
     if (ga_client_set_trust(client, GA_TRUST_SYSTEM) != GA_OK) fail("system", ga_last_error());
     expect_answer("GA_TRUST_SYSTEM again");
+
+    /* A CA file adds: the second server's root is in no store, only in the file. */
+    GaClient *first = client;
+    client = ga_client_new(argv[3], "3100000001", "winetrusttoken1");
+    if (!client) fail("ga_client_new", ga_last_error());
+    if (ga_client_set_max_retries(client, 0) != GA_OK) fail("retries", ga_last_error());
+    expect_unknown_issuer("second server, no CA file");
+    if (ga_client_set_ca_file(client, argv[4]) != GA_OK) fail("ga_client_set_ca_file", ga_last_error());
+    expect_answer("second server, its root in a DER CA file");
+    ga_client_free(client);
+    client = first;
+    if (ga_client_set_ca_file(client, argv[4]) != GA_OK) fail("ga_client_set_ca_file", ga_last_error());
+    expect_answer("first server, the second's CA file added: the store still counts");
 
 done:
     ga_client_free(client);
