@@ -104,11 +104,11 @@ fn from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
             continue;
         }
         if label.contains("PRIVATE KEY") && !text.contains("-----BEGIN CERTIFICATE-----") {
-            return Err(
-                "holds a private key, no certificate: keep it secret, a CA file needs \
-                        only the certificate"
-                    .into(),
-            );
+            return Err(format!(
+                "holds a private key, no certificate (a PEM {} block: keep it secret, a CA file \
+                 needs only the certificate)",
+                validate::shown(label)
+            ));
         }
         let what = if label.contains("PRIVATE KEY") {
             " (a private key: keep it secret, a CA file needs only the certificate)"
