@@ -58,7 +58,7 @@ SETTING_NAMES = {
 
 def python_names(message: str) -> str:
     """``message`` with each setting's C function replaced by its Python name."""
-    if "ga_client_set_" in message:
+    if "ga_" in message:
         for c_name, py_name in SETTING_NAMES.items():
             message = message.replace(c_name, py_name)
     return message
