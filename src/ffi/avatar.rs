@@ -144,6 +144,41 @@ mod tests {
     use crate::ffi::alloc::free_block;
 
     #[test]
+    fn results_and_the_last_error_name_settings_by_their_c_function() {
+        let e = Error {
+            status: GaStatus::GA_ERR_NETWORK,
+            http_status: 0,
+            message: "UnknownIssuer; trust its root (CA file setting)".into(),
+        };
+        let a = new_avatar(&Said::new(None, Some(&e)));
+        let text = unsafe { CStr::from_ptr((*a).error) }
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(free_block(a.cast()));
+        assert_eq!(
+            text,
+            "UnknownIssuer; trust its root (ga_client_set_ca_file)"
+        );
+        let i = new_avatar_image(&Said::new(None, Some(&e)), None);
+        let text = unsafe { CStr::from_ptr((*i).error) }
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(free_block(i.cast()));
+        assert_eq!(
+            text,
+            "UnknownIssuer; trust its root (ga_client_set_ca_file)"
+        );
+        crate::ffi::error::set_last_error("choose another (trust setting)");
+        let last = unsafe { CStr::from_ptr(crate::ffi::ga_last_error()) };
+        assert_eq!(
+            last.to_str().unwrap(),
+            "choose another (ga_client_set_trust)"
+        );
+    }
+
+    #[test]
     fn avatar_blocks_hold_their_strings_and_free_once() {
         let e = Error {
             status: GaStatus::GA_ERR_SERVER,
