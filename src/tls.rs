@@ -127,6 +127,13 @@ impl ServerCertVerifier for SystemOrCaFiles {
         let (Err(system_error), Some(extra)) = (&by_system, &self.extra) else {
             return by_system;
         };
+        // The system knows the certificate is revoked (rustls checks no revocation): final.
+        if matches!(
+            system_error,
+            rustls::Error::InvalidCertificate(CertificateError::Revoked)
+        ) {
+            return by_system;
+        }
         match extra.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Ok(v) => Ok(v),
             // The chain led to a CA file's root and failed later (e.g. another host name):
