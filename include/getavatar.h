@@ -126,6 +126,11 @@ typedef struct GaCancel GaCancel;
 typedef struct GaClient GaClient;
 
 /**
+ * Whose roots `ga_client_set_trust` trusts: a `GA_TRUST_*` value.
+ */
+typedef int32_t GaTrust;
+
+/**
  * The result of `ga_get_avatar` (and of `ga_download_avatar`). Free it with `ga_free`, which also
  * frees its strings; the strings are valid until then.
  */
@@ -193,6 +198,19 @@ typedef struct GaAvatarImage {
    */
   const char *content_type;
 } GaAvatarImage;
+
+/**
+ * The operating system's certificate verifier and store (the default): the Windows certificate
+ * store and its policies, the macOS keychain, on Linux the system bundle (`SSL_CERT_FILE` and
+ * `SSL_CERT_DIR` honoured). A company's TLS-inspecting proxy root installed there is trusted.
+ */
+#define GA_TRUST_SYSTEM 0
+
+/**
+ * The web roots bundled in the library (webpki-roots), whatever the system trusts: for machines
+ * without a usable store.
+ */
+#define GA_TRUST_BUNDLED 1
 
 #ifdef __cplusplus
 extern "C" {
@@ -335,13 +353,23 @@ GaStatus GA_CALL ga_client_set_idle_timeout_ms(struct GaClient *client, int32_t 
 GaStatus GA_CALL ga_client_set_user_agent(struct GaClient *client, const char *user_agent);
 
 /**
- * Trusts the certificates in the PEM file at `path` (UTF-8) for TLS, in place of the bundled web
- * roots: for corporate proxies that re-sign TLS, or private servers. Several calls add up.
+ * Trusts the certificates in the CA file at `path` (UTF-8) in addition to what the trust setting
+ * trusts (`ga_client_set_trust`): for corporate proxies that re-sign TLS, or private servers.
+ * PEM or DER (`.pem`, `.crt`, `.cer`, `.der`; told apart by content). Several calls add up.
  * Certificates are always verified; there is no switch that turns that off. Open connections
- * are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable file, no
- * certificate in it, or a block that is not a valid certificate, such as a private key).
+ * are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable or empty file,
+ * or something other than certificates in it, such as a private key: `ga_last_error()` says
+ * what the file held).
  */
 GaStatus GA_CALL ga_client_set_ca_file(struct GaClient *client, const char *path);
+
+/**
+ * Chooses whose roots certificates are verified against: `GA_TRUST_SYSTEM` (default) or
+ * `GA_TRUST_BUNDLED`. CA files (`ga_client_set_ca_file`) add to either. Open connections are
+ * dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL client, another value: the
+ * previous choice is kept).
+ */
+GaStatus GA_CALL ga_client_set_trust(struct GaClient *client, GaTrust trust);
 
 /**
  * Chooses the proxy for every request (lookups and image downloads). `url` (UTF-8) is

@@ -171,7 +171,10 @@ public:
     void set_rate_limit(int32_t per_second) { detail::check(ga_client_set_rate_limit(handle(), per_second)); }
     void set_backoff_ms(int32_t ms) { detail::check(ga_client_set_backoff_ms(handle(), ms)); }
     void set_concurrency(int32_t n) { detail::check(ga_client_set_concurrency(handle(), n)); }
+    /** Also trusts the certificates of a CA file, PEM or DER, beside the store (or bundled roots). */
     void set_ca_file(const std::string &pem_path) { detail::check(ga_client_set_ca_file(handle(), pem_path.c_str())); }
+    /** GA_TRUST_SYSTEM (default: the operating system's store) or GA_TRUST_BUNDLED. */
+    void set_trust(GaTrust trust) { detail::check(ga_client_set_trust(handle(), trust)); }
     void set_cache_ttl(int32_t seconds) { detail::check(ga_client_set_cache_ttl(handle(), seconds)); }
     void set_user_agent(const std::string &ua) { detail::check(ga_client_set_user_agent(handle(), ua.c_str())); }
     /** "http://[user:password@]host[:port]", "socks5://..." or "socks5h://..."; "" for none. */

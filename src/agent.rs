@@ -1,65 +1,12 @@
-//! The ureq agent getAvatar requests go through: the settings a caller can change (trusted
-//! roots, User-Agent, proxy, timeouts), how an agent is built from them, and reading a CA file.
+//! The ureq agent getAvatar requests go through: the settings a caller can change (trust,
+//! User-Agent, proxy, timeouts) and how an agent is built from them.
 
 use std::time::Duration;
 
 use crate::client::defaults;
 use crate::proxy::ProxyUrl;
 use crate::resolver::CachingResolver;
-use crate::validate;
-
-/// The certificates of the PEM file at `path`: only `CERTIFICATE` blocks, each a valid X.509
-/// certificate; any other block is refused with its label.
-pub(crate) fn read_ca_file(path: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
-    let shown = validate::shown(path);
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read CA file {shown}: {e}"))?;
-    let text = String::from_utf8_lossy(&pem);
-    for line in text.lines() {
-        let label = line
-            .trim()
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"));
-        if let Some(label) = label.filter(|l| *l != "CERTIFICATE") {
-            let what = if label.contains("PRIVATE KEY") {
-                " (a private key: keep it secret, a CA file needs only the certificate)"
-            } else {
-                ""
-            };
-            return Err(format!(
-                "CA file {shown} holds a PEM {} block{what}, not a certificate; a CA file holds \
-                 only \"BEGIN CERTIFICATE\" blocks",
-                validate::shown(label)
-            ));
-        }
-    }
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => {
-                let der = rustls::pki_types::CertificateDer::from(c.der().to_vec());
-                if let Err(e) = rustls::RootCertStore::empty().add(der) {
-                    return Err(format!(
-                        "CA file {shown}: certificate {} is not a valid X.509 certificate ({e})",
-                        certs.len() + 1
-                    ));
-                }
-                certs.push(c)
-            }
-            Ok(_) => {
-                return Err(format!(
-                    "CA file {shown} holds a private key, not a certificate"
-                ))
-            }
-            Err(e) => return Err(format!("CA file {shown} is not valid PEM: {e}")),
-        }
-    }
-    if certs.is_empty() {
-        return Err(format!(
-            "CA file {shown} holds no certificate (expected PEM \"BEGIN CERTIFICATE\")"
-        ));
-    }
-    Ok(certs)
-}
+use crate::tls::TrustSettings;
 
 /// The resolver agents are built with.
 #[derive(Debug, Clone, Copy)]
@@ -87,8 +34,8 @@ impl ResolverChoice {
 /// The settings an agent is built from that a caller can change.
 #[derive(Clone)]
 pub(crate) struct AgentSettings {
-    /// Trusted roots from CA files; empty means the bundled web roots.
-    pub(crate) roots: Vec<ureq::tls::Certificate<'static>>,
+    /// What certificates are verified against: the system's or the bundled roots, plus CA files.
+    pub(crate) trust: TrustSettings,
     pub(crate) user_agent: String,
     pub(crate) proxy: Option<ProxySetting>,
     /// Why the system's proxy setting cannot be used (lookups fail with it), if so.
@@ -121,7 +68,7 @@ impl ProxySetting {
 impl Default for AgentSettings {
     fn default() -> AgentSettings {
         AgentSettings {
-            roots: Vec::new(),
+            trust: TrustSettings::default(),
             user_agent: format!("getavatar/{}", env!("CARGO_PKG_VERSION")),
             proxy: None,
             proxy_problem: None,
@@ -131,18 +78,14 @@ impl Default for AgentSettings {
     }
 }
 
-/// An agent for getAvatar: no redirects, statuses as responses, our resolver, and either the
-/// bundled web roots or, when CA files were given, exactly their certificates. Timeouts are
+/// An agent for getAvatar: no redirects, statuses as responses, our resolver, and our TLS
+/// (`tls`: the trust settings, one verifier per agent). Timeouts are
 /// agent-level (a request-level config would give every connection a new TLS config, so no
 /// session resumption); the connection layer (`transport`) enforces each attempt's deadline.
 pub(crate) fn build_agent(
     settings: &AgentSettings,
     resolver: impl ureq::unversioned::resolver::Resolver,
 ) -> ureq::Agent {
-    let mut tls = ureq::tls::TlsConfig::builder();
-    if !settings.roots.is_empty() {
-        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&settings.roots));
-    }
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -154,11 +97,10 @@ pub(crate) fn build_agent(
         .timeout_resolve(Some(Duration::from_millis(settings.timeout_ms.into())))
         .timeout_connect(Some(Duration::from_millis(settings.timeout_ms.into())))
         .proxy(settings.proxy.as_ref().map(|p| p.ureq.clone()))
-        .tls_config(tls.build())
         .build();
     ureq::Agent::with_parts(
         config,
-        crate::transport::connector(settings.proxy.is_some()),
+        crate::transport::connector(settings.proxy.is_some(), &settings.trust),
         resolver,
     )
 }

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::agent::{read_ca_file, AgentSettings, ProxySetting, ResolverChoice};
+use crate::agent::{AgentSettings, ProxySetting, ResolverChoice};
 use crate::cancel::Cancel;
 use crate::deadline::{Ahead, Budget};
 use crate::failure::Failure;
@@ -194,13 +194,21 @@ impl Client {
         })
     }
 
-    /// Trusts the certificates in the PEM file `path` (e.g. a corporate proxy's root) for TLS,
-    /// in place of the bundled web roots; several calls add up. Verification stays on.
-    /// A file holding anything but certificates (a key, a CSR...) is refused, saying what it held.
+    /// Trusts the certificates in the CA file `path` (PEM or DER; e.g. a corporate proxy's root)
+    /// in addition to what the trust setting trusts; several calls add up. Verification stays
+    /// on. A file holding anything but certificates (a key, a CSR...) is refused, saying what it
+    /// held. Open connections are dropped.
     pub fn add_ca_file(&self, path: &str) -> Result<(), Error> {
-        let certs = read_ca_file(path).map_err(|m| self.invalid(m))?;
-        self.change_agent(|s| s.roots.extend(certs));
+        let certs = crate::ca_file::read(path).map_err(|m| self.invalid(m))?;
+        self.change_agent(|s| s.trust.extra.extend(certs));
         Ok(())
+    }
+
+    /// Chooses whose roots certificates are verified against: the operating system's (the
+    /// default) or the bundled web roots. CA files given add to either. Open connections are
+    /// dropped.
+    pub fn set_trust(&self, trust: crate::Trust) {
+        self.change_agent(|s| s.trust.trust = trust);
     }
 
     /// An invalid-argument error whose message is scrubbed of the token.

@@ -8,6 +8,7 @@
 
 mod agent;
 mod body_end;
+mod ca_file;
 mod cache;
 mod cancel;
 #[doc(hidden)]
@@ -42,6 +43,7 @@ mod settings;
 mod status;
 mod system_proxy;
 mod text;
+mod tls;
 mod transport;
 mod transport_error;
 mod url;
@@ -54,5 +56,6 @@ pub use cancel::Cancel;
 pub use client::{Client, Error};
 pub use image::Image;
 pub use response::Avatar;
-pub use settings::Setting;
+pub use settings::{Setting, SETTING_NAMES};
 pub use status::GaStatus;
+pub use tls::Trust;

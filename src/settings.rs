@@ -112,6 +112,33 @@ impl Setting {
     }
 }
 
+/// The settings a message can tell the caller to change. The core names each with a neutral
+/// phrase in parentheses, e.g. "trust its root (CA file setting)"; each binding shows its own
+/// name instead: the C layer through [`c_names`], Python and VBA by mapping the C names (their
+/// tables are checked against this one by tests).
+/// Columns: the neutral phrase, the C function, the Python keyword, the VBA procedure.
+#[rustfmt::skip]
+pub const SETTING_NAMES: [[&str; 4]; 5] = [
+    ["CA file setting",  "ga_client_set_ca_file",     "ca_file=",  "GaSetCaFile"],
+    ["trust setting",    "ga_client_set_trust",       "trust=",    "GaSetTrust"],
+    ["proxy setting",    "ga_client_set_proxy",       "proxy=",    "GaSetProxy"],
+    ["deadline setting", "ga_client_set_deadline_ms", "deadline=", "GaSetDeadline"],
+    ["timeout setting",  "ga_client_set_timeout_ms",  "timeout=",  "GaSetTimeout"],
+];
+
+/// `message` with each neutral setting phrase `(X setting)` replaced by the C function's name:
+/// what the C layer hands out (`ga_last_error`, `GaAvatar.error`).
+pub(crate) fn c_names(message: &str) -> std::borrow::Cow<'_, str> {
+    if !message.contains(" setting)") {
+        return message.into();
+    }
+    let mut out = message.to_string();
+    for [neutral, c, ..] in SETTING_NAMES {
+        out = out.replace(&format!("({neutral})"), &format!("({c})"));
+    }
+    out.into()
+}
+
 /// The table as Markdown, as `docs/settings.md` holds it.
 #[cfg(test)]
 fn markdown() -> String {
@@ -193,6 +220,24 @@ mod tests {
             "docs/settings.md is stale; begin it with this:\n{}",
             markdown()
         );
+    }
+
+    #[test]
+    fn neutral_setting_phrases_become_c_names() {
+        let m = "TLS failure: UnknownIssuer; trust its root (CA file setting), or (trust setting)";
+        assert_eq!(
+            c_names(m),
+            "TLS failure: UnknownIssuer; trust its root (ga_client_set_ca_file), or \
+             (ga_client_set_trust)"
+        );
+        for [neutral, c, ..] in SETTING_NAMES {
+            let m = format!("x ({neutral}) y");
+            assert_eq!(c_names(&m), format!("x ({c}) y"));
+        }
+        assert!(matches!(
+            c_names("no setting here"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

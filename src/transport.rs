@@ -555,15 +555,18 @@ impl Transport for CallTransport {
     }
 }
 
-/// The connector chain: a SOCKS proxy (ureq's), a CONNECT proxy (`connect_proxy`), our TCP, TLS (ureq's
-/// rustls, one config and so one session cache per agent), the per-call wrapper, then the watch
-/// on abrupt ends (see `body_end`).
-pub fn connector(agent_has_proxy: bool) -> impl Connector<(), Out = impl Transport> {
-    use ureq::unversioned::transport::{RustlsConnector, SocksConnector};
+/// The connector chain: a SOCKS proxy (ureq's), a CONNECT proxy (`connect_proxy`), our TCP, TLS
+/// (ours, `tls`: one config and so one verifier and session cache per agent), the per-call
+/// wrapper, then the watch on abrupt ends (see `body_end`).
+pub(crate) fn connector(
+    agent_has_proxy: bool,
+    trust: &crate::tls::TrustSettings,
+) -> impl Connector<(), Out = impl Transport> {
+    use ureq::unversioned::transport::SocksConnector;
     ().chain(SocksConnector::default())
         .chain(crate::connect_proxy::ConnectProxy)
         .chain(TcpConnector)
-        .chain(RustlsConnector::default())
+        .chain(crate::tls::TlsConnector::new(trust.clone()))
         .chain(CallConnector { agent_has_proxy })
         .chain(crate::body_end::WatchEnds)
 }

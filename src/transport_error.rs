@@ -117,6 +117,9 @@ fn io_failure(io: std::io::Error, cx: &Context) -> Failure {
             if let Some(n) = inner.and_then(|i| i.downcast_ref::<NotLoopback>()) {
                 return Failure::fatal(network, format!("{n}{via}"));
             }
+            if let Some(n) = inner.and_then(|i| i.downcast_ref::<crate::tls::NoTrust>()) {
+                return Failure::fatal(network, format!("TLS with {host}: {n}"));
+            }
             if let Some(t) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
                 return Failure::fatal(network, tls_message(host, t));
             }
@@ -182,7 +185,7 @@ fn proxy_status(reason: &str) -> &str {
 fn tls_message(host: &str, e: &rustls::Error) -> String {
     let hint = match e {
         rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
-            "; if a proxy re-signs TLS, trust its root with ga_client_set_ca_file"
+            "; if a proxy re-signs TLS or the server has a private root, trust its root (CA file setting)"
         }
         _ => "",
     };
@@ -425,17 +428,12 @@ mod tests {
             ureq::Error::Io(std::io::Error::other(unknown.clone())),
             &direct(),
         );
-        check(
-            &wrapped,
-            NET,
-            false,
-            "trust its root with ga_client_set_ca_file",
-        );
+        check(&wrapped, NET, false, "trust its root (CA file setting)");
         let direct_tls = classify(ureq::Error::Rustls(unknown), &direct());
         check(&direct_tls, NET, false, "TLS failure with h.example:443");
         let expired = rustls::Error::InvalidCertificate(rustls::CertificateError::Expired);
         let m = classify(ureq::Error::Io(std::io::Error::other(expired)), &direct()).message;
-        assert!(!m.contains("ga_client_set_ca_file"), "{m}");
+        assert!(!m.contains("CA file setting"), "{m}");
     }
 
     #[test]

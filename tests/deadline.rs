@@ -72,7 +72,7 @@ fn a_black_holed_server_ends_within_the_deadline() {
     );
     let m = r.err();
     assert!(
-        m.starts_with("deadline of 2.5 s reached (deadline setting): 2 attempts "),
+        m.starts_with("deadline of 2.5 s reached (ga_client_set_deadline_ms): 2 attempts "),
         "{m}"
     );
     assert!(m.contains(", backoff 0."), "{m}");
@@ -95,7 +95,7 @@ fn a_429_storm_with_retry_after_ends_within_the_deadline() {
     let m = r.err();
     // Attempts at 0, 1 and 2 s; the next Retry-After would pass 2.5 s: not slept.
     assert!(
-        m.starts_with("deadline of 2.5 s reached (deadline setting): the server asked to retry after 1.0 s, more than the 0."),
+        m.starts_with("deadline of 2.5 s reached (ga_client_set_deadline_ms): the server asked to retry after 1.0 s, more than the 0."),
         "{m}"
     );
     assert!(
@@ -139,7 +139,7 @@ fn a_429_storm_without_retry_after_ends_within_the_deadline() {
     assert_eq!((r.status, r.http), (TIMEOUT, 429), "{r:?}");
     let m = r.err();
     assert!(
-        m.starts_with("deadline of 3 s reached (deadline setting): the next backoff of "),
+        m.starts_with("deadline of 3 s reached (ga_client_set_deadline_ms): the next backoff of "),
         "{m}"
     );
     assert!(
@@ -170,7 +170,7 @@ fn a_rate_limit_slot_beyond_the_deadline_is_not_waited_for_and_given_back() {
     );
     let m = r.err();
     assert!(
-        m.starts_with("deadline of 0.4 s reached (deadline setting): the next rate-limit slot is ")
+        m.starts_with("deadline of 0.4 s reached (ga_client_set_deadline_ms): the next rate-limit slot is ")
             && m.ends_with(" away, more than the 0.4 s left; no attempt made"),
         "{m}"
     );

@@ -122,7 +122,7 @@ fn self_signed_certificate_is_refused_then_trusted_with_a_ca_file() {
     std::fs::write(&junk, "not a certificate\n").unwrap();
     for (p, want) in [
         (dir.join("missing.pem"), "cannot read CA file"),
-        (junk, "holds no certificate"),
+        (junk, "is not a certificate: 18 bytes of text"),
     ] {
         let cp = CString::new(p.to_str().unwrap()).unwrap();
         assert_eq!(

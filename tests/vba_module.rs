@@ -34,8 +34,12 @@ fn header_decls() -> BTreeMap<String, (C, Vec<C>)> {
         let kind = |t: &str| {
             if t.contains('*') {
                 C::Ptr
-            } else if t.starts_with("int32_t") || t.starts_with("GaStatus") {
-                // GaStatus is int32_t in C, and an enum on int32_t in C++ and C23: a Long.
+            } else if ["int32_t", "GaStatus", "GaTrust"]
+                .iter()
+                .any(|p| t.starts_with(p))
+            {
+                // GaStatus is int32_t in C, and an enum on int32_t in C++ and C23: a Long;
+                // GaTrust is a typedef of int32_t.
                 C::I32
             } else {
                 C::Void
@@ -374,5 +378,28 @@ fn connect_sets_a_deadline_of_at_most_ten_seconds_as_the_simulation_does() {
     );
     for old in ["VBA_TIMEOUT_MS", "VBA_MAX_RETRIES", "VBA_BACKOFF_MS"] {
         assert!(!BAS.contains(old) && !sim.contains(old), "{old} is left");
+    }
+}
+
+#[test]
+fn error_texts_name_settings_by_the_modules_procedures() {
+    // ErrText maps every C setter of the core's table (src/settings.rs) to this module's name,
+    // and each of those procedures exists.
+    let vba = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/bindings/vba/GetAvatar.bas"
+    ))
+    .unwrap();
+    assert!(vba.contains("ErrText = \"#\" & StatusName(status) & \": \" & VbaNames(message)"));
+    for [_, c, _, name] in getavatar::SETTING_NAMES {
+        let line = format!("message = Replace(message, \"{c}\", \"{name}\")");
+        assert!(vba.contains(&line), "VbaNames lacks {line}");
+        if name != "GaSetDeadline" {
+            // The deadline setting arrives with its own branch.
+            assert!(
+                vba.contains(&format!("Public Function {name}(")),
+                "no {name}"
+            );
+        }
     }
 }

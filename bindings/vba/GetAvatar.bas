@@ -50,6 +50,7 @@ Private Declare PtrSafe Function ga_client_set_backoff_ms Lib "getavatar.dll" (B
 Private Declare PtrSafe Function ga_client_set_concurrency Lib "getavatar.dll" (ByVal client As LongPtr, ByVal n As Long) As Long
 Private Declare PtrSafe Function ga_get_avatars Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatIds As LongPtr, ByVal count As Long, ByVal results As LongPtr) As Long
 Private Declare PtrSafe Function ga_client_set_ca_file Lib "getavatar.dll" (ByVal client As LongPtr, ByVal path As LongPtr) As Long
+Private Declare PtrSafe Function ga_client_set_trust Lib "getavatar.dll" (ByVal client As LongPtr, ByVal trust As Long) As Long
 Private Declare PtrSafe Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As LongPtr, ByVal seconds As Long) As Long
 Private Declare PtrSafe Function ga_client_new_from_env Lib "getavatar.dll" () As LongPtr
 Private Declare PtrSafe Function ga_client_set_user_agent Lib "getavatar.dll" (ByVal client As LongPtr, ByVal userAgent As LongPtr) As Long
@@ -100,6 +101,7 @@ Private Declare Function ga_client_set_backoff_ms Lib "getavatar.dll" (ByVal cli
 Private Declare Function ga_client_set_concurrency Lib "getavatar.dll" (ByVal client As Long, ByVal n As Long) As Long
 Private Declare Function ga_get_avatars Lib "getavatar.dll" (ByVal client As Long, ByVal chatIds As Long, ByVal count As Long, ByVal results As Long) As Long
 Private Declare Function ga_client_set_ca_file Lib "getavatar.dll" (ByVal client As Long, ByVal path As Long) As Long
+Private Declare Function ga_client_set_trust Lib "getavatar.dll" (ByVal client As Long, ByVal trust As Long) As Long
 Private Declare Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As Long, ByVal seconds As Long) As Long
 Private Declare Function ga_client_new_from_env Lib "getavatar.dll" () As Long
 Private Declare Function ga_client_set_user_agent Lib "getavatar.dll" (ByVal client As Long, ByVal userAgent As Long) As Long
@@ -142,6 +144,12 @@ End Enum
 #End If
 
 Private Const CP_UTF8 As Long = 65001
+
+' Whose roots TLS certificates are verified against (GaSetTrust).
+Public Enum GaTrust
+    GA_TRUST_SYSTEM = 0   ' the Windows certificate store (default), as MSXML2.XMLHTTP uses
+    GA_TRUST_BUNDLED = 1  ' the web roots bundled in the DLL
+End Enum
 Private Const GA_OK As Long = 0
 Private Const GA_ERR_INVALID_ARGUMENT As Long = 1
 Private Const GA_ERR_INTERNAL As Long = 12
@@ -459,14 +467,23 @@ Public Function GaSetConcurrency(ByVal n As Long) As String
     GaSetConcurrency = e
 End Function
 
-' Trusts the certificates in a PEM file for TLS (e.g. a corporate proxy's root), in place of the
-' bundled web roots. Certificates are always verified.
+'' Also trusts the certificates in a CA file, PEM or DER (.cer, .crt, .pem), e.g. a corporate proxy's
+' root exported from certmgr.msc, in addition to the Windows certificate store (or the bundled
+' roots, see GaSetTrust). Certificates are always verified.
 Public Function GaSetCaFile(ByVal pemPath As String) As String
     Dim b() As Byte
     b = ToUtf8(pemPath)
     Dim e As String
     If Connected(e) Then e = Kept(ga_client_set_ca_file(mClient, VarPtr(b(0))), "caFile", pemPath)
     GaSetCaFile = e
+End Function
+
+' Whose roots TLS certificates are verified against: GA_TRUST_SYSTEM (0, the default: the Windows
+' certificate store, where companies install their proxy's root) or GA_TRUST_BUNDLED (1).
+Public Function GaSetTrust(ByVal trust As GaTrust) As String
+    Dim e As String
+    If Connected(e) Then e = Kept(ga_client_set_trust(mClient, trust), "trust", CStr(trust))
+    GaSetTrust = e
 End Function
 
 ' Sets the User-Agent the DLL sends (printable ASCII, at most 256 characters).
@@ -618,9 +635,22 @@ End Sub
 ' Internals
 ' ------------------------------------------------------------------------------------------------
 
-' The text a failure shows in a cell: "#GA_ERR_NAME: message".
+' The text a failure shows in a cell: "#GA_ERR_NAME: message", with the settings the DLL names
+' by their C function named by this module's procedures.
 Private Function ErrText(ByVal status As Long, ByVal message As String) As String
-    ErrText = "#" & StatusName(status) & ": " & message
+    ErrText = "#" & StatusName(status) & ": " & VbaNames(message)
+End Function
+
+' The DLL's names of settings replaced by this module's (the table in src/settings.rs).
+Private Function VbaNames(ByVal message As String) As String
+    If InStr(message, "ga_client_set_") > 0 Then
+        message = Replace(message, "ga_client_set_ca_file", "GaSetCaFile")
+        message = Replace(message, "ga_client_set_trust", "GaSetTrust")
+        message = Replace(message, "ga_client_set_proxy", "GaSetProxy")
+        message = Replace(message, "ga_client_set_deadline_ms", "GaSetDeadline")
+        message = Replace(message, "ga_client_set_timeout_ms", "GaSetTimeout")
+    End If
+    VbaNames = message
 End Function
 
 ' What a cell shows for a result: the link, "" or the error text.
@@ -875,6 +905,7 @@ Private Function ApplySettings() As String
     ElseIf st = GA_OK And Len(proxy) > 0 Then
         b = ToUtf8(proxy): st = ga_client_set_proxy(mClient, VarPtr(b(0)))
     End If
+    If st = GA_OK And Len(Setting("trust", "")) > 0 Then st = ga_client_set_trust(mClient, CLng(Val(Setting("trust", "0"))))
     If st = GA_OK And Len(Setting("caFile", "")) > 0 Then
         b = ToUtf8(Setting("caFile", "")): st = ga_client_set_ca_file(mClient, VarPtr(b(0)))
     End If

@@ -128,8 +128,8 @@ pub struct Args {
     )]
     pub proxy: String,
 
-    /// Trusts the certificates in this PEM file (e.g. a TLS-inspecting proxy's root) instead of
-    /// the bundled web roots; may be repeated.
+    /// Also trusts the certificates in this PEM or DER file (e.g. a TLS-inspecting proxy's root),
+    /// in addition to the system's certificate store; may be repeated.
     #[arg(long, value_name = "FILE", help_heading = "Connection")]
     pub ca_file: Vec<String>,
 

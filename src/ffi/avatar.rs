@@ -1,6 +1,7 @@
 //! The results: `GaAvatar` (a lookup or a download to a file) and `GaAvatarImage` (a download
 //! into memory), each one block holding the struct and its strings (and image).
 
+use std::borrow::Cow;
 use std::ffi::c_char;
 
 use super::block::{write_block, Part};
@@ -34,7 +35,8 @@ pub(crate) struct Said<'a> {
     http_status: u16,
     available: Option<bool>,
     url: &'a str,
-    error: Option<&'a str>,
+    /// With settings named by their C function (see [`crate::settings::c_names`]).
+    error: Option<Cow<'a, str>>,
 }
 
 impl<'a> Said<'a> {
@@ -46,7 +48,7 @@ impl<'a> Said<'a> {
             http_status: error.map_or(200, |e| e.http_status),
             available: avatar.and_then(|a| a.available),
             url: avatar.map_or("", |a| a.url.as_str()),
-            error: error.map(|e| e.message.as_str()),
+            error: error.map(|e| crate::settings::c_names(&e.message)),
         }
     }
 
@@ -57,7 +59,7 @@ impl<'a> Said<'a> {
             http_status: 0,
             available: None,
             url: "",
-            error: Some("internal error in getavatar (please report it)"),
+            error: Some("internal error in getavatar (please report it)".into()),
         }
     }
 
@@ -74,7 +76,7 @@ impl<'a> Said<'a> {
 /// Allocates a result. NULL only when memory runs out.
 pub(crate) fn new_avatar(said: &Said) -> *mut GaAvatar {
     write_block(
-        [Part::Text(said.url), Part::MaybeText(said.error)],
+        [Part::Text(said.url), Part::MaybeText(said.error.as_deref())],
         |[url, error]| GaAvatar {
             status: said.status as i32,
             http_status: said.http_status.into(),
@@ -117,7 +119,7 @@ pub(crate) fn new_avatar_image(said: &Said, image: Option<&Image>) -> *mut GaAva
     write_block(
         [
             Part::Text(said.url),
-            Part::MaybeText(said.error),
+            Part::MaybeText(said.error.as_deref()),
             Part::Text(content_type),
             Part::MaybeBytes(data),
         ],
@@ -140,6 +142,41 @@ mod tests {
 
     use super::*;
     use crate::ffi::alloc::free_block;
+
+    #[test]
+    fn results_and_the_last_error_name_settings_by_their_c_function() {
+        let e = Error {
+            status: GaStatus::GA_ERR_NETWORK,
+            http_status: 0,
+            message: "UnknownIssuer; trust its root (CA file setting)".into(),
+        };
+        let a = new_avatar(&Said::new(None, Some(&e)));
+        let text = unsafe { CStr::from_ptr((*a).error) }
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(free_block(a.cast()));
+        assert_eq!(
+            text,
+            "UnknownIssuer; trust its root (ga_client_set_ca_file)"
+        );
+        let i = new_avatar_image(&Said::new(None, Some(&e)), None);
+        let text = unsafe { CStr::from_ptr((*i).error) }
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(free_block(i.cast()));
+        assert_eq!(
+            text,
+            "UnknownIssuer; trust its root (ga_client_set_ca_file)"
+        );
+        crate::ffi::error::set_last_error("choose another (trust setting)");
+        let last = unsafe { CStr::from_ptr(crate::ffi::ga_last_error()) };
+        assert_eq!(
+            last.to_str().unwrap(),
+            "choose another (ga_client_set_trust)"
+        );
+    }
 
     #[test]
     fn avatar_blocks_hold_their_strings_and_free_once() {

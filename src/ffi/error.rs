@@ -14,8 +14,10 @@ thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
 
-/// Records `msg` as this thread's last error (NULs become U+FFFD).
+/// Records `msg` as this thread's last error (NULs become U+FFFD; settings named by their C
+/// function, see [`crate::settings::c_names`]).
 pub(crate) fn set_last_error(msg: &str) {
+    let msg = crate::settings::c_names(msg);
     let c = CString::new(msg.replace('\0', "\u{fffd}")).unwrap_or_default();
     // try_with: during thread teardown the slot may be gone; then there is nobody to tell.
     let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = c);

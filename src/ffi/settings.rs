@@ -144,11 +144,13 @@ pub unsafe extern "system" fn ga_client_set_user_agent(
     unsafe { set_str(client, user_agent, "user_agent", Client::set_user_agent) }
 }
 
-/// Trusts the certificates in the PEM file at `path` (UTF-8) for TLS, in place of the bundled web
-/// roots: for corporate proxies that re-sign TLS, or private servers. Several calls add up.
+/// Trusts the certificates in the CA file at `path` (UTF-8) in addition to what the trust setting
+/// trusts (`ga_client_set_trust`): for corporate proxies that re-sign TLS, or private servers.
+/// PEM or DER (`.pem`, `.crt`, `.cer`, `.der`; told apart by content). Several calls add up.
 /// Certificates are always verified; there is no switch that turns that off. Open connections
-/// are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable file, no
-/// certificate in it, or a block that is not a valid certificate, such as a private key).
+/// are dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL, unreadable or empty file,
+/// or something other than certificates in it, such as a private key: `ga_last_error()` says
+/// what the file held).
 #[no_mangle]
 pub unsafe extern "system" fn ga_client_set_ca_file(
     client: *mut GaClient,
@@ -156,6 +158,46 @@ pub unsafe extern "system" fn ga_client_set_ca_file(
 ) -> GaStatus {
     // SAFETY: NULL or a live client / C string.
     unsafe { set_str(client, path, "path", Client::add_ca_file) }
+}
+
+/// Whose roots `ga_client_set_trust` trusts: a `GA_TRUST_*` value.
+pub type GaTrust = i32;
+
+/// The operating system's certificate verifier and store (the default): the Windows certificate
+/// store and its policies, the macOS keychain, on Linux the system bundle (`SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` honoured). A company's TLS-inspecting proxy root installed there is trusted.
+pub const GA_TRUST_SYSTEM: GaTrust = 0;
+
+/// The web roots bundled in the library (webpki-roots), whatever the system trusts: for machines
+/// without a usable store.
+pub const GA_TRUST_BUNDLED: GaTrust = 1;
+
+/// Chooses whose roots certificates are verified against: `GA_TRUST_SYSTEM` (default) or
+/// `GA_TRUST_BUNDLED`. CA files (`ga_client_set_ca_file`) add to either. Open connections are
+/// dropped. Returns `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL client, another value: the
+/// previous choice is kept).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_trust(
+    client: *mut GaClient,
+    trust: GaTrust,
+) -> GaStatus {
+    // SAFETY: NULL or a live client.
+    unsafe {
+        set_num(client, trust, |c, v| {
+            let t = match v {
+                0 => crate::Trust::System,
+                1 => crate::Trust::Bundled,
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "trust {v} is not valid: expected GA_TRUST_SYSTEM (0) or \
+                         GA_TRUST_BUNDLED (1); the previous value is kept"
+                    )))
+                }
+            };
+            c.set_trust(t);
+            Ok(())
+        })
+    }
 }
 
 /// Chooses the proxy for every request (lookups and image downloads). `url` (UTF-8) is

@@ -43,6 +43,14 @@ int main(int argc, char **argv) {
     } catch (const getavatar::Error &e) {
         CHECK(e.status() == GA_ERR_INVALID_ARGUMENT, e.what());
     }
+    client.set_trust(GA_TRUST_BUNDLED);
+    client.set_trust(GA_TRUST_SYSTEM);
+    try {
+        client.set_trust(7);
+        CHECK(false, "an unknown trust value must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_INVALID_ARGUMENT, e.what());
+    }
     auto a = client.get_avatar("10000000");
     CHECK(a.url.find("/avatars/10000000.png") != std::string::npos, a.url.c_str());
     CHECK(a.available == getavatar::Availability::Available && a.http_status == 200, "available");

@@ -323,9 +323,40 @@ def test_ca_file_errors_are_clear(emu, tmp_path):
             c.set_ca_file(tmp_path / "missing.pem")
         bad = tmp_path / "bad.pem"
         bad.write_text("hello")
-        with pytest.raises(getavatar.InvalidArgumentError, match="holds no certificate"):
+        with pytest.raises(getavatar.InvalidArgumentError, match="is not a certificate: 5 bytes of text"):
             c.set_ca_file(str(bad))
         assert c.get_avatar("10000000").available is True
+
+
+def test_trust_messages_name_the_python_setting(emu):
+    # The emulator's TLS root is in no store: the hint names ca_file=, never the C function.
+    with Client(emu.tls_url, emu.id_instance, emu.token, max_retries=0) as c:
+        with pytest.raises(getavatar.NetworkError) as e:
+            c.get_avatar("10000000")
+        assert "UnknownIssuer" in str(e.value) and "trust its root (ca_file=)" in str(e.value), e.value
+        assert "ga_client_set" not in str(e.value)
+        c.set_ca_file(emu.tls_ca_file)  # adds to the system store
+        assert c.get_avatar("10000000").available is True
+    with Client(emu.tls_url, emu.id_instance, emu.token, trust="bundled", ca_file=emu.tls_ca_file) as c:
+        assert c.get_avatar("10000000").available is True
+        c.set_trust("system")
+        with pytest.raises(getavatar.InvalidArgumentError, match="trust 'none' is not valid"):
+            c.set_trust("none")
+        with pytest.raises(TypeError):
+            c.set_trust(1)  # type: ignore[arg-type]
+    with pytest.raises(getavatar.InvalidArgumentError):
+        Client(emu.tls_url, emu.id_instance, emu.token, trust="off")
+
+
+def test_setting_names_match_the_core_table():
+    from getavatar._errors import SETTING_NAMES, python_names
+
+    table = (Path(__file__).resolve().parents[3] / "src" / "settings.rs").read_text()
+    import re
+
+    rows = re.findall(r'\["([^"]+)",\s*"(ga_client_set_\w+)",\s*"([^"]+)",\s*"(\w+)"\]', table)
+    assert len(rows) == 5 and {c: py for _, c, py, _ in rows} == SETTING_NAMES, rows
+    assert python_names("x (ga_client_set_ca_file) y") == "x (ca_file=) y"
 
 
 def test_cache_ttl_serves_repeats_without_requests(emu):

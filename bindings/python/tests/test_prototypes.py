@@ -27,8 +27,9 @@ REPO = Path(os.environ.get("GETAVATAR_REPO", Path(__file__).resolve().parents[3]
 CType = Tuple[str, int]  # (base type without const, levels of '*'): ("char", 2) is char **
 Proto = Tuple[CType, List[CType]]
 
-# Status-returning exports may be int32_t or the GaStatus enum (int32_t-backed, see the header).
-INT32 = {"int32_t", "GaStatus", "enum GaStatus"}
+# Status-returning exports may be int32_t or the GaStatus enum (int32_t-backed, see the header);
+# GaTrust is a typedef of int32_t.
+INT32 = {"int32_t", "GaStatus", "enum GaStatus", "GaTrust"}
 SIZE = {"size_t", "uintptr_t"}
 SIGNED_CODES, UNSIGNED_CODES = "bhilq", "BHILQ"
 
@@ -144,6 +145,8 @@ def _used_by_package() -> Dict[str, str]:
     (setters are called by name); docstrings are sentences, so they never match whole."""
     used: Dict[str, str] = {}
     for src in sorted(Path(_native.__file__).parent.glob("*.py")):
+        if src.name == "_errors.py":
+            continue  # names settings in messages (SETTING_NAMES), calls nothing
         for node in ast.walk(ast.parse(src.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute):
                 word = node.attr

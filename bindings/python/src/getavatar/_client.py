@@ -63,6 +63,7 @@ class ClientBase:
         backoff: Optional[float] = None,
         concurrency: int = 4,
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        trust: str = "system",
         cache_ttl: int = 0,
         user_agent: Optional[str] = None,
         proxy: Optional[str] = None,
@@ -106,6 +107,8 @@ class ClientBase:
             self._set("ga_client_set_cache_ttl", _whole("cache_ttl", cache_ttl))
             if user_agent is not None:
                 self.set_user_agent(user_agent)
+            if trust != "system":
+                self.set_trust(trust)
             if ca_file is not None:
                 self.set_ca_file(ca_file)
             if proxy == "env":
@@ -165,8 +168,18 @@ class ClientBase:
         self._set("ga_client_set_rate_limit", _whole("rate_limit", per_second))
 
     def set_ca_file(self, path: Union[str, "os.PathLike[str]"]) -> None:
-        """Trusts the certificates in the PEM file ``path`` for TLS, in place of the bundled roots."""
+        """Also trusts the certificates in the CA file ``path`` (PEM or DER), in addition to ``trust``."""
         self._set("ga_client_set_ca_file", _utf8("ca_file", os.fspath(path) if isinstance(path, os.PathLike) else path))
+
+    def set_trust(self, trust: str) -> None:
+        """Whose roots certificates are verified against: ``"system"`` (the operating system's
+        store, the default) or ``"bundled"`` (the web roots bundled in the library)."""
+        values = {"system": 0, "bundled": 1}
+        if not isinstance(trust, str):
+            raise InvalidArgumentTypeError(f"trust must be a str, not {type(trust).__name__}", 1, 0)
+        if trust not in values:
+            raise InvalidArgumentError(f"trust {trust!r} is not valid: expected \"system\" or \"bundled\"", 1, 0)
+        self._set("ga_client_set_trust", values[trust])
 
     def set_user_agent(self, user_agent: str) -> None:
         """The User-Agent header (1 to 256 printable ASCII characters)."""
@@ -284,8 +297,11 @@ class Client(ClientBase):
     :param user_agent: the User-Agent header (default ``getavatar/VERSION``).
     :param cache_ttl: seconds successful answers are kept per chat id (default 0 = off); errors
         are never kept.
-    :param ca_file: a PEM file whose certificates are trusted for TLS in place of the bundled
-        web roots (e.g. a corporate proxy's root). Certificates are always verified.
+    :param trust: whose roots TLS certificates are verified against: ``"system"`` (default: the
+        operating system's store, where companies install their proxy's root) or ``"bundled"``
+        (the web roots bundled in the library). Certificates are always verified.
+    :param ca_file: a CA file (PEM or DER) whose certificates are trusted in addition (e.g. a
+        corporate proxy's root).
     :param proxy: the proxy for every request (see :meth:`set_proxy`): ``None`` (default) the
         system's (the environment, and on Windows the Internet Options and PAC), ``"direct"``
         none, or ``"http://user:password@host:port"``, ``"socks5://..."``, ``"socks5h://..."``;

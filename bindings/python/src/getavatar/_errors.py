@@ -45,6 +45,25 @@ STATUS_NAMES = {
 }
 
 
+#: Settings a library message may tell the caller to change: the C function the message names,
+#: and what sets it here (the table in src/settings.rs, SETTING_NAMES; a test checks they match).
+SETTING_NAMES = {
+    "ga_client_set_ca_file": "ca_file=",
+    "ga_client_set_trust": "trust=",
+    "ga_client_set_proxy": "proxy=",
+    "ga_client_set_deadline_ms": "deadline=",
+    "ga_client_set_timeout_ms": "timeout=",
+}
+
+
+def python_names(message: str) -> str:
+    """``message`` with each setting's C function replaced by its Python name."""
+    if "ga_" in message:
+        for c_name, py_name in SETTING_NAMES.items():
+            message = message.replace(c_name, py_name)
+    return message
+
+
 class Error(Exception):
     """A getavatar failure. ``str(e)`` is the library's message (the token never appears in it).
 
@@ -56,7 +75,7 @@ class Error(Exception):
     http_status: int
 
     def __init__(self, message: str, status: int = 12, http_status: int = 0) -> None:
-        super().__init__(message)
+        super().__init__(python_names(message))
         self.status = status
         self.http_status = http_status
 

@@ -124,6 +124,7 @@ def _declare(l: ctypes.CDLL) -> None:
         "ga_client_set_backoff_ms": ([GaClientPtr, i32], i32),
         "ga_client_set_concurrency": ([GaClientPtr, i32], i32),
         "ga_client_set_ca_file": ([GaClientPtr, c_char_p], i32),
+        "ga_client_set_trust": ([GaClientPtr, i32], i32),
         "ga_client_set_cache_ttl": ([GaClientPtr, i32], i32),
         "ga_client_set_user_agent": ([GaClientPtr, c_char_p], i32),
         "ga_client_new_from_env": ([], GaClientPtr),

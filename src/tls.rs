@@ -1,0 +1,297 @@
+//! TLS under ureq: what a client trusts ([`Trust`], plus the roots of CA files, which add to it)
+//! and the connector that wraps connections in rustls with one config per agent (so one
+//! verifier, built on the first TLS connection, and one session cache for resumption).
+//!
+//! ureq's own connector offers the platform verifier or a given set of roots, not both; a CA
+//! file must add to what the system trusts, so this connector builds the rustls config itself
+//! (and checks CA files beside the system's verifier: [`SystemOrCaFiles`]).
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore,
+    SignatureScheme, StreamOwned,
+};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
+    TransportAdapter,
+};
+use ureq::Error;
+
+/// Whose roots certificates are verified against; CA files add to either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Trust {
+    /// The operating system's verifier and store (the default): the Windows certificate store
+    /// and its policies, the macOS keychain, on Linux the system bundle (`SSL_CERT_FILE`,
+    /// `SSL_CERT_DIR`).
+    #[default]
+    System,
+    /// The web roots bundled in the library (webpki-roots), whatever the system trusts.
+    Bundled,
+}
+
+/// What a client trusts: the choice of roots and the extra roots of CA files.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TrustSettings {
+    pub(crate) trust: Trust,
+    /// Certificates of CA files, trusted in addition.
+    pub(crate) extra: Vec<CertificateDer<'static>>,
+}
+
+/// No verifier could be made (e.g. a system without any CA certificate): said at connect time.
+#[derive(Debug)]
+pub(crate) struct NoTrust(pub(crate) String);
+
+impl fmt::Display for NoTrust {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoTrust {}
+
+/// The verifier for `t`.
+fn verifier(t: &TrustSettings) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    match t.trust {
+        Trust::System => {
+            let system = match rustls_platform_verifier::Verifier::new(provider.clone()) {
+                Ok(v) => v,
+                // No usable store (e.g. no CA certificate at all): the CA files still count.
+                Err(_) if !t.extra.is_empty() => {
+                    return Ok(webpki(RootCertStore::empty(), &t.extra, provider)?)
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "the system's certificate store cannot be used ({e}); choose the \
+                         bundled web roots (trust setting) or trust a root (CA file setting)"
+                    ))
+                }
+            };
+            let extra = if t.extra.is_empty() {
+                None
+            } else {
+                Some(webpki(RootCertStore::empty(), &t.extra, provider)?)
+            };
+            Ok(Arc::new(SystemOrCaFiles { system, extra }))
+        }
+        Trust::Bundled => {
+            let roots = RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
+            Ok(webpki(roots, &t.extra, provider)?)
+        }
+    }
+}
+
+/// A rustls verifier trusting `roots` and `extra`.
+fn webpki(
+    mut roots: RootCertStore,
+    extra: &[CertificateDer<'static>],
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, String> {
+    roots.add_parsable_certificates(extra.iter().cloned());
+    WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
+        .build()
+        .map_err(|e| format!("the trusted roots cannot be used ({e})"))
+}
+
+/// The system's verifier, and CA files beside it: a chain either accepts is accepted.
+///
+/// rustls-platform-verifier can add roots itself, but on Windows it does so with a chain engine
+/// whose exclusive root store (`hExclusiveRoot`, Windows 7+) Wine 8 refuses ("Invalid
+/// parameter"); checking CA files with rustls's verifier behaves the same everywhere.
+#[derive(Debug)]
+struct SystemOrCaFiles {
+    system: rustls_platform_verifier::Verifier,
+    extra: Option<Arc<WebPkiServerVerifier>>,
+}
+
+impl ServerCertVerifier for SystemOrCaFiles {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let by_system =
+            self.system
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        let (Err(system_error), Some(extra)) = (&by_system, &self.extra) else {
+            return by_system;
+        };
+        // The system knows the certificate is revoked (rustls checks no revocation): final.
+        if matches!(
+            system_error,
+            rustls::Error::InvalidCertificate(CertificateError::Revoked)
+        ) {
+            return by_system;
+        }
+        match extra.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Ok(v) => Ok(v),
+            // The chain led to a CA file's root and failed later (e.g. another host name):
+            // that is the problem to report.
+            Err(e)
+                if !matches!(
+                    e,
+                    rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
+                ) =>
+            {
+                Err(e)
+            }
+            Err(_) => Err(system_error.clone()),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.system.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.system.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.system.supported_verify_schemes()
+    }
+}
+
+/// A rustls client config for `t`: TLS 1.3 and 1.2, ring, no client certificate.
+fn client_config(t: &TrustSettings) -> Result<Arc<ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map_err(|e| e.to_string())?
+        .dangerous() // a verifier of our choice; it verifies (there is no switch to skip that)
+        .with_custom_certificate_verifier(verifier(t)?)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// Wraps connections to https URLs in TLS. The config is built on the first TLS connection and
+/// kept (an agent is rebuilt, with a new connector, when a setting changes).
+pub(crate) struct TlsConnector {
+    trust: TrustSettings,
+    config: Mutex<Option<Arc<ClientConfig>>>,
+}
+
+impl TlsConnector {
+    pub(crate) fn new(trust: TrustSettings) -> TlsConnector {
+        TlsConnector {
+            trust,
+            config: Mutex::new(None),
+        }
+    }
+
+    fn config(&self) -> Result<Arc<ClientConfig>, Error> {
+        let mut slot = self.config.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let c =
+            client_config(&self.trust).map_err(|m| Error::Io(std::io::Error::other(NoTrust(m))))?;
+        *slot = Some(c.clone());
+        Ok(c)
+    }
+}
+
+impl fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConnector")
+            .field("trust", &self.trust.trust)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<In: Transport> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, Error> {
+        let Some(transport) = chained else {
+            return Ok(None);
+        };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let host = details.uri.host().unwrap_or_default();
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let name = ServerName::try_from(host)
+            .map_err(|_| Error::Tls("not a valid TLS server name"))?
+            .to_owned();
+        let mut conn = ClientConnection::new(self.config()?, name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        sock.set_timeout(details.timeout);
+        conn.complete_io(&mut sock)?;
+        let buffers = LazyBuffers::new(
+            details.config.input_buffer_size(),
+            details.config.output_buffer_size(),
+        );
+        let stream = StreamOwned { conn, sock };
+        Ok(Some(Either::B(TlsTransport { buffers, stream })))
+    }
+}
+
+/// A TLS connection.
+pub struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsTransport").finish_non_exhaustive()
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
