@@ -170,8 +170,9 @@ fn a_rate_limit_slot_beyond_the_deadline_is_not_waited_for_and_given_back() {
     );
     let m = r.err();
     assert!(
-        m.starts_with("deadline of 0.4 s reached (ga_client_set_deadline_ms): the next rate-limit slot is ")
-            && m.ends_with(" away, more than the 0.4 s left; no attempt made"),
+        m.starts_with(
+            "deadline of 0.4 s reached (ga_client_set_deadline_ms): the next rate-limit slot is "
+        ) && m.ends_with(" away, more than the 0.4 s left; no attempt made"),
         "{m}"
     );
     assert_eq!(e.request_count(), 1, "nothing was sent");
