@@ -331,8 +331,8 @@ mod tests {
         let l = RateLimiter::new(1);
         let (_, first) = l.acquire(None, None).unwrap();
         std::thread::sleep(Duration::from_millis(200));
-        l.sent(first);
         let written = Instant::now();
+        l.sent(first);
         let (_, next) = l.acquire(None, None).unwrap();
         assert!(
             next.0 >= written + WINDOW - Duration::from_millis(1),
@@ -350,8 +350,8 @@ mod tests {
         let l2 = l.clone();
         let b = std::thread::spawn(move || l2.acquire(None, None).unwrap().1);
         std::thread::sleep(Duration::from_millis(300));
-        l.sent(a);
         let written = Instant::now();
+        l.sent(a);
         let b = b.join().unwrap();
         assert!(
             b.0 >= written + WINDOW - Duration::from_millis(1),

@@ -156,8 +156,9 @@ fn a_rate_limit_slot_beyond_the_deadline_is_not_waited_for_and_given_back() {
     let c = Handle::for_emu(&e);
     assert_eq!(c.set_rate(1), OK);
     assert_eq!(set_deadline(&c, 400), OK);
-    let t0 = Instant::now();
     assert_eq!(c.get("10000000").status, OK);
+    // The first request was written before this instant (its answer is back).
+    let t0 = Instant::now();
     // The next slot is about a second after the first request: further than 400 ms.
     let t = Instant::now();
     let r = c.get("20000000");
@@ -178,7 +179,7 @@ fn a_rate_limit_slot_beyond_the_deadline_is_not_waited_for_and_given_back() {
     assert_eq!(e.request_count(), 1, "nothing was sent");
     // The slot was given back: a lookup just before it is due gets it (had it been kept, the
     // next one would be a second later, beyond this call's 400 ms too).
-    std::thread::sleep(Duration::from_millis(800).saturating_sub(t0.elapsed()));
+    std::thread::sleep(Duration::from_millis(700).saturating_sub(t0.elapsed()));
     let r = c.get("20000000");
     assert_eq!(r.status, OK, "{r:?}");
     assert_eq!(e.request_count(), 2);
@@ -217,9 +218,13 @@ fn rust_client_set_deadline() {
     let e = c.get_avatar("10000000").unwrap_err();
     within(t.elapsed(), Duration::from_millis(700));
     assert_eq!(e.status, getavatar::GaStatus::GA_ERR_TIMEOUT);
-    assert_eq!(
-        e.message,
-        "deadline of 0.7 s reached (deadline setting): 1 attempt 0.7 s"
+    // "1 attempt 0.7 s" (0.8 s on a loaded machine that overshot by 50 ms).
+    assert!(
+        e.message
+            .starts_with("deadline of 0.7 s reached (deadline setting): 1 attempt 0.")
+            && e.message.ends_with(" s"),
+        "{}",
+        e.message
     );
     // Zero turns it off: the timeout alone bounds the attempt.
     c.set_deadline(Duration::ZERO).unwrap();

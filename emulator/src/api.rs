@@ -83,9 +83,10 @@ fn record(req: &Request, at: Duration, chat_id: Option<String>, status: u16) -> 
     }
 }
 
-/// Counts a getAvatar request that arrived at `at` in the rolling window; true when more than
-/// the rate limit arrived in the second up to and including it. Threads may count arrivals a
-/// little out of order, so the window is kept sorted and holds two seconds.
+/// Counts a getAvatar request that arrived at `at`; true when it puts more than the rate limit
+/// in some rolling second. Threads may handle arrivals a little out of order, so the arrivals are
+/// kept sorted (two seconds of them) and every second that holds `at` is checked: the one ending
+/// at it, and those ending at later arrivals already counted.
 fn arrive(st: &State, at: Instant) -> bool {
     st.counters.requests.fetch_add(1, Ordering::SeqCst);
     let limit = lock(&st.config).rate_limit as usize;
@@ -99,13 +100,17 @@ fn arrive(st: &State, at: Instant) -> bool {
     }
     let i = win.partition_point(|t| *t <= at);
     win.insert(i, at);
-    let in_second = win
-        .iter()
-        .take(i + 1)
-        .rev()
-        .take_while(|t| at.duration_since(**t) < second)
-        .count();
-    limit > 0 && in_second > limit
+    // Arrivals in the second up to and including win[j].
+    let in_second_to = |j: usize| {
+        let end = win[j];
+        j + 1 - win.partition_point(|t| end.saturating_duration_since(*t) >= second)
+    };
+    let most = (i..win.len())
+        .take_while(|&j| win[j].saturating_duration_since(at) < second)
+        .map(in_second_to)
+        .max()
+        .unwrap_or(0);
+    limit > 0 && most > limit
 }
 
 /// The normal answer to a request on the method's route; `over_limit` says the rate limit is

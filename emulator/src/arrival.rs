@@ -53,14 +53,32 @@ impl Read for Stamped {
     }
 }
 
+/// Asks the kernel to stamp what `listener`'s connections receive, from the start: the kernel
+/// turns stamping on a few moments after the first socket asks for it, so a listener that asks
+/// early has its first connection's first bytes stamped too.
+pub(crate) fn enable_on_listener(listener: &std::net::TcpListener) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::io::AsRawFd;
+        enable_fd(listener.as_raw_fd());
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = listener;
+}
+
 #[cfg(target_os = "linux")]
 fn enable(s: &TcpStream) {
     use std::os::unix::io::AsRawFd;
+    enable_fd(s.as_raw_fd());
+}
+
+#[cfg(target_os = "linux")]
+fn enable_fd(fd: std::os::unix::io::RawFd) {
     let on: libc::c_int = 1;
     // SAFETY: a valid socket and an int option of the right size.
     unsafe {
         libc::setsockopt(
-            s.as_raw_fd(),
+            fd,
             libc::SOL_SOCKET,
             libc::SO_TIMESTAMPNS,
             (&on as *const libc::c_int).cast(),
@@ -93,10 +111,9 @@ fn recv(s: &TcpStream, buf: &mut [u8]) -> io::Result<(usize, Instant)> {
     if n < 0 {
         return Err(io::Error::last_os_error());
     }
-    let now = Instant::now();
     Ok((
         n as usize,
-        kernel_stamp(&msg).map_or(now, |ts| to_instant(ts, now)),
+        kernel_stamp(&msg).map_or_else(Instant::now, to_instant),
     ))
 }
 
@@ -124,9 +141,11 @@ fn kernel_stamp(msg: &libc::msghdr) -> Option<libc::timespec> {
     None
 }
 
-/// A wall-clock stamp as an `Instant`: `now` minus how long ago it was (never later than now).
+/// A wall-clock stamp as an `Instant`: now minus how long ago it was (never later than now). The
+/// two clocks are read one right after the other, so a preemption hardly comes between them.
 #[cfg(target_os = "linux")]
-fn to_instant(ts: libc::timespec, now: Instant) -> Instant {
+fn to_instant(ts: libc::timespec) -> Instant {
+    let now = Instant::now();
     let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -144,6 +163,8 @@ mod tests {
     #[test]
     fn the_stamp_is_when_the_bytes_arrived_not_when_they_were_read() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        enable_on_listener(&l);
+        std::thread::sleep(Duration::from_millis(50));
         let mut c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let mut s = Stamped::new(l.accept().unwrap().0);
         let sent = Instant::now();

@@ -20,6 +20,7 @@ pub(crate) fn spawn_accept(
     listener: TcpListener,
     public: bool,
 ) -> std::io::Result<thread::JoinHandle<()>> {
+    crate::arrival::enable_on_listener(&listener);
     let st = state.clone();
     let stop = state.clone();
     spawn_accept_loop(

@@ -45,6 +45,7 @@ pub(crate) fn spawn_accept(
     inner: SocketAddr,
     cfg: Arc<ServerConfig>,
 ) -> std::io::Result<thread::JoinHandle<()>> {
+    crate::arrival::enable_on_listener(&listener);
     let (st, stop) = (state.clone(), state.clone());
     spawn_accept_loop(
         "emulator-tls-accept",
