@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use crate::cancel::Cancel;
 
 /// The margin a client starts with (see the module documentation).
-pub const MARGIN: Duration = Duration::from_millis(20);
+pub const MARGIN: Duration = Duration::from_millis(10);
 
 /// The largest margin 429s can widen it to.
 pub const MAX_MARGIN: Duration = Duration::from_millis(200);
@@ -187,7 +187,7 @@ impl RateLimiter {
     }
 
     /// The server answered 429 to a paced request: our clock and its arrivals disagree by more
-    /// than the margin. Widens it (20, 60, 140, 200 ms).
+    /// than the margin. Widens it (10, then 30, 70, 150 and at most 200 ms).
     pub fn widen(&self) {
         let mut st = self.lock();
         let margin = st.window.saturating_sub(Duration::from_secs(1));
@@ -369,6 +369,6 @@ mod tests {
             l.widen();
             seen.push(l.window().as_millis());
         }
-        assert_eq!(seen, [1060, 1140, 1200, 1200, 1200]);
+        assert_eq!(seen, [1030, 1070, 1150, 1200, 1200]);
     }
 }
