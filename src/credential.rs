@@ -249,6 +249,17 @@ mod tests {
     use crate::status::GaStatus;
 
     #[test]
+    fn zero_and_wipe_clear_every_element() {
+        let mut units = [0x41u16; 257];
+        zero(&mut units);
+        assert!(units.iter().all(|&u| u == 0));
+        let mut token = String::from("abcdef0123456789abcdef");
+        wipe(&mut token);
+        assert_eq!(token.len(), 22);
+        assert!(token.bytes().all(|b| b == 0));
+    }
+
+    #[test]
     fn arguments_are_checked_before_the_store_and_never_echo_the_token() {
         let e = save("12ab", "token").unwrap_err();
         assert!(e.message.contains("idInstance"), "{}", e.message);
