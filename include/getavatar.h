@@ -280,10 +280,11 @@ GaStatus GA_CALL ga_credential_delete(const char *id_instance);
  * fixed to the idInstance, the token typed into a masked field) and stores it as
  * `ga_credential_save` does. Blocks until the dialog closes; call it from a thread that may
  * show windows (Excel's macro thread). Returns `GA_OK` (stored), `GA_ERR_CANCELLED` (the user
- * cancelled; nothing stored), `GA_ERR_INVALID_ARGUMENT` (bad idInstance, before any dialog, or a
- * typed token that is not valid; nothing stored, the token never shown), or `GA_ERR_IO` when no
- * dialog could be shown (not Windows, credui.dll missing, no interactive desktop) or it returned
- * no token: nothing stored; ask another way. The last error says which.
+ * cancelled; nothing stored), `GA_ERR_INVALID_ARGUMENT` (bad idInstance, before any dialog, a
+ * typed token that is not valid, or OK on an empty field; nothing stored, the token never
+ * shown), or `GA_ERR_IO` when no dialog could be shown (not Windows, credui.dll missing, no
+ * interactive desktop, or it returned no token without being shown): nothing stored; ask
+ * another way. credui.dll is loaded from System32 only. The last error says which.
  */
 GaStatus GA_CALL ga_credential_prompt(const char *id_instance);
 

@@ -14,8 +14,17 @@ const MAX_BYTES: u64 = 4 << 20;
 /// The certificates of the CA file at `path`.
 pub(crate) fn read(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let shown = validate::shown(path);
-    let bytes = read_limited(path).map_err(|e| format!("cannot read CA file {shown}: {e}"))?;
     let held = |what: String| format!("CA file {shown} {what}");
+    let bytes =
+        match read_limited(path) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Err(held(
+                "is not a regular file (a directory, a pipe or a device): name the certificate \
+                 file itself"
+                    .into(),
+            )),
+            Err(e) => return Err(format!("cannot read CA file {shown}: {e}")),
+        };
     if bytes.len() as u64 > MAX_BYTES {
         return Err(held(format!(
             "is larger than {} MiB: not a certificate file",
@@ -44,13 +53,24 @@ pub(crate) fn read(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
-/// The file's bytes, at most `MAX_BYTES + 1` of them.
-fn read_limited(path: &str) -> std::io::Result<Vec<u8>> {
+/// The file's bytes, at most `MAX_BYTES + 1` of them; `None` when `path` is not a regular file
+/// (a FIFO would block the open or the read until a writer came, a directory cannot be read).
+fn read_limited(path: &str) -> std::io::Result<Option<Vec<u8>>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Ok(None);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Should the path become a FIFO after the check, the open still returns at once.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Ok(None);
+    }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
+    file.take(MAX_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 /// Checks that `der` is an X.509 certificate rustls can use as a root.
@@ -212,10 +232,52 @@ mod tests {
     }
 
     #[test]
-    fn an_endless_file_is_not_read_to_the_end() {
+    fn a_large_file_is_not_read_to_the_end() {
+        let p = file("big.pem", b"");
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_len(MAX_BYTES + 4096)
+            .unwrap();
+        let m = read(&p).unwrap_err();
+        assert!(m.contains("larger than 4 MiB"), "{m}");
+    }
+
+    #[test]
+    fn a_device_or_a_directory_is_not_a_regular_file() {
+        let dir = std::env::temp_dir();
+        let mut paths = vec![dir.to_str().unwrap().to_string()];
         if std::path::Path::new("/dev/zero").exists() {
-            let m = read("/dev/zero").unwrap_err();
-            assert!(m.contains("larger than 4 MiB"), "{m}");
+            paths.push("/dev/zero".into());
         }
+        for p in paths {
+            let m = read(&p).unwrap_err();
+            assert!(m.contains("is not a regular file"), "{p}: {m}");
+        }
+    }
+
+    /// A FIFO blocks an open for reading until a writer comes: refused at once instead.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = std::env::temp_dir().join(format!("ga-ca-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("root.pem");
+        let _ = std::fs::remove_file(&fifo);
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.to_str().unwrap().to_string();
+        std::thread::spawn(move || tx.send(read(&path)).unwrap());
+        let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+        if got.is_err() {
+            // Release the blocked reader (a writer opening, then closing) before failing.
+            let _w = std::fs::OpenOptions::new().write(true).open(&fifo);
+        }
+        let m = got.expect("reading a FIFO blocked").unwrap_err();
+        assert!(m.contains("is not a regular file"), "{m}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

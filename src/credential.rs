@@ -80,10 +80,20 @@ impl Client {
     }
 }
 
-/// Overwrites a string holding the token before it is freed (best effort).
-fn wipe(s: &mut str) {
+/// Overwrites a string holding the token before it is freed.
+pub(crate) fn wipe(s: &mut str) {
     // SAFETY: zero bytes are valid UTF-8.
-    unsafe { s.as_bytes_mut() }.fill(0);
+    zero(unsafe { s.as_bytes_mut() });
+}
+
+/// Sets every element of `buf` to zero with volatile writes, which the compiler may not remove
+/// as dead stores (a plain `fill(0)` just before a buffer is freed may be optimised away).
+pub(crate) fn zero<T: Copy + Default>(buf: &mut [T]) {
+    for x in buf.iter_mut() {
+        // SAFETY: `x` is a valid, aligned, exclusive reference.
+        unsafe { std::ptr::write_volatile(x, T::default()) };
+    }
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
 }
 
 #[cfg(windows)]
@@ -162,7 +172,7 @@ mod sys {
         } else {
             Err(os_error("storing", target))
         };
-        blob.fill(0);
+        super::zero(&mut blob);
         r
     }
 
@@ -237,6 +247,17 @@ mod sys {
 mod tests {
     use super::*;
     use crate::status::GaStatus;
+
+    #[test]
+    fn zero_and_wipe_clear_every_element() {
+        let mut units = [0x41u16; 257];
+        zero(&mut units);
+        assert!(units.iter().all(|&u| u == 0));
+        let mut token = String::from("abcdef0123456789abcdef");
+        wipe(&mut token);
+        assert_eq!(token.len(), 22);
+        assert!(token.bytes().all(|b| b == 0));
+    }
 
     #[test]
     fn arguments_are_checked_before_the_store_and_never_echo_the_token() {

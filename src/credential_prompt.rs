@@ -4,12 +4,14 @@
 //! shows what is typed.
 //!
 //! credui.dll (and user32.dll, for the parent window) are loaded when the dialog is asked for,
-//! not imported: a system without them gets a clear status, and the DLL's imports stay as they
-//! were. Outcomes: stored; `GA_ERR_CANCELLED` (the user cancelled: nothing stored);
-//! `GA_ERR_INVALID_ARGUMENT` (a bad idInstance, before any dialog, or a typed token that is not
-//! valid: nothing stored, the token never shown); `GA_ERR_IO` (no dialog could be shown: not
-//! Windows, credui.dll missing, no interactive desktop; or it returned no token, which is also
-//! what Wine without a display does).
+//! not imported, and only from the system folder (`LOAD_LIBRARY_SEARCH_SYSTEM32`: a credui.dll
+//! planted beside a workbook is never loaded): a system without them gets a clear status, and the
+//! DLL's imports stay as they were. Outcomes: stored; `GA_ERR_CANCELLED` (the user cancelled:
+//! nothing stored); `GA_ERR_INVALID_ARGUMENT` (a bad idInstance, before any dialog; a typed token
+//! that is not valid, the token never shown; or OK pressed on an empty field: nothing stored);
+//! `GA_ERR_IO` (no dialog could be shown: not Windows, credui.dll missing, no interactive
+//! desktop; or it returned no token without a window having been activated, which is what Wine
+//! without a display does).
 
 use crate::client::Error;
 use crate::status::GaStatus;
@@ -26,8 +28,7 @@ pub fn prompt_and_save(id_instance: &str) -> Result<(), Error> {
         message: format!("the token typed was not stored: {}", e.message),
         ..e
     });
-    // SAFETY: zero bytes are valid UTF-8.
-    unsafe { token.as_bytes_mut() }.fill(0);
+    crate::credential::wipe(&mut token);
     r
 }
 
@@ -82,10 +83,23 @@ mod sys {
     ) -> u32;
     type ForegroundFn = unsafe extern "system" fn() -> *mut c_void;
 
+    type HookProc = unsafe extern "system" fn(code: i32, w: usize, l: isize) -> isize;
+    type SetHookFn =
+        unsafe extern "system" fn(id: i32, f: HookProc, module: *mut c_void, thread: u32) -> Hook;
+    type UnhookFn = unsafe extern "system" fn(hook: Hook) -> i32;
+    type NextHookFn = unsafe extern "system" fn(hook: Hook, code: i32, w: usize, l: isize) -> isize;
+    type Hook = *mut c_void;
+
+    /// Only the system folder is searched (never the program's or the workbook's folder).
+    const LOAD_LIBRARY_SEARCH_SYSTEM32: u32 = 0x0000_0800;
+    const WH_CBT: i32 = 5;
+    const HCBT_ACTIVATE: i32 = 5;
+
     #[link(name = "kernel32")]
     extern "system" {
-        fn LoadLibraryW(name: *const u16) -> *mut c_void;
+        fn LoadLibraryExW(name: *const u16, file: *mut c_void, flags: u32) -> *mut c_void;
         fn GetProcAddress(module: *mut c_void, name: *const u8) -> *mut c_void;
+        fn GetCurrentThreadId() -> u32;
     }
 
     fn wide(s: &str) -> Vec<u16> {
@@ -96,14 +110,79 @@ mod sys {
     /// system DLL; loading it again costs a reference count).
     fn find(dll: &str, name: &[u8]) -> Option<*mut c_void> {
         let d = wide(dll);
-        // SAFETY: NUL-terminated names.
-        let m = unsafe { LoadLibraryW(d.as_ptr()) };
+        // SAFETY: NUL-terminated names; no file handle, as documented.
+        let m = unsafe {
+            LoadLibraryExW(
+                d.as_ptr(),
+                std::ptr::null_mut(),
+                LOAD_LIBRARY_SEARCH_SYSTEM32,
+            )
+        };
         if m.is_null() {
             return None;
         }
         // SAFETY: a loaded module and a NUL-terminated name.
         let f = unsafe { GetProcAddress(m, name.as_ptr()) };
         (!f.is_null()).then_some(f)
+    }
+
+    std::thread_local! {
+        /// Whether a window was activated on this thread while [`Watch`] was on.
+        static ACTIVATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    static CALL_NEXT: std::sync::OnceLock<Option<NextHookFn>> = std::sync::OnceLock::new();
+
+    /// A CBT hook on this thread: notes that a window (the dialog) was activated.
+    unsafe extern "system" fn on_cbt(code: i32, w: usize, l: isize) -> isize {
+        if code == HCBT_ACTIVATE {
+            let _ = ACTIVATED.try_with(|a| a.set(true));
+        }
+        match CALL_NEXT.get() {
+            // SAFETY: CallNextHookEx with the arguments received (its hook handle is ignored).
+            Some(Some(next)) => unsafe { next(std::ptr::null_mut(), code, w, l) },
+            _ => 0,
+        }
+    }
+
+    /// Watches whether the credential dialog was really shown, to tell OK on an empty field
+    /// from a dialog that never appeared (Wine without a display returns success either way).
+    struct Watch {
+        hook: Hook,
+        unhook: UnhookFn,
+    }
+
+    impl Watch {
+        fn start() -> Option<Watch> {
+            let set = find("user32.dll", b"SetWindowsHookExW\0")?;
+            let unhook = find("user32.dll", b"UnhookWindowsHookEx\0")?;
+            let next = find("user32.dll", b"CallNextHookEx\0");
+            // SAFETY: the documented signatures of these user32 functions.
+            let (set, unhook) = unsafe {
+                (
+                    std::mem::transmute::<*mut c_void, SetHookFn>(set),
+                    std::mem::transmute::<*mut c_void, UnhookFn>(unhook),
+                )
+            };
+            CALL_NEXT.get_or_init(|| {
+                // SAFETY: the documented signature of CallNextHookEx.
+                next.map(|n| unsafe { std::mem::transmute::<*mut c_void, NextHookFn>(n) })
+            });
+            let _ = ACTIVATED.try_with(|a| a.set(false));
+            // SAFETY: a hook procedure of this module, on this thread only (no module handle).
+            let hook = unsafe { set(WH_CBT, on_cbt, std::ptr::null_mut(), GetCurrentThreadId()) };
+            (!hook.is_null()).then_some(Watch { hook, unhook })
+        }
+
+        fn shown(&self) -> bool {
+            ACTIVATED.try_with(|a| a.get()).unwrap_or(false)
+        }
+    }
+
+    impl Drop for Watch {
+        fn drop(&mut self) {
+            // SAFETY: the hook this watch set.
+            unsafe { (self.unhook)(self.hook) };
+        }
     }
 
     pub(super) fn prompt(id_instance: &str) -> Result<String, Error> {
@@ -144,6 +223,7 @@ mod sys {
             | CREDUI_FLAGS_DO_NOT_PERSIST
             | CREDUI_FLAGS_ALWAYS_SHOW_UI
             | CREDUI_FLAGS_EXCLUDE_CERTIFICATES;
+        let watch = Watch::start();
         // SAFETY: every pointer is into a live buffer of this frame, with its size in units.
         let r = unsafe {
             prompt(
@@ -159,12 +239,17 @@ mod sys {
                 flags,
             )
         };
+        let shown = watch.as_ref().is_some_and(Watch::shown);
+        drop(watch);
         let end = password.iter().position(|&u| u == 0).unwrap_or(0);
         let typed = String::from_utf16(&password[..end]);
-        password.fill(0);
+        crate::credential::zero(&mut password);
         match r {
-            // Success with nothing typed: OK on an empty field, or (Wine without a display) no
-            // dialog at all. Either way ask another way.
+            // OK on an empty field: the user saw the dialog; nothing to store.
+            0 if end == 0 && shown => Err(Error::invalid(
+                "no token was typed in the credential dialog; nothing was stored",
+            )),
+            // Success, nothing typed, no window activated (Wine without a display): ask another way.
             0 if end == 0 => Err(no_dialog(
                 "it returned no token: it may not have been shown",
             )),

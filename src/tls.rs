@@ -78,7 +78,10 @@ fn verifier(t: &TrustSettings) -> Result<Arc<dyn ServerCertVerifier>, String> {
             } else {
                 Some(webpki(RootCertStore::empty(), &t.extra, provider)?)
             };
-            Ok(Arc::new(SystemOrCaFiles { system, extra }))
+            Ok(Arc::new(SystemOrCaFiles {
+                system: Arc::new(system),
+                extra,
+            }))
         }
         Trust::Bundled => {
             let roots = RootCertStore {
@@ -101,15 +104,37 @@ fn webpki(
         .map_err(|e| format!("the trusted roots cannot be used ({e})"))
 }
 
-/// The system's verifier, and CA files beside it: a chain either accepts is accepted.
+/// The system's verifier, and CA files beside it: a chain the system accepts is accepted; a
+/// chain the system refuses only because it reaches no root the system trusts
+/// ([`no_trusted_root`]) is accepted when it leads to a CA file's root. Every other refusal of
+/// the system (revoked, explicitly distrusted, another policy) stands, as with
+/// rustls-platform-verifier's own extra roots.
 ///
 /// rustls-platform-verifier can add roots itself, but on Windows it does so with a chain engine
 /// whose exclusive root store (`hExclusiveRoot`, Windows 7+) Wine 8 refuses ("Invalid
 /// parameter"); checking CA files with rustls's verifier behaves the same everywhere.
 #[derive(Debug)]
 struct SystemOrCaFiles {
-    system: rustls_platform_verifier::Verifier,
+    system: Arc<dyn ServerCertVerifier>,
     extra: Option<Arc<WebPkiServerVerifier>>,
+}
+
+/// `CERT_E_CHAINING` (0x800B010A, "a certificate chain could not be built to a trusted root
+/// authority", a partial chain) as Rust's `io::Error` shows it: rustls-platform-verifier's
+/// Windows verifier reports it as `CertificateError::Other` with that text.
+const CERT_E_CHAINING: &str = "(os error -2146762486)";
+
+/// Whether the system refused a chain only because it reaches no root the system trusts: an
+/// unknown issuer (Linux, macOS; `CERT_E_UNTRUSTEDROOT` on Windows) or a Windows partial chain.
+/// An explicit distrust (Windows: `TRUST_E_EXPLICIT_DISTRUST`, also an `Other` error) is not.
+fn no_trusted_root(e: &rustls::Error) -> bool {
+    match e {
+        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => true,
+        rustls::Error::InvalidCertificate(CertificateError::Other(o)) => {
+            o.to_string().trim_end().ends_with(CERT_E_CHAINING)
+        }
+        _ => false,
+    }
 }
 
 impl ServerCertVerifier for SystemOrCaFiles {
@@ -127,11 +152,9 @@ impl ServerCertVerifier for SystemOrCaFiles {
         let (Err(system_error), Some(extra)) = (&by_system, &self.extra) else {
             return by_system;
         };
-        // The system knows the certificate is revoked (rustls checks no revocation): final.
-        if matches!(
-            system_error,
-            rustls::Error::InvalidCertificate(CertificateError::Revoked)
-        ) {
+        // Only "no trusted root" is for the CA files to settle; the administrator's other
+        // decisions (revoked, distrusted, policy) are final.
+        if !no_trusted_root(system_error) {
             return by_system;
         }
         match extra.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
@@ -293,5 +316,180 @@ impl Transport for TlsTransport {
 
     fn is_tls(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+
+    /// A system verifier that refuses every chain with one error (or accepts every chain).
+    #[derive(Debug)]
+    struct FakeSystem(Result<(), rustls::Error>);
+
+    impl ServerCertVerifier for FakeSystem {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            self.0.clone().map(|()| ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            _: &[u8],
+            _: &CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            unreachable!("only certificates are verified here")
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            _: &[u8],
+            _: &CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            unreachable!("only certificates are verified here")
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            Vec::new()
+        }
+    }
+
+    /// A root named `name` (the CA file's) and a certificate for `ca.test` it signed.
+    fn root_and_leaf(name: &str) -> (CertificateDer<'static>, CertificateDer<'static>) {
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name.push(DnType::CommonName, name);
+        let root = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+        let leaf = CertificateParams::new(vec!["ca.test".to_string()]).unwrap();
+        let leaf = leaf
+            .signed_by(&KeyPair::generate().unwrap(), &root)
+            .unwrap();
+        (root.der().clone(), leaf.der().clone())
+    }
+
+    /// The combined verifier's answer for the leaf at `host`, the system answering `system`.
+    fn verify(system: Result<(), rustls::Error>, host: &str) -> Result<(), rustls::Error> {
+        let (root, leaf) = root_and_leaf("CA file root");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let v = SystemOrCaFiles {
+            system: Arc::new(FakeSystem(system)),
+            extra: Some(webpki(RootCertStore::empty(), &[root], provider).unwrap()),
+        };
+        let name = ServerName::try_from(host.to_string()).unwrap();
+        v.verify_server_cert(&leaf, &[], &name, &[], UnixTime::now())
+            .map(|_| ())
+    }
+
+    fn cert_error(e: CertificateError) -> Result<(), rustls::Error> {
+        Err(rustls::Error::InvalidCertificate(e))
+    }
+
+    /// A Windows error as rustls-platform-verifier reports one it does not map.
+    fn windows_error(text: &str) -> Result<(), rustls::Error> {
+        let e = std::io::Error::other(text.to_string());
+        cert_error(CertificateError::Other(rustls::OtherError(Arc::new(e))))
+    }
+
+    #[test]
+    fn an_unknown_issuer_is_rescued_by_a_ca_file_root() {
+        assert_eq!(
+            verify(cert_error(CertificateError::UnknownIssuer), "ca.test"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_windows_partial_chain_is_rescued_by_a_ca_file_root() {
+        let partial = windows_error(
+            "A certificate chain could not be built to a trusted root authority. \
+             (os error -2146762486)",
+        );
+        assert_eq!(verify(partial, "ca.test"), Ok(()));
+    }
+
+    #[test]
+    fn a_revoked_certificate_stays_refused() {
+        assert_eq!(
+            verify(cert_error(CertificateError::Revoked), "ca.test"),
+            cert_error(CertificateError::Revoked)
+        );
+    }
+
+    #[test]
+    fn an_explicit_distrust_stays_refused() {
+        // TRUST_E_EXPLICIT_DISTRUST (0x800B0111): the root or the certificate is in the
+        // Disallowed store.
+        let distrust = windows_error(
+            "The certificate was explicitly marked as untrusted by the user. \
+             (os error -2146762479)",
+        );
+        let got = verify(distrust, "ca.test").unwrap_err();
+        assert!(got.to_string().contains("(os error -2146762479)"), "{got}");
+    }
+
+    #[test]
+    fn other_system_refusals_stay_refused() {
+        for e in [
+            CertificateError::NotValidForName,
+            CertificateError::Expired,
+            CertificateError::InvalidPurpose,
+            CertificateError::BadSignature,
+        ] {
+            let want = cert_error(e.clone());
+            assert_eq!(verify(want.clone(), "ca.test"), want, "{e:?}");
+        }
+        let policy = windows_error("Some policy (os error -2146762488)");
+        assert!(verify(policy, "ca.test").is_err());
+    }
+
+    #[test]
+    fn a_ca_file_root_for_another_host_says_so() {
+        let got = verify(cert_error(CertificateError::UnknownIssuer), "other.test");
+        assert!(
+            matches!(
+                got,
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                        | CertificateError::NotValidForNameContext { .. }
+                ))
+            ),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_chain_to_no_known_root_keeps_the_system_error() {
+        let (_, leaf) = root_and_leaf("a root in no file");
+        let (other_root, _) = root_and_leaf("CA file root");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let v = SystemOrCaFiles {
+            system: Arc::new(FakeSystem(cert_error(CertificateError::UnknownIssuer))),
+            extra: Some(webpki(RootCertStore::empty(), &[other_root], provider).unwrap()),
+        };
+        let name = ServerName::try_from("ca.test").unwrap();
+        let got = v.verify_server_cert(&leaf, &[], &name, &[], UnixTime::now());
+        assert!(
+            matches!(
+                got,
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::UnknownIssuer
+                ))
+            ),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_system_acceptance_stands() {
+        assert_eq!(verify(Ok(()), "other.test"), Ok(()));
     }
 }

@@ -243,6 +243,7 @@ Public Sub GaSaveToken(Optional ByVal apiUrl As String, Optional ByVal idInstanc
     i = ToUtf8(idInstance)
     st = ga_credential_prompt(VarPtr(i(0)))
     If st = GA_ERR_CANCELLED Then Exit Sub
+    ' OK on an empty field or a token that is not valid is GA_ERR_INVALID_ARGUMENT: said below.
     If st = GA_ERR_IO Then
         ' No dialog could be shown (LastError says why): VBA's InputBox, which cannot mask.
         token = InputBox("apiTokenInstance of " & idInstance & ":" & vbCrLf & vbCrLf & _

@@ -5,7 +5,11 @@
  *   - cancel: Cancel: GA_ERR_CANCELLED, nothing stored (any stored token is deleted first);
  *   - ok: the token typed, OK: GA_OK, the generic credential holds it (UTF-16, user the idInstance);
  *   - invalid: an invalid token typed, OK: GA_ERR_INVALID_ARGUMENT, the message never shows it,
- *     the token stored before is kept; then it is deleted.
+ *     the token stored before is kept; then it is deleted;
+ *   - empty: OK on an empty field: GA_ERR_INVALID_ARGUMENT ("no token was typed"), not GA_ERR_IO
+ *     (which sends GaSaveToken to its unmasked InputBox); nothing stored;
+ *   - headless (run without a display, no watcher): GA_ERR_IO, and never the answer of the
+ *     credui.dll planted beside the program (tests/wine/planted_credui.c returns 4242).
  * One dialog per process (a fresh start for each mode). 32-bit: Wine 8 runs 32-bit programs here
  * in its experimental WoW64 mode, whose drawing code faults while painting this dialog (with
  * WINEDEBUG=+seh: an access violation inside a user32 callback, after NtGdiExtGetObjectW, before
@@ -76,7 +80,7 @@ static int prompt(PromptFn p, const char *id, const wchar_t *typed) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) { printf("usage: credential_dialog DLL ID_INSTANCE TOKEN cancel|ok|invalid\n"); return 2; }
+    if (argc != 5) { printf("usage: credential_dialog DLL ID_INSTANCE TOKEN cancel|ok|invalid|empty|headless\n"); return 2; }
     const char *mode = argv[4];
     printf("arch: %d-bit\n", (int)(sizeof(void *) * 8));
     HMODULE dll = LoadLibraryA(argv[1]);
@@ -94,7 +98,22 @@ int main(int argc, char **argv) {
     swprintf(target, 64, L"getavatar/%ls", user_name);
     int st;
     PCREDENTIALW cred = NULL;
-    if (strcmp(mode, "cancel") == 0) {
+    if (strcmp(mode, "headless") == 0) {
+        st = p(id);
+        printf("headless: status %d: %s\n", st, last());
+        CHECK(!strstr(last(), "4242"), "the planted credui.dll was loaded: %s", last());
+        CHECK(st == 13 && strstr(last(), "no credential dialog could be shown"), "headless: %d %s", st, last());
+        printf("%d passed, %d failed\n", passed, failed);
+        return failed == 0 ? 0 : 1;
+    }
+    if (strcmp(mode, "empty") == 0) {
+        /* OK on an empty field: said, nothing stored. */
+        del(id);
+        st = prompt(p, id, L"");
+        printf("empty: status %d: %s\n", st, last());
+        CHECK(st == 1 && strstr(last(), "no token was typed"), "empty: %d %s", st, last());
+        CHECK(!CredReadW(target, CRED_TYPE_GENERIC, 0, &cred) && GetLastError() == ERROR_NOT_FOUND, "nothing stored");
+    } else if (strcmp(mode, "cancel") == 0) {
         /* Cancel: nothing stored. */
         del(id);
         st = prompt(p, id, NULL);
