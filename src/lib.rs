@@ -40,6 +40,7 @@ mod resolver;
 #[doc(hidden)]
 pub mod response;
 mod settings;
+mod socks;
 mod status;
 mod system_proxy;
 mod text;
