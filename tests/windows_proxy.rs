@@ -222,7 +222,10 @@ fn windows_internet_options_are_the_default_proxy_under_wine() {
         // A PAC server that accepts and never answers: client creation waits at most 3 s for
         // the script (WinHTTP's own timeouts are 5 s per step), then uses the static proxy.
         let hole_pac = format!("{}/proxy.pac", black_hole());
-        assert_ok(&run.lookup(7, &at(0), "", &hole_pac, &[]), "black-holed PAC");
+        assert_ok(
+            &run.lookup(7, &at(0), "", &hole_pac, &[]),
+            "black-holed PAC",
+        );
         let created = run.created_ms.get();
         eprintln!("{arch}: client creation with a black-holed PAC took {created} ms");
         assert!(created <= 3300, "{arch}: creation took {created} ms");
