@@ -31,6 +31,7 @@ mod fork;
 pub mod image;
 #[doc(hidden)]
 pub mod leak_check;
+mod loopback;
 #[doc(hidden)]
 pub mod proxy;
 mod ratelimit;

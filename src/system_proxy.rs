@@ -2,8 +2,8 @@
 //! reads it (see [`crate::proxy::proxy_from_env`]); on Windows, when the environment names no
 //! proxy, the current user's Internet Options through WinHTTP (`winhttp`): a static proxy with
 //! its bypass list, or a PAC script (`AutoConfigURL` or auto-detect) evaluated by WinHTTP for
-//! apiUrl. Loopback hosts (`localhost`, `127.0.0.1`, `[::1]`; for apiUrl all of 127.0.0.0/8)
-//! never go through a system proxy: a proxy elsewhere cannot reach this machine's loopback.
+//! apiUrl. Loopback hosts (`localhost`, 127.0.0.0/8, `[::1]`, matched exactly) never go through
+//! a system proxy: a proxy elsewhere cannot reach this machine's loopback.
 //!
 //! The choice is made for apiUrl; image downloads use the same proxy, with the bypass rules
 //! (NO_PROXY, or the Internet Options' bypass list) applied per host.
@@ -19,9 +19,8 @@ pub(crate) type Chosen = (ProxyUrl, Vec<String>, String);
 
 /// The ureq rules that keep loopback hosts off a system proxy: `localhost` and names under it,
 /// `127.0.0.1` and `[::1]`, each matched exactly. ureq's rules cannot say "the addresses in
-/// 127.0.0.0/8" (`127.` is a host prefix, which `127.evil.example` matches too), so other
-/// 127.x.y.z hosts of image links go through the system proxy; an apiUrl on any loopback host
-/// never does ([`system_proxy`] chooses no proxy for it).
+/// 127.0.0.0/8" (`127.` is a host prefix, which `127.evil.example` matches too): the other
+/// 127.x.y.z addresses go direct through `loopback::LoopbackDirect`.
 pub(crate) fn loopback_rules() -> Vec<String> {
     ["localhost", ".localhost", "127.0.0.1", "[::1]"]
         .map(String::from)
