@@ -560,9 +560,10 @@ impl Transport for CallTransport {
     }
 }
 
-/// The connector chain: loopback targets direct when the proxy is the system's (`loopback`), a SOCKS proxy (ureq's, under the attempt's deadline: `socks`), a CONNECT proxy (`connect_proxy`), our TCP, TLS
-/// (ours, `tls`: one config and so one verifier and session cache per agent), the per-call
-/// wrapper, then the watch on abrupt ends (see `body_end`).
+/// The connector chain: loopback targets direct when the proxy is the system's (`loopback`), a
+/// SOCKS proxy (ureq's, under the attempt's deadline: `socks`), a CONNECT proxy
+/// (`connect_proxy`), our TCP, TLS (ours, `tls`: one config and so one verifier and session
+/// cache per agent), the per-call wrapper, then the watch on abrupt ends (see `body_end`).
 pub(crate) fn connector(
     agent_has_proxy: bool,
     system_proxy: bool,
