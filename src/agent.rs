@@ -56,6 +56,14 @@ pub(crate) struct ProxySetting {
 }
 
 impl ProxySetting {
+    /// Whether requests to `uri` go through this proxy: not when its bypass rules match, nor
+    /// (for a system proxy) when the host is a loopback address (`loopback`).
+    pub(crate) fn carries(&self, uri: &ureq::http::Uri) -> bool {
+        let loopback =
+            self.from.is_some() && uri.host().is_some_and(crate::loopback::is_loopback_ipv4);
+        !self.ureq.is_no_proxy(uri) && !loopback
+    }
+
     /// The proxy as messages show it: no credentials, and where the system named it.
     pub(crate) fn shown(&self) -> String {
         match &self.from {
@@ -100,7 +108,11 @@ pub(crate) fn build_agent(
         .build();
     ureq::Agent::with_parts(
         config,
-        crate::transport::connector(settings.proxy.is_some(), &settings.trust),
+        crate::transport::connector(
+            settings.proxy.is_some(),
+            settings.proxy.as_ref().is_some_and(|p| p.from.is_some()),
+            &settings.trust,
+        ),
         resolver,
     )
 }

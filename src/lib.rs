@@ -31,6 +31,7 @@ mod fork;
 pub mod image;
 #[doc(hidden)]
 pub mod leak_check;
+mod loopback;
 #[doc(hidden)]
 pub mod proxy;
 mod ratelimit;
@@ -40,6 +41,7 @@ mod resolver;
 #[doc(hidden)]
 pub mod response;
 mod settings;
+mod socks;
 mod status;
 mod system_proxy;
 mod text;

@@ -2,8 +2,8 @@
 //! reads it (see [`crate::proxy::proxy_from_env`]); on Windows, when the environment names no
 //! proxy, the current user's Internet Options through WinHTTP (`winhttp`): a static proxy with
 //! its bypass list, or a PAC script (`AutoConfigURL` or auto-detect) evaluated by WinHTTP for
-//! apiUrl. Loopback hosts (`localhost`, `127.*`, `[::1]`) never go through a system proxy: a
-//! proxy elsewhere cannot reach this machine's loopback.
+//! apiUrl. Loopback hosts (`localhost`, 127.0.0.0/8, `[::1]`, matched exactly) never go through
+//! a system proxy: a proxy elsewhere cannot reach this machine's loopback.
 //!
 //! The choice is made for apiUrl; image downloads use the same proxy, with the bypass rules
 //! (NO_PROXY, or the Internet Options' bypass list) applied per host.
@@ -18,9 +18,11 @@ use crate::proxy::{self, ProxyScheme, ProxyUrl};
 pub(crate) type Chosen = (ProxyUrl, Vec<String>, String);
 
 /// The ureq rules that keep loopback hosts off a system proxy: `localhost` and names under it,
-/// `127.*` and `[::1]`.
+/// `127.0.0.1` and `[::1]`, each matched exactly. ureq's rules cannot say "the addresses in
+/// 127.0.0.0/8" (`127.` is a host prefix, which `127.evil.example` matches too): the other
+/// 127.x.y.z addresses go direct through `loopback::LoopbackDirect`.
 pub(crate) fn loopback_rules() -> Vec<String> {
-    ["localhost", ".localhost", "127.", "[::1]"]
+    ["localhost", ".localhost", "127.0.0.1", "[::1]"]
         .map(String::from)
         .to_vec()
 }
@@ -73,6 +75,23 @@ fn os_proxy(https: bool, base_url: &str, host: &str) -> Result<Option<Chosen>, S
 #[cfg(not(windows))]
 fn os_proxy(_https: bool, _base_url: &str, _host: &str) -> Result<Option<Chosen>, String> {
     Ok(None)
+}
+
+/// Runs `f` on a helper thread and waits for it at most `limit`: its result, or None when it
+/// did not finish in time (it then runs on, detached; it owns all it uses) or no thread could
+/// be started. Bounds the PAC evaluation (`winhttp`), which can take many seconds.
+pub(crate) fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("getavatar-pac".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .ok()?;
+    rx.recv_timeout(limit).ok()
 }
 
 /// The message for a proxy `what` (the setting) names for `host` that getavatar cannot speak to.
@@ -249,6 +268,20 @@ mod tests {
     }
 
     #[test]
+    fn a_slow_evaluation_is_waited_for_at_most_the_limit() {
+        use std::time::{Duration, Instant};
+        let t = Instant::now();
+        let late = within(Duration::from_millis(300), || {
+            std::thread::sleep(Duration::from_secs(3));
+            "proxy"
+        });
+        let took = t.elapsed();
+        assert_eq!(late, None);
+        assert!(took < Duration::from_secs(2), "waited {took:?}");
+        assert_eq!(within(Duration::from_secs(5), || 7), Some(7));
+    }
+
+    #[test]
     fn windows_bypass_lists_match_as_windows_does() {
         let e = bypass_entries("*.corp.example; 10.*;<local> ,intranet:8080;192.168.*.1");
         for (host, want) in [
@@ -286,7 +319,10 @@ mod tests {
             ("https://example.org/", true),
             ("https://api.x/", false),
             ("http://127.0.0.1:9/", true),
-            ("http://127.5.6.7:9/", true),
+            ("http://127.5.6.7:9/", false),
+            ("http://127.evil.example:9/", false),
+            ("http://127.0.0.1.evil.example:9/", false),
+            ("http://evil-localhost:9/", false),
             ("http://localhost:9/", true),
             ("http://a.localhost:9/", true),
             ("http://[::1]:9/", true),

@@ -137,8 +137,13 @@ fn cancel_and_deadline() -> (Option<Cancel>, Option<Instant>) {
     with_current(|a| (a.cancel.clone(), Some(a.deadline))).unwrap_or((None, None))
 }
 
+/// The current attempt's cancel token, if any.
+pub(crate) fn attempt_cancel() -> Option<Cancel> {
+    with_current(|a| a.cancel.clone()).flatten()
+}
+
 /// The error a cancelled socket wait returns (the client reports `GA_ERR_CANCELLED`).
-fn cancelled_error() -> Error {
+pub(crate) fn cancelled_error() -> Error {
     Error::Io(io::Error::other("cancelled"))
 }
 
@@ -555,15 +560,17 @@ impl Transport for CallTransport {
     }
 }
 
-/// The connector chain: a SOCKS proxy (ureq's), a CONNECT proxy (`connect_proxy`), our TCP, TLS
-/// (ours, `tls`: one config and so one verifier and session cache per agent), the per-call
-/// wrapper, then the watch on abrupt ends (see `body_end`).
+/// The connector chain: loopback targets direct when the proxy is the system's (`loopback`), a
+/// SOCKS proxy (ureq's, under the attempt's deadline: `socks`), a CONNECT proxy
+/// (`connect_proxy`), our TCP, TLS (ours, `tls`: one config and so one verifier and session
+/// cache per agent), the per-call wrapper, then the watch on abrupt ends (see `body_end`).
 pub(crate) fn connector(
     agent_has_proxy: bool,
+    system_proxy: bool,
     trust: &crate::tls::TrustSettings,
 ) -> impl Connector<(), Out = impl Transport> {
-    use ureq::unversioned::transport::SocksConnector;
-    ().chain(SocksConnector::default())
+    ().chain(crate::loopback::LoopbackDirect(system_proxy))
+        .chain(crate::socks::Socks::default())
         .chain(crate::connect_proxy::ConnectProxy)
         .chain(TcpConnector)
         .chain(crate::tls::TlsConnector::new(trust.clone()))

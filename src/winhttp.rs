@@ -2,7 +2,9 @@
 //! (`winhttp.dll`, part of every Windows). `WinHttpGetIEProxyConfigForCurrentUser` gives the
 //! static proxy, its bypass list, the PAC script URL and whether to auto-detect one (WPAD);
 //! `WinHttpGetProxyForUrl` runs the PAC script with Windows' own engine. As Windows does, a
-//! PAC script that cannot be found or run falls back to the static proxy, then to direct.
+//! PAC script that cannot be found or run falls back to the static proxy, then to direct, and so
+//! does one that takes longer than [`PAC_WAIT`] (auto-detect on a network without WPAD, a PAC
+//! server that never answers): the script runs on a helper thread that owns all it uses.
 
 use std::ffi::c_void;
 use std::ptr::null_mut;
@@ -42,6 +44,11 @@ const AUTO_DETECT_TYPE_DHCP: u32 = 1;
 const AUTO_DETECT_TYPE_DNS_A: u32 = 2;
 /// How long WinHTTP may take to resolve, connect to, and read a PAC script's server, ms.
 const PAC_TIMEOUT_MS: i32 = 5000;
+/// The longest creating a client (or choosing `"system"`) waits for the PAC script's answer;
+/// then the static proxy is used, or none. The evaluation goes on, unseen, on its thread.
+pub(crate) const PAC_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+const GET_MODULE_HANDLE_EX_FLAG_PIN: u32 = 0x1;
+const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS: u32 = 0x4;
 
 #[link(name = "winhttp")]
 extern "system" {
@@ -66,6 +73,7 @@ extern "system" {
 #[link(name = "kernel32")]
 extern "system" {
     fn GlobalFree(mem: *mut c_void) -> *mut c_void;
+    fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut c_void) -> i32;
 }
 
 fn wide(s: &str) -> Vec<u16> {
@@ -88,6 +96,7 @@ fn take(p: *mut u16) -> Option<String> {
 }
 
 /// The current user's Internet Options.
+#[derive(Clone)]
 struct IeConfig {
     auto_detect: bool,
     pac_url: Option<String>,
@@ -169,6 +178,16 @@ fn pac_answer(url: &str, cfg: &IeConfig) -> Result<Option<String>, ()> {
     }
 }
 
+/// Keeps this DLL loaded until the process ends: a PAC evaluation still running on its thread
+/// returns into our code, which must not be unloaded under it (`FreeLibrary`).
+fn pin_module() {
+    let mut module = null_mut();
+    let flags = GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS;
+    let here = pin_module as *const () as *const u16;
+    // SAFETY: `here` is an address inside this module; `module` is a valid out pointer.
+    unsafe { GetModuleHandleExW(flags, here, &mut module) };
+}
+
 /// The proxy the Internet Options name for apiUrl (`base_url`, its `host`): the PAC script's
 /// answer when there is a script, else the static proxy unless the bypass list names the host.
 pub(crate) fn internet_options(
@@ -187,7 +206,12 @@ pub(crate) fn internet_options(
             ),
             None => "the auto-detected PAC script (Windows Internet Options)".to_string(),
         };
-        if let Ok(answer) = pac_answer(base_url, &cfg) {
+        let (url, c) = (base_url.to_string(), cfg.clone());
+        let answer = sys::within(PAC_WAIT, move || pac_answer(&url, &c));
+        if answer.is_none() {
+            pin_module();
+        }
+        if let Some(Ok(answer)) = answer {
             let Some(list) = answer else { return Ok(None) };
             return match sys::pick_from_list(&list, https) {
                 Ok(p) => Ok(p.map(|u| (u, sys::loopback_rules(), what))),

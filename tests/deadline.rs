@@ -233,3 +233,70 @@ fn rust_client_set_deadline() {
     let e = c.get_avatar("10000000").unwrap_err();
     assert!(e.message.contains("within 300 ms"), "{e}");
 }
+
+/// A SOCKS5 proxy that accepts connections and, if `greet`, answers the greeting ("no
+/// authentication"), then never answers again (connections held open until the test ends).
+fn socks_black_hole(greet: bool) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("socks5://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut s in listener.incoming().flatten() {
+            let mut greeting = [0u8; 3];
+            if greet && s.read_exact(&mut greeting).is_ok() {
+                let _ = s.write_all(&[5, 0]);
+            }
+            held.push(s);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_black_holed_socks_proxy_ends_within_the_deadline() {
+    // The default timeout (30 s) bounds ureq's SOCKS handshake; the deadline must cut it.
+    for greet in [false, true] {
+        let c = Handle::new("http://127.0.0.1:9", "1101000001", "0123456789abcdef");
+        assert_eq!(c.set_proxy(&socks_black_hole(greet)), OK);
+        assert_eq!(set_deadline(&c, 2500), OK);
+        let t = Instant::now();
+        let r = c.get("10000000");
+        let took = t.elapsed();
+        eprintln!("SOCKS black hole (greets: {greet}): {took:?}: {}", r.err());
+        assert_eq!(r.status, TIMEOUT, "{r:?}");
+        within(took, Duration::from_millis(2500));
+        let m = r.err();
+        assert!(
+            m.starts_with("deadline of 2.5 s reached (ga_client_set_deadline_ms): "),
+            "{m}"
+        );
+        assert_no_token(&r, "0123456789abcdef");
+    }
+}
+
+#[test]
+fn a_call_through_a_black_holed_socks_proxy_is_cancelled_promptly() {
+    for greet in [false, true] {
+        let c = Handle::new("http://127.0.0.1:9", "1101000001", "0123456789abcdef");
+        assert_eq!(c.set_proxy(&socks_black_hole(greet)), OK);
+        assert_eq!(set_deadline(&c, 20_000), OK);
+        let token = std::sync::Arc::new(Token::new());
+        let t2 = token.clone();
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            t2.cancel();
+        });
+        let t = Instant::now();
+        let r = c.get_cancellable("10000000", &token);
+        let took = t.elapsed();
+        canceller.join().unwrap();
+        eprintln!(
+            "SOCKS black hole cancelled (greets: {greet}): {took:?}: {}",
+            r.err()
+        );
+        assert_eq!(r.name(), "GA_ERR_CANCELLED", "{r:?}");
+        // Cancelled after 0.3 s; without the watch it ran to the deadline (20 s).
+        assert!(took < Duration::from_secs(2), "took {took:?}");
+    }
+}

@@ -3,8 +3,10 @@
 //! client with no proxy call and looks a chat id up. Each loopback test proxy counts its tunnels,
 //! so the test sees which proxy (if any) carried the lookup: the static proxy, the bypass list
 //! (`ProxyOverride`) sending the host direct, the per-scheme form `http=...;https=...`, a PAC
-//! file served on loopback (PROXY for the API host), an unreachable PAC URL and auto-detect
-//! without a script falling back to the static proxy, and `"direct"` overriding the system.
+//! file served on loopback (PROXY for the API host), an unreachable PAC URL, a PAC server that
+//! never answers, one that answers too slowly (client creation within its 3 s bound) and
+//! auto-detect without a script falling back to the static proxy, and `"direct"` overriding the
+//! system.
 //!
 //! The apiUrl is `https://api.getavatar.test:PORT` (a name no resolver knows): the test proxies
 //! route every tunnel to the emulator, so a lookup that succeeds went through a proxy, and one
@@ -44,6 +46,38 @@ fn pac_server(body: String) -> (String, Arc<AtomicUsize>) {
     (url, hits)
 }
 
+/// A PAC server that answers too slowly: the head at once, then a script saying DIRECT one byte
+/// every 100 ms (about 20 s in all), so that no read waits long enough to time out.
+fn slow_pac_server() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/proxy.pac", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let body = format!(
+                    "function FindProxyForURL(url, host) {{ return \"DIRECT\"; }}{}",
+                    " ".repeat(150)
+                );
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/x-ns-proxy-autoconfig\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(head.as_bytes());
+                for b in body.bytes() {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    if s.write_all(&[b]).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
 /// One run of the test program: the Internet Options, then a lookup; (status, error).
 struct Run<'a> {
     exe: &'a Path,
@@ -52,6 +86,8 @@ struct Run<'a> {
     api: &'a str,
     emu: &'a Emulator,
     ca: &'a str,
+    /// How long the last run's ga_client_new took (the PAC evaluation included), ms.
+    created_ms: std::cell::Cell<u64>,
 }
 
 impl Run<'_> {
@@ -93,6 +129,9 @@ impl Run<'_> {
             .args(set);
         let out = run(&mut cmd);
         eprintln!("flags {flags} server {server:?} bypass {bypass:?} pac {pac:?} {set:?}:\n{out}");
+        if let Some(ms) = out.lines().find_map(|l| l.strip_prefix("created_ms=")) {
+            self.created_ms.set(ms.trim().parse().unwrap());
+        }
         let status = out
             .lines()
             .find_map(|l| l.strip_prefix("status="))
@@ -174,6 +213,7 @@ fn windows_internet_options_are_the_default_proxy_under_wine() {
             api: &api,
             emu: &emu,
             ca: &ca,
+            created_ms: Default::default(),
         };
         let before = counts();
         let delta = |want: [usize; 3]| {
@@ -212,17 +252,39 @@ fn windows_internet_options_are_the_default_proxy_under_wine() {
         let dead_pac = "http://127.0.0.1:1/none.pac";
         assert_ok(&run.lookup(7, &at(0), "", dead_pac, &[]), "PAC fallback");
         delta([2, 1, 1]);
+        // A PAC server that accepts and never answers: the static proxy (Wine's WinHTTP itself
+        // gives up on it after about 3 s).
+        let hole_pac = format!("{}/proxy.pac", black_hole());
+        assert_ok(
+            &run.lookup(7, &at(0), "", &hole_pac, &[]),
+            "black-holed PAC",
+        );
+        let created = run.created_ms.get();
+        eprintln!("{arch}: client creation with a black-holed PAC took {created} ms");
+        assert!(created <= 3300, "{arch}: creation took {created} ms");
+        delta([3, 1, 1]);
+        // A PAC script that arrives too slowly (about 20 s, saying DIRECT; WinHTTP's per-step
+        // timeouts never fire): client creation waits at most 3 s for it, then uses the static
+        // proxy. (Wine 8's WinHTTP gives up on both after about 3 s by itself, so under Wine
+        // these pass on a DLL without the bound too; the bound itself is tested in
+        // src/system_proxy.rs.)
+        let slow = slow_pac_server();
+        assert_ok(&run.lookup(7, &at(0), "", &slow, &[]), "slow PAC");
+        let created = run.created_ms.get();
+        eprintln!("{arch}: client creation with a slow PAC took {created} ms");
+        assert!(created <= 3300, "{arch}: creation took {created} ms");
+        delta([4, 1, 1]);
         // Auto-detect (WPAD) finding no script: the static proxy too.
         let t = std::time::Instant::now();
         assert_ok(&run.lookup(11, &at(0), "", "", &[]), "auto-detect fallback");
         eprintln!("{arch}: auto-detect run took {:?}", t.elapsed());
-        delta([3, 1, 1]);
+        delta([5, 1, 1]);
         // A PAC answer of only "HTTPS host:port": Wine 8's WinHTTP keeps only PROXY entries, so
         // it answers direct (the DLL's message for an answer it cannot use, as Windows can
         // return, is tested in src/system_proxy.rs).
         let r = run.lookup(5, "", "", &https_pac, &[]);
         assert_direct(&r, "HTTPS-only PAC answer under Wine");
-        delta([3, 1, 1]);
+        delta([5, 1, 1]);
     }
-    assert_eq!(emu.request_count(), 10);
+    assert_eq!(emu.request_count(), 14);
 }

@@ -136,7 +136,7 @@ impl Client {
                 Some(p) => {
                     let bypass = url
                         .parse::<ureq::http::Uri>()
-                        .map(|u| p.ureq.is_no_proxy(&u))
+                        .map(|u| !p.carries(&u))
                         .unwrap_or(false);
                     (!bypass).then(|| p.shown())
                 }

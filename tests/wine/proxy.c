@@ -113,7 +113,9 @@ int main(int argc, char **argv) {
         printf("missing exports\n");
         return 5;
     }
+    DWORD created = GetTickCount();
     struct GaClient *c = client_new(argv[2], argv[3], argv[4]);
+    printf("created_ms=%lu\n", (unsigned long)(GetTickCount() - created));
     if (!c) {
         printf("ga_client_new: %s\n", last_error());
         return 6;
