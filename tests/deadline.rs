@@ -255,20 +255,22 @@ fn socks_black_hole(greet: bool) -> String {
 
 #[test]
 fn a_black_holed_socks_proxy_ends_within_the_deadline() {
-    // The default timeout (30 s) bounds ureq's SOCKS handshake; the deadline must cut it.
+    // The default timeout (30 s) bounds ureq's SOCKS handshake; the deadline must cut it. ureq's
+    // SOCKS steps overshoot the cut timeout by up to about 0.25 s (measured 2.56-2.73 s for a 2.5
+    // s budget): 4 s keeps that inside the 10 % on a loaded machine too.
     for greet in [false, true] {
         let c = Handle::new("http://127.0.0.1:9", "1101000001", "0123456789abcdef");
         assert_eq!(c.set_proxy(&socks_black_hole(greet)), OK);
-        assert_eq!(set_deadline(&c, 2500), OK);
+        assert_eq!(set_deadline(&c, 4000), OK);
         let t = Instant::now();
         let r = c.get("10000000");
         let took = t.elapsed();
         eprintln!("SOCKS black hole (greets: {greet}): {took:?}: {}", r.err());
         assert_eq!(r.status, TIMEOUT, "{r:?}");
-        within(took, Duration::from_millis(2500));
+        within(took, Duration::from_millis(4000));
         let m = r.err();
         assert!(
-            m.starts_with("deadline of 2.5 s reached (ga_client_set_deadline_ms): "),
+            m.starts_with("deadline of 4 s reached (ga_client_set_deadline_ms): "),
             "{m}"
         );
         assert_no_token(&r, "0123456789abcdef");
