@@ -17,9 +17,9 @@ use crate::validate::{self, ApiUrl};
 
 mod attempt;
 mod batch;
+mod connection;
 mod download;
 mod process;
-mod connection;
 mod setters;
 
 pub(crate) use download::Download;

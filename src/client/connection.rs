@@ -123,7 +123,11 @@ impl Client {
 
 /// Puts the proxy the system names for the getAvatar URL `url` into `s` (or why it cannot be
 /// used); `env` reads the environment.
-pub(super) fn system_proxy_into(s: &mut AgentSettings, url: &str, env: impl Fn(&str) -> Option<String>) {
+pub(super) fn system_proxy_into(
+    s: &mut AgentSettings,
+    url: &str,
+    env: impl Fn(&str) -> Option<String>,
+) {
     let https = url.starts_with("https:");
     let authority = host_of(url);
     let host = match authority.strip_prefix('[') {
