@@ -60,7 +60,9 @@ fn queue_faults(st: &State, body: Value) -> Result<Value, String> {
 /// `GET requests`: the getAvatar requests and the image requests received so far.
 fn request_log(st: &State) -> Value {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let log = lock(&st.log);
+    // In arrival order, as `Emulator::requests`.
+    let mut log = lock(&st.log).clone();
+    log.sort_by_key(|r| r.at);
     let items: Vec<Value> = log
         .iter()
         .map(|r| json!({"at_ms": ms(r.at), "method": r.method, "chat_id": r.chat_id, "status": r.status, "user_agent": r.user_agent}))

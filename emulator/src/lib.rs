@@ -397,7 +397,10 @@ impl Emulator {
 
     /// The getAvatar requests received so far, in order of arrival.
     pub fn requests(&self) -> Vec<Record> {
-        lock(&self.state.log).clone()
+        // In arrival order: threads may handle requests that arrive together in another order.
+        let mut log = lock(&self.state.log).clone();
+        log.sort_by_key(|r| r.at);
+        log
     }
 
     /// How many getAvatar requests arrived.
