@@ -6,29 +6,12 @@ mod common;
 use common::*;
 use getavatar::ffi::{ga_client_use_env_proxy, GaStatus};
 
-const VARS: [&str; 8] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "http_proxy",
-    "HTTP_PROXY",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
-fn clear() {
-    for v in VARS {
-        std::env::remove_var(v);
-    }
-}
-
 #[test]
 fn environment_proxies_are_opt_in_and_follow_curls_rules() {
     let e = Emulator::start_default().unwrap();
     let p = TestProxy::start(ProxyKind::Socks5, Some(("envuser", "envpass-77"))).unwrap();
     let h = Handle::for_emu(&e);
-    clear();
+    clear_proxy_env();
     std::env::set_var("ALL_PROXY", p.url());
     // Not used until asked for.
     assert_eq!(h.get("10000000").name(), "GA_OK");
@@ -80,7 +63,7 @@ fn environment_proxies_are_opt_in_and_follow_curls_rules() {
     assert!(!m.contains("envuser") && !m.contains("envpass"), "{m}");
     assert_eq!(h.get("10000000").name(), "GA_OK");
     // Nothing set: direct.
-    clear();
+    clear_proxy_env();
     assert_eq!(unsafe { ga_client_use_env_proxy(h.0) }, GaStatus::GA_OK);
     assert_eq!(h.get("10000000").name(), "GA_OK");
     assert_eq!((p.tunnels().len(), http.tunnels().len()), (1, 1));

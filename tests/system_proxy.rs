@@ -16,23 +16,6 @@ use common::*;
 use getavatar::ffi::{ga_client_set_ca_file, ga_client_set_max_retries, GaStatus};
 use getavatar_emulator::{Config, PROXIED_HOST};
 
-const VARS: [&str; 8] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "http_proxy",
-    "HTTP_PROXY",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
-fn clear() {
-    for v in VARS {
-        std::env::remove_var(v);
-    }
-}
-
 /// A client for the TLS emulator under its proxied name, trusting its certificate, no retries.
 fn proxied_client(e: &Emulator, ca: &str) -> Handle {
     let url = format!("https://{PROXIED_HOST}:{}", e.addr().port());
@@ -61,7 +44,7 @@ fn assert_direct(r: &Res) {
 
 #[test]
 fn the_environment_is_the_default_proxy_and_direct_overrides_it() {
-    clear();
+    clear_proxy_env();
     let e = Emulator::start(Config {
         tls: true,
         ..Config::default()
@@ -155,6 +138,6 @@ fn the_environment_is_the_default_proxy_and_direct_overrides_it() {
             .contains("proxy http://127.0.0.1:1 from environment variable HTTPS_PROXY"),
         "{r:?}"
     );
-    clear();
+    clear_proxy_env();
     let _ = std::fs::remove_file(&ca);
 }

@@ -468,3 +468,23 @@ pub fn compile(compiler_var: &str, default: &str, std: &str, source: &str, name:
     assert!(st.success(), "{source} did not compile");
     out
 }
+
+/// The proxy variables the library reads (curl's names, both cases).
+pub const PROXY_VARS: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// Removes every proxy variable from this process's environment (only safe in a test binary
+/// with a single test: no other thread reads the environment meanwhile).
+pub fn clear_proxy_env() {
+    for v in PROXY_VARS {
+        std::env::remove_var(v);
+    }
+}
