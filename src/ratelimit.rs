@@ -180,7 +180,8 @@ impl RateLimiter {
     pub fn sent(&self, slot: Slot) {
         let now = Instant::now();
         let mut st = self.lock();
-        if slot.0 < now {
+        // Off: nothing is kept (reserve and claim keep nothing either).
+        if st.per_window != 0 && slot.0 < now {
             st.remove(slot.0);
             st.insert(now);
         }
@@ -283,6 +284,20 @@ mod tests {
         // Given-back slots shorten the schedule (without them: 19 windows for 200).
         let span = *kept.last().unwrap() - kept[0];
         assert!(span < WINDOW * 19, "{span:?}");
+    }
+
+    #[test]
+    fn with_the_limit_off_no_entry_is_kept() {
+        // Every call of an unlimited client goes through acquire and sent; keeping an entry
+        // each time grew the queue by one per call and made each call scan all of them.
+        let l = RateLimiter::new(0);
+        for _ in 0..10_000 {
+            let (waited, slot) = l.acquire(None, None).unwrap();
+            assert_eq!(waited, Duration::ZERO);
+            std::hint::black_box(Instant::now());
+            l.sent(slot);
+        }
+        assert_eq!(l.lock().entries.len(), 0);
     }
 
     #[test]
