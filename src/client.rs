@@ -71,6 +71,9 @@ pub struct Client {
     cache_ttl_s: AtomicU32,
     /// The getAvatar URL: `{apiUrl}/waInstance{id}/getAvatar/{token}` (holds the token).
     url: String,
+    /// `url` parsed once (a request built from it skips parsing); None if it does not parse,
+    /// and then each request parses `url` and reports why.
+    uri: Option<ureq::http::Uri>,
     redactor: Redactor,
     timeout_ms: AtomicU32,
     /// The deadline setting: each call's total budget, ms (0 = none).
@@ -184,6 +187,7 @@ impl Client {
             resolver,
             rate_limit: AtomicU32::new(rate),
             cache_ttl_s: AtomicU32::new(ttl),
+            uri: ureq::http::Uri::try_from(url.as_str()).ok(),
             url,
             redactor: Redactor::new(api_token_instance),
             timeout_ms: AtomicU32::new(defaults::TIMEOUT_MS),

@@ -43,6 +43,7 @@ pub mod response;
 mod settings;
 mod socks;
 mod status;
+mod success;
 mod system_proxy;
 mod text;
 mod tls;

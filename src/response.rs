@@ -169,44 +169,12 @@ fn transient_error(
 }
 
 fn parse_success(body: &[u8]) -> Outcome {
-    let v: serde_json::Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => {
-            return fail(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the server's answer (HTTP 200) is not valid JSON: {e}"),
-            )
-        }
-    };
-    let obj = match v.as_object() {
-        Some(o) => o,
-        None => {
-            return fail(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!(
-                    "the server's answer (HTTP 200) is JSON {}, not an object",
-                    kind(&v)
-                ),
-            )
-        }
-    };
-    let url = match obj.get("urlAvatar") {
-        Some(serde_json::Value::String(s)) => s,
-        Some(other) => {
-            return fail(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                format!(
-                    "the server's answer (HTTP 200) has urlAvatar as {}, not a string",
-                    kind(other)
-                ),
-            )
-        }
-        None => {
-            return fail(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                "the server's answer (HTTP 200) has no urlAvatar".to_string(),
-            )
-        }
+    let (url, available) = match crate::success::read(body) {
+        Some(found) => found,
+        None => match read_success(body) {
+            Ok(found) => found,
+            Err(failure) => return failure,
+        },
     };
     if let Some(c) = url.chars().find(|c| c.is_control()) {
         return fail(
@@ -217,11 +185,52 @@ fn parse_success(body: &[u8]) -> Outcome {
             ),
         );
     }
+    Outcome::Success(Avatar { url, available })
+}
+
+/// `urlAvatar` and `available` of any 200 answer, or the failure that says what is wrong with it.
+fn read_success(body: &[u8]) -> Result<(String, Option<bool>), Outcome> {
+    let v: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!("the server's answer (HTTP 200) is not valid JSON: {e}"),
+            ))
+        }
+    };
+    let obj = match v.as_object() {
+        Some(o) => o,
+        None => {
+            return Err(fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!(
+                    "the server's answer (HTTP 200) is JSON {}, not an object",
+                    kind(&v)
+                ),
+            ))
+        }
+    };
+    let url = match obj.get("urlAvatar") {
+        Some(serde_json::Value::String(s)) => s,
+        Some(other) => {
+            return Err(fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                format!(
+                    "the server's answer (HTTP 200) has urlAvatar as {}, not a string",
+                    kind(other)
+                ),
+            ))
+        }
+        None => {
+            return Err(fail(
+                GaStatus::GA_ERR_BAD_RESPONSE,
+                "the server's answer (HTTP 200) has no urlAvatar".to_string(),
+            ))
+        }
+    };
     let available = obj.get("available").and_then(|a| a.as_bool());
-    Outcome::Success(Avatar {
-        url: url.clone(),
-        available,
-    })
+    Ok((url.clone(), available))
 }
 
 fn kind(v: &serde_json::Value) -> &'static str {
@@ -403,6 +412,35 @@ pub(crate) mod tests {
     }
 
     use crate::leak_check::leaks;
+
+    #[test]
+    fn the_fast_reader_agrees_with_the_general_one() {
+        // Every body the fast reader accepts reads the same the general way; mutations of the
+        // usual answer (each byte dropped, doubled or replaced) cover the edges.
+        let usual = br#"{"urlAvatar":"https://a.example/x\/y.jpg","available":true,"e":[1,{"k":null}]}"#;
+        let mut bodies: Vec<Vec<u8>> = vec![usual.to_vec()];
+        for i in 0..usual.len() {
+            let mut dropped = usual.to_vec();
+            dropped.remove(i);
+            let mut doubled = usual.to_vec();
+            doubled.insert(i, usual[i]);
+            bodies.extend([dropped, doubled]);
+            for b in [b'"', b',', b'}', b'{', b'0', b'n', b'\\', b' ', 0x01, 0xff] {
+                let mut swapped = usual.to_vec();
+                swapped[i] = b;
+                bodies.push(swapped);
+            }
+        }
+        let mut fast = 0;
+        for b in &bodies {
+            if let Some(found) = crate::success::read(b) {
+                fast += 1;
+                let general = read_success(b).unwrap_or_else(|_| panic!("{b:?}"));
+                assert_eq!(found, general, "{}", String::from_utf8_lossy(b));
+            }
+        }
+        assert!(fast > 50, "{fast}");
+    }
 
     fn message_of(o: Outcome) -> String {
         match o {

@@ -297,8 +297,9 @@ pub fn check_chat_id(s: &str) -> Result<ChatKind, String> {
         Some(d) => (ChatKind::Group, d),
         None => (ChatKind::User, s),
     };
+    // Only text with letters can look like a token (the test is costly: not for every id).
     let letters = s.bytes().any(|b| b.is_ascii_alphabetic());
-    if let Some(d) = crate::redact::secret_like(s).filter(|_| letters) {
+    if let Some(d) = letters.then(|| crate::redact::secret_like(s)).flatten() {
         return Err(format!(
             "chatId is {d}: it looks like a token, not a chat id; {FORMATS}"
         ));

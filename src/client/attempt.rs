@@ -17,10 +17,14 @@ impl Client {
             return (Err(f), 0);
         }
         let timeout = self.timeout();
-        let sent = self
-            .agent()
-            .post(&self.url)
-            .header("Content-Type", "application/json")
+        let agent = self.agent();
+        let request = match &self.uri {
+            Some(uri) => agent.post(uri.clone()),
+            None => agent.post(&self.url),
+        };
+        let json = ureq::http::HeaderValue::from_static("application/json");
+        let sent = request
+            .header(ureq::http::header::CONTENT_TYPE, json)
             .send(body);
         let mut resp = match sent {
             Ok(r) => r,
@@ -28,11 +32,7 @@ impl Client {
         };
         let http_status = resp.status().as_u16();
         let (retry_after, location) = (header(&resp, "retry-after"), header(&resp, "location"));
-        let read = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY as u64)
-            .read_to_vec();
+        let read = read_body(&mut resp);
         let r = match read {
             Ok(bytes) => match response::interpret(
                 http_status,
@@ -165,6 +165,20 @@ impl Client {
 }
 
 /// A response header's value as text, if present and visible ASCII.
+/// Reads a getAvatar answer (at most `MAX_BODY` bytes) into a buffer sized for a usual one, so
+/// that it takes one read and the one that finds the end (not a probe and a regrowth first).
+fn read_body(resp: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, ureq::Error> {
+    use std::io::Read;
+    let mut reader = resp
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY as u64)
+        .reader();
+    let mut bytes = Vec::with_capacity(1024);
+    reader.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
     resp.headers()
         .get(name)
