@@ -4,7 +4,6 @@ Usage: python bench_python.py URL ID TOKEN N   -> prints one JSON object.
 """
 
 import json
-import statistics
 import sys
 import time
 
@@ -24,7 +23,7 @@ def measure(fn, n, warm=200):
         "n": n,
         "median_us": lat[len(lat) // 2] * 1e6,
         "p99_us": lat[len(lat) * 99 // 100] * 1e6,
-        "mean_us": statistics.fmean(lat) * 1e6,
+        "mean_us": total / n * 1e6,  # 1 / calls per second, as for wrk and the C series
         "rps": n / total,
     }
 

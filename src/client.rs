@@ -293,7 +293,7 @@ impl Client {
             return Ok(hit);
         }
         // chat_id is ASCII digits with an optional '-': nothing to escape.
-        let body = format!("{{\"chatId\":\"{chat_id}\"}}");
+        let body = ["{\"chatId\":\"", chat_id, "\"}"].concat();
         let r = self.retrying(true, cancel, budget, || self.attempt(&body));
         if let Ok(a) = &r {
             self.state().cache.put(chat_id, a);

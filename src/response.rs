@@ -417,7 +417,8 @@ pub(crate) mod tests {
     fn the_fast_reader_agrees_with_the_general_one() {
         // Every body the fast reader accepts reads the same the general way; mutations of the
         // usual answer (each byte dropped, doubled or replaced) cover the edges.
-        let usual = br#"{"urlAvatar":"https://a.example/x\/y.jpg","available":true,"e":[1,{"k":null}]}"#;
+        let usual =
+            br#"{"urlAvatar":"https://a.example/x\/y.jpg","available":true,"e":[1,{"k":null}]}"#;
         let mut bodies: Vec<Vec<u8>> = vec![usual.to_vec()];
         for i in 0..usual.len() {
             let mut dropped = usual.to_vec();

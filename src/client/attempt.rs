@@ -31,7 +31,11 @@ impl Client {
             Err(e) => return (Err(self.transport_failure(e, &self.url, timeout, false)), 0),
         };
         let http_status = resp.status().as_u16();
-        let (retry_after, location) = (header(&resp, "retry-after"), header(&resp, "location"));
+        // Only a failure reads these (a 200 has no use for them).
+        let (retry_after, location) = match http_status {
+            200 => (None, None),
+            _ => (header(&resp, "retry-after"), header(&resp, "location")),
+        };
         let read = read_body(&mut resp);
         let r = match read {
             Ok(bytes) => match response::interpret(
