@@ -83,7 +83,7 @@ class _Watch:
         self.writer.setblocking(False)
         self.lock = threading.Lock()
         self.current: Any = None  # the main thread's call's token
-        self.hit = False  # whether that token was cancelled
+        self.hit: Any = None  # the token the watcher cancelled (a call checks it is its own)
         threading.Thread(target=self._loop, name="getavatar-interrupt", daemon=True).start()
 
     def _loop(self) -> None:
@@ -100,7 +100,7 @@ class _Watch:
                 with self.lock:
                     if self.current is not None:
                         _native.lib().ga_cancel(self.current)
-                        self.hit = True
+                        self.hit = self.current
 
     def close(self) -> None:
         self.reader.close()
@@ -148,7 +148,6 @@ def call(op: Call[R], handle: Any) -> R:
         while True:
             token = take()
             w.current = token
-            hit = False
             try:
                 op.invoke(handle, token)  # a signal handler's exception surfaces here
             except BaseException:
@@ -156,7 +155,10 @@ def call(op: Call[R], handle: Any) -> R:
                 raise
             finally:
                 with w.lock:
-                    w.current, hit, w.hit = None, w.hit, False
+                    w.current = None
+                    hit = w.hit is token  # not a nested call's (made by a signal handler)
+                    if hit:
+                        w.hit = None
                 if hit:
                     drop(token)
                 else:
