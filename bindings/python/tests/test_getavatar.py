@@ -420,3 +420,22 @@ def test_stored_credential_outside_windows_is_a_clear_error(emu):
     assert "secret-token" not in str(e.value)
     with pytest.raises(getavatar.InvalidArgumentTypeError):
         getavatar.save_credential(emu.id_instance, None)  # type: ignore[arg-type]
+
+
+def test_get_avatar_checks_the_chat_id_before_sending(emu):
+    # Lookup encodes a plain ASCII str inline; everything else takes utf8()'s checks.
+    class Str(str):
+        pass
+
+    with client(emu) as c:
+        with pytest.raises(getavatar.InvalidArgumentTypeError, match="chat_id must be a str, not int"):
+            c.get_avatar(10000000)  # type: ignore[arg-type]
+        with pytest.raises(getavatar.InvalidArgumentTypeError, match="chat_id must be a str, not bytes"):
+            c.get_avatar(b"10000000")  # type: ignore[arg-type]
+        with pytest.raises(getavatar.InvalidArgumentError, match="chat_id must not contain NUL"):
+            c.get_avatar("1000\0")
+        with pytest.raises(getavatar.InvalidArgumentError, match="chat_id is not valid Unicode"):
+            c.get_avatar("1000\ud800")
+        assert emu.requests() == []
+        assert c.get_avatar(Str("10000000")).url == f"{emu.url}/avatars/10000000.png"
+        assert len(emu.requests()) == 1

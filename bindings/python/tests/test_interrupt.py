@@ -160,6 +160,23 @@ def test_a_sigint_handler_that_returns_lets_the_call_finish(emu, tmp_path):
     assert r["seen"] == "1"
 
 
+def test_a_sigint_handler_that_makes_a_call_leaves_the_interrupted_call_sound(emu, tmp_path):
+    # The handler runs as the interrupted call returns, before that call has settled its
+    # token: the handler's own call must not take over which token was cancelled (the
+    # interrupted call would then raise CancelledError and pool its cancelled token, failing
+    # every later call).
+    setup = 'import signal; seen = []; signal.signal(signal.SIGINT, lambda s, f: seen.append(c.get_avatar("20000000").url))'
+    after = 'print("seen", seen, flush=True); print("next", c.get_avatar("10000000").url, flush=True)'
+    emu.fault(kind="delay", ms=3000)
+    p = _start(emu, tmp_path, CALLS["get_avatar"], setup, after)
+    _wait_for_requests(emu, 1)
+    p.send_signal(signal.SIGINT)
+    r = _finish(p)
+    assert r["returned"].startswith("Avatar(url='" + emu.url + "/avatars/10000000.png'"), r
+    assert r["seen"] == "['']"
+    assert r["next"] == r["again"] == f"{emu.url}/avatars/10000000.png"
+
+
 def test_calls_off_the_main_thread_go_straight_to_the_library(emu):
     # No wakeup fd, no watcher thread, no token for them.
     code = textwrap.dedent(

@@ -11,6 +11,15 @@ the cancelled part is simply redone, as Python retries system calls (PEP 475).
 
 When the wakeup fd is already taken (by an event loop or the application), the call runs on a
 short-lived thread while the main thread waits interruptibly, with the same outcome.
+
+Cost: installing the fd is about 1 µs (Python checks the fd with two system calls); removing it
+is almost free. Keeping it installed between calls would save only the removal: a call must
+still set it to learn whether someone else took it meanwhile (there is no getter), and a left
+installed fd would show through to libraries that check it is free (trio warns), and would
+have to be removed before fork children and interpreter exit reuse the descriptor. So each
+call installs and removes it. The rest of the path avoids per-call objects and lookups (see
+``_calls``); the watcher records *which* token it cancelled, so a call made by a signal
+handler while another call settles never takes that call's cancellation for its own.
 """
 
 from __future__ import annotations
@@ -81,9 +90,10 @@ class _Watch:
     def __init__(self) -> None:
         self.reader, self.writer = socket.socketpair()
         self.writer.setblocking(False)
+        self.fd = self.writer.fileno()
         self.lock = threading.Lock()
         self.current: Any = None  # the main thread's call's token
-        self.hit = False  # whether that token was cancelled
+        self.hit: Any = None  # the token the watcher cancelled (a call checks it is its own)
         threading.Thread(target=self._loop, name="getavatar-interrupt", daemon=True).start()
 
     def _loop(self) -> None:
@@ -100,7 +110,7 @@ class _Watch:
                 with self.lock:
                     if self.current is not None:
                         _native.lib().ga_cancel(self.current)
-                        self.hit = True
+                        self.hit = self.current
 
     def close(self) -> None:
         self.reader.close()
@@ -133,30 +143,38 @@ def _after_fork_in_child() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
+#: Installed without ``warn_on_full_buffer=False`` (parsing that keyword costs a fifth of the
+#: call): the watcher drains the socket as bytes arrive, and a call installs it only for its own
+#: duration, so its buffer (hundreds of KB) never fills and Python never has to warn.
+_set_wakeup_fd = signal.set_wakeup_fd
+
 
 def call(op: Call[R], handle: Any) -> R:
     """Runs ``op`` for a call on the main thread: Ctrl-C interrupts it (see the module doc)."""
-    w = _get_watch()
+    w = _watch or _get_watch()
+    fd = w.fd
     try:
-        old = signal.set_wakeup_fd(w.writer.fileno(), warn_on_full_buffer=False)
+        old = _set_wakeup_fd(fd)
     except (ValueError, OSError):  # not the main interpreter's main thread
         return _call_on_thread(op, handle)
-    if old not in (-1, w.writer.fileno()):  # taken (an event loop, the application): leave it
-        signal.set_wakeup_fd(old)
+    if old != -1 and old != fd:  # taken (an event loop, the application): leave it
+        _set_wakeup_fd(old)
         return _call_on_thread(op, handle)
     try:
         while True:
-            token = take()
+            try:
+                token = _pool.pop()
+            except IndexError:
+                token = take()
             w.current = token
-            hit = False
             try:
                 op.invoke(handle, token)  # a signal handler's exception surfaces here
-            except BaseException:
-                op.free()
-                raise
             finally:
                 with w.lock:
-                    w.current, hit, w.hit = None, w.hit, False
+                    w.current = None
+                    hit = w.hit is token  # not a nested call's (made by a signal handler)
+                    if hit:
+                        w.hit = None
                 if hit:
                     drop(token)
                 else:
@@ -167,7 +185,7 @@ def call(op: Call[R], handle: Any) -> R:
             op.retry_cancelled()
     finally:
         op.free()
-        signal.set_wakeup_fd(-1)
+        _set_wakeup_fd(-1)
 
 
 def _call_on_thread(op: Call[R], handle: Any) -> R:

@@ -240,7 +240,7 @@ class ClientBase:
             c = self.c
             with c._cond:
                 c._busy -= 1
-                if c._busy == 0:
+                if c._closed and c._busy == 0:  # close() is waiting
                     c._cond.notify_all()
 
     def _use(self) -> "ClientBase._Use":
@@ -374,14 +374,14 @@ class Client(ClientBase):
                     raise InvalidArgumentError(f"this getavatar.{self._kind} is closed", 1, 0)
                 self._busy += 1
                 held = True
-            if threading.current_thread() is threading.main_thread():
+            if threading.get_ident() == _main_ident:  # threading.main_thread(), faster
                 return _cancel.call(op, self._handle)
             return op.run(self._handle, None)
         finally:
             if held:
                 with lock:
                     self._busy -= 1
-                    if self._busy == 0:
+                    if self._closed and self._busy == 0:  # close() is waiting
                         self._cond.notify_all()
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -402,7 +402,13 @@ class Client(ClientBase):
 _live: "weakref.WeakSet[ClientBase]" = weakref.WeakSet()
 
 
+#: The main thread's id (signal handlers run there); after fork(), the forking thread's.
+_main_ident = threading.main_thread().ident
+
+
 def _after_fork_in_child() -> None:
+    global _main_ident
+    _main_ident = threading.get_ident()
     for c in list(_live):
         c._lock = threading.Lock()
         c._cond = threading.Condition(c._lock)

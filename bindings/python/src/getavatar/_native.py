@@ -18,14 +18,19 @@ class LibraryNotFoundError(OSError):
 
 
 class GaAvatar(ctypes.Structure):
-    """Mirror of `GaAvatar` in getavatar.h."""
+    """Mirror of `GaAvatar` in getavatar.h, read in place over the library's block.
+
+    The strings are ``c_char_p`` fields: reading one copies it into ``bytes`` (None for NULL),
+    faster than ``string_at``; the block itself stays the library's, freed with ``ga_free``.
+    (Functions that return library-owned strings still declare ``c_void_p``, see _declare.)
+    """
 
     _fields_ = [
         ("status", ctypes.c_int32),
         ("http_status", ctypes.c_int32),
         ("available", ctypes.c_int32),
-        ("url_avatar", ctypes.c_void_p),
-        ("error", ctypes.c_void_p),
+        ("url_avatar", ctypes.c_char_p),
+        ("error", ctypes.c_char_p),
     ]
 
 
@@ -35,7 +40,7 @@ class GaAvatarImage(ctypes.Structure):
     _fields_ = GaAvatar._fields_ + [
         ("data", ctypes.c_void_p),
         ("size", ctypes.c_size_t),
-        ("content_type", ctypes.c_void_p),
+        ("content_type", ctypes.c_char_p),
     ]
 
 
@@ -184,3 +189,8 @@ def text(ptr: Optional[int]) -> str:
     if not ptr:
         return ""
     return ctypes.string_at(ptr).decode("utf-8", errors="replace")
+
+
+def decode(b: Optional[bytes]) -> str:
+    """A string field of a result block (already copied by ctypes) as text."""
+    return b.decode("utf-8", "replace") if b else ""
