@@ -1,6 +1,7 @@
 """Python side of the benchmark: the getavatar binding and the references a Python user has.
 
-Usage: python bench_python.py URL ID TOKEN N   -> prints one JSON object.
+Usage: python bench_python.py URL ID TOKEN SECONDS   -> prints one JSON object.
+Each series makes calls for SECONDS (after 200 to warm up), as wrk does for its duration.
 """
 
 import json
@@ -8,28 +9,33 @@ import sys
 import time
 
 
-def measure(fn, n, warm=200):
+def measure(fn, seconds, warm=200):
     for _ in range(warm):
         fn()
     lat = []
     t0 = time.perf_counter()
-    for _ in range(n):
+    end = t0 + seconds
+    while True:
         a = time.perf_counter()
         fn()
-        lat.append(time.perf_counter() - a)
+        b = time.perf_counter()
+        lat.append(b - a)
+        if b >= end:
+            break
     total = time.perf_counter() - t0
+    n = len(lat)
     lat.sort()
     return {
         "n": n,
-        "median_us": lat[len(lat) // 2] * 1e6,
-        "p99_us": lat[len(lat) * 99 // 100] * 1e6,
+        "median_us": lat[n // 2] * 1e6,
+        "p99_us": lat[n * 99 // 100] * 1e6,
         "mean_us": total / n * 1e6,  # 1 / calls per second, as for wrk and the C series
         "rps": n / total,
     }
 
 
 def main():
-    url, inst, token, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    url, inst, token, secs = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     path = f"/v3/waInstance{inst}/getAvatar/{token}"
     body = b'{"chatId":"10000000"}'
     out = {}
@@ -37,7 +43,7 @@ def main():
     import getavatar
 
     with getavatar.Client(url, inst, token, rate_limit=0) as c:
-        out["python_getavatar"] = measure(lambda: c.get_avatar("10000000"), n)
+        out["python_getavatar"] = measure(lambda: c.get_avatar("10000000"), secs)
 
     import http.client
 
@@ -49,7 +55,7 @@ def main():
         r = conn.getresponse()
         json.loads(r.read())
 
-    out["python_http_client_keepalive"] = measure(hc, n)
+    out["python_http_client_keepalive"] = measure(hc, secs)
 
     try:
         import requests
@@ -59,9 +65,9 @@ def main():
         s = requests.Session()
         s2 = requests.Session()
         s2.headers["Connection"] = "close"  # as the official SDK does
-        for key, sess, count in (("python_requests_keepalive", s, n // 2), ("python_requests_close", s2, n // 4)):
+        for key, sess, count in (("python_requests_keepalive", s, secs / 2), ("python_requests_close", s2, secs / 2)):
             try:
-                out[key] = measure(lambda: sess.post(url + path, json={"chatId": "10000000"}, timeout=180).json(), count)
+                out[key] = measure(lambda: sess.post(url + path, json={"chatId": "10000000"}, timeout=180).json(), count, warm=50)
             except Exception as e:  # a reference failing must not hide the others
                 out[key + "_error"] = repr(e)
     print(json.dumps(out))

@@ -78,28 +78,38 @@ fn new_client(s: &Server) -> *mut GaClient {
     c
 }
 
-/// Sequential calls through the C ABI.
-fn c_sequential(s: &Server, n: usize) -> Value {
+/// Sequential calls through the C ABI for `dur` (after 1,000 to warm up), as wrk runs for its
+/// duration.
+fn c_sequential(s: &Server, dur: Duration) -> Value {
     let c = new_client(s);
     let id = c"10000000";
     for _ in 0..1000 {
         unsafe { one(c, id.as_ptr()) };
     }
-    let mut lat = Vec::with_capacity(n);
-    let t0 = Instant::now();
-    for _ in 0..n {
-        let a = Instant::now();
-        unsafe { one(c, id.as_ptr()) };
-        lat.push(a.elapsed());
-    }
-    let total = t0.elapsed();
+    let v = timed(dur, || unsafe { one(c, id.as_ptr()) });
     unsafe { ga_client_free(c) };
-    stats(lat, total)
+    v
 }
 
-/// Sequential calls through the safe Rust API, with the caching resolver or (for comparison)
-/// ureq's default one.
-fn rust_sequential(s: &Server, n: usize, ureq_resolver: bool) -> Value {
+/// Calls `call` for `dur`; the statistics of its latencies.
+fn timed(dur: Duration, mut call: impl FnMut()) -> Value {
+    let mut lat = Vec::with_capacity(100_000);
+    let t0 = Instant::now();
+    loop {
+        let a = Instant::now();
+        call();
+        let b = Instant::now();
+        lat.push(b - a);
+        if b - t0 >= dur {
+            break;
+        }
+    }
+    stats(lat, t0.elapsed())
+}
+
+/// Sequential calls through the safe Rust API for `dur`, with the caching resolver or (for
+/// comparison) ureq's default one.
+fn rust_sequential(s: &Server, dur: Duration, ureq_resolver: bool) -> Value {
     let c = if ureq_resolver {
         getavatar::Client::new_with_ureq_resolver(&s.url, &s.id, &s.token)
     } else {
@@ -110,14 +120,9 @@ fn rust_sequential(s: &Server, n: usize, ureq_resolver: bool) -> Value {
     for _ in 0..1000 {
         c.get_avatar("10000000").unwrap();
     }
-    let mut lat = Vec::with_capacity(n);
-    let t0 = Instant::now();
-    for _ in 0..n {
-        let a = Instant::now();
+    timed(dur, || {
         c.get_avatar("10000000").unwrap();
-        lat.push(a.elapsed());
-    }
-    stats(lat, t0.elapsed())
+    })
 }
 
 /// The batch API, 8 workers, rate limit off.
@@ -293,29 +298,76 @@ fn placements(server_cpu: Option<usize>) -> Vec<(&'static str, Option<usize>)> {
     }
 }
 
-/// The sequential series against `server` with the client on `cpu`.
-fn sequential(server: &Server, cpu: Option<usize>, n: usize, secs: u32) -> Value {
+/// The sequential series against `server` with the client on `cpu`, in `rounds` rounds (each
+/// runs every series once for `secs`, wrk first), so that a drift of the machine (a VM's
+/// wake-up latency changes by a third from minute to minute) hits all of them alike.
+fn sequential(server: &Server, cpu: Option<usize>, secs: u32, rounds: usize) -> Value {
     on_cpu(cpu, || {
-        let mut p = serde_json::Map::new();
-        if let Some(v) = wrk(server, 1, 1, secs) {
-            p.insert("wrk_t1_c1".into(), v);
+        let each = (0..rounds)
+            .map(|_| sequential_round(server, secs))
+            .collect::<Vec<_>>();
+        aggregate(&each)
+    })
+}
+
+fn sequential_round(server: &Server, secs: u32) -> serde_json::Map<String, Value> {
+    let dur = Duration::from_secs(secs.into());
+    let mut p = serde_json::Map::new();
+    if let Some(v) = wrk(server, 1, 1, secs) {
+        p.insert("wrk_t1_c1".into(), v);
+    }
+    p.insert("c_sequential".into(), c_sequential(server, dur));
+    p.insert(
+        "rust_sequential_caching_resolver".into(),
+        rust_sequential(server, dur, false),
+    );
+    // A reference for the caching resolver only: a shorter run will do.
+    p.insert(
+        "rust_sequential_ureq_default_resolver".into(),
+        rust_sequential(server, dur / 4, true),
+    );
+    if let Some(v) = python(server, secs) {
+        for (k, v) in v.as_object().unwrap() {
+            p.insert(k.clone(), v.clone());
         }
-        p.insert("c_sequential".into(), c_sequential(server, n));
-        p.insert(
-            "rust_sequential_caching_resolver".into(),
-            rust_sequential(server, n, false),
-        );
-        p.insert(
-            "rust_sequential_ureq_default_resolver".into(),
-            rust_sequential(server, n, true),
-        );
-        if let Some(v) = python(server, n / 4) {
-            for (k, v) in v.as_object().unwrap() {
-                p.insert(k.clone(), v.clone());
+    }
+    p
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
+/// Per series: the median over the rounds of each statistic, and of its ratio to wrk -t1 -c1
+/// in the same round (`x_wrk_median`, `x_wrk_mean`); the rounds themselves under `rounds`.
+fn aggregate(rounds: &[serde_json::Map<String, Value>]) -> Value {
+    let stat = |r: &serde_json::Map<String, Value>, k: &str, s: &str| r.get(k)?.get(s)?.as_f64();
+    let mut out = serde_json::Map::new();
+    let keys: Vec<String> = rounds
+        .first()
+        .map(|r| r.keys().cloned().collect())
+        .unwrap_or_default();
+    for key in keys {
+        let mut series = serde_json::Map::new();
+        for s in ["median_us", "mean_us", "p99_us", "rps"] {
+            if let Some(m) = median(rounds.iter().filter_map(|r| stat(r, &key, s)).collect()) {
+                series.insert(s.into(), json!(m));
             }
         }
-        Value::Object(p)
-    })
+        for (s, name) in [("median_us", "x_wrk_median"), ("mean_us", "x_wrk_mean")] {
+            let ratios = rounds
+                .iter()
+                .filter_map(|r| Some(stat(r, &key, s)? / stat(r, "wrk_t1_c1", s)?))
+                .collect();
+            if let Some(m) = median(ratios) {
+                series.insert(name.into(), json!(m));
+            }
+        }
+        out.insert(key, Value::Object(series));
+    }
+    out.insert("rounds".into(), json!(rounds));
+    Value::Object(out)
 }
 
 fn spawn_self(args: &[&str]) -> std::process::Child {
@@ -376,14 +428,14 @@ fn wrk(s: &Server, threads: u32, conns: u32, secs: u32) -> Option<Value> {
     )
 }
 
-fn python(s: &Server, n: usize) -> Option<Value> {
+fn python(s: &Server, secs: u32) -> Option<Value> {
     let py = root().join("target/py-venv/bin/python");
     if !py.exists() {
         return None;
     }
     let out = Command::new(py)
         .arg(root().join("benches/bench_python.py"))
-        .args([&s.url, &s.id, &s.token, &n.to_string()])
+        .args([&s.url, &s.id, &s.token, &secs.to_string()])
         .current_dir("/tmp")
         .output()
         .ok()?;
@@ -495,10 +547,11 @@ fn main() {
         json!({"cpu": cpu, "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), "os": std::env::consts::OS}),
     );
     let secs = if quick { 2 } else { 5 };
+    let rounds = if quick { 3 } else { 7 };
     let mut seq = serde_json::Map::new();
     for (key, cpu) in placements(server_cpu) {
         eprintln!("sequential series, {key} (server on {server_cpu:?}, client on {cpu:?})");
-        seq.insert(key.into(), sequential(&server, cpu, n, secs));
+        seq.insert(key.into(), sequential(&server, cpu, 1, rounds));
     }
     r.insert("sequential".into(), Value::Object(seq));
     if let Some(v) = wrk(&server, 2, 8, secs) {
@@ -522,7 +575,11 @@ fn main() {
     if let Some(v) = syscalls(&server) {
         r.insert("syscalls".into(), v);
     }
-    let so = root().join("target/release/libgetavatar.so");
+    // scripts/bench.sh names the library as the packages build it (a cdylib on its own).
+    let so = std::env::var_os("GA_BENCH_LIBRARY").map_or_else(
+        || root().join("target/release/libgetavatar.so"),
+        PathBuf::from,
+    );
     let version = env!("CARGO_PKG_VERSION");
     r.insert(
         "sizes_bytes".into(),
@@ -599,14 +656,9 @@ fn report(r: &Value) {
     // The targets are judged with the client and the server on different CPUs (see the module
     // documentation); the same-CPU rows show the CPU-cost view beside them.
     for (placement, series) in &seq {
-        let ratio = |key: &str, stat: &str| {
-            Some(
-                series.get(key)?.get(stat)?.as_f64()?
-                    / series.get("wrk_t1_c1")?.get(stat)?.as_f64()?,
-            )
-        };
-        for stat in ["median_us", "mean_us"] {
-            let by = stat.trim_end_matches("_us");
+        let ratio = |key: &str, stat: &str| series.get(key)?.get(stat)?.as_f64();
+        for stat in ["x_wrk_median", "x_wrk_mean"] {
+            let by = stat.trim_start_matches("x_wrk_");
             row(
                 &format!("C sequential <= 1.15 x wrk -t1 -c1 ({placement}, {by})"),
                 ratio("c_sequential", stat),
@@ -713,7 +765,10 @@ fn print_sequential(placement: &str, series: &Value) {
         "same_cpu" => "client on the server's CPU (CPU-cost view)",
         _ => "unpinned",
     };
-    println!("\nSequential, one connection: {what}");
+    let rounds = series["rounds"].as_array().map_or(0, Vec::len);
+    println!(
+        "\nSequential, one connection: {what} (medians over {rounds} rounds; ratios to wrk of the same round)"
+    );
     println!("| series | median µs | mean µs | p99 µs | calls/s | x wrk (median) | x wrk (mean) |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let get = |key: &str, stat: &str| series.get(key)?.get(stat)?.as_f64();
@@ -746,19 +801,15 @@ fn print_sequential(placement: &str, series: &Value) {
             continue;
         }
         let cell = |stat: &str| get(key, stat).map_or("-".into(), |v| format!("{v:.0}"));
-        let ratio = |stat: &str| {
-            get(key, stat)
-                .zip(get("wrk_t1_c1", stat))
-                .map_or("-".into(), |(a, b)| format!("{:.2}", a / b))
-        };
+        let ratio = |stat: &str| get(key, stat).map_or("-".into(), |v| format!("{v:.2}"));
         println!(
             "| {name} | {} | {} | {} | {} | {} | {} |",
             cell("median_us"),
             cell("mean_us"),
             cell("p99_us"),
             cell("rps"),
-            ratio("median_us"),
-            ratio("mean_us")
+            ratio("x_wrk_median"),
+            ratio("x_wrk_mean")
         );
     }
 }

@@ -393,7 +393,11 @@ fn main() {
         return; // `cargo test --benches` runs nothing here
     }
     let quick = std::env::var("GA_BENCH_QUICK").is_ok();
-    let so = root().join("target/release/libgetavatar.so");
+    // scripts/bench.sh names the library as the packages build it (a cdylib on its own).
+    let so = std::env::var_os("GA_BENCH_LIBRARY").map_or_else(
+        || root().join("target/release/libgetavatar.so"),
+        PathBuf::from,
+    );
     if !so.exists() {
         eprintln!(
             "realistic: {} is missing (cargo build --release --lib)",
