@@ -20,8 +20,8 @@ fi
 venv=target/py-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check requests
-# The library as the packages build it: a cdylib on its own (`cargo build` makes it beside the
-# rlib, which keeps every Rust item: a fifth larger and slower; docs/performance.md).
+# The library as the packages build it: a cdylib alone (`cargo build` makes it beside the rlib,
+# and then cargo silently skips LTO, rust-lang/cargo#9672: 1.2x larger and slower; docs/performance.md).
 CARGO_TARGET_DIR=target/shipped cargo rustc --locked --release --lib --crate-type cdylib
 export GA_BENCH_LIBRARY=$PWD/target/shipped/release/libgetavatar.so
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings/python
