@@ -311,10 +311,13 @@ fn sequential(server: &Server, cpu: Option<usize>, secs: u32, rounds: usize) -> 
     })
 }
 
-fn sequential_round(server: &Server, secs: u32, k: usize) -> serde_json::Map<String, Value> {
+/// The series of one round, by name.
+type Series = serde_json::Map<String, Value>;
+
+fn sequential_round(server: &Server, secs: u32, k: usize) -> Series {
     let dur = Duration::from_secs(secs.into());
     let mut p = serde_json::Map::new();
-    let series: [&dyn Fn(&mut serde_json::Map<String, Value>); 4] = [
+    let series: [&dyn Fn(&mut Series); 4] = [
         &|p| {
             if let Some(v) = wrk(server, 1, 1, secs) {
                 p.insert("wrk_t1_c1".into(), v);
