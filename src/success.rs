@@ -1,11 +1,13 @@
 //! The usual 200 answer, `{"urlAvatar": "...", "available": true}`, read without building a
-//! JSON tree. Anything unusual (not an object, a key twice, a value of another type, an escaped
-//! key) gives `None`, and `response` reads the body again the general way, which says exactly
-//! what is wrong. So this changes speed only, never a result or a message.
+//! JSON tree for it. Anything unusual (not an object, a key twice, a value of another type, an
+//! escaped key) gives `None`, and `response` reads the body again the general way, which says
+//! exactly what is wrong. So this changes speed only, never a result or a message: other keys'
+//! values are read as JSON values, not skipped, so that they meet the same checks (depth, number
+//! range, escapes) as in the general reader.
 
 use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, Visitor};
 
 /// `urlAvatar` and `available` of a usual answer, or `None` (see the module documentation).
 pub fn read(body: &[u8]) -> Option<(String, Option<bool>)> {
@@ -35,7 +37,7 @@ impl<'de> Visitor<'de> for Fields {
                 "available" if available.is_none() => available = Some(map.next_value()?),
                 "urlAvatar" | "available" => return Ok(None),
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<serde_json::Value>()?;
                 }
             }
         }
@@ -59,6 +61,22 @@ mod tests {
     }
 
     #[test]
+    fn leaves_too_deep_a_value_to_the_general_reader() {
+        let deep = format!(
+            r#"{{"urlAvatar":"a","e":{}1{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert_eq!(read(deep.as_bytes()), None);
+        let fine = format!(
+            r#"{{"urlAvatar":"a","e":{}1{}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert_eq!(read(fine.as_bytes()), Some(("a".into(), None)));
+    }
+
+    #[test]
     fn leaves_anything_unusual_to_the_general_reader() {
         for b in [
             &br#"["urlAvatar", true]"#[..],
@@ -71,6 +89,10 @@ mod tests {
             br#"{"urlAvatar":"a"} x"#,
             br#"{"urlAvatar":"a""#,
             b"{\"urlAvatar\":\"a\",\"e\":\"\xff\"}",
+            // Skipping would accept these; the general reader refuses them.
+            br#"{"urlAvatar":"a","e":1e400}"#,
+            br#"{"urlAvatar":"a","e":"\ud800"}"#,
+            br#"{"urlAvatar":"a","e":{"\udc00":1}}"#,
             b"",
         ] {
             assert_eq!(read(b), None, "{}", String::from_utf8_lossy(b));

@@ -168,7 +168,6 @@ impl Client {
     }
 }
 
-/// A response header's value as text, if present and visible ASCII.
 /// Reads a getAvatar answer (at most `MAX_BODY` bytes) into a buffer sized for a usual one, so
 /// that it takes one read and the one that finds the end (not a probe and a regrowth first).
 fn read_body(resp: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, ureq::Error> {
@@ -183,6 +182,7 @@ fn read_body(resp: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, ure
     Ok(bytes)
 }
 
+/// A response header's value as text, if present and visible ASCII.
 fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
     resp.headers()
         .get(name)

@@ -147,17 +147,34 @@ def test_ctrl_c_stops_the_main_thread_call_only(emu, tmp_path):
     assert r["again"] == f"{emu.url}/avatars/10000000.png"
 
 
+def _with_handler(emu, tmp_path, handler: str, at_requests, delayed: int = 1):
+    """get_avatar in a child whose SIGINT handler is ``handler`` (an expression over ``s``, ``f``,
+    ``c`` and the lists ``n`` and ``seen``; it prints both lists afterwards, then the result of
+    a next call), with the first ``delayed`` requests held 3 s; a SIGINT once the emulator has
+    seen each number of requests in ``at_requests``. Returns the child's lines and the times
+    the signals were sent."""
+    setup = f"import signal; n = []; seen = []; signal.signal(signal.SIGINT, lambda s, f: {handler})"
+    after = 'print("n", len(n), flush=True); print("seen", seen, flush=True); print("next", c.get_avatar("10000000").url, flush=True)'
+    emu.fault(kind="delay", ms=3000, times=delayed)
+    p = _start(emu, tmp_path, CALLS["get_avatar"], setup, after)
+    sent = []
+    for count in at_requests:
+        _wait_for_requests(emu, count)
+        sent.append(time.monotonic())
+        p.send_signal(signal.SIGINT)
+    return _finish(p), sent
+
+
+def _returned_normally(r: dict, emu) -> None:
+    assert r["returned"].startswith("Avatar(url='" + emu.url + "/avatars/10000000.png'"), r
+    assert r["next"] == r["again"] == f"{emu.url}/avatars/10000000.png"
+
+
 def test_a_sigint_handler_that_returns_lets_the_call_finish(emu, tmp_path):
     # Like an interrupted system call (PEP 475): the handler runs, the call is made again.
-    setup = 'import signal; seen = []; signal.signal(signal.SIGINT, lambda s, f: seen.append(s))'
-    after = 'print("seen", len(seen), flush=True)'
-    emu.fault(kind="delay", ms=3000)
-    p = _start(emu, tmp_path, CALLS["get_avatar"], setup, after)
-    _wait_for_requests(emu, 1)
-    p.send_signal(signal.SIGINT)
-    r = _finish(p)
-    assert r["returned"].startswith("Avatar(url='" + emu.url + "/avatars/10000000.png'"), r
-    assert r["seen"] == "1"
+    r, _ = _with_handler(emu, tmp_path, "n.append(s)", at_requests=[1])
+    _returned_normally(r, emu)
+    assert r["n"] == "1"
 
 
 def test_a_sigint_handler_that_makes_a_call_leaves_the_interrupted_call_sound(emu, tmp_path):
@@ -165,16 +182,28 @@ def test_a_sigint_handler_that_makes_a_call_leaves_the_interrupted_call_sound(em
     # token: the handler's own call must not take over which token was cancelled (the
     # interrupted call would then raise CancelledError and pool its cancelled token, failing
     # every later call).
-    setup = 'import signal; seen = []; signal.signal(signal.SIGINT, lambda s, f: seen.append(c.get_avatar("20000000").url))'
-    after = 'print("seen", seen, flush=True); print("next", c.get_avatar("10000000").url, flush=True)'
-    emu.fault(kind="delay", ms=3000)
-    p = _start(emu, tmp_path, CALLS["get_avatar"], setup, after)
-    _wait_for_requests(emu, 1)
-    p.send_signal(signal.SIGINT)
-    r = _finish(p)
-    assert r["returned"].startswith("Avatar(url='" + emu.url + "/avatars/10000000.png'"), r
+    r, _ = _with_handler(emu, tmp_path, 'seen.append(c.get_avatar("20000000").url)', at_requests=[1])
+    _returned_normally(r, emu)
     assert r["seen"] == "['']"
-    assert r["next"] == r["again"] == f"{emu.url}/avatars/10000000.png"
+
+
+def test_a_second_ctrl_c_in_the_handlers_own_call_leaves_both_calls_sound(emu, tmp_path):
+    # The second SIGINT cancels the handler's call; the first call's cancel must not be
+    # forgotten (it would raise CancelledError and pool its cancelled token).
+    handler = 'n.append(s) or (len(n) == 1 and seen.append(c.get_avatar("20000000").url))'
+    r, _ = _with_handler(emu, tmp_path, handler, at_requests=[1, 2], delayed=2)
+    _returned_normally(r, emu)
+    assert (r["n"], r["seen"]) == ("2", "['']")
+
+
+def test_after_the_handlers_own_call_ctrl_c_still_interrupts_the_redone_call(emu, tmp_path):
+    # The handler's call ends inside the interrupted one: it must leave the wakeup socket
+    # installed, or the next Ctrl-C waits for the redone call (3 s here) to end.
+    handler = 'n.append(s) or (signal.default_int_handler(s, f) if len(n) > 1 else seen.append(c.get_avatar("20000000").url))'
+    r, sent = _with_handler(emu, tmp_path, handler, at_requests=[1, 3], delayed=3)
+    assert "interrupted" in r, r
+    assert float(r["interrupted"]) - sent[1] < 1.0
+    assert (r["n"], r["seen"], r["again"]) == ("2", "['']", f"{emu.url}/avatars/10000000.png")
 
 
 def test_calls_off_the_main_thread_go_straight_to_the_library(emu):

@@ -7,7 +7,11 @@ number there at once, a watcher thread reads it and cancels the call's token, th
 returns GA_ERR_CANCELLED within about 100 ms, and the handler runs as the call returns
 (KeyboardInterrupt for Ctrl-C). The call itself stays on the calling thread: no thread hop, a
 few microseconds per call. If the handler returns without raising (a custom SIGINT handler),
-the cancelled part is simply redone, as Python retries system calls (PEP 475).
+the cancelled part is simply redone, as Python retries system calls (PEP 475). A handler may
+make calls of its own: such a call runs inside the interrupted one, keeps the wakeup socket
+installed and gives the outer call's token back to the watcher when it ends, and the watcher
+remembers every token it cancelled, so a second Ctrl-C in the handler's call is not mistaken
+for the first.
 
 When the wakeup fd is already taken (by an event loop or the application), the call runs on a
 short-lived thread while the main thread waits interruptibly, with the same outcome.
@@ -92,8 +96,11 @@ class _Watch:
         self.writer.setblocking(False)
         self.fd = self.writer.fileno()
         self.lock = threading.Lock()
-        self.current: Any = None  # the main thread's call's token
-        self.hit: Any = None  # the token the watcher cancelled (a call checks it is its own)
+        self.current: Any = None  # the token of the main thread's innermost call
+        # Every token the watcher cancelled and whose call has not settled yet: a signal
+        # handler may make calls of its own, and a second Ctrl-C may land in one of them.
+        # (A list compared by identity: ctypes pointers do not hash.)
+        self.hit: List[Any] = []
         threading.Thread(target=self._loop, name="getavatar-interrupt", daemon=True).start()
 
     def _loop(self) -> None:
@@ -110,7 +117,7 @@ class _Watch:
                 with self.lock:
                     if self.current is not None:
                         _native.lib().ga_cancel(self.current)
-                        self.hit = self.current
+                        self.hit.append(self.current)
 
     def close(self) -> None:
         self.reader.close()
@@ -160,6 +167,10 @@ def call(op: Call[R], handle: Any) -> R:
     if old != -1 and old != fd:  # taken (an event loop, the application): leave it
         _set_wakeup_fd(old)
         return _call_on_thread(op, handle)
+    # A call made by a signal handler runs inside the interrupted one (old == fd): it leaves
+    # the wakeup socket installed and the outer call's token current when it ends, so that the
+    # outer call, redone, still stops at the next Ctrl-C.
+    outer = w.current
     try:
         while True:
             try:
@@ -171,10 +182,10 @@ def call(op: Call[R], handle: Any) -> R:
                 op.invoke(handle, token)  # a signal handler's exception surfaces here
             finally:
                 with w.lock:
-                    w.current = None
-                    hit = w.hit is token  # not a nested call's (made by a signal handler)
+                    w.current = outer
+                    hit = any(t is token for t in w.hit)
                     if hit:
-                        w.hit = None
+                        w.hit = [t for t in w.hit if t is not token]
                 if hit:
                     drop(token)
                 else:
@@ -185,7 +196,8 @@ def call(op: Call[R], handle: Any) -> R:
             op.retry_cancelled()
     finally:
         op.free()
-        _set_wakeup_fd(-1)
+        if old == -1:
+            _set_wakeup_fd(-1)
 
 
 def _call_on_thread(op: Call[R], handle: Any) -> R:
