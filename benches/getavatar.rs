@@ -281,7 +281,7 @@ fn on_cpu<T>(cpu: Option<usize>, f: impl FnOnce() -> T) -> T {
     r
 }
 
-/// Where the sequential series run: (key, the server's CPU, the client's CPU).
+/// Where the sequential series run, given the server's CPU: (key, the client's CPU).
 fn placements(server_cpu: Option<usize>) -> Vec<(&'static str, Option<usize>)> {
     let cpus = allowed_cpus();
     match server_cpu {
@@ -358,8 +358,8 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 
 /// Per series: the median over the rounds of each statistic, and of its ratio to wrk -t1 -c1
 /// in the same round (`x_wrk_median`, `x_wrk_mean`); the rounds themselves under `rounds`.
-fn aggregate(rounds: &[serde_json::Map<String, Value>]) -> Value {
-    let stat = |r: &serde_json::Map<String, Value>, k: &str, s: &str| r.get(k)?.get(s)?.as_f64();
+fn aggregate(rounds: &[Series]) -> Value {
+    let stat = |r: &Series, k: &str, s: &str| r.get(k)?.get(s)?.as_f64();
     let mut out = serde_json::Map::new();
     let keys: Vec<String> = rounds
         .first()

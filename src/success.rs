@@ -11,7 +11,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 
 /// `urlAvatar` and `available` of a usual answer, or `None` (see the module documentation).
 pub fn read(body: &[u8]) -> Option<(String, Option<bool>)> {
-    // Valid UTF-8 as a whole, as the general reader requires (skipped values are not checked).
+    // Valid UTF-8 as a whole, as the general reader requires (then no string needs its own check).
     let text = std::str::from_utf8(body).ok()?;
     let mut de = serde_json::Deserializer::from_str(text);
     let found = de.deserialize_map(Fields).ok()??;

@@ -188,24 +188,21 @@ class Lookup(_Single[Avatar]):
         self.box.extend(starmap(_native.lib().ga_get_avatar_cancellable, ((handle, self.args[0], token),)))
 
     def result(self) -> Avatar:
-        ptr = self.box[0]
-        if not ptr:
-            raise MemoryError("getavatar: out of memory")
-        r = convert(_native.GaAvatar.from_address(ptr))
+        r = convert(_native.GaAvatar.from_address(self._ptr()))
         if isinstance(r, Error):
             raise r
         return r
 
 
 class Download(Lookup):
+    """``ga_download_avatar_cancellable``: a lookup's result, invoked as any single call."""
+
     __slots__ = ()
+    fn_name = "ga_download_avatar_cancellable"
+    invoke = _Single.invoke
 
     def __init__(self, chat_id: object, path: object) -> None:
         _Single.__init__(self, utf8("chat_id", chat_id), path_arg("path", path))
-
-    def invoke(self, handle: Any, token: Any) -> None:
-        fn = _native.lib().ga_download_avatar_cancellable
-        self.box.extend(starmap(fn, ((handle, *self.args, token),)))
 
 
 class ImageBytes(_Single[AvatarImage]):

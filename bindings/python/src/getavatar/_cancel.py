@@ -22,8 +22,7 @@ still set it to learn whether someone else took it meanwhile (there is no getter
 installed fd would show through to libraries that check it is free (trio warns), and would
 have to be removed before fork children and interpreter exit reuse the descriptor. So each
 call installs and removes it. The rest of the path avoids per-call objects and lookups (see
-``_calls``); the watcher records *which* token it cancelled, so a call made by a signal
-handler while another call settles never takes that call's cancellation for its own.
+``_calls``).
 """
 
 from __future__ import annotations
@@ -158,7 +157,7 @@ _set_wakeup_fd = signal.set_wakeup_fd
 
 def call(op: Call[R], handle: Any) -> R:
     """Runs ``op`` for a call on the main thread: Ctrl-C interrupts it (see the module doc)."""
-    w = _watch or _get_watch()
+    w = _get_watch()
     fd = w.fd
     try:
         old = _set_wakeup_fd(fd)
@@ -173,10 +172,7 @@ def call(op: Call[R], handle: Any) -> R:
     outer = w.current
     try:
         while True:
-            try:
-                token = _pool.pop()
-            except IndexError:
-                token = take()
+            token = take()
             w.current = token
             try:
                 op.invoke(handle, token)  # a signal handler's exception surfaces here
