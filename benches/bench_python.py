@@ -44,6 +44,11 @@ def main():
 
     with getavatar.Client(url, inst, token, rate_limit=0) as c:
         out["python_getavatar"] = measure(lambda: c.get_avatar("10000000"), secs)
+        # The floor of any ctypes binding: the C call and its ga_free, nothing else (no
+        # argument checks, no result object, no Ctrl-C handling), on the same client.
+        lib, handle = getavatar._native.lib(), c._handle
+        get, free = lib.ga_get_avatar, lib.ga_free
+        out["python_ctypes_floor"] = measure(lambda: free(get(handle, b"10000000")), secs)
 
     import http.client
 

@@ -693,6 +693,15 @@ fn report(r: &Value) {
                 |g| g <= 1.3,
                 &x,
             );
+            // What any ctypes binding can reach: when this misses 1.3, so must the binding.
+            row(
+                &format!(
+                    "Python ctypes floor (the bare call) <= 1.3 x wrk -t1 -c1 ({placement}, {by})"
+                ),
+                ratio("python_ctypes_floor", stat),
+                |g| g <= 1.3,
+                &x,
+            );
         }
     }
     let first = seq.values().next().cloned().unwrap_or_default();
@@ -806,6 +815,10 @@ fn print_sequential(placement: &str, series: &Value) {
             "rust_sequential_ureq_default_resolver",
         ),
         ("Python binding sequential", "python_getavatar"),
+        (
+            "Python ctypes floor (ga_get_avatar + ga_free, bare)",
+            "python_ctypes_floor",
+        ),
         (
             "Python http.client keep-alive",
             "python_http_client_keepalive",

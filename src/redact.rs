@@ -12,6 +12,11 @@ pub struct Redactor {
     /// The token's bytes, ASCII-lowercased; matching is done in this form.
     lower: Vec<u8>,
     sam: SuffixAutomaton,
+    /// Every run of `MIN_FRAGMENT` bytes of `lower`, as a number, sorted (empty for a shorter
+    /// token): plain text holds a fragment exactly when one of its runs is among them.
+    runs: Vec<u64>,
+    /// The ASCII characters of `lower`, bit by bit.
+    chars: u128,
 }
 
 /// What stands in for the token in messages.
@@ -24,10 +29,52 @@ impl Redactor {
     /// A redactor for this token (expected ASCII, as `check_token` enforces).
     pub fn new(token: &str) -> Redactor {
         let lower = token.to_ascii_lowercase().into_bytes();
+        let mut runs: Vec<u64> = lower.windows(MIN_FRAGMENT).map(run).collect();
+        runs.sort_unstable();
+        let chars = lower.iter().filter(|b| b.is_ascii()).fold(0, |m, &b| m | 1u128 << b);
         Redactor {
+            chars,
             sam: SuffixAutomaton::new(&lower),
             lower,
+            runs,
         }
+    }
+
+    /// Whether `text` holds a run that [`scrub`](Self::scrub) would replace.
+    pub fn finds(&self, text: &str) -> bool {
+        if self.lower.is_empty() {
+            return false;
+        }
+        if let Some(found) = self.finds_plain(text) {
+            return found;
+        }
+        let min = MIN_FRAGMENT.min(self.lower.len());
+        let (mut state, mut len) = (0usize, 0usize);
+        units(text).iter().filter_map(|u| u.ch).any(|c| {
+            (state, len) = self.sam.step(state, len, c);
+            len >= min
+        })
+    }
+
+    /// [`finds`](Self::finds) for visible ASCII without escapes (a usual link, in every
+    /// lookup's answer), which is its own units: only its runs of 8 bytes of the token's
+    /// characters are looked up. None for other text, or a token shorter than 8.
+    fn finds_plain(&self, text: &str) -> Option<bool> {
+        if self.runs.is_empty() {
+            return None;
+        }
+        let (mut window, mut streak) = (0u64, 0usize);
+        let mut found = false;
+        for b in text.bytes() {
+            if !b.is_ascii_graphic() || b == b'%' || b == b'\\' {
+                return None;
+            }
+            let c = b.to_ascii_lowercase();
+            window = window << 8 | u64::from(c);
+            streak = if self.chars >> c & 1 == 1 { streak + 1 } else { 0 };
+            found |= streak >= MIN_FRAGMENT && self.runs.binary_search(&window).is_ok();
+        }
+        Some(found)
     }
 
     /// `text` with every run of 8 or more characters that is part of the token (in any letter
@@ -83,6 +130,11 @@ impl Redactor {
         }
         out
     }
+}
+
+/// `MIN_FRAGMENT` bytes as one number.
+fn run(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0, |n, &b| n << 8 | u64::from(b))
 }
 
 impl std::fmt::Debug for Redactor {
@@ -308,6 +360,26 @@ mod tests {
 
     fn leaks(text: &str) -> bool {
         crate::leak_check::leaks(TOKEN, text)
+    }
+
+    #[test]
+    fn finds_what_scrub_replaces() {
+        let r = Redactor::new(TOKEN);
+        let frag = &TOKEN[5..13];
+        let enc: String = frag.bytes().map(|b| format!("%{b:02x}")).collect();
+        for t in [
+            String::new(),
+            format!("https://x.example/{frag}"),
+            format!("https://x.example/{}", frag.to_ascii_uppercase()),
+            format!("https://x.example/{}", &frag[..7]),
+            format!("https://x.example/{enc}"),
+            format!("a {} b", &frag[..4]) + "\r\n" + &frag[4..],
+            format!("https://x.example/é{frag}"),
+            format!("https://x.example/{}-{}", &frag[..4], &frag[4..]),
+            "http://127.0.0.1:4000/avatars/10000000.png".into(),
+        ] {
+            assert_eq!(r.finds(&t), r.scrub(&t) != t, "{t}");
+        }
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn interpret_raw(
     r: &Redactor,
 ) -> Outcome {
     match status {
-        200 => parse_success(body),
+        200 => parse_success(body, r),
         400 | 401 | 403 | 404 => client_error(status, body, r),
         466 => fail(GaStatus::GA_ERR_QUOTA_EXCEEDED, quota_message(r, body)),
         429 | 499 | 500 | 502 | 503 | 504 => transient_error(status, retry_after, body, now, r),
@@ -168,7 +168,7 @@ fn transient_error(
     )
 }
 
-fn parse_success(body: &[u8]) -> Outcome {
+fn parse_success(body: &[u8], r: &Redactor) -> Outcome {
     let (url, available) = match crate::success::read(body) {
         Some(found) => found,
         None => match read_success(body) {
@@ -183,6 +183,14 @@ fn parse_success(body: &[u8]) -> Outcome {
                 "the server's urlAvatar contains a control character (U+{:04X}); refused",
                 c as u32
             ),
+        );
+    }
+    // The link is handed to the caller as data (shown, logged, stored): a server that puts the
+    // token in it is not believed (the token never reaches a caller's output).
+    if r.finds(&url) {
+        return fail(
+            GaStatus::GA_ERR_BAD_RESPONSE,
+            "the server's urlAvatar contains the instance's apiTokenInstance; refused".into(),
         );
     }
     Outcome::Success(Avatar { url, available })
@@ -560,6 +568,35 @@ pub(crate) mod tests {
             let o = interpret(200, None, None, body.as_bytes(), now(), &rd());
             assert_eq!(status_of(&o), GaStatus::GA_ERR_BAD_RESPONSE, "{c:?}");
         }
+    }
+
+    #[test]
+    fn a_url_avatar_holding_the_token_is_refused() {
+        let lower = TOKEN.to_ascii_lowercase();
+        let fragment: String = TOKEN[10..18].to_ascii_uppercase();
+        let encoded: String = TOKEN[20..30].bytes().map(|b| format!("%{b:02X}")).collect();
+        for url in [
+            format!("https://x.example/{TOKEN}.jpg"),
+            format!("https://x.example/a?t={lower}"),
+            format!("https://x.example/{fragment}"),
+            format!("https://x.example/{encoded}"),
+        ] {
+            let body = serde_json::json!({"urlAvatar": url, "available": true}).to_string();
+            let o = interpret(200, None, None, body.as_bytes(), now(), &rd());
+            let Outcome::Failure(f) = &o else {
+                panic!("accepted {url}")
+            };
+            assert_eq!(f.status, GaStatus::GA_ERR_BAD_RESPONSE);
+            assert!(f
+                .message
+                .contains("contains the instance's apiTokenInstance"));
+            assert!(!f.message.to_ascii_lowercase().contains(&TOKEN[10..18]));
+        }
+        // Seven characters of it are a coincidence, not the token.
+        let url = format!("https://x.example/{}", &TOKEN[3..10]);
+        let body = serde_json::json!({ "urlAvatar": url }).to_string();
+        let o = interpret(200, None, None, body.as_bytes(), now(), &rd());
+        assert_eq!(status_of(&o), GaStatus::GA_OK);
     }
 
     fn now() -> SystemTime {

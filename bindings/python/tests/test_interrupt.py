@@ -271,3 +271,142 @@ def test_a_storm_of_ctrl_c_leaves_the_client_consistent(emu, tmp_path, wakeup_ta
     assert int(ki) > sent // 2 and int(ok) > 0, (sent, counts)
     assert url == f"{emu.url}/avatars/10000000.png"
     assert float(closing) < 0.5
+
+
+def _run_child(emu, code: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code, emu.url, emu.id_instance, emu.token, *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+# SIGINT every 0.5-1.5 ms from a thread of the child itself, for `seconds` after `delay`, while
+# the main thread makes lookups; then no more signals.
+SHOOTER = """
+import os, random, signal, sys, threading, time, getavatar
+def shoot(seconds, delay):
+    time.sleep(delay)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.0005 + random.random() * 0.001)
+"""
+
+
+def test_a_stream_of_signals_whose_handler_makes_calls_never_fails_a_call(emu):
+    # The watcher must cancel and mark the same call, though ga_cancel lets the main thread
+    # run (and a handler's call become current) in between: else a cancelled token went back
+    # to the pool, and every later call on the main thread failed with CancelledError.
+    code = """
+    c = getavatar.Client(*sys.argv[1:4], rate_limit=0)
+    busy = []
+    def handler(s, f):
+        if not busy:
+            busy.append(1)
+            try:
+                c.get_avatar("20000000")
+            finally:
+                busy.clear()
+    signal.signal(signal.SIGINT, handler)
+    t = threading.Thread(target=shoot, args=(2.0, 0)); t.start()
+    n = 0
+    while t.is_alive():
+        c.get_avatar("10000000")  # CancelledError fails the test
+        n += 1
+    t.join()
+    later = [c.get_avatar("10000000").url for _ in range(5)]
+    print(n, len(set(later)), later[0], getavatar.Client(*sys.argv[1:4]).get_avatar("10000000").url)
+    """
+    out = _run_child(emu, SHOOTER + textwrap.dedent(code))
+    assert out.returncode == 0, out.stderr[-3000:]
+    n, distinct, url, other = out.stdout.split()
+    assert int(n) > 0 and distinct == "1"
+    assert url == other == f"{emu.url}/avatars/10000000.png"
+    assert out.stderr == ""
+
+
+def test_a_stream_of_ctrl_c_leaves_no_wakeup_fd_installed(emu):
+    # A KeyboardInterrupt can surface as set_wakeup_fd returns, before the call could note
+    # what it replaced: the fd was then never removed (a later fork's child wrote its signals
+    # to a closed fd and printed to stderr). The next call now removes such a leftover.
+    code = """
+    c = getavatar.Client(*sys.argv[1:4], rate_limit=0)
+    t = threading.Thread(target=shoot, args=(2.0, 0.2)); t.start()  # after start() returned
+    ki = 0
+    while t.is_alive():
+        try:
+            try:
+                c.get_avatar("10000000")
+            except KeyboardInterrupt:
+                ki += 1
+        except KeyboardInterrupt:
+            ki += 1
+    t.join()
+    while True:  # a last KeyboardInterrupt may still be pending
+        try:
+            time.sleep(0.2)
+            break
+        except KeyboardInterrupt:
+            ki += 1
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    url = c.get_avatar("10000000").url
+    print(ki, signal.set_wakeup_fd(-1), url)
+    """
+    out = _run_child(emu, SHOOTER + textwrap.dedent(code))
+    assert out.returncode == 0, out.stderr[-3000:]
+    ki, fd, url = out.stdout.split()
+    assert int(ki) > 0
+    assert fd == "-1", "the wakeup fd was left installed"
+    assert url == f"{emu.url}/avatars/10000000.png"
+
+
+def test_a_fork_during_a_main_thread_call_leaves_the_child_no_wakeup_fd(emu):
+    # Another thread forks while the main thread's call has the wakeup socket installed: the
+    # child must not keep it (its at-fork hook closes the socket; a signal there would be
+    # written to a closed fd, with a message on stderr, or into a file reusing the number).
+    emu.fault(kind="delay", ms=1500)
+    code = """
+    import os, signal, sys, threading, time, getavatar
+    c = getavatar.Client(*sys.argv[1:4], rate_limit=0)
+    def fork_soon():
+        time.sleep(0.5)
+        pid = os.fork()
+        if pid == 0:
+            fd = signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGINT, lambda s, f: None)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            print("child", fd, c.get_avatar("10000000").url, flush=True)
+            os._exit(0)
+        os.waitpid(pid, 0)
+    t = threading.Thread(target=fork_soon); t.start()
+    print("parent", c.get_avatar("10000000").url, flush=True)
+    t.join()
+    """
+    out = _run_child(emu, textwrap.dedent(code))
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = dict(line.split(" ", 1) for line in out.stdout.strip().split("\n"))
+    assert lines["child"] == f"-1 {emu.url}/avatars/10000000.png"
+    assert lines["parent"] == f"{emu.url}/avatars/10000000.png"
+    assert out.stderr == ""
+
+
+@pytest.mark.parametrize("wakeup_taken", [False, True], ids=["wakeup_socket", "helper_thread"])
+def test_a_sigint_handler_that_closes_the_client_ends_the_program(emu, wakeup_taken):
+    # close() waits for calls in flight, but a handler runs inside the call it interrupted,
+    # on the same thread: waiting for that one hung for good. It now waits for the other
+    # threads' calls only, and the interrupted call frees the client as it ends.
+    emu.fault(kind="delay", ms=1500)
+    code = """
+    import os, signal, socket, sys, threading, time, getavatar
+    c = getavatar.Client(*sys.argv[1:4], rate_limit=0, max_retries=0)
+    if sys.argv[4] == "1":
+        a, b = socket.socketpair(); b.setblocking(False); signal.set_wakeup_fd(b.fileno())
+    def handler(s, f):
+        c.close()
+        print("closed", c.closed, flush=True)
+        sys.exit(3)
+    signal.signal(signal.SIGINT, handler)
+    threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    c.get_avatar("10000000")
+    """
+    out = _run_child(emu, textwrap.dedent(code), "1" if wakeup_taken else "0", timeout=30)
+    assert (out.returncode, out.stdout, out.stderr) == (3, "closed True\n", "")

@@ -9,9 +9,14 @@ returns GA_ERR_CANCELLED within about 100 ms, and the handler runs as the call r
 few microseconds per call. If the handler returns without raising (a custom SIGINT handler),
 the cancelled part is simply redone, as Python retries system calls (PEP 475). A handler may
 make calls of its own: such a call runs inside the interrupted one, keeps the wakeup socket
-installed and gives the outer call's token back to the watcher when it ends, and the watcher
-remembers every token it cancelled, so a second Ctrl-C in the handler's call is not mistaken
-for the first.
+installed and makes the outer call the watcher's current one again when it ends; the watcher
+marks the very call whose token it cancelled, so a second Ctrl-C in the handler's call is not
+mistaken for the first, and a cancelled token never goes back to the pool.
+
+A signal handler's exception can surface after any call in Python code, also inside a
+``finally``; the bookkeeping is ordered so that one cut short leaves nothing wrong behind (at
+worst a token not reused), and a wakeup socket left installed by a call cut short that way is
+removed by the next call.
 
 When the wakeup fd is already taken (by an event loop or the application), the call runs on a
 short-lived thread while the main thread waits interruptibly, with the same outcome.
@@ -95,11 +100,11 @@ class _Watch:
         self.writer.setblocking(False)
         self.fd = self.writer.fileno()
         self.lock = threading.Lock()
-        self.current: Any = None  # the token of the main thread's innermost call
-        # Every token the watcher cancelled and whose call has not settled yet: a signal
-        # handler may make calls of its own, and a second Ctrl-C may land in one of them.
-        # (A list compared by identity: ctypes pointers do not hash.)
-        self.hit: List[Any] = []
+        # The main thread's innermost call, as [token]; the watcher appends True when it
+        # cancels it. One per call, not a shared record: a signal handler may make calls of
+        # its own (a second Ctrl-C may land in one of them), and a call cut short by a signal
+        # before it looked leaves nothing behind.
+        self.current: Optional[List[Any]] = None
         threading.Thread(target=self._loop, name="getavatar-interrupt", daemon=True).start()
 
     def _loop(self) -> None:
@@ -110,15 +115,25 @@ class _Watch:
                 continue
             except OSError:
                 return
-            if not data:
+            if not data:  # stop() closed the other end
+                self.reader.close()
                 return
             if _INTERRUPTING.intersection(data):
                 with self.lock:
-                    if self.current is not None:
-                        _native.lib().ga_cancel(self.current)
-                        self.hit.append(self.current)
+                    # Read once: ga_cancel lets the main thread run, and a signal handler's
+                    # call may make another call current meanwhile; the call whose token is
+                    # cancelled must be the one marked (else a cancelled token is pooled).
+                    call = self.current
+                    if call is not None:
+                        _native.lib().ga_cancel(call[0])
+                        call.append(True)
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Ends the watcher: its thread reads the end of the socket and closes its side."""
+        self.writer.close()
+
+    def close_in_child(self) -> None:
+        """After fork(): the thread is not there; closes both sides."""
         self.reader.close()
         self.writer.close()
 
@@ -131,19 +146,33 @@ def _get_watch() -> _Watch:
     global _watch
     w = _watch
     if w is None:
-        with _watch_lock:
+        # Made outside the lock: a signal handler may run while it is made, and its own call
+        # comes here too (holding the lock, that was a deadlock). The first one published wins.
+        new = _Watch()
+        with _watch_lock:  # nothing in the block can run a handler
             if _watch is None:
-                _watch = _Watch()
+                _watch = new
             w = _watch
+        if w is not new:
+            new.stop()
     return w
 
 
 def _after_fork_in_child() -> None:
     # The watcher thread did not survive the fork and its lock may be held: start afresh.
+    # The wakeup socket may still be installed (another thread forked during a main-thread
+    # call): remove it before closing it, or the child's signals would go to a closed fd (or
+    # to a file the child opens under that number).
     global _watch, _watch_lock
     w, _watch, _watch_lock = _watch, None, threading.Lock()
     if w is not None:
-        w.close()
+        try:
+            was = signal.set_wakeup_fd(-1)
+            if was not in (-1, w.fd):  # the application's: put it back
+                signal.set_wakeup_fd(was)
+        except (ValueError, OSError):  # pragma: no cover - not the main interpreter
+            pass
+        w.close_in_child()
 
 
 if hasattr(os, "register_at_fork"):
@@ -156,32 +185,59 @@ _set_wakeup_fd = signal.set_wakeup_fd
 
 
 def call(op: Call[R], handle: Any) -> R:
-    """Runs ``op`` for a call on the main thread: Ctrl-C interrupts it (see the module doc)."""
+    """Runs ``op`` for a call on the main thread: Ctrl-C interrupts it (see the module doc).
+
+    A signal handler's exception can surface after any call returns, so each step that must
+    not be lost is one C-level operation whose effect survives it: the fd found before ours is
+    kept by ``list.extend`` (not an assignment after the call), and every ``finally`` starts
+    with what it must undo.
+    """
     w = _get_watch()
     fd = w.fd
-    try:
-        old = _set_wakeup_fd(fd)
-    except (ValueError, OSError):  # not the main interpreter's main thread
-        return _call_on_thread(op, handle)
-    if old != -1 and old != fd:  # taken (an event loop, the application): leave it
-        _set_wakeup_fd(old)
-        return _call_on_thread(op, handle)
-    # A call made by a signal handler runs inside the interrupted one (old == fd): it leaves
-    # the wakeup socket installed and the outer call's token current when it ends, so that the
-    # outer call, redone, still stops at the next Ctrl-C.
+    # The call this one runs inside (when a signal handler makes it), else None.
     outer = w.current
+    before: List[int] = []  # the wakeup fd before ours
+    back: List[int] = []  # set when the application's fd was given back
+    try:
+        try:
+            before.extend(map(_set_wakeup_fd, (fd,)))
+        except (ValueError, OSError):  # not the main interpreter's main thread
+            return _call_on_thread(op, handle)
+        if before[0] not in (-1, fd):  # taken (an event loop, the application): leave it
+            back.extend(map(_set_wakeup_fd, before))
+            return _call_on_thread(op, handle)
+        return _invoke(op, handle, w, outer)
+    finally:
+        if before:
+            was = before[0]
+            # Ours to remove: installed by this call, or left installed by an earlier one
+            # that a second signal cut short (no call of ours is under way: outer is None).
+            # A call inside another one leaves it for that one, which the redo needs.
+            if was == -1 or (was == fd and outer is None):
+                _set_wakeup_fd(-1)
+            elif was != fd and not back:
+                _set_wakeup_fd(was)
+
+
+def _invoke(op: Call[R], handle: Any, w: _Watch, outer: Optional[List[Any]]) -> R:
+    """``op`` with a fresh token, as the watcher's current call; redone when cancelled by a
+    signal whose handler returned."""
     try:
         while True:
             token = take()
-            w.current = token
+            me = [token]
             try:
+                w.current = me
                 op.invoke(handle, token)  # a signal handler's exception surfaces here
             finally:
+                w.current = outer  # first: nothing can come between the finally and this
+                # Wait out a cancel the watcher may have begun with our token (it holds the
+                # lock for that); from then on it cannot pick ours. Nothing in the block: a
+                # signal handler may run after any call, and its own call takes the lock too.
+                # (A second signal while waiting, or in the next lines, can only leak the token.)
                 with w.lock:
-                    w.current = outer
-                    hit = any(t is token for t in w.hit)
-                    if hit:
-                        w.hit = [t for t in w.hit if t is not token]
+                    pass
+                hit = len(me) > 1
                 if hit:
                     drop(token)
                 else:
@@ -192,8 +248,6 @@ def call(op: Call[R], handle: Any) -> R:
             op.retry_cancelled()
     finally:
         op.free()
-        if old == -1:
-            _set_wakeup_fd(-1)
 
 
 def _call_on_thread(op: Call[R], handle: Any) -> R:

@@ -72,7 +72,9 @@ class ClientBase:
         _from_env: bool = False,
     ) -> None:
         self._handle: Any = None
-        self._busy = 0
+        self._busy = 0  # calls in flight
+        self._main_busy = 0  # of them, those running on the main thread (see _close)
+        self._free_pending = False  # close() returned first: the last call frees the handle
         self._closed = True
         # A plain lock (acquired and released in C: a signal handler's exception cannot leave
         # it held) under the condition close() waits on.
@@ -227,6 +229,7 @@ class ClientBase:
     class _Use:
         def __init__(self, client: "ClientBase") -> None:
             self.c = client
+            self.main = threading.get_ident() == _main_ident
 
         def __enter__(self) -> Any:
             c = self.c
@@ -234,14 +237,24 @@ class ClientBase:
                 if c._closed:
                     raise InvalidArgumentError(f"this getavatar.{c._kind} is closed", 1, 0)
                 c._busy += 1
+                c._main_busy += self.main
                 return c._handle
 
         def __exit__(self, *exc: object) -> None:
-            c = self.c
-            with c._cond:
-                c._busy -= 1
-                if c._closed and c._busy == 0:  # close() is waiting
-                    c._cond.notify_all()
+            self.c._done(self.main)
+
+    def _done(self, main: bool) -> None:
+        """A call ended: the last one wakes close(), or frees the handle if close() returned first."""
+        handle = None
+        with self._cond:
+            self._busy -= 1
+            self._main_busy -= main
+            if self._closed and self._busy == 0:
+                self._cond.notify_all()
+                if self._free_pending:
+                    handle, self._handle, self._free_pending = self._handle, None, False
+        if handle:
+            _native.lib().ga_client_free(handle)
 
     def _use(self) -> "ClientBase._Use":
         return ClientBase._Use(self)
@@ -252,7 +265,12 @@ class ClientBase:
         return self._closed
 
     def _close(self) -> None:
-        """Frees the client. Waits for calls in flight on other threads; idempotent."""
+        """Frees the client. Waits for calls in flight on other threads; idempotent.
+
+        A signal handler runs on the main thread, inside the call it interrupted: when it
+        closes the client, that call (and any it is nested in) cannot end while close() waits,
+        so close() waits for the other threads' calls only and leaves the free to the last
+        call to end (the interrupted call may still be redone: the handle stays valid)."""
         cond = getattr(self, "_cond", None)
         if cond is None:
             return
@@ -260,8 +278,12 @@ class ClientBase:
             if self._closed:
                 return
             self._closed = True
-            while self._busy:
+            own = self._main_busy if threading.get_ident() == _main_ident else 0
+            while self._busy > own:
                 cond.wait(0.05)  # also polls: a notify cut short by a signal is not lost
+            if self._busy:
+                self._free_pending = True
+                return
             handle, self._handle = self._handle, None
         if handle:
             _native.lib().ga_client_free(handle)
@@ -366,23 +388,30 @@ class Client(ClientBase):
         # The busy count is kept inline, not through _use(): a KeyboardInterrupt can be raised
         # at any Python call, so the count changes only where no call separates it from
         # `held` (set) and from the `finally` (that undoes it); close() never waits forever.
-        lock = self._lock
+        main = threading.get_ident() == _main_ident  # threading.main_thread(), faster
         held = False
         try:
-            with lock:
+            with self._lock:
                 if self._closed:
                     raise InvalidArgumentError(f"this getavatar.{self._kind} is closed", 1, 0)
                 self._busy += 1
+                self._main_busy += main
                 held = True
-            if threading.get_ident() == _main_ident:  # threading.main_thread(), faster
+            if main:
                 return _cancel.call(op, self._handle)
             return op.run(self._handle, None)
         finally:
-            if held:
-                with lock:
+            if held:  # inline, as above (a call to _done() could be cut short as it starts)
+                handle = None
+                with self._lock:
                     self._busy -= 1
-                    if self._closed and self._busy == 0:  # close() is waiting
+                    self._main_busy -= main
+                    if self._closed and self._busy == 0:
+                        if self._free_pending:  # close() returned first (see _close)
+                            handle, self._handle, self._free_pending = self._handle, None, False
                         self._cond.notify_all()
+                if handle:
+                    _native.lib().ga_client_free(handle)
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -412,7 +441,11 @@ def _after_fork_in_child() -> None:
     for c in list(_live):
         c._lock = threading.Lock()
         c._cond = threading.Condition(c._lock)
-        c._busy = 0
+        c._busy = c._main_busy = 0
+        if c._free_pending:  # closed while calls ran: none runs here
+            handle, c._handle, c._free_pending = c._handle, None, False
+            if handle:
+                _native.lib().ga_client_free(handle)
 
 
 if hasattr(os, "register_at_fork"):
