@@ -85,3 +85,17 @@ def test_server_answers_never_carry_a_fragment(emu):
             with pytest.raises(cls) as e:
                 c.get_avatar("10000000")
             assert not leaks(t, said(e.value)), (fault["status"], said(e.value))
+
+
+def test_an_avatar_link_holding_the_token_is_refused(emu):
+    # The link is data the caller prints and stores (repr(Avatar) showed it whole): a server
+    # that puts the token there is not believed, in any letter case or percent-encoded.
+    t = emu.token
+    enc = "".join("%%%02X" % ord(ch) for ch in t[10:20])
+    with Client(emu.url, emu.id_instance, emu.token, max_retries=0) as c:
+        for url in ("https://cdn.example/" + t + ".jpg", "https://cdn.example/?k=" + t[5:15].upper(), "https://cdn.example/" + enc):
+            emu.fault(kind="status", status=200, body=json.dumps({"urlAvatar": url, "available": True}))
+            with pytest.raises(getavatar.BadResponseError) as e:
+                c.get_avatar("10000000")
+            assert "apiTokenInstance" in str(e.value) and not leaks(t, said(e.value)), said(e.value)
+        assert c.get_avatar("10000000").url == f"{emu.url}/avatars/10000000.png"
