@@ -32,7 +32,9 @@ call installs and removes it. The rest of the path avoids per-call objects and l
 
 from __future__ import annotations
 
+import _thread
 import atexit
+import functools
 import os
 import signal
 import socket
@@ -251,9 +253,15 @@ def _invoke(op: Call[R], handle: Any, w: _Watch, outer: Optional[List[Any]]) -> 
 
 
 def _call_on_thread(op: Call[R], handle: Any) -> R:
-    """Runs ``op`` on a new thread while this (main) thread waits, interruptibly."""
+    """Runs ``op`` on a new thread while this (main) thread waits, interruptibly.
+
+    Built on ``_thread`` directly, with each step's outcome kept by C code: ``threading``'s
+    Thread.start() and Event.wait() can be cut short by a signal handler's exception with
+    their own state half changed (a RuntimeError "release unlocked lock", or a thread started
+    that nobody waits for, still using the client the caller is about to free)."""
     token = take()
-    finished = threading.Event()  # level-triggered: a wait cut short by a signal loses nothing
+    done = _thread.allocate_lock()
+    done.acquire()  # released by the worker as the call ends
     outcome: List[Tuple[bool, Any]] = []
 
     def work() -> None:
@@ -262,13 +270,22 @@ def _call_on_thread(op: Call[R], handle: Any) -> R:
         except BaseException as e:  # handed to the caller
             outcome.append((False, e))
         finally:
-            finished.set()
+            done.release()
 
-    threading.Thread(target=work, name="getavatar-call", daemon=True).start()
+    started: List[int] = []
     interrupted: Optional[BaseException] = None
-    while not finished.is_set():
+    try:
+        started.extend(map(_thread.start_new_thread, (work,), ((),)))
+    except BaseException as e:
+        if not started:  # never ran: the token is still clean
+            give(token)
+            raise
+        interrupted = e  # as it started: stop it, as below
+        _native.lib().ga_cancel(token)
+    got: List[bool] = []  # the last wait's result
+    while not (got and got[-1]):
         try:
-            _wait(finished)
+            got.extend(map(_wait, (done,)))
         except BaseException as e:
             # Interrupted: stop the call, and still wait for it (about 100 ms) so that nothing
             # is left running under the client handle the caller is about to let go of.
@@ -285,8 +302,10 @@ def _call_on_thread(op: Call[R], handle: Any) -> R:
     raise value
 
 
-def _wait(finished: threading.Event) -> None:
-    if sys.platform == "win32":  # a wait there is not interrupted by Ctrl-C: poll
-        finished.wait(0.05)
-    else:
-        finished.wait()
+#: Waits for a lock the worker releases: True once acquired. Interrupted by signals on POSIX;
+#: on Windows a lock wait is not, so it polls.
+_wait = (
+    functools.partial(_thread.LockType.acquire, timeout=0.05)
+    if sys.platform == "win32"
+    else _thread.LockType.acquire
+)
