@@ -31,7 +31,10 @@ impl Redactor {
         let lower = token.to_ascii_lowercase().into_bytes();
         let mut runs: Vec<u64> = lower.windows(MIN_FRAGMENT).map(run).collect();
         runs.sort_unstable();
-        let chars = lower.iter().filter(|b| b.is_ascii()).fold(0, |m, &b| m | 1u128 << b);
+        let chars = lower
+            .iter()
+            .filter(|b| b.is_ascii())
+            .fold(0, |m, &b| m | 1u128 << b);
         Redactor {
             chars,
             sam: SuffixAutomaton::new(&lower),
@@ -71,7 +74,11 @@ impl Redactor {
             }
             let c = b.to_ascii_lowercase();
             window = window << 8 | u64::from(c);
-            streak = if self.chars >> c & 1 == 1 { streak + 1 } else { 0 };
+            streak = if self.chars >> c & 1 == 1 {
+                streak + 1
+            } else {
+                0
+            };
             found |= streak >= MIN_FRAGMENT && self.runs.binary_search(&window).is_ok();
         }
         Some(found)
@@ -379,6 +386,47 @@ mod tests {
             "http://127.0.0.1:4000/avatars/10000000.png".into(),
         ] {
             assert_eq!(r.finds(&t), r.scrub(&t) != t, "{t}");
+        }
+    }
+
+    #[test]
+    fn finds_agrees_with_scrub_on_random_tokens_and_texts() {
+        // Tokens of 1 to 60 characters (hex, other letters in both cases, -._~), texts made
+        // mostly of their characters, with separators, escapes and non-ASCII between.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let alphabet: Vec<char> = "0123456789abcdefABCDEFxyzXYZ-._~".chars().collect();
+        let extra = ["/", "%41", "%2", "\\r", " ", "é", "\u{7f}", "?", "="];
+        for _ in 0..3000 {
+            let token: String = (0..1 + next(60))
+                .map(|_| alphabet[next(alphabet.len())])
+                .collect();
+            let r = Redactor::new(&token);
+            let tc: Vec<char> = token.chars().collect();
+            let mut text = String::new();
+            for _ in 0..next(40) {
+                match next(4) {
+                    0 => text.push_str(extra[next(extra.len())]),
+                    1 => text.push(alphabet[next(alphabet.len())]),
+                    _ => {
+                        let from = next(tc.len());
+                        let len = 1 + next(12);
+                        for &c in tc.iter().skip(from).take(len) {
+                            text.push(if next(2) == 0 {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c
+                            });
+                        }
+                    }
+                }
+            }
+            assert_eq!(r.finds(&text), r.scrub(&text) != text, "{token:?} {text:?}");
         }
     }
 

@@ -364,7 +364,8 @@ def test_a_fork_during_a_main_thread_call_leaves_the_child_no_wakeup_fd(emu):
     # written to a closed fd, with a message on stderr, or into a file reusing the number).
     emu.fault(kind="delay", ms=1500)
     code = """
-    import os, signal, sys, threading, time, getavatar
+    import os, signal, sys, threading, time, warnings, getavatar
+    warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork() with threads running
     c = getavatar.Client(*sys.argv[1:4], rate_limit=0)
     def fork_soon():
         time.sleep(0.5)
@@ -410,3 +411,59 @@ def test_a_sigint_handler_that_closes_the_client_ends_the_program(emu, wakeup_ta
     """
     out = _run_child(emu, textwrap.dedent(code), "1" if wakeup_taken else "0", timeout=30)
     assert (out.returncode, out.stdout, out.stderr) == (3, "closed True\n", "")
+
+
+def test_a_handlers_call_between_steps_of_a_call_leaves_it_its_wakeup_socket(emu):
+    # A signal handler can run at any step of a call, also where no token is current (here:
+    # as the call takes its token). A call the handler makes there runs inside that call and
+    # must leave the wakeup socket to it: else Ctrl-C no longer stopped the outer call.
+    code = """
+    import signal, sys, getavatar
+    from getavatar import _calls, _cancel
+    c = getavatar.Client(*sys.argv[1:4], rate_limit=0)
+    c.get_avatar("10000000")  # the watcher exists
+    take, invoke, seen = _cancel.take, _calls.Lookup.invoke, []
+    def take_as_a_handler_interrupts():
+        if not seen:
+            seen.append("nested")
+            c.get_avatar("20000000")  # what a handler running here would do
+        return take()
+    def invoke_and_look(self, handle, token):
+        fd = signal.set_wakeup_fd(-1)
+        if fd != -1:
+            signal.set_wakeup_fd(fd)
+        seen.append(fd)
+        return invoke(self, handle, token)
+    _cancel.take, _calls.Lookup.invoke = take_as_a_handler_interrupts, invoke_and_look
+    c.get_avatar("10000000")
+    print(seen[1:], _cancel._get_watch().fd, signal.set_wakeup_fd(-1))
+    """
+    out = _run_child(emu, textwrap.dedent(code))
+    assert out.returncode == 0, out.stderr[-3000:]
+    inner_outer, fd, after = out.stdout.rsplit(" ", 2)
+    # The nested call, then the outer one, each saw the socket installed; none is left after.
+    assert inner_outer == f"[{fd.strip()}, {fd.strip()}]" and after.strip() == "-1", out.stdout
+
+
+def test_a_handler_closing_the_client_where_the_call_holds_its_lock_does_not_deadlock(emu):
+    # The call's last step holds the client's lock and runs notify_all(), Python code where a
+    # signal handler can run; a handler that closes the client there must not wait for the
+    # lock its own thread holds. (Here another thread's close() is what makes the call notify.)
+    emu.fault(kind="delay", ms=800)
+    code = """
+    import sys, threading, time, getavatar
+    c = getavatar.Client(*sys.argv[1:4], rate_limit=0)
+    notify = c._cond.notify_all
+    def notify_as_a_handler_interrupts():
+        c.close()  # what a handler running here would do
+        notify()
+    c._cond.notify_all = notify_as_a_handler_interrupts
+    closer = threading.Thread(target=lambda: (time.sleep(0.3), c.close()))
+    closer.start()
+    print(c.get_avatar("10000000").url, flush=True)
+    closer.join()
+    print(c.closed, c._handle, flush=True)
+    """
+    out = _run_child(emu, textwrap.dedent(code), timeout=20)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split("\n")[:2] == [f"{emu.url}/avatars/10000000.png", "True None"]

@@ -167,6 +167,7 @@ def _after_fork_in_child() -> None:
     # to a file the child opens under that number).
     global _watch, _watch_lock
     w, _watch, _watch_lock = _watch, None, threading.Lock()
+    del _active[:]  # the calls of the thread that did not survive
     if w is not None:
         try:
             was = signal.set_wakeup_fd(-1)
@@ -179,6 +180,10 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+#: The main thread's calls under way, innermost last (a signal handler's call runs inside the
+#: call it interrupted): only the outermost one removes the wakeup socket.
+_active: List[object] = []
 
 #: Installed without ``warn_on_full_buffer=False`` (parsing that keyword costs a fifth of the
 #: call): the watcher drains the socket as bytes arrive, and a call installs it only for its own
@@ -198,9 +203,12 @@ def call(op: Call[R], handle: Any) -> R:
     fd = w.fd
     # The call this one runs inside (when a signal handler makes it), else None.
     outer = w.current
+    nested = bool(_active)  # inside another call() of the main thread (a handler's call)
+    mark = object()
     before: List[int] = []  # the wakeup fd before ours
     back: List[int] = []  # set when the application's fd was given back
     try:
+        _active.append(mark)
         try:
             before.extend(map(_set_wakeup_fd, (fd,)))
         except (ValueError, OSError):  # not the main interpreter's main thread
@@ -210,12 +218,14 @@ def call(op: Call[R], handle: Any) -> R:
             return _call_on_thread(op, handle)
         return _invoke(op, handle, w, outer)
     finally:
+        if mark in _active:  # first: a call can only come after it
+            _active.remove(mark)
         if before:
             was = before[0]
             # Ours to remove: installed by this call, or left installed by an earlier one
-            # that a second signal cut short (no call of ours is under way: outer is None).
-            # A call inside another one leaves it for that one, which the redo needs.
-            if was == -1 or (was == fd and outer is None):
+            # that a second signal cut short (no call of ours is under way). A call inside
+            # another one leaves it for that one, which its redo needs.
+            if was == -1 or (was == fd and not nested):
                 _set_wakeup_fd(-1)
             elif was != fd and not back:
                 _set_wakeup_fd(was)
@@ -259,6 +269,7 @@ def _call_on_thread(op: Call[R], handle: Any) -> R:
     Thread.start() and Event.wait() can be cut short by a signal handler's exception with
     their own state half changed (a RuntimeError "release unlocked lock", or a thread started
     that nobody waits for, still using the client the caller is about to free)."""
+    cancel = _native.lib().ga_cancel
     token = take()
     done = _thread.allocate_lock()
     done.acquire()  # released by the worker as the call ends
@@ -272,26 +283,34 @@ def _call_on_thread(op: Call[R], handle: Any) -> R:
         finally:
             done.release()
 
+    errs: List[BaseException] = []  # what interrupted the wait (the first one is raised)
     started: List[int] = []
-    interrupted: Optional[BaseException] = None
     try:
         started.extend(map(_thread.start_new_thread, (work,), ((),)))
     except BaseException as e:
         if not started:  # never ran: the token is still clean
             give(token)
             raise
-        interrupted = e  # as it started: stop it, as below
-        _native.lib().ga_cancel(token)
+        errs += (e,)
+    # Wait for the worker, whatever signals come: interrupted, stop the call and still wait
+    # (about 100 ms), so that nothing is left running under the client handle the caller is
+    # about to let go of. An except clause holds no call (a signal's exception could surface
+    # after one): the cancel is sent by the next pass, and a second layer catches what
+    # surfaces between passes.
+    sent: List[None] = []
     got: List[bool] = []  # the last wait's result
     while not (got and got[-1]):
         try:
-            got.extend(map(_wait, (done,)))
+            while not (got and got[-1]):
+                try:
+                    if errs and not sent:
+                        sent.extend(map(cancel, (token,)))
+                    got.extend(map(_wait, (done,)))
+                except BaseException as e:
+                    errs += (e,)
         except BaseException as e:
-            # Interrupted: stop the call, and still wait for it (about 100 ms) so that nothing
-            # is left running under the client handle the caller is about to let go of.
-            if interrupted is None:
-                interrupted = e
-                _native.lib().ga_cancel(token)
+            errs += (e,)
+    interrupted = errs[0] if errs else None
     if interrupted is not None:
         drop(token)
         raise interrupted

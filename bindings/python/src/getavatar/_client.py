@@ -76,9 +76,10 @@ class ClientBase:
         self._main_busy = 0  # of them, those running on the main thread (see _close)
         self._free_pending = False  # close() returned first: the last call frees the handle
         self._closed = True
-        # A plain lock (acquired and released in C: a signal handler's exception cannot leave
-        # it held) under the condition close() waits on.
-        self._lock = threading.Lock()
+        # A lock acquired and released in C (a signal handler's exception cannot leave it
+        # held), under the condition close() waits on; reentrant, as a signal handler may run
+        # where the main thread holds it (in notify_all, Python code) and close the client.
+        self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         id_instance = _id_text(id_instance)
         l = _native.lib()
@@ -274,11 +275,12 @@ class ClientBase:
         cond = getattr(self, "_cond", None)
         if cond is None:
             return
+        main = threading.get_ident() == _main_ident  # not under the lock: a call
         with cond:
             if self._closed:
                 return
             self._closed = True
-            own = self._main_busy if threading.get_ident() == _main_ident else 0
+            own = self._main_busy if main else 0
             while self._busy > own:
                 cond.wait(0.05)  # also polls: a notify cut short by a signal is not lost
             if self._busy:
@@ -439,7 +441,7 @@ def _after_fork_in_child() -> None:
     global _main_ident
     _main_ident = threading.get_ident()
     for c in list(_live):
-        c._lock = threading.Lock()
+        c._lock = threading.RLock()
         c._cond = threading.Condition(c._lock)
         c._busy = c._main_busy = 0
         if c._free_pending:  # closed while calls ran: none runs here
