@@ -45,18 +45,8 @@ impl Redactor {
 
     /// Whether `text` holds a run that [`scrub`](Self::scrub) would replace.
     pub fn finds(&self, text: &str) -> bool {
-        if self.lower.is_empty() {
-            return false;
-        }
-        if let Some(found) = self.finds_plain(text) {
-            return found;
-        }
-        let min = MIN_FRAGMENT.min(self.lower.len());
-        let (mut state, mut len) = (0usize, 0usize);
-        units(text).iter().filter_map(|u| u.ch).any(|c| {
-            (state, len) = self.sam.step(state, len, c);
-            len >= min
-        })
+        self.finds_plain(text)
+            .unwrap_or_else(|| self.scrub(text) != text)
     }
 
     /// [`finds`](Self::finds) for visible ASCII without escapes (a usual link, in every

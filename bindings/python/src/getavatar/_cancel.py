@@ -183,7 +183,7 @@ if hasattr(os, "register_at_fork"):
 
 #: The main thread's calls under way, innermost last (a signal handler's call runs inside the
 #: call it interrupted): only the outermost one removes the wakeup socket.
-_active: List[object] = []
+_active: List[Call[Any]] = []
 
 #: Installed without ``warn_on_full_buffer=False`` (parsing that keyword costs a fifth of the
 #: call): the watcher drains the socket as bytes arrive, and a call installs it only for its own
@@ -204,11 +204,10 @@ def call(op: Call[R], handle: Any) -> R:
     # The call this one runs inside (when a signal handler makes it), else None.
     outer = w.current
     nested = bool(_active)  # inside another call() of the main thread (a handler's call)
-    mark = object()
     before: List[int] = []  # the wakeup fd before ours
     back: List[int] = []  # set when the application's fd was given back
     try:
-        _active.append(mark)
+        _active.append(op)
         try:
             before.extend(map(_set_wakeup_fd, (fd,)))
         except (ValueError, OSError):  # not the main interpreter's main thread
@@ -218,8 +217,8 @@ def call(op: Call[R], handle: Any) -> R:
             return _call_on_thread(op, handle)
         return _invoke(op, handle, w, outer)
     finally:
-        if mark in _active:  # first: a call can only come after it
-            _active.remove(mark)
+        if op in _active:  # first: a call can only come after it (ops compare by identity)
+            _active.remove(op)
         if before:
             was = before[0]
             # Ours to remove: installed by this call, or left installed by an earlier one
