@@ -96,6 +96,71 @@ pub(crate) fn zero<T: Copy + Default>(buf: &mut [T]) {
     std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
 }
 
+/// A buffer that holds (part of) the token: allocated once at its final size, so that no
+/// reallocation frees a block with a copy in it, and wiped before it is freed.
+#[cfg_attr(not(windows), allow(dead_code))] // used by the Windows store
+pub(crate) struct Wiped<T: Copy + Default>(Vec<T>);
+
+#[cfg_attr(not(windows), allow(dead_code))] // used by the Windows store
+impl<T: Copy + Default> Wiped<T> {
+    /// Fills a buffer of exactly `n` elements from `items` (at most `n` are taken).
+    fn exact(n: usize, items: impl Iterator<Item = T>) -> Wiped<T> {
+        let mut v = Vec::with_capacity(n);
+        v.extend(items.take(n));
+        Wiped(v)
+    }
+}
+
+impl<T: Copy + Default> std::ops::Deref for Wiped<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T: Copy + Default> std::ops::DerefMut for Wiped<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}
+
+impl<T: Copy + Default> Drop for Wiped<T> {
+    fn drop(&mut self) {
+        zero(&mut self.0);
+    }
+}
+
+/// The token as UTF-16LE bytes without a terminator (the credential blob), in one allocation.
+#[cfg_attr(not(windows), allow(dead_code))] // used by the Windows store
+pub(crate) fn utf16le(token: &str) -> Wiped<u8> {
+    let n = token.encode_utf16().count() * 2;
+    Wiped::exact(n, token.encode_utf16().flat_map(u16::to_le_bytes))
+}
+
+/// UTF-16 units from little-endian bytes (an odd last byte is ignored), in one allocation.
+#[cfg_attr(not(windows), allow(dead_code))] // used by the Windows store
+pub(crate) fn units_from_le(bytes: &[u8]) -> Wiped<u16> {
+    let units = bytes
+        .chunks_exact(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]));
+    Wiped::exact(bytes.len() / 2, units)
+}
+
+/// The text of UTF-16 `units`, allocated once at its exact size; None (and nothing allocated)
+/// when they are not valid UTF-16. `String::from_utf16` grows its buffer as it goes and drops
+/// a partial string on error, leaving copies of the start of the token in freed memory.
+#[cfg_attr(not(windows), allow(dead_code))] // used by the Windows store and dialog
+pub(crate) fn text_from_utf16(units: &[u16]) -> Option<String> {
+    let chars = || char::decode_utf16(units.iter().copied());
+    let mut n = 0;
+    for c in chars() {
+        n += c.ok()?.len_utf8();
+    }
+    let mut s = String::with_capacity(n);
+    chars().flatten().for_each(|c| s.push(c));
+    Some(s)
+}
+
 #[cfg(windows)]
 mod sys {
     //! advapi32's CredWriteW / CredReadW / CredDeleteW / CredFree.
@@ -150,7 +215,7 @@ mod sys {
     pub(super) fn write(target: &str, user: &str, token: &str) -> Result<(), Error> {
         let mut t = wide(target);
         let mut u = wide(user);
-        let mut blob: Vec<u8> = token.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut blob = super::utf16le(token);
         let cred = CREDENTIALW {
             Flags: 0,
             Type: CRED_TYPE_GENERIC,
@@ -167,13 +232,11 @@ mod sys {
         };
         // SAFETY: every pointer in `cred` points into a live buffer of this frame.
         let ok = unsafe { CredWriteW(&cred, 0) } != 0;
-        let r = if ok {
+        if ok {
             Ok(())
         } else {
             Err(os_error("storing", target))
-        };
-        super::zero(&mut blob);
-        r
+        }
     }
 
     pub(super) fn read(target: &str) -> Result<Option<String>, Error> {
@@ -187,29 +250,29 @@ mod sys {
             return Err(os_error("reading", target));
         }
         // SAFETY: CredReadW succeeded: `p` is a credential whose blob has CredentialBlobSize
-        // bytes (or is NULL); it is freed once, below.
-        let units: Vec<u16> = unsafe {
+        // bytes (or is NULL); the blob is wiped and the credential freed once, below.
+        let units = unsafe {
             let c = &*p;
             let n = c.CredentialBlobSize as usize;
-            let bytes = if c.CredentialBlob.is_null() || n == 0 {
-                &[][..]
+            let units = if c.CredentialBlob.is_null() || n == 0 {
+                super::units_from_le(&[])
             } else {
-                std::slice::from_raw_parts(c.CredentialBlob, n)
+                let units = super::units_from_le(std::slice::from_raw_parts(c.CredentialBlob, n));
+                std::ptr::write_bytes(c.CredentialBlob, 0, n);
+                units
             };
-            let units = bytes
-                .chunks_exact(2)
-                .map(|b| u16::from_le_bytes([b[0], b[1]]))
-                .collect();
-            std::ptr::write_bytes(c.CredentialBlob, 0, n);
             CredFree(p.cast());
             units
         };
         let end = units.iter().rposition(|&u| u != 0).map_or(0, |i| i + 1);
-        String::from_utf16(&units[..end]).map(Some).map_err(|_| {
-            Error::invalid(format!(
-                "the stored credential \"{target}\" is not UTF-16 text; store the token again"
-            ))
-        })
+        // `units` is wiped when it goes, on either path.
+        super::text_from_utf16(&units[..end])
+            .map(Some)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "the stored credential \"{target}\" is not UTF-16 text; store the token again"
+                ))
+            })
     }
 
     pub(super) fn delete(target: &str) -> Result<bool, Error> {
@@ -270,6 +333,70 @@ mod tests {
         let e = Client::from_credential("ftp://x", "1101000001").unwrap_err();
         assert!(e.message.contains("https://"), "{}", e.message);
         assert_eq!(target_name("1101000001"), "getavatar/1101000001");
+    }
+
+    /// Frees of blocks that still hold the start of the marker token, counted by the test
+    /// allocator below while armed.
+    mod scan {
+        use std::alloc::{GlobalAlloc, Layout, System};
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+
+        pub const TOKEN: &str = "Wq7vMarkerTok3n-\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}";
+        pub static ARMED: AtomicBool = AtomicBool::new(false);
+        pub static FOUND: AtomicUsize = AtomicUsize::new(0);
+
+        /// Eight characters of the token as UTF-8 and as UTF-16LE.
+        const UTF8: &[u8] = b"Wq7vMark";
+        const UTF16: &[u8] = b"W\0q\x007\0v\0M\0a\0r\0k\0";
+
+        pub struct Scan;
+
+        // SAFETY: every call is passed to the system allocator unchanged.
+        unsafe impl GlobalAlloc for Scan {
+            unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+                unsafe { System.alloc(l) }
+            }
+            unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+                if ARMED.load(SeqCst) {
+                    // SAFETY: the block being freed is `l.size()` readable bytes.
+                    let b = unsafe { std::slice::from_raw_parts(p, l.size()) };
+                    let has = |m: &[u8]| b.windows(m.len()).any(|w| w == m);
+                    if has(UTF8) || has(UTF16) {
+                        FOUND.fetch_add(1, SeqCst);
+                    }
+                }
+                unsafe { System.dealloc(p, l) }
+            }
+        }
+
+        #[global_allocator]
+        static A: Scan = Scan;
+    }
+
+    #[test]
+    fn every_buffer_that_held_the_token_is_wiped_before_it_is_freed() {
+        use scan::*;
+        use std::sync::atomic::Ordering::SeqCst;
+        ARMED.store(true, SeqCst);
+        // Storing: the blob. Reading: the units, then the text (wiped by its user).
+        let blob = utf16le(TOKEN);
+        let units = units_from_le(&blob);
+        let mut text = text_from_utf16(&units).unwrap();
+        assert_eq!(text, TOKEN);
+        wipe(&mut text);
+        drop((blob, units, text));
+        // Not UTF-16 (a lone surrogate at the end): nothing partial is left behind.
+        let mut bad: Vec<u16> = Vec::with_capacity(64);
+        bad.extend(TOKEN.encode_utf16());
+        bad.push(0xd800);
+        assert!(text_from_utf16(&bad).is_none());
+        let bytes = Wiped::exact(bad.len() * 2, bad.iter().flat_map(|u| u.to_le_bytes()));
+        let units = units_from_le(&bytes);
+        assert!(text_from_utf16(&units).is_none());
+        zero(&mut bad);
+        drop((bad, bytes, units));
+        ARMED.store(false, SeqCst);
+        assert_eq!(FOUND.load(SeqCst), 0, "a freed block still held the token");
     }
 
     #[cfg(not(windows))]

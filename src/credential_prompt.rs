@@ -81,7 +81,8 @@ mod sys {
         save: *mut i32,
         flags: u32,
     ) -> u32;
-    type ForegroundFn = unsafe extern "system" fn() -> *mut c_void;
+    type WindowFn = unsafe extern "system" fn() -> *mut c_void;
+    type ThreadOfFn = unsafe extern "system" fn(window: *mut c_void, process: *mut u32) -> u32;
 
     type HookProc = unsafe extern "system" fn(code: i32, w: usize, l: isize) -> isize;
     type SetHookFn =
@@ -146,6 +147,9 @@ mod sys {
 
     /// Watches whether the credential dialog was really shown, to tell OK on an empty field
     /// from a dialog that never appeared (Wine without a display returns success either way).
+    /// The hook sees this thread's windows only: the legacy dialog runs on the calling thread.
+    /// Were it shown on another, an OK on an empty field would read "it may not have been
+    /// shown" (`GA_ERR_IO`): still true in what matters, since nothing was stored.
     struct Watch {
         hook: Hook,
         unhook: UnhookFn,
@@ -185,6 +189,31 @@ mod sys {
         }
     }
 
+    /// The dialog's owner: the foreground window only when it belongs to this thread (owning
+    /// another thread's or process's window disables it and joins the two threads' input, which
+    /// hangs when that thread waits for this call), else this thread's active window, else none.
+    fn owner_window() -> *mut c_void {
+        let window = |name: &[u8]| {
+            find("user32.dll", name).map_or(std::ptr::null_mut(), |g| {
+                // SAFETY: GetForegroundWindow and GetActiveWindow take nothing, return an HWND.
+                unsafe { std::mem::transmute::<*mut c_void, WindowFn>(g)() }
+            })
+        };
+        let foreground = window(b"GetForegroundWindow\0");
+        if !foreground.is_null() {
+            if let Some(f) = find("user32.dll", b"GetWindowThreadProcessId\0") {
+                // SAFETY: the documented signature; a NULL process id out pointer is allowed.
+                let f = unsafe { std::mem::transmute::<*mut c_void, ThreadOfFn>(f) };
+                // SAFETY: any window handle may be asked about; no out pointer.
+                if unsafe { f(foreground, std::ptr::null_mut()) } == unsafe { GetCurrentThreadId() }
+                {
+                    return foreground;
+                }
+            }
+        }
+        window(b"GetActiveWindow\0")
+    }
+
     pub(super) fn prompt(id_instance: &str) -> Result<String, Error> {
         let Some(f) = find("credui.dll", b"CredUIPromptForCredentialsW\0") else {
             return Err(no_dialog(
@@ -193,11 +222,7 @@ mod sys {
         };
         // SAFETY: the documented signature of CredUIPromptForCredentialsW.
         let prompt: PromptFn = unsafe { std::mem::transmute::<*mut c_void, PromptFn>(f) };
-        let parent =
-            find("user32.dll", b"GetForegroundWindow\0").map_or(std::ptr::null_mut(), |g| {
-                // SAFETY: the documented signature of GetForegroundWindow.
-                unsafe { std::mem::transmute::<*mut c_void, ForegroundFn>(g)() }
-            });
+        let parent = owner_window();
         let target = wide(&crate::credential::target_name(id_instance));
         let text = wide(&format!(
             "Type the apiTokenInstance of idInstance {id_instance} (from your GREEN-API console) \
@@ -242,7 +267,10 @@ mod sys {
         let shown = watch.as_ref().is_some_and(Watch::shown);
         drop(watch);
         let end = password.iter().position(|&u| u == 0).unwrap_or(0);
-        let typed = String::from_utf16(&password[..end]);
+        // Decoded only when it is kept (OK on a typed token), in one exact allocation; the field
+        // is wiped on every path.
+        let typed =
+            (r == 0 && end > 0).then(|| crate::credential::text_from_utf16(&password[..end]));
         crate::credential::zero(&mut password);
         match r {
             // OK on an empty field: the user saw the dialog; nothing to store.
@@ -253,7 +281,7 @@ mod sys {
             0 if end == 0 => Err(no_dialog(
                 "it returned no token: it may not have been shown",
             )),
-            0 => typed.map_err(|_| {
+            0 => typed.flatten().ok_or_else(|| {
                 Error::invalid("the token typed is not valid text; nothing was stored")
             }),
             ERROR_CANCELLED => Err(Error {

@@ -32,6 +32,7 @@ pub mod image;
 #[doc(hidden)]
 pub mod leak_check;
 mod loopback;
+mod pin;
 #[doc(hidden)]
 pub mod proxy;
 mod ratelimit;

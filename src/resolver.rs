@@ -277,11 +277,7 @@ impl CachingResolver {
             let r = (shared.lookup)(&k).map_err(|e| (e.kind(), e.to_string()));
             shared.finish(&k, &p2, r);
         };
-        let spawned = std::thread::Builder::new()
-            .name("getavatar-dns".into())
-            .spawn(run);
-        spawned
-            .map(drop)
+        crate::pin::spawn_detached("getavatar-dns", run)
             .inspect_err(|_| self.shared.budget.release())
     }
 }

@@ -85,12 +85,10 @@ pub(crate) fn within<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Option<T> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    std::thread::Builder::new()
-        .name("getavatar-pac".into())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .ok()?;
+    crate::pin::spawn_detached("getavatar-pac", move || {
+        let _ = tx.send(f());
+    })
+    .ok()?;
     rx.recv_timeout(limit).ok()
 }
 

@@ -244,11 +244,9 @@ fn connect_one(addr: SocketAddr, budget: Duration) -> Result<TcpStream, Error> {
         return Err(cancelled_error());
     }
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let spawned = std::thread::Builder::new()
-        .name("getavatar-connect".into())
-        .spawn(move || {
-            let _ = tx.send(TcpStream::connect_timeout(&addr, budget));
-        });
+    let spawned = crate::pin::spawn_detached("getavatar-connect", move || {
+        let _ = tx.send(TcpStream::connect_timeout(&addr, budget));
+    });
     if spawned.is_err() {
         return TcpStream::connect_timeout(&addr, budget).map_err(timed_out);
     }

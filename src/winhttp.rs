@@ -5,6 +5,13 @@
 //! PAC script that cannot be found or run falls back to the static proxy, then to direct, and so
 //! does one that takes longer than [`PAC_WAIT`] (auto-detect on a network without WPAD, a PAC
 //! server that never answers): the script runs on a helper thread that owns all it uses.
+//!
+//! What bounds a script that never ends: the download is bounded by WinHTTP's timeouts
+//! ([`PAC_TIMEOUT_MS`] each), but running the script is not (WinHTTP sets no limit). Its thread
+//! then runs on; the library is pinned ([`crate::pin`]) so it never returns into unloaded code,
+//! and while it runs every later client skips the script and uses the static proxy or none, so
+//! the process has at most one such thread. The PAC server gets the user's Windows logon only
+//! when it asks for one (a first try without it, as Microsoft's sample does).
 
 use std::ffi::c_void;
 use std::ptr::null_mut;
@@ -47,8 +54,8 @@ const PAC_TIMEOUT_MS: i32 = 5000;
 /// The longest creating a client (or choosing `"system"`) waits for the PAC script's answer;
 /// then the static proxy is used, or none. The evaluation goes on, unseen, on its thread.
 pub(crate) const PAC_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
-const GET_MODULE_HANDLE_EX_FLAG_PIN: u32 = 0x1;
-const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS: u32 = 0x4;
+/// WinHTTP's "the PAC server asked for a logon" (ERROR_WINHTTP_LOGIN_FAILURE).
+const ERROR_WINHTTP_LOGIN_FAILURE: i32 = 12015;
 
 #[link(name = "winhttp")]
 extern "system" {
@@ -73,7 +80,6 @@ extern "system" {
 #[link(name = "kernel32")]
 extern "system" {
     fn GlobalFree(mem: *mut c_void) -> *mut c_void;
-    fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut c_void) -> i32;
 }
 
 fn wide(s: &str) -> Vec<u16> {
@@ -113,14 +119,16 @@ fn ie_config() -> Option<IeConfig> {
         proxy_bypass: null_mut(),
     };
     // SAFETY: `c` is a valid out structure; on success its strings are ours to free (take()).
-    let ok = unsafe { WinHttpGetIEProxyConfigForCurrentUser(&mut c) } != 0;
-    let cfg = IeConfig {
+    // On failure its contents are not defined, so nothing in it is read or freed.
+    if unsafe { WinHttpGetIEProxyConfigForCurrentUser(&mut c) } == 0 {
+        return None;
+    }
+    Some(IeConfig {
         auto_detect: c.auto_detect != 0,
         pac_url: take(c.auto_config_url),
         proxy: take(c.proxy),
         bypass: take(c.proxy_bypass),
-    };
-    ok.then_some(cfg)
+    })
 }
 
 /// The PAC script's answer for `url`: `Ok(Some(list))` a WinHTTP proxy list, `Ok(None)`
@@ -141,6 +149,8 @@ fn pac_answer(url: &str, cfg: &IeConfig) -> Result<Option<String>, ()> {
         return Err(());
     }
     let t = PAC_TIMEOUT_MS;
+    // SAFETY: an open session.
+    unsafe { WinHttpSetTimeouts(session, t, t, t, t) };
     let pac = cfg.pac_url.as_deref().map(wide);
     let mut opts = AutoProxyOptions {
         flags: 0,
@@ -148,7 +158,7 @@ fn pac_answer(url: &str, cfg: &IeConfig) -> Result<Option<String>, ()> {
         auto_config_url: pac.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()),
         reserved: null_mut(),
         reserved2: 0,
-        auto_logon_if_challenged: 1,
+        auto_logon_if_challenged: 0,
     };
     if pac.is_some() {
         opts.flags |= AUTOPROXY_CONFIG_URL;
@@ -157,35 +167,57 @@ fn pac_answer(url: &str, cfg: &IeConfig) -> Result<Option<String>, ()> {
         opts.flags |= AUTOPROXY_AUTO_DETECT;
         opts.auto_detect_flags = AUTO_DETECT_TYPE_DHCP | AUTO_DETECT_TYPE_DNS_A;
     }
+    let url = wide(url);
+    // As Microsoft's own sample: first without sending the user's Windows logon to the PAC
+    // server, and with it only when that server asked for a logon.
+    let mut answer = ask(session, &url, &mut opts);
+    if answer.as_ref().err() == Some(&Some(ERROR_WINHTTP_LOGIN_FAILURE)) {
+        opts.auto_logon_if_challenged = 1;
+        answer = ask(session, &url, &mut opts);
+    }
+    // SAFETY: the session opened above, closed once.
+    unsafe { WinHttpCloseHandle(session) };
+    answer.map_err(drop)
+}
+
+/// One WinHttpGetProxyForUrl: `Ok(Some(list))` a proxy list, `Ok(None)` direct, `Err(code)` its
+/// failure with the system's error code.
+fn ask(
+    session: *mut c_void,
+    url: &[u16],
+    opts: &mut AutoProxyOptions,
+) -> Result<Option<String>, Option<i32>> {
     let mut info = ProxyInfo {
         access_type: 0,
         proxy: null_mut(),
         proxy_bypass: null_mut(),
     };
-    let url = wide(url);
-    // SAFETY: as above.
-    let ok = unsafe {
-        WinHttpSetTimeouts(session, t, t, t, t);
-        let ok = WinHttpGetProxyForUrl(session, url.as_ptr(), &mut opts, &mut info) != 0;
-        WinHttpCloseHandle(session);
-        ok
-    };
+    // SAFETY: an open session, a NUL-terminated URL, valid in and out structures.
+    if unsafe { WinHttpGetProxyForUrl(session, url.as_ptr(), opts, &mut info) } == 0 {
+        return Err(std::io::Error::last_os_error().raw_os_error());
+    }
+    // On success the strings are ours to free (take()).
     let (list, _) = (take(info.proxy), take(info.proxy_bypass));
-    match ok {
-        false => Err(()),
-        true if info.access_type == ACCESS_TYPE_NAMED_PROXY => Ok(list),
-        true => Ok(None),
+    Ok(list.filter(|_| info.access_type == ACCESS_TYPE_NAMED_PROXY))
+}
+
+/// The one PAC evaluation the process may have running: claimed before its thread starts,
+/// released when the evaluation ends (or when its thread could not start).
+struct Running;
+
+static PAC_RUNNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl Running {
+    fn claim() -> Option<Running> {
+        use std::sync::atomic::Ordering::AcqRel;
+        (!PAC_RUNNING.swap(true, AcqRel)).then_some(Running)
     }
 }
 
-/// Keeps this DLL loaded until the process ends: a PAC evaluation still running on its thread
-/// returns into our code, which must not be unloaded under it (`FreeLibrary`).
-fn pin_module() {
-    let mut module = null_mut();
-    let flags = GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS;
-    let here = pin_module as *const () as *const u16;
-    // SAFETY: `here` is an address inside this module; `module` is a valid out pointer.
-    unsafe { GetModuleHandleExW(flags, here, &mut module) };
+impl Drop for Running {
+    fn drop(&mut self) {
+        PAC_RUNNING.store(false, std::sync::atomic::Ordering::Release);
+    }
 }
 
 /// The proxy the Internet Options name for apiUrl (`base_url`, its `host`): the PAC script's
@@ -207,10 +239,14 @@ pub(crate) fn internet_options(
             None => "the auto-detected PAC script (Windows Internet Options)".to_string(),
         };
         let (url, c) = (base_url.to_string(), cfg.clone());
-        let answer = sys::within(PAC_WAIT, move || pac_answer(&url, &c));
-        if answer.is_none() {
-            pin_module();
-        }
+        // At most one evaluation at a time in the process: while one runs on (a script that
+        // never ends: WinHTTP sets no limit on running it), later clients use the fallback.
+        let answer = Running::claim().and_then(|running| {
+            sys::within(PAC_WAIT, move || {
+                let _running = running;
+                pac_answer(&url, &c)
+            })
+        });
         if let Some(Ok(answer)) = answer {
             let Some(list) = answer else { return Ok(None) };
             return match sys::pick_from_list(&list, https) {
