@@ -1,5 +1,5 @@
 /*
- * getavatar for C++: a header-only RAII wrapper over getavatar.h (C++17).
+ * getavatar for C++: a header-only RAII wrapper over getavatar.h (C++14 or later).
  *
  *   getavatar::Client client("https://3100.api.green-api.com", "3100000001", token);
  *   getavatar::Avatar a = client.get_avatar("10000000");     // throws getavatar::Error

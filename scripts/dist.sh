@@ -63,7 +63,8 @@ fi
 name=getavatar-$version-x86_64-linux-gnu
 sdk=$build/$name
 rm -rf "$sdk"
-mkdir -p "$sdk/lib/pkgconfig" "$sdk/lib/cmake/getavatar" "$sdk/include/getavatar" "$sdk/bin"
+mkdir -p "$sdk/lib/pkgconfig" "$sdk/lib/cmake/getavatar" "$sdk/include/getavatar" "$sdk/bin" \
+    "$sdk/share/doc/getavatar"
 install -m 755 "$rel/libgetavatar.so" "$sdk/lib/libgetavatar.so.$version"
 ln -s "libgetavatar.so.$version" "$sdk/lib/libgetavatar.so.$sover"
 ln -s "libgetavatar.so.$version" "$sdk/lib/libgetavatar.so"
@@ -82,8 +83,10 @@ subst() {
 subst packaging/linux/getavatar.pc.in > "$sdk/lib/pkgconfig/getavatar.pc"
 subst packaging/linux/getavatarConfig.cmake.in > "$sdk/lib/cmake/getavatar/getavatarConfig.cmake"
 subst packaging/linux/getavatarConfigVersion.cmake.in > "$sdk/lib/cmake/getavatar/getavatarConfigVersion.cmake"
-subst packaging/linux/README.md > "$sdk/README.md"
-cp LICENSE "$sdk/LICENSE"
+# Documents under share/doc/getavatar: unpacked into a prefix (/usr/local), the SDK leaves no
+# README or LICENSE at the prefix's top.
+subst packaging/linux/README.md > "$sdk/share/doc/getavatar/README.md"
+cp LICENSE "$sdk/share/doc/getavatar/LICENSE"
 tar --owner=0 --group=0 --numeric-owner -C "$build" -czf "$out/$name.tar.gz" "$name"
 
 # --- Windows zip ----------------------------------------------------------------------------------

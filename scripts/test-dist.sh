@@ -51,16 +51,19 @@ export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 runs() { [ "$("$@")" = "$want_out" ]; }
 
 sdk_layout() {
-    for f in LICENSE README.md include/getavatar/getavatar.h include/getavatar/getavatar.hpp \
+    for f in share/doc/getavatar/LICENSE share/doc/getavatar/README.md include/getavatar/getavatar.h include/getavatar/getavatar.hpp \
         lib/libgetavatar.a "lib/libgetavatar.so.$version" lib/pkgconfig/getavatar.pc \
         lib/cmake/getavatar/getavatarConfig.cmake lib/cmake/getavatar/getavatarConfigVersion.cmake; do
         [ -f "$prefix/$f" ] || { echo "missing $f"; return 1; }
     done
     [ "$(readlink "$prefix/lib/libgetavatar.so.$sover")" = "libgetavatar.so.$version" ] &&
         [ "$(readlink "$prefix/lib/libgetavatar.so")" = "libgetavatar.so.$version" ] &&
-        grep -q "glibc 2.17" "$prefix/README.md" && grep -q "^MIT License" "$prefix/LICENSE"
+        grep -q "glibc 2.17" "$prefix/share/doc/getavatar/README.md" &&
+        grep -q "^MIT License" "$prefix/share/doc/getavatar/LICENSE" &&
+        # Unpacked into a prefix, only the usual folders appear at its top.
+        [ "$(ls -A "$prefix" | sort | paste -sd ' ')" = "bin include lib share" ]
 }
-check "C SDK: layout, links libgetavatar.so{,.$sover} -> .so.$version, LICENSE, README states glibc 2.17" sdk_layout
+check "C SDK: layout (bin include lib share only), links libgetavatar.so{,.$sover} -> .so.$version, LICENSE and README under share/doc/getavatar, README states glibc 2.17" sdk_layout
 
 pc_build() {
     cc -o "$tmp/app" "$root/tests/dist/app.c" $(pkg-config --cflags --libs getavatar) &&
@@ -124,6 +127,9 @@ wheel_has() { # wheel tag library format
         grep -qx "Tag: py3-none-$2" "$d/getavatar-$version.dist-info/WHEEL" &&
         grep -qx "Root-Is-Purelib: false" "$d/getavatar-$version.dist-info/WHEEL" &&
         [ -f "$d/getavatar/py.typed" ] && [ -f "$d/getavatar-$version.dist-info/licenses/LICENSE" ] &&
+        # The package page shows the README: its links are absolute, and the project's URLs are set.
+        grep -q "^Project-URL: Documentation, https://" "$d/getavatar-$version.dist-info/METADATA" &&
+        ! grep -qE '\]\((\.\./|docs/|#?[A-Za-z_./-]+\.md)' "$d/getavatar-$version.dist-info/METADATA" &&
         [ "$(find "$d" -name '*.so' -o -name '*.dll' -o -name '*.dylib' | wc -l)" = 1 ] &&
         objdump -f "$d/getavatar/$3" | grep -q "file format $4" &&
         ! objdump -h "$d/getavatar/$3" | grep -qE '\.debug_|\.symtab' &&
