@@ -308,6 +308,7 @@ Private Const MSG_ASK_PATH_CELLS As String = "Optional: select the first cell to
 Private Const MSG_OVERWRITE As String = "%1 holds %2 value(s) or formula(s). Replace them? A macro cannot be undone."
 Private Const MSG_OVERLAP As String = "the cells to write into (%1) overlap the chat ids (%2)"
 Private Const MSG_ONE_AREA As String = "select one block of cells, not several"
+Private Const MSG_NO_DEST As String = "name the cells to write into (a range, not Nothing)"
 Private Const MSG_RUN_DONE As String = "%1 of %2 done: %3 with an avatar, %4 without, %5 failed."
 Private Const MSG_RUN_STOPPED As String = "Stopped with Esc after %1 of %2."
 Private Const MSG_RUN_FAILURES As String = "%1 of %2 failed:%3"
@@ -542,8 +543,10 @@ Public Function GaAvatarError(ByVal chatId As Variant, Optional ByVal resultCell
     On Error GoTo Failed
     Dim key As String, r As GaResult
     If IsMissing(resultCell) Then RetryOnRecalc True
-    key = ReasonKey(chatId)
-    If Len(key) = 0 Then Exit Function
+    If Not CheckId(chatId, key, r) Then
+        If Not r.Blank Then GaAvatarError = ErrText(r.Status, r.Message)
+        Exit Function
+    End If
     If KnownReason(key) Then
         GaAvatarError = mReasons(key)
         Exit Function
@@ -720,7 +723,7 @@ End Function
 Public Sub GaFillLinks()
     Dim ids As Object, dest As Object
     If Not AskIdsAndDestination(MSG_ASK_LINK_CELLS, ids, dest) Then Exit Sub
-    If Not ConfirmOverwrite(dest) Then Exit Sub
+    If Not ConfirmOverwrite(Shaped(ids, dest)) Then Exit Sub
     RunAndReport "fill", ids, dest, ""
 End Sub
 
@@ -825,7 +828,7 @@ Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest A
         If Overlaps(out, chatIds) Then Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", _
             Fmt(MSG_OVERLAP, out.Address(False, False), chatIds.Address(False, False))
     ElseIf what <> "download" Then
-        Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", MSG_ASK_PICTURE_CELLS
+        Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", MSG_NO_DEST
     End If
     Select Case what
         Case "fill": label = MSG_LINKS
@@ -865,6 +868,7 @@ Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest A
         If what <> "insert" And Not target Is Nothing Then target.Value = value
         mRunDone = mRunDone + 1
     Next
+    On Error GoTo 0                                  ' the raises below go to the caller
     GoTo Finished
 Stopped:
     errNumber = Err.Number: errDesc = Err.Description
