@@ -764,3 +764,30 @@ fn messages_live_in_one_place() {
         }
     }
 }
+
+#[test]
+fn readme_gives_the_workbook_events_and_the_honest_limits() {
+    let readme = include_str!("../bindings/vba/README.md");
+    // Closing frees the client; Workbook_Open is where GaSetLibraryPath goes.
+    let close = &readme[readme
+        .find("Private Sub Workbook_BeforeClose(Cancel As Boolean)")
+        .unwrap()..];
+    assert!(close[..close.find("End Sub").unwrap()].contains("GaDisconnect"));
+    let open = &readme[readme.find("Private Sub Workbook_Open()").unwrap()..];
+    assert!(open[..open.find("End Sub").unwrap()].contains("GaSetLibraryPath"));
+    // No promise the module cannot keep; the limits and the ways around them are written down.
+    assert!(!readme.contains("does not freeze Excel"));
+    for needed in [
+        "Windows only",
+        "Not Responding",
+        "recalculated in full when it is opened",
+        "save the\n   workbook as `.xlsm`",
+        "Ambiguous name detected",
+        "GaDeleteTokenOf \"3100000001\"",
+        "Windows error 193",
+        "Windows error 1260",
+        "VBA reset",
+    ] {
+        assert!(readme.contains(needed), "README: {needed}");
+    }
+}
