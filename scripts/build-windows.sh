@@ -81,13 +81,15 @@ Contents
 Excel
 1. Copy the x64 and x86 folders next to your workbook (64-bit Office uses x64\getavatar.dll,
    32-bit Office x86\getavatar.dll; the module picks the right one).
-2. In Excel press Alt+F11, then File > Import File... and choose GetAvatar.bas.
+2. In Excel for Windows press Alt+F11, then File > Import File... and choose GetAvatar.bas;
+   save the workbook as .xlsm. (Excel for Mac and Excel for the web cannot use it.)
 3. Press Alt+F8 and run GaSaveToken: it asks for apiUrl, idInstance and the token and keeps the
    token in Windows Credential Manager (never in the workbook). Then =GaAvatarUrl(A2) next to a
    chat id in A2. Formulas use "," between arguments; where Excel lists with ";" (German,
    French, Russian, ...) type =GaDownloadAvatar(A2; "C:\Avatars\a.jpg") instead.
+   A failed lookup shows #N/A; =GaAvatarError(A2, B2) says why. For a whole column run
+   GaFillLinks from Alt+F8 (one lookup at a time, progress, Esc stops it).
    Full guide, including what IT must allow: GetAvatar-README.md.
-   Errors show as text such as "#GA_ERR_RATE_LIMITED: ...", never as an Excel error.
    If the DLL lives elsewhere, run GaSetLibraryPath "C:\path\to\folder" first.
 
 C and C++

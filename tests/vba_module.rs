@@ -233,10 +233,17 @@ fn module_imports_as_is_and_offers_the_worksheet_functions() {
         "Public Function GaSetMaxRetries(",
         "Public Function GaSetProxy(",
         "Public Function GaUseEnvProxy(",
-        "Public Sub GaSaveToken(",
-        "Public Sub GaDeleteToken(",
+        "Public Sub GaSaveToken()",
+        "Public Sub GaDeleteToken()",
+        "Public Sub GaSaveTokenFor(ByVal apiUrl As String, ByVal idInstance As String)",
+        "Public Sub GaDeleteTokenOf(ByVal idInstance As String)",
+        "Public Sub GaFillLinks()",
+        "Public Sub GaInsertPictures()",
+        "Public Sub GaDownloadFiles()",
+        "Public Sub GaFillAvatarUrls(",
         "Public Sub GaInsertAvatars(",
         "Public Sub GaDownloadAvatars(",
+        "Public Function GaAvatarError(",
     ] {
         assert!(BAS.contains(f), "{f}");
     }
@@ -249,8 +256,14 @@ fn module_imports_as_is_and_offers_the_worksheet_functions() {
         lookup.rfind("FromUtf8(").unwrap() < free_at,
         "copies before ga_free"
     );
-    // One helper reads a result block, one makes the error text; ga_free is called only there.
-    assert_eq!(BAS.matches("ga_free p").count(), 1, "one ReadResult");
+    // One helper reads a result block, one makes the error text; ga_free is called only in
+    // ReadResult and in DropResult (an error handler's cleanup of a result Esc left unread).
+    let ga_free_callers: Vec<&str> = procedures()
+        .into_iter()
+        .filter(|(_, body)| body.lines().any(|l| code_of(l).contains("ga_free ")))
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(ga_free_callers, ["ReadResult", "DropResult"]);
     assert_eq!(BAS.matches("\"#\" & StatusName(").count(), 1, "one ErrText");
     // Setters are typed procedures: no dispatch on setting names.
     assert!(!BAS.contains("Select Case which") && !BAS.contains("Function Configure("));
@@ -374,7 +387,7 @@ fn connect_sets_a_deadline_of_at_most_ten_seconds_as_the_simulation_does() {
         "ga_client_set_deadline_ms(mClient, CLng(Val(Setting(\"deadlineMs\", CStr(VBA_DEADLINE_MS)))))"
     ));
     assert!(
-        BAS.contains("KeepSetting \"deadlineMs\", Setting(\"deadlineMs\", CStr(VBA_DEADLINE_MS))")
+        BAS.contains("KeepSetting(\"deadlineMs\", Setting(\"deadlineMs\", CStr(VBA_DEADLINE_MS)))")
     );
     for old in ["VBA_TIMEOUT_MS", "VBA_MAX_RETRIES", "VBA_BACKOFF_MS"] {
         assert!(!BAS.contains(old) && !sim.contains(old), "{old} is left");
@@ -401,5 +414,380 @@ fn error_texts_name_settings_by_the_modules_procedures() {
                 "no {name}"
             );
         }
+    }
+}
+
+/// A line of the module without its comment, string literals blanked to `""`.
+fn code_of(line: &str) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                out.push('"');
+            }
+            _ if quoted => {}
+            '\'' => break,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The module's procedures in order: (name, text from its first line to its `End` line).
+fn procedures() -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    let mut rest = BAS;
+    while let Some(i) = [
+        "\r\nPrivate Sub ",
+        "\r\nPrivate Function ",
+        "\r\nPublic Sub ",
+        "\r\nPublic Function ",
+    ]
+    .iter()
+    .filter_map(|k| rest.find(k))
+    .min()
+    {
+        let text = &rest[i + 2..];
+        let name_start = text.find(' ').unwrap() + 1;
+        let name_start = name_start + text[name_start..].find(' ').unwrap() + 1;
+        let name_end = name_start + text[name_start..].find('(').unwrap();
+        let end = ["\r\nEnd Sub", "\r\nEnd Function"]
+            .iter()
+            .filter_map(|k| text.find(k))
+            .min()
+            .unwrap();
+        out.push((&text[name_start..name_end], &text[..end]));
+        rest = &text[end..];
+    }
+    out
+}
+
+/// The module's procedures and getavatar.dll functions a procedure's body calls.
+fn callees(body: &str, known: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in body.lines().skip(1) {
+        let code = code_of(line);
+        for word in code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if (word.starts_with("ga_") || known.contains(&word)) && !out.iter().any(|w| w == word)
+            {
+                out.push(word.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Everything `roots` reach through calls, with the calls into getavatar.dll.
+fn reach(roots: &[&str]) -> Vec<String> {
+    let procs = procedures();
+    let names: Vec<&str> = procs.iter().map(|(n, _)| *n).collect();
+    let mut seen: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
+    let mut i = 0;
+    while i < seen.len() {
+        if let Some((_, body)) = procs.iter().find(|(n, _)| *n == seen[i]) {
+            for c in callees(body, &names) {
+                if !seen.contains(&c) {
+                    seen.push(c);
+                }
+            }
+        }
+        i += 1;
+    }
+    seen
+}
+
+fn body_of(name: &str) -> &'static str {
+    procedures()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no procedure {name}"))
+        .1
+}
+
+#[test]
+fn every_message_is_readable_with_the_dll_missing() {
+    // The status names live in the module and equal the header's GaStatus.
+    let words: Vec<&str> = HEADER.split_whitespace().collect();
+    let mut want: Vec<(i64, String)> = words
+        .windows(3)
+        .filter(|w| w[0].starts_with("GA_") && w[1] == "=")
+        .filter_map(|w| Some((w[2].trim_end_matches(',').parse().ok()?, w[0].to_string())))
+        .collect();
+    want.sort();
+    assert!(want.len() >= 15, "{want:?}");
+    let table = body_of("StatusName");
+    let mut got: Vec<(i64, String)> = table
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim().strip_prefix("Case ")?;
+            let (n, rest) = l.split_once(": StatusName = \"")?;
+            Some((n.parse().ok()?, rest.trim_end_matches('"').to_string()))
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, want, "StatusName's table is the header's GaStatus");
+    assert!(table.contains("Case Else: StatusName = \"GA_ERR_UNKNOWN\""));
+    // No error path calls into the DLL: ErrText and what makes a failure's text or value
+    // reach no getavatar.dll function.
+    let reached = reach(&[
+        "ErrText",
+        "VbaFailure",
+        "VbaFailureResult",
+        "Failure",
+        "CheckId",
+        "CellValue",
+        "Place",
+        "NoteReason",
+        "Fmt",
+        "LoadFailure",
+    ]);
+    let dll: Vec<&String> = reached.iter().filter(|w| w.starts_with("ga_")).collect();
+    assert!(
+        dll.is_empty(),
+        "error paths call into the DLL: {dll:?} via {reached:?}"
+    );
+    // LastError, used where the DLL has just answered, asks it only once it is loaded.
+    assert!(
+        body_of("LastError").contains("If mLoaded Then LastError = FromUtf8(ga_last_error())"),
+        "LastError asks the DLL only once it is loaded"
+    );
+    // ga_status_name is declared (the header test) but never called.
+    assert!(!procedures()
+        .iter()
+        .any(|(_, b)| b.lines().any(|l| code_of(l).contains("ga_status_name"))));
+    // The "not connected" path of a fresh workbook: EnsureClient answers from the module's own
+    // text once EnsureLoaded has said whether the DLL can be loaded at all.
+    let ensure = body_of("EnsureClient");
+    assert!(
+        ensure.contains("res = EnsureLoaded()")
+            && ensure.contains("EnsureClient = MSG_NOT_CONNECTED")
+    );
+    // A Mac says so instead of #VALUE!.
+    let loaded = body_of("EnsureLoaded");
+    assert!(loaded.contains("#If Mac Then\r\n    EnsureLoaded = MSG_WINDOWS_ONLY\r\n#Else"));
+    let readme = include_str!("../bindings/vba/README.md");
+    assert!(readme.contains("Windows only"));
+}
+
+#[test]
+fn alt_f8_entry_points_take_no_parameters() {
+    // Every macro the module, its messages or its README send users to through Alt+F8 is a
+    // public Sub without parameters (the Macro dialog lists no other).
+    let readme = include_str!("../bindings/vba/README.md");
+    let mut named: Vec<String> = Vec::new();
+    let mut add = |text: &str| {
+        for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if word.starts_with("Ga") && word.len() > 3 && !named.iter().any(|n| n == word) {
+                named.push(word.to_string());
+            }
+        }
+    };
+    // The module header's list of Alt+F8 macros.
+    let list = &BAS[BAS.find("' Macros to run from Alt+F8").unwrap()..];
+    let list = &list[..list.find("' Nothing writes").unwrap()];
+    for line in list.lines().skip(1) {
+        if let Some(name) = line.strip_prefix("'   ") {
+            add(name.split_whitespace().next().unwrap_or(""));
+        }
+    }
+    // Any sentence of the module or the README that mentions Alt+F8: the names in its clause.
+    for text in [BAS, readme] {
+        for (i, _) in text.match_indices("Alt+F8") {
+            let before = &text[i.saturating_sub(60)..i];
+            let before = &before[before
+                .rfind(['.', ';', ',', '\n', '|', ':'])
+                .map_or(0, |k| k + 1)..];
+            let after = &text[i + 6..(i + 60).min(text.len())];
+            let after = &after[..after
+                .find(['.', ';', ',', '\n', '|'])
+                .unwrap_or(after.len())];
+            add(before);
+            add(after);
+        }
+    }
+    let named: Vec<&str> = named.iter().map(String::as_str).collect();
+    for must in [
+        "GaSaveToken",
+        "GaDeleteToken",
+        "GaFillLinks",
+        "GaInsertPictures",
+        "GaDownloadFiles",
+    ] {
+        assert!(
+            named.contains(&must),
+            "{must} is offered in Alt+F8: {named:?}"
+        );
+    }
+    for name in &named {
+        assert!(
+            BAS.contains(&format!("\r\nPublic Sub {name}()\r\n")),
+            "{name} is sent to Alt+F8 but is not a public Sub without parameters"
+        );
+    }
+    // And every parameterless public Sub (what Alt+F8 lists) is in the README.
+    for (name, body) in procedures() {
+        if body.starts_with(&format!("Public Sub {name}()")) {
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "{name} is in the README"
+            );
+        }
+    }
+}
+
+#[test]
+fn macros_write_only_into_cells_the_user_named() {
+    // The one place a cell's value is written: RunCells, into the block the caller named.
+    let writes: Vec<(&str, String)> = procedures()
+        .into_iter()
+        .flat_map(|(name, body)| {
+            body.lines()
+                .map(code_of)
+                .filter(|l| l.contains(".Value =") || l.contains(".Formula"))
+                .map(move |l| (name, l.trim().to_string()))
+        })
+        .collect();
+    assert_eq!(
+        writes,
+        [(
+            "RunCells",
+            "If what <> \"\" And Not target Is Nothing Then target.Value = value".to_string()
+        )],
+        "{writes:?}"
+    );
+    let run = body_of("RunCells");
+    assert!(run.contains("Set out = Shaped(chatIds, dest)"));
+    assert!(run.contains("Set target = out.Cells("));
+    assert!(run.contains("If Overlaps(out, chatIds) Then Err.Raise"));
+    assert!(
+        !BAS.contains(".Offset(0, 1)"),
+        "nothing goes to the cell right of an id unasked"
+    );
+    // Pictures go over named cells, files into a named folder, paths only into named cells.
+    assert!(BAS.contains(
+        "Public Sub GaInsertAvatars(ByVal chatIds As Object, ByVal pictureCells As Object)"
+    ));
+    assert!(BAS.contains(
+        "Public Sub GaDownloadAvatars(ByVal chatIds As Object, ByVal folder As String, Optional ByVal pathCells As Object = Nothing)"
+    ));
+}
+
+#[test]
+fn paths_and_settings_go_through_wide_calls_and_stay_per_user() {
+    for ansi in [
+        "Dir$(",
+        "Environ$(",
+        "Environ(",
+        "Kill ",
+        " For Binary ",
+        "SaveSetting",
+        "GetSetting(",
+    ] {
+        assert!(
+            !BAS.lines().any(|l| code_of(l).contains(ansi)),
+            "{ansi}: ANSI file and environment calls lose non-ASCII paths"
+        );
+    }
+    for wide in [
+        "GetFileAttributesW",
+        "GetEnvironmentVariableW",
+        "CreateFileW",
+        "MoveFileExW",
+        "GetPrivateProfileStringW",
+        "WritePrivateProfileStringW",
+        "GetModuleHandleW",
+    ] {
+        assert!(
+            BAS.contains(&format!(
+                "Private Declare PtrSafe Function {wide} Lib \"kernel32\""
+            )),
+            "{wide}"
+        );
+    }
+    let why = body_of("LoadFailure");
+    for code in ["193", "126", "127", "1260"] {
+        assert!(
+            why.contains(&format!("Case {code}")),
+            "LoadLibraryW error {code} explained"
+        );
+    }
+    assert!(body_of("TryLoad").contains("code = Err.LastDllError"));
+    // The proxy, the CA file and the trust belong to the PC: kept per user, not in the workbook.
+    assert!(body_of("IsUserSetting")
+        .contains("IsUserSetting = (name = \"proxy\" Or name = \"caFile\" Or name = \"trust\")"));
+    assert!(BAS.contains("Private Const USER_SETTINGS As String = \"\\getavatar\\settings.ini\""));
+    assert!(body_of("KeepSetting").contains("KeepSetting = KeepUserSetting(name, value)"));
+    // A setting that cannot be kept is reported.
+    assert!(body_of("Kept").contains("If Len(why) > 0 Then Kept = ErrText(GA_ERR_IO, why)"));
+}
+
+#[test]
+fn failures_are_excel_errors_that_retry() {
+    for f in [
+        "GaAvatarUrl(ByVal chatId As Variant) As Variant",
+        "GaAvatarAvailable(ByVal chatId As Variant) As Variant",
+        "GaAvatarUrls(ByVal chatIds As Variant) As Variant",
+        "GaDownloadAvatar(ByVal chatId As Variant, ByVal path As String) As Variant",
+    ] {
+        assert!(BAS.contains(&format!("Public Function {f}")), "{f}");
+    }
+    assert!(BAS.contains("Private Const XL_ERR_NA As Long = 2042"));
+    let cell = body_of("CellValue");
+    assert!(cell.contains("CellValue = CVErr(XL_ERR_NA)"));
+    assert!(cell.contains("RetryOnRecalc (Not r.Blank And r.Status <> GA_OK)"));
+    assert!(body_of("RetryOnRecalc").contains("Application.Volatile retry"));
+    // Blank ids and Excel error values are read as such, not sent as "" or "Error 2042".
+    let check = body_of("CheckId");
+    assert!(check.contains("ElseIf IsError(v) Then") && check.contains("r.Blank = True"));
+    // Esc is labelled as such only for Esc (error 18).
+    assert!(body_of("VbaFailureResult").contains("If Err.Number = VBA_ERR_ESC Then"));
+}
+
+#[test]
+fn messages_live_in_one_place() {
+    // Every sentence a user reads is a MSG_ constant (one place to translate): no string in a
+    // procedure holds a space, except Excel's own error names.
+    for (name, body) in procedures() {
+        for line in body.lines() {
+            let mut parts = line.split('"');
+            let before = parts.next().unwrap_or("");
+            if before.contains('\'') {
+                continue;
+            }
+            for (k, lit) in parts.enumerate() {
+                if k % 2 == 0 && lit.contains(' ') && lit.chars().any(|c| c.is_ascii_alphabetic()) {
+                    panic!("{name}: text outside the MSG_ constants: \"{lit}\" in {line}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn readme_gives_the_workbook_events_and_the_honest_limits() {
+    let readme = include_str!("../bindings/vba/README.md");
+    // Closing frees the client; Workbook_Open is where GaSetLibraryPath goes.
+    let close = &readme[readme
+        .find("Private Sub Workbook_BeforeClose(Cancel As Boolean)")
+        .unwrap()..];
+    assert!(close[..close.find("End Sub").unwrap()].contains("GaDisconnect"));
+    let open = &readme[readme.find("Private Sub Workbook_Open()").unwrap()..];
+    assert!(open[..open.find("End Sub").unwrap()].contains("GaSetLibraryPath"));
+    // No promise the module cannot keep; the limits and the ways around them are written down.
+    assert!(!readme.contains("does not freeze Excel"));
+    for needed in [
+        "Windows only",
+        "Not Responding",
+        "recalculated in full when it is opened",
+        "save the\n   workbook as `.xlsm`",
+        "Ambiguous name detected",
+        "GaDeleteTokenOf \"3100000001\"",
+        "Windows error 193",
+        "Windows error 1260",
+        "VBA reset",
+    ] {
+        assert!(readme.contains(needed), "README: {needed}");
     }
 }

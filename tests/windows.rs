@@ -74,7 +74,13 @@ fn windows_dlls_work_as_vba_calls_them_under_wine() {
             .arg(emu.url())
             .arg(emu.id_instance())
             .arg(emu.token())
-            .arg(&blackhole);
+            .arg(&blackhole)
+            .arg(module_status_names())
+            .arg(windows_path(
+                &dist
+                    .join(if arch == "x64" { "x86" } else { "x64" })
+                    .join("getavatar.dll"),
+            ));
         let out = run(&mut cmd);
         eprintln!("{arch}:\n{out}");
         // A missing wine32 makes `wine x.exe` exit 0 without running anything: read the output.
@@ -98,9 +104,10 @@ fn windows_dlls_work_as_vba_calls_them_under_wine() {
         }
         assert_eq!(
             emu.request_count(),
-            13,
+            14,
             "{arch}: two lookups, the 400, a batch of two, five downloads, a lookup after the \
-             proxy checks, and two lookups of the workbook's life; bad ids cost nothing"
+             proxy checks, and three lookups of the workbook's life (one after a VBA reset); \
+             bad ids cost nothing"
         );
         assert_eq!(
             emu.image_requests().len(),
@@ -150,6 +157,23 @@ fn windows_dlls_work_as_vba_calls_them_under_wine() {
         );
         assert_eq!(failing.request_count(), 2, "{arch}: one try and one retry");
     }
+}
+
+/// GetAvatar.bas's own table of status names (its StatusName function), for vba_sim to compare
+/// with the DLL's: "0=GA_OK;1=...;*=GA_ERR_UNKNOWN".
+fn module_status_names() -> String {
+    let bas = include_str!("../bindings/vba/GetAvatar.bas");
+    let body = &bas[bas.find("Private Function StatusName(").unwrap()..];
+    let body = &body[..body.find("End Function").unwrap()];
+    body.lines()
+        .filter_map(|l| {
+            let l = l.trim().strip_prefix("Case ")?;
+            let (n, name) = l.split_once(": StatusName = \"")?;
+            let n = if n == "Else" { "*" } else { n };
+            Some(format!("{n}={}", name.trim_end_matches('"')))
+        })
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// The black-holed lookup vba_sim printed ("black-holed lookup: status 9 after N ms (deadline

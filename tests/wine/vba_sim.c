@@ -233,6 +233,124 @@ static Result cell_lookup(const wchar_t *chat) {
     return lookup(m_client, chat);
 }
 
+
+/* %LOCALAPPDATA% (GetEnvironmentVariableW, as the module's EnvText), else the temp folder. */
+static void local_app_data(wchar_t *out, DWORD size) {
+    DWORD n = GetEnvironmentVariableW(L"LOCALAPPDATA", out, size);
+    if (n == 0 || n >= size) GetTempPathW(size, out);
+    size_t len = wcslen(out);
+    if (len && out[len - 1] == L'\\') out[len - 1] = 0;
+}
+
+/* A folder whose name no ANSI code page of an English Windows holds. */
+static wchar_t cyrillic_folder[MAX_PATH];
+
+/* EnsureLoaded and TryLoad in the .bas: each candidate checked with GetFileAttributesW, then
+   LoadLibraryW, and on failure Err.LastDllError explained (LoadFailure). The DLL is copied into
+   a Cyrillic-named folder and loaded from there. */
+static HMODULE load_as_the_module_does(const wchar_t *dll_path, const wchar_t *other_arch) {
+    const wchar_t *arch = sizeof(void *) == 8 ? L"x64" : L"x86";
+    wchar_t missing[MAX_PATH + 64], target[MAX_PATH + 64];
+    local_app_data(cyrillic_folder, MAX_PATH);
+    swprintf(missing, MAX_PATH + 64, L"%ls\\no-such-getavatar\\%ls\\getavatar.dll", cyrillic_folder, arch);
+    CHECK(GetFileAttributesW(missing) == INVALID_FILE_ATTRIBUTES, "a missing candidate reads as missing");
+    /* The other architecture's DLL: Windows error 193, which the module explains as such. */
+    SetLastError(0);
+    HMODULE wrong = LoadLibraryW(other_arch);
+    DWORD code = GetLastError();
+    printf("LoadLibraryW of the other architecture's DLL: error %lu\n", code);
+    CHECK(wrong == NULL && code == ERROR_BAD_EXE_FORMAT, "other architecture: %p, error %lu (193 expected)", (void *)wrong, code);
+    CHECK(GetModuleHandleW(L"getavatar.dll") == NULL, "nothing loaded by the failed attempt");
+
+    wcscat(cyrillic_folder, L"\\getavatar Пользователь Тест");
+    CreateDirectoryW(cyrillic_folder, NULL);
+    swprintf(target, MAX_PATH + 64, L"%ls\\%ls", cyrillic_folder, arch);
+    CreateDirectoryW(target, NULL);
+    wcscat(target, L"\\getavatar.dll");
+    CHECK(CopyFileW(dll_path, target, FALSE), "copy into %ls: %lu", target, GetLastError());
+    CHECK(GetFileAttributesW(target) != INVALID_FILE_ATTRIBUTES, "the Cyrillic path is found");
+    HMODULE h = LoadLibraryW(target);
+    CHECK(h != NULL, "LoadLibraryW from a Cyrillic folder: error %lu", GetLastError());
+    return h;
+}
+
+/* StatusName in the .bas against the DLL's ga_status_name, for every status and an unknown one. */
+static void status_names_match(const char *table) {
+    char *copy = _strdup(table), *ctx = NULL;
+    int rows = 0;
+    for (char *item = strtok_s(copy, ";", &ctx); item; item = strtok_s(NULL, ";", &ctx)) {
+        char *eq = strchr(item, '=');
+        if (!eq) continue;
+        *eq = 0;
+        long status = strcmp(item, "*") == 0 ? 99 : atol(item);
+        wchar_t *vba = widen(eq + 1), *dll_name = from_utf8(call1("ga_status_name", status));
+        CHECK(wcscmp(vba, dll_name) == 0, "status %ld: the module says %ls, the DLL %ls", status, vba, dll_name);
+        rows++;
+    }
+    CHECK(rows >= 16, "%d status names compared", rows);
+    free(copy);
+}
+
+/* A VBA reset (End, editing the code, an unhandled error): the module's variables are cleared,
+   the DLL stays loaded. RememberClient kept the client's address in a variable of the process;
+   the next call finds the DLL by name (GetModuleHandleW), FreeOrphan reads the address back
+   (CLngPtr of the decimal text), clears the variable and frees that client, and the lookup
+   reconnects from the kept settings. */
+static void vba_reset(void) {
+    wchar_t name[64], value[32], got[32];
+    swprintf(name, 64, L"GETAVATAR_VBA_CLIENT_%lu", (unsigned long)GetCurrentProcessId());
+    swprintf(value, 32, L"%lld", (long long)m_client);          /* CStr(mClient) */
+    CHECK(SetEnvironmentVariableW(name, value), "RememberClient");
+    m_client = 0;                                                 /* the reset */
+    CHECK(GetModuleHandleW(L"getavatar.dll") != NULL, "after the reset the DLL is found by name");
+    DWORD n = GetEnvironmentVariableW(name, got, 32);
+    CHECK(n > 0 && wcscmp(got, value) == 0, "the orphan's address read back: %ls", got);
+    SetEnvironmentVariableW(name, NULL);
+    LongPtr orphan = (LongPtr)_wcstoi64(got, NULL, 10);
+    CHECK(orphan != 0, "orphan address");
+    call1("ga_client_free", orphan);                              /* FreeOrphan */
+    CHECK(GetEnvironmentVariableW(name, got, 32) == 0, "the variable is cleared: freed once");
+}
+
+/* KeepUserSetting and Setting in the .bas: %LOCALAPPDATA%\getavatar\settings.ini, created with a
+   UTF-16 byte order mark through CreateFileW + WriteFile + MoveFileExW (SaveBytes), then written
+   and read with the wide profile calls. A Cyrillic CA path survives; "" removes a key. */
+static void user_settings(LongPtr client) {
+    wchar_t file[MAX_PATH + 64], part[MAX_PATH + 80], buf[2048];
+    const wchar_t *ca = L"C:\\Сертификаты\\корпоративный.cer";
+    swprintf(file, MAX_PATH + 64, L"%ls\\settings.ini", cyrillic_folder);
+    swprintf(part, MAX_PATH + 80, L"%ls.part", file);
+    DeleteFileW(file);
+    HANDLE h = CreateFileW(part, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD written = 0;
+    unsigned char bom[2] = {0xFF, 0xFE};
+    CHECK(h != INVALID_HANDLE_VALUE, "create %ls", part);
+    CHECK(WriteFile(h, bom, 2, &written, NULL) && written == 2, "BOM written");
+    CloseHandle(h);
+    CHECK(MoveFileExW(part, file, MOVEFILE_REPLACE_EXISTING), "rename into %ls", file);
+    CHECK(WritePrivateProfileStringW(L"settings", L"caFile", ca, file), "caFile kept");
+    CHECK(WritePrivateProfileStringW(L"settings", L"proxy", L"direct", file), "proxy kept");
+    DWORD n = GetPrivateProfileStringW(L"settings", L"caFile", L"", buf, 2048, file);
+    CHECK(n == wcslen(ca) && wcscmp(buf, ca) == 0, "caFile read back: %ls", buf);
+    n = GetPrivateProfileStringW(L"settings", L"proxy", L"", buf, 2048, file);
+    CHECK(wcscmp(buf, L"direct") == 0, "proxy read back: %ls", buf);
+    char *p8 = to_utf8(buf);
+    CHECK(as_long(call2("ga_client_set_proxy", client, (LongPtr)p8)) == 0, "the kept proxy applies: %ls", from_utf8(call0("ga_last_error")));
+    free(p8);
+    /* What is on disk is UTF-16: the BOM, and the Cyrillic letters as themselves. */
+    h = CreateFileW(file, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    unsigned char raw[4096];
+    DWORD got = 0;
+    if (h != INVALID_HANDLE_VALUE) { ReadFile(h, raw, sizeof raw, &got, NULL); CloseHandle(h); }
+    int cyr = 0;
+    for (DWORD k = 2; k + 1 < got; k += 2) if (raw[k] == 0x21 && raw[k + 1] == 0x04) cyr++;   /* U+0421 */
+    CHECK(got > 2 && raw[0] == 0xFF && raw[1] == 0xFE && cyr >= 1, "settings.ini is UTF-16 (%lu bytes)", got);
+    CHECK(WritePrivateProfileStringW(L"settings", L"caFile", NULL, file), "caFile removed");
+    n = GetPrivateProfileStringW(L"settings", L"caFile", L"", buf, 2048, file);
+    CHECK(n == 0, "removed: %ls", buf);
+    DeleteFileW(file);
+}
+
 static void workbook_life(const wchar_t *inst, const wchar_t *token, const wchar_t *api, const wchar_t *blackhole) {
     char *i8 = to_utf8(inst), *t8 = to_utf8(token);
     wchar_t target[64];
@@ -291,6 +409,12 @@ static void workbook_life(const wchar_t *inst, const wchar_t *token, const wchar
     for (int k = 0; k < store_n; k++)
         CHECK(wcsstr(store[k].value, token) == NULL, "the token is not in the workbook (%ls)", store[k].name);
 
+    /* A VBA reset, then the next cell reconnects by itself. */
+    vba_reset();
+    r = cell_lookup(L"10000000");
+    CHECK(r.status == 0 && ends_with(r.url, L"/avatars/10000000.png"), "lookup after a VBA reset: %ld %ls", r.status, r.msg);
+    CHECK(m_client != 0, "reconnected after the reset");
+
     /* Close the workbook (the module's state goes), open it again: the first lookup reconnects. */
     call1("ga_client_free", m_client);
     m_client = 0;
@@ -337,7 +461,7 @@ static void workbook_life(const wchar_t *inst, const wchar_t *token, const wchar
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6) { printf("usage: vba_sim DLL API_URL ID_INSTANCE TOKEN BLACKHOLE_URL\n"); return 2; }
+    if (argc != 8) { printf("usage: vba_sim DLL API_URL ID_INSTANCE TOKEN BLACKHOLE_URL STATUS_NAMES OTHER_ARCH_DLL\n"); return 2; }
     wchar_t *path = widen(argv[1]), *api = widen(argv[2]), *inst = widen(argv[3]), *token = widen(argv[4]);
     printf("arch: %d-bit\n", (int)(sizeof(void *) * 8));
 
@@ -355,9 +479,14 @@ int main(int argc, char **argv) {
     }
 #endif
 
-    dll = LoadLibraryW(path);
-    CHECK(dll != NULL, "LoadLibraryW failed: %lu", GetLastError());
+    /* A fresh process, as Excel is before the module's first call: nothing has loaded the DLL,
+       so the module's messages (status names included) come from VBA alone. */
+    CHECK(GetModuleHandleW(L"getavatar.dll") == NULL, "fresh process: getavatar.dll not loaded");
+    dll = load_as_the_module_does(path, widen(argv[7]));
     if (!dll) { printf("%d passed, %d failed\n", passed, failed + 1); return 1; }
+    /* After a VBA reset the module finds the loaded DLL by its name. */
+    CHECK(GetModuleHandleW(L"getavatar.dll") == dll, "the loaded DLL is found by name");
+    status_names_match(argv[6]);
 
     wchar_t *ver = from_utf8(call0("ga_version"));
     CHECK(wcscmp(ver, L"0.1.0") == 0, "version %ls", ver);
@@ -493,6 +622,7 @@ int main(int argc, char **argv) {
         free(bad_proxy); free(empty);
     }
 
+    user_settings(client);
     workbook_life(inst, token, api, widen(argv[5]));
 
     call1("ga_free", 0);
