@@ -45,3 +45,37 @@ pub fn leaks(token: &str, text: &str) -> bool {
     let frags: std::collections::HashSet<&[u8]> = t.as_bytes().windows(8).collect();
     plain.windows(8).any(|p| frags.contains(p))
 }
+
+/// The token (or a fragment of it) percent-encoded, every byte, with upper- or lowercase hex
+/// digits: one of the spellings a hostile server may use to slip it past a filter.
+pub fn percent_encoded(token: &str, upper: bool) -> String {
+    token
+        .bytes()
+        .map(|b| match upper {
+            true => format!("%{b:02X}"),
+            false => format!("%{b:02x}"),
+        })
+        .collect()
+}
+
+/// Every other byte percent-encoded, the rest in upper case: mixed escapes and case.
+pub fn mixed_escapes_and_case(token: &str) -> String {
+    token
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| match i % 2 {
+            0 => format!("%{b:02X}"),
+            _ => (b as char).to_ascii_uppercase().to_string(),
+        })
+        .collect()
+}
+
+/// The token cut into pieces of `n` bytes joined by CR, LF and NUL.
+pub fn split_by_controls(token: &str, n: usize) -> String {
+    token
+        .as_bytes()
+        .chunks(n)
+        .map(String::from_utf8_lossy)
+        .collect::<Vec<_>>()
+        .join("\r\n\0")
+}

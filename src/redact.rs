@@ -363,7 +363,7 @@ mod tests {
     fn finds_what_scrub_replaces() {
         let r = Redactor::new(TOKEN);
         let frag = &TOKEN[5..13];
-        let enc: String = frag.bytes().map(|b| format!("%{b:02x}")).collect();
+        let enc = crate::leak_check::percent_encoded(frag, false);
         for t in [
             String::new(),
             format!("https://x.example/{frag}"),
@@ -439,7 +439,7 @@ mod tests {
     #[test]
     fn scrubs_fragments_encodings_and_splits() {
         let r = Redactor::new(TOKEN);
-        let enc: String = TOKEN.bytes().map(|b| format!("%{b:02X}")).collect();
+        let enc = crate::leak_check::percent_encoded(TOKEN, true);
         let mixed: String = TOKEN
             .bytes()
             .enumerate()

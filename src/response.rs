@@ -478,24 +478,9 @@ pub(crate) mod tests {
     #[test]
     fn cut_server_text_never_keeps_a_token_fragment() {
         let pad = |n: usize| "x".repeat(n);
-        let enc: String = TOKEN.bytes().map(|b| format!("%{b:02x}")).collect();
-        let mixed: String = TOKEN
-            .bytes()
-            .enumerate()
-            .map(|(i, b)| {
-                if i % 2 == 0 {
-                    format!("%{b:02X}")
-                } else {
-                    (b as char).to_ascii_uppercase().to_string()
-                }
-            })
-            .collect();
-        let split = TOKEN
-            .as_bytes()
-            .chunks(5)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect::<Vec<_>>()
-            .join("\r\n\u{0}");
+        let enc = crate::leak_check::percent_encoded(TOKEN, false);
+        let mixed = crate::leak_check::mixed_escapes_and_case(TOKEN);
+        let split = crate::leak_check::split_by_controls(TOKEN, 5);
         let json = |m: &str| serde_json::json!({"statusCode": 400, "message": m}).to_string();
         let cases: Vec<(u16, Option<&str>, String)> = vec![
             // The token at character 455 of a 400 message (cut at 500).
@@ -574,7 +559,7 @@ pub(crate) mod tests {
     fn a_url_avatar_holding_the_token_is_refused() {
         let lower = TOKEN.to_ascii_lowercase();
         let fragment: String = TOKEN[10..18].to_ascii_uppercase();
-        let encoded: String = TOKEN[20..30].bytes().map(|b| format!("%{b:02X}")).collect();
+        let encoded = crate::leak_check::percent_encoded(&TOKEN[20..30], true);
         for url in [
             format!("https://x.example/{TOKEN}.jpg"),
             format!("https://x.example/a?t={lower}"),

@@ -434,7 +434,7 @@ mod tests {
 
     #[test]
     fn argument_mistakes_never_quote_the_token() {
-        let enc: String = TOKEN.bytes().map(|b| format!("%{b:02X}")).collect();
+        let enc = crate::leak_check::percent_encoded(TOKEN, true);
         let split = format!("{}\r\n{}\0{}", &TOKEN[..6], &TOKEN[6..13], &TOKEN[13..]);
         let variants = [
             TOKEN.to_string(),

@@ -8,7 +8,7 @@ use std::ffi::CString;
 
 use common::*;
 use getavatar::ffi::*;
-use getavatar::leak_check::leaks;
+use getavatar::leak_check::{self, leaks};
 
 fn assert_clean(token: &str, r: &Res) {
     // url_avatar too: an argument mistake never gets as far as a link.
@@ -40,24 +40,9 @@ fn server_answers_never_carry_a_token_fragment() {
     let tok = emu.token();
     let h = client(&emu);
     let pad = |n: usize| "x".repeat(n);
-    let enc: String = tok.bytes().map(|b| format!("%{b:02x}")).collect();
-    let mixed: String = tok
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| {
-            if i % 2 == 0 {
-                format!("%{b:02X}")
-            } else {
-                (b as char).to_ascii_uppercase().to_string()
-            }
-        })
-        .collect();
-    let split = tok
-        .as_bytes()
-        .chunks(5)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect::<Vec<_>>()
-        .join("\r\n\0");
+    let enc = leak_check::percent_encoded(&tok, false);
+    let mixed = leak_check::mixed_escapes_and_case(&tok);
+    let split = leak_check::split_by_controls(&tok, 5);
     let json400 = |m: &str| serde_json::json!({"statusCode": 400, "message": m}).to_string();
     let html = ("Content-Type", "text/html");
     let text = ("Content-Type", "text/plain");
