@@ -139,6 +139,8 @@ fn main() {
     let src_copy = out.join("cbindgen-src");
     let _ = std::fs::remove_dir_all(&src_copy);
     copy_tree(&root.join("src"), &src_copy);
+    // cbindgen follows `mod x;` only from a `mod.rs`: give it the C layer's root as one.
+    std::fs::copy(src_copy.join("ffi.rs"), src_copy.join("ffi/mod.rs")).unwrap();
 
     let mut config =
         cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
@@ -176,7 +178,7 @@ fn main() {
         .with_config(config)
         // Only the C ABI and the status codes: the Rust core's items are not part of it.
         .with_src(src_copy.join("ffi/mod.rs"))
-        .with_src(src_copy.join("status.rs"))
+        .with_src(src_copy.join("error/status.rs"))
         .generate()
         .expect("cbindgen failed to generate the header");
     let mut raw = Vec::new();

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::response::Avatar;
+use crate::answer::response::Avatar;
 
 /// Most chat ids kept.
 pub const CAPACITY: usize = 10_000;

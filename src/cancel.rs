@@ -2,7 +2,7 @@
 //!
 //! A [`Cancel`] is a flag with a condition variable. Waits inside a call (the rate limit, backoff,
 //! Retry-After) sleep on the condition variable, so `cancel()` wakes them at once; socket I/O
-//! (connecting, TLS, waiting for the answer) runs in short slices ([`crate::transport::SLICE`])
+//! (connecting, TLS, waiting for the answer) runs in short slices ([`crate::net::transport::SLICE`])
 //! and looks at the flag between them. A cancelled call returns `GA_ERR_CANCELLED`.
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -5,15 +5,15 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::agent::{AgentSettings, ResolverChoice};
+use crate::answer::response::Avatar;
+use crate::answer::validate::{self, ApiUrl};
 use crate::cancel::Cancel;
 use crate::deadline::{Ahead, Budget};
-use crate::failure::Failure;
-use crate::fork::PerProcess;
+use crate::error::failure::Failure;
+use crate::error::status::GaStatus;
+use crate::net::agent::{AgentSettings, ResolverChoice};
 use crate::redact::Redactor;
-use crate::response::Avatar;
-use crate::status::GaStatus;
-use crate::validate::{self, ApiUrl};
+use crate::sys::fork::PerProcess;
 
 mod attempt;
 mod batch;
@@ -103,7 +103,7 @@ impl Client {
         id_instance: &str,
         api_token_instance: &str,
     ) -> Result<Client, Error> {
-        let lookup = crate::resolver::system_lookup;
+        let lookup = crate::net::resolver::system_lookup;
         Client::with_resolver(
             api_url,
             id_instance,
@@ -221,7 +221,7 @@ impl Client {
     /// and nothing changes; lookups try again as usual.
     pub fn warm_up(&self) -> Result<(), Error> {
         let timeout = self.budget().cut(self.timeout());
-        let mut a = crate::transport::Attempt::new(None, None, timeout);
+        let mut a = crate::net::transport::Attempt::new(None, None, timeout);
         a.warm_up = true;
         if let Some(f) = self.proxy_problem() {
             return Err(Error {
@@ -230,7 +230,7 @@ impl Client {
                 message: self.redactor.scrub(&f.message),
             });
         }
-        let (r, _) = crate::transport::run(a, || self.agent().head(&self.url).call());
+        let (r, _) = crate::net::transport::run(a, || self.agent().head(&self.url).call());
         let e = match r {
             Ok(_) => return Ok(()),
             Err(e) => self.transport_failure(e, &self.url, timeout, false),
@@ -370,12 +370,12 @@ impl Client {
         fresh_only: bool,
         budget: &Budget,
         attempt: &mut impl FnMut() -> (Result<T, Failure>, u16),
-    ) -> ((Result<T, Failure>, u16), crate::transport::Attempt) {
+    ) -> ((Result<T, Failure>, u16), crate::net::transport::Attempt) {
         let pace = rate_limited.then(|| self.state().limiter.clone());
-        let mut a = crate::transport::Attempt::new(cancel, pace, budget.cut(self.timeout()));
+        let mut a = crate::net::transport::Attempt::new(cancel, pace, budget.cut(self.timeout()));
         a.call_ends = budget.ends();
         a.fresh_only = fresh_only;
-        crate::transport::run(a, attempt)
+        crate::net::transport::run(a, attempt)
     }
 
     /// After a failed attempt: the pause before the next one (and whether the server asked for
@@ -472,7 +472,7 @@ fn needs_resend<T>(
     r: &Result<T, Failure>,
     http_status: u16,
     resend: bool,
-    done: &crate::transport::Attempt,
+    done: &crate::net::transport::Attempt,
 ) -> bool {
     matches!(r, Err(f) if f.status == GaStatus::GA_ERR_NETWORK)
         && http_status == 0

@@ -6,19 +6,16 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
-mod agent;
-mod body_end;
-mod ca_file;
+// The core, by role. Each folder module's doc says what it holds.
+mod answer;
 mod cache;
 mod cancel;
 #[doc(hidden)]
 pub mod client;
-mod connect_proxy;
-pub mod credential;
-mod credential_prompt;
 mod deadline;
-mod failure;
-// Its doc comments are written for the C header (cbindgen copies them verbatim), not rustdoc.
+mod error;
+// The C ABI. Its doc comments are written for the C header (cbindgen copies them verbatim), not
+// rustdoc.
 #[doc(hidden)]
 #[allow(
     rustdoc::broken_intra_doc_links,
@@ -26,40 +23,26 @@ mod failure;
     rustdoc::bare_urls
 )]
 pub mod ffi;
-mod fork;
 #[doc(hidden)]
-pub mod image;
+pub mod internals;
 #[doc(hidden)]
 pub mod leak_check;
-mod loopback;
-mod pin;
+mod net;
 #[doc(hidden)]
 pub mod proxy;
 mod ratelimit;
 #[doc(hidden)]
 pub mod redact;
-mod resolver;
-#[doc(hidden)]
-pub mod response;
 mod settings;
-mod socks;
-mod status;
-mod success;
-mod system_proxy;
+mod sys;
 mod text;
 mod tls;
-mod transport;
-mod transport_error;
-mod url;
-#[doc(hidden)]
-pub mod validate;
-#[cfg(windows)]
-mod winhttp;
 
+pub use answer::image::Image;
+pub use answer::response::Avatar;
 pub use cancel::Cancel;
 pub use client::{Client, Error};
-pub use image::Image;
-pub use response::Avatar;
+pub use error::status::GaStatus;
 pub use settings::{Setting, SETTING_NAMES};
-pub use status::GaStatus;
+pub use sys::credential;
 pub use tls::Trust;

@@ -1,8 +1,8 @@
 //! Proxy settings: checking a proxy URL (credentials never appear in a message), reading the
 //! standard environment variables, and turning `NO_PROXY` into the rules ureq applies per host.
 
+use crate::answer::url::split_scheme;
 use crate::text::mask_credentials;
-use crate::url::split_scheme;
 
 /// How a proxy is spoken to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,17 +156,17 @@ const PROXY_EXPECTED: &str =
 
 /// The proxy URL as an error message may show it: credentials masked, then quoted.
 fn shown_proxy(raw: &str) -> String {
-    crate::validate::shown(&mask_credentials(raw))
+    crate::answer::validate::shown(&mask_credentials(raw))
 }
 
 /// Refuses a proxy URL that is too long or holds spaces or control characters.
 fn check_proxy_text(raw: &str) -> Result<(), String> {
     let expected = PROXY_EXPECTED;
-    if raw.len() > crate::validate::MAX_API_URL_LEN {
+    if raw.len() > crate::answer::validate::MAX_API_URL_LEN {
         return Err(format!(
             "proxy URL is {} bytes long, more than {}; {expected}",
             raw.len(),
-            crate::validate::MAX_API_URL_LEN
+            crate::answer::validate::MAX_API_URL_LEN
         ));
     }
     if raw.trim() != raw || raw.chars().any(|c| c.is_control() || c == ' ') {
@@ -198,7 +198,7 @@ fn proxy_scheme(raw: &str) -> Result<(ProxyScheme, &str), String> {
             return Err(format!(
                 "proxy URL {} has scheme {}; {PROXY_EXPECTED}",
                 shown_proxy(raw),
-                crate::validate::shown(other)
+                crate::answer::validate::shown(other)
             ))
         }
     };
@@ -240,8 +240,8 @@ fn proxy_credentials(raw: &str, userinfo: Option<&str>) -> Result<Credentials, S
 
 /// Splits `host[:port]` and checks the host.
 fn proxy_host_port<'a>(raw: &str, hostport: &'a str) -> Result<(&'a str, Option<&'a str>), String> {
-    use crate::url::AuthorityError as E;
-    let (host, port) = crate::url::split_authority(hostport).map_err(|e| match e {
+    use crate::answer::url::AuthorityError as E;
+    let (host, port) = crate::answer::url::split_authority(hostport).map_err(|e| match e {
         E::UnclosedBracket => format!("proxy URL {} has an unclosed [", shown_proxy(raw)),
         E::BadIpv6 => format!("proxy URL {} has an invalid IPv6 address", shown_proxy(raw)),
         E::AfterBracket => format!("proxy URL {} is malformed after ]", shown_proxy(raw)),
@@ -271,7 +271,7 @@ fn proxy_port(
     let Some(p) = port else {
         return Ok(scheme.default_port());
     };
-    crate::url::parse_port(p).ok_or_else(|| {
+    crate::answer::url::parse_port(p).ok_or_else(|| {
         let hint = if !has_userinfo && !p.bytes().all(|b| b.is_ascii_digit()) {
             "; a user name and password go before an \"@\": http://user:password@host:port"
         } else {
@@ -502,3 +502,5 @@ mod tests {
         }
     }
 }
+
+pub(crate) mod system_proxy;

@@ -2,7 +2,7 @@
 //! ([`clean`]), and proxy URLs with their credentials hidden ([`mask_credentials`]). The token
 //! itself is scrubbed by `redact`.
 
-use crate::url::split_scheme;
+use crate::answer::url::split_scheme;
 
 /// User input quoted for a message: what looks like a secret replaced by a description of it
 /// (`<50 letters and digits>`), escaped, and cut after 40 characters.

@@ -493,3 +493,5 @@ mod tests {
         assert_eq!(verify(Ok(()), "other.test"), Ok(()));
     }
 }
+
+pub(crate) mod ca_file;

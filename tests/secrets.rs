@@ -8,7 +8,7 @@ use std::ffi::CString;
 
 use common::*;
 use getavatar::ffi::*;
-use getavatar::leak_check::{self, leaks};
+use getavatar::internals::leak_check::{self, leaks};
 
 fn assert_clean(token: &str, r: &Res) {
     // url_avatar too: an argument mistake never gets as far as a link.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
-use getavatar::client::defaults;
+use getavatar::internals::client::defaults;
 
 /// How result rows are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

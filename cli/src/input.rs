@@ -276,7 +276,8 @@ fn column_index(opts: &CsvOptions, first: &[String]) -> Result<(usize, bool), St
 /// Whether a first row's cell is a column name rather than a (possibly bad) chat id: it is not
 /// a chat id and holds no digit.
 fn looks_like_a_name(cell: &str) -> bool {
-    getavatar::validate::check_chat_id(cell).is_err() && !cell.bytes().any(|b| b.is_ascii_digit())
+    getavatar::internals::validate::check_chat_id(cell).is_err()
+        && !cell.bytes().any(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
             if e.status == GaStatus::GA_ERR_INVALID_ARGUMENT {
                 // The library describes a token-like id instead of quoting it: so does the row
                 // (the token in the id column, an export with the credentials).
-                row.chat_id = getavatar::redact::mask_secret_like(&row.chat_id);
+                row.chat_id = getavatar::internals::redact::mask_secret_like(&row.chat_id);
             }
             failed(&mut row, e);
             return row;
@@ -78,7 +78,7 @@ fn save(client: &Client, dir: &Path, chat_id: &str, url: &str) -> Result<String,
     // chat_id passed the library's check: digits with an optional leading '-'.
     let path = dir.join(format!("{chat_id}.{}", extension(&img.content_type)));
     let shown = path.to_string_lossy().into_owned();
-    getavatar::image::write_atomically(&shown, &img.data).map_err(|message| Error {
+    getavatar::internals::image::write_atomically(&shown, &img.data).map_err(|message| Error {
         status: GaStatus::GA_ERR_IO,
         http_status: 200,
         message,

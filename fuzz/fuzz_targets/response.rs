@@ -4,8 +4,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use getavatar::response::{interpret, parse_http_date, parse_retry_after, Failure, Outcome};
-use getavatar::redact::Redactor;
+use getavatar::internals::response::{interpret, parse_http_date, parse_retry_after, Failure, Outcome};
+use getavatar::internals::redact::Redactor;
 use getavatar::GaStatus;
 use libfuzzer_sys::fuzz_target;
 

@@ -10,12 +10,12 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use getavatar::image::check_image_url;
-use getavatar::proxy::parse_proxy_url;
-use getavatar::leak_check::leaks;
-use getavatar::redact::Redactor;
-use getavatar::response::{interpret, Failure, Outcome};
-use getavatar::validate::{check_chat_id, check_id_instance, parse_api_url};
+use getavatar::internals::image::check_image_url;
+use getavatar::internals::proxy::parse_proxy_url;
+use getavatar::internals::leak_check::leaks;
+use getavatar::internals::redact::Redactor;
+use getavatar::internals::response::{interpret, Failure, Outcome};
+use getavatar::internals::validate::{check_chat_id, check_id_instance, parse_api_url};
 use libfuzzer_sys::fuzz_target;
 
 

@@ -5,9 +5,9 @@
 //! shown.
 #![no_main]
 
-use getavatar::proxy::parse_proxy_url;
-use getavatar::redact::{Redactor, REDACTED};
-use getavatar::validate::{check_chat_id, check_id_instance, check_token, parse_api_url};
+use getavatar::internals::proxy::parse_proxy_url;
+use getavatar::internals::redact::{Redactor, REDACTED};
+use getavatar::internals::validate::{check_chat_id, check_id_instance, check_token, parse_api_url};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,11 +4,11 @@
 use std::time::{Duration, SystemTime};
 
 use super::{host_of, Client};
-use crate::failure::Failure;
-use crate::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
-use crate::response::{self, Avatar, Outcome, MAX_BODY};
-use crate::status::GaStatus;
-use crate::transport_error;
+use crate::answer::image::{self, Image, MAX_IMAGE, MAX_IMAGE_REDIRECTS};
+use crate::answer::response::{self, Avatar, Outcome, MAX_BODY};
+use crate::error::failure::Failure;
+use crate::error::status::GaStatus;
+use crate::error::transport_error;
 
 impl Client {
     /// One POST of getAvatar.
@@ -107,13 +107,13 @@ impl Client {
         (url, host, timeout): (&str, &str, Duration),
         len: Option<&str>,
     ) -> Result<Vec<u8>, Failure> {
-        let ends = crate::body_end::abrupt_ends();
+        let ends = crate::net::body_end::abrupt_ends();
         let read = resp
             .body_mut()
             .with_config()
             .limit(MAX_IMAGE as u64)
             .read_to_vec();
-        let cut = crate::body_end::abrupt_ends() != ends;
+        let cut = crate::net::body_end::abrupt_ends() != ends;
         match read {
             Ok(data) => image::check_image_body(host, data.len(), cut).map(|()| data),
             Err(ureq::Error::Io(e))

@@ -4,9 +4,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use super::{Client, Error};
+use crate::answer::response::Avatar;
 use crate::cancel::Cancel;
-use crate::response::Avatar;
-use crate::status::GaStatus;
+use crate::error::status::GaStatus;
 
 impl Client {
     /// `get_avatars` over `count` ids that `id(i)` yields (an `Err` is that entry's error).

@@ -3,11 +3,11 @@
 //! change builds a new agent, so open connections start afresh.
 
 use super::{host_of, Client, Error};
-use crate::agent::{AgentSettings, ProxySetting};
-use crate::failure::Failure;
+use crate::answer::validate;
+use crate::error::failure::Failure;
+use crate::error::status::GaStatus;
+use crate::net::agent::{AgentSettings, ProxySetting};
 use crate::proxy;
-use crate::status::GaStatus;
-use crate::validate;
 
 impl Client {
     /// Trusts the certificates in the CA file `path` (PEM or DER; e.g. a corporate proxy's root)
@@ -15,7 +15,7 @@ impl Client {
     /// on. A file holding anything but certificates (a key, a CSR...) is refused, saying what it
     /// held. Open connections are dropped.
     pub fn add_ca_file(&self, path: &str) -> Result<(), Error> {
-        let certs = crate::ca_file::read(path).map_err(|m| self.invalid(m))?;
+        let certs = crate::tls::ca_file::read(path).map_err(|m| self.invalid(m))?;
         self.change_agent(|s| s.trust.extra.extend(certs));
         Ok(())
     }
@@ -136,7 +136,7 @@ pub(super) fn system_proxy_into(
     };
     let scheme = if https { "https" } else { "http" };
     let base = format!("{scheme}://{authority}/");
-    let chosen = crate::system_proxy::system_proxy(https, &base, &host, env);
+    let chosen = crate::proxy::system_proxy::system_proxy(https, &base, &host, env);
     let (proxy, problem) = match chosen {
         Ok(None) => (None, None),
         Ok(Some((url, rules, from))) => match url.to_ureq(&rules) {

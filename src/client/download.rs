@@ -1,11 +1,11 @@
 //! Downloads: a lookup, then the image its link names, kept in memory or saved to a file.
 
 use super::{host_of, Client, Error};
+use crate::answer::image::{self, Image};
+use crate::answer::response::Avatar;
 use crate::cancel::Cancel;
 use crate::deadline::Budget;
-use crate::image::{self, Image};
-use crate::response::Avatar;
-use crate::status::GaStatus;
+use crate::error::status::GaStatus;
 
 /// What a download came to.
 #[derive(Debug)]

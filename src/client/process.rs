@@ -5,10 +5,10 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use super::Client;
-use crate::agent::{AgentSettings, ResolverChoice};
 use crate::cache::Cache;
-use crate::fork::{Inherited, Snapshot};
+use crate::net::agent::{AgentSettings, ResolverChoice};
 use crate::ratelimit::RateLimiter;
+use crate::sys::fork::{Inherited, Snapshot};
 
 /// What one process must not share with its parent or children: the agent (its connection
 /// pool, TLS sessions and resolver cache), the rate limiter and the cache, each with its lock.

@@ -6,7 +6,7 @@ use std::ffi::c_char;
 
 use super::block::{write_block, Part};
 use crate::client::Error;
-use crate::status::GaStatus;
+use crate::error::status::GaStatus;
 use crate::{Avatar, Image};
 
 /// The result of `ga_get_avatar` (and of `ga_download_avatar`). Free it with `ga_free`, which also

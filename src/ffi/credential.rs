@@ -7,8 +7,8 @@ use super::client::{into_handle, GaClient};
 use super::error::report;
 use super::ffi_boundary;
 use crate::client::Client;
-use crate::credential;
-use crate::status::GaStatus;
+use crate::error::status::GaStatus;
+use crate::sys::credential;
 
 /// Makes a client whose token is read from the user's Windows Credential Manager: the generic
 /// credential "getavatar/<id_instance>" (see `ga_credential_save`). `api_url` as for
@@ -79,7 +79,7 @@ pub unsafe extern "system" fn ga_credential_prompt(id_instance: *const c_char) -
         report((|| {
             // SAFETY: a C string or NULL, per the contract.
             let id = unsafe { str_arg(id_instance, "id_instance") }?;
-            crate::credential_prompt::prompt_and_save(id)
+            crate::sys::credential_prompt::prompt_and_save(id)
         })())
     })
 }

@@ -5,7 +5,7 @@ use std::ffi::{c_char, CString};
 
 use super::ffi_boundary;
 use crate::client::Error;
-use crate::status::GaStatus;
+use crate::error::status::GaStatus;
 
 /// Kept here for the core's batch workers, which mark their threads as inside an export.
 pub(crate) use super::panic::{in_export, QuietPanics};

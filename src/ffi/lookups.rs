@@ -10,7 +10,7 @@ use super::client::{client_ref, GaClient};
 use super::error::{report, set_last_error};
 use super::ffi_boundary;
 use crate::client::{Client, Error};
-use crate::status::GaStatus;
+use crate::error::status::GaStatus;
 use crate::Avatar;
 
 /// A result block for one lookup (NULL only if memory runs out).

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::avatar::{new_avatar, new_avatar_image, GaAvatar, GaAvatarImage, Said};
 use super::cancel::GaCancel;
 use super::client::GaClient;
-use crate::status::GaStatus;
+use crate::error::status::GaStatus;
 
 /// What an export returns when its body panicked: for each return type, the value a C caller
 /// already handles as a failure.

@@ -9,7 +9,7 @@ use super::client::{client_ref, GaClient};
 use super::error::report;
 use super::ffi_boundary;
 use crate::client::{Client, Error};
-use crate::status::GaStatus;
+use crate::error::status::GaStatus;
 use crate::Setting;
 
 /// Applies a setter that takes a number, with the usual NULL check.

@@ -1,5 +1,5 @@
 //! Keeping this library loaded while a thread of its own may still run (an OS call: the one
-//! place, with [`crate::fork`] and the Windows modules, where the core calls the system).
+//! place, with [`crate::sys::fork`] and the Windows modules, where the core calls the system).
 //!
 //! A few helper threads may outlive the call that started them: the PAC script's evaluation
 //! (Windows), a connection attempt left behind when a call is cancelled, a DNS lookup that

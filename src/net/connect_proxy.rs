@@ -6,7 +6,7 @@
 use ureq::unversioned::transport::{ConnectionDetails, Connector, Either, Transport};
 use ureq::{Error, ProxyProtocol};
 
-use crate::transport::{TcpConnector, TcpTransport};
+use crate::net::transport::{TcpConnector, TcpTransport};
 
 /// The largest answer head read from a proxy.
 const MAX_HEAD: usize = 16 * 1024;

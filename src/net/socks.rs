@@ -19,7 +19,7 @@ use ureq::unversioned::transport::{
 use ureq::{Error, ProxyProtocol};
 
 use crate::cancel::Cancel;
-use crate::transport::{attempt_cancel, attempt_left, cancelled_error, SLICE};
+use crate::net::transport::{attempt_cancel, attempt_left, cancelled_error, SLICE};
 
 /// ureq's SOCKS connector under the attempt's deadline and cancel token.
 #[derive(Debug, Default)]

@@ -10,8 +10,8 @@
 //! On other platforms every function fails with `GA_ERR_INVALID_ARGUMENT` and
 //! [`UNSUPPORTED`]. No message ever holds the token.
 
+use crate::answer::validate;
 use crate::client::{Client, Error};
-use crate::validate;
 
 /// The target name prefix of every getavatar credential.
 pub const TARGET_PREFIX: &str = "getavatar/";
@@ -63,7 +63,7 @@ fn load(id_instance: &str) -> Result<String, Error> {
 
 impl Client {
     /// A client whose token is read from the stored credential of `id_instance` (see
-    /// [`crate::credential`]). No request is sent.
+    /// [`crate::sys::credential`]). No request is sent.
     pub fn from_credential(api_url: &str, id_instance: &str) -> Result<Client, Error> {
         validate::parse_api_url(api_url).map_err(Error::invalid)?;
         let mut token = load(id_instance)?;
@@ -309,7 +309,7 @@ mod sys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::GaStatus;
+    use crate::error::status::GaStatus;
 
     #[test]
     fn zero_and_wipe_clear_every_element() {

@@ -277,7 +277,7 @@ impl CachingResolver {
             let r = (shared.lookup)(&k).map_err(|e| (e.kind(), e.to_string()));
             shared.finish(&k, &p2, r);
         };
-        crate::pin::spawn_detached("getavatar-dns", run)
+        crate::sys::pin::spawn_detached("getavatar-dns", run)
             .inspect_err(|_| self.shared.budget.release())
     }
 }
@@ -350,7 +350,7 @@ impl Resolver for CachingResolver {
             None if timeout.after.is_not_happening() => (self.shared.lookup)(&key)?,
             None => {
                 // No longer than the attempt (cut to the call's deadline) has left.
-                let wait = crate::transport::attempt_left()
+                let wait = crate::net::transport::attempt_left()
                     .map_or(*timeout.after, |l| l.min(*timeout.after));
                 self.look_up(&key, wait, timeout.reason)?
             }

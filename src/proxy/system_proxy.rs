@@ -69,7 +69,7 @@ pub(crate) fn system_proxy(
 
 #[cfg(windows)]
 fn os_proxy(https: bool, base_url: &str, host: &str) -> Result<Option<Chosen>, String> {
-    crate::winhttp::internet_options(https, base_url, host)
+    crate::sys::winhttp::internet_options(https, base_url, host)
 }
 
 #[cfg(not(windows))]
@@ -85,7 +85,7 @@ pub(crate) fn within<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Option<T> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    crate::pin::spawn_detached("getavatar-pac", move || {
+    crate::sys::pin::spawn_detached("getavatar-pac", move || {
         let _ = tx.send(f());
     })
     .ok()?;
@@ -97,7 +97,7 @@ pub(crate) fn unusable(what: &str, bad: &str, host: &str) -> String {
     format!(
         "the system proxy cannot be used: {what} names the proxy {} for {host}, which getavatar \
          cannot use (it reaches proxies by plain HTTP CONNECT or SOCKS5, not HTTPS or SOCKS4); {WAY_OUT}",
-        crate::validate::shown(bad)
+        crate::answer::validate::shown(bad)
     )
 }
 

@@ -32,7 +32,7 @@ mod watch {
     /// Runs in the child, alone, right after fork: only async-signal-safe work (atomics).
     extern "C" fn in_child() {
         GENERATION.fetch_add(1, Ordering::AcqRel);
-        crate::resolver::forget_lookup_threads();
+        crate::net::resolver::forget_lookup_threads();
     }
 
     extern "C" fn register() {

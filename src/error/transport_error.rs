@@ -5,9 +5,9 @@
 use std::io::ErrorKind as K;
 use std::time::Duration;
 
-use crate::failure::Failure;
-use crate::resolver::NotLoopback;
-use crate::status::GaStatus;
+use crate::error::failure::Failure;
+use crate::error::status::GaStatus;
+use crate::net::resolver::NotLoopback;
 
 /// What the request was, for the message.
 pub(crate) struct Context<'a> {
@@ -159,7 +159,7 @@ fn proxy_failure(reason: &str, cx: &Context) -> Failure {
 /// For a 407 whose proxy offers only schemes getavatar cannot answer (NTLM, Negotiate,
 /// Digest...: it sends Basic only), the message saying which and what to do.
 fn unsupported_auth(reason: &str, p: &str, host: &str) -> Option<String> {
-    let (_, schemes) = reason.split_once(crate::connect_proxy::OFFERS)?;
+    let (_, schemes) = reason.split_once(crate::net::connect_proxy::OFFERS)?;
     if schemes.split(", ").any(|s| s.eq_ignore_ascii_case("basic")) {
         return None;
     }

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use rustls::pki_types::CertificateDer;
 
-use crate::validate;
+use crate::answer::validate;
 
 /// Largest CA file read (a whole system bundle is about 250 KB); a larger file, or a device that
 /// never ends, is refused instead of read.

@@ -6,7 +6,7 @@
 use ureq::unversioned::transport::{ConnectionDetails, Connector, Either, Transport};
 use ureq::Error;
 
-use crate::transport::{TcpConnector, TcpTransport};
+use crate::net::transport::{TcpConnector, TcpTransport};
 
 /// Connects loopback targets directly when `0` (the agent's proxy is a system proxy).
 #[derive(Debug, Default)]
@@ -63,12 +63,12 @@ impl<In: Transport> Connector<In> for LoopbackDirect {
 mod tests {
     use std::io::{Read, Write};
 
-    use crate::agent::{AgentSettings, ProxySetting, ResolverChoice};
+    use crate::net::agent::{AgentSettings, ProxySetting, ResolverChoice};
 
     /// An agent whose proxy (a closed port) is the system's (`from`) or explicit.
     fn agent(from: Option<&str>) -> (ureq::Agent, ProxySetting) {
         let url = crate::proxy::parse_proxy_url("http://127.0.0.1:1").unwrap();
-        let rules = crate::system_proxy::loopback_rules();
+        let rules = crate::proxy::system_proxy::loopback_rules();
         let p = ProxySetting {
             ureq: url.to_ureq(&rules).unwrap(),
             url,

@@ -4,15 +4,15 @@
 use std::time::Duration;
 
 use crate::client::defaults;
+use crate::net::resolver::CachingResolver;
 use crate::proxy::ProxyUrl;
-use crate::resolver::CachingResolver;
 use crate::tls::TrustSettings;
 
 /// The resolver agents are built with.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ResolverChoice {
     /// `CachingResolver` with this lookup function.
-    Caching(crate::resolver::Lookup),
+    Caching(crate::net::resolver::Lookup),
     /// ureq's default (for a benchmark).
     Ureq,
 }
@@ -59,8 +59,10 @@ impl ProxySetting {
     /// Whether requests to `uri` go through this proxy: not when its bypass rules match, nor
     /// (for a system proxy) when the host is a loopback address (`loopback`).
     pub(crate) fn carries(&self, uri: &ureq::http::Uri) -> bool {
-        let loopback =
-            self.from.is_some() && uri.host().is_some_and(crate::loopback::is_loopback_ipv4);
+        let loopback = self.from.is_some()
+            && uri
+                .host()
+                .is_some_and(crate::net::loopback::is_loopback_ipv4);
         !self.ureq.is_no_proxy(uri) && !loopback
     }
 
@@ -108,7 +110,7 @@ pub(crate) fn build_agent(
         .build();
     ureq::Agent::with_parts(
         config,
-        crate::transport::connector(
+        crate::net::transport::connector(
             settings.proxy.is_some(),
             settings.proxy.as_ref().is_some_and(|p| p.from.is_some()),
             &settings.trust,

@@ -197,8 +197,8 @@ fn api_url_prefix(path: &str) -> String {
 }
 
 fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
-    use crate::url::AuthorityError as E;
-    let (host, port) = crate::url::split_authority(authority).map_err(|e| match e {
+    use crate::answer::url::AuthorityError as E;
+    let (host, port) = crate::answer::url::split_authority(authority).map_err(|e| match e {
         E::UnclosedBracket => "an IPv6 address misses its closing \"]\"",
         E::BadIpv6 => "the IPv6 address in brackets is not valid",
         E::AfterBracket => "unexpected text after \"]\"",
@@ -221,9 +221,9 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
     }
     let port = match port {
         None => None,
-        Some(p) => {
-            Some(crate::url::parse_port(p).ok_or("the port must be a number from 1 to 65535")?)
-        }
+        Some(p) => Some(
+            crate::answer::url::parse_port(p).ok_or("the port must be a number from 1 to 65535")?,
+        ),
     };
     Ok((host.to_ascii_lowercase(), port))
 }

@@ -8,7 +8,7 @@
 //!
 //! What bounds a script that never ends: the download is bounded by WinHTTP's timeouts
 //! ([`PAC_TIMEOUT_MS`] each), but running the script is not (WinHTTP sets no limit). Its thread
-//! then runs on; the library is pinned ([`crate::pin`]) so it never returns into unloaded code,
+//! then runs on; the library is pinned ([`crate::sys::pin`]) so it never returns into unloaded code,
 //! and while it runs every later client skips the script and uses the static proxy or none, so
 //! the process has at most one such thread. The PAC server gets the user's Windows logon only
 //! when it asks for one (a first try without it, as Microsoft's sample does).
@@ -16,7 +16,7 @@
 use std::ffi::c_void;
 use std::ptr::null_mut;
 
-use crate::system_proxy::{self as sys, unusable, Chosen};
+use crate::proxy::system_proxy::{self as sys, unusable, Chosen};
 
 #[repr(C)]
 struct IeProxyConfig {
@@ -234,7 +234,7 @@ pub(crate) fn internet_options(
         let what = match &cfg.pac_url {
             Some(u) => format!(
                 "the PAC script {} (Windows Internet Options)",
-                crate::validate::shown(&crate::text::mask_credentials(u))
+                crate::answer::validate::shown(&crate::text::mask_credentials(u))
             ),
             None => "the auto-detected PAC script (Windows Internet Options)".to_string(),
         };

@@ -56,7 +56,7 @@ pub(crate) mod panic;
 
 pub(crate) use panic::ffi_boundary;
 
-pub use crate::status::GaStatus;
+pub use crate::error::status::GaStatus;
 pub use avatar::{GaAvatar, GaAvatarImage};
 pub use cancel::{ga_cancel, ga_cancel_free, ga_cancel_new, GaCancel};
 pub use client::{

@@ -1,6 +1,6 @@
 //! Asking the user for an instance's token in Windows' own credential dialog
 //! (`CredUIPromptForCredentialsW`: the user name fixed to the idInstance, the token typed into
-//! a masked field) and storing it with [`crate::credential::save`]. For Excel, whose InputBox
+//! a masked field) and storing it with [`crate::sys::credential::save`]. For Excel, whose InputBox
 //! shows what is typed.
 //!
 //! credui.dll (and user32.dll, for the parent window) are loaded when the dialog is asked for,
@@ -13,9 +13,9 @@
 //! desktop; or it returned no token without a window having been activated, which is what Wine
 //! without a display does).
 
+use crate::answer::validate;
 use crate::client::Error;
-use crate::status::GaStatus;
-use crate::validate;
+use crate::error::status::GaStatus;
 
 /// The message when no dialog could be shown (followed by the reason).
 pub const NO_DIALOG: &str = "no credential dialog could be shown";
@@ -24,11 +24,11 @@ pub const NO_DIALOG: &str = "no credential dialog could be shown";
 pub fn prompt_and_save(id_instance: &str) -> Result<(), Error> {
     validate::check_id_instance(id_instance).map_err(Error::invalid)?;
     let mut token = sys::prompt(id_instance)?;
-    let r = crate::credential::save(id_instance, &token).map_err(|e| Error {
+    let r = crate::sys::credential::save(id_instance, &token).map_err(|e| Error {
         message: format!("the token typed was not stored: {}", e.message),
         ..e
     });
-    crate::credential::wipe(&mut token);
+    crate::sys::credential::wipe(&mut token);
     r
 }
 
@@ -46,7 +46,7 @@ mod sys {
     //! credui's CredUIPromptForCredentialsW, found at run time.
     use super::no_dialog;
     use crate::client::Error;
-    use crate::status::GaStatus;
+    use crate::error::status::GaStatus;
     use std::ffi::c_void;
 
     const ERROR_CANCELLED: u32 = 1223;
@@ -223,11 +223,11 @@ mod sys {
         // SAFETY: the documented signature of CredUIPromptForCredentialsW.
         let prompt: PromptFn = unsafe { std::mem::transmute::<*mut c_void, PromptFn>(f) };
         let parent = owner_window();
-        let target = wide(&crate::credential::target_name(id_instance));
+        let target = wide(&crate::sys::credential::target_name(id_instance));
         let text = wide(&format!(
             "Type the apiTokenInstance of idInstance {id_instance} (from your GREEN-API console) \
              as the password. It is kept in Windows Credential Manager as {}, never in a workbook.",
-            crate::credential::target_name(id_instance)
+            crate::sys::credential::target_name(id_instance)
         ));
         let caption = wide("getavatar");
         let info = CREDUI_INFOW {
@@ -270,8 +270,8 @@ mod sys {
         // Decoded only when it is kept (OK on a typed token), in one exact allocation; the field
         // is wiped on every path.
         let typed =
-            (r == 0 && end > 0).then(|| crate::credential::text_from_utf16(&password[..end]));
-        crate::credential::zero(&mut password);
+            (r == 0 && end > 0).then(|| crate::sys::credential::text_from_utf16(&password[..end]));
+        crate::sys::credential::zero(&mut password);
         match r {
             // OK on an empty field: the user saw the dialog; nothing to store.
             0 if end == 0 && shown => Err(Error::invalid(

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::failure::Failure;
-use crate::status::GaStatus;
+use crate::error::failure::Failure;
+use crate::error::status::GaStatus;
 
 /// Largest image downloaded, in bytes (16 MiB); a larger one is `GA_ERR_BAD_RESPONSE`.
 pub const MAX_IMAGE: usize = 16 << 20;
@@ -136,7 +136,7 @@ fn image_media_type(host: &str, content_type: Option<&str>) -> Result<String, Fa
         let said = if media.is_empty() {
             "no Content-Type".to_string()
         } else {
-            format!("Content-Type {}", crate::validate::shown(&media))
+            format!("Content-Type {}", crate::answer::validate::shown(&media))
         };
         return Err(Failure::new(
             GaStatus::GA_ERR_BAD_RESPONSE,
@@ -190,7 +190,7 @@ pub fn check_image_body(host: &str, len: usize, cut: bool) -> Result<(), Failure
 pub fn short_body_message(host: &str, content_length: &str) -> String {
     format!(
         "the connection to {host} closed before the {} bytes of the avatar image (its Content-Length) arrived; not downloaded",
-        crate::validate::shown(content_length.trim())
+        crate::answer::validate::shown(content_length.trim())
     )
 }
 
@@ -215,7 +215,7 @@ pub fn check_download_path(path: &str) -> Result<(), String> {
     if p.file_name().is_none() || path.ends_with('/') || path.ends_with('\\') || p.is_dir() {
         return Err(format!(
             "path {} names a folder, not a file",
-            crate::validate::shown(path)
+            crate::answer::validate::shown(path)
         ));
     }
     check_replaceable(p)
@@ -233,7 +233,7 @@ fn check_replaceable(p: &Path) -> Result<(), String> {
     let what = kind_of(&t);
     Err(format!(
         "path {} is {what}, not a regular file: getavatar only creates or replaces regular files",
-        crate::validate::shown(&p.to_string_lossy())
+        crate::answer::validate::shown(&p.to_string_lossy())
     ))
 }
 
@@ -339,7 +339,7 @@ pub fn write_atomically(path: &str, data: &[u8]) -> Result<(), String> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let shown = crate::validate::shown(path);
+    let shown = crate::answer::validate::shown(path);
     check_replaceable(target).map_err(|m| format!("cannot write the avatar image: {m}"))?;
     let mode = kept_mode(target);
     let (mut f, tmp) = create_temp(&dir, mode)

@@ -3,9 +3,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use crate::failure::Failure;
+pub use crate::error::failure::Failure;
+use crate::error::status::GaStatus;
 use crate::redact::Redactor;
-use crate::status::GaStatus;
 use crate::text::clean;
 
 /// Largest response body read, in bytes; a larger one is `GA_ERR_BAD_RESPONSE`.
@@ -169,7 +169,7 @@ fn transient_error(
 }
 
 fn parse_success(body: &[u8], r: &Redactor) -> Outcome {
-    let (url, available) = match crate::success::read(body) {
+    let (url, available) = match crate::answer::success::read(body) {
         Some(found) => found,
         None => match read_success(body) {
             Ok(found) => found,
@@ -460,7 +460,7 @@ pub(crate) mod tests {
         let mut fast = 0;
         for b in &bodies {
             let general = read_success(b).ok();
-            if let Some(found) = crate::success::read(b) {
+            if let Some(found) = crate::answer::success::read(b) {
                 fast += 1;
                 assert_eq!(Some(found), general, "{}", String::from_utf8_lossy(b));
             }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::status::GaStatus;
+use crate::error::status::GaStatus;
 
 /// A failed attempt. `message` may still hold server text: the client scrubs it of the token
 /// before it leaves.

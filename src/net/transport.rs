@@ -244,7 +244,7 @@ fn connect_one(addr: SocketAddr, budget: Duration) -> Result<TcpStream, Error> {
         return Err(cancelled_error());
     }
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let spawned = crate::pin::spawn_detached("getavatar-connect", move || {
+    let spawned = crate::sys::pin::spawn_detached("getavatar-connect", move || {
         let _ = tx.send(TcpStream::connect_timeout(&addr, budget));
     });
     if spawned.is_err() {
@@ -567,11 +567,11 @@ pub(crate) fn connector(
     system_proxy: bool,
     trust: &crate::tls::TrustSettings,
 ) -> impl Connector<(), Out = impl Transport> {
-    ().chain(crate::loopback::LoopbackDirect(system_proxy))
-        .chain(crate::socks::Socks::default())
-        .chain(crate::connect_proxy::ConnectProxy)
+    ().chain(crate::net::loopback::LoopbackDirect(system_proxy))
+        .chain(crate::net::socks::Socks::default())
+        .chain(crate::net::connect_proxy::ConnectProxy)
         .chain(TcpConnector)
         .chain(crate::tls::TlsConnector::new(trust.clone()))
         .chain(CallConnector { agent_has_proxy })
-        .chain(crate::body_end::WatchEnds)
+        .chain(crate::net::body_end::WatchEnds)
 }

@@ -1,0 +1,11 @@
+//! Where the library calls the operating system (with `ffi`, the only `unsafe` code): fork
+//! detection (`fork`), keeping the library loaded under its helper threads (`pin`), and on
+//! Windows the Credential Manager (`credential`), its dialog (`credential_prompt`) and WinHTTP's
+//! proxy settings and PAC scripts (`winhttp`).
+
+pub mod credential;
+pub(crate) mod credential_prompt;
+pub(crate) mod fork;
+pub(crate) mod pin;
+#[cfg(windows)]
+pub(crate) mod winhttp;
