@@ -49,6 +49,26 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether every lookup of this client would meet this failure, whatever the chat id: a
+    /// rejected token (401), an unknown instance (403), no getAvatar method at apiUrl (404),
+    /// the quota used up (466), or a network failure after the retries (DNS, a refused
+    /// connection, TLS, a proxy). A batch stops asking at the first one (see
+    /// `Client::get_avatars`). The failures of one id (a bad id, a 400, a timeout, 429, 5xx, a
+    /// bad answer) are not.
+    pub fn is_instance_level(&self) -> bool {
+        use GaStatus::*;
+        matches!(
+            self.status,
+            GA_ERR_UNAUTHORIZED
+                | GA_ERR_FORBIDDEN
+                | GA_ERR_NOT_FOUND
+                | GA_ERR_QUOTA_EXCEEDED
+                | GA_ERR_NETWORK
+        )
+    }
+}
+
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.status, self.message)
@@ -244,6 +264,8 @@ impl Client {
 
     /// Looks up many chat ids with bounded concurrency, keeping to the rate limit across all
     /// workers. The results are in the order of `chat_ids`; one bad id fails only its own entry.
+    /// After a failure of the whole instance ([`Error::is_instance_level`]) the ids not yet
+    /// asked get that failure at once, without a request each.
     /// If memory for the batch runs out, no request is sent and every entry is `GA_ERR_INTERNAL`.
     pub fn get_avatars<S: AsRef<str> + Sync>(&self, chat_ids: &[S]) -> Vec<Result<Avatar, Error>> {
         self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), None)

@@ -34,6 +34,7 @@ pub mod leak_check;
 mod loopback;
 #[doc(hidden)]
 pub mod proxy;
+mod quiet_panics;
 mod ratelimit;
 #[doc(hidden)]
 pub mod redact;
