@@ -22,6 +22,7 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
                 available: None,
                 file: None,
                 error: why.clone(),
+                stops_run: false,
             }
         }
     };
@@ -34,6 +35,7 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
         available: None,
         file: None,
         error: String::new(),
+        stops_run: false,
     };
     let failed = |row: &mut Row, e: Error| {
         row.status = e.status;
@@ -51,6 +53,9 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
                 // (the token in the id column, an export with the credentials).
                 row.chat_id = getavatar::redact::mask_secret_like(&row.chat_id);
             }
+            // Only the lookup's: a failed picture download is the image host's, not the
+            // instance's.
+            row.stops_run = e.is_instance_level();
             failed(&mut row, e);
             return row;
         }

@@ -162,6 +162,29 @@ fn look_up(args: &Args, client: &getavatar::Client, jobs: &[Job], writer: &mut W
         }
         return ExitCode::from(EXIT_OUTPUT);
     }
+    if let Some(r) = stop.halted_by() {
+        let http = match r.http_status {
+            h if h == 0 || r.error.contains(&format!("HTTP {h}")) => String::new(),
+            h => format!(" (HTTP {h})"),
+        };
+        eprintln!(
+            "getavatar: stopped at line {} ({}): {}{http}: {}\n\
+             getavatar: every other lookup would fail the same way, so the run stops here; \
+             wrote {} of {} rows, the rest were not looked up{}",
+            r.line,
+            r.chat_id,
+            r.status,
+            r.error,
+            summary.written,
+            jobs.len(),
+            if args.output.is_some() {
+                " (fix it, then add --resume to go on from here)"
+            } else {
+                ""
+            }
+        );
+        return ExitCode::from(EXIT_SOME_FAILED);
+    }
     if stop.requested() && summary.written < jobs.len() {
         eprintln!(
             "getavatar: interrupted: wrote {} of {} rows; the rest were not looked up",

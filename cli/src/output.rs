@@ -22,6 +22,10 @@ pub struct Row {
     pub file: Option<String>,
     /// Empty on success.
     pub error: String,
+    /// The lookup met a failure of the whole instance (a wrong token, the quota used up, the
+    /// network...: `getavatar::Error::is_instance_level`): every other lookup would meet it, so
+    /// the run stops here and this row is not written.
+    pub stops_run: bool,
 }
 
 impl Row {
@@ -192,6 +196,7 @@ mod tests {
             url: url.into(),
             available,
             file: None,
+            stops_run: false,
             error: if status == GaStatus::GA_OK {
                 String::new()
             } else {

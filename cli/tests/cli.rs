@@ -249,23 +249,87 @@ fn environment_and_token_file_configuration_reach_the_server() {
 }
 
 #[test]
-fn a_rejected_token_is_a_failed_row_that_never_shows_the_token() {
+fn a_rejected_token_stops_the_run_at_once_and_never_shows_the_token() {
     let emu = Emulator::start_default().unwrap();
     let token = "0123456789abcdef0123456789abcdef";
+    let ids: Vec<String> = (0..200).map(|i| (10000000 + i).to_string()).collect();
     let out = cli_for(&emu)
         .env("GA_API_TOKEN_INSTANCE", token)
-        .args(["--format", "jsonl", "10000000", "20000000"])
+        .args(["--format", "jsonl", "--rate-limit", "0"])
+        .args(&ids)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let rows = jsonl(&out.stdout);
-    assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0]["status"], "GA_ERR_UNAUTHORIZED");
-    assert_eq!(rows[0]["http_status"], 401);
+    assert!(
+        emu.request_count() <= 4,
+        "one request per worker, not one per id: {}",
+        emu.request_count()
+    );
+    assert!(jsonl(&out.stdout).is_empty(), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("getavatar: stopped at line ")
+            && err.contains("GA_ERR_UNAUTHORIZED: HTTP 401 Unauthorized")
+            && err.contains("wrote 0 of 200 rows"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 2, "one message: {err}");
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr)).to_lowercase();
     for i in 0..=token.len() - 8 {
         assert!(!all.contains(&token[i..i + 8]), "token fragment in {all}");
     }
+}
+
+#[test]
+fn the_quota_used_up_stops_the_run_keeping_the_rows_done_while_row_failures_go_on() {
+    let emu = Emulator::start_default().unwrap();
+    emu.set_quota(Some(3));
+    let out = cli_for(&emu)
+        .args(["--concurrency", "1", "--rate-limit", "0", "--format", "csv"])
+        .args(["10000000", "bad", "20000000", "30000000", "-10000000000000"])
+        .args((1..50).map(|i| (10000000 + i).to_string()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let rows = csv_rows(&out.stdout, b',');
+    let status: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(
+        status,
+        ["GA_OK", "GA_ERR_INVALID_ARGUMENT", "GA_OK", "GA_OK"],
+        "a bad id goes on; the quota stops: {rows:?}"
+    );
+    assert_eq!(emu.request_count(), 4);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("stopped at line 5 (-10000000000000): GA_ERR_QUOTA_EXCEEDED")
+            && err.contains("wrote 4 of 54 rows"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_stops_the_run_at_the_first_network_failure() {
+    // Nothing listens on the port: connection refused, every time.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let t = Instant::now();
+    let out = cli()
+        .env("GA_API_URL", format!("http://127.0.0.1:{port}"))
+        .env("GA_ID_INSTANCE", "1101000001")
+        .env("GA_API_TOKEN_INSTANCE", "0123456789abcdef")
+        .args(["--retries", "1"])
+        .args((0..100).map(|i| (10000000 + i).to_string()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("GA_ERR_NETWORK") && err.contains("wrote 0 of 100"),
+        "{err}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
 }
 
 #[test]
