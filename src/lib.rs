@@ -60,6 +60,6 @@ pub use cancel::Cancel;
 pub use client::{Client, Error};
 pub use image::Image;
 pub use response::Avatar;
-pub use settings::{Setting, SETTING_NAMES};
+pub use settings::{cli_names, Setting, SETTING_NAMES};
 pub use status::GaStatus;
 pub use tls::Trust;

@@ -23,6 +23,7 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
                 file: None,
                 error: why.clone(),
                 stops_run: false,
+                kept: job.cells.clone(),
             }
         }
     };
@@ -36,11 +37,13 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
         file: None,
         error: String::new(),
         stops_run: false,
+        kept: job.cells.clone(),
     };
     let failed = |row: &mut Row, e: Error| {
         row.status = e.status;
         row.http_status = e.http_status;
-        row.error = e.message;
+        // Settings named by this tool's flags ("(--ca-file)", not "(CA file setting)").
+        row.error = getavatar::cli_names(&e.message).into_owned();
     };
     match client.get_avatar_cancellable(id, cancel) {
         Ok(a) => {

@@ -149,6 +149,7 @@ mod tests {
             file: None,
             error: String::new(),
             stops_run: false,
+            kept: Vec::new(),
         }
     }
 

@@ -349,7 +349,12 @@ fn excel_csv_with_bom_semicolons_quotes_blank_lines_and_bad_rows() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
-    let rows = csv_rows(&out.stdout, b';');
+    // The input had a byte order mark: so has the output, for Excel.
+    let body = out
+        .stdout
+        .strip_prefix(b"\xef\xbb\xbf")
+        .expect("a byte order mark");
+    let rows = csv_rows(body, b';');
     assert_eq!(
         rows[0],
         [
@@ -370,7 +375,8 @@ fn excel_csv_with_bom_semicolons_quotes_blank_lines_and_bad_rows() {
         got,
         [
             ("2", "10000000", "GA_OK"),
-            ("6", "+7 900 123-45-67", "GA_ERR_INVALID_ARGUMENT"),
+            // Neutralised: Excel would read "+7 ..." as a formula.
+            ("6", "'+7 900 123-45-67", "GA_ERR_INVALID_ARGUMENT"),
             ("7", "", "GA_ERR_INVALID_ARGUMENT"),
             ("8", "", "GA_ERR_INVALID_ARGUMENT"),
             ("9", "-10000000000000", "GA_OK"),
@@ -879,5 +885,301 @@ fn a_token_in_the_id_column_is_not_echoed_in_the_rows() {
             }
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An input file of `n` ids (a header, a bad id at row 4) in `dir`.
+fn id_file(dir: &Path, n: usize) -> PathBuf {
+    let mut s = String::from("chat_id\n");
+    for i in 0..n {
+        if i == 3 {
+            s.push_str("bad\n");
+        } else {
+            s.push_str(&format!("{}\n", 10000000 + i));
+        }
+    }
+    let p = dir.join("ids.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+#[test]
+fn resume_finishes_a_cut_file_as_an_uncut_run_writes_it_and_leaves_a_complete_one() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("resume");
+    let input = id_file(&dir, 12);
+    let run = |format: &str, out: &Path, resume: bool| {
+        let mut c = cli_for(&emu);
+        c.args(["--rate-limit", "0", "--format", format, "--from"])
+            .arg(&input)
+            .arg("-o")
+            .arg(out);
+        if resume {
+            c.arg("--resume");
+        }
+        c.output().unwrap()
+    };
+    for format in ["csv", "jsonl", "text"] {
+        let full = dir.join(format!("full.{format}"));
+        assert_eq!(run(format, &full, false).status.code(), Some(1));
+        let whole = std::fs::read(&full).unwrap();
+        // Cut after 5 rows (the header too, for CSV) and half of the next one.
+        let lines: Vec<usize> = whole
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+        let rows_at = usize::from(format == "csv");
+        let cut_at = lines[rows_at + 4] + 7;
+        let part = dir.join(format!("part.{format}"));
+        std::fs::write(&part, &whole[..cut_at]).unwrap();
+        emu.reset();
+        let before = emu.request_count();
+        let out = run(format, &part, true);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("5 of 12 rows already written, looking up the other 7"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&std::fs::read(&part).unwrap()),
+            text(&whole),
+            "{format}: the finished file is the uncut run's"
+        );
+        assert_eq!(
+            emu.request_count() - before,
+            7,
+            "{format}: only the rest asked"
+        );
+        // A complete file is not redone (its exit status still says a row failed).
+        let n = emu.request_count();
+        let out = run(format, &part, true);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).contains("already has all 12 rows (1 failed); nothing to look up"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(emu.request_count(), n);
+        assert_eq!(std::fs::read(&part).unwrap(), whole);
+    }
+    // Another input's file is refused and left alone.
+    let other = dir.join("other.csv");
+    std::fs::write(&other, "chat_id\n20000000\n").unwrap();
+    let full = dir.join("full.csv");
+    let kept = std::fs::read(&full).unwrap();
+    let out = cli_for(&emu)
+        .args(["--format", "csv", "--resume", "--from"])
+        .arg(&other)
+        .arg("-o")
+        .arg(&full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--resume"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&full).unwrap(), kept);
+    // --resume needs -o.
+    let out = cli_for(&emu)
+        .args(["--resume", "10000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_run_stopped_by_the_quota_resumes_where_it_stopped() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("resume-quota");
+    let input = id_file(&dir, 10);
+    let run = |out: &Path, resume: bool| {
+        let mut c = cli_for(&emu);
+        c.args([
+            "--rate-limit",
+            "0",
+            "--concurrency",
+            "1",
+            "--format",
+            "csv",
+            "--from",
+        ])
+        .arg(&input)
+        .arg("-o")
+        .arg(out);
+        if resume {
+            c.arg("--resume");
+        }
+        c.output().unwrap()
+    };
+    let full = dir.join("full.csv");
+    run(&full, false);
+    emu.set_quota(Some(3));
+    let cut = dir.join("cut.csv");
+    let out = run(&cut, false);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("add --resume"),
+        "{}",
+        text(&out.stderr)
+    );
+    emu.set_quota(None);
+    let out = run(&cut, true);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&cut).unwrap(), std::fs::read(&full).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn deadline_and_trust_flags_and_messages_name_the_flags() {
+    let help = text(&cli().arg("--help").output().unwrap().stdout);
+    for want in [
+        "--deadline <SECONDS>",
+        "[default: 120]",
+        "--trust <system|bundled>",
+    ] {
+        assert!(help.contains(want), "{want} in {help}");
+    }
+    let emu = Emulator::start_default().unwrap();
+    emu.push_faults(Fault::NeverAnswer, 10);
+    let out = cli_for(&emu)
+        .args(["--deadline", "0.4", "--timeout", "0.3", "10000000"])
+        .output()
+        .unwrap();
+    let row = text(&out.stdout);
+    assert!(
+        row.contains("GA_ERR_TIMEOUT") && row.contains("(--deadline)") && !row.contains("setting)"),
+        "{row}"
+    );
+    // A server whose certificate nothing trusts: the message names --ca-file.
+    let tls = Emulator::start(Config {
+        tls: true,
+        ..Config::default()
+    })
+    .unwrap();
+    for trust in ["system", "bundled"] {
+        let out = cli_for(&tls)
+            .args(["--trust", trust, "10000000"])
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("GA_ERR_NETWORK")
+                && err.contains("(--ca-file)")
+                && !err.contains("setting)"),
+            "{err}"
+        );
+    }
+    let ca = temp_dir("ca").join("ca.pem");
+    std::fs::write(&ca, tls.cert_pem().unwrap()).unwrap();
+    let out = cli_for(&tls)
+        .arg("--ca-file")
+        .arg(&ca)
+        .arg("10000000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = cli_for(&emu)
+        .args(["--trust", "none", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_are_neutralised_and_group_ids_stay_ids() {
+    let emu = Emulator::start_default().unwrap();
+    let input = "chat_id\n=HYPERLINK(\"http://evil/\";\"x\")\n@SUM(1)\n-10000000000000\n";
+    let out = run_with_input(
+        cli_for(&emu).args(["--from", "-", "--format", "csv", "--delimiter", ","]),
+        input.as_bytes(),
+    );
+    let rows = csv_rows(&out.stdout, b',');
+    assert_eq!(rows[1][1], "'=HYPERLINK(\"http://evil/\";\"x\")");
+    assert_eq!(rows[2][1], "'@SUM(1)");
+    assert_eq!(rows[3][1], "-10000000000000");
+    for r in &rows {
+        for cell in r {
+            assert!(!cell.starts_with(['=', '+', '@', '\t', '\r']), "{cell:?}");
+        }
+    }
+}
+
+#[test]
+fn keep_columns_gives_the_sheet_back_with_the_tool_columns_appended() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("keep");
+    // Russian Excel's "CSV" export: Windows-1251, ';'. "Имя;chat_id;Телефон", "Пётр;...", "Анна;..."
+    let mut input: Vec<u8> = b"\xc8\xec\xff;chat_id;\xd2\xe5\xeb\xe5\xf4\xee\xed\r\n".to_vec();
+    input.extend_from_slice(
+        b"\xcf\xb8\xf2\xf0;10000000;+7 900 1\r\n\xc0\xed\xed\xe0;-10000000000000\r\n",
+    );
+    let f = dir.join("contacts.csv");
+    std::fs::write(&f, &input).unwrap();
+    let o = dir.join("out.csv");
+    let out = cli_for(&emu)
+        .args([
+            "--format",
+            "csv",
+            "--keep-columns",
+            "--column",
+            "chat_id",
+            "--from",
+        ])
+        .arg(&f)
+        .arg("-o")
+        .arg(&o)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let data = std::fs::read(&o).unwrap();
+    let body = data
+        .strip_prefix(b"\xef\xbb\xbf")
+        .expect("a byte order mark for Excel");
+    let rows = csv_rows(body, b';');
+    assert_eq!(
+        rows[0][..5],
+        ["Имя", "chat_id", "Телефон", "line", "chat_id"]
+    );
+    assert_eq!(
+        rows[1][..6],
+        ["Пётр", "10000000", "'+7 900 1", "2", "10000000", "GA_OK"]
+    );
+    assert_eq!(
+        rows[2][..6],
+        [
+            "Анна",
+            "-10000000000000",
+            "",
+            "3",
+            "-10000000000000",
+            "GA_OK"
+        ]
+    );
+    assert!(rows.iter().all(|r| r.len() == 3 + 7), "{rows:?}");
+    // Without an output file and with plain UTF-8 input: no mark; with --no-bom: none either.
+    let out = cli_for(&emu)
+        .args(["--format", "csv", "10000000"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.starts_with(b"line,"));
+    let out = cli_for(&emu)
+        .args(["--format", "csv", "--no-bom", "10000000", "-o"])
+        .arg(&o)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(std::fs::read(&o).unwrap().starts_with(b"line,"));
+    let out = cli_for(&emu)
+        .args(["--keep-columns", "10000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -363,7 +363,7 @@ def test_setting_names_match_the_core_table():
     table = (Path(__file__).resolve().parents[3] / "src" / "settings.rs").read_text()
     import re
 
-    rows = re.findall(r'\["([^"]+)",\s*"(ga_client_set_\w+)",\s*"([^"]+)",\s*"(\w+)"\]', table)
+    rows = re.findall(r'\["([^"]+)",\s*"(ga_client_set_\w+)",\s*"([^"]+)",\s*"(\w+)",\s*"--[\w-]+"\]', table)
     assert len(rows) == 5 and {c: py for _, c, py, _ in rows} == SETTING_NAMES, rows
     assert python_names("x (ga_client_set_ca_file) y") == "x (ca_file=) y"
 
