@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use getavatar::client::defaults;
 
 /// How result rows are written.
@@ -57,9 +57,13 @@ Examples:
     version,
     after_help = AFTER_HELP,
     allow_negative_numbers = true,
+    args_conflicts_with_subcommands = true,
     max_term_width = 100
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Chat ids: a user id (digits, e.g. 10000000) or a group id ("-" then digits).
     #[arg(value_name = "CHAT_ID", conflicts_with = "from")]
     pub ids: Vec<String>,
@@ -194,6 +198,27 @@ pub struct Args {
           value_parser = clap::value_parser!(u32).range(0..=defaults::MAX_CACHE_TTL_S as i64),
           help_heading = "Settings")]
     pub cache_ttl: u32,
+}
+
+/// Commands other than a lookup.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Starts the built-in emulator of GREEN-API's getAvatar in the background and prints the
+    /// lines that point getavatar (and every binding) at it, for a shell to run:
+    /// eval "$(getavatar emulator)"; stop it with kill $GA_EMULATOR_PID. No account needed: try
+    /// 10000000, 20000000, 30000000, -10000000000000. Linux and other Unix builds.
+    Emulator {
+        /// The port to listen on (default: a free one).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        port: u16,
+        /// Requests it accepts per rolling second before answering 429, as GREEN-API does
+        /// (0: no limit).
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        rate_limit: u32,
+        /// Stays in the foreground until Ctrl-C instead (the lines are printed all the same).
+        #[arg(long)]
+        foreground: bool,
+    },
 }
 
 /// `--deadline` in seconds (decimals allowed) as milliseconds, 0 (none) to 3600 s.

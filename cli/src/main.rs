@@ -36,6 +36,20 @@ static WRITING: Mutex<()> = Mutex::new(());
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(args::Command::Emulator {
+        port,
+        rate_limit,
+        foreground,
+    }) = args.command
+    {
+        return match sandbox::serve(port, rate_limit, foreground) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("getavatar emulator: {message}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        };
+    }
     match run(&args) {
         Ok(code) => code,
         Err(message) => {

@@ -1183,3 +1183,63 @@ fn keep_columns_gives_the_sheet_back_with_the_tool_columns_appended() {
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_emulator_command_prints_lines_a_shell_evals_and_keeps_running_in_the_background() {
+    let script = format!(
+        "set -e; eval \"$('{BIN}' emulator)\"; '{BIN}' 10000000; kill \"$GA_EMULATOR_PID\"; \
+         echo \"pid $GA_EMULATOR_PID\""
+    );
+    let t = Instant::now();
+    let out = cli_env_free(Command::new("sh").args(["-c", &script]))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.starts_with("10000000\thttp://127.0.0.1:") && shown.contains("/avatars/10000000.png"),
+        "{shown}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "eval returned at once"
+    );
+    // The lines themselves: export statements only.
+    let mut child = cli()
+        .args(["emulator", "--foreground"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let got: Vec<String> = (0..4).map(|_| lines.next().unwrap().unwrap()).collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for (line, var) in got.iter().zip([
+        "GA_API_URL",
+        "GA_ID_INSTANCE",
+        "GA_API_TOKEN_INSTANCE",
+        "GA_EMULATOR_PID",
+    ]) {
+        assert!(line.starts_with(&format!("export {var}=")), "{line}");
+    }
+    assert!(!got.iter().any(|l| l.contains("GA_TEST_")));
+}
+
+/// `c` without the GA_* and proxy variables of the test's environment.
+fn cli_env_free(c: &mut Command) -> &mut Command {
+    for k in [
+        "GA_API_URL",
+        "GA_ID_INSTANCE",
+        "GA_API_TOKEN_INSTANCE",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        c.env_remove(k);
+    }
+    c
+}
