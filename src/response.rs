@@ -660,9 +660,9 @@ pub(crate) mod tests {
             })
         );
         assert_eq!(
-            ok(r#"{"urlAvatar":"x"}"#),
+            ok(r#"{"urlAvatar":"https://x"}"#),
             Outcome::Success(Avatar {
-                url: "x".into(),
+                url: "https://x".into(),
                 available: None
             })
         );
