@@ -220,7 +220,8 @@ fn scheme_of(url: &str) -> String {
             if !s.is_empty()
                 && s.len() <= 20
                 && s.starts_with(|c: char| c.is_ascii_alphabetic())
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
         {
             format!("scheme \"{}:\"", s.to_ascii_lowercase())
         }

@@ -150,9 +150,18 @@ fn proxy_failure(reason: &str, cx: &Context) -> Failure {
     } else {
         format!("HTTP {code}")
     };
-    Failure::transient(
+    // A refusal (403: the proxy's policy forbids the host; another 4xx) is final; a 5xx (the
+    // proxy could not reach the host), a 408 or a 429 may pass on another try.
+    let refused = code.starts_with('4') && code != "408" && code != "429";
+    let hint = if code == "403" {
+        ": it is not allowed through; ask whoever runs the proxy to let it through"
+    } else {
+        ""
+    };
+    Failure::new(
         GaStatus::GA_ERR_NETWORK,
-        format!("the proxy {p} would not open a tunnel to {host} ({why})"),
+        format!("the proxy {p} would not open a tunnel to {host} ({why}){hint}"),
+        !refused,
     )
 }
 
