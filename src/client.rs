@@ -340,12 +340,15 @@ impl Client {
         let mut tries: u32 = 0;
         let mut resend = false;
         let mut last_http = 0;
+        // What the last attempt met, for a deadline message.
+        let mut last_failure: Option<String> = None;
         loop {
             if crate::cancel::check(cancel).is_err() {
                 return Err(cancelled(last_http));
             }
             if budget.expired() {
-                return Err(out_of_time(budget, None, last_http, None));
+                let e = out_of_time(budget, None, last_http, last_failure.as_deref());
+                return Err(self.scrubbed(e));
             }
             let started = Instant::now();
             let ((r, http_status), done) =
@@ -353,7 +356,8 @@ impl Client {
             if let Some(d) = done.slot_too_far {
                 // Nothing was sent: not an attempt.
                 let ahead = Some(Ahead::RateLimit(d));
-                return Err(out_of_time(budget, ahead, last_http, None));
+                let e = out_of_time(budget, ahead, last_http, last_failure.as_deref());
+                return Err(self.scrubbed(e));
             }
             budget.attempt_done(started.elapsed(), done.waited);
             last_http = http_status;
@@ -374,8 +378,9 @@ impl Client {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
+            let last = last_failure.insert(self.what_it_met(&failure));
             let (pause, asked) =
-                self.pause_or_give_up(failure, http_status, (tries, max_retries), budget)?;
+                self.pause_or_give_up(failure, last, http_status, (tries, max_retries), budget)?;
             if crate::cancel::sleep(cancel, pause).is_err() {
                 return Err(cancelled(http_status));
             }
@@ -406,6 +411,7 @@ impl Client {
     fn pause_or_give_up(
         &self,
         failure: Failure,
+        last: &str,
         http_status: u16,
         (tries, max_retries): (u32, u32),
         budget: &Budget,
@@ -425,8 +431,7 @@ impl Client {
             ));
         }
         if retryable && too_long.is_none() && budget.expired() {
-            let last = (status != GaStatus::GA_ERR_TIMEOUT).then_some(message.as_str());
-            let e = out_of_time(budget, None, http_status, last);
+            let e = out_of_time(budget, None, http_status, Some(last));
             return Err(self.scrubbed(e));
         }
         if !retryable || tries > max_retries || too_long.is_some() {
@@ -447,11 +452,21 @@ impl Client {
             }
         };
         if budget.would_cross(pause) {
-            let last = (status != GaStatus::GA_ERR_TIMEOUT).then_some(message.as_str());
-            let e = out_of_time(budget, Some(ahead), http_status, last);
+            let e = out_of_time(budget, Some(ahead), http_status, Some(last));
             return Err(self.scrubbed(e));
         }
         Ok((pause, retry_after.is_some()))
+    }
+
+    /// What an attempt met, for a deadline message: its failure's message, without the
+    /// per-attempt timeout a timed-out attempt names (the deadline may have cut it shorter; the
+    /// deadline message says how long the attempts took).
+    fn what_it_met(&self, failure: &Failure) -> String {
+        if failure.status != GaStatus::GA_ERR_TIMEOUT {
+            return failure.message.clone();
+        }
+        let within = format!(" within {} ms", self.timeout().as_millis());
+        failure.message.replacen(&within, "", 1)
     }
 
     /// `e` with its message scrubbed of the token.
@@ -503,8 +518,9 @@ fn needs_resend<T>(
 }
 
 /// The error of a call that ran out of its budget: what used it, the wait that would have
-/// crossed the deadline (`ahead`), and the last attempt's failure when it says more than "timed
-/// out". The message may hold server text: scrub it before it leaves.
+/// crossed the deadline (`ahead`), and what the last attempt met (a timeout too: it names the
+/// host or the proxy that stayed silent). The message may hold server text: scrub it before it
+/// leaves.
 fn out_of_time(
     budget: &Budget,
     ahead: Option<Ahead>,

@@ -40,6 +40,18 @@ impl Context<'_> {
         }
     }
 
+    /// A proxy that never answered the CONNECT for this host: the silent party is the proxy.
+    fn proxy_silent(&self) -> Failure {
+        let (host, ms) = (self.host, self.timeout.as_millis());
+        let p = self.proxy.as_deref().unwrap_or("in use");
+        Failure::transient(
+            GaStatus::GA_ERR_TIMEOUT,
+            format!(
+                "the proxy {p} did not answer the CONNECT to {host} within {ms} ms (proxy setting)"
+            ),
+        )
+    }
+
     fn timed_out(&self) -> Failure {
         let (host, ms, via) = (self.host, self.timeout.as_millis(), self.via());
         Failure::transient(
@@ -101,6 +113,13 @@ fn io_failure(io: std::io::Error, cx: &Context) -> Failure {
         },
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
             format!("connection to {host} closed by the server {during}")
+        }
+        K::TimedOut
+            if io
+                .get_ref()
+                .is_some_and(|i| i.is::<crate::connect_proxy::ProxySilent>()) =>
+        {
+            return cx.proxy_silent()
         }
         K::TimedOut | K::WouldBlock => return cx.timed_out(),
         K::PermissionDenied if cx.proxy.is_some() => {
