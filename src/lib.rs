@@ -11,6 +11,7 @@ mod body_end;
 mod ca_file;
 mod cache;
 mod cancel;
+mod cert_env;
 #[doc(hidden)]
 pub mod client;
 mod connect_proxy;
