@@ -297,9 +297,14 @@ fn look_up(
     }
     if stop.requested() && summary.written < jobs.len() {
         eprintln!(
-            "getavatar: interrupted: wrote {} of {} rows; the rest were not looked up",
+            "getavatar: interrupted: wrote {} of {} rows; the rest were not looked up{}",
             done.rows + summary.written,
-            done.rows + jobs.len()
+            done.rows + jobs.len(),
+            if args.output.is_some() {
+                " (add --resume to go on from here)"
+            } else {
+                ""
+            }
         );
         return ExitCode::from(EXIT_INTERRUPTED);
     }

@@ -42,7 +42,12 @@ pub fn read(data: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
         Format::Jsonl => line_rows(text, jobs, jsonl_row)?,
         Format::Text => line_rows(text, jobs, text_row)?,
     };
-    done.keep += bom as u64;
+    // A file cut inside its header (or its byte order mark) is written afresh.
+    done.keep = if done.fresh {
+        0
+    } else {
+        done.keep + bom as u64
+    };
     if done.rows > jobs.len() {
         return Err(format!(
             "it has {} rows, the input only {} ids: is it this input's output?",
@@ -187,4 +192,55 @@ fn csv_rows(text: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
 /// The byte offset just after the last record read.
 fn records_end<R: std::io::Read>(records: &csv::StringRecordsIter<'_, R>) -> u64 {
     records.reader().position().byte()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jobs(n: u64) -> Vec<Job> {
+        (0..n)
+            .map(|i| Job {
+                line: i + 2,
+                id: Ok((10000000 + i).to_string()),
+                cells: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn csv_layout() -> Layout {
+        Layout {
+            format: Format::Csv,
+            delimiter: b',',
+            with_file: false,
+            kept: None,
+        }
+    }
+
+    #[test]
+    fn a_file_cut_in_its_header_or_mark_is_written_afresh() {
+        for data in [&b"\xef\xbb"[..], b"\xef\xbb\xbfline,chat", b"line,chat_id"] {
+            let d = read(data, &csv_layout(), &jobs(3)).unwrap();
+            assert_eq!((d.rows, d.keep, d.fresh), (0, 0, true), "{data:?}");
+        }
+    }
+
+    #[test]
+    fn whole_rows_are_kept_and_a_part_row_cut() {
+        let header = "line,chat_id,status,http_status,url,available,error\n";
+        let row = "2,10000000,GA_OK,200,http://h/a.png,true,\n";
+        let data = format!("\u{feff}{header}{row}3,10000001,GA_O");
+        let d = read(data.as_bytes(), &csv_layout(), &jobs(3)).unwrap();
+        assert_eq!((d.rows, d.failed, d.fresh), (1, 0, false));
+        assert_eq!(d.keep as usize, 3 + header.len() + row.len());
+        let text = "10000000\terror GA_ERR_TIMEOUT: x\n10000001\thttp://h\n100000";
+        let t = Layout {
+            format: Format::Text,
+            ..csv_layout()
+        };
+        let d = read(text.as_bytes(), &t, &jobs(3)).unwrap();
+        assert_eq!((d.rows, d.failed), (2, 1));
+        let e = read(b"20000000\thttp://h\n", &t, &jobs(3)).unwrap_err();
+        assert!(e.contains("not for input line 2 (10000000)"), "{e}");
+    }
 }
