@@ -52,20 +52,32 @@ impl Error {
 impl Error {
     /// Whether every lookup of this client would meet this failure, whatever the chat id: a
     /// rejected token (401), an unknown instance (403), no getAvatar method at apiUrl (404),
-    /// the quota used up (466), or a network failure after the retries (DNS, a refused
-    /// connection, TLS, a proxy). A batch stops asking at the first one (see
-    /// `Client::get_avatars`). The failures of one id (a bad id, a 400, a timeout, 429, 5xx, a
-    /// bad answer) are not.
+    /// the quota used up (466), a network failure after the retries (DNS, a refused
+    /// connection, TLS, a proxy), or a timeout that reached no server (no connection made, a
+    /// proxy that never answered). A batch stops asking at the first one (see
+    /// `Client::get_avatars`). The failures of one id (a bad id, a 400, a slow answer, 429,
+    /// 5xx, a bad answer) are not.
     pub fn is_instance_level(&self) -> bool {
         use GaStatus::*;
-        matches!(
-            self.status,
+        match self.status {
             GA_ERR_UNAUTHORIZED
-                | GA_ERR_FORBIDDEN
-                | GA_ERR_NOT_FOUND
-                | GA_ERR_QUOTA_EXCEEDED
-                | GA_ERR_NETWORK
-        )
+            | GA_ERR_FORBIDDEN
+            | GA_ERR_NOT_FOUND
+            | GA_ERR_QUOTA_EXCEEDED
+            | GA_ERR_NETWORK => true,
+            // Only when no server was reached: a connection never made (a dead network, packets
+            // dropped) or a proxy that never answered. A slow answer may be that id's alone.
+            GA_ERR_TIMEOUT => {
+                // The last attempt's failure in a deadline message (its own text comes first:
+                // any server text is after it).
+                let m = self.message.as_str();
+                let last = m.split_once("; the last attempt: ").map_or(m, |(_, l)| l);
+                crate::transport_error::NEVER_REACHED
+                    .iter()
+                    .any(|p| last.starts_with(p))
+            }
+            _ => false,
+        }
     }
 }
 

@@ -52,6 +52,17 @@ impl Context<'_> {
         )
     }
 
+    /// No connection within the timeout (the host, or the proxy, never answered the connection
+    /// request: a dead network, a firewall that drops packets): no request was sent.
+    fn connect_timed_out(&self) -> Failure {
+        let (host, ms) = (self.host, self.timeout.as_millis());
+        let m = match &self.proxy {
+            Some(p) => format!("could not connect to the proxy {p} within {ms} ms (for {host})"),
+            None => format!("could not connect to {host} within {ms} ms"),
+        };
+        Failure::transient(GaStatus::GA_ERR_TIMEOUT, m)
+    }
+
     fn timed_out(&self) -> Failure {
         let (host, ms, via) = (self.host, self.timeout.as_millis(), self.via());
         Failure::transient(
@@ -61,12 +72,17 @@ impl Context<'_> {
     }
 }
 
+/// How the message of a timeout that met no server begins (a connection never made, a proxy
+/// that never answered): every other request of the client would meet it too.
+pub(crate) const NEVER_REACHED: [&str; 2] = ["could not connect to ", "the proxy "];
+
 /// The failure a ureq error stands for.
 pub(crate) fn classify(e: ureq::Error, cx: &Context) -> Failure {
     let (host, via, during) = (cx.host, cx.via(), cx.during());
     let network = GaStatus::GA_ERR_NETWORK;
     let bad = GaStatus::GA_ERR_BAD_RESPONSE;
     match e {
+        ureq::Error::Timeout(ureq::Timeout::Connect) if !cx.in_body => cx.connect_timed_out(),
         ureq::Error::Timeout(_) => cx.timed_out(),
         ureq::Error::Io(io) => io_failure(io, cx),
         ureq::Error::HostNotFound => {

@@ -294,3 +294,61 @@ fn a_server_that_cannot_be_talked_to_is_asked_once_per_worker_not_once_per_id() 
     assert!(n <= 8, "{n} connections for 200 ids");
     assert!(r.iter().filter(|x| x.2.contains(NOT_SENT)).count() >= 192);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_dead_network_that_drops_packets_stops_the_batch_after_the_first_connect_timeouts() {
+    use std::os::fd::AsRawFd;
+    // A listener that never accepts, with no room in its queue once one connection waits there:
+    // the kernel drops every later SYN, as a dead network or a dropping firewall does.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    assert_eq!(unsafe { libc::listen(l.as_raw_fd(), 0) }, 0);
+    let addr = l.local_addr().unwrap();
+    let _queued = std::net::TcpStream::connect(addr).unwrap();
+    let h = Handle::new(
+        &format!("http://{addr}"),
+        "1101000001",
+        "0123456789abcdef0123456789abcdef",
+    );
+    assert_eq!(h.set_rate(0), 0);
+    assert_eq!(h.set_retries(0), 0);
+    assert_eq!(h.set_timeout(300), 0);
+    set_concurrency(&h, 4);
+    let t = std::time::Instant::now();
+    let r = batch(&h, &[Some("10000000"); 40]);
+    let took = t.elapsed();
+    assert!(
+        r.iter().all(|x| x.0 == 9),
+        "{:?}",
+        r.iter().find(|x| x.0 != 9)
+    );
+    assert!(
+        r[0].2
+            .starts_with(&format!("could not connect to {addr} within 300 ms")),
+        "{:?}",
+        r[0]
+    );
+    assert!(
+        r.iter().filter(|x| x.2.contains(NOT_SENT)).count() >= 32,
+        "{r:?}"
+    );
+    // One wave of 0.3 s, not ten.
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+}
+
+#[test]
+fn a_slow_answer_is_the_id_s_own_failure_and_the_batch_goes_on() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    assert_eq!(h.set_retries(0), 0);
+    assert_eq!(h.set_timeout(300), 0);
+    set_concurrency(&h, 1);
+    e.push_fault(Fault::NeverAnswer);
+    let r = batch(
+        &h,
+        &[Some("10000000"), Some("20000000"), Some("-10000000000000")],
+    );
+    let statuses: Vec<i32> = r.iter().map(|x| x.0).collect();
+    assert_eq!(statuses, [9, 0, 0], "{r:?}");
+    assert_eq!(e.request_count(), 3);
+}

@@ -37,8 +37,9 @@ Output: one row per id, in input order, as soon as it is known: line (in the inp
 status (GA_OK or GA_ERR_...), http_status, url (empty: no avatar), available (true, false, or
 empty when the server did not say), file (with --download) and error.
 
-A failure of the instance (401 wrong token, 403, 404, 466 quota used up, or a network, TLS or
-proxy failure) stops the run at the first one, keeping the rows done: every other id would meet it.
+A failure of the instance (401 wrong token, 403, 404, 466 quota used up, a network, TLS or proxy
+failure, a timeout that reached no server) stops the run at the first one, keeping the rows done:
+every other id would meet it.
 
 Exit status: 0 every id succeeded (including \"no avatar\"), 1 at least one id failed (or the run
 stopped at a failure of the instance), 2 usage or configuration error (nothing looked up), 3 the
