@@ -129,19 +129,11 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     Ok(look_up(args, &configured.client, jobs, &done, &mut writer))
 }
 
-/// What was read: the jobs, the delimiter for CSV output (the input's, so Excel opens both
-/// alike), and what `--keep-columns` and the byte order mark need to know of the input.
-struct Input {
-    jobs: Vec<Job>,
-    delimiter: u8,
-    header: Option<Vec<String>>,
-    width: usize,
-    excel_encoding: bool,
-}
-
-fn read_jobs(args: &Args, delimiter: Option<u8>) -> Result<Input, String> {
+/// The jobs, the delimiter for CSV output (the input's, so Excel opens both alike), and what
+/// `--keep-columns` and the byte order mark need to know of the input.
+fn read_jobs(args: &Args, delimiter: Option<u8>) -> Result<input::CsvInput, String> {
     let Some(from) = &args.from else {
-        return Ok(Input {
+        return Ok(input::CsvInput {
             jobs: input::from_args(&args.ids),
             delimiter: delimiter.unwrap_or(b','),
             header: None,
@@ -159,14 +151,7 @@ fn read_jobs(args: &Args, delimiter: Option<u8>) -> Result<Input, String> {
             _ => None,
         },
     };
-    let csv = input::read_csv(&data, &opts)?;
-    Ok(Input {
-        jobs: csv.jobs,
-        delimiter: csv.delimiter,
-        header: csv.header,
-        width: csv.width,
-        excel_encoding: csv.excel_encoding,
-    })
+    input::read_csv(&data, &opts)
 }
 
 /// Standard output, or the `--output` file (never the input file itself), and what it already
