@@ -204,10 +204,12 @@ pub struct Args {
 /// Commands other than a lookup.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Starts a local emulator of the API, for trying without an account: eval "$(getavatar emulator)"
+    ///
     /// Starts the built-in emulator of GREEN-API's getAvatar in the background and prints the
-    /// lines that point getavatar (and every binding) at it, for a shell to run:
-    /// eval "$(getavatar emulator)"; stop it with kill $GA_EMULATOR_PID. No account needed: try
-    /// 10000000, 20000000, 30000000, -10000000000000. Linux and other Unix builds.
+    /// export lines that point getavatar (and every binding) at it, for a shell to run:
+    /// eval "$(getavatar emulator)"; stop it with kill $GA_EMULATOR_PID. Try 10000000,
+    /// 20000000, 30000000, -10000000000000. Linux and other Unix builds.
     Emulator {
         /// The port to listen on (default: a free one).
         #[arg(long, value_name = "N", default_value_t = 0)]
