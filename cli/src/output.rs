@@ -229,7 +229,7 @@ fn text_line(r: &Row) -> String {
 
 /// `s`, or its escaped form when it holds control characters (tabs included: they separate
 /// the fields).
-fn printable(s: &str) -> String {
+pub fn printable(s: &str) -> String {
     if s.chars().any(char::is_control) {
         s.escape_debug().to_string()
     } else {

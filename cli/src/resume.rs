@@ -69,19 +69,26 @@ struct Seen {
 fn matches(seen: &Seen, job: &Job, n: usize) -> Result<(), String> {
     let id_ok = match &job.id {
         Ok(id) => {
-            seen.chat_id == *id
-                || seen.chat_id == getavatar::redact::mask_secret_like(id)
-                || seen.chat_id == crate::output::neutralised(id)
+            // As each format writes it: masked when token-like, neutralised (CSV), escaped (text).
+            let masked = getavatar::redact::mask_secret_like(id);
+            [id.as_str(), masked.as_str()].iter().any(|i| {
+                seen.chat_id == *i
+                    || seen.chat_id == crate::output::neutralised(i)
+                    || seen.chat_id == crate::output::printable(i)
+            })
         }
         Err(_) => seen.chat_id.is_empty(),
     };
-    if seen.line.is_some_and(|l| l != job.line) || (seen.line.is_none() && !id_ok) {
+    if seen.line.is_some_and(|l| l != job.line) || !id_ok {
+        let id = match &job.id {
+            Ok(id) => crate::output::printable(&getavatar::redact::mask_secret_like(id)),
+            Err(_) => "no id".into(),
+        };
         return Err(format!(
-            "its row {} is not for input line {} ({}): is it this input's output, with the same \
+            "its row {} is not for input line {} ({id}): is it this input's output, with the same \
              --from, --column and flags?",
             n + 1,
             job.line,
-            job.id.as_deref().unwrap_or("no id")
         ));
     }
     Ok(())
@@ -242,5 +249,15 @@ mod tests {
         assert_eq!((d.rows, d.failed), (2, 1));
         let e = read(b"20000000\thttp://h\n", &t, &jobs(3)).unwrap_err();
         assert!(e.contains("not for input line 2 (10000000)"), "{e}");
+        // The same line numbers with other ids (another argument list) are another input too.
+        let j = Layout {
+            format: Format::Jsonl,
+            ..csv_layout()
+        };
+        let row = r#"{"line":2,"chat_id":"20000000","status":"GA_OK"}"#;
+        assert!(read(format!("{row}\n").as_bytes(), &j, &jobs(3)).is_err());
+        let row = r#"{"line":2,"chat_id":"10000000","status":"GA_ERR_SERVER"}"#;
+        let d = read(format!("{row}\n").as_bytes(), &j, &jobs(3)).unwrap();
+        assert_eq!((d.rows, d.failed), (1, 1));
     }
 }
