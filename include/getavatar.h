@@ -421,7 +421,10 @@ struct GaAvatar *GA_CALL ga_get_avatar_cancellable(struct GaClient *client,
  * Looks up `count` chat ids at once (see `ga_client_set_concurrency`), keeping to the client's
  * rate limit. `chat_ids` is an array of `count` UTF-8 strings; `results` an array of `count`
  * pointers that receives one `GaAvatar*` per id, in the same order (free each with `ga_free`).
- * One bad or NULL id fails only its own result. Returns `GA_OK` when every slot was filled (look
+ * One bad or NULL id fails only its own result. After a failure of the whole instance
+ * (`GA_ERR_UNAUTHORIZED`, `GA_ERR_FORBIDDEN`, `GA_ERR_NOT_FOUND`, `GA_ERR_QUOTA_EXCEEDED`,
+ * `GA_ERR_NETWORK`, a `GA_ERR_TIMEOUT` that reached no server) the ids not yet asked get that
+ * failure at once, without a request each (their error says "not sent"). Returns `GA_OK` when every slot was filled (look
  * at each result's status), `GA_ERR_INVALID_ARGUMENT` for a NULL client or array or a negative
  * count (no slot is written), or `GA_ERR_INTERNAL` if memory ran out: before the lookups (a
  * `count` too large to hold results for) no request is sent and no slot is written; after them,

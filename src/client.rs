@@ -49,6 +49,38 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether every lookup of this client would meet this failure, whatever the chat id: a
+    /// rejected token (401), an unknown instance (403), no getAvatar method at apiUrl (404),
+    /// the quota used up (466), a network failure after the retries (DNS, a refused
+    /// connection, TLS, a proxy), or a timeout that reached no server (no connection made, a
+    /// proxy that never answered). A batch stops asking at the first one (see
+    /// `Client::get_avatars`). The failures of one id (a bad id, a 400, a slow answer, 429,
+    /// 5xx, a bad answer) are not.
+    pub fn is_instance_level(&self) -> bool {
+        use GaStatus::*;
+        match self.status {
+            GA_ERR_UNAUTHORIZED
+            | GA_ERR_FORBIDDEN
+            | GA_ERR_NOT_FOUND
+            | GA_ERR_QUOTA_EXCEEDED
+            | GA_ERR_NETWORK => true,
+            // Only when no server was reached: a connection never made (a dead network, packets
+            // dropped) or a proxy that never answered. A slow answer may be that id's alone.
+            GA_ERR_TIMEOUT => {
+                // The last attempt's failure in a deadline message (its own text comes first:
+                // any server text is after it).
+                let m = self.message.as_str();
+                let last = m.split_once("; the last attempt: ").map_or(m, |(_, l)| l);
+                crate::error::transport_error::NEVER_REACHED
+                    .iter()
+                    .any(|p| last.starts_with(p))
+            }
+            _ => false,
+        }
+    }
+}
+
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.status, self.message)
@@ -244,6 +276,8 @@ impl Client {
 
     /// Looks up many chat ids with bounded concurrency, keeping to the rate limit across all
     /// workers. The results are in the order of `chat_ids`; one bad id fails only its own entry.
+    /// After a failure of the whole instance ([`Error::is_instance_level`]) the ids not yet
+    /// asked get that failure at once, without a request each.
     /// If memory for the batch runs out, no request is sent and every entry is `GA_ERR_INTERNAL`.
     pub fn get_avatars<S: AsRef<str> + Sync>(&self, chat_ids: &[S]) -> Vec<Result<Avatar, Error>> {
         self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), None)
@@ -318,12 +352,15 @@ impl Client {
         let mut tries: u32 = 0;
         let mut resend = false;
         let mut last_http = 0;
+        // What the last attempt met, for a deadline message.
+        let mut last_failure: Option<String> = None;
         loop {
             if crate::cancel::check(cancel).is_err() {
                 return Err(cancelled(last_http));
             }
             if budget.expired() {
-                return Err(out_of_time(budget, None, last_http, None));
+                let e = out_of_time(budget, None, last_http, last_failure.as_deref());
+                return Err(self.scrubbed(e));
             }
             let started = Instant::now();
             let ((r, http_status), done) =
@@ -331,7 +368,8 @@ impl Client {
             if let Some(d) = done.slot_too_far {
                 // Nothing was sent: not an attempt.
                 let ahead = Some(Ahead::RateLimit(d));
-                return Err(out_of_time(budget, ahead, last_http, None));
+                let e = out_of_time(budget, ahead, last_http, last_failure.as_deref());
+                return Err(self.scrubbed(e));
             }
             budget.attempt_done(started.elapsed(), done.waited);
             last_http = http_status;
@@ -352,8 +390,9 @@ impl Client {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
+            let last = last_failure.insert(self.what_it_met(&failure));
             let (pause, asked) =
-                self.pause_or_give_up(failure, http_status, (tries, max_retries), budget)?;
+                self.pause_or_give_up(failure, last, http_status, (tries, max_retries), budget)?;
             if crate::cancel::sleep(cancel, pause).is_err() {
                 return Err(cancelled(http_status));
             }
@@ -384,6 +423,7 @@ impl Client {
     fn pause_or_give_up(
         &self,
         failure: Failure,
+        last: &str,
         http_status: u16,
         (tries, max_retries): (u32, u32),
         budget: &Budget,
@@ -403,8 +443,7 @@ impl Client {
             ));
         }
         if retryable && too_long.is_none() && budget.expired() {
-            let last = (status != GaStatus::GA_ERR_TIMEOUT).then_some(message.as_str());
-            let e = out_of_time(budget, None, http_status, last);
+            let e = out_of_time(budget, None, http_status, Some(last));
             return Err(self.scrubbed(e));
         }
         if !retryable || tries > max_retries || too_long.is_some() {
@@ -425,11 +464,21 @@ impl Client {
             }
         };
         if budget.would_cross(pause) {
-            let last = (status != GaStatus::GA_ERR_TIMEOUT).then_some(message.as_str());
-            let e = out_of_time(budget, Some(ahead), http_status, last);
+            let e = out_of_time(budget, Some(ahead), http_status, Some(last));
             return Err(self.scrubbed(e));
         }
         Ok((pause, retry_after.is_some()))
+    }
+
+    /// What an attempt met, for a deadline message: its failure's message, without the
+    /// per-attempt timeout a timed-out attempt names (the deadline may have cut it shorter; the
+    /// deadline message says how long the attempts took).
+    fn what_it_met(&self, failure: &Failure) -> String {
+        if failure.status != GaStatus::GA_ERR_TIMEOUT {
+            return failure.message.clone();
+        }
+        let within = format!(" within {} ms", self.timeout().as_millis());
+        failure.message.replacen(&within, "", 1)
     }
 
     /// `e` with its message scrubbed of the token.
@@ -481,8 +530,9 @@ fn needs_resend<T>(
 }
 
 /// The error of a call that ran out of its budget: what used it, the wait that would have
-/// crossed the deadline (`ahead`), and the last attempt's failure when it says more than "timed
-/// out". The message may hold server text: scrub it before it leaves.
+/// crossed the deadline (`ahead`), and what the last attempt met (a timeout too: it names the
+/// host or the proxy that stayed silent). The message may hold server text: scrub it before it
+/// leaves.
 fn out_of_time(
     budget: &Budget,
     ahead: Option<Ahead>,

@@ -2,5 +2,6 @@
 //! (`failure`), and how transport errors are classified (`transport_error`).
 
 pub(crate) mod failure;
+pub(crate) mod quiet_panics;
 pub(crate) mod status;
 pub(crate) mod transport_error;

@@ -116,27 +116,41 @@ impl Setting {
 /// phrase in parentheses, e.g. "trust its root (CA file setting)"; each binding shows its own
 /// name instead: the C layer through [`c_names`], Python and VBA by mapping the C names (their
 /// tables are checked against this one by tests).
-/// Columns: the neutral phrase, the C function, the Python keyword, the VBA procedure.
+/// Columns: the neutral phrase, the C function, the Python keyword, the VBA procedure, the
+/// command-line tool's flag.
 #[rustfmt::skip]
-pub const SETTING_NAMES: [[&str; 4]; 5] = [
-    ["CA file setting",  "ga_client_set_ca_file",     "ca_file=",  "GaSetCaFile"],
-    ["trust setting",    "ga_client_set_trust",       "trust=",    "GaSetTrust"],
-    ["proxy setting",    "ga_client_set_proxy",       "proxy=",    "GaSetProxy"],
-    ["deadline setting", "ga_client_set_deadline_ms", "deadline=", "GaSetDeadline"],
-    ["timeout setting",  "ga_client_set_timeout_ms",  "timeout=",  "GaSetTimeout"],
+pub const SETTING_NAMES: [[&str; 5]; 5] = [
+    ["CA file setting",  "ga_client_set_ca_file",     "ca_file=",  "GaSetCaFile",   "--ca-file"],
+    ["trust setting",    "ga_client_set_trust",       "trust=",    "GaSetTrust",    "--trust"],
+    ["proxy setting",    "ga_client_set_proxy",       "proxy=",    "GaSetProxy",    "--proxy"],
+    ["deadline setting", "ga_client_set_deadline_ms", "deadline=", "GaSetDeadline", "--deadline"],
+    ["timeout setting",  "ga_client_set_timeout_ms",  "timeout=",  "GaSetTimeout",  "--timeout"],
 ];
 
-/// `message` with each neutral setting phrase `(X setting)` replaced by the C function's name:
-/// what the C layer hands out (`ga_last_error`, `GaAvatar.error`).
-pub(crate) fn c_names(message: &str) -> std::borrow::Cow<'_, str> {
+/// `message` with each neutral setting phrase `(X setting)` replaced by the name in `column`
+/// of [`SETTING_NAMES`].
+fn names_in(message: &str, column: usize) -> std::borrow::Cow<'_, str> {
     if !message.contains(" setting)") {
         return message.into();
     }
     let mut out = message.to_string();
-    for [neutral, c, ..] in SETTING_NAMES {
-        out = out.replace(&format!("({neutral})"), &format!("({c})"));
+    for row in SETTING_NAMES {
+        out = out.replace(&format!("({})", row[0]), &format!("({})", row[column]));
     }
     out.into()
+}
+
+/// `message` with each neutral setting phrase `(X setting)` replaced by the C function's name:
+/// what the C layer hands out (`ga_last_error`, `GaAvatar.error`).
+pub(crate) fn c_names(message: &str) -> std::borrow::Cow<'_, str> {
+    names_in(message, 1)
+}
+
+/// `message` with each neutral setting phrase `(X setting)` replaced by the command-line tool's
+/// flag, e.g. "trust its root (--ca-file)": what the CLI prints.
+#[doc(hidden)]
+pub fn cli_names(message: &str) -> std::borrow::Cow<'_, str> {
+    names_in(message, 4)
 }
 
 /// The table as Markdown, as `docs/settings.md` holds it.
@@ -233,6 +247,10 @@ mod tests {
         for [neutral, c, ..] in SETTING_NAMES {
             let m = format!("x ({neutral}) y");
             assert_eq!(c_names(&m), format!("x ({c}) y"));
+        }
+        for [neutral, .., flag] in SETTING_NAMES {
+            let m = format!("x ({neutral}) y");
+            assert_eq!(cli_names(&m), format!("x ({flag}) y"));
         }
         assert!(matches!(
             c_names("no setting here"),

@@ -67,10 +67,13 @@ fn verifier(t: &TrustSettings) -> Result<Arc<dyn ServerCertVerifier>, String> {
                     return Ok(webpki(RootCertStore::empty(), &t.extra, provider)?)
                 }
                 Err(e) => {
+                    let why = crate::tls::cert_env::problem(|k| std::env::var_os(k))
+                        .map(|p| format!(": {p}; fix or unset the variable, or"))
+                        .unwrap_or_else(|| format!(" ({e});"));
                     return Err(format!(
-                        "the system's certificate store cannot be used ({e}); choose the \
+                        "the system's certificate store cannot be used{why} choose the \
                          bundled web roots (trust setting) or trust a root (CA file setting)"
-                    ))
+                    ));
                 }
             };
             let extra = if t.extra.is_empty() {
@@ -495,3 +498,4 @@ mod tests {
 }
 
 pub(crate) mod ca_file;
+pub(crate) mod cert_env;

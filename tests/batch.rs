@@ -78,15 +78,15 @@ fn results_keep_order_and_bad_ids_fail_alone() {
         ["-10000000000000", "10000000", "20000000", "30000000"],
         "bad ids cost no request"
     );
-    // A server failure in one slot does not spoil the others.
+    // A server failure in one slot does not spoil the others (5xx belongs to the row).
     assert_eq!(h.set_retries(0), 0);
     e.push_fault(Fault::Status {
-        status: 404,
+        status: 500,
         body: String::new(),
         headers: vec![],
     });
     let r = batch(&h, &[Some("10000000"), Some("10000000"), Some("10000000")]);
-    assert_eq!(r.iter().filter(|x| x.0 == 5).count(), 1, "{r:?}");
+    assert_eq!(r.iter().filter(|x| x.0 == 8).count(), 1, "{r:?}");
     assert_eq!(r.iter().filter(|x| x.0 == 0).count(), 2, "{r:?}");
 }
 
@@ -199,4 +199,156 @@ fn a_batch_of_100_uses_the_rate_budget_with_zero_429s() {
     let mut want = ids.clone();
     want.sort();
     assert_eq!(got, want);
+}
+
+fn set_concurrency(h: &Handle, n: i32) {
+    assert_eq!(
+        unsafe { ga_client_set_concurrency(h.0, n) },
+        GaStatus::GA_OK
+    );
+}
+
+const NOT_SENT: &str = "(not sent: an earlier lookup of this batch met this failure";
+
+#[test]
+fn a_wrong_token_stops_the_batch_at_the_first_401() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::new(
+        &e.url(),
+        &e.id_instance(),
+        "0123456789abcdef0123456789abcdef",
+    );
+    assert_eq!(h.set_rate(0), 0);
+    let mut ids: Vec<Option<&str>> = vec![Some("10000000"); 30];
+    ids[7] = Some("bad");
+    ids[9] = None;
+    for workers in [1, 4] {
+        set_concurrency(&h, workers);
+        e.reset();
+        let r = batch(&h, &ids);
+        let asked = e.request_count();
+        assert!(
+            asked >= 1 && asked <= workers as usize,
+            "{workers} workers: {asked} requests for 30 ids"
+        );
+        for (i, (status, _, err)) in r.iter().enumerate() {
+            match i {
+                7 => assert!(*status == 1 && err.contains("group_id"), "{i}: {err}"),
+                9 => assert_eq!((*status, err.as_str()), (1, "chat_id is NULL")),
+                _ => assert_eq!(*status, 3, "{i}: {err}"),
+            }
+        }
+        assert_eq!(
+            r.iter().filter(|x| x.2.contains(NOT_SENT)).count(),
+            28 - asked,
+            "{r:?}"
+        );
+    }
+}
+
+#[test]
+fn the_quota_used_up_mid_batch_ends_the_rest_with_466() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    set_concurrency(&h, 1);
+    e.set_quota(Some(3));
+    let r = batch(&h, &[Some("10000000"); 20]);
+    let statuses: Vec<i32> = r.iter().map(|x| x.0).collect();
+    assert_eq!(statuses[..3], [0, 0, 0]);
+    assert!(statuses[3..].iter().all(|s| *s == 7), "{statuses:?}");
+    assert_eq!(e.request_count(), 4, "one 466, then no more requests");
+    assert!(
+        !r[3].2.contains(NOT_SENT) && r[19].2.contains(NOT_SENT),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_server_that_cannot_be_talked_to_is_asked_once_per_worker_not_once_per_id() {
+    // Accepts every connection and closes it at once: a network failure every request meets.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(c);
+        }
+    });
+    let h = Handle::new(
+        &format!("http://127.0.0.1:{port}"),
+        "1101000001",
+        "0123456789abcdef0123456789abcdef",
+    );
+    assert_eq!(h.set_rate(0), 0);
+    assert_eq!(h.set_retries(0), 0);
+    set_concurrency(&h, 4);
+    let r = batch(&h, &[Some("10000000"); 200]);
+    assert!(
+        r.iter().all(|x| x.0 == 10),
+        "{:?}",
+        r.iter().find(|x| x.0 != 10)
+    );
+    let n = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(n <= 8, "{n} connections for 200 ids");
+    assert!(r.iter().filter(|x| x.2.contains(NOT_SENT)).count() >= 192);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_dead_network_that_drops_packets_stops_the_batch_after_the_first_connect_timeouts() {
+    use std::os::fd::AsRawFd;
+    // A listener that never accepts, with no room in its queue once one connection waits there:
+    // the kernel drops every later SYN, as a dead network or a dropping firewall does.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    assert_eq!(unsafe { libc::listen(l.as_raw_fd(), 0) }, 0);
+    let addr = l.local_addr().unwrap();
+    let _queued = std::net::TcpStream::connect(addr).unwrap();
+    let h = Handle::new(
+        &format!("http://{addr}"),
+        "1101000001",
+        "0123456789abcdef0123456789abcdef",
+    );
+    assert_eq!(h.set_rate(0), 0);
+    assert_eq!(h.set_retries(0), 0);
+    assert_eq!(h.set_timeout(300), 0);
+    set_concurrency(&h, 4);
+    let t = std::time::Instant::now();
+    let r = batch(&h, &[Some("10000000"); 40]);
+    let took = t.elapsed();
+    assert!(
+        r.iter().all(|x| x.0 == 9),
+        "{:?}",
+        r.iter().find(|x| x.0 != 9)
+    );
+    assert!(
+        r[0].2
+            .starts_with(&format!("could not connect to {addr} within 300 ms")),
+        "{:?}",
+        r[0]
+    );
+    assert!(
+        r.iter().filter(|x| x.2.contains(NOT_SENT)).count() >= 32,
+        "{r:?}"
+    );
+    // One wave of 0.3 s, not ten.
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+}
+
+#[test]
+fn a_slow_answer_is_the_id_s_own_failure_and_the_batch_goes_on() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    assert_eq!(h.set_retries(0), 0);
+    assert_eq!(h.set_timeout(300), 0);
+    set_concurrency(&h, 1);
+    e.push_fault(Fault::NeverAnswer);
+    let r = batch(
+        &h,
+        &[Some("10000000"), Some("20000000"), Some("-10000000000000")],
+    );
+    let statuses: Vec<i32> = r.iter().map(|x| x.0).collect();
+    assert_eq!(statuses, [9, 0, 0], "{r:?}");
+    assert_eq!(e.request_count(), 3);
 }

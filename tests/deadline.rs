@@ -76,7 +76,59 @@ fn a_black_holed_server_ends_within_the_deadline() {
         "{m}"
     );
     assert!(m.contains(", backoff 0."), "{m}");
+    // What the attempts met is kept: the silent host.
+    assert!(
+        m.contains("; the last attempt: no complete answer from 127.0.0.1:"),
+        "{m}"
+    );
     assert_no_token(&r, "0123456789abcdef");
+}
+
+/// A proxy that accepts connections and never answers (holds them open).
+fn silent_proxy() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in l.incoming() {
+            held.push(c);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_proxy_that_never_answers_the_connect_is_named_as_the_silent_party() {
+    let e = Emulator::start_default().unwrap();
+    let proxy = silent_proxy();
+    let c = Handle::for_emu(&e);
+    assert_eq!(c.set_proxy(&proxy), OK);
+    assert_eq!(c.set_timeout(400), OK);
+    // One attempt: the proxy, not the API host, is the one that did not answer.
+    assert_eq!(c.set_retries(0), OK);
+    let r = c.get("10000000");
+    assert_eq!(r.status, TIMEOUT, "{r:?}");
+    let host = e.url().trim_start_matches("http://").to_string();
+    let want = format!(
+        "the proxy {proxy} did not answer the CONNECT to {host} within 400 ms (ga_client_set_proxy)"
+    );
+    assert_eq!(r.err(), want);
+    // Until the deadline: the deadline message keeps that cause.
+    assert_eq!(c.set_retries(3), OK);
+    assert_eq!(set_deadline(&c, 1000), OK);
+    let t = Instant::now();
+    let r = c.get("10000000");
+    within(t.elapsed(), Duration::from_millis(1000));
+    assert_eq!(r.status, TIMEOUT, "{r:?}");
+    let m = r.err();
+    assert!(
+        m.starts_with("deadline of 1 s reached (ga_client_set_deadline_ms): ")
+            && m.ends_with(&format!(
+                "; the last attempt: the proxy {proxy} did not answer the CONNECT to {host} (ga_client_set_proxy)"
+            )),
+        "{m}"
+    );
+    assert_eq!(e.request_count(), 0);
 }
 
 #[test]
@@ -222,7 +274,9 @@ fn rust_client_set_deadline() {
     assert!(
         e.message
             .starts_with("deadline of 0.7 s reached (deadline setting): 1 attempt 0.")
-            && e.message.ends_with(" s"),
+            && e.message
+                .contains(" s; the last attempt: no complete answer from ")
+            && !e.message.contains("30000 ms"),
         "{}",
         e.message
     );

@@ -321,12 +321,58 @@ fn lookup_failures_come_first_and_write_nothing() {
     );
     let r = h.download("not a chat id", s(&d.join("a.png")));
     assert_eq!(r.name(), "GA_ERR_INVALID_ARGUMENT");
+    // A link that is not http(s) is a bad answer of the lookup itself: not handed over.
     e.set_avatar("50000000", "ftp://files.example/a.png", Some(true));
     let b = h.download_bytes("50000000");
     assert_eq!(b.res.name(), "GA_ERR_BAD_RESPONSE");
-    assert!(b.res.err().contains("not an http(s) URL"), "{:?}", b.res);
-    assert_eq!(b.res.url, "ftp://files.example/a.png");
+    assert!(
+        b.res
+            .err()
+            .contains("not an http(s) link (scheme \"ftp:\")"),
+        "{:?}",
+        b.res
+    );
+    assert_eq!(b.res.url, "");
     assert!(names(&d).is_empty() && e.image_requests().is_empty());
+}
+
+#[test]
+fn a_url_avatar_that_is_not_a_web_link_is_a_bad_answer() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    for (link, scheme) in [
+        (
+            "javascript:alert(document.cookie)",
+            "scheme \"javascript:\"",
+        ),
+        ("JavaScript:alert(1)", "scheme \"javascript:\""),
+        ("file:///etc/passwd", "scheme \"file:\""),
+        ("data:image/png;base64,iVBORw0KGgo=", "scheme \"data:\""),
+        ("/avatars/1.png", "no scheme"),
+        ("httpx://x/a.png", "scheme \"httpx:\""),
+    ] {
+        e.set_avatar("50000000", link, Some(true));
+        let r = h.get("50000000");
+        assert_eq!(r.name(), "GA_ERR_BAD_RESPONSE", "{link}: {r:?}");
+        assert_eq!((r.url.as_str(), r.available), ("", -1), "{link}");
+        assert!(
+            r.err().contains(&format!("not an http(s) link ({scheme})")),
+            "{r:?}"
+        );
+        assert!(
+            !r.err().contains("alert") && !r.err().contains("passwd"),
+            "{r:?}"
+        );
+    }
+    for link in ["https://x.example/a.png", "HTTP://127.0.0.1/a.png", ""] {
+        e.set_avatar("50000000", link, Some(true));
+        let r = h.get("50000000");
+        assert_eq!(
+            (r.name().as_str(), r.url.as_str()),
+            ("GA_OK", link),
+            "{r:?}"
+        );
+    }
 }
 
 #[test]

@@ -229,3 +229,51 @@ fn a_proxy_offering_only_ntlm_or_negotiate_fails_at_once_saying_what_it_wants() 
     assert_eq!(p.refusals().len(), 2);
     assert_eq!(e.request_count(), 0);
 }
+
+/// A proxy that answers every CONNECT with `status`; counts the requests.
+fn refusing_proxy(
+    status: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&n);
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { continue };
+            let mut r = BufReader::new(c.try_clone().unwrap());
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|k| k > 0) && line != "\r\n" {
+                line.clear();
+            }
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = write!(
+                c,
+                "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, n)
+}
+
+#[test]
+fn a_proxy_that_refuses_the_tunnel_with_403_is_not_asked_again() {
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    let (url, asked) = refusing_proxy("403 Forbidden");
+    assert_eq!(h.set_proxy(&url), 0);
+    let r = h.get("10000000");
+    assert_eq!(r.name(), "GA_ERR_NETWORK", "{r:?}");
+    assert!(
+        r.err().contains("would not open a tunnel") && r.err().contains("HTTP 403"),
+        "{r:?}"
+    );
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1, "{r:?}");
+    // A proxy's 502 (the far side is down) may pass: retried.
+    let (url, asked) = refusing_proxy("502 Bad Gateway");
+    assert_eq!(h.set_proxy(&url), 0);
+    let r = h.get("10000000");
+    assert_eq!(r.name(), "GA_ERR_NETWORK", "{r:?}");
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 4, "{r:?}");
+}

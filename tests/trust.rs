@@ -258,7 +258,9 @@ fn child_empty_store() {
     assert_eq!(r.name(), "GA_ERR_NETWORK", "{}", r.err());
     assert!(
         r.err()
-            .contains("the system's certificate store cannot be used")
+            .contains("the system's certificate store cannot be used: SSL_CERT_FILE names ")
+            && r.err()
+                .contains("none.pem, which holds no usable certificate; fix or unset")
             && r.err().contains("bundled web roots (ga_client_set_trust)")
             && r.err().contains("trust a root (ga_client_set_ca_file)"),
         "{}",
@@ -266,4 +268,38 @@ fn child_empty_store() {
     );
     assert_eq!(add_ca_file(&c, &var("GA_T_A_PEM")), GaStatus::GA_OK);
     assert_ok(&c.get("10000000"), "A");
+}
+
+#[test]
+fn a_mistyped_ssl_cert_file_is_named_with_its_path() {
+    let a = Pki::new("getavatar test root A", None);
+    let srv = HttpsServer::start(&a, "A");
+    let env = [
+        (
+            "SSL_CERT_FILE",
+            "/nonexistent-ga/certs/ca-bundel.crt".to_string(),
+        ),
+        ("GA_T_A", srv.url()),
+    ];
+    run_child("child_mistyped_ssl_cert_file", &env);
+}
+
+#[test]
+fn child_mistyped_ssl_cert_file() {
+    if !in_child() {
+        return;
+    }
+    let c = client(&var("GA_T_A"));
+    let r = c.get("10000000");
+    assert_eq!(r.name(), "GA_ERR_NETWORK", "{}", r.err());
+    assert!(
+        r.err().contains(
+            "the system's certificate store cannot be used: SSL_CERT_FILE names \
+             /nonexistent-ga/certs/ca-bundel.crt, which cannot be read (No such file or directory"
+        ) && r.err().contains(
+            "fix or unset the variable, or choose the bundled web roots (ga_client_set_trust)"
+        ),
+        "{}",
+        r.err()
+    );
 }

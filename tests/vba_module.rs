@@ -404,7 +404,7 @@ fn error_texts_name_settings_by_the_modules_procedures() {
     ))
     .unwrap();
     assert!(vba.contains("ErrText = \"#\" & StatusName(status) & \": \" & VbaNames(message)"));
-    for [_, c, _, name] in getavatar::SETTING_NAMES {
+    for [_, c, _, name, _] in getavatar::SETTING_NAMES {
         let line = format!("message = Replace(message, \"{c}\", \"{name}\")");
         assert!(vba.contains(&line), "VbaNames lacks {line}");
         if name != "GaSetDeadline" {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use getavatar::internals::client::defaults;
 
 /// How result rows are written.
@@ -37,9 +37,14 @@ Output: one row per id, in input order, as soon as it is known: line (in the inp
 status (GA_OK or GA_ERR_...), http_status, url (empty: no avatar), available (true, false, or
 empty when the server did not say), file (with --download) and error.
 
-Exit status: 0 every id succeeded (including \"no avatar\"), 1 at least one id failed, 2 usage or
-configuration error (nothing looked up), 3 the output could not be written, 130 interrupted
-(Ctrl-C; the rows finished so far are written, in order). Ctrl-C twice quits at once.
+A failure of the instance (401 wrong token, 403, 404, 466 quota used up, a network, TLS or proxy
+failure, a timeout that reached no server) stops the run at the first one, keeping the rows done:
+every other id would meet it.
+
+Exit status: 0 every id succeeded (including \"no avatar\"), 1 at least one id failed (or the run
+stopped at a failure of the instance), 2 usage or configuration error (nothing looked up), 3 the
+output could not be written, 130 interrupted (Ctrl-C; the rows finished so far are written, in
+order). Ctrl-C twice quits at once.
 
 Examples:
   getavatar --sandbox 10000000 20000000
@@ -53,9 +58,13 @@ Examples:
     version,
     after_help = AFTER_HELP,
     allow_negative_numbers = true,
+    args_conflicts_with_subcommands = true,
     max_term_width = 100
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Chat ids: a user id (digits, e.g. 10000000) or a group id ("-" then digits).
     #[arg(value_name = "CHAT_ID", conflicts_with = "from")]
     pub ids: Vec<String>,
@@ -95,6 +104,23 @@ pub struct Args {
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub download: Option<PathBuf>,
 
+    /// With -o FILE: goes on from a run that was cut short (Ctrl-C, a failure of the instance, a
+    /// lost network): keeps the rows FILE already has, looks up only the rest and appends them,
+    /// so the finished file is the one an uncut run writes. A complete FILE is left as it is.
+    #[arg(long, requires = "output", help_heading = "Output")]
+    pub resume: bool,
+
+    /// CSV output: each row is the input row (all its cells, in the input's delimiter) followed
+    /// by the tool's columns, so a contact list comes back with its names.
+    #[arg(long, help_heading = "Output")]
+    pub keep_columns: bool,
+
+    /// No UTF-8 byte order mark at the start of CSV output. Default: written for --format csv to
+    /// a file (-o), or to standard output when the input had one or was UTF-16 or Windows-1251,
+    /// so that Excel reads the file as UTF-8.
+    #[arg(long, help_heading = "Output")]
+    pub no_bom: bool,
+
     /// No progress bar (it is shown on standard error only when that is a terminal).
     #[arg(long, help_heading = "Output")]
     pub no_progress: bool,
@@ -133,6 +159,12 @@ pub struct Args {
     #[arg(long, value_name = "FILE", help_heading = "Connection")]
     pub ca_file: Vec<String>,
 
+    /// Which root certificates verify the server: "system" (the system's store, where a company's
+    /// TLS-inspecting proxy root usually is) or "bundled" (Mozilla's roots built into getavatar).
+    #[arg(long, value_name = "system|bundled", default_value = "system",
+          value_parser = ["system", "bundled"], help_heading = "Connection")]
+    pub trust: String,
+
     /// Requests started per second, shared by all concurrent lookups (0: no limit).
     #[arg(long, value_name = "N", default_value_t = defaults::RATE_LIMIT,
           value_parser = clap::value_parser!(u32).range(0..=defaults::MAX_RATE_LIMIT as i64),
@@ -150,6 +182,12 @@ pub struct Args {
           help_heading = "Settings")]
     pub timeout: u32,
 
+    /// Most time one lookup may take, in seconds, attempts and waits between them included
+    /// (0: no limit; up to 3600; fractions allowed).
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = parse_deadline,
+          help_heading = "Settings")]
+    pub deadline: u32,
+
     /// Retries of a transient failure (timeouts, 429, 5xx, network errors).
     #[arg(long, value_name = "N", default_value_t = defaults::MAX_RETRIES,
           value_parser = clap::value_parser!(u32).range(0..=defaults::MAX_MAX_RETRIES as i64),
@@ -161,6 +199,42 @@ pub struct Args {
           value_parser = clap::value_parser!(u32).range(0..=defaults::MAX_CACHE_TTL_S as i64),
           help_heading = "Settings")]
     pub cache_ttl: u32,
+}
+
+/// Commands other than a lookup.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Starts a local emulator of the API, for trying without an account: eval "$(getavatar emulator)"
+    ///
+    /// Starts the built-in emulator of GREEN-API's getAvatar in the background and prints the
+    /// export lines that point getavatar (and every binding) at it, for a shell to run:
+    /// eval "$(getavatar emulator)"; stop it with kill $GA_EMULATOR_PID. Try 10000000,
+    /// 20000000, 30000000, -10000000000000. Linux and other Unix builds.
+    Emulator {
+        /// The port to listen on (default: a free one).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        port: u16,
+        /// Requests it accepts per rolling second before answering 429, as GREEN-API does
+        /// (0: no limit).
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        rate_limit: u32,
+        /// Stays in the foreground until Ctrl-C instead (the lines are printed all the same).
+        #[arg(long)]
+        foreground: bool,
+    },
+}
+
+/// `--deadline` in seconds (decimals allowed) as milliseconds, 0 (none) to 3600 s.
+fn parse_deadline(s: &str) -> Result<u32, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    let ms = (secs * 1000.0).round();
+    if !(0.0..=3_600_000.0).contains(&ms) {
+        return Err("expected 0 (no limit) to 3600 seconds".into());
+    }
+    Ok(ms as u32)
 }
 
 /// `--timeout` in seconds (decimals allowed) as milliseconds, 1 ms to 600 s.
@@ -192,6 +266,12 @@ mod tests {
         assert_eq!(parse_timeout("600"), Ok(600_000));
         for bad in ["0", "-1", "601", "NaN", "inf", "x", ""] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_deadline("0"), Ok(0));
+        assert_eq!(parse_deadline("1.5"), Ok(1500));
+        assert_eq!(parse_deadline("3600"), Ok(3_600_000));
+        for bad in ["-1", "3601", "NaN", "x"] {
+            assert!(parse_deadline(bad).is_err(), "{bad}");
         }
     }
 }

@@ -30,7 +30,7 @@ pub fn client(args: &Args) -> Result<Configured, String> {
         Token::Given(t) => Client::new(&url, &id, t),
         Token::Stored => Client::from_credential(&url, &id),
     }
-    .map_err(|e| e.message)?;
+    .map_err(|e| getavatar::internals::cli_names(&e.message).into_owned())?;
     settings(&client, args)?;
     Ok(Configured { client, sandbox })
 }
@@ -137,12 +137,19 @@ fn warn_if_shared(_: &Path, _: &std::fs::Metadata) {}
 
 /// Applies the settings flags to `client`.
 fn settings(client: &Client, args: &Args) -> Result<(), String> {
-    let e = |e: getavatar::Error| e.message;
+    let e = |e: getavatar::Error| getavatar::internals::cli_names(&e.message).into_owned();
     client.set_rate_limit(args.rate_limit.into()).map_err(e)?;
     client.set_concurrency(args.concurrency.into()).map_err(e)?;
     client
         .set_timeout(std::time::Duration::from_millis(args.timeout.into()))
         .map_err(e)?;
+    client
+        .set_deadline(std::time::Duration::from_millis(args.deadline.into()))
+        .map_err(e)?;
+    client.set_trust(match args.trust.as_str() {
+        "bundled" => getavatar::Trust::Bundled,
+        _ => getavatar::Trust::System,
+    });
     client.set_max_retries(args.retries.into()).map_err(e)?;
     client
         .set_cache_ttl(std::time::Duration::from_secs(args.cache_ttl.into()))
@@ -162,7 +169,7 @@ fn settings(client: &Client, args: &Args) -> Result<(), String> {
         "none" => client.set_proxy("").map_err(e),
         url => client
             .set_proxy(url)
-            .map_err(|err| format!("--proxy: {}", err.message)),
+            .map_err(|err| format!("--proxy: {}", getavatar::internals::cli_names(&err.message))),
     }
 }
 

@@ -13,6 +13,8 @@ pub struct Job {
     pub line: u64,
     /// The chat id as given (trimmed), or the row's error.
     pub id: Result<String, String>,
+    /// The input row's cells as read (for `--keep-columns`); empty for ids given as arguments.
+    pub cells: Vec<String>,
 }
 
 /// How to read a CSV input.
@@ -31,6 +33,13 @@ pub struct CsvOptions {
 pub struct CsvInput {
     pub jobs: Vec<Job>,
     pub delimiter: u8,
+    /// The header row's cells, when the input has one.
+    pub header: Option<Vec<String>>,
+    /// The most cells any row (the header included) has.
+    pub width: usize,
+    /// The input was written for Excel in a way that says so: a UTF-8 byte order mark, UTF-16,
+    /// or a legacy code page (read as Windows-1251).
+    pub excel_encoding: bool,
 }
 
 /// Jobs for ids given as arguments; `line` is the argument's position from 1.
@@ -40,6 +49,7 @@ pub fn from_args(ids: &[String]) -> Vec<Job> {
         .map(|(id, line)| Job {
             line,
             id: Ok(id.clone()),
+            cells: Vec::new(),
         })
         .collect()
 }
@@ -86,7 +96,7 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
 
 /// The ids in a CSV input's chosen column, one job per non-blank row after the header.
 pub fn read_csv(data: &[u8], opts: &CsvOptions) -> Result<CsvInput, String> {
-    let text = decode(data);
+    let (text, excel_encoding) = decode(data);
     let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(&text));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -112,17 +122,26 @@ pub fn read_csv(data: &[u8], opts: &CsvOptions) -> Result<CsvInput, String> {
         }
         line += newlines(&text[counted..start.max(counted)]);
         counted = start.max(counted);
-        let cells: Vec<String> = rec.iter().map(cell_text).collect();
-        if cells.iter().any(|c| !c.is_empty()) {
-            rows.push((line, cells));
+        let raw: Vec<String> = rec
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        if raw.iter().any(|c| !c.trim().is_empty()) {
+            rows.push((line, raw));
         }
     }
+    let width = rows.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
     let Some((_, first)) = rows.first() else {
         return Ok(CsvInput {
             jobs: Vec::new(),
             delimiter,
+            header: None,
+            width,
+            excel_encoding,
         });
     };
+    let first: Vec<String> = first.iter().map(|c| cell_text(c.as_bytes())).collect();
+    let first = &first;
     let (index, named) = column_index(opts, first)?;
     let header = match opts.header {
         Some(h) => h,
@@ -133,23 +152,32 @@ pub fn read_csv(data: &[u8], opts: &CsvOptions) -> Result<CsvInput, String> {
         .skip(usize::from(header))
         .map(|(line, cells)| Job {
             line: *line,
-            id: match cells.get(index) {
+            id: match cells.get(index).map(|c| cell_text(c.as_bytes())) {
                 Some(c) if c.is_empty() => Err("the chat id cell is empty".into()),
-                Some(c) => Ok(c.clone()),
+                Some(c) => Ok(c),
                 None => Err(format!(
                     "the row has {} column(s), no column {}",
                     cells.len(),
                     index + 1
                 )),
             },
+            cells: cells.clone(),
         })
         .collect();
-    Ok(CsvInput { jobs, delimiter })
+    Ok(CsvInput {
+        jobs,
+        delimiter,
+        header: header.then(|| rows[0].1.clone()),
+        width,
+        excel_encoding,
+    })
 }
 
-/// The text of an input without its byte order mark: UTF-16 (with a BOM, as Excel's "Unicode
-/// text" is) becomes UTF-8; anything else is kept as bytes (cells are read leniently).
-fn decode(data: &[u8]) -> Vec<u8> {
+/// The text of an input as UTF-8 without its byte order mark, and whether its encoding says it
+/// was written for Excel: UTF-16 (with a BOM, as Excel's "Unicode text" is) and text that is not
+/// UTF-8 (a legacy code page: read as Windows-1251, Russian Excel's "CSV" export) are decoded;
+/// UTF-8 (with or without a BOM) is kept.
+fn decode(data: &[u8]) -> (Vec<u8>, bool) {
     let utf16 = |be: bool| {
         let units: Vec<u16> = data[2..]
             .chunks(2)
@@ -165,14 +193,28 @@ fn decode(data: &[u8]) -> Vec<u8> {
         String::from_utf16_lossy(&units).into_bytes()
     };
     if let Some(rest) = data.strip_prefix(b"\xef\xbb\xbf") {
-        rest.to_vec()
+        (rest.to_vec(), true)
     } else if data.starts_with(b"\xff\xfe") {
-        utf16(false)
+        (utf16(false), true)
     } else if data.starts_with(b"\xfe\xff") {
-        utf16(true)
+        (utf16(true), true)
+    } else if std::str::from_utf8(data).is_ok() {
+        (data.to_vec(), false)
     } else {
-        data.to_vec()
+        (cp1251(data).into_bytes(), true)
     }
+}
+
+/// Windows-1251 text as a string.
+fn cp1251(data: &[u8]) -> String {
+    const HIGH: &str = "ЂЃ‚ѓ„…†‡€‰Љ‹ЊЌЋЏђ‘’“”•–—\u{fffd}™љ›њќћџ\u{a0}ЎўЈ¤Ґ¦§Ё©Є«¬\u{ad}®Ї°±Ііґµ¶·ё№є»јЅѕїАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя";
+    let high: Vec<char> = HIGH.chars().collect();
+    data.iter()
+        .map(|&b| match b {
+            0..=0x7f => b as char,
+            _ => high[(b - 0x80) as usize],
+        })
+        .collect()
 }
 
 /// The delimiter of the first rows: whichever of `,` `;` and tab occurs most often outside
@@ -350,13 +392,28 @@ mod tests {
         }
         let got = read_csv(&data, &CsvOptions::default()).unwrap();
         assert_eq!(got.delimiter, b'\t');
+        assert!(got.excel_encoding);
+        assert_eq!(got.header, Some(vec!["id".into(), "\u{43c}".into()]));
         assert_eq!(
             got.jobs,
             vec![Job {
                 line: 2,
-                id: Ok("10000000".into())
+                id: Ok("10000000".into()),
+                cells: vec!["10000000".into(), "x".into()],
             }]
         );
+    }
+
+    #[test]
+    fn a_legacy_code_page_is_read_as_windows_1251() {
+        // "Имя;chat_id" and "Пётр;10000000" as Russian Excel saves them.
+        let data = b"\xc8\xec\xff;chat_id\r\n\xcf\xb8\xf2\xf0;10000000\r\n";
+        let got = read_csv(data, &CsvOptions::default()).unwrap();
+        assert!(got.excel_encoding);
+        assert_eq!(got.header, Some(vec!["Имя".into(), "chat_id".into()]));
+        assert_eq!(got.jobs[0].cells, ["Пётр", "10000000"]);
+        let plain = read_csv("Имя,chat_id\nA,1\n".as_bytes(), &CsvOptions::default()).unwrap();
+        assert!(!plain.excel_encoding);
     }
 
     #[test]

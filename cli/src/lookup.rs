@@ -22,6 +22,8 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
                 available: None,
                 file: None,
                 error: why.clone(),
+                stops_run: false,
+                kept: job.cells.clone(),
             }
         }
     };
@@ -34,11 +36,14 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
         available: None,
         file: None,
         error: String::new(),
+        stops_run: false,
+        kept: job.cells.clone(),
     };
     let failed = |row: &mut Row, e: Error| {
         row.status = e.status;
         row.http_status = e.http_status;
-        row.error = e.message;
+        // Settings named by this tool's flags ("(--ca-file)", not "(CA file setting)").
+        row.error = getavatar::internals::cli_names(&e.message).into_owned();
     };
     match client.get_avatar_cancellable(id, cancel) {
         Ok(a) => {
@@ -51,6 +56,9 @@ pub fn row_for(client: &Client, job: &Job, download: Option<&Path>, cancel: &Can
                 // (the token in the id column, an export with the credentials).
                 row.chat_id = getavatar::internals::redact::mask_secret_like(&row.chat_id);
             }
+            // Only the lookup's: a failed picture download is the image host's, not the
+            // instance's.
+            row.stops_run = e.is_instance_level();
             failed(&mut row, e);
             return row;
         }

@@ -7,10 +7,12 @@ mod input;
 mod lookup;
 mod output;
 mod progress;
+mod resume;
 mod runner;
 mod sandbox;
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,6 +36,20 @@ static WRITING: Mutex<()> = Mutex::new(());
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(args::Command::Emulator {
+        port,
+        rate_limit,
+        foreground,
+    }) = args.command
+    {
+        return match sandbox::serve(port, rate_limit, foreground) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("getavatar emulator: {message}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        };
+    }
     match run(&args) {
         Ok(code) => code,
         Err(message) => {
@@ -58,28 +74,72 @@ fn run(args: &Args) -> Result<ExitCode, String> {
             return Err("--column, --header and --no-header go with --from FILE".into());
         }
     }
+    if args.keep_columns && (args.from.is_none() || args.format != args::Format::Csv) {
+        return Err("--keep-columns goes with --from FILE and --format csv".into());
+    }
     let configured = config::client(args)?;
     if let Some(emu) = &configured.sandbox {
         eprintln!("sandbox: emulator at {}", sandbox::url(emu));
     }
-    let (jobs, delimiter) = read_jobs(args, delimiter)?;
+    let input = read_jobs(args, delimiter)?;
     if let Some(dir) = &args.download {
         std::fs::create_dir_all(dir).map_err(|e| format!("--download {}: {e}", dir.display()))?;
     }
-    let out = open_output(args)?;
-    let mut writer = Writer::new(out, args.format, delimiter, args.download.is_some())
+    let layout = output::Layout {
+        format: args.format,
+        delimiter: input.delimiter,
+        with_file: args.download.is_some(),
+        kept: args
+            .keep_columns
+            .then(|| (input.width, input.header.clone())),
+    };
+    let (out, done) = open_output(args, &layout, &input.jobs)?;
+    // Excel reads a CSV file without the mark in the system's ANSI code page.
+    let bom = args.format == args::Format::Csv
+        && !args.no_bom
+        && (args.output.is_some() || input.excel_encoding);
+    let mut writer = Writer::new(out, layout, done.fresh, bom)
         .map_err(|e| format!("cannot write the output: {e}"))?;
-    if jobs.is_empty() {
+    let jobs = &input.jobs[done.rows..];
+    if input.jobs.is_empty() {
         eprintln!("getavatar: no chat ids in the input");
         return Ok(ExitCode::SUCCESS);
     }
-    Ok(look_up(args, &configured.client, &jobs, &mut writer))
+    if jobs.is_empty() {
+        eprintln!(
+            "getavatar: {} already has all {} rows ({} failed); nothing to look up",
+            args.output.as_deref().unwrap_or(Path::new("")).display(),
+            done.rows,
+            done.failed
+        );
+        return Ok(if done.failed > 0 {
+            ExitCode::from(EXIT_SOME_FAILED)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    if done.rows > 0 {
+        eprintln!(
+            "getavatar: resuming: {} of {} rows already written, looking up the other {}",
+            done.rows,
+            input.jobs.len(),
+            jobs.len()
+        );
+    }
+    Ok(look_up(args, &configured.client, jobs, &done, &mut writer))
 }
 
-/// The jobs, and the delimiter for CSV output (the input's, so Excel opens both alike).
-fn read_jobs(args: &Args, delimiter: Option<u8>) -> Result<(Vec<Job>, u8), String> {
+/// The jobs, the delimiter for CSV output (the input's, so Excel opens both alike), and what
+/// `--keep-columns` and the byte order mark need to know of the input.
+fn read_jobs(args: &Args, delimiter: Option<u8>) -> Result<input::CsvInput, String> {
     let Some(from) = &args.from else {
-        return Ok((input::from_args(&args.ids), delimiter.unwrap_or(b',')));
+        return Ok(input::CsvInput {
+            jobs: input::from_args(&args.ids),
+            delimiter: delimiter.unwrap_or(b','),
+            header: None,
+            width: 0,
+            excel_encoding: false,
+        });
     };
     let data = input::read_source(from)?;
     let opts = input::CsvOptions {
@@ -91,14 +151,25 @@ fn read_jobs(args: &Args, delimiter: Option<u8>) -> Result<(Vec<Job>, u8), Strin
             _ => None,
         },
     };
-    let csv = input::read_csv(&data, &opts)?;
-    Ok((csv.jobs, csv.delimiter))
+    input::read_csv(&data, &opts)
 }
 
-/// Standard output, or the `--output` file (never the input file itself).
-fn open_output(args: &Args) -> Result<Box<dyn Write + Send>, String> {
+/// Standard output, or the `--output` file (never the input file itself), and what it already
+/// holds: with `--resume`, the rows of an earlier run (the file is then appended to, after any
+/// part row at its end is cut); otherwise nothing (the file is created or emptied).
+fn open_output(
+    args: &Args,
+    layout: &output::Layout,
+    jobs: &[Job],
+) -> Result<(Box<dyn Write + Send>, resume::Done), String> {
+    let fresh = resume::Done {
+        rows: 0,
+        failed: 0,
+        keep: 0,
+        fresh: true,
+    };
     let Some(path) = &args.output else {
-        return Ok(Box::new(std::io::BufWriter::new(std::io::stdout())));
+        return Ok((Box::new(std::io::BufWriter::new(std::io::stdout())), fresh));
     };
     if let Some(from) = args.from.as_deref().filter(|f| *f != "-") {
         let same = std::fs::canonicalize(from).ok() == std::fs::canonicalize(path).ok()
@@ -107,12 +178,36 @@ fn open_output(args: &Args) -> Result<Box<dyn Write + Send>, String> {
             return Err("--output is the --from file: it would be overwritten".into());
         }
     }
-    let f = std::fs::File::create(path).map_err(|e| format!("--output {}: {e}", path.display()))?;
-    Ok(Box::new(std::io::BufWriter::new(f)))
+    let shown = path.display();
+    if args.resume && path.exists() {
+        let data =
+            std::fs::read(path).map_err(|e| format!("--resume: cannot read {shown}: {e}"))?;
+        let done = resume::read(&data, layout, jobs)
+            .map_err(|e| format!("--resume: {shown} is left as it is: {e}"))?;
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| {
+                use std::io::Seek;
+                f.set_len(done.keep)?;
+                f.seek(std::io::SeekFrom::End(0))?;
+                Ok(f)
+            })
+            .map_err(|e| format!("--output {shown}: {e}"))?;
+        return Ok((Box::new(std::io::BufWriter::new(f)), done));
+    }
+    let f = std::fs::File::create(path).map_err(|e| format!("--output {shown}: {e}"))?;
+    Ok((Box::new(std::io::BufWriter::new(f)), fresh))
 }
 
 /// Looks every job up, writes the rows, and says how it went.
-fn look_up(args: &Args, client: &getavatar::Client, jobs: &[Job], writer: &mut Writer) -> ExitCode {
+fn look_up(
+    args: &Args,
+    client: &getavatar::Client,
+    jobs: &[Job],
+    done: &resume::Done,
+    writer: &mut Writer,
+) -> ExitCode {
     let stop = Arc::new(Stop::default());
     let presses = AtomicUsize::new(0);
     let on_interrupt = {
@@ -162,15 +257,43 @@ fn look_up(args: &Args, client: &getavatar::Client, jobs: &[Job], writer: &mut W
         }
         return ExitCode::from(EXIT_OUTPUT);
     }
+    if let Some(r) = stop.halted_by() {
+        let http = match r.http_status {
+            h if h == 0 || r.error.contains(&format!("HTTP {h}")) => String::new(),
+            h => format!(" (HTTP {h})"),
+        };
+        eprintln!(
+            "getavatar: stopped at line {} ({}): {}{http}: {}\n\
+             getavatar: every other lookup would fail the same way, so the run stops here; \
+             wrote {} of {} rows, the rest were not looked up{}",
+            r.line,
+            r.chat_id,
+            r.status,
+            r.error,
+            done.rows + summary.written,
+            done.rows + jobs.len(),
+            if args.output.is_some() {
+                " (fix it, then add --resume to go on from here)"
+            } else {
+                ""
+            }
+        );
+        return ExitCode::from(EXIT_SOME_FAILED);
+    }
     if stop.requested() && summary.written < jobs.len() {
         eprintln!(
-            "getavatar: interrupted: wrote {} of {} rows; the rest were not looked up",
-            summary.written,
-            jobs.len()
+            "getavatar: interrupted: wrote {} of {} rows; the rest were not looked up{}",
+            done.rows + summary.written,
+            done.rows + jobs.len(),
+            if args.output.is_some() {
+                " (add --resume to go on from here)"
+            } else {
+                ""
+            }
         );
         return ExitCode::from(EXIT_INTERRUPTED);
     }
-    if summary.failed > 0 {
+    if done.failed + summary.failed > 0 {
         ExitCode::from(EXIT_SOME_FAILED)
     } else {
         ExitCode::SUCCESS

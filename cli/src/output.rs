@@ -22,6 +22,12 @@ pub struct Row {
     pub file: Option<String>,
     /// Empty on success.
     pub error: String,
+    /// The lookup met a failure of the whole instance (a wrong token, the quota used up, the
+    /// network...: `getavatar::Error::is_instance_level`): every other lookup would meet it, so
+    /// the run stops here and this row is not written.
+    pub stops_run: bool,
+    /// The input row's cells, written before the tool's columns with `--keep-columns`.
+    pub kept: Vec<String>,
 }
 
 impl Row {
@@ -30,13 +36,54 @@ impl Row {
     }
 }
 
+/// How rows are laid out.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub format: Format,
+    pub delimiter: u8,
+    /// The `file` column (or field) of downloads.
+    pub with_file: bool,
+    /// `--keep-columns`: the input's cells come first, padded to this many, under these header
+    /// names (None: the input had no header row; the columns are then named `column1`...).
+    pub kept: Option<(usize, Option<Vec<String>>)>,
+}
+
+impl Layout {
+    /// The CSV header row.
+    pub fn csv_header(&self) -> Vec<String> {
+        let mut h: Vec<String> = match &self.kept {
+            Some((width, names)) => (0..*width)
+                .map(|i| match names.as_ref().and_then(|n| n.get(i)) {
+                    Some(n) => n.clone(),
+                    None => format!("column{}", i + 1),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        h.extend(
+            COLUMNS
+                .into_iter()
+                .filter(|c| self.with_file || *c != "file")
+                .map(str::to_string),
+        );
+        h
+    }
+
+    /// Where the tool's own columns start in a CSV row.
+    pub fn first_tool_column(&self) -> usize {
+        self.kept.as_ref().map_or(0, |(w, _)| *w)
+    }
+}
+
 /// Writes rows in one format to standard output or a file.
 pub struct Writer {
-    format: Format,
-    with_file: bool,
-    delimiter: u8,
+    layout: Layout,
     out: Box<dyn Write + Send>,
 }
+
+/// The UTF-8 byte order mark: Excel reads a CSV file that starts with it as UTF-8 (without it,
+/// in the system's ANSI code page).
+pub const BOM: &[u8] = b"\xef\xbb\xbf";
 
 const COLUMNS: [&str; 8] = [
     "line",
@@ -50,26 +97,21 @@ const COLUMNS: [&str; 8] = [
 ];
 
 impl Writer {
-    /// A writer over `out`; the CSV header is written at once. `with_file` adds the `file`
-    /// column (or field) of downloads.
+    /// A writer over `out`. A new output (`fresh`) gets, for CSV, the byte order mark when
+    /// `bom` and the header row at once; an output `--resume` appends to gets neither again.
     pub fn new(
         out: Box<dyn Write + Send>,
-        format: Format,
-        delimiter: u8,
-        with_file: bool,
+        layout: Layout,
+        fresh: bool,
+        bom: bool,
     ) -> io::Result<Writer> {
-        let mut w = Writer {
-            format,
-            with_file,
-            delimiter,
-            out,
-        };
-        if format == Format::Csv {
-            let header: Vec<&str> = COLUMNS
-                .into_iter()
-                .filter(|c| with_file || *c != "file")
-                .collect();
-            w.out.write_all(&csv_record(&header, delimiter)?)?;
+        let mut w = Writer { layout, out };
+        if w.layout.format == Format::Csv && fresh {
+            if bom {
+                w.out.write_all(BOM)?;
+            }
+            let header = w.layout.csv_header();
+            w.out.write_all(&csv_record(&header, w.layout.delimiter)?)?;
             w.out.flush()?;
         }
         Ok(w)
@@ -77,9 +119,9 @@ impl Writer {
 
     /// Writes one row and flushes it, so that what is written survives an interrupt.
     pub fn write(&mut self, r: &Row) -> io::Result<()> {
-        match self.format {
+        match self.layout.format {
             Format::Csv => {
-                let line = csv_record(&self.csv_fields(r), self.delimiter)?;
+                let line = csv_record(&self.csv_fields(r), self.layout.delimiter)?;
                 self.out.write_all(&line)?;
             }
             Format::Jsonl => {
@@ -92,7 +134,7 @@ impl Writer {
                     "available": r.available,
                     "error": (!r.error.is_empty()).then_some(&r.error),
                 });
-                if self.with_file {
+                if self.layout.with_file {
                     v["file"] = serde_json::json!(r.file);
                 }
                 self.out.write_all(format!("{v}\n").as_bytes())?;
@@ -107,15 +149,23 @@ impl Writer {
             Some(a) => a.to_string(),
             None => String::new(),
         };
-        let mut f = vec![
+        let mut f: Vec<String> = match &self.layout.kept {
+            Some((width, _)) => {
+                let mut k = r.kept.clone();
+                k.resize(*width, String::new());
+                k
+            }
+            None => Vec::new(),
+        };
+        f.extend([
             r.line.to_string(),
             r.chat_id.clone(),
             r.status.to_string(),
             r.http_status.to_string(),
             r.url.clone(),
             available,
-        ];
-        if self.with_file {
+        ]);
+        if self.layout.with_file {
             f.push(r.file.clone().unwrap_or_default());
         }
         f.push(r.error.clone());
@@ -123,13 +173,34 @@ impl Writer {
     }
 }
 
-/// One CSV record (quoted as needed), with its line end.
-fn csv_record<S: AsRef<[u8]>>(fields: &[S], delimiter: u8) -> io::Result<Vec<u8>> {
+/// One CSV record (quoted as needed, each cell neutralised for spreadsheets), with its line end.
+fn csv_record<S: AsRef<str>>(fields: &[S], delimiter: u8) -> io::Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .from_writer(Vec::new());
-    w.write_record(fields)?;
+    w.write_record(fields.iter().map(|f| neutralised(f.as_ref()).into_owned()))?;
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// `cell` made safe for a spreadsheet (OWASP's "CSV injection"): a cell that starts with `=`,
+/// `+`, `-`, `@`, a tab or a CR is a formula to Excel, LibreOffice and Google Sheets, so it gets a
+/// leading `'`, which makes it text; a number (`-10000000000000`, `+79001234567`, `-1.5`) is left
+/// alone, so group ids stay ids.
+pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_number(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// A sign, digits, and at most one `.` with digits after it.
+fn is_number(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    digits(int) && digits(frac)
 }
 
 /// `CHAT_ID<TAB>link` (then `<TAB>saved FILE`), or what happened instead. Control characters
@@ -158,7 +229,7 @@ fn text_line(r: &Row) -> String {
 
 /// `s`, or its escaped form when it holds control characters (tabs included: they separate
 /// the fields).
-fn printable(s: &str) -> String {
+pub fn printable(s: &str) -> String {
     if s.chars().any(char::is_control) {
         s.escape_debug().to_string()
     } else {
@@ -192,6 +263,8 @@ mod tests {
             url: url.into(),
             available,
             file: None,
+            stops_run: false,
+            kept: Vec::new(),
             error: if status == GaStatus::GA_OK {
                 String::new()
             } else {
@@ -202,7 +275,13 @@ mod tests {
 
     fn render(format: Format, delimiter: u8, rows: &[Row]) -> String {
         let buf = Buf::default();
-        let mut w = Writer::new(Box::new(buf.clone()), format, delimiter, false).unwrap();
+        let layout = Layout {
+            format,
+            delimiter,
+            with_file: false,
+            kept: None,
+        };
+        let mut w = Writer::new(Box::new(buf.clone()), layout, true, false).unwrap();
         for r in rows {
             w.write(r).unwrap();
         }
@@ -222,6 +301,33 @@ mod tests {
              3;1;GA_OK;200;\"http://h/a;b.png\";true;\n\
              3;\"x;y\";GA_ERR_INVALID_ARGUMENT;0;;;\"bad \"\"id\"\", see\"\n"
         );
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_made_text_and_ids_stay_numbers() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\r=1", "'\r=1"),
+            ("-", "'-"),
+            ("-10000000000000", "-10000000000000"),
+            ("+79001234567", "+79001234567"),
+            ("-1.5", "-1.5"),
+            ("10000000", "10000000"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralised(cell), want, "{cell:?}");
+        }
+        let rows = [row("=1+2", GaStatus::GA_ERR_INVALID_ARGUMENT, "", None)];
+        let out = render(Format::Csv, b',', &rows);
+        assert!(out.contains("\n3,'=1+2,GA_ERR"), "{out}");
+        let rows = [row("-10000000000000", GaStatus::GA_OK, "@x", None)];
+        let out = render(Format::Csv, b',', &rows);
+        assert!(out.contains("\n3,-10000000000000,GA_OK,200,'@x,"), "{out}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 
 use getavatar::{Cancel, GaStatus};
 
@@ -16,6 +16,8 @@ use crate::output::Row;
 pub struct Stop {
     requested: AtomicBool,
     cancel: Cancel,
+    /// The first row whose failure belongs to the whole instance, when one stopped the run.
+    halted_by: Mutex<Option<Row>>,
 }
 
 impl Stop {
@@ -33,6 +35,25 @@ impl Stop {
     pub fn requested(&self) -> bool {
         self.requested.load(Ordering::SeqCst)
     }
+
+    /// Stops the run because of `row`'s failure, which every lookup would meet (the first such
+    /// row in input order is kept).
+    fn halt(&self, row: Row) {
+        let mut h = self.halted_by.lock().unwrap_or_else(|e| e.into_inner());
+        if h.as_ref().is_none_or(|r| r.line > row.line) {
+            *h = Some(row);
+        }
+        drop(h);
+        self.request();
+    }
+
+    /// The row that stopped the run, if one did.
+    pub fn halted_by(&self) -> Option<Row> {
+        self.halted_by
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
 }
 
 /// How a run ended.
@@ -46,8 +67,9 @@ pub struct Summary {
 
 /// Computes `count` rows with `row(i)` on `workers` threads and hands each to `emit` in index
 /// order as soon as it and all before it are ready. Stops dispatching when `stop` is requested
-/// or `emit` fails (then it returns that error after the lookups in flight end or are cancelled);
-/// rows after the first one not computed are dropped.
+/// or `emit` fails (then it returns that error after the lookups in flight end or are cancelled),
+/// or a row's failure belongs to the whole instance (`Row::stops_run`: that row is not emitted,
+/// see [`Stop::halted_by`]); rows after the first one not computed are dropped.
 pub fn run<R, E>(
     count: usize,
     workers: usize,
@@ -76,6 +98,10 @@ where
                     break;
                 }
                 let r = row(i);
+                if r.stops_run {
+                    stop.halt(r);
+                    break;
+                }
                 // Cut short by the stop: not a finished row (the rows after it are dropped).
                 if r.status == GaStatus::GA_ERR_CANCELLED || tx.send((i, r)).is_err() {
                     break;
@@ -122,6 +148,8 @@ mod tests {
             available: None,
             file: None,
             error: String::new(),
+            stops_run: false,
+            kept: Vec::new(),
         }
     }
 
@@ -174,6 +202,34 @@ mod tests {
         );
         assert!(s.written >= 11 && s.written < 100, "{s:?}");
         assert_eq!(seen, (0..s.written as u64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_instance_failure_stops_the_run_and_keeps_the_rows_before_it() {
+        let stop = Stop::default();
+        let mut seen = Vec::new();
+        let calls = AtomicUsize::new(0);
+        let (s, r) = run(
+            1000,
+            4,
+            &stop,
+            |i| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                let mut r = row(i);
+                r.stops_run = i == 20;
+                r
+            },
+            |r| {
+                seen.push(r.line);
+                Ok(())
+            },
+        );
+        assert!(r.is_ok());
+        assert!(stop.requested());
+        assert_eq!(stop.halted_by().map(|r| r.line), Some(20));
+        assert!(s.written <= 20, "{s:?}");
+        assert_eq!(seen, (0..s.written as u64).collect::<Vec<_>>());
+        assert!(calls.load(Ordering::SeqCst) < 100);
     }
 
     #[test]

@@ -249,23 +249,87 @@ fn environment_and_token_file_configuration_reach_the_server() {
 }
 
 #[test]
-fn a_rejected_token_is_a_failed_row_that_never_shows_the_token() {
+fn a_rejected_token_stops_the_run_at_once_and_never_shows_the_token() {
     let emu = Emulator::start_default().unwrap();
     let token = "0123456789abcdef0123456789abcdef";
+    let ids: Vec<String> = (0..200).map(|i| (10000000 + i).to_string()).collect();
     let out = cli_for(&emu)
         .env("GA_API_TOKEN_INSTANCE", token)
-        .args(["--format", "jsonl", "10000000", "20000000"])
+        .args(["--format", "jsonl", "--rate-limit", "0"])
+        .args(&ids)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let rows = jsonl(&out.stdout);
-    assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0]["status"], "GA_ERR_UNAUTHORIZED");
-    assert_eq!(rows[0]["http_status"], 401);
+    assert!(
+        emu.request_count() <= 4,
+        "one request per worker, not one per id: {}",
+        emu.request_count()
+    );
+    assert!(jsonl(&out.stdout).is_empty(), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("getavatar: stopped at line ")
+            && err.contains("GA_ERR_UNAUTHORIZED: HTTP 401 Unauthorized")
+            && err.contains("wrote 0 of 200 rows"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 2, "one message: {err}");
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr)).to_lowercase();
     for i in 0..=token.len() - 8 {
         assert!(!all.contains(&token[i..i + 8]), "token fragment in {all}");
     }
+}
+
+#[test]
+fn the_quota_used_up_stops_the_run_keeping_the_rows_done_while_row_failures_go_on() {
+    let emu = Emulator::start_default().unwrap();
+    emu.set_quota(Some(3));
+    let out = cli_for(&emu)
+        .args(["--concurrency", "1", "--rate-limit", "0", "--format", "csv"])
+        .args(["10000000", "bad", "20000000", "30000000", "-10000000000000"])
+        .args((1..50).map(|i| (10000000 + i).to_string()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let rows = csv_rows(&out.stdout, b',');
+    let status: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(
+        status,
+        ["GA_OK", "GA_ERR_INVALID_ARGUMENT", "GA_OK", "GA_OK"],
+        "a bad id goes on; the quota stops: {rows:?}"
+    );
+    assert_eq!(emu.request_count(), 4);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("stopped at line 5 (-10000000000000): GA_ERR_QUOTA_EXCEEDED")
+            && err.contains("wrote 4 of 54 rows"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_stops_the_run_at_the_first_network_failure() {
+    // Nothing listens on the port: connection refused, every time.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let t = Instant::now();
+    let out = cli()
+        .env("GA_API_URL", format!("http://127.0.0.1:{port}"))
+        .env("GA_ID_INSTANCE", "1101000001")
+        .env("GA_API_TOKEN_INSTANCE", "0123456789abcdef")
+        .args(["--retries", "1"])
+        .args((0..100).map(|i| (10000000 + i).to_string()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("GA_ERR_NETWORK") && err.contains("wrote 0 of 100"),
+        "{err}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
 }
 
 #[test]
@@ -285,7 +349,12 @@ fn excel_csv_with_bom_semicolons_quotes_blank_lines_and_bad_rows() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
-    let rows = csv_rows(&out.stdout, b';');
+    // The input had a byte order mark: so has the output, for Excel.
+    let body = out
+        .stdout
+        .strip_prefix(b"\xef\xbb\xbf")
+        .expect("a byte order mark");
+    let rows = csv_rows(body, b';');
     assert_eq!(
         rows[0],
         [
@@ -306,7 +375,8 @@ fn excel_csv_with_bom_semicolons_quotes_blank_lines_and_bad_rows() {
         got,
         [
             ("2", "10000000", "GA_OK"),
-            ("6", "+7 900 123-45-67", "GA_ERR_INVALID_ARGUMENT"),
+            // Neutralised: Excel would read "+7 ..." as a formula.
+            ("6", "'+7 900 123-45-67", "GA_ERR_INVALID_ARGUMENT"),
             ("7", "", "GA_ERR_INVALID_ARGUMENT"),
             ("8", "", "GA_ERR_INVALID_ARGUMENT"),
             ("9", "-10000000000000", "GA_OK"),
@@ -816,4 +886,360 @@ fn a_token_in_the_id_column_is_not_echoed_in_the_rows() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An input file of `n` ids (a header, a bad id at row 4) in `dir`.
+fn id_file(dir: &Path, n: usize) -> PathBuf {
+    let mut s = String::from("chat_id\n");
+    for i in 0..n {
+        if i == 3 {
+            s.push_str("bad\n");
+        } else {
+            s.push_str(&format!("{}\n", 10000000 + i));
+        }
+    }
+    let p = dir.join("ids.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+#[test]
+fn resume_finishes_a_cut_file_as_an_uncut_run_writes_it_and_leaves_a_complete_one() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("resume");
+    let input = id_file(&dir, 12);
+    let run = |format: &str, out: &Path, resume: bool| {
+        let mut c = cli_for(&emu);
+        c.args(["--rate-limit", "0", "--format", format, "--from"])
+            .arg(&input)
+            .arg("-o")
+            .arg(out);
+        if resume {
+            c.arg("--resume");
+        }
+        c.output().unwrap()
+    };
+    for format in ["csv", "jsonl", "text"] {
+        let full = dir.join(format!("full.{format}"));
+        assert_eq!(run(format, &full, false).status.code(), Some(1));
+        let whole = std::fs::read(&full).unwrap();
+        // Cut after 5 rows (the header too, for CSV) and half of the next one.
+        let lines: Vec<usize> = whole
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+        let rows_at = usize::from(format == "csv");
+        let cut_at = lines[rows_at + 4] + 7;
+        let part = dir.join(format!("part.{format}"));
+        std::fs::write(&part, &whole[..cut_at]).unwrap();
+        emu.reset();
+        let before = emu.request_count();
+        let out = run(format, &part, true);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("5 of 12 rows already written, looking up the other 7"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&std::fs::read(&part).unwrap()),
+            text(&whole),
+            "{format}: the finished file is the uncut run's"
+        );
+        assert_eq!(
+            emu.request_count() - before,
+            7,
+            "{format}: only the rest asked"
+        );
+        // A complete file is not redone (its exit status still says a row failed).
+        let n = emu.request_count();
+        let out = run(format, &part, true);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).contains("already has all 12 rows (1 failed); nothing to look up"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(emu.request_count(), n);
+        assert_eq!(std::fs::read(&part).unwrap(), whole);
+    }
+    // Another input's file is refused and left alone.
+    let other = dir.join("other.csv");
+    std::fs::write(&other, "chat_id\n20000000\n").unwrap();
+    let full = dir.join("full.csv");
+    let kept = std::fs::read(&full).unwrap();
+    let out = cli_for(&emu)
+        .args(["--format", "csv", "--resume", "--from"])
+        .arg(&other)
+        .arg("-o")
+        .arg(&full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--resume"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&full).unwrap(), kept);
+    // --resume needs -o.
+    let out = cli_for(&emu)
+        .args(["--resume", "10000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_run_stopped_by_the_quota_resumes_where_it_stopped() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("resume-quota");
+    let input = id_file(&dir, 10);
+    let run = |out: &Path, resume: bool| {
+        let mut c = cli_for(&emu);
+        c.args([
+            "--rate-limit",
+            "0",
+            "--concurrency",
+            "1",
+            "--format",
+            "csv",
+            "--from",
+        ])
+        .arg(&input)
+        .arg("-o")
+        .arg(out);
+        if resume {
+            c.arg("--resume");
+        }
+        c.output().unwrap()
+    };
+    let full = dir.join("full.csv");
+    run(&full, false);
+    emu.set_quota(Some(3));
+    let cut = dir.join("cut.csv");
+    let out = run(&cut, false);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("add --resume"),
+        "{}",
+        text(&out.stderr)
+    );
+    emu.set_quota(None);
+    let out = run(&cut, true);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&cut).unwrap(), std::fs::read(&full).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn deadline_and_trust_flags_and_messages_name_the_flags() {
+    let help = text(&cli().arg("--help").output().unwrap().stdout);
+    for want in [
+        "--deadline <SECONDS>",
+        "[default: 120]",
+        "--trust <system|bundled>",
+    ] {
+        assert!(help.contains(want), "{want} in {help}");
+    }
+    let emu = Emulator::start_default().unwrap();
+    emu.push_faults(Fault::NeverAnswer, 10);
+    let out = cli_for(&emu)
+        .args(["--deadline", "0.4", "--timeout", "0.3", "10000000"])
+        .output()
+        .unwrap();
+    let row = text(&out.stdout);
+    assert!(
+        row.contains("GA_ERR_TIMEOUT") && row.contains("(--deadline)") && !row.contains("setting)"),
+        "{row}"
+    );
+    // A server whose certificate nothing trusts: the message names --ca-file.
+    let tls = Emulator::start(Config {
+        tls: true,
+        ..Config::default()
+    })
+    .unwrap();
+    for trust in ["system", "bundled"] {
+        let out = cli_for(&tls)
+            .args(["--trust", trust, "10000000"])
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("GA_ERR_NETWORK")
+                && err.contains("(--ca-file)")
+                && !err.contains("setting)"),
+            "{err}"
+        );
+    }
+    let ca = temp_dir("ca").join("ca.pem");
+    std::fs::write(&ca, tls.cert_pem().unwrap()).unwrap();
+    let out = cli_for(&tls)
+        .arg("--ca-file")
+        .arg(&ca)
+        .arg("10000000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = cli_for(&emu)
+        .args(["--trust", "none", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_are_neutralised_and_group_ids_stay_ids() {
+    let emu = Emulator::start_default().unwrap();
+    let input = "chat_id\n=HYPERLINK(\"http://evil/\";\"x\")\n@SUM(1)\n-10000000000000\n";
+    let out = run_with_input(
+        cli_for(&emu).args(["--from", "-", "--format", "csv", "--delimiter", ","]),
+        input.as_bytes(),
+    );
+    let rows = csv_rows(&out.stdout, b',');
+    assert_eq!(rows[1][1], "'=HYPERLINK(\"http://evil/\";\"x\")");
+    assert_eq!(rows[2][1], "'@SUM(1)");
+    assert_eq!(rows[3][1], "-10000000000000");
+    for r in &rows {
+        for cell in r {
+            assert!(!cell.starts_with(['=', '+', '@', '\t', '\r']), "{cell:?}");
+        }
+    }
+}
+
+#[test]
+fn keep_columns_gives_the_sheet_back_with_the_tool_columns_appended() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("keep");
+    // Russian Excel's "CSV" export: Windows-1251, ';'. "Имя;chat_id;Телефон", "Пётр;...", "Анна;..."
+    let mut input: Vec<u8> = b"\xc8\xec\xff;chat_id;\xd2\xe5\xeb\xe5\xf4\xee\xed\r\n".to_vec();
+    input.extend_from_slice(
+        b"\xcf\xb8\xf2\xf0;10000000;+7 900 1\r\n\xc0\xed\xed\xe0;-10000000000000\r\n",
+    );
+    let f = dir.join("contacts.csv");
+    std::fs::write(&f, &input).unwrap();
+    let o = dir.join("out.csv");
+    let out = cli_for(&emu)
+        .args([
+            "--format",
+            "csv",
+            "--keep-columns",
+            "--column",
+            "chat_id",
+            "--from",
+        ])
+        .arg(&f)
+        .arg("-o")
+        .arg(&o)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let data = std::fs::read(&o).unwrap();
+    let body = data
+        .strip_prefix(b"\xef\xbb\xbf")
+        .expect("a byte order mark for Excel");
+    let rows = csv_rows(body, b';');
+    assert_eq!(
+        rows[0][..5],
+        ["Имя", "chat_id", "Телефон", "line", "chat_id"]
+    );
+    assert_eq!(
+        rows[1][..6],
+        ["Пётр", "10000000", "'+7 900 1", "2", "10000000", "GA_OK"]
+    );
+    assert_eq!(
+        rows[2][..6],
+        [
+            "Анна",
+            "-10000000000000",
+            "",
+            "3",
+            "-10000000000000",
+            "GA_OK"
+        ]
+    );
+    assert!(rows.iter().all(|r| r.len() == 3 + 7), "{rows:?}");
+    // Without an output file and with plain UTF-8 input: no mark; with --no-bom: none either.
+    let out = cli_for(&emu)
+        .args(["--format", "csv", "10000000"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.starts_with(b"line,"));
+    let out = cli_for(&emu)
+        .args(["--format", "csv", "--no-bom", "10000000", "-o"])
+        .arg(&o)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(std::fs::read(&o).unwrap().starts_with(b"line,"));
+    let out = cli_for(&emu)
+        .args(["--keep-columns", "10000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_emulator_command_prints_lines_a_shell_evals_and_keeps_running_in_the_background() {
+    let script = format!(
+        "set -e; eval \"$('{BIN}' emulator)\"; '{BIN}' 10000000; kill \"$GA_EMULATOR_PID\"; \
+         echo \"pid $GA_EMULATOR_PID\""
+    );
+    let t = Instant::now();
+    let out = cli_env_free(Command::new("sh").args(["-c", &script]))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.starts_with("10000000\thttp://127.0.0.1:") && shown.contains("/avatars/10000000.png"),
+        "{shown}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "eval returned at once"
+    );
+    // The lines themselves: export statements only.
+    let mut child = cli()
+        .args(["emulator", "--foreground"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let got: Vec<String> = (0..4).map(|_| lines.next().unwrap().unwrap()).collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for (line, var) in got.iter().zip([
+        "GA_API_URL",
+        "GA_ID_INSTANCE",
+        "GA_API_TOKEN_INSTANCE",
+        "GA_EMULATOR_PID",
+    ]) {
+        assert!(line.starts_with(&format!("export {var}=")), "{line}");
+    }
+    assert!(!got.iter().any(|l| l.contains("GA_TEST_")));
+}
+
+/// `c` without the GA_* and proxy variables of the test's environment.
+fn cli_env_free(c: &mut Command) -> &mut Command {
+    for k in [
+        "GA_API_URL",
+        "GA_ID_INSTANCE",
+        "GA_API_TOKEN_INSTANCE",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        c.env_remove(k);
+    }
+    c
 }

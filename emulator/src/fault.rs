@@ -309,7 +309,8 @@ fn huge_chunked(c: &mut Conn, ct: &str, n: usize) -> bool {
 /// A valid getAvatar answer of about `n` bytes (a long `urlAvatar`).
 fn huge_json(n: usize) -> String {
     let mut body = String::with_capacity(n + 32);
-    body.push_str("{\"urlAvatar\":\"");
+    // A web link (a client refuses any other urlAvatar) as long as it takes.
+    body.push_str("{\"urlAvatar\":\"https://x.example/");
     while body.len() + 2 < n {
         body.push('a');
     }

@@ -1,5 +1,6 @@
 //! The response parser: (status, Retry-After, Location, body) -> result. Never panics; a 200 is a
-//! success only with a string urlAvatar free of control characters; messages stay short.
+//! success only with a string urlAvatar free of control characters that is empty or an http(s)
+//! link; messages stay short.
 #![no_main]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,6 +28,8 @@ fuzz_target!(|data: &[u8]| {
         Outcome::Success(a) => {
             assert_eq!(status, 200);
             assert!(!a.url.chars().any(|c| c.is_control()));
+            let l = a.url.to_ascii_lowercase();
+            assert!(l.is_empty() || l.starts_with("http://") || l.starts_with("https://"), "{l}");
         }
         Outcome::Failure(Failure { status: st, message, retryable, .. }) => {
             assert_ne!(st, GaStatus::GA_OK);

@@ -193,7 +193,40 @@ fn parse_success(body: &[u8], r: &Redactor) -> Outcome {
             "the server's urlAvatar contains the instance's apiTokenInstance; refused".into(),
         );
     }
+    // The caller opens, shows or fetches the link: anything but a web link (javascript:, file:,
+    // data:, a relative path) is not one.
+    if !url.is_empty() && !is_web_link(&url) {
+        return fail(
+            GaStatus::GA_ERR_BAD_RESPONSE,
+            format!(
+                "the server's urlAvatar is not an http(s) link ({}); refused",
+                scheme_of(&url)
+            ),
+        );
+    }
     Outcome::Success(Avatar { url, available })
+}
+
+/// Whether `url` starts with `http://` or `https://` (any letter case).
+fn is_web_link(url: &str) -> bool {
+    let lower = |n: usize| url.get(..n).map(str::to_ascii_lowercase);
+    lower(7).as_deref() == Some("http://") || lower(8).as_deref() == Some("https://")
+}
+
+/// How a message names a link's scheme: `scheme "javascript:"`, or `no scheme`.
+fn scheme_of(url: &str) -> String {
+    match url.split_once(':') {
+        Some((s, _))
+            if !s.is_empty()
+                && s.len() <= 20
+                && s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            format!("scheme \"{}:\"", s.to_ascii_lowercase())
+        }
+        _ => "no scheme".into(),
+    }
 }
 
 /// `urlAvatar` and `available` of any 200 answer, or the failure that says what is wrong with it.
@@ -613,9 +646,9 @@ pub(crate) mod tests {
             })
         );
         assert_eq!(
-            ok(r#"{"urlAvatar":"x"}"#),
+            ok(r#"{"urlAvatar":"https://x"}"#),
             Outcome::Success(Avatar {
-                url: "x".into(),
+                url: "https://x".into(),
                 available: None
             })
         );

@@ -1,17 +1,23 @@
 //! Batches: many lookups on a few worker threads, results in the order asked.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
-use super::{Client, Error};
+use super::{cancelled, Client, Error};
 use crate::answer::response::Avatar;
 use crate::cancel::Cancel;
+use crate::error::quiet_panics::{in_export, QuietPanics};
 use crate::error::status::GaStatus;
 
 impl Client {
     /// `get_avatars` over `count` ids that `id(i)` yields (an `Err` is that entry's error).
     /// Fails with `GA_ERR_INTERNAL`, before any request, when memory for `count` results cannot
     /// be had (a caller-chosen count must never abort the process).
+    ///
+    /// After a failure of the whole instance ([`Error::is_instance_level`]: a rejected token,
+    /// an unknown instance, the quota used up, a network, TLS or proxy failure), the ids not
+    /// yet asked get that failure at once instead of a request each; a bad id still gets its
+    /// own error, a cancel still wins, and the lookups already under way finish.
     pub(crate) fn get_avatars_with<'a, F>(
         &self,
         count: usize,
@@ -23,7 +29,20 @@ impl Client {
     {
         let mut out = Vec::new();
         out.try_reserve_exact(count).map_err(|_| no_memory(count))?;
-        let one = |i: usize| id(i).and_then(|s| self.lookup(s, cancel));
+        let halt: OnceLock<Error> = OnceLock::new();
+        let one = |i: usize| {
+            let chat_id = id(i)?;
+            if let Some(e) = halt.get() {
+                return Err(self.not_asked(chat_id, e, cancel));
+            }
+            let r = self.lookup(chat_id, cancel);
+            if let Err(e) = &r {
+                if e.is_instance_level() {
+                    let _ = halt.set(e.clone());
+                }
+            }
+            r
+        };
         let workers = (self.concurrency.load(Ordering::Relaxed) as usize).min(count);
         if workers <= 1 {
             out.extend((0..count).map(one));
@@ -33,6 +52,25 @@ impl Client {
         fill_slots(&slots, workers, &one);
         out.extend(slots.into_iter().map(slot_result));
         Ok(out)
+    }
+
+    /// The result of an id not asked because the batch met `halt`, a failure of the whole
+    /// instance: its own error when the id is bad, `GA_ERR_CANCELLED` after a cancel, else
+    /// `halt` (same status and HTTP status), saying it was not sent.
+    fn not_asked(&self, chat_id: &str, halt: &Error, cancel: Option<&Cancel>) -> Error {
+        if let Err(m) = crate::answer::validate::check_chat_id(chat_id) {
+            return self.invalid(m);
+        }
+        if crate::cancel::check(cancel).is_err() {
+            return cancelled(0);
+        }
+        Error {
+            message: format!(
+                "{} (not sent: an earlier lookup of this batch met this failure, which every lookup of the instance meets)",
+                halt.message
+            ),
+            ..halt.clone()
+        }
     }
 }
 
@@ -65,10 +103,10 @@ where
 {
     let count = slots.len();
     let next = AtomicUsize::new(0);
-    // Workers inherit "inside an export" so a panic on them is not printed (see ffi::error).
-    let quiet = crate::ffi::error::in_export();
+    // Workers inherit "inside an export" so a panic on them is not printed (see quiet_panics).
+    let quiet = in_export();
     let work = || {
-        let _quiet = quiet.then(crate::ffi::error::QuietPanics::enter);
+        let _quiet = quiet.then(QuietPanics::enter);
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             if i >= count {

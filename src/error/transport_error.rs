@@ -40,6 +40,29 @@ impl Context<'_> {
         }
     }
 
+    /// A proxy that never answered the CONNECT for this host: the silent party is the proxy.
+    fn proxy_silent(&self) -> Failure {
+        let (host, ms) = (self.host, self.timeout.as_millis());
+        let p = self.proxy.as_deref().unwrap_or("in use");
+        Failure::transient(
+            GaStatus::GA_ERR_TIMEOUT,
+            format!(
+                "the proxy {p} did not answer the CONNECT to {host} within {ms} ms (proxy setting)"
+            ),
+        )
+    }
+
+    /// No connection within the timeout (the host, or the proxy, never answered the connection
+    /// request: a dead network, a firewall that drops packets): no request was sent.
+    fn connect_timed_out(&self) -> Failure {
+        let (host, ms) = (self.host, self.timeout.as_millis());
+        let m = match &self.proxy {
+            Some(p) => format!("could not connect to the proxy {p} within {ms} ms (for {host})"),
+            None => format!("could not connect to {host} within {ms} ms"),
+        };
+        Failure::transient(GaStatus::GA_ERR_TIMEOUT, m)
+    }
+
     fn timed_out(&self) -> Failure {
         let (host, ms, via) = (self.host, self.timeout.as_millis(), self.via());
         Failure::transient(
@@ -49,12 +72,17 @@ impl Context<'_> {
     }
 }
 
+/// How the message of a timeout that met no server begins (a connection never made, a proxy
+/// that never answered): every other request of the client would meet it too.
+pub(crate) const NEVER_REACHED: [&str; 2] = ["could not connect to ", "the proxy "];
+
 /// The failure a ureq error stands for.
 pub(crate) fn classify(e: ureq::Error, cx: &Context) -> Failure {
     let (host, via, during) = (cx.host, cx.via(), cx.during());
     let network = GaStatus::GA_ERR_NETWORK;
     let bad = GaStatus::GA_ERR_BAD_RESPONSE;
     match e {
+        ureq::Error::Timeout(ureq::Timeout::Connect) if !cx.in_body => cx.connect_timed_out(),
         ureq::Error::Timeout(_) => cx.timed_out(),
         ureq::Error::Io(io) => io_failure(io, cx),
         ureq::Error::HostNotFound => {
@@ -101,6 +129,13 @@ fn io_failure(io: std::io::Error, cx: &Context) -> Failure {
         },
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
             format!("connection to {host} closed by the server {during}")
+        }
+        K::TimedOut
+            if io
+                .get_ref()
+                .is_some_and(|i| i.is::<crate::net::connect_proxy::ProxySilent>()) =>
+        {
+            return cx.proxy_silent()
         }
         K::TimedOut | K::WouldBlock => return cx.timed_out(),
         K::PermissionDenied if cx.proxy.is_some() => {
@@ -150,9 +185,18 @@ fn proxy_failure(reason: &str, cx: &Context) -> Failure {
     } else {
         format!("HTTP {code}")
     };
-    Failure::transient(
+    // A refusal (403: the proxy's policy forbids the host; another 4xx) is final; a 5xx (the
+    // proxy could not reach the host), a 408 or a 429 may pass on another try.
+    let refused = code.starts_with('4') && code != "408" && code != "429";
+    let hint = if code == "403" {
+        ": it is not allowed through; ask whoever runs the proxy to let it through"
+    } else {
+        ""
+    };
+    Failure::new(
         GaStatus::GA_ERR_NETWORK,
-        format!("the proxy {p} would not open a tunnel to {host} ({why})"),
+        format!("the proxy {p} would not open a tunnel to {host} ({why}){hint}"),
+        !refused,
     )
 }
 

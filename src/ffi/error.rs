@@ -7,9 +7,6 @@ use super::ffi_boundary;
 use crate::client::Error;
 use crate::error::status::GaStatus;
 
-/// Kept here for the core's batch workers, which mark their threads as inside an export.
-pub(crate) use super::panic::{in_export, QuietPanics};
-
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }

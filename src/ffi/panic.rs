@@ -2,12 +2,12 @@
 //! records it as the last error, keeps it off the host's stderr, and returns the panic value of
 //! the export's return type ([`PanicValue`]).
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::avatar::{new_avatar, new_avatar_image, GaAvatar, GaAvatarImage, Said};
 use super::cancel::GaCancel;
 use super::client::GaClient;
+use crate::error::quiet_panics::{in_export, QuietPanics};
 use crate::error::status::GaStatus;
 
 /// What an export returns when its body panicked: for each return type, the value a C caller
@@ -79,33 +79,6 @@ pub(crate) fn message(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into());
     format!("internal error in getavatar (please report it): {what}")
-}
-
-thread_local! {
-    /// How many getavatar exports (or batch workers of one) this thread is inside.
-    static IN_EXPORT: Cell<u32> = const { Cell::new(0) };
-}
-
-/// Marks the current thread as working for a getavatar export while it lives: a panic on it is
-/// caught by the export and reported as a last error, never printed.
-pub(crate) struct QuietPanics(());
-
-impl QuietPanics {
-    pub(crate) fn enter() -> QuietPanics {
-        let _ = IN_EXPORT.try_with(|d| d.set(d.get() + 1));
-        QuietPanics(())
-    }
-}
-
-impl Drop for QuietPanics {
-    fn drop(&mut self) {
-        let _ = IN_EXPORT.try_with(|d| d.set(d.get().saturating_sub(1)));
-    }
-}
-
-/// Whether the current thread is inside a getavatar export (batch workers inherit it).
-pub(crate) fn in_export() -> bool {
-    IN_EXPORT.try_with(|d| d.get() > 0).unwrap_or(false)
 }
 
 /// Rust's default panic hook prints every panic to stderr, even one `catch_unwind` catches. The

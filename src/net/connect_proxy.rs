@@ -69,6 +69,30 @@ impl<In: Transport> Connector<In> for ConnectProxy {
     }
 }
 
+/// The proxy did not answer the CONNECT in time: a timeout the message blames on the proxy, not
+/// on the host behind it (see `transport_error`).
+#[derive(Debug)]
+pub(crate) struct ProxySilent;
+
+impl std::fmt::Display for ProxySilent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the proxy did not answer the CONNECT")
+    }
+}
+
+impl std::error::Error for ProxySilent {}
+
+/// A timeout waiting for the CONNECT answer, marked as the proxy's silence.
+fn silent_proxy(e: Error) -> Error {
+    match e {
+        Error::Timeout(_) => Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            ProxySilent,
+        )),
+        e => e,
+    }
+}
+
 /// `CONNECT host:port`, with the User-Agent and, when the proxy URL has them, Basic credentials.
 fn connect_request(details: &ConnectionDetails, proxy: &ureq::Proxy) -> Result<String, Error> {
     let uri = details.uri;
@@ -98,7 +122,7 @@ fn connect_request(details: &ConnectionDetails, proxy: &ureq::Proxy) -> Result<S
 /// Reads the proxy's answer head (up to the empty line), consuming it from the input.
 fn read_head(t: &mut TcpTransport, details: &ConnectionDetails) -> Result<String, Error> {
     loop {
-        let progress = t.await_input(details.timeout)?;
+        let progress = t.await_input(details.timeout).map_err(silent_proxy)?;
         let input = t.buffers().input();
         if let Some(end) = input.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&input[..end]).into_owned();

@@ -311,10 +311,19 @@ def test_batch_edge_cases(emu):
         with pytest.raises(getavatar.InvalidArgumentError):
             c.set_concurrency(0)
         c.set_concurrency(64)
-        emu.fault(kind="status", status=404)
+        emu.fault(kind="status", status=400)
         r = c.get_avatars(["10000000"] * 5)
-        assert sum(isinstance(x, getavatar.NotFoundError) for x in r) == 1
+        assert sum(isinstance(x, getavatar.ValidationError) for x in r) == 1
         assert sum(isinstance(x, Avatar) for x in r) == 4
+
+
+def test_batch_stops_asking_after_a_wrong_token(emu):
+    # 401 belongs to the instance: the ids not yet asked get it at once, not a request each.
+    with Client(emu.url, emu.id_instance, "f" * 50, rate_limit=0, concurrency=2) as c:
+        r = c.get_avatars(["10000000"] * 40)
+    assert all(isinstance(x, getavatar.UnauthorizedError) for x in r), r
+    assert len(emu.requests()) <= 2
+    assert "not sent" in str(r[-1])
 
 
 def test_ca_file_errors_are_clear(emu, tmp_path):
@@ -354,7 +363,7 @@ def test_setting_names_match_the_core_table():
     table = (Path(__file__).resolve().parents[3] / "src" / "settings.rs").read_text()
     import re
 
-    rows = re.findall(r'\["([^"]+)",\s*"(ga_client_set_\w+)",\s*"([^"]+)",\s*"(\w+)"\]', table)
+    rows = re.findall(r'\["([^"]+)",\s*"(ga_client_set_\w+)",\s*"([^"]+)",\s*"(\w+)",\s*"--[\w-]+"\]', table)
     assert len(rows) == 5 and {c: py for _, c, py, _ in rows} == SETTING_NAMES, rows
     assert python_names("x (ga_client_set_ca_file) y") == "x (ca_file=) y"
 
