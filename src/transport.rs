@@ -11,8 +11,12 @@
 //!   [`SLICE`]; between slices the token is checked. Waits outside I/O sleep on the token.
 //! - **Fewer system calls**: the request is written with one `write` (headers, body and TLS
 //!   records are gathered until the first read), socket timeouts are set when they change
-//!   (in practice once per connection), and a pooled connection is probed only after it sat
-//!   idle for [`PROBE_AFTER`] (a request on a connection the server closed is resent once anyway).
+//!   (in practice once per connection).
+//! - **Nothing unrequested is read as an answer**: before a pooled connection carries a request
+//!   ([`Transport::is_open`], which ureq's pool asks when it hands a connection out and when it
+//!   takes one back), the socket is looked at without waiting ([`peek`]); bytes waiting there
+//!   (a late or unrequested answer, a `408` sent on an idle connection) or the server's close
+//!   drop the connection, unread. TLS does the same over its records (`tls`).
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
@@ -31,10 +35,6 @@ use crate::ratelimit::{RateLimiter, Refused, Slot};
 
 /// The longest a socket wait lasts before the cancel token and the deadline are checked again.
 pub const SLICE: Duration = Duration::from_millis(50);
-
-/// How long a pooled connection may sit idle before it is probed (one non-blocking peek)
-/// before reuse.
-pub const PROBE_AFTER: Duration = Duration::from_secs(1);
 
 /// Largest request gathered before it is written anyway.
 const GATHER_MAX: usize = 64 * 1024;
@@ -170,7 +170,7 @@ fn deadline_of(timeout: NextTimeout) -> Instant {
 }
 
 /// A timeout of exactly `d`.
-fn exact(d: Duration) -> NextTimeout {
+pub(crate) fn exact(d: Duration) -> NextTimeout {
     NextTimeout {
         after: ureq::unversioned::transport::time::Duration::Exact(d),
         ..NextTimeout::default()
@@ -273,8 +273,6 @@ pub struct TcpTransport {
     /// The socket's read and write timeouts as last set.
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
-    /// When the connection was last used.
-    last_used: Instant,
 }
 
 impl std::fmt::Debug for TcpTransport {
@@ -297,7 +295,6 @@ impl TcpTransport {
             pending: Vec::new(),
             read_timeout: None,
             write_timeout: None,
-            last_used: Instant::now(),
         })
     }
 
@@ -340,7 +337,6 @@ impl TcpTransport {
             }
         }
         self.pending.clear();
-        self.last_used = Instant::now();
         request_written();
         Ok(())
     }
@@ -389,7 +385,6 @@ impl Transport for TcpTransport {
             match (&*self.stream).read(buf) {
                 Ok(n) => {
                     self.buffers.input_appended(n);
-                    self.last_used = Instant::now();
                     return Ok(n > 0);
                 }
                 Err(e) if is_wait_over(&e) => {}
@@ -399,21 +394,77 @@ impl Transport for TcpTransport {
     }
 
     fn is_open(&mut self) -> bool {
-        if !self.pending.is_empty() {
-            // A TLS handshake's last flight (a warm-up sends nothing after it): send it now.
-            return self.flush_pending(exact(SLICE * 4)).is_ok();
-        }
-        if self.last_used.elapsed() < PROBE_AFTER {
-            return true;
-        }
-        // Idle a while: the server may have closed it. One look without waiting.
-        let s = &*self.stream;
-        if s.set_nonblocking(true).is_err() {
+        // A TLS handshake's last flight (a warm-up sends nothing after it): send it now.
+        if self.flush_pending(exact(SLICE * 4)).is_err() {
             return false;
         }
-        let open = matches!(s.peek(&mut [0u8]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-        open && s.set_nonblocking(false).is_ok()
+        // Bytes ureq or TLS read and left unconsumed: the server sent more than was asked for.
+        if !self.buffers.input().is_empty() {
+            return false;
+        }
+        matches!(peek(&self.stream), Peek::Nothing)
     }
+}
+
+/// What a look at a socket, without waiting, found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Peek {
+    /// Nothing to read: the connection is idle and open.
+    Nothing,
+    /// Bytes are waiting to be read (a late or unrequested answer, a TLS record).
+    Bytes,
+    /// The server closed its side (or the socket failed).
+    Closed,
+}
+
+/// Looks whether anything is waiting on `s` without reading it and without waiting: bytes,
+/// the server's close (a read would return 0), or nothing. Unix: one `recv` with
+/// `MSG_PEEK | MSG_DONTWAIT`.
+#[cfg(unix)]
+pub(crate) fn peek(s: &TcpStream) -> Peek {
+    use std::os::fd::AsRawFd;
+    let mut b = [0u8; 1];
+    loop {
+        // SAFETY: `b` is a valid one-byte buffer; the descriptor is the stream's own, open
+        // while `s` is borrowed.
+        let n = unsafe {
+            libc::recv(
+                s.as_raw_fd(),
+                b.as_mut_ptr().cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        return match n {
+            1.. => Peek::Bytes,
+            0 => Peek::Closed,
+            _ => match io::Error::last_os_error().kind() {
+                io::ErrorKind::WouldBlock => Peek::Nothing,
+                io::ErrorKind::Interrupted => continue,
+                _ => Peek::Closed,
+            },
+        };
+    }
+}
+
+/// Looks whether anything is waiting on `s` without reading it and without waiting (Windows:
+/// the socket made non-blocking for one `recv(MSG_PEEK)`, then blocking again).
+#[cfg(not(unix))]
+pub(crate) fn peek(s: &TcpStream) -> Peek {
+    if s.set_nonblocking(true).is_err() {
+        return Peek::Closed;
+    }
+    let seen = match s.peek(&mut [0u8]) {
+        Ok(0) => Peek::Closed,
+        Ok(_) => Peek::Bytes,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Peek::Nothing,
+        Err(_) => Peek::Closed,
+    };
+    // Always back to blocking, whatever the peek saw (the connection may still be read).
+    if s.set_nonblocking(false).is_err() {
+        return Peek::Closed;
+    }
+    seen
 }
 
 /// The last connector of the chain: wraps every connection to the target (not a hop to a CONNECT
