@@ -52,14 +52,15 @@ pub(crate) struct Attempt {
     pub call_ends: Option<Instant>,
     /// The rate-limit slot was further away than the call's end, by this much (not waited for).
     pub slot_too_far: Option<Duration>,
-    /// Refuse pooled connections (the resend after a stale one).
+    /// Refuse pooled connections, for every hop (the resend after a stale one).
     pub fresh_only: bool,
     /// A request of this attempt reached a connection.
     pub used: bool,
-    /// This attempt opened a new connection.
-    pub connected: bool,
-    /// A byte of the answer arrived.
-    pub answered: bool,
+    /// The latest request (a redirect's hop is one) went on a connection that had carried one
+    /// before (a pooled connection).
+    pub hop_reused: bool,
+    /// A byte of the answer to the latest request arrived.
+    pub hop_answered: bool,
     /// The rate-limit slot was taken.
     pub paced: bool,
     /// The slot, until the request is written (then the limiter hears when).
@@ -82,8 +83,8 @@ impl Attempt {
             slot_too_far: None,
             fresh_only: false,
             used: false,
-            connected: false,
-            answered: false,
+            hop_reused: false,
+            hop_answered: false,
             paced: false,
             slot: None,
             waited: Duration::ZERO,
@@ -91,10 +92,11 @@ impl Attempt {
         }
     }
 
-    /// Whether a failure of this attempt was a pooled connection the server had closed: it was
-    /// reused, and it failed before any byte of the answer arrived.
+    /// Whether a failure of this attempt was a pooled connection the server had closed: the
+    /// request that failed (the first, or a redirect's next hop) went on a connection that had
+    /// carried one before, and failed before any byte of its answer arrived.
     pub fn failed_on_stale(&self) -> bool {
-        self.used && !self.connected && !self.answered
+        self.used && self.hop_reused && !self.hop_answered
     }
 }
 
@@ -488,8 +490,11 @@ impl<In: Transport> Connector<In> for CallConnector {
         if self.agent_has_proxy && details.config.proxy().is_none() {
             return Ok(Some(Either::A(t)));
         }
-        with_current(|a| a.connected = true);
-        Ok(Some(Either::B(CallTransport { inner: Box::new(t) })))
+        Ok(Some(Either::B(CallTransport {
+            inner: Box::new(t),
+            carried: false,
+            in_request: false,
+        })))
     }
 }
 
@@ -505,9 +510,28 @@ fn warming_up() -> bool {
 #[derive(Debug)]
 pub struct CallTransport {
     inner: Box<dyn Transport>,
+    /// The connection carried a request before the current one (or was warmed up).
+    carried: bool,
+    /// A request is under way on it: written (or being written) and not yet handed back to the
+    /// pool. ureq asks [`Transport::is_open`] when it hands a pooled connection out and when it
+    /// takes one back: this tells the two apart.
+    in_request: bool,
 }
 
 impl CallTransport {
+    /// A request starts on this connection: the attempt hears whether the connection is reused.
+    fn request_starts(&mut self) {
+        if self.in_request {
+            return;
+        }
+        self.in_request = true;
+        let reused = std::mem::replace(&mut self.carried, true);
+        with_current(|a| {
+            a.hop_reused = reused;
+            a.hop_answered = false;
+        });
+    }
+
     /// Takes the rate-limit slot, once per attempt, before the request's first byte.
     fn pace(&self) -> Result<(), Error> {
         let todo = with_current(|a| {
@@ -572,7 +596,7 @@ impl CallTransport {
             }
         };
         if matches!(r, Ok(true)) {
-            with_current(|a| a.answered = true);
+            with_current(|a| a.hop_answered = true);
         }
         r
     }
@@ -585,8 +609,11 @@ impl Transport for CallTransport {
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), Error> {
         if warming_up() {
+            // Sends nothing; a request on it later counts as on a reused connection.
+            self.carried = true;
             return Ok(());
         }
+        self.request_starts();
         self.pace()?;
         let remaining = deadline_of(timeout).saturating_duration_since(Instant::now());
         self.inner.transmit_output(amount, exact(remaining))
@@ -601,8 +628,11 @@ impl Transport for CallTransport {
     }
 
     fn is_open(&mut self) -> bool {
-        // The resend after a stale connection refuses every pooled one (they sat idle as long).
-        let refuse = with_current(|a| a.fresh_only && !a.connected).unwrap_or(false);
+        // Taken back after a request, or handed out for one?
+        let handed_out = !std::mem::replace(&mut self.in_request, false);
+        // The resend after a stale connection refuses every pooled one, for each hop (they sat
+        // idle as long; a server that closes after a redirect does so again).
+        let refuse = handed_out && with_current(|a| a.fresh_only).unwrap_or(false);
         !refuse && self.inner.is_open()
     }
 
