@@ -268,6 +268,10 @@ fn connect_one(addr: SocketAddr, budget: Duration) -> Result<TcpStream, Error> {
 
 /// A TCP connection: writes gathered until the next read, socket waits in slices.
 pub struct TcpTransport {
+    /// The socket in the list a forked child closes. First field: fields drop in order, so it
+    /// is unlisted before `stream` closes the socket.
+    #[cfg(unix)]
+    _listed: crate::fork::sockets::Listed,
     stream: Arc<TcpStream>,
     buffers: LazyBuffers,
     /// Bytes written by ureq or TLS and not yet sent.
@@ -288,7 +292,11 @@ impl TcpTransport {
         if details.config.no_delay() {
             stream.set_nodelay(true)?;
         }
+        #[cfg(unix)]
+        let listed = crate::fork::sockets::list(std::os::fd::AsRawFd::as_raw_fd(&stream));
         Ok(TcpTransport {
+            #[cfg(unix)]
+            _listed: listed,
             stream: Arc::new(stream),
             buffers: LazyBuffers::new(
                 details.config.input_buffer_size(),
