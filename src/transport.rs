@@ -70,6 +70,9 @@ pub(crate) struct Attempt {
     /// Warm-up: open (or find) the connection, send nothing, and hand ureq an empty answer so
     /// that the connection goes to the pool.
     pub warm_up: bool,
+    /// Refuse connections to this machine (an avatar link, or its redirect, when apiUrl is not
+    /// on loopback): see [`GuardThisMachine`].
+    pub not_this_machine: bool,
 }
 
 impl Attempt {
@@ -89,6 +92,7 @@ impl Attempt {
             slot: None,
             waited: Duration::ZERO,
             warm_up: false,
+            not_this_machine: false,
         }
     }
 
@@ -117,6 +121,11 @@ pub(crate) fn run<T>(attempt: Attempt, f: impl FnOnce() -> T) -> (T, Attempt) {
 /// Reads or changes the current attempt, if there is one.
 fn with_current<R>(f: impl FnOnce(&mut Attempt) -> R) -> Option<R> {
     CURRENT.with(|c| c.borrow_mut().as_mut().map(f))
+}
+
+/// The current attempt refuses connections to this machine (see [`GuardThisMachine`]).
+pub(crate) fn refuse_this_machine() {
+    with_current(|a| a.not_this_machine = true);
 }
 
 /// What is left of the current attempt's time, if an attempt is running (a DNS lookup waits no
@@ -649,7 +658,73 @@ impl Transport for CallTransport {
     }
 }
 
-/// The connector chain: loopback targets direct when the proxy is the system's (`loopback`), a
+/// A connection refused because it would reach this machine (see [`GuardThisMachine`]).
+#[derive(Debug)]
+pub(crate) struct ThisMachine;
+
+impl std::fmt::Display for ThisMachine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the avatar link (or a redirect it led to) points at this machine (a loopback \
+             address) while apiUrl is not on loopback: refused, nothing was sent (a link the \
+             server chose may not reach into the user's own machine)",
+        )
+    }
+}
+
+impl std::error::Error for ThisMachine {}
+
+/// Whether a connection to `ip` reaches this machine: loopback (also IPv4-mapped) or the
+/// unspecified address (connecting to 0.0.0.0 or :: reaches the local host).
+fn is_this_machine(ip: std::net::IpAddr) -> bool {
+    let ip = match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map(Into::into).unwrap_or(ip),
+        v4 => v4,
+    };
+    ip.is_loopback() || ip.is_unspecified()
+}
+
+/// The first connector of the chain: when the attempt says so (image links while apiUrl is not
+/// on loopback), refuses, before any connection is made, a target whose host is a loopback
+/// name or address, or (without a proxy) resolves to one. Every hop of a redirect comes here.
+/// The hop to a proxy itself is not checked (a local proxy is the user's choice).
+#[derive(Debug)]
+pub struct GuardThisMachine {
+    /// Whether the agent sends requests through a proxy (as in [`CallConnector`]).
+    pub agent_has_proxy: bool,
+}
+
+impl<In: Transport> Connector<In> for GuardThisMachine {
+    type Out = In;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<In>, Error> {
+        let to_proxy = self.agent_has_proxy && details.config.proxy().is_none();
+        if to_proxy || !with_current(|a| a.not_this_machine).unwrap_or(false) {
+            return Ok(chained);
+        }
+        let host = details.uri.host().unwrap_or_default().to_ascii_lowercase();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let literal = crate::validate::is_loopback_host(&host)
+            || bare.parse().is_ok_and(is_this_machine)
+            || bare
+                .strip_suffix('.')
+                .unwrap_or(bare)
+                .ends_with(".localhost");
+        let resolved = details.config.proxy().is_none()
+            && details.addrs.iter().any(|a| is_this_machine(a.ip()));
+        if literal || resolved {
+            return Err(Error::Io(io::Error::other(ThisMachine)));
+        }
+        Ok(chained)
+    }
+}
+
+/// The connector chain: the guard on links to this machine (`GuardThisMachine`), loopback
+/// targets direct when the proxy is the system's (`loopback`), a
 /// SOCKS proxy (ureq's, under the attempt's deadline: `socks`), a CONNECT proxy
 /// (`connect_proxy`), our TCP, TLS (ours, `tls`: one config and so one verifier and session
 /// cache per agent), the per-call wrapper, then the watch on abrupt ends (see `body_end`).
@@ -658,7 +733,8 @@ pub(crate) fn connector(
     system_proxy: bool,
     trust: &crate::tls::TrustSettings,
 ) -> impl Connector<(), Out = impl Transport> {
-    ().chain(crate::loopback::LoopbackDirect(system_proxy))
+    ().chain(GuardThisMachine { agent_has_proxy })
+        .chain(crate::loopback::LoopbackDirect(system_proxy))
         .chain(crate::socks::Socks::default())
         .chain(crate::connect_proxy::ConnectProxy)
         .chain(TcpConnector)
