@@ -742,3 +742,56 @@ pub(crate) fn connector(
         .chain(CallConnector { agent_has_proxy })
         .chain(crate::body_end::WatchEnds)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Shutdown, TcpListener};
+
+    #[test]
+    fn a_peek_tells_nothing_bytes_and_close_apart_and_reads_nothing() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (mut server, _) = l.accept().unwrap();
+        assert_eq!(peek(&client), Peek::Nothing);
+        server.write_all(b"HTTP/1.1 200 OK\r\n").unwrap();
+        let t0 = Instant::now();
+        while peek(&client) == Peek::Nothing && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(peek(&client), Peek::Bytes);
+        // Nothing was consumed, and the socket still blocks (with a timeout) as before.
+        client
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut got = [0u8; 17];
+        (&client).read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"HTTP/1.1 200 OK\r\n");
+        assert_eq!(peek(&client), Peek::Nothing);
+        let e = (&client).read(&mut got).unwrap_err();
+        assert!(is_wait_over(&e), "{e:?}");
+        server.shutdown(Shutdown::Write).unwrap();
+        let t0 = Instant::now();
+        while peek(&client) == Peek::Nothing && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(peek(&client), Peek::Closed);
+    }
+
+    #[test]
+    fn this_machine_is_loopback_unspecified_or_mapped_loopback() {
+        for ip in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "::1",
+            "0.0.0.0",
+            "::",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_this_machine(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["8.8.8.8", "10.0.0.1", "::ffff:8.8.8.8", "2001:db8::1"] {
+            assert!(!is_this_machine(ip.parse().unwrap()), "{ip}");
+        }
+    }
+}
