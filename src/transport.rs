@@ -646,10 +646,14 @@ impl Transport for CallTransport {
 
     fn is_open(&mut self) -> bool {
         // Taken back after a request, or handed out for one?
-        let handed_out = !std::mem::replace(&mut self.in_request, false);
+        if std::mem::replace(&mut self.in_request, false) {
+            // Taken back: ureq has checked that nothing past the answer was read; what arrives
+            // later is found when the connection is handed out (one peek per request, not two).
+            return true;
+        }
         // The resend after a stale connection refuses every pooled one, for each hop (they sat
         // idle as long; a server that closes after a redirect does so again).
-        let refuse = handed_out && with_current(|a| a.fresh_only).unwrap_or(false);
+        let refuse = with_current(|a| a.fresh_only).unwrap_or(false);
         !refuse && self.inner.is_open()
     }
 
