@@ -13,10 +13,10 @@
 //!   records are gathered until the first read), socket timeouts are set when they change
 //!   (in practice once per connection).
 //! - **Nothing unrequested is read as an answer**: before a pooled connection carries a request
-//!   ([`Transport::is_open`], which ureq's pool asks when it hands a connection out and when it
-//!   takes one back), the socket is looked at without waiting ([`peek`]); bytes waiting there
-//!   (a late or unrequested answer, a `408` sent on an idle connection) or the server's close
-//!   drop the connection, unread. TLS does the same over its records (`tls`).
+//!   ([`Transport::is_open`] when ureq's pool hands it out; [`CallTransport`] skips the check
+//!   when the pool takes it back), the socket is looked at without waiting ([`peek`]); bytes
+//!   waiting there (a late or unrequested answer, a `408` sent on an idle connection) or the
+//!   server's close drop the connection, unread. TLS does the same over its records (`tls`).
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
