@@ -235,3 +235,43 @@ fn a_late_answer_over_tls_is_never_the_next_lookups_answer() {
     assert_eq!(reqs.load(Ordering::SeqCst), IDS.len());
     assert_eq!(conns.load(Ordering::SeqCst), IDS.len());
 }
+
+/// A server that answers the first request on each connection, then 50 ms later sends
+/// `408 Request Timeout` and closes it (as some servers do with idle keep-alive connections):
+/// its URL and connection count.
+fn timeout_408_server() -> (String, Arc<AtomicUsize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let conns = Arc::new(AtomicUsize::new(0));
+    let c = conns.clone();
+    thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { return };
+            c.fetch_add(1, Ordering::SeqCst);
+            thread::spawn(move || {
+                let mut r = BufReader::new(s.try_clone().unwrap());
+                let Some(body) = read_request(&mut r) else {
+                    return;
+                };
+                let _ = s.write_all(&answer(&chat_id(&body)));
+                thread::sleep(Duration::from_millis(50));
+                let _ = s.write_all(
+                    b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                );
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (url, conns)
+}
+
+#[test]
+fn a_408_sent_on_an_idle_connection_is_not_the_next_answer() {
+    let (url, conns) = timeout_408_server();
+    let c = Handle::new(&url, "1101000001", TOKEN);
+    assert_eq!(c.set_rate(0), 0);
+    assert_eq!(c.set_retries(0), 0);
+    let ids = &IDS[..4];
+    assert_eq!(lookups(&c, ids, Duration::from_millis(150)), want(ids));
+    assert_eq!(conns.load(Ordering::SeqCst), ids.len());
+}
