@@ -108,10 +108,15 @@ fn webpki(
 }
 
 /// The system's verifier, and CA files beside it: a chain the system accepts is accepted; a
-/// chain the system refuses only because it reaches no root the system trusts
-/// ([`no_trusted_root`]) is accepted when it leads to a CA file's root. Every other refusal of
-/// the system (revoked, explicitly distrusted, another policy) stands, as with
-/// rustls-platform-verifier's own extra roots.
+/// chain the system refuses is accepted when it verifies against a CA file's root (every check:
+/// signatures, names, dates, usage), unless the system refused it as revoked or explicitly
+/// distrusted ([`final_refusal`]): those decisions of the administrator stand.
+///
+/// The refusals a CA file settles are not only "unknown issuer": a company root renewed under
+/// the same name, the old one still in the system store, makes the system's verifier (on Linux,
+/// webpki over the system bundle) pick the old root by name and fail with `BadSignature`; so does
+/// a self-signed test certificate named like one the system already trusts (Debian's
+/// `ssl-cert` snakeoil certificate, `CN=localhost`).
 ///
 /// rustls-platform-verifier can add roots itself, but on Windows it does so with a chain engine
 /// whose exclusive root store (`hExclusiveRoot`, Windows 7+) Wine 8 refuses ("Invalid
@@ -122,20 +127,20 @@ struct SystemOrCaFiles {
     extra: Option<Arc<WebPkiServerVerifier>>,
 }
 
-/// `CERT_E_CHAINING` (0x800B010A, "a certificate chain could not be built to a trusted root
-/// authority", a partial chain) as Rust's `io::Error` shows it: rustls-platform-verifier's
-/// Windows verifier reports it as `CertificateError::Other` with that text.
-const CERT_E_CHAINING: &str = "(os error -2146762486)";
+/// `TRUST_E_EXPLICIT_DISTRUST` (0x800B0111, the certificate or its root is in the Disallowed
+/// store) as Rust's `io::Error` shows it: rustls-platform-verifier's Windows verifier reports it
+/// as `CertificateError::Other` with that text.
+const TRUST_E_EXPLICIT_DISTRUST: &str = "(os error -2146762479)";
 
-/// Whether the system refused a chain only because it reaches no root the system trusts: an
-/// unknown issuer (Linux, macOS; `CERT_E_UNTRUSTEDROOT` on Windows) or a Windows partial chain.
-/// An explicit distrust (Windows: `TRUST_E_EXPLICIT_DISTRUST`, also an `Other` error) is not.
-fn no_trusted_root(e: &rustls::Error) -> bool {
+/// Whether the system's refusal is final, whatever a CA file says: the certificate (or one of
+/// its chain) is revoked (Windows `CRYPT_E_REVOKED`, a CRL) or explicitly distrusted.
+fn final_refusal(e: &rustls::Error) -> bool {
     match e {
-        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => true,
-        rustls::Error::InvalidCertificate(CertificateError::Other(o)) => {
-            o.to_string().trim_end().ends_with(CERT_E_CHAINING)
-        }
+        rustls::Error::InvalidCertificate(CertificateError::Revoked) => true,
+        rustls::Error::InvalidCertificate(CertificateError::Other(o)) => o
+            .to_string()
+            .trim_end()
+            .ends_with(TRUST_E_EXPLICIT_DISTRUST),
         _ => false,
     }
 }
@@ -155,15 +160,13 @@ impl ServerCertVerifier for SystemOrCaFiles {
         let (Err(system_error), Some(extra)) = (&by_system, &self.extra) else {
             return by_system;
         };
-        // Only "no trusted root" is for the CA files to settle; the administrator's other
-        // decisions (revoked, distrusted, policy) are final.
-        if !no_trusted_root(system_error) {
+        if final_refusal(system_error) {
             return by_system;
         }
         match extra.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Ok(v) => Ok(v),
-            // The chain led to a CA file's root and failed later (e.g. another host name):
-            // that is the problem to report.
+            // The chain led to a CA file's root and failed later (e.g. another host name), or
+            // the certificate itself is unusable (expired): that is the problem to report.
             Err(e)
                 if !matches!(
                     e,
@@ -172,6 +175,7 @@ impl ServerCertVerifier for SystemOrCaFiles {
             {
                 Err(e)
             }
+            // The chain leads to no CA file's root: the system's word.
             Err(_) => Err(system_error.clone()),
         }
     }
@@ -313,8 +317,35 @@ impl Transport for TlsTransport {
         Ok(amount > 0)
     }
 
+    /// Whether the connection may carry a request: nothing waits to be read on it. Bytes on the
+    /// socket are read as TLS records: data (a late or unrequested answer) or the server's close
+    /// drops the connection; records that are not data (TLS 1.3 session tickets, which a
+    /// warm-up leaves unread) keep it. Plaintext rustls already decrypted and nobody asked for
+    /// drops it too.
     fn is_open(&mut self) -> bool {
-        self.stream.get_mut().get_mut().is_open()
+        if !self.buffers.input().is_empty() {
+            return false;
+        }
+        // A few rounds (a record split over packets takes one more).
+        for _ in 0..4 {
+            match self.stream.conn.process_new_packets() {
+                Ok(io) if io.plaintext_bytes_to_read() == 0 && !io.peer_has_closed() => {}
+                _ => return false,
+            }
+            let StreamOwned { conn, sock } = &mut self.stream;
+            let unread = !sock.get_mut().buffers().input().is_empty();
+            if !unread && sock.get_mut().is_open() {
+                return true;
+            }
+            // Something waits on the socket, or the server closed it: bytes are read at once;
+            // the rest of a record split over packets is waited for a short while.
+            sock.set_timeout(crate::net::transport::exact(crate::net::transport::SLICE));
+            match conn.read_tls(sock) {
+                Ok(1..) => {}
+                _ => return false,
+            }
+        }
+        false
     }
 
     fn is_tls(&self) -> bool {
@@ -440,18 +471,42 @@ mod tests {
     }
 
     #[test]
-    fn other_system_refusals_stay_refused() {
+    fn any_other_system_refusal_of_a_chain_to_a_ca_file_root_is_overruled() {
+        // A renewed root under the same name: the system picks the old one and says
+        // BadSignature; any other refusal the CA file's verifier does not share goes the same
+        // way (the chain verifies against the CA file, every check included).
         for e in [
+            CertificateError::BadSignature,
             CertificateError::NotValidForName,
             CertificateError::Expired,
             CertificateError::InvalidPurpose,
-            CertificateError::BadSignature,
         ] {
-            let want = cert_error(e.clone());
-            assert_eq!(verify(want.clone(), "ca.test"), want, "{e:?}");
+            assert_eq!(verify(cert_error(e.clone()), "ca.test"), Ok(()), "{e:?}");
         }
         let policy = windows_error("Some policy (os error -2146762488)");
-        assert!(verify(policy, "ca.test").is_err());
+        assert_eq!(verify(policy, "ca.test"), Ok(()));
+    }
+
+    #[test]
+    fn a_system_refusal_of_a_chain_to_no_ca_file_root_stands() {
+        let (_, leaf) = root_and_leaf("CA file root");
+        let (other_root, _) = root_and_leaf("CA file root"); // same name, another key
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let v = SystemOrCaFiles {
+            system: Arc::new(FakeSystem(cert_error(CertificateError::BadSignature))),
+            extra: Some(webpki(RootCertStore::empty(), &[other_root], provider).unwrap()),
+        };
+        let name = ServerName::try_from("ca.test").unwrap();
+        let got = v.verify_server_cert(&leaf, &[], &name, &[], UnixTime::now());
+        assert!(
+            matches!(
+                got,
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::BadSignature
+                ))
+            ),
+            "{got:?}"
+        );
     }
 
     #[test]

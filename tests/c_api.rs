@@ -95,8 +95,8 @@ fn c_program_has_no_leaks_under_valgrind() {
         &[
             "valgrind",
             "--leak-check=full",
-            "--show-leak-kinds=definite,indirect",
-            "--errors-for-leak-kinds=definite,indirect",
+            "--show-leak-kinds=definite,indirect,possible",
+            "--errors-for-leak-kinds=definite,indirect,possible",
             "--error-exitcode=99",
         ],
         &exe,

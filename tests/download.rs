@@ -825,3 +825,106 @@ fn over_tls_a_close_delimited_image_needs_close_notify() {
         }
     }
 }
+
+/// An image server behind a "load balancer" that closes a kept connection after a redirect:
+/// `GET /img/start` answers `302` to `/img/final` without `Connection: close`, then the
+/// connection is closed, at once (`close_at_once`) or when the next request on it has arrived
+/// (unanswered). `/img/final` on a new connection is the image. Its port and the requests seen,
+/// as `(connection number, path, answered)`.
+#[allow(clippy::type_complexity)]
+fn closes_after_redirect_server(
+    close_at_once: bool,
+) -> (
+    u16,
+    std::sync::Arc<std::sync::Mutex<Vec<(usize, String, bool)>>>,
+) {
+    use std::io::{BufRead, BufReader, Write};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut redirected = false;
+                loop {
+                    let mut first = String::new();
+                    if reader.read_line(&mut first).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let path = first.split(' ').nth(1).unwrap_or("").to_string();
+                    if redirected {
+                        log.lock().unwrap().push((n, path, false));
+                        return; // closed, unanswered
+                    }
+                    log.lock().unwrap().push((n, path.clone(), true));
+                    if path == "/img/start" {
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 302 Found\r\nLocation: /img/final\r\nContent-Length: 0\r\n\r\n",
+                        );
+                        redirected = true;
+                        if close_at_once {
+                            let _ = stream.shutdown(std::net::Shutdown::Both);
+                            return;
+                        }
+                    } else {
+                        let mut out = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\n\r\n",
+                            AVATAR_PNG.len()
+                        )
+                        .into_bytes();
+                        out.extend_from_slice(AVATAR_PNG);
+                        let _ = stream.write_all(&out);
+                    }
+                }
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn an_image_redirect_is_followed_when_the_server_closes_after_the_302() {
+    // Issue 23: the next hop went out on the closed connection and was not resent. It is now
+    // resent once, every hop on a new connection, without counting as a retry.
+    let e = Emulator::start_default().unwrap();
+    let h = Handle::for_emu(&e);
+    assert_eq!(h.set_retries(0), 0);
+    let d = folder("redirect-close");
+    let p = d.join("a.png");
+    for close_at_once in [false, true] {
+        let (port, seen) = closes_after_redirect_server(close_at_once);
+        e.set_avatar(
+            "50000001",
+            &format!("http://127.0.0.1:{port}/img/start"),
+            Some(true),
+        );
+        let _ = std::fs::remove_file(&p);
+        let r = h.download("50000001", s(&p));
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(
+            r.name(),
+            "GA_OK",
+            "close at once {close_at_once}: {r:?} {seen:?}"
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), AVATAR_PNG);
+        assert!(
+            seen.iter()
+                .any(|(_, path, answered)| path == "/img/final" && *answered),
+            "{seen:?}"
+        );
+        // The bytes too.
+        let img = h.download_bytes("50000001");
+        assert_eq!(img.res.name(), "GA_OK", "{:?}", img.res);
+        assert_eq!(img.data.as_deref(), Some(AVATAR_PNG));
+    }
+}

@@ -303,3 +303,55 @@ fn child_mistyped_ssl_cert_file() {
         r.err()
     );
 }
+
+#[test]
+fn a_renewed_root_given_as_ca_file_is_trusted_beside_the_old_one() {
+    // Issue 23: an office renews its root under the same name; the old root stays in the system
+    // store (here the bundle SSL_CERT_FILE names), the new one is given as the CA file. The
+    // system's verifier picks the old root by name and refuses the chain (BadSignature); the CA
+    // file must settle it.
+    let old = Pki::new("getavatar company root", None);
+    let new = Pki::new("getavatar company root", None);
+    assert_ne!(old.root_der, new.root_der);
+    let srv = HttpsServer::start(&new, "NEW");
+    let d = dir("renewed");
+    let env = [
+        (
+            "SSL_CERT_FILE",
+            write(&d, "old.pem", old.root_pem.as_bytes()),
+        ),
+        ("GA_T_NEW", srv.url()),
+        (
+            "GA_T_NEW_PEM",
+            write(&d, "new.pem", new.root_pem.as_bytes()),
+        ),
+        (
+            "GA_T_OLD_PEM",
+            write(&d, "old-file.pem", old.root_pem.as_bytes()),
+        ),
+    ];
+    run_child("child_renewed_root", &env);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn child_renewed_root() {
+    if !in_child() {
+        return;
+    }
+    // Without the CA file: refused, as the system's verifier says.
+    let c = client(&var("GA_T_NEW"));
+    let r = c.get("10000000");
+    assert_eq!(r.name(), "GA_ERR_NETWORK", "{}", r.err());
+    assert!(r.err().contains("BadSignature"), "{}", r.err());
+    // The old root as CA file changes nothing: the chain does not verify against it.
+    assert_eq!(add_ca_file(&c, &var("GA_T_OLD_PEM")), GaStatus::GA_OK);
+    let r = c.get("10000000");
+    assert_eq!(r.name(), "GA_ERR_NETWORK", "{}", r.err());
+    assert!(r.err().contains("BadSignature"), "{}", r.err());
+    // The new root as CA file: trusted.
+    let c = client(&var("GA_T_NEW"));
+    assert_eq!(add_ca_file(&c, &var("GA_T_NEW_PEM")), GaStatus::GA_OK);
+    assert_ok(&c.get("10000000"), "NEW");
+    assert_ok(&c.get("10000000"), "NEW");
+}

@@ -63,6 +63,10 @@ impl Client {
         if let Some(f) = self.proxy_problem() {
             return (Err(f), 0);
         }
+        if !self.api_on_loopback() {
+            // A link the server chose may not reach into the user's own machine.
+            crate::net::transport::refuse_this_machine();
+        }
         let timeout = self.timeout();
         let sent = self
             .agent()
@@ -130,6 +134,16 @@ impl Client {
             )),
             Err(e) => Err(self.transport_failure(e, url, timeout, true)),
         }
+    }
+
+    /// Whether apiUrl's host is a loopback name or address (the emulator, tests, a local
+    /// gateway): only then may avatar links point at this machine.
+    fn api_on_loopback(&self) -> bool {
+        self.url
+            .parse::<ureq::http::Uri>()
+            .ok()
+            .and_then(|u| u.host().map(str::to_ascii_lowercase))
+            .is_some_and(|h| crate::answer::validate::is_loopback_host(&h))
     }
 
     /// The proxy carrying requests to `url`, as messages show it, if any.

@@ -149,6 +149,9 @@ fn io_failure(io: std::io::Error, cx: &Context) -> Failure {
         }
         _ => {
             let inner = io.get_ref();
+            if let Some(n) = inner.and_then(|i| i.downcast_ref::<crate::net::transport::ThisMachine>()) {
+                return Failure::fatal(GaStatus::GA_ERR_BAD_RESPONSE, n.to_string());
+            }
             if let Some(n) = inner.and_then(|i| i.downcast_ref::<NotLoopback>()) {
                 return Failure::fatal(network, format!("{n}{via}"));
             }

@@ -111,8 +111,18 @@ pub(crate) fn alloc_block(size: usize) -> *mut u8 {
 /// Frees a block from `alloc_block`. Returns false (and frees nothing, reading nothing at `p`)
 /// when `p` is not a live block: a foreign pointer, a pointer inside a block, or a second free.
 pub(crate) fn free_block(p: *mut u8) -> bool {
-    let Some(size) = live().remove(&(p as usize)) else {
-        return false;
+    let size = {
+        let mut reg = live();
+        let Some(size) = reg.remove(&(p as usize)) else {
+            return false;
+        };
+        if reg.is_empty() {
+            // No live block: the table goes too. A table kept until exit is reachable only
+            // through a pointer into its middle (hashbrown's), which valgrind reports as
+            // "possibly lost"; the next block makes a new one (one small allocation).
+            *reg = Registry::default();
+        }
+        size
     };
     // SAFETY: p is a live block of this size and alignment, removed from the registry above so
     // it is freed once.

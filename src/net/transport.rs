@@ -11,8 +11,12 @@
 //!   [`SLICE`]; between slices the token is checked. Waits outside I/O sleep on the token.
 //! - **Fewer system calls**: the request is written with one `write` (headers, body and TLS
 //!   records are gathered until the first read), socket timeouts are set when they change
-//!   (in practice once per connection), and a pooled connection is probed only after it sat
-//!   idle for [`PROBE_AFTER`] (a request on a connection the server closed is resent once anyway).
+//!   (in practice once per connection).
+//! - **Nothing unrequested is read as an answer**: before a pooled connection carries a request
+//!   ([`Transport::is_open`] when ureq's pool hands it out; [`CallTransport`] skips the check
+//!   when the pool takes it back), the socket is looked at without waiting ([`peek`]); bytes
+//!   waiting there (a late or unrequested answer, a `408` sent on an idle connection) or the
+//!   server's close drop the connection, unread. TLS does the same over its records (`tls`).
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
@@ -32,10 +36,6 @@ use crate::ratelimit::{RateLimiter, Refused, Slot};
 /// The longest a socket wait lasts before the cancel token and the deadline are checked again.
 pub const SLICE: Duration = Duration::from_millis(50);
 
-/// How long a pooled connection may sit idle before it is probed (one non-blocking peek)
-/// before reuse.
-pub const PROBE_AFTER: Duration = Duration::from_secs(1);
-
 /// Largest request gathered before it is written anyway.
 const GATHER_MAX: usize = 64 * 1024;
 
@@ -52,14 +52,15 @@ pub(crate) struct Attempt {
     pub call_ends: Option<Instant>,
     /// The rate-limit slot was further away than the call's end, by this much (not waited for).
     pub slot_too_far: Option<Duration>,
-    /// Refuse pooled connections (the resend after a stale one).
+    /// Refuse pooled connections, for every hop (the resend after a stale one).
     pub fresh_only: bool,
     /// A request of this attempt reached a connection.
     pub used: bool,
-    /// This attempt opened a new connection.
-    pub connected: bool,
-    /// A byte of the answer arrived.
-    pub answered: bool,
+    /// The latest request (a redirect's hop is one) went on a connection that had carried one
+    /// before (a pooled connection).
+    pub hop_reused: bool,
+    /// A byte of the answer to the latest request arrived.
+    pub hop_answered: bool,
     /// The rate-limit slot was taken.
     pub paced: bool,
     /// The slot, until the request is written (then the limiter hears when).
@@ -69,6 +70,9 @@ pub(crate) struct Attempt {
     /// Warm-up: open (or find) the connection, send nothing, and hand ureq an empty answer so
     /// that the connection goes to the pool.
     pub warm_up: bool,
+    /// Refuse connections to this machine (an avatar link, or its redirect, when apiUrl is not
+    /// on loopback): see [`GuardThisMachine`].
+    pub not_this_machine: bool,
 }
 
 impl Attempt {
@@ -82,19 +86,21 @@ impl Attempt {
             slot_too_far: None,
             fresh_only: false,
             used: false,
-            connected: false,
-            answered: false,
+            hop_reused: false,
+            hop_answered: false,
             paced: false,
             slot: None,
             waited: Duration::ZERO,
             warm_up: false,
+            not_this_machine: false,
         }
     }
 
-    /// Whether a failure of this attempt was a pooled connection the server had closed: it was
-    /// reused, and it failed before any byte of the answer arrived.
+    /// Whether a failure of this attempt was a pooled connection the server had closed: the
+    /// request that failed (the first, or a redirect's next hop) went on a connection that had
+    /// carried one before, and failed before any byte of its answer arrived.
     pub fn failed_on_stale(&self) -> bool {
-        self.used && !self.connected && !self.answered
+        self.used && self.hop_reused && !self.hop_answered
     }
 }
 
@@ -115,6 +121,11 @@ pub(crate) fn run<T>(attempt: Attempt, f: impl FnOnce() -> T) -> (T, Attempt) {
 /// Reads or changes the current attempt, if there is one.
 fn with_current<R>(f: impl FnOnce(&mut Attempt) -> R) -> Option<R> {
     CURRENT.with(|c| c.borrow_mut().as_mut().map(f))
+}
+
+/// The current attempt refuses connections to this machine (see [`GuardThisMachine`]).
+pub(crate) fn refuse_this_machine() {
+    with_current(|a| a.not_this_machine = true);
 }
 
 /// What is left of the current attempt's time, if an attempt is running (a DNS lookup waits no
@@ -170,7 +181,7 @@ fn deadline_of(timeout: NextTimeout) -> Instant {
 }
 
 /// A timeout of exactly `d`.
-fn exact(d: Duration) -> NextTimeout {
+pub(crate) fn exact(d: Duration) -> NextTimeout {
     NextTimeout {
         after: ureq::unversioned::transport::time::Duration::Exact(d),
         ..NextTimeout::default()
@@ -264,6 +275,10 @@ fn connect_one(addr: SocketAddr, budget: Duration) -> Result<TcpStream, Error> {
 
 /// A TCP connection: writes gathered until the next read, socket waits in slices.
 pub struct TcpTransport {
+    /// The socket in the list a forked child closes. First field: fields drop in order, so it
+    /// is unlisted before `stream` closes the socket.
+    #[cfg(unix)]
+    _listed: crate::sys::fork::sockets::Listed,
     stream: Arc<TcpStream>,
     buffers: LazyBuffers,
     /// Bytes written by ureq or TLS and not yet sent.
@@ -271,8 +286,6 @@ pub struct TcpTransport {
     /// The socket's read and write timeouts as last set.
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
-    /// When the connection was last used.
-    last_used: Instant,
 }
 
 impl std::fmt::Debug for TcpTransport {
@@ -286,7 +299,11 @@ impl TcpTransport {
         if details.config.no_delay() {
             stream.set_nodelay(true)?;
         }
+        #[cfg(unix)]
+        let listed = crate::sys::fork::sockets::list(std::os::fd::AsRawFd::as_raw_fd(&stream));
         Ok(TcpTransport {
+            #[cfg(unix)]
+            _listed: listed,
             stream: Arc::new(stream),
             buffers: LazyBuffers::new(
                 details.config.input_buffer_size(),
@@ -295,7 +312,6 @@ impl TcpTransport {
             pending: Vec::new(),
             read_timeout: None,
             write_timeout: None,
-            last_used: Instant::now(),
         })
     }
 
@@ -338,7 +354,6 @@ impl TcpTransport {
             }
         }
         self.pending.clear();
-        self.last_used = Instant::now();
         request_written();
         Ok(())
     }
@@ -387,7 +402,6 @@ impl Transport for TcpTransport {
             match (&*self.stream).read(buf) {
                 Ok(n) => {
                     self.buffers.input_appended(n);
-                    self.last_used = Instant::now();
                     return Ok(n > 0);
                 }
                 Err(e) if is_wait_over(&e) => {}
@@ -397,21 +411,77 @@ impl Transport for TcpTransport {
     }
 
     fn is_open(&mut self) -> bool {
-        if !self.pending.is_empty() {
-            // A TLS handshake's last flight (a warm-up sends nothing after it): send it now.
-            return self.flush_pending(exact(SLICE * 4)).is_ok();
-        }
-        if self.last_used.elapsed() < PROBE_AFTER {
-            return true;
-        }
-        // Idle a while: the server may have closed it. One look without waiting.
-        let s = &*self.stream;
-        if s.set_nonblocking(true).is_err() {
+        // A TLS handshake's last flight (a warm-up sends nothing after it): send it now.
+        if self.flush_pending(exact(SLICE * 4)).is_err() {
             return false;
         }
-        let open = matches!(s.peek(&mut [0u8]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-        open && s.set_nonblocking(false).is_ok()
+        // Bytes ureq or TLS read and left unconsumed: the server sent more than was asked for.
+        if !self.buffers.input().is_empty() {
+            return false;
+        }
+        matches!(peek(&self.stream), Peek::Nothing)
     }
+}
+
+/// What a look at a socket, without waiting, found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Peek {
+    /// Nothing to read: the connection is idle and open.
+    Nothing,
+    /// Bytes are waiting to be read (a late or unrequested answer, a TLS record).
+    Bytes,
+    /// The server closed its side (or the socket failed).
+    Closed,
+}
+
+/// Looks whether anything is waiting on `s` without reading it and without waiting: bytes,
+/// the server's close (a read would return 0), or nothing. Unix: one `recv` with
+/// `MSG_PEEK | MSG_DONTWAIT`.
+#[cfg(unix)]
+pub(crate) fn peek(s: &TcpStream) -> Peek {
+    use std::os::fd::AsRawFd;
+    let mut b = [0u8; 1];
+    loop {
+        // SAFETY: `b` is a valid one-byte buffer; the descriptor is the stream's own, open
+        // while `s` is borrowed.
+        let n = unsafe {
+            libc::recv(
+                s.as_raw_fd(),
+                b.as_mut_ptr().cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        return match n {
+            1.. => Peek::Bytes,
+            0 => Peek::Closed,
+            _ => match io::Error::last_os_error().kind() {
+                io::ErrorKind::WouldBlock => Peek::Nothing,
+                io::ErrorKind::Interrupted => continue,
+                _ => Peek::Closed,
+            },
+        };
+    }
+}
+
+/// Looks whether anything is waiting on `s` without reading it and without waiting (Windows:
+/// the socket made non-blocking for one `recv(MSG_PEEK)`, then blocking again).
+#[cfg(not(unix))]
+pub(crate) fn peek(s: &TcpStream) -> Peek {
+    if s.set_nonblocking(true).is_err() {
+        return Peek::Closed;
+    }
+    let seen = match s.peek(&mut [0u8]) {
+        Ok(0) => Peek::Closed,
+        Ok(_) => Peek::Bytes,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Peek::Nothing,
+        Err(_) => Peek::Closed,
+    };
+    // Always back to blocking, whatever the peek saw (the connection may still be read).
+    if s.set_nonblocking(false).is_err() {
+        return Peek::Closed;
+    }
+    seen
 }
 
 /// The last connector of the chain: wraps every connection to the target (not a hop to a CONNECT
@@ -435,8 +505,11 @@ impl<In: Transport> Connector<In> for CallConnector {
         if self.agent_has_proxy && details.config.proxy().is_none() {
             return Ok(Some(Either::A(t)));
         }
-        with_current(|a| a.connected = true);
-        Ok(Some(Either::B(CallTransport { inner: Box::new(t) })))
+        Ok(Some(Either::B(CallTransport {
+            inner: Box::new(t),
+            carried: false,
+            in_request: false,
+        })))
     }
 }
 
@@ -452,9 +525,28 @@ fn warming_up() -> bool {
 #[derive(Debug)]
 pub struct CallTransport {
     inner: Box<dyn Transport>,
+    /// The connection carried a request before the current one (or was warmed up).
+    carried: bool,
+    /// A request is under way on it: written (or being written) and not yet handed back to the
+    /// pool. ureq asks [`Transport::is_open`] when it hands a pooled connection out and when it
+    /// takes one back: this tells the two apart.
+    in_request: bool,
 }
 
 impl CallTransport {
+    /// A request starts on this connection: the attempt hears whether the connection is reused.
+    fn request_starts(&mut self) {
+        if self.in_request {
+            return;
+        }
+        self.in_request = true;
+        let reused = std::mem::replace(&mut self.carried, true);
+        with_current(|a| {
+            a.hop_reused = reused;
+            a.hop_answered = false;
+        });
+    }
+
     /// Takes the rate-limit slot, once per attempt, before the request's first byte.
     fn pace(&self) -> Result<(), Error> {
         let todo = with_current(|a| {
@@ -519,7 +611,7 @@ impl CallTransport {
             }
         };
         if matches!(r, Ok(true)) {
-            with_current(|a| a.answered = true);
+            with_current(|a| a.hop_answered = true);
         }
         r
     }
@@ -532,8 +624,11 @@ impl Transport for CallTransport {
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), Error> {
         if warming_up() {
+            // Sends nothing; a request on it later counts as on a reused connection.
+            self.carried = true;
             return Ok(());
         }
+        self.request_starts();
         self.pace()?;
         let remaining = deadline_of(timeout).saturating_duration_since(Instant::now());
         self.inner.transmit_output(amount, exact(remaining))
@@ -548,8 +643,15 @@ impl Transport for CallTransport {
     }
 
     fn is_open(&mut self) -> bool {
-        // The resend after a stale connection refuses every pooled one (they sat idle as long).
-        let refuse = with_current(|a| a.fresh_only && !a.connected).unwrap_or(false);
+        // Taken back after a request, or handed out for one?
+        if std::mem::replace(&mut self.in_request, false) {
+            // Taken back: ureq has checked that nothing past the answer was read; what arrives
+            // later is found when the connection is handed out (one peek per request, not two).
+            return true;
+        }
+        // The resend after a stale connection refuses every pooled one, for each hop (they sat
+        // idle as long; a server that closes after a redirect does so again).
+        let refuse = with_current(|a| a.fresh_only).unwrap_or(false);
         !refuse && self.inner.is_open()
     }
 
@@ -558,7 +660,73 @@ impl Transport for CallTransport {
     }
 }
 
-/// The connector chain: loopback targets direct when the proxy is the system's (`loopback`), a
+/// A connection refused because it would reach this machine (see [`GuardThisMachine`]).
+#[derive(Debug)]
+pub(crate) struct ThisMachine;
+
+impl std::fmt::Display for ThisMachine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the avatar link (or a redirect it led to) points at this machine (a loopback \
+             address) while apiUrl is not on loopback: refused, nothing was sent (a link the \
+             server chose may not reach into the user's own machine)",
+        )
+    }
+}
+
+impl std::error::Error for ThisMachine {}
+
+/// Whether a connection to `ip` reaches this machine: loopback (also IPv4-mapped) or the
+/// unspecified address (connecting to 0.0.0.0 or :: reaches the local host).
+fn is_this_machine(ip: std::net::IpAddr) -> bool {
+    let ip = match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map(Into::into).unwrap_or(ip),
+        v4 => v4,
+    };
+    ip.is_loopback() || ip.is_unspecified()
+}
+
+/// The first connector of the chain: when the attempt says so (image links while apiUrl is not
+/// on loopback), refuses, before any connection is made, a target whose host is a loopback
+/// name or address, or (without a proxy) resolves to one. Every hop of a redirect comes here.
+/// The hop to a proxy itself is not checked (a local proxy is the user's choice).
+#[derive(Debug)]
+pub struct GuardThisMachine {
+    /// Whether the agent sends requests through a proxy (as in [`CallConnector`]).
+    pub agent_has_proxy: bool,
+}
+
+impl<In: Transport> Connector<In> for GuardThisMachine {
+    type Out = In;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<In>, Error> {
+        let to_proxy = self.agent_has_proxy && details.config.proxy().is_none();
+        if to_proxy || !with_current(|a| a.not_this_machine).unwrap_or(false) {
+            return Ok(chained);
+        }
+        let host = details.uri.host().unwrap_or_default().to_ascii_lowercase();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let literal = crate::answer::validate::is_loopback_host(&host)
+            || bare.parse().is_ok_and(is_this_machine)
+            || bare
+                .strip_suffix('.')
+                .unwrap_or(bare)
+                .ends_with(".localhost");
+        let resolved = details.config.proxy().is_none()
+            && details.addrs.iter().any(|a| is_this_machine(a.ip()));
+        if literal || resolved {
+            return Err(Error::Io(io::Error::other(ThisMachine)));
+        }
+        Ok(chained)
+    }
+}
+
+/// The connector chain: the guard on links to this machine (`GuardThisMachine`), loopback
+/// targets direct when the proxy is the system's (`loopback`), a
 /// SOCKS proxy (ureq's, under the attempt's deadline: `socks`), a CONNECT proxy
 /// (`connect_proxy`), our TCP, TLS (ours, `tls`: one config and so one verifier and session
 /// cache per agent), the per-call wrapper, then the watch on abrupt ends (see `body_end`).
@@ -567,11 +735,65 @@ pub(crate) fn connector(
     system_proxy: bool,
     trust: &crate::tls::TrustSettings,
 ) -> impl Connector<(), Out = impl Transport> {
-    ().chain(crate::net::loopback::LoopbackDirect(system_proxy))
+    ().chain(GuardThisMachine { agent_has_proxy })
+        .chain(crate::net::loopback::LoopbackDirect(system_proxy))
         .chain(crate::net::socks::Socks::default())
         .chain(crate::net::connect_proxy::ConnectProxy)
         .chain(TcpConnector)
         .chain(crate::tls::TlsConnector::new(trust.clone()))
         .chain(CallConnector { agent_has_proxy })
         .chain(crate::net::body_end::WatchEnds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Shutdown, TcpListener};
+
+    #[test]
+    fn a_peek_tells_nothing_bytes_and_close_apart_and_reads_nothing() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (mut server, _) = l.accept().unwrap();
+        assert_eq!(peek(&client), Peek::Nothing);
+        server.write_all(b"HTTP/1.1 200 OK\r\n").unwrap();
+        let t0 = Instant::now();
+        while peek(&client) == Peek::Nothing && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(peek(&client), Peek::Bytes);
+        // Nothing was consumed, and the socket still blocks (with a timeout) as before.
+        client
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut got = [0u8; 17];
+        (&client).read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"HTTP/1.1 200 OK\r\n");
+        assert_eq!(peek(&client), Peek::Nothing);
+        let e = (&client).read(&mut got).unwrap_err();
+        assert!(is_wait_over(&e), "{e:?}");
+        server.shutdown(Shutdown::Write).unwrap();
+        let t0 = Instant::now();
+        while peek(&client) == Peek::Nothing && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(peek(&client), Peek::Closed);
+    }
+
+    #[test]
+    fn this_machine_is_loopback_unspecified_or_mapped_loopback() {
+        for ip in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "::1",
+            "0.0.0.0",
+            "::",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_this_machine(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["8.8.8.8", "10.0.0.1", "::ffff:8.8.8.8", "2001:db8::1"] {
+            assert!(!is_this_machine(ip.parse().unwrap()), "{ip}");
+        }
+    }
 }

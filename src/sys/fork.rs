@@ -8,6 +8,11 @@
 //! uses it, and leaks (never drops) the inherited one, since dropping it could talk on the
 //! parent's sockets (a TLS `close_notify`) or wait on a lock held by a thread that is gone.
 //! Windows has no fork: the generation never changes there.
+//!
+//! The sockets of open connections are listed ([`sockets`]): a child closes its copies of their
+//! descriptors at the fork (the connections it inherits are never used there), so that a
+//! connection closes when the parent closes it, not when the last child exits. Closing a copy
+//! sends nothing (no shutdown, no TLS `close_notify`): the parent's connection is unaffected.
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
@@ -33,6 +38,7 @@ mod watch {
     extern "C" fn in_child() {
         GENERATION.fetch_add(1, Ordering::AcqRel);
         crate::net::resolver::forget_lookup_threads();
+        super::sockets::close_in_child();
     }
 
     extern "C" fn register() {
@@ -67,6 +73,58 @@ mod watch {
     pub(super) fn ensure() {
         if !REGISTERED.load(Ordering::Relaxed) {
             register();
+        }
+    }
+}
+
+/// The descriptors of the open connections' sockets, which a forked child closes at once (see
+/// the module documentation). A fixed table of atomics, so that the child's handler only does
+/// async-signal-safe work; a socket that finds no free slot is not listed (a child then keeps
+/// it, as before). A connection is listed when it is made and unlisted before its socket closes,
+/// so the child never closes a descriptor the parent had already reused for something else.
+#[cfg(unix)]
+pub(crate) mod sockets {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    const SLOTS: usize = 1024;
+    static FDS: [AtomicI32; SLOTS] = [const { AtomicI32::new(-1) }; SLOTS];
+
+    /// A listed descriptor; unlisted when dropped (drop it before the socket closes).
+    #[derive(Debug)]
+    pub(crate) struct Listed(Option<(usize, i32)>);
+
+    /// Lists `fd` until the returned value is dropped.
+    pub(crate) fn list(fd: i32) -> Listed {
+        for (i, slot) in FDS.iter().enumerate() {
+            if slot
+                .compare_exchange(-1, fd, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return Listed(Some((i, fd)));
+            }
+        }
+        Listed(None)
+    }
+
+    impl Drop for Listed {
+        fn drop(&mut self) {
+            if let Some((i, fd)) = self.0 {
+                let _ = FDS[i].compare_exchange(fd, -1, Ordering::AcqRel, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// In a forked child, alone, right after the fork: closes every listed descriptor (`close`
+    /// is async-signal-safe). The connections holding them are inherited state, never used nor
+    /// dropped in the child (`PerProcess`).
+    pub(super) fn close_in_child() {
+        for slot in &FDS {
+            let fd = slot.swap(-1, Ordering::AcqRel);
+            if fd >= 0 {
+                // SAFETY: `fd` was an open socket of a connection at the fork; nothing in this
+                // process uses it again.
+                unsafe { libc::close(fd) };
+            }
         }
     }
 }
