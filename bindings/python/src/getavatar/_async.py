@@ -166,6 +166,12 @@ class AsyncClient(ClientBase):
         if pool is not None:
             pool.shutdown(wait=False)
 
+    def _after_fork_in_child(self) -> None:
+        # The pool's threads were not copied, but its count of idle ones was: it would never
+        # start a thread for the next call (which then hung). The child makes a pool of its own.
+        super()._after_fork_in_child()
+        self._pool = None
+
     async def __aenter__(self) -> "AsyncClient":
         return self
 

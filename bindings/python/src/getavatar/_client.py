@@ -297,6 +297,13 @@ class ClientBase:
         state = " closed" if self._closed else ""
         return f"<getavatar.{self._kind} api_url={getattr(self, '_api_url', '?')!r} id_instance={getattr(self, '_id_instance', '?')!r}{state}>"
 
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            f"a getavatar.{self._kind} cannot be pickled or copied: it belongs to the process that made it "
+            "(its connections, rate limit and cache live there). Make one client per worker process instead, "
+            "e.g. in the pool's initializer or a module-level function the worker calls first"
+        )
+
     def _after_fork_in_child(self) -> None:
         """In a forked child: no call is in flight (their threads were not copied)."""
         self._lock = threading.RLock()
