@@ -73,7 +73,7 @@ class ClientBase:
     ) -> None:
         self._handle: Any = None
         self._busy = 0  # calls in flight
-        self._main_busy = 0  # of them, those running on the main thread (see _close)
+        self._main_busy = 0  # of them, those the main thread made (see _close)
         self._free_pending = False  # close() returned first: the last call frees the handle
         self._closed = True
         # Under the condition close() waits on; reentrant, as a signal handler may run where the

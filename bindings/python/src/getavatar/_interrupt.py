@@ -1,35 +1,26 @@
-"""Ctrl-C for calls made on the main thread: the one mechanism, all of it here.
+"""Ctrl-C stops a call made on the main thread: the one mechanism, all of it here.
 
-Python runs signal handlers on the main thread only, between bytecodes: while a C call runs
-there, Ctrl-C waits for it. So a call made on the main thread runs as a `Job` on a helper
-thread, and the main thread waits for it on a lock, a wait that signals interrupt:
-
-- a handler that returns (a custom SIGINT handler) lets the wait, and the call, go on;
-- a handler that raises (KeyboardInterrupt, SystemExit) stops the job (it cancels the job's
-  token: the library returns within about 100 ms), waits for it, and lets the exception out.
-
-A handler may make calls itself: such a call runs on the helper one level deeper (helper d runs
-the calls made while d calls of the main thread are under way), so it never waits for the call
-it interrupted, and a second Ctrl-C stops it. Calls made on other threads go straight to the
-library (no handler runs there); AsyncClient runs its calls as Jobs on its own threads and stops
-one when its task is cancelled. The wakeup fd (signal.set_wakeup_fd) is never touched: it stays
-the event loop's or the application's.
+Signal handlers run on the main thread only, between bytecodes: a C call there would hold
+Ctrl-C back. So a main-thread call runs as a `Job` on a helper thread while the main thread
+waits on a lock, which signals interrupt. A handler that returns lets the call go on; one that
+raises (KeyboardInterrupt) stops the job (cancels its token: the library returns within about
+100 ms), waits for it and lets the exception out. A handler's own call runs on the next helper
+(helper d serves the calls made while d main-thread calls are under way), so it never waits for
+the one it interrupted. Other threads' calls go straight to the library; AsyncClient runs Jobs
+on its pool. The wakeup fd (signal.set_wakeup_fd) is left to the application.
 
 A job's states, changed under its lock:
   QUEUED   made, perhaps handed to a thread; no token yet.
   RUNNING  a thread runs it with a fresh token, which `stop()` cancels.
-  DONE     `outcome` holds its result or exception; the token is freed; `done` is released.
+  DONE     `outcome` holds its value or exception; the token is freed; `done` is released.
   DROPPED  stopped while QUEUED: it never runs.
-Per process: `_helpers[d]`, the queue helper d serves; `_current`, the main thread's innermost
-job. A forked child starts with neither (the helper threads are not copied into it).
+Per process: `_helpers[d]`, helper d's queue, and `_current`, the main thread's innermost job;
+a forked child starts with neither (threads are not copied by fork).
 
-Why a signal cannot break this: a handler's exception can surface after any step on the main
-thread, but never on a helper. So the helper takes every step that must not be lost: it makes
-and frees the token, holds the client for the call (close() waits for it, see _client) and sets
-DONE last. The main thread only waits and stops, both of which may be repeated: a further signal
-while it stops a job makes it stop and wait again. At worst (a signal cutting that loop itself
-short, or a helper's start) a job ends uncancelled on its helper, or a helper thread idles for
-good; nothing is ever freed under a running call.
+A handler's exception can surface after any step of the main thread, never on a helper. So the
+helper takes each step that must not be lost (the token, holding the client, DONE last); the
+main thread only waits and stops, and repeats both if another signal cuts them short. At worst
+(a signal cutting that retry short) a job ends uncancelled: never with anything freed under it.
 """
 
 from __future__ import annotations
@@ -42,12 +33,10 @@ from typing import Any, Callable, Generic, List, Optional, Tuple, TypeVar
 
 from . import _native
 
-__all__ = ["Job", "call", "on_main_thread"]
-
 R = TypeVar("R")
 QUEUED, RUNNING, DONE, DROPPED = "queued", "running", "done", "dropped"
-#: The main thread's wait also wakes this often (seconds): a signal delivered to another thread,
-#: or any on Windows (where a lock wait is not interrupted), is handled within this time.
+#: Seconds between the main thread's own checks for a signal that did not interrupt its wait
+#: (delivered to another thread, or on Windows, where a lock wait is not interrupted).
 POLL = 0.05
 
 
@@ -57,10 +46,8 @@ class Job(Generic[R]):
     __slots__ = ("fn", "depth", "lock", "state", "token", "outcome", "done")
 
     def __init__(self, fn: Callable[[Any], R], depth: int = 0) -> None:
-        self.fn, self.depth = fn, depth
+        self.fn, self.depth, self.state, self.token = fn, depth, QUEUED, None
         self.lock = _thread.allocate_lock()
-        self.state: str = QUEUED
-        self.token: Any = None
         self.outcome: Optional[Tuple[bool, Any]] = None
         self.done = _thread.allocate_lock()
         self.done.acquire()  # released as the job ends
@@ -68,14 +55,14 @@ class Job(Generic[R]):
     def run(self) -> None:
         """Runs the job, on a thread where no signal handler runs (a helper, a pool's thread)."""
         lib = _native.lib()
-        token = lib.ga_cancel_new()
+        token = lib.ga_cancel_new()  # NULL (out of memory): the call is not cancellable
         with self.lock:
             if self.state is QUEUED:
                 self.state, self.token = RUNNING, token
-        if self.state is RUNNING:  # else DROPPED: only this thread changes it from here on
+        if self.state is RUNNING:  # else DROPPED; only this thread changes it from here on
             outcome: Tuple[bool, Any]
             try:
-                outcome = (True, self.fn(token)) if token else (False, MemoryError("getavatar: out of memory"))
+                outcome = (True, self.fn(token))
             except BaseException as e:  # handed to the waiting thread
                 outcome = (False, e)
             with self.lock:
@@ -99,10 +86,9 @@ class Job(Generic[R]):
     def result(self) -> R:
         """The call's value, or its exception raised (once DONE)."""
         assert self.outcome is not None
-        ok, value = self.outcome
-        if ok:
-            return value  # type: ignore[no-any-return]
-        raise value
+        if self.outcome[0]:
+            return self.outcome[1]  # type: ignore[no-any-return]
+        raise self.outcome[1]
 
 
 _helpers: List["SimpleQueue[Job[Any]]"] = []
