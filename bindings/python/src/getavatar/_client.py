@@ -76,8 +76,8 @@ class ClientBase:
         self._main_busy = 0  # of them, those the main thread made (see _close)
         self._free_pending = False  # close() returned first: the last call frees the handle
         self._closed = True
-        # Under the condition close() waits on; reentrant, as a signal handler may run where the
-        # main thread holds it (in close()'s wait) and close the client.
+        # Under the condition close() waits on; reentrant, as a signal handler may run while the
+        # main thread holds it (notify_all is Python code) and close the client.
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         id_instance = _id_text(id_instance)

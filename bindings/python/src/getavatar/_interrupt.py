@@ -12,7 +12,7 @@ on its pool. The wakeup fd (signal.set_wakeup_fd) is left to the application.
 A job's states, changed under its lock:
   QUEUED   made, perhaps handed to a thread; no token yet.
   RUNNING  a thread runs it with a fresh token, which `stop()` cancels.
-  DONE     `outcome` holds its value or exception; the token is freed; `done` is released.
+  DONE     `outcome` holds its value or exception; then the token is freed, `done` released.
   DROPPED  stopped while QUEUED: it never runs.
 Per process: `_helpers[d]`, helper d's queue, and `_current`, the main thread's innermost job;
 a forked child starts with neither (threads are not copied by fork).
@@ -20,7 +20,8 @@ a forked child starts with neither (threads are not copied by fork).
 A handler's exception can surface after any step of the main thread, never on a helper. So the
 helper takes each step that must not be lost (the token, holding the client, DONE last); the
 main thread only waits and stops, and repeats both if another signal cuts them short. At worst
-(a signal cutting that retry short) a job ends uncancelled: never with anything freed under it.
+(a signal cutting that retry, or a helper's start, short) a job ends uncancelled or a helper
+thread idles unused; nothing is ever freed under a running call.
 """
 
 from __future__ import annotations
