@@ -122,6 +122,31 @@ def test_ctrl_c_when_the_application_owns_the_wakeup_fd(emu, tmp_path):
     assert "getavatar-call" not in r["threads"]
 
 
+def test_ctrl_c_delivered_to_another_thread_still_stops_the_call(emu, tmp_path):
+    # The kernel may deliver a process's SIGINT to any thread that does not block it; Python
+    # then runs the handler on the main thread as soon as it next looks. It must look while
+    # it waits for the call, not only when the call ends (8 s here).
+    setup = textwrap.dedent(
+        """
+        import signal
+        def kick():
+            while not os.path.exists(os.path.join(tmp, "go")):
+                time.sleep(0.01)
+            print("sent", time.monotonic(), flush=True)
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        threading.Thread(target=kick, daemon=True).start()
+        """
+    ).strip()
+    emu.fault(kind="never_answer")
+    p = _start(emu, tmp_path, CALLS["get_avatar"], setup)
+    _wait_for_requests(emu, 1)
+    (tmp_path / "go").touch()
+    r = _finish(p)
+    assert "interrupted" in r, r
+    assert float(r["interrupted"]) - float(r["sent"]) < 0.5
+    assert r["again"] == f"{emu.url}/avatars/10000000.png"
+
+
 def test_ctrl_c_stops_the_main_thread_call_only(emu, tmp_path):
     # A call on another thread goes on and gets its answer; the main thread's call is stopped.
     setup = textwrap.dedent(
