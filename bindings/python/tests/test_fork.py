@@ -4,6 +4,7 @@ HTTPS, with the cache off and on; a hang fails the test (timeout) instead of han
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
@@ -121,3 +122,53 @@ def test_a_child_can_close_a_client_other_threads_were_using_at_fork(emu):
             stop.set()
             for t in threads:
                 t.join()
+
+
+def _in_child(work) -> None:
+    """Runs ``work()`` in a forked child; the child fails the test by its exit status, a hang
+    (alarm after 20 s) included."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            signal.alarm(20)
+            code = 0 if work() else 2
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child status {status}"
+
+
+def test_an_async_client_used_before_fork_works_in_the_child(emu):
+    """gunicorn --preload with a module-level AsyncClient that made a call at import: its thread
+    pool was copied into the workers counting an idle thread that is not there, and their first
+    call hung."""
+    c = getavatar.AsyncClient(emu.url, emu.id_instance, emu.token, rate_limit=0)
+    url = f"{emu.url}/avatars/10000000.png"
+    try:
+        assert asyncio.run(c.get_avatar("10000000")).url == url
+
+        def child() -> bool:
+            got = asyncio.run(asyncio.wait_for(c.get_avatar("10000000"), 5)).url
+            many = asyncio.run(asyncio.wait_for(c.get_avatars(["10000000"] * 8), 5))
+            asyncio.run(asyncio.wait_for(c.aclose(), 5))
+            return got == url and [a.url for a in many] == [url] * 8  # type: ignore[union-attr]
+
+        _in_child(child)
+        assert asyncio.run(c.get_avatar("10000000")).url == url, "the parent still works"
+    finally:
+        asyncio.run(c.aclose())
+
+
+def test_a_client_used_on_the_main_thread_before_fork_works_in_the_child(emu):
+    """The main thread's calls run on a helper thread (so that Ctrl-C stops them): a child
+    forked after one has no such thread and must start its own."""
+    with getavatar.Client(emu.url, emu.id_instance, emu.token, rate_limit=0) as c:
+        url = f"{emu.url}/avatars/10000000.png"
+        assert c.get_avatar("10000000").url == url
+        _in_child(lambda: c.get_avatar("10000000").url == url and c.get_avatars(["10000000"])[0].url == url)
+        assert c.get_avatar("10000000").url == url

@@ -184,6 +184,29 @@ def test_close_waits_for_calls_in_flight(emu):
     assert result["a"].available is True
 
 
+@pytest.mark.parametrize("cls", [getavatar.Client, getavatar.AsyncClient])
+def test_a_client_cannot_be_pickled_and_the_error_says_what_to_do(emu, cls):
+    # What a user sees passing a client to a process pool: a TypeError naming the fix, not
+    # ctypes' "objects containing pointers cannot be pickled". A copy would share the handle
+    # (and free it twice): refused the same way.
+    import asyncio
+    import copy
+    import pickle
+
+    c = cls(emu.url, emu.id_instance, emu.token)
+    try:
+        for attempt in (pickle.dumps, copy.copy, copy.deepcopy):
+            with pytest.raises(TypeError, match=f"getavatar.{cls.__name__} cannot be pickled") as e:
+                attempt(c)
+            assert "one client per worker process" in str(e.value)
+            assert emu.token[:8] not in str(e.value)
+    finally:
+        if cls is getavatar.AsyncClient:
+            asyncio.run(c.aclose())
+        else:
+            c.close()
+
+
 def test_threads_share_one_client_and_the_gil_is_released(emu):
     ids = ["10000000", "20000000", "30000000", "40000000", "-10000000000000"]
     errors = []

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import functools
 import os
 import threading
 from typing import Any, AsyncIterator, Deque, List, Optional, Sequence, TypeVar, Union
 
-from . import _cancel, _native
+from . import _interrupt
 from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Lookup
 from ._client import ClientBase
 from ._errors import Error
@@ -106,35 +107,24 @@ class AsyncClient(ClientBase):
     async def _call(self, op: Call[R]) -> R:
         use = self._use()
         handle = use.__enter__()  # the client cannot be freed until the call is done
-        token = _cancel.take()
+        job = _interrupt.Job(functools.partial(op.run, handle))  # stopped as the task is cancelled
         try:
-            future = self._executor().submit(op.run, handle, token)
+            future = self._executor().submit(job.run)
         except BaseException:
-            _cancel.give(token)
             use.__exit__()
             raise
         future.add_done_callback(lambda _f: use.__exit__())
         waiting = asyncio.wrap_future(future)
         try:
-            result = await asyncio.shield(waiting)
+            await asyncio.shield(waiting)
         except asyncio.CancelledError:
-            # Stop the library's work (or drop the call if no thread has started it), wait
-            # for that (about 100 ms), then let the task be cancelled.
-            if future.cancel():
-                _cancel.give(token)
-            else:
-                _native.lib().ga_cancel(token)
-                try:
-                    await _finish(waiting)
-                finally:
-                    if waiting.done():  # else still in use: left to leak rather than freed early
-                        _cancel.drop(token)
+            # Drop the call if no thread has started it; else stop the library's work and wait
+            # for that (about 100 ms); then let the task be cancelled.
+            if not future.cancel():
+                job.stop()
+                await _finish(waiting)
             raise
-        except BaseException:
-            _cancel.give(token)
-            raise
-        _cancel.give(token)
-        return result
+        return job.result()
 
     def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
         pool = self._pool
@@ -175,6 +165,12 @@ class AsyncClient(ClientBase):
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False)
+
+    def _after_fork_in_child(self) -> None:
+        # The pool's threads were not copied, but its count of idle ones was: it would never
+        # start a thread for the next call (which then hung). The child makes a pool of its own.
+        super()._after_fork_in_child()
+        self._pool = None
 
     async def __aenter__(self) -> "AsyncClient":
         return self

@@ -1,15 +1,9 @@
 """The library's calls as small objects shared by Client and AsyncClient.
 
-Each call checks and encodes its arguments when made, then ``invoke`` runs the C function with a
-cancel token; its result pointer lands in the object from C itself (``list.extend`` over
-``starmap``: no Python bytecode runs between the C call returning and the pointer being kept,
-so a KeyboardInterrupt raised right after the call cannot lose it). ``result`` turns it into
-Python and ``free`` releases whatever is still held (the caller always calls it, last); both run
-on the thread that invoked (the library's last error is per thread).
-
-A lookup is the call made most, thousands of times a second on loopback: ``Lookup`` keeps its
-path short (no lookups by name, one small object, the Avatar built without the dataclass's
-slower __init__), since each microsecond here is a visible share of a 30 µs call.
+Each call checks and encodes its arguments when made; ``run(handle, token)`` then calls the C
+function (with a cancel token, or None: not cancellable), turns its result into Python and frees
+it. ``run`` runs wholly on one thread (the library's last error is per thread) where no signal
+handler runs: a helper for the main thread's calls (see _interrupt), else the caller's own.
 """
 
 from __future__ import annotations
@@ -17,8 +11,7 @@ from __future__ import annotations
 import ctypes
 import os
 from dataclasses import dataclass
-from itertools import starmap
-from typing import Any, Generic, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Generic, List, Optional, Sequence, TypeVar, Union
 
 from . import _native
 from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
@@ -26,7 +19,6 @@ from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from
 __all__ = ["Avatar", "AvatarImage", "Call", "Lookup", "Download", "ImageBytes", "Batch"]
 
 R = TypeVar("R")
-CANCELLED = 14
 
 
 @dataclass(frozen=True)
@@ -101,105 +93,63 @@ def convert(a: "_native.GaAvatar") -> Union[Avatar, Error]:
 _new = object.__new__
 
 
-def _status(ptr: Optional[int]) -> int:
-    return int(_native.GaAvatar.from_address(ptr).status) if ptr else 0
-
-
 class Call(Generic[R]):
-    """One library call: ``invoke`` (again after ``retry_cancelled``), then ``result``; ``free`` always."""
+    """One library call, made by ``run``."""
 
     __slots__ = ()
 
-    def invoke(self, handle: Any, token: Any) -> None:
-        raise NotImplementedError
-
-    def cancelled(self) -> bool:
-        """Whether (part of) the result says GA_ERR_CANCELLED."""
-        raise NotImplementedError
-
-    def retry_cancelled(self) -> None:
-        """Frees the cancelled results so the next ``invoke`` redoes just those."""
-        raise NotImplementedError
-
-    def result(self) -> R:
-        """The Python result (or its error raised); ``free`` follows."""
-        raise NotImplementedError
-
-    def free(self) -> None:
-        """Frees whatever the call still holds; idempotent."""
-        raise NotImplementedError
-
     def run(self, handle: Any, token: Any) -> R:
-        try:
-            self.invoke(handle, token)
-            return self.result()
-        finally:
-            self.free()
+        """Makes the call (``token``: a cancel token, or None) and returns its result (or raises)."""
+        raise NotImplementedError
 
 
 class _Single(Call[R]):
-    """A call returning one result block (GaAvatar* or GaAvatarImage*)."""
+    """A call returning one result block (GaAvatar* or GaAvatarImage*), freed by ``run``."""
 
-    __slots__ = ("args", "box")
+    __slots__ = ("args",)
     fn_name = ""
 
     def __init__(self, *args: bytes) -> None:
         self.args = args
-        self.box: List[Optional[int]] = []
 
-    def invoke(self, handle: Any, token: Any) -> None:
-        fn = getattr(_native.lib(), self.fn_name)
-        self.box.extend(starmap(fn, ((handle, *self.args, token),)))
-
-    def cancelled(self) -> bool:
-        return bool(self.box) and _status(self.box[0]) == CANCELLED
-
-    def retry_cancelled(self) -> None:
-        self.free()
-
-    def free(self) -> None:
-        box = self.box
-        if box:
-            self.box = []
-            for ptr in box:
-                if ptr:
-                    _native.lib().ga_free(ptr)
-
-    def _ptr(self) -> int:
-        ptr = self.box[0]
+    def run(self, handle: Any, token: Any) -> R:
+        l = _native.lib()
+        ptr = getattr(l, self.fn_name)(handle, *self.args, token)
         if not ptr:
             raise MemoryError("getavatar: out of memory")
-        return ptr
+        try:
+            return self.result(ptr)
+        finally:
+            l.ga_free(ptr)
+
+    def result(self, ptr: int) -> R:
+        raise NotImplementedError
 
 
 class Lookup(_Single[Avatar]):
-    """``ga_get_avatar_cancellable``: the call every lookup makes, so its path is the shortest."""
+    """``ga_get_avatar_cancellable``: the call made most."""
 
     __slots__ = ()
+    fn_name = "ga_get_avatar_cancellable"
 
     def __init__(self, chat_id: object) -> None:
         if type(chat_id) is str and chat_id.isascii() and "\0" not in chat_id:
             self.args = (chat_id.encode(),)  # what utf8() returns, checked inline
         else:
             self.args = (utf8("chat_id", chat_id),)
-        self.box = []
 
-    def invoke(self, handle: Any, token: Any) -> None:
-        self.box.extend(starmap(_native.lib().ga_get_avatar_cancellable, ((handle, self.args[0], token),)))
-
-    def result(self) -> Avatar:
-        r = convert(_native.GaAvatar.from_address(self._ptr()))
+    def result(self, ptr: int) -> Avatar:
+        r = convert(_native.GaAvatar.from_address(ptr))
         if isinstance(r, Error):
             raise r
         return r
 
 
 class Download(Lookup):
-    """``ga_download_avatar_cancellable``: a lookup's result, invoked as any single call."""
+    """``ga_download_avatar_cancellable``: a lookup's result."""
 
     __slots__ = ()
     fn_name = "ga_download_avatar_cancellable"
-    invoke = _Single.invoke
 
     def __init__(self, chat_id: object, path: object) -> None:
         _Single.__init__(self, utf8("chat_id", chat_id), path_arg("path", path))
@@ -212,8 +162,8 @@ class ImageBytes(_Single[AvatarImage]):
     def __init__(self, chat_id: object) -> None:
         super().__init__(utf8("chat_id", chat_id))
 
-    def result(self) -> AvatarImage:
-        a = _native.GaAvatarImage.from_address(self._ptr())
+    def result(self, ptr: int) -> AvatarImage:
+        a = _native.GaAvatarImage.from_address(ptr)
         if a.status != 0:
             raise from_status(a.status, _native.decode(a.error), a.http_status)
         data = ctypes.string_at(a.data, a.size) if a.data else None
@@ -245,51 +195,17 @@ class Batch(Call[List[Union[Avatar, Error]]]):
             except Error as e:
                 self.encoded.append(None)  # NULL: the library fills the slot; the Python error wins
                 self.early.append(e)
-        self.out = (ctypes.c_void_p * n)()
-        self.status = 0
-        #: The slots the next invoke fills (None: all of them).
-        self.todo: Optional[List[int]] = None
-        #: A partial call's own result array, until its pointers are moved into ``out``.
-        self.part: Optional[Tuple[List[int], "ctypes.Array[ctypes.c_void_p]"]] = None
 
-    def invoke(self, handle: Any, token: Any) -> None:
-        fn = _native.lib().ga_get_avatars_cancellable
-        if self.todo is None:
-            arr = (ctypes.c_char_p * self.n)(*self.encoded)
-            self.status = fn(handle, arr, self.n, self.out, token)
-            return
-        todo = self.todo
-        arr = (ctypes.c_char_p * len(todo))(*(self.encoded[i] for i in todo))
-        part = (ctypes.c_void_p * len(todo))()
-        self.part = (todo, part)
-        self.status = fn(handle, arr, len(todo), part, token)
-        for j, i in enumerate(todo):
-            self.out[i], part[j] = part[j], None
-        self.part = None
-        self.todo = None
-
-    def cancelled(self) -> bool:
-        return any(_status(p) == CANCELLED for p in self.out)
-
-    def retry_cancelled(self) -> None:
+    def run(self, handle: Any, token: Any) -> List[Union[Avatar, Error]]:
         l = _native.lib()
-        todo = []
-        for i in range(self.n):
-            if _status(self.out[i]) == CANCELLED:
-                l.ga_free(self.out[i])
-                self.out[i] = None
-                todo.append(i)
-        self.todo = todo
-
-    def result(self) -> List[Union[Avatar, Error]]:
+        out = (ctypes.c_void_p * self.n)()
         try:
-            out = self.out
-            if self.status != 0 and not any(out):
-                raise from_status(self.status, last_error())
+            ids = (ctypes.c_char_p * self.n)(*self.encoded)
+            status = l.ga_get_avatars_cancellable(handle, ids, self.n, out, token)
+            if status != 0 and not any(out):
+                raise from_status(status, last_error())
             results: List[Union[Avatar, Error]] = []
-            for i in range(self.n):
-                ptr = out[i]
-                early = self.early[i]
+            for ptr, early in zip(out, self.early):
                 if early is not None:
                     results.append(early)
                 elif not ptr:
@@ -298,18 +214,6 @@ class Batch(Call[List[Union[Avatar, Error]]]):
                     results.append(convert(_native.GaAvatar.from_address(ptr)))
             return results
         finally:
-            self.free()
-
-    def free(self) -> None:
-        l = _native.lib()
-        seen = set()
-        arrays: List[Any] = [self.out] + ([self.part[1]] if self.part else [])
-        for arr in arrays:
-            for i in range(len(arr)):
-                p = arr[i]
-                if p and p not in seen:
-                    seen.add(p)
-                    l.ga_free(p)
-                arr[i] = None
-        self.part = None
-
+            for ptr in out:
+                if ptr:
+                    l.ga_free(ptr)

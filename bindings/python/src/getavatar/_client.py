@@ -8,7 +8,7 @@ import threading
 import weakref
 from typing import Any, List, Optional, Sequence, Type, TypeVar, Union
 
-from . import _cancel, _native
+from . import _interrupt, _native
 from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Lookup, last_error as _last_error
 from ._calls import utf8 as _utf8
 from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
@@ -73,12 +73,11 @@ class ClientBase:
     ) -> None:
         self._handle: Any = None
         self._busy = 0  # calls in flight
-        self._main_busy = 0  # of them, those running on the main thread (see _close)
+        self._main_busy = 0  # of them, those the main thread made (see _close)
         self._free_pending = False  # close() returned first: the last call frees the handle
         self._closed = True
-        # A lock acquired and released in C (a signal handler's exception cannot leave it
-        # held), under the condition close() waits on; reentrant, as a signal handler may run
-        # where the main thread holds it (in notify_all, Python code) and close the client.
+        # Under the condition close() waits on; reentrant, as a signal handler may run while the
+        # main thread holds it (notify_all is Python code) and close the client.
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         id_instance = _id_text(id_instance)
@@ -228,9 +227,10 @@ class ClientBase:
     # -- lifetime ---------------------------------------------------------------------------
 
     class _Use:
-        def __init__(self, client: "ClientBase") -> None:
-            self.c = client
-            self.main = threading.get_ident() == _main_ident
+        """Holds the client for one call: close() waits for it, the handle stays valid."""
+
+        def __init__(self, client: "ClientBase", main: bool) -> None:
+            self.c, self.main = client, main
 
         def __enter__(self) -> Any:
             c = self.c
@@ -242,23 +242,21 @@ class ClientBase:
                 return c._handle
 
         def __exit__(self, *exc: object) -> None:
-            self.c._done(self.main)
+            """The call ended: the last one wakes close(), or frees the handle if close() returned first."""
+            c, handle = self.c, None
+            with c._cond:
+                c._busy -= 1
+                c._main_busy -= self.main
+                if c._closed and c._busy == 0:
+                    c._cond.notify_all()
+                    if c._free_pending:
+                        handle, c._handle, c._free_pending = c._handle, None, False
+            if handle:
+                _native.lib().ga_client_free(handle)
 
-    def _done(self, main: bool) -> None:
-        """A call ended: the last one wakes close(), or frees the handle if close() returned first."""
-        handle = None
-        with self._cond:
-            self._busy -= 1
-            self._main_busy -= main
-            if self._closed and self._busy == 0:
-                self._cond.notify_all()
-                if self._free_pending:
-                    handle, self._handle, self._free_pending = self._handle, None, False
-        if handle:
-            _native.lib().ga_client_free(handle)
-
-    def _use(self) -> "ClientBase._Use":
-        return ClientBase._Use(self)
+    def _use(self, main: Optional[bool] = None) -> "ClientBase._Use":
+        """For one call; ``main``: made by the main thread (by default: this is it)."""
+        return ClientBase._Use(self, _interrupt.on_main_thread() if main is None else main)
 
     @property
     def closed(self) -> bool:
@@ -268,14 +266,13 @@ class ClientBase:
     def _close(self) -> None:
         """Frees the client. Waits for calls in flight on other threads; idempotent.
 
-        A signal handler runs on the main thread, inside the call it interrupted: when it
-        closes the client, that call (and any it is nested in) cannot end while close() waits,
-        so close() waits for the other threads' calls only and leaves the free to the last
-        call to end (the interrupted call may still be redone: the handle stays valid)."""
+        A signal handler runs on the main thread while the call it interrupted waits: when it
+        closes the client, close() waits for the other threads' calls only and leaves the free
+        to the last call to end (the interrupted one may go on: the handle stays valid)."""
         cond = getattr(self, "_cond", None)
         if cond is None:
             return
-        main = threading.get_ident() == _main_ident  # not under the lock: a call
+        main = _interrupt.on_main_thread()
         with cond:
             if self._closed:
                 return
@@ -299,6 +296,23 @@ class ClientBase:
     def __repr__(self) -> str:
         state = " closed" if self._closed else ""
         return f"<getavatar.{self._kind} api_url={getattr(self, '_api_url', '?')!r} id_instance={getattr(self, '_id_instance', '?')!r}{state}>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            f"a getavatar.{self._kind} cannot be pickled or copied: it belongs to the process that made it "
+            "(its connections, rate limit and cache live there). Make one client per worker process instead, "
+            "e.g. in the pool's initializer or a module-level function the worker calls first"
+        )
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: no call is in flight (their threads were not copied)."""
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        self._busy = self._main_busy = 0
+        if self._free_pending:  # closed while calls ran: none runs here
+            handle, self._handle, self._free_pending = self._handle, None, False
+            if handle:
+                _native.lib().ga_client_free(handle)
 
 
 class Client(ClientBase):
@@ -385,35 +399,15 @@ class Client(ClientBase):
         return self._call(ImageBytes(chat_id))
 
     def _call(self, op: Call[R]) -> R:
-        # On the main thread the call is made interruptible (Ctrl-C, see _cancel); elsewhere
+        # On the main thread the call runs where Ctrl-C can stop it (see _interrupt); elsewhere
         # it goes straight to the library (signal handlers only ever run on the main thread).
-        # The busy count is kept inline, not through _use(): a KeyboardInterrupt can be raised
-        # at any Python call, so the count changes only where no call separates it from
-        # `held` (set) and from the `finally` (that undoes it); close() never waits forever.
-        main = threading.get_ident() == _main_ident  # threading.main_thread(), faster
-        held = False
-        try:
-            with self._lock:
-                if self._closed:
-                    raise InvalidArgumentError(f"this getavatar.{self._kind} is closed", 1, 0)
-                self._busy += 1
-                self._main_busy += main
-                held = True
-            if main:
-                return _cancel.call(op, self._handle)
-            return op.run(self._handle, None)
-        finally:
-            if held:  # inline, as above (a call to _done() could be cut short as it starts)
-                handle = None
-                with self._lock:
-                    self._busy -= 1
-                    self._main_busy -= main
-                    if self._closed and self._busy == 0:
-                        if self._free_pending:  # close() returned first (see _close)
-                            handle, self._handle, self._free_pending = self._handle, None, False
-                        self._cond.notify_all()
-                if handle:
-                    _native.lib().ga_client_free(handle)
+        if _interrupt.on_main_thread():
+            return _interrupt.call(lambda token: self._run(op, token, True))
+        return self._run(op, None, False)
+
+    def _run(self, op: Call[R], token: Any, main: bool) -> R:
+        with self._use(main) as handle:
+            return op.run(handle, token)
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -427,27 +421,15 @@ class Client(ClientBase):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-# After fork() the child has only the forking thread: calls other threads had in flight are not
-# running there, and a lock they held stays held. Give every client a fresh lock and no calls in
-# flight in the child (the library itself gives the child fresh connections and cache).
+
+# After fork() the child has only the forking thread: give every client a fresh lock and no
+# calls in flight there (the library gives the child fresh connections and cache itself).
 _live: "weakref.WeakSet[ClientBase]" = weakref.WeakSet()
 
 
-#: The main thread's id (signal handlers run there); after fork(), the forking thread's.
-_main_ident = threading.main_thread().ident
-
-
 def _after_fork_in_child() -> None:
-    global _main_ident
-    _main_ident = threading.get_ident()
     for c in list(_live):
-        c._lock = threading.RLock()
-        c._cond = threading.Condition(c._lock)
-        c._busy = c._main_busy = 0
-        if c._free_pending:  # closed while calls ran: none runs here
-            handle, c._handle, c._free_pending = c._handle, None, False
-            if handle:
-                _native.lib().ga_client_free(handle)
+        c._after_fork_in_child()
 
 
 if hasattr(os, "register_at_fork"):
