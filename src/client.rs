@@ -11,8 +11,10 @@ use crate::cancel::Cancel;
 use crate::deadline::{Ahead, Budget};
 use crate::error::failure::Failure;
 use crate::error::status::GaStatus;
+use crate::error::Error;
 use crate::net::agent::{AgentSettings, ResolverChoice};
 use crate::redact::Redactor;
+use crate::settings::defaults;
 use crate::sys::fork::PerProcess;
 
 mod attempt;
@@ -24,70 +26,6 @@ mod setters;
 
 pub(crate) use download::Download;
 use process::ProcState;
-
-pub use crate::settings::defaults;
-
-/// A failed call: the status, the last HTTP status seen (0 when none) and a message that never
-/// contains the token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
-    /// What went wrong.
-    pub status: GaStatus,
-    /// The status of the last response whose headers arrived; 0 when none did.
-    pub http_status: u16,
-    /// A human-readable explanation, token redacted.
-    pub message: String,
-}
-
-impl Error {
-    pub(crate) fn invalid(message: impl Into<String>) -> Error {
-        Error {
-            status: GaStatus::GA_ERR_INVALID_ARGUMENT,
-            http_status: 0,
-            message: message.into(),
-        }
-    }
-}
-
-impl Error {
-    /// Whether every lookup of this client would meet this failure, whatever the chat id: a
-    /// rejected token (401), an unknown instance (403), no getAvatar method at apiUrl (404),
-    /// the quota used up (466), a network failure after the retries (DNS, a refused
-    /// connection, TLS, a proxy), or a timeout that reached no server (no connection made, a
-    /// proxy that never answered). A batch stops asking at the first one (see
-    /// `Client::get_avatars`). The failures of one id (a bad id, a 400, a slow answer, 429,
-    /// 5xx, a bad answer) are not.
-    pub fn is_instance_level(&self) -> bool {
-        use GaStatus::*;
-        match self.status {
-            GA_ERR_UNAUTHORIZED
-            | GA_ERR_FORBIDDEN
-            | GA_ERR_NOT_FOUND
-            | GA_ERR_QUOTA_EXCEEDED
-            | GA_ERR_NETWORK => true,
-            // Only when no server was reached: a connection never made (a dead network, packets
-            // dropped) or a proxy that never answered. A slow answer may be that id's alone.
-            GA_ERR_TIMEOUT => {
-                // The last attempt's failure in a deadline message (its own text comes first:
-                // any server text is after it).
-                let m = self.message.as_str();
-                let last = m.split_once("; the last attempt: ").map_or(m, |(_, l)| l);
-                crate::error::transport_error::NEVER_REACHED
-                    .iter()
-                    .any(|p| last.starts_with(p))
-            }
-            _ => false,
-        }
-    }
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.status, self.message)
-    }
-}
-
-impl std::error::Error for Error {}
 
 /// A getAvatar client for one instance. Cheap to share between threads (`&Client` is all a call
 /// needs); connections, the rate limit and settings are shared by every thread using it.

@@ -2,5 +2,5 @@
 //! tests. Not part of the API: anything here may change in any release.
 
 pub use crate::answer::{image, response, validate};
-pub use crate::settings::cli_names;
+pub use crate::settings::{cli_names, defaults};
 pub use crate::{client, leak_check, proxy, redact};

@@ -503,4 +503,5 @@ mod tests {
     }
 }
 
+pub(crate) mod rules;
 pub(crate) mod system_proxy;

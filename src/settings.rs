@@ -2,7 +2,7 @@
 //! in one table used by the setters ([`crate::Client::set`]), their error messages and
 //! `docs/settings.md` (checked against the table by a test).
 
-use crate::client::Error;
+use crate::error::Error;
 
 /// A numeric setting of a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

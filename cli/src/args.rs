@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use getavatar::internals::client::defaults;
+use getavatar::internals::defaults;
 
 /// How result rows are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

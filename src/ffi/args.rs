@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CStr};
 
-use crate::client::Error;
+use crate::error::Error;
 
 /// Reads a C string argument: NULL and invalid UTF-8 become an invalid-argument error naming it.
 ///

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::ffi::c_char;
 
 use super::block::{write_block, Part};
-use crate::client::Error;
 use crate::error::status::GaStatus;
+use crate::error::Error;
 use crate::{Avatar, Image};
 
 /// The result of `ga_get_avatar` (and of `ga_download_avatar`). Free it with `ga_free`, which also

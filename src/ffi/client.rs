@@ -6,8 +6,9 @@ use std::ffi::c_char;
 use super::args::str_arg;
 use super::error::{report, set_last_error};
 use super::ffi_boundary;
-use crate::client::{Client, Error};
+use crate::client::Client;
 use crate::error::status::GaStatus;
+use crate::error::Error;
 
 /// A client for one GREEN-API instance. Opaque. Safe to share between threads: any number of
 /// threads may call `ga_get_avatar` and the setters on one client at once; they share its

@@ -4,8 +4,8 @@ use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
 use super::ffi_boundary;
-use crate::client::Error;
 use crate::error::status::GaStatus;
+use crate::error::Error;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());

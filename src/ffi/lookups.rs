@@ -9,8 +9,9 @@ use super::cancel::{cancel_of, GaCancel};
 use super::client::{client_ref, GaClient};
 use super::error::{report, set_last_error};
 use super::ffi_boundary;
-use crate::client::{Client, Error};
+use crate::client::Client;
 use crate::error::status::GaStatus;
+use crate::error::Error;
 use crate::Avatar;
 
 /// A result block for one lookup (NULL only if memory runs out).

@@ -8,8 +8,9 @@ use super::args::str_arg;
 use super::client::{client_ref, GaClient};
 use super::error::report;
 use super::ffi_boundary;
-use crate::client::{Client, Error};
+use crate::client::Client;
 use crate::error::status::GaStatus;
+use crate::error::Error;
 use crate::Setting;
 
 /// Applies a setter that takes a number, with the usual NULL check.

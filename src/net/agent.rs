@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crate::client::defaults;
 use crate::net::resolver::CachingResolver;
 use crate::proxy::ProxyUrl;
+use crate::settings::defaults;
 use crate::tls::TrustSettings;
 
 /// The resolver agents are built with.
@@ -110,11 +110,87 @@ pub(crate) fn build_agent(
         .build();
     ureq::Agent::with_parts(
         config,
-        crate::net::transport::connector(
+        connector(
             settings.proxy.is_some(),
             settings.proxy.as_ref().is_some_and(|p| p.from.is_some()),
             &settings.trust,
         ),
         resolver,
     )
+}
+
+/// The connector chain: the guard on links to this machine (`GuardThisMachine`), loopback
+/// targets direct when the proxy is the system's (`loopback`), a
+/// SOCKS proxy (ureq's, under the attempt's deadline: `socks`), a CONNECT proxy
+/// (`connect_proxy`), our TCP, TLS (ours, `tls`: one config and so one verifier and session
+/// cache per agent), the per-call wrapper, then the watch on abrupt ends (see `body_end`).
+fn connector(
+    agent_has_proxy: bool,
+    system_proxy: bool,
+    trust: &crate::tls::TrustSettings,
+) -> impl ureq::unversioned::transport::Connector<(), Out = impl ureq::unversioned::transport::Transport>
+{
+    use super::transport;
+    use ureq::unversioned::transport::Connector as _;
+    ().chain(transport::GuardThisMachine { agent_has_proxy })
+        .chain(super::loopback::LoopbackDirect(system_proxy))
+        .chain(super::socks::Socks::default())
+        .chain(super::connect_proxy::ConnectProxy)
+        .chain(transport::TcpConnector)
+        .chain(crate::tls::TlsConnector::new(trust.clone()))
+        .chain(transport::CallConnector { agent_has_proxy })
+        .chain(super::body_end::WatchEnds)
+}
+
+/// The system proxy never carries loopback addresses (`super::loopback`).
+#[cfg(test)]
+mod loopback_tests {
+    use std::io::{Read, Write};
+
+    use super::{AgentSettings, ProxySetting, ResolverChoice};
+
+    /// An agent whose proxy (a closed port) is the system's (`from`) or explicit.
+    fn agent(from: Option<&str>) -> (ureq::Agent, ProxySetting) {
+        let url = crate::proxy::parse_proxy_url("http://127.0.0.1:1").unwrap();
+        let rules = crate::proxy::rules::loopback_rules();
+        let p = ProxySetting {
+            ureq: url.to_ureq(&rules).unwrap(),
+            url,
+            from: from.map(String::from),
+        };
+        let settings = AgentSettings {
+            proxy: Some(p.clone()),
+            ..AgentSettings::default()
+        };
+        (ResolverChoice::Ureq.agent(&settings), p)
+    }
+
+    #[test]
+    fn a_system_proxy_never_carries_loopback_addresses_and_only_them() {
+        // A server on 127.0.0.2 (not the 127.0.0.1 ureq's rules name).
+        let l = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
+        let url = format!("http://{}/", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for mut s in l.incoming().flatten() {
+                let _ = s.read(&mut [0u8; 1024]);
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        });
+        let (system, p) = agent(Some("environment variable HTTPS_PROXY"));
+        let body = system.get(&url).call().unwrap().body_mut().read_to_string();
+        assert_eq!(body.unwrap(), "ok", "direct, not through the system proxy");
+        for (uri, carried) in [
+            (url.as_str(), false),
+            ("http://127.0.0.1:9/", false),
+            ("http://127.evil.example:9/", true),
+            ("http://127.0.0.1.nip.io:9/", true),
+            ("http://128.0.0.1:9/", true),
+        ] {
+            assert_eq!(p.carries(&uri.parse().unwrap()), carried, "{uri}");
+        }
+        // An explicit proxy carries loopback too (here: refused, the proxy port is closed).
+        let (explicit, p) = agent(None);
+        assert!(explicit.get(&url).call().is_err());
+        assert!(p.carries(&url.parse().unwrap()));
+    }
 }

@@ -1,7 +1,7 @@
 //! A system proxy never carries a request to a loopback address: this connector, first in the
 //! chain, connects directly to a target whose host is an IPv4 address in 127.0.0.0/8 when the
 //! agent's proxy is the system's. ureq's bypass rules cannot say "127.0.0.0/8" exactly (see
-//! `system_proxy::loopback_rules`); an explicit proxy carries loopback too.
+//! `rules::loopback_rules`); an explicit proxy carries loopback too.
 
 use ureq::unversioned::transport::{ConnectionDetails, Connector, Either, Transport};
 use ureq::Error;
@@ -56,57 +56,5 @@ impl<In: Transport> Connector<In> for LoopbackDirect {
             Some(Either::B(t)) => Ok(Some(Either::B(t))),
             _ => Err(Error::ConnectionFailed),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::{Read, Write};
-
-    use crate::net::agent::{AgentSettings, ProxySetting, ResolverChoice};
-
-    /// An agent whose proxy (a closed port) is the system's (`from`) or explicit.
-    fn agent(from: Option<&str>) -> (ureq::Agent, ProxySetting) {
-        let url = crate::proxy::parse_proxy_url("http://127.0.0.1:1").unwrap();
-        let rules = crate::proxy::system_proxy::loopback_rules();
-        let p = ProxySetting {
-            ureq: url.to_ureq(&rules).unwrap(),
-            url,
-            from: from.map(String::from),
-        };
-        let settings = AgentSettings {
-            proxy: Some(p.clone()),
-            ..AgentSettings::default()
-        };
-        (ResolverChoice::Ureq.agent(&settings), p)
-    }
-
-    #[test]
-    fn a_system_proxy_never_carries_loopback_addresses_and_only_them() {
-        // A server on 127.0.0.2 (not the 127.0.0.1 ureq's rules name).
-        let l = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
-        let url = format!("http://{}/", l.local_addr().unwrap());
-        std::thread::spawn(move || {
-            for mut s in l.incoming().flatten() {
-                let _ = s.read(&mut [0u8; 1024]);
-                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            }
-        });
-        let (system, p) = agent(Some("environment variable HTTPS_PROXY"));
-        let body = system.get(&url).call().unwrap().body_mut().read_to_string();
-        assert_eq!(body.unwrap(), "ok", "direct, not through the system proxy");
-        for (uri, carried) in [
-            (url.as_str(), false),
-            ("http://127.0.0.1:9/", false),
-            ("http://127.evil.example:9/", true),
-            ("http://127.0.0.1.nip.io:9/", true),
-            ("http://128.0.0.1:9/", true),
-        ] {
-            assert_eq!(p.carries(&uri.parse().unwrap()), carried, "{uri}");
-        }
-        // An explicit proxy carries loopback too (here: refused, the proxy port is closed).
-        let (explicit, p) = agent(None);
-        assert!(explicit.get(&url).call().is_err());
-        assert!(p.carries(&url.parse().unwrap()));
     }
 }

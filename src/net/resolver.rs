@@ -74,9 +74,8 @@ impl ThreadBudget {
 static LOOKUP_THREADS: ThreadBudget = ThreadBudget::new(MAX_LOOKUP_THREADS);
 
 /// In a forked child: the lookup threads counted belong to the parent and do not run here.
-/// Async-signal-safe (one atomic store).
-#[cfg_attr(not(unix), allow(dead_code))]
-pub(crate) fn forget_lookup_threads() {
+/// Async-signal-safe (one atomic store); registered with `fork` before the first thread starts.
+fn forget_lookup_threads() {
     LOOKUP_THREADS.running.store(0, Ordering::Release);
 }
 
@@ -277,6 +276,7 @@ impl CachingResolver {
             let r = (shared.lookup)(&k).map_err(|e| (e.kind(), e.to_string()));
             shared.finish(&k, &p2, r);
         };
+        crate::sys::fork::reset_in_child(forget_lookup_threads);
         crate::sys::pin::spawn_detached("getavatar-dns", run)
             .inspect_err(|_| self.shared.budget.release())
     }

@@ -32,6 +32,7 @@ use ureq::Error;
 
 use crate::cancel::Cancel;
 use crate::ratelimit::{RateLimiter, Refused, Slot};
+use crate::sys::socket::{peek, Peek};
 
 /// The longest a socket wait lasts before the cancel token and the deadline are checked again.
 pub const SLICE: Duration = Duration::from_millis(50);
@@ -423,67 +424,6 @@ impl Transport for TcpTransport {
     }
 }
 
-/// What a look at a socket, without waiting, found.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Peek {
-    /// Nothing to read: the connection is idle and open.
-    Nothing,
-    /// Bytes are waiting to be read (a late or unrequested answer, a TLS record).
-    Bytes,
-    /// The server closed its side (or the socket failed).
-    Closed,
-}
-
-/// Looks whether anything is waiting on `s` without reading it and without waiting: bytes,
-/// the server's close (a read would return 0), or nothing. Unix: one `recv` with
-/// `MSG_PEEK | MSG_DONTWAIT`.
-#[cfg(unix)]
-pub(crate) fn peek(s: &TcpStream) -> Peek {
-    use std::os::fd::AsRawFd;
-    let mut b = [0u8; 1];
-    loop {
-        // SAFETY: `b` is a valid one-byte buffer; the descriptor is the stream's own, open
-        // while `s` is borrowed.
-        let n = unsafe {
-            libc::recv(
-                s.as_raw_fd(),
-                b.as_mut_ptr().cast(),
-                1,
-                libc::MSG_PEEK | libc::MSG_DONTWAIT,
-            )
-        };
-        return match n {
-            1.. => Peek::Bytes,
-            0 => Peek::Closed,
-            _ => match io::Error::last_os_error().kind() {
-                io::ErrorKind::WouldBlock => Peek::Nothing,
-                io::ErrorKind::Interrupted => continue,
-                _ => Peek::Closed,
-            },
-        };
-    }
-}
-
-/// Looks whether anything is waiting on `s` without reading it and without waiting (Windows:
-/// the socket made non-blocking for one `recv(MSG_PEEK)`, then blocking again).
-#[cfg(not(unix))]
-pub(crate) fn peek(s: &TcpStream) -> Peek {
-    if s.set_nonblocking(true).is_err() {
-        return Peek::Closed;
-    }
-    let seen = match s.peek(&mut [0u8]) {
-        Ok(0) => Peek::Closed,
-        Ok(_) => Peek::Bytes,
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Peek::Nothing,
-        Err(_) => Peek::Closed,
-    };
-    // Always back to blocking, whatever the peek saw (the connection may still be read).
-    if s.set_nonblocking(false).is_err() {
-        return Peek::Closed;
-    }
-    seen
-}
-
 /// The last connector of the chain: wraps every connection to the target (not a hop to a CONNECT
 /// proxy) in a [`CallTransport`].
 #[derive(Debug)]
@@ -723,26 +663,6 @@ impl<In: Transport> Connector<In> for GuardThisMachine {
         }
         Ok(chained)
     }
-}
-
-/// The connector chain: the guard on links to this machine (`GuardThisMachine`), loopback
-/// targets direct when the proxy is the system's (`loopback`), a
-/// SOCKS proxy (ureq's, under the attempt's deadline: `socks`), a CONNECT proxy
-/// (`connect_proxy`), our TCP, TLS (ours, `tls`: one config and so one verifier and session
-/// cache per agent), the per-call wrapper, then the watch on abrupt ends (see `body_end`).
-pub(crate) fn connector(
-    agent_has_proxy: bool,
-    system_proxy: bool,
-    trust: &crate::tls::TrustSettings,
-) -> impl Connector<(), Out = impl Transport> {
-    ().chain(GuardThisMachine { agent_has_proxy })
-        .chain(crate::net::loopback::LoopbackDirect(system_proxy))
-        .chain(crate::net::socks::Socks::default())
-        .chain(crate::net::connect_proxy::ConnectProxy)
-        .chain(TcpConnector)
-        .chain(crate::tls::TlsConnector::new(trust.clone()))
-        .chain(CallConnector { agent_has_proxy })
-        .chain(crate::net::body_end::WatchEnds)
 }
 
 #[cfg(test)]

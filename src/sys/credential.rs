@@ -11,7 +11,8 @@
 //! [`UNSUPPORTED`]. No message ever holds the token.
 
 use crate::answer::validate;
-use crate::client::{Client, Error};
+use crate::client::Client;
+use crate::error::Error;
 
 /// The target name prefix of every getavatar credential.
 pub const TARGET_PREFIX: &str = "getavatar/";

@@ -14,8 +14,8 @@
 //! without a display does).
 
 use crate::answer::validate;
-use crate::client::Error;
 use crate::error::status::GaStatus;
+use crate::error::Error;
 
 /// The message when no dialog could be shown (followed by the reason).
 pub const NO_DIALOG: &str = "no credential dialog could be shown";
@@ -45,8 +45,8 @@ fn no_dialog(why: &str) -> Error {
 mod sys {
     //! credui's CredUIPromptForCredentialsW, found at run time.
     use super::no_dialog;
-    use crate::client::Error;
     use crate::error::status::GaStatus;
+    use crate::error::Error;
     use std::ffi::c_void;
 
     const ERROR_CANCELLED: u32 = 1223;
@@ -300,7 +300,7 @@ mod sys {
 mod sys {
     //! No dialog here.
     use super::no_dialog;
-    use crate::client::Error;
+    use crate::error::Error;
 
     pub(super) fn prompt(_id_instance: &str) -> Result<String, Error> {
         Err(no_dialog("it is available on Windows only"))

@@ -15,7 +15,7 @@
 //! sends nothing (no shutdown, no TLS `close_notify`): the parent's connection is unaffected.
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -25,6 +25,37 @@ pub fn generation() -> u64 {
     #[cfg(unix)]
     watch::ensure();
     GENERATION.load(Ordering::Acquire)
+}
+
+/// What a forked child resets, registered by the modules that own that state (each function
+/// async-signal-safe: atomics only). A fixed table, so that registering allocates nothing and
+/// the child handler reads it without a lock.
+static CHILD_RESETS: [AtomicUsize; 4] = [const { AtomicUsize::new(0) }; 4];
+
+/// Registers `reset` to run in every forked child right after the fork (once per function; a
+/// module registers before it makes the state `reset` clears).
+pub(crate) fn reset_in_child(reset: fn()) {
+    let v = reset as usize;
+    for slot in &CHILD_RESETS {
+        match slot.compare_exchange(0, v, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return,
+            Err(current) if current == v => return,
+            Err(_) => {}
+        }
+    }
+    debug_assert!(false, "fork::CHILD_RESETS is full");
+}
+
+#[cfg_attr(not(unix), allow(dead_code))]
+fn run_child_resets() {
+    for slot in &CHILD_RESETS {
+        let v = slot.load(Ordering::Acquire);
+        if v != 0 {
+            // SAFETY: every non-zero slot holds a `fn()` stored by `reset_in_child`.
+            let reset = unsafe { std::mem::transmute::<usize, fn()>(v) };
+            reset();
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -37,7 +68,7 @@ mod watch {
     /// Runs in the child, alone, right after fork: only async-signal-safe work (atomics).
     extern "C" fn in_child() {
         GENERATION.fetch_add(1, Ordering::AcqRel);
-        crate::net::resolver::forget_lookup_threads();
+        super::run_child_resets();
         super::sockets::close_in_child();
     }
 

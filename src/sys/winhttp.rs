@@ -16,7 +16,7 @@
 use std::ffi::c_void;
 use std::ptr::null_mut;
 
-use crate::proxy::system_proxy::{self as sys, unusable, Chosen};
+use crate::proxy::rules::{self as sys, unusable, Chosen};
 
 #[repr(C)]
 struct IeProxyConfig {
