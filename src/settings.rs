@@ -114,7 +114,7 @@ impl Setting {
 
 /// The settings a message can tell the caller to change. The core names each with a neutral
 /// phrase in parentheses, e.g. "trust its root (CA file setting)"; each binding shows its own
-/// name instead: the C layer through [`c_names`], Python and VBA by mapping the C names (their
+/// name instead: the C layer through `c_names`, Python and VBA by mapping the C names (their
 /// tables are checked against this one by tests).
 /// Columns: the neutral phrase, the C function, the Python keyword, the VBA procedure, the
 /// command-line tool's flag.
