@@ -451,8 +451,9 @@ static class Program
         var sw = Stopwatch.StartNew();
         c.Dispose();
         double ms = sw.Elapsed.TotalMilliseconds;
-        Assert(t1.IsCompleted && t2.IsCompleted, "Dispose returned after the calls in flight (" + ms + " ms)");
-        Assert(ms > 300, "Dispose waited: " + ms + " ms");
+        // The server holds both answers 800 ms; Dispose began ~200 ms in: it must wait ~600 ms.
+        Assert(ms > 450, "Dispose waited for the calls in flight: only " + ms + " ms");
+        Console.WriteLine("    Dispose waited " + Math.Round(ms) + " ms for 2 calls in flight");
         Eq(true, t1.Result.Available, "the call in flight got its answer");
         Assert(t2.Result[0].IsOk, "the batch in flight got its answer");
         c.Dispose(); // idempotent
