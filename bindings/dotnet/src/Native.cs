@@ -149,11 +149,17 @@ namespace GetAvatar
                     }
                     else
                     {
-                        string dir = Path.GetDirectoryName(typeof(Native).Assembly.Location) ?? "";
+                        // The assembly's folder (empty Location: loaded from bytes or a single-file
+                        // bundle), then the application's.
+                        string location = typeof(Native).Assembly.Location;
                         string rid = IntPtr.Size == 8 ? "win-x64" : "win-x86";
-                        foreach (string p in new[] { Path.Combine(dir, "getavatar.dll"), Path.Combine(Path.Combine(Path.Combine(Path.Combine(dir, "runtimes"), rid), "native"), "getavatar.dll") })
+                        foreach (string dir in new[] { string.IsNullOrEmpty(location) ? null : Path.GetDirectoryName(location), AppDomain.CurrentDomain.BaseDirectory })
                         {
-                            if (File.Exists(p) && LoadLibraryW(p) != IntPtr.Zero) break;
+                            if (string.IsNullOrEmpty(dir)) continue;
+                            string direct = Path.Combine(dir, "getavatar.dll");
+                            string packaged = Path.Combine(Path.Combine(Path.Combine(Path.Combine(dir, "runtimes"), rid), "native"), "getavatar.dll");
+                            if ((File.Exists(direct) && LoadLibraryW(direct) != IntPtr.Zero) || (File.Exists(packaged) && LoadLibraryW(packaged) != IntPtr.Zero))
+                                break;
                         }
                     }
                 }
