@@ -33,6 +33,7 @@ else
     require=(--require-windows)
 fi
 [ -f "$nupkg" ] || fail "dotnet: $nupkg: no such file"
+nupkg=$(cd "$(dirname "$nupkg")" && pwd)/$(basename "$nupkg")
 
 emulator=${GETAVATAR_EMULATOR:-}
 if [ -z "$emulator" ]; then
