@@ -6,6 +6,7 @@
 #   getavatar-VERSION-py3-none-manylinux2014_x86_64.whl, ...-win_amd64.whl, ...-win32.whl
 #   getavatar-VERSION.tar.gz                    Python sdist with the Rust crate inside
 #   getavatar-VERSION-windows.zip               DLLs, import libraries, .def, headers, VBA, CLI
+#   GetAvatar.VERSION.nupkg                     .NET (netstandard2.0) with the Linux and Windows libraries
 # Needs what `.ci/run` installs: mingw-w64 and the Windows Rust targets (scripts/setup-wine.sh)
 # and Python 3 with venv; the Python tools (ziglang, cargo-zigbuild, setuptools-rust, auditwheel,
 # build) go into target/dist-tools from packaging/dist-requirements.txt.
@@ -133,6 +134,15 @@ auditwheel show "$wheels"/getavatar-"$version"-py3-none-manylinux2014_x86_64.whl
 grep -q 'manylinux_2_17_x86_64' "$build/auditwheel.txt" || { echo "dist: auditwheel disagrees"; exit 1; }
 cp "$wheels"/*.whl "$out/"
 
-(cd "$out" && sha256sum getavatar-"$version"* > SHA256SUMS)
+# --- .NET: the NuGet package (bindings/dotnet/build.sh; needs mono-devel) -----------------------
+echo "== dist: .NET package GetAvatar.$version.nupkg"
+rm -f "$out"/GetAvatar.*.nupkg
+win=$root/target/windows/zip/getavatar-$version-windows
+notices=()
+[ -f "$build/THIRD-PARTY-NOTICES.md" ] && notices=(--notices "$build/THIRD-PARTY-NOTICES.md")
+bash bindings/dotnet/build.sh --out "$out" --linux-x64 "$sdk/lib/libgetavatar.so.$version" \
+    --win-x64 "$win/x64/getavatar.dll" --win-x86 "$win/x86/getavatar.dll" "${notices[@]}"
+
+(cd "$out" && sha256sum getavatar-"$version"* GetAvatar."$version".nupkg > SHA256SUMS)
 echo "== dist: $out"
-(cd "$out" && ls -l --time-style=+ getavatar-"$version"* SHA256SUMS | awk '{print $5, $6}')
+(cd "$out" && ls -l --time-style=+ getavatar-"$version"* GetAvatar."$version".nupkg SHA256SUMS | awk '{print $5, $6}')
