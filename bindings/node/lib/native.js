@@ -68,6 +68,9 @@ function koffiType(c) {
   throw new Error(`getavatar: no koffi type for ${c}`);
 }
 
+/** Every declaration's calling convention (see PROTOTYPES). */
+const CONVENTION = '__stdcall';
+
 let loaded = null;
 
 function candidates() {
@@ -111,7 +114,7 @@ function load() {
     }
     const fns = {};
     for (const [ret, name, params] of PROTOTYPES) {
-      fns[name] = lib.func('__stdcall', name, koffiType(ret), params.map(koffiType));
+      fns[name] = lib.func(CONVENTION, name, koffiType(ret), params.map(koffiType));
     }
     const avatarFields = {
       status: 'int32_t',
@@ -139,4 +142,4 @@ function load() {
   );
 }
 
-module.exports = { load, PROTOTYPES, PREBUILDS };
+module.exports = { load, PROTOTYPES, PREBUILDS, CONVENTION };
