@@ -6,6 +6,7 @@
 #   getavatar-VERSION-py3-none-manylinux2014_x86_64.whl, ...-win_amd64.whl, ...-win32.whl
 #   getavatar-VERSION.tar.gz                    Python sdist with the Rust crate inside
 #   getavatar-VERSION-windows.zip               DLLs, import libraries, .def, headers, VBA, CLI
+#   getavatar-VERSION.tgz                       npm package (Node), prebuilt linux-x64, win32-x64, win32-ia32
 # Needs what `.ci/run` installs: mingw-w64 and the Windows Rust targets (scripts/setup-wine.sh)
 # and Python 3 with venv; the Python tools (ziglang, cargo-zigbuild, setuptools-rust, auditwheel,
 # build) go into target/dist-tools from packaging/dist-requirements.txt.
@@ -129,6 +130,10 @@ wheel i686-pc-windows-gnu win32 "$root/target/windows"
 auditwheel show "$wheels"/getavatar-"$version"-py3-none-manylinux2014_x86_64.whl | tee "$build/auditwheel.txt"
 grep -q 'manylinux_2_17_x86_64' "$build/auditwheel.txt" || { echo "dist: auditwheel disagrees"; exit 1; }
 cp "$wheels"/*.whl "$out/"
+
+# --- Node: the npm package with the Linux and Windows libraries above -----------------------------
+echo "== dist: npm package (bindings/node/build.sh)"
+GETAVATAR_NODE_ALL=1 bash bindings/node/build.sh
 
 (cd "$out" && sha256sum getavatar-"$version"* > SHA256SUMS)
 echo "== dist: $out"

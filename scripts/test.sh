@@ -6,7 +6,8 @@
 # the Wine tests run the zip's DLLs and the Python suite runs against the installed wheel.
 # The last line counts each test once: cargo's tests, the Python tests (against the wheel), the
 # artifact checks, the Python memcheck run (one check; it re-runs Python tests under valgrind) and
-# mypy --strict over the Python package (one check).
+# mypy --strict over the Python package (one check), and the Node package's tests (node --test
+# against the installed tgz, plus tsc --strict as one check).
 # A test that could not run (e.g. Wine missing outside CI) is counted as skipped, not passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,10 @@ echo "== Python binding: mypy --strict"
 "$venv/bin/python" -m mypy --strict --no-incremental bindings/python/src/getavatar 2>&1 | tee "$logs/mypy.log"
 my=${PIPESTATUS[0]}
 
+echo "== Node binding: the npm package installed from dist/ (bindings/node/test.sh)"
+GETAVATAR_NODE_TGZ=$root/dist/getavatar-$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1).tgz \
+    bash bindings/node/test.sh 2>&1 | tee "$logs/node.log"
+
 # cargo: one "test result:" line per test binary.
 read -r c_pass c_fail c_ign < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$logs/cargo.log" |
     awk '{p+=$1; f+=$2; i+=$3} END {print p+0, f+0, i+0}')
@@ -57,12 +62,13 @@ if grep -q '^\*\*\* SKIPPED' "$logs/memcheck.log"; then m_pass=0 m_fail=0 m_skip
 elif [ "$mc" = 0 ]; then m_pass=1 m_fail=0 m_skip=0
 else m_pass=0 m_fail=1 m_skip=0; fi
 if [ "$my" = 0 ]; then y_pass=1 y_fail=0; else y_pass=0 y_fail=1; fi
+read -r n_pass n_fail n_skip < <(line node "$logs/node.log"; echo 0 1 0)
 
 echo
 if [ -s "$logs/skipped" ]; then echo "skipped:"; sed 's/^/  /' "$logs/skipped"; fi
-passed=$((c_pass + p_pass + d_pass + m_pass + y_pass))
-failed=$((c_fail + p_fail + d_fail + m_fail + y_fail))
-skipped=$((c_skip + p_skip + d_skip + m_skip))
+passed=$((c_pass + p_pass + d_pass + m_pass + y_pass + n_pass))
+failed=$((c_fail + p_fail + d_fail + m_fail + y_fail + n_fail))
+skipped=$((c_skip + p_skip + d_skip + m_skip + n_skip))
 [ "$failed" = 0 ] || status=1
-echo "all: $passed passed, $failed failed, $skipped skipped (cargo $c_pass/$c_fail/$c_skip, python $p_pass/$p_fail/$p_skip, artifacts $d_pass/$d_fail/$d_skip, memcheck $m_pass/$m_fail/$m_skip, mypy $y_pass/$y_fail/0)"
+echo "all: $passed passed, $failed failed, $skipped skipped (cargo $c_pass/$c_fail/$c_skip, python $p_pass/$p_fail/$p_skip, artifacts $d_pass/$d_fail/$d_skip, memcheck $m_pass/$m_fail/$m_skip, mypy $y_pass/$y_fail/0, node $n_pass/$n_fail/$n_skip)"
 exit "$status"

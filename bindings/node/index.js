@@ -92,10 +92,16 @@ function checkString(name, v) {
  *  reach the library as U+FFFD). Else the GetAvatarError the library gives bad text. */
 function textProblem(name, v) {
   if (v.includes('\0')) return invalid(`${name} must not contain NUL characters`);
-  if (!v.isWellFormed()) {
+  if (!wellFormed(v)) {
     return invalid(`${name} is not valid Unicode text (a lone surrogate)`);
   }
   return null;
+}
+
+/** String.prototype.isWellFormed (Node 20), or the same test by regular expression (Node 18). */
+function wellFormed(v) {
+  if (typeof v.isWellFormed === 'function') return v.isWellFormed();
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v);
 }
 
 function checkText(name, v) {
