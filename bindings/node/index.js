@@ -473,9 +473,10 @@ class Client {
       this,
       signal,
       (n2, token, cb) => {
-        // blob, ptrs and out stay referenced by this closure until the call has returned.
+        // The memory the library reads and writes stays referenced until the call has returned.
+        const keep = [blob, ptrs, out];
         n2.fns.ga_get_avatars_cancellable.async(h.ptr, ptrsAddr, ids.length, outAddr, token, (err, st) => {
-          void blob;
+          keep.length = 0;
           cb(err, st);
         });
       },
