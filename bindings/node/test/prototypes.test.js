@@ -44,7 +44,7 @@ for (const [dir, objdump] of [['win32-x64', 'x86_64-w64-mingw32-objdump'], ['win
   const dll = path.join(pkgDir, 'prebuilds', dir, 'getavatar.dll');
   const have = fs.existsSync(dll) && spawnSync(objdump, ['--version']).status === 0;
   test(`prebuilds/${dir}/getavatar.dll exports exactly the functions the JS declares, plain names`, { skip: !have && `no ${dll} or no ${objdump}` }, () => {
-    const r = spawnSync(objdump, ['-p', dll], { encoding: 'utf8' });
+    const r = spawnSync(objdump, ['-p', dll], { encoding: 'utf8', maxBuffer: 256 << 20 });
     assert.equal(r.status, 0, r.stderr);
     const table = r.stdout.split('[Ordinal/Name Pointer] Table')[1];
     assert.ok(table, 'an export table');
