@@ -7,6 +7,7 @@
 #   getavatar-VERSION.tar.gz                    Python sdist with the Rust crate inside
 #   getavatar-VERSION-windows.zip               DLLs, import libraries, .def, headers, VBA, CLI
 #   GetAvatar.VERSION.nupkg                     .NET (netstandard2.0) with the Linux and Windows libraries
+#   getavatar-VERSION.tgz                       npm package (Node), prebuilt linux-x64, win32-x64, win32-ia32
 # Needs what `.ci/run` installs: mingw-w64 and the Windows Rust targets (scripts/setup-wine.sh)
 # and Python 3 with venv; the Python tools (ziglang, cargo-zigbuild, setuptools-rust, auditwheel,
 # build) go into target/dist-tools from packaging/dist-requirements.txt.
@@ -142,6 +143,11 @@ notices=()
 [ -f "$build/THIRD-PARTY-NOTICES.md" ] && notices=(--notices "$build/THIRD-PARTY-NOTICES.md")
 bash bindings/dotnet/build.sh --out "$out" --linux-x64 "$sdk/lib/libgetavatar.so.$version" \
     --win-x64 "$win/x64/getavatar.dll" --win-x86 "$win/x86/getavatar.dll" "${notices[@]}"
+
+
+# --- Node: the npm package with the Linux and Windows libraries above -----------------------------
+echo "== dist: npm package (bindings/node/build.sh)"
+GETAVATAR_NODE_ALL=1 bash bindings/node/build.sh
 
 (cd "$out" && sha256sum getavatar-"$version"* GetAvatar."$version".nupkg > SHA256SUMS)
 echo "== dist: $out"

@@ -6,8 +6,9 @@
 # the Wine tests run the zip's DLLs and the Python suite runs against the installed wheel.
 # The last line counts each test once: cargo's tests, the Python tests (against the wheel), the
 # artifact checks, the Python memcheck run (one check; it re-runs Python tests under valgrind) and
-# mypy --strict over the Python package (one check), the .NET binding's package checks and tests
-# (bindings/dotnet/test.sh, with Mono).
+# mypy --strict over the Python package (one check), and each other binding's own suite on its
+# dist package as a user installs it (bindings/NAME/test.sh: .NET with Mono, Node with node --test
+# and tsc --strict, Java with JUnit), each closing with "NAME: N passed, N failed, N skipped".
 # A test that could not run (e.g. Wine missing outside CI) is counted as skipped, not passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,9 +44,17 @@ echo "== Python binding: mypy --strict"
 "$venv/bin/python" -m mypy --strict --no-incremental bindings/python/src/getavatar 2>&1 | tee "$logs/mypy.log"
 my=${PIPESTATUS[0]}
 
-echo "== .NET binding: bindings/dotnet/test.sh (the dist nupkg, with mono)"
-dotnet_pkg=$root/dist/GetAvatar.$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1).nupkg
-bash bindings/dotnet/test.sh "$dotnet_pkg" 2>&1 | tee "$logs/dotnet.log"
+# The other bindings, each on its dist package as a user installs it.
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+bindings=()
+binding() { # name command...
+    local name=$1; shift
+    echo "== $name binding: $*"
+    "$@" 2>&1 | tee "$logs/$name.log"
+    bindings+=("$name")
+}
+binding dotnet bash bindings/dotnet/test.sh "$root/dist/GetAvatar.$version.nupkg"
+binding node env GETAVATAR_NODE_TGZ="$root/dist/getavatar-$version.tgz" bash bindings/node/test.sh
 
 # cargo: one "test result:" line per test binary.
 read -r c_pass c_fail c_ign < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$logs/cargo.log" |
@@ -62,13 +71,17 @@ if grep -q '^\*\*\* SKIPPED' "$logs/memcheck.log"; then m_pass=0 m_fail=0 m_skip
 elif [ "$mc" = 0 ]; then m_pass=1 m_fail=0 m_skip=0
 else m_pass=0 m_fail=1 m_skip=0; fi
 if [ "$my" = 0 ]; then y_pass=1 y_fail=0; else y_pass=0 y_fail=1; fi
-read -r n_pass n_fail n_skip < <(line dotnet "$logs/dotnet.log"; echo 0 1 0)
+b_pass=0 b_fail=0 b_skip=0 b_text=""
+for b in "${bindings[@]}"; do
+    read -r x y z < <(line "$b" "$logs/$b.log"; echo 0 1 0)
+    b_pass=$((b_pass + x)) b_fail=$((b_fail + y)) b_skip=$((b_skip + z)) b_text="$b_text, $b $x/$y/$z"
+done
 
 echo
 if [ -s "$logs/skipped" ]; then echo "skipped:"; sed 's/^/  /' "$logs/skipped"; fi
-passed=$((c_pass + p_pass + d_pass + m_pass + y_pass + n_pass))
-failed=$((c_fail + p_fail + d_fail + m_fail + y_fail + n_fail))
-skipped=$((c_skip + p_skip + d_skip + m_skip + n_skip))
+passed=$((c_pass + p_pass + d_pass + m_pass + y_pass + b_pass))
+failed=$((c_fail + p_fail + d_fail + m_fail + y_fail + b_fail))
+skipped=$((c_skip + p_skip + d_skip + m_skip + b_skip))
 [ "$failed" = 0 ] || status=1
-echo "all: $passed passed, $failed failed, $skipped skipped (cargo $c_pass/$c_fail/$c_skip, python $p_pass/$p_fail/$p_skip, artifacts $d_pass/$d_fail/$d_skip, memcheck $m_pass/$m_fail/$m_skip, mypy $y_pass/$y_fail/0, dotnet $n_pass/$n_fail/$n_skip)"
+echo "all: $passed passed, $failed failed, $skipped skipped (cargo $c_pass/$c_fail/$c_skip, python $p_pass/$p_fail/$p_skip, artifacts $d_pass/$d_fail/$d_skip, memcheck $m_pass/$m_fail/$m_skip, mypy $y_pass/$y_fail/0$b_text)"
 exit "$status"
