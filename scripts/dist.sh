@@ -6,6 +6,8 @@
 #   getavatar-VERSION-py3-none-manylinux2014_x86_64.whl, ...-win_amd64.whl, ...-win32.whl
 #   getavatar-VERSION.tar.gz                    Python sdist with the Rust crate inside
 #   getavatar-VERSION-windows.zip               DLLs, import libraries, .def, headers, VBA, CLI
+#   getavatar-VERSION.jar, ...-sources.jar, getavatar-VERSION.pom   Java (JNA): the Linux .so and
+#                                              both DLLs inside, the pom.xml to publish
 # Needs what `.ci/run` installs: mingw-w64 and the Windows Rust targets (scripts/setup-wine.sh)
 # and Python 3 with venv; the Python tools (ziglang, cargo-zigbuild, setuptools-rust, auditwheel,
 # build) go into target/dist-tools from packaging/dist-requirements.txt.
@@ -90,6 +92,12 @@ tar --owner=0 --group=0 --numeric-owner -C "$build" -czf "$out/$name.tar.gz" "$n
 echo "== dist: Windows DLLs and zip"
 unset CARGO_TARGET_DIR
 bash scripts/build-windows.sh
+
+# --- Java: the jar with the natives above (JNA's layout), the sources jar, the pom -----------------
+echo "== dist: Java jar (bindings/java/build.sh)"
+win=$root/target/windows/zip/getavatar-$version-windows
+bash bindings/java/build.sh "$out" "linux-x86-64=$sdk/lib/libgetavatar.so.$version" \
+    "win32-x86-64=$win/x64/getavatar.dll" "win32-x86=$win/x86/getavatar.dll"
 
 # --- Python: sdist, then the wheels built from it -------------------------------------------------
 echo "== dist: Python sdist (with the Rust crate) and wheels"

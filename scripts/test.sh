@@ -6,7 +6,8 @@
 # the Wine tests run the zip's DLLs and the Python suite runs against the installed wheel.
 # The last line counts each test once: cargo's tests, the Python tests (against the wheel), the
 # artifact checks, the Python memcheck run (one check; it re-runs Python tests under valgrind) and
-# mypy --strict over the Python package (one check).
+# mypy --strict over the Python package (one check), and the Java binding's JUnit tests (against
+# dist.sh's jar).
 # A test that could not run (e.g. Wine missing outside CI) is counted as skipped, not passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,11 @@ cargo_rc=${PIPESTATUS[0]}
 echo "== the artifacts as users install them (scripts/test-dist.sh), with the Python suite"
 bash scripts/test-dist.sh 2>&1 | tee "$logs/dist.log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
+
+echo "== Java binding: JUnit 5 against the emulator, through dist.sh's jar (bindings/java/test.sh)"
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+# The jar carries the Windows DLLs: their exports are checked against the Java interface.
+GETAVATAR_REQUIRE_DLLS=1 bash bindings/java/test.sh "dist/getavatar-$version.jar" 2>&1 | tee "$logs/java.log"
 
 echo "== valgrind over the Python binding's tests (checkout's package and library)"
 venv=$root/target/py-venv
@@ -53,6 +59,7 @@ c_pass=$((c_pass - c_skip)) c_skip=$((c_skip + c_ign))
 line() { sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p" "$2" | tail -n 1; }
 read -r p_pass p_fail p_skip < <(line 'python (installed wheel)' "$logs/dist.log"; echo 0 1 0)
 read -r d_pass d_fail d_skip < <(line dist "$logs/dist.log"; echo 0 1 0)
+read -r j_pass j_fail j_skip < <(line java "$logs/java.log"; echo 0 1 0)
 if grep -q '^\*\*\* SKIPPED' "$logs/memcheck.log"; then m_pass=0 m_fail=0 m_skip=1
 elif [ "$mc" = 0 ]; then m_pass=1 m_fail=0 m_skip=0
 else m_pass=0 m_fail=1 m_skip=0; fi
@@ -60,9 +67,9 @@ if [ "$my" = 0 ]; then y_pass=1 y_fail=0; else y_pass=0 y_fail=1; fi
 
 echo
 if [ -s "$logs/skipped" ]; then echo "skipped:"; sed 's/^/  /' "$logs/skipped"; fi
-passed=$((c_pass + p_pass + d_pass + m_pass + y_pass))
-failed=$((c_fail + p_fail + d_fail + m_fail + y_fail))
-skipped=$((c_skip + p_skip + d_skip + m_skip))
+passed=$((c_pass + p_pass + d_pass + m_pass + y_pass + j_pass))
+failed=$((c_fail + p_fail + d_fail + m_fail + y_fail + j_fail))
+skipped=$((c_skip + p_skip + d_skip + m_skip + j_skip))
 [ "$failed" = 0 ] || status=1
-echo "all: $passed passed, $failed failed, $skipped skipped (cargo $c_pass/$c_fail/$c_skip, python $p_pass/$p_fail/$p_skip, artifacts $d_pass/$d_fail/$d_skip, memcheck $m_pass/$m_fail/$m_skip, mypy $y_pass/$y_fail/0)"
+echo "all: $passed passed, $failed failed, $skipped skipped (cargo $c_pass/$c_fail/$c_skip, python $p_pass/$p_fail/$p_skip, artifacts $d_pass/$d_fail/$d_skip, memcheck $m_pass/$m_fail/$m_skip, mypy $y_pass/$y_fail/0, java $j_pass/$j_fail/$j_skip)"
 exit "$status"

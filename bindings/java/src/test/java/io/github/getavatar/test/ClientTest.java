@@ -98,6 +98,10 @@ class ClientTest {
             InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> builder().userAgent("Приложение/1").build());
             assertTrue(e.getMessage().contains("user agent \"Приложение/1\" is not valid"), e.getMessage());
         }
+        // Half a surrogate pair would reach C as '?' (Java's encoder replaces it): "app?" is a
+        // valid User-Agent, so only the binding's own check refuses it.
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> builder().userAgent("app\ud800").build());
+        assertTrue(e.getMessage().contains("userAgent is not valid Unicode text"), e.getMessage());
     }
 
     static Stream<Arguments> errors() {
