@@ -67,7 +67,7 @@ final class Cleanup {
     }
 
     /** Java 8: PhantomReferences, and one daemon thread that runs their actions. */
-    private static final class Java8 extends PhantomReference<Object> implements Cleanable {
+    static final class Java8 extends PhantomReference<Object> implements Cleanable {
         private static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
         /** Keeps the references themselves reachable until they are cleaned. */
         private static final Set<Java8> LIVE = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<Java8, Boolean>()));

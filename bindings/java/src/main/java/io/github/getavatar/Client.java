@@ -349,7 +349,8 @@ public final class Client implements AutoCloseable {
         if (p.getFileSystem() != FileSystems.getDefault()) {
             throw new InvalidArgumentException(name + " must be on the default file system, not " + p.getFileSystem());
         }
-        return NativeLib.arg(name, p.toString());
+        // Absolute as Java sees it (user.dir), as java.nio.file's own operations resolve it.
+        return NativeLib.arg(name, p.toAbsolutePath().toString());
     }
 
     /** Whole milliseconds of {@code d}, rounded up (1 ns is 1 ms); refused when negative or beyond int. */
@@ -441,7 +442,7 @@ public final class Client implements AutoCloseable {
             throw new IllegalStateException("this getavatar Client is closed");
         }
         CompletableFuture<T> f = new CompletableFuture<>();
-        Async<T> task = new Async<>(handle, call, f);
+        Async<T> task = new Async<>(this, call, f);
         // Any completion of the future while the call runs (cancel, complete, orTimeout) cancels it.
         f.whenComplete((r, e) -> task.cancel());
         try {
@@ -468,6 +469,8 @@ public final class Client implements AutoCloseable {
             POOL = p;
         }
 
+        /** Keeps the client reachable while the call waits in a queue (its Cleaner would close it). */
+        private final Client client;
         private final Handle handle;
         private final Call<T> call;
         private final CompletableFuture<T> future;
@@ -475,8 +478,9 @@ public final class Client implements AutoCloseable {
         private boolean cancelled;
         private boolean ended;
 
-        Async(Handle handle, Call<T> call, CompletableFuture<T> future) {
-            this.handle = handle;
+        Async(Client client, Call<T> call, CompletableFuture<T> future) {
+            this.client = client;
+            this.handle = client.handle;
             this.call = call;
             this.future = future;
         }

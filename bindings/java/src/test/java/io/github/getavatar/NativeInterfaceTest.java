@@ -255,6 +255,29 @@ class NativeInterfaceTest {
     }
 
     @Test
+    void theJava8CleanerRunsForAnUnreachableObjectAndOnce() throws Exception {
+        // Java 8 has no java.lang.ref.Cleaner: the jar's own PhantomReference thread does its work.
+        CountDownLatch ran = new CountDownLatch(1);
+        Object o = new Object();
+        Cleanup.Java8.register(o, ran::countDown);
+        o = null;
+        for (int i = 0; i < 100 && ran.getCount() > 0; i++) {
+            System.gc();
+            ran.await(50, TimeUnit.MILLISECONDS);
+        }
+        assertEquals(0, ran.getCount(), "the action ran");
+        // clean() runs the action at most once, also when called before the object is collected.
+        int[] runs = {0};
+        Object kept = new Object();
+        Cleanup.Cleanable c = Cleanup.Java8.register(kept, () -> runs[0]++);
+        c.clean();
+        c.clean();
+        assertEquals(1, runs[0]);
+        assertNull(o);
+        java.lang.ref.Reference.reachabilityFence(kept);
+    }
+
+    @Test
     void anUnclosedClientIsCollectedAndFreed() throws Exception {
         // Nothing (the cleaner's action included) keeps a client reachable: it can be collected,
         // and then the cleaner frees its handle.
