@@ -59,6 +59,8 @@ cp include/getavatar.h include/getavatar.hpp "$out/include/"
 cp bindings/vba/GetAvatar.bas "$out/"
 cp bindings/vba/README.md "$out/GetAvatar-README.md"
 cp LICENSE "$out/LICENSE.txt"
+# The licences of the crates compiled in (packaging/THIRD-PARTY-NOTICES.md, checked by dist.sh).
+cp packaging/THIRD-PARTY-NOTICES.md "$out/THIRD-PARTY-NOTICES.md"
 cli_line="(no command-line program in this build)"
 [ "$have_cli" = 1 ] && cli_line="x64\\getavatar.exe and x86\\getavatar.exe: the command-line program (getavatar --help)."
 # INSTALL.txt with Windows line endings (Notepad on older Windows shows LF files on one line).
@@ -77,6 +79,7 @@ Contents
   GetAvatar-README.md                     the Excel guide (what IT must allow, every function)
   @CLI@
   LICENSE.txt                             MIT
+  THIRD-PARTY-NOTICES.md                  the licences of the crates compiled in
 
 Excel
 1. Copy the x64 and x86 folders next to your workbook (64-bit Office uses x64\getavatar.dll,

@@ -8,6 +8,8 @@
 #   getavatar-VERSION-windows.zip               DLLs, import libraries, .def, headers, VBA, CLI
 #   GetAvatar.VERSION.nupkg                     .NET (netstandard2.0) with the Linux and Windows libraries
 #   getavatar-VERSION.tgz                       npm package (Node), prebuilt linux-x64, win32-x64, win32-ia32
+#   getavatar-VERSION.jar, ...-sources.jar, getavatar-VERSION.pom   Java (JNA): the Linux .so and
+#                                              both DLLs inside, the pom.xml to publish
 # Needs what `.ci/run` installs: mingw-w64 and the Windows Rust targets (scripts/setup-wine.sh)
 # and Python 3 with venv; the Python tools (ziglang, cargo-zigbuild, setuptools-rust, auditwheel,
 # build) go into target/dist-tools from packaging/dist-requirements.txt.
@@ -41,6 +43,10 @@ if ! cmp -s "$reqs" "$tools/requirements.txt" 2>/dev/null; then
     cp "$reqs" "$tools/requirements.txt"
 fi
 export PATH=$tools/bin:$PATH
+
+# The third-party notices every artifact carries: current for Cargo.lock, or no build.
+bash scripts/notices.sh --check
+cp packaging/THIRD-PARTY-NOTICES.md "$build/THIRD-PARTY-NOTICES.md"
 
 have_cli=0
 [ -f cli/Cargo.toml ] && have_cli=1
@@ -89,12 +95,19 @@ subst packaging/linux/getavatarConfigVersion.cmake.in > "$sdk/lib/cmake/getavata
 # README or LICENSE at the prefix's top.
 subst packaging/linux/README.md > "$sdk/share/doc/getavatar/README.md"
 cp LICENSE "$sdk/share/doc/getavatar/LICENSE"
+cp "$build/THIRD-PARTY-NOTICES.md" "$sdk/share/doc/getavatar/THIRD-PARTY-NOTICES.md"
 tar --owner=0 --group=0 --numeric-owner -C "$build" -czf "$out/$name.tar.gz" "$name"
 
 # --- Windows zip ----------------------------------------------------------------------------------
 echo "== dist: Windows DLLs and zip"
 unset CARGO_TARGET_DIR
 bash scripts/build-windows.sh
+
+# --- Java: the jar with the natives above (JNA's layout), the sources jar, the pom -----------------
+echo "== dist: Java jar (bindings/java/build.sh)"
+win=$root/target/windows/zip/getavatar-$version-windows
+bash bindings/java/build.sh "$out" "linux-x86-64=$sdk/lib/libgetavatar.so.$version" \
+    "win32-x86-64=$win/x64/getavatar.dll" "win32-x86=$win/x86/getavatar.dll"
 
 # --- Python: sdist, then the wheels built from it -------------------------------------------------
 echo "== dist: Python sdist (with the Rust crate) and wheels"
@@ -104,6 +117,7 @@ mkdir -p "$stage"
 tar -C bindings/python --exclude=build --exclude='*.egg-info' --exclude=__pycache__ \
     --exclude='*.so' --exclude='*.dll' --exclude='*.dylib' -cf - . | tar -C "$stage" -xf -
 cp LICENSE "$stage/LICENSE"
+cp "$build/THIRD-PARTY-NOTICES.md" "$stage/src/getavatar/THIRD-PARTY-NOTICES.md"
 # The crate as `cargo package` makes it: workspace-only parts (path dev-dependencies, members)
 # are dropped from its Cargo.toml, and Cargo.lock rides along.
 CARGO_TARGET_DIR=$build/package cargo package --locked --no-verify --allow-dirty -q -p getavatar

@@ -245,8 +245,43 @@ if [ -f cli/Cargo.toml ]; then
 else
     skip "zip: command-line program (no cli/ crate in this checkout)"
 fi
+# --- Java jar (bindings/java/build.sh; bindings/java/test.sh runs its JUnit suite on it) -------------
+jar=$dist/getavatar-$version.jar
+java_jar() {
+    local list f
+    list=$(unzip -Z1 "$jar") || return 1
+    for f in io/github/getavatar/Client.class linux-x86-64/libgetavatar.so win32-x86-64/getavatar.dll \
+        win32-x86/getavatar.dll META-INF/LICENSE; do
+        grep -qx "$f" <<<"$list" || { echo "missing $f"; return 1; }
+    done
+    # The natives are the shipped ones: the C SDK's .so (glibc 2.17), the zip's DLLs.
+    cmp <(unzip -p "$jar" linux-x86-64/libgetavatar.so) "$prefix/lib/libgetavatar.so.$version" &&
+        cmp <(unzip -p "$jar" win32-x86-64/getavatar.dll) "$w/x64/getavatar.dll" &&
+        cmp <(unzip -p "$jar" win32-x86/getavatar.dll) "$w/x86/getavatar.dll" || return 1
+    # Java 8 bytecode (class file major version 52).
+    [ "$(unzip -p "$jar" io/github/getavatar/Client.class | od -An -j6 -N2 -tu1 | tr -s ' ')" = " 0 52" ] ||
+        { echo "Client.class is not Java 8 bytecode"; return 1; }
+    unzip -Z1 "$dist/getavatar-$version-sources.jar" | grep -qx io/github/getavatar/Client.java &&
+        grep -q "<artifactId>jna</artifactId>" "$dist/getavatar-$version.pom" &&
+        grep -q "<version>$version</version>" "$dist/getavatar-$version.pom"
+}
+check "jar: the classes (Java 8), the Linux .so and both DLLs as shipped; sources jar; pom with JNA" java_jar
+notices_everywhere() {
+    local want=$root/packaging/THIRD-PARTY-NOTICES.md n
+    [ -s "$want" ] || { echo "no packaging/THIRD-PARTY-NOTICES.md"; return 1; }
+    cmp -s "$want" <(tar -xzOf "$dist/$sdk_name.tar.gz" "$sdk_name/share/doc/getavatar/THIRD-PARTY-NOTICES.md") || { echo "C SDK"; return 1; }
+    cmp -s "$want" <(unzip -p "$dist/getavatar-$version-windows.zip" "getavatar-$version-windows/THIRD-PARTY-NOTICES.md") || { echo "zip"; return 1; }
+    for n in "$dist"/getavatar-"$version"-py3-none-*.whl; do
+        cmp -s "$want" <(unzip -p "$n" getavatar/THIRD-PARTY-NOTICES.md) || { echo "$n"; return 1; }
+    done
+    cmp -s "$want" <(tar -xzOf "$dist/getavatar-$version.tar.gz" "getavatar-$version/src/getavatar/THIRD-PARTY-NOTICES.md") || { echo "sdist"; return 1; }
+    cmp -s "$want" <(unzip -p "$dist/getavatar-$version.jar" META-INF/THIRD-PARTY-NOTICES.md) || { echo "jar"; return 1; }
+    cmp -s "$want" <(tar -xzOf "$dist/getavatar-$version.tgz" package/THIRD-PARTY-NOTICES.md) || { echo "npm"; return 1; }
+    cmp -s "$want" <(unzip -p "$dist/GetAvatar.$version.nupkg" THIRD-PARTY-NOTICES.md) || { echo "nupkg"; return 1; }
+}
+check "third-party notices: in the C SDK, the zip, every wheel, the sdist, the jar, the npm package and the nupkg" notices_everywhere
 check "SHA256SUMS: every artifact, every checksum right" \
-    bash -c "cd '$dist' && [ \"\$(wc -l < SHA256SUMS)\" = 6 ] && sha256sum -c --quiet SHA256SUMS"
+    bash -c "cd '$dist' && [ \"\$(wc -l < SHA256SUMS)\" = 11 ] && sha256sum -c --quiet SHA256SUMS"
 
 echo
 echo "python (installed wheel): $py_passed passed, $py_failed failed, $py_skipped skipped"

@@ -32,6 +32,7 @@ echo "== the artifacts as users install them (scripts/test-dist.sh), with the Py
 bash scripts/test-dist.sh 2>&1 | tee "$logs/dist.log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
+
 echo "== valgrind over the Python binding's tests (checkout's package and library)"
 venv=$root/target/py-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -55,6 +56,8 @@ binding() { # name command...
 }
 binding dotnet bash bindings/dotnet/test.sh "$root/dist/GetAvatar.$version.nupkg"
 binding node env GETAVATAR_NODE_TGZ="$root/dist/getavatar-$version.tgz" bash bindings/node/test.sh
+# The jar carries the Windows DLLs: their exports are checked against the Java interface.
+binding java env GETAVATAR_REQUIRE_DLLS=1 bash bindings/java/test.sh "$root/dist/getavatar-$version.jar"
 
 # cargo: one "test result:" line per test binary.
 read -r c_pass c_fail c_ign < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$logs/cargo.log" |
