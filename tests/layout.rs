@@ -149,3 +149,39 @@ fn no_import_loops_between_modules() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.trim_end().ends_with("0 loops"), "{text}");
 }
+
+#[test]
+fn every_source_path_the_docs_name_exists() {
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    docs.extend(["README.md", "CONTRIBUTING.md"].map(|f| root().join(f)));
+    let mut missing = Vec::new();
+    for d in &docs {
+        let text = std::fs::read_to_string(d).unwrap();
+        for (i, _) in text.match_indices("src/") {
+            // Paths of this crate only: `src/...rs` not preceded by a crate folder name.
+            if i > 0 && text.as_bytes()[i - 1].is_ascii_alphanumeric() || text[..i].ends_with('/') {
+                continue;
+            }
+            let rest = &text[i..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '/' || c == '.'))
+                .unwrap_or(rest.len());
+            let path = rest[..end].trim_end_matches('.');
+            if path.ends_with(".rs") && !root().join(path).exists() {
+                missing.push(format!(
+                    "{}: {path}",
+                    d.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs name source files that do not exist: {missing:?}"
+    );
+}
