@@ -156,13 +156,11 @@ fn csv_rows(text: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
             return Ok(done);
         }
         Some(Ok(r)) => {
-            let got: Vec<String> = r
-                .iter()
-                .map(|c| c.trim_start_matches('\'').into())
-                .collect();
+            // As the header is written: neutralised (an input's header name may hold `,=`).
+            let got: Vec<&str> = r.iter().collect();
             let want: Vec<String> = header
                 .iter()
-                .map(|c| c.trim_start_matches('\'').into())
+                .map(|c| crate::output::neutralised(c).into_owned())
                 .collect();
             if got != want {
                 return Err(

@@ -1243,3 +1243,42 @@ fn cli_env_free(c: &mut Command) -> &mut Command {
     }
     c
 }
+
+#[test]
+fn a_formula_after_a_separator_the_file_does_not_use_is_neutralised_too() {
+    // Excel opens a double-clicked CSV with the system's list separator: ';' in Russian, German
+    // or French Windows, ',' in English. A cell of a ','-file holding "x;=cmd|..." is not quoted
+    // (no ','), so such an Excel splits it there and runs "=cmd|...". OWASP: take care of the
+    // separators too. Here a server's message (the last column) and a kept input cell.
+    let emu = Emulator::start_default().unwrap();
+    emu.push_fault(Fault::Status {
+        status: 400,
+        body: "x;=cmd|' /C calc'!A0+(0".into(),
+        headers: vec![],
+    });
+    let out = cli_for(&emu)
+        .args(["--retries", "0", "--format", "csv", "10000000"])
+        .output()
+        .unwrap();
+    // And the other way: a ';'-file (Russian Excel's export) read by an English Excel (',').
+    let input = "name;chat_id\nIvan,@SUM(1)+cmd|' /C calc'!A0;10000000\nAnna,-5;20000000\n";
+    let kept = run_with_input(
+        cli_for(&emu).args(["--from", "-", "--column", "chat_id", "--format", "csv", "--keep-columns"]),
+        input.as_bytes(),
+    );
+    for data in [&out.stdout, &kept.stdout] {
+        let s = text(data);
+        assert!(s.contains("calc"), "{s}");
+        // As an Excel with the other separator splits each line (quotes do not help there: the
+        // line's first field did not start with one).
+        for piece in s.lines().flat_map(|l| l.split([',', ';'])) {
+            let number = piece.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit());
+            assert!(
+                number || !piece.starts_with(['=', '+', '-', '@']),
+                "{piece:?} would be a formula in:\n{s}"
+            );
+        }
+    }
+    // A number after a separator stays as it is ("-5" of "Anna,-5").
+    assert!(text(&kept.stdout).contains("Anna,-5;"), "{}", text(&kept.stdout));
+}
