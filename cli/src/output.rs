@@ -174,7 +174,7 @@ impl Writer {
 }
 
 /// One CSV record (quoted as needed, each cell neutralised for spreadsheets), with its line end.
-fn csv_record<S: AsRef<str>>(fields: &[S], delimiter: u8) -> io::Result<Vec<u8>> {
+pub fn csv_record<S: AsRef<str>>(fields: &[S], delimiter: u8) -> io::Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .from_writer(Vec::new());

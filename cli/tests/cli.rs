@@ -1282,3 +1282,42 @@ fn a_formula_after_a_separator_the_file_does_not_use_is_neutralised_too() {
     // A number after a separator stays as it is ("-5" of "Anna,-5").
     assert!(text(&kept.stdout).contains("Anna,-5;"), "{}", text(&kept.stdout));
 }
+
+#[test]
+fn resume_leaves_a_file_alone_that_is_not_this_tools_output_even_without_a_line_end() {
+    // A file of one line with no line end (a note, a one-line JSON file, a binary) held no
+    // whole row, so it was taken for a run cut in its first row and emptied.
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("resume-foreign");
+    for (format, content) in [
+        ("text", &b"my notes, one line, no line end"[..]),
+        ("jsonl", b"{\"important\":true}"),
+        ("csv", b"name,phone"),
+        ("csv", b"\xef\xbb\xbfname,phone"),
+    ] {
+        let f = dir.join("precious");
+        std::fs::write(&f, content).unwrap();
+        let out = cli_for(&emu)
+            .args(["--format", format, "--resume", "-o"])
+            .arg(&f)
+            .arg("10000000")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("left as it is"), "{}", text(&out.stderr));
+        assert_eq!(std::fs::read(&f).unwrap(), content, "{format}");
+    }
+    // A first row cut short is still redone (text: the id, then part of the rest).
+    let f = dir.join("cut");
+    std::fs::write(&f, "10000000\thttp://127.0.0.1").unwrap();
+    let out = cli_for(&emu)
+        .args(["--resume", "-o"])
+        .arg(&f)
+        .arg("10000000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got = std::fs::read_to_string(&f).unwrap();
+    assert!(got.starts_with("10000000\thttp://") && got.ends_with(".png\n"), "{got}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
