@@ -850,3 +850,15 @@ fn avatar_urls_stops_asking_after_a_failure_of_the_instance_as_the_dll_rule_says
     assert!(many[guard..call].lines().count() <= 2, "the call is the guarded branch");
     assert!(body_of("LookupChunk").contains("InstanceLevel(r)"));
 }
+
+#[test]
+fn the_macros_stop_asking_after_a_failure_of_the_instance() {
+    // GaFillLinks, GaInsertPictures, GaDownloadFiles (and their macro forms) look ids up one
+    // at a time: after a wrong token or a dead network each further id was asked (10 s each).
+    let body = body_of("RunCells");
+    let guard = body.find("If halt.Status <> GA_OK Then").expect("a halt check");
+    let ask = body.find("r = LookupOne(c").expect("the lookup");
+    let other = body[guard..].find("Else").map(|i| guard + i).unwrap();
+    assert!(guard < other && other < ask, "the lookups are in the branch without a halt");
+    assert!(body[ask..].contains("If InstanceLevel(r) Then"));
+}

@@ -831,6 +831,7 @@ End Sub
 Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest As Object, ByVal folder As String)
     Dim c As Object, target As Object, out As Object, r As GaResult, label As String, path As String
     Dim previous As Long, errNumber As Long, errDesc As String, value As Variant
+    Dim halt As GaResult, id As String              ' a failure of the whole instance, once met
     If chatIds.Areas.Count > 1 Then Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", MSG_ONE_AREA
     If Not dest Is Nothing Then
         Set out = Shaped(chatIds, dest)
@@ -855,11 +856,19 @@ Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest A
         Set target = Nothing
         If Not out Is Nothing Then Set target = out.Cells(c.Row - chatIds.Row + 1, c.Column - chatIds.Column + 1)
         path = ""
-        Select Case what
-            Case "fill": r = LookupOne(c, False): value = r.Url
-            Case "insert": r = InsertOne(c, target)
-            Case Else: r = SaveOne(c, folder, path): value = path
-        End Select
+        If halt.Status <> GA_OK Then
+            If CheckId(c, id, r) Then r = halt       ' every lookup would fail so: none is sent
+        Else
+            Select Case what
+                Case "fill": r = LookupOne(c, False): value = r.Url
+                Case "insert": r = InsertOne(c, target)
+                Case Else: r = SaveOne(c, folder, path): value = path
+            End Select
+            If InstanceLevel(r) Then
+                halt = r
+                halt.Message = Fmt(MSG_NOT_SENT, r.Message)
+            End If
+        End If
         If r.Status = GA_ERR_CANCELLED And r.Message = MSG_ESC Then Err.Raise VBA_ERR_ESC
         NoteReason ReasonKey(c), r
         If r.Blank Then
