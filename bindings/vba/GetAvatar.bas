@@ -864,7 +864,8 @@ Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest A
                 Case "insert": r = InsertOne(c, target)
                 Case Else: r = SaveOne(c, folder, path): value = path
             End Select
-            If InstanceLevel(r) Then
+            ' Lookups only: a picture's failure (GA_ERR_NETWORK for one cut short) is its host's.
+            If what = "fill" And InstanceLevel(r) Then
                 halt = r
                 halt.Message = Fmt(MSG_NOT_SENT, r.Message)
             End If
