@@ -191,14 +191,17 @@ pub fn csv_record<S: AsRef<str>>(fields: &[S], delimiter: u8) -> io::Result<Vec<
 /// at the system's list separator (`;` in Russian, German or French Windows, `,` in English),
 /// whatever the file's own delimiter, and quotes do not keep a field whole there. So a part of
 /// the cell after one of them that starts so (`x;=cmd|...`) gets the `'` too, numbers again
-/// excepted (`a,-5` is kept).
+/// excepted (`a,-5` is kept). A web link is left whole: it is never a row's last cell, so what
+/// follows it on the line would make such a formula invalid, and the link must stay usable.
 pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
     let risky = |part: &str| part.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_number(part);
     let after_separator = |i: usize| cell[i + 1..].split([',', ';']).next().is_some_and(risky);
+    let lower = cell.get(..8).unwrap_or(cell).to_ascii_lowercase();
+    let link = lower.starts_with("http://") || lower.starts_with("https://");
     let splits: Vec<usize> = cell
         .match_indices([',', ';'])
         .map(|(i, _)| i)
-        .filter(|&i| after_separator(i))
+        .filter(|&i| !link && after_separator(i))
         .collect();
     if !risky(cell) && splits.is_empty() {
         return cell.into();
@@ -346,6 +349,7 @@ mod tests {
             ("=1;-2", "'=1;-2"),
             ("a,-5;+7;", "a,-5;+7;"),
             ("http://x/a,b;c=d", "http://x/a,b;c=d"),
+            ("https://cdn/i/w_96,-c;=s.png", "https://cdn/i/w_96,-c;=s.png"),
         ] {
             assert_eq!(neutralised(cell), want, "{cell:?}");
         }
