@@ -1321,3 +1321,26 @@ fn resume_leaves_a_file_alone_that_is_not_this_tools_output_even_without_a_line_
     assert!(got.starts_with("10000000\thttp://") && got.ends_with(".png\n"), "{got}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[cfg(unix)]
+#[test]
+fn output_to_another_hard_link_of_the_input_is_refused() {
+    // "--output is the --from file" compared resolved paths only: a second hard link to the
+    // input (same file, another name) was emptied and overwritten with the rows.
+    let dir = temp_dir("hardlink");
+    let input = dir.join("contacts.csv");
+    std::fs::write(&input, "chat_id\n10000000\n").unwrap();
+    let link = dir.join("contacts-link.csv");
+    std::fs::hard_link(&input, &link).unwrap();
+    let out = cli()
+        .args(["--sandbox", "--format", "csv", "--from"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--from file"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), "chat_id\n10000000\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
