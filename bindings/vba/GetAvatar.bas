@@ -831,7 +831,7 @@ End Sub
 Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest As Object, ByVal folder As String)
     Dim c As Object, target As Object, out As Object, r As GaResult, label As String, path As String
     Dim previous As Long, errNumber As Long, errDesc As String, value As Variant
-    Dim halt As GaResult, id As String              ' a failure of the whole instance, once met
+    Dim halt As GaResult, id As String, none As GaResult ' halt: a failure of the whole instance
     If chatIds.Areas.Count > 1 Then Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", MSG_ONE_AREA
     If Not dest Is Nothing Then
         Set out = Shaped(chatIds, dest)
@@ -857,6 +857,7 @@ Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest A
         If Not out Is Nothing Then Set target = out.Cells(c.Row - chatIds.Row + 1, c.Column - chatIds.Column + 1)
         path = ""
         If halt.Status <> GA_OK Then
+            r = none                                 ' nothing of the last chat's result
             If CheckId(c, id, r) Then r = halt       ' every lookup would fail so: none is sent
         Else
             Select Case what
