@@ -76,8 +76,11 @@ fn starts_as_this_run(data: &[u8], layout: &Layout, jobs: &[Job]) -> bool {
             };
             header.starts_with(data) || [BOM, &header].concat().starts_with(data)
         }
-        // serde_json writes the keys in order: a row starts with its "available" field.
-        Format::Jsonl => prefix_either(data, br#"{"available":"#),
+        // A row starts with its "available" field (serde_json sorts the keys), or its "line"
+        // (were they kept in insertion order).
+        Format::Jsonl => [&br#"{"available":"#[..], br#"{"line":"#]
+            .iter()
+            .any(|start| prefix_either(data, start)),
         Format::Text => {
             let Some(job) = jobs.first() else {
                 return false;
