@@ -809,8 +809,14 @@ fn avatar_urls_stops_asking_after_a_failure_of_the_instance_as_the_dll_rule_says
     let body = body_of("InstanceLevel");
     let statuses: Vec<i32> = body
         .lines()
+        .map(code_of)
         .filter(|l| l.trim_start().starts_with("Case GA_ERR_"))
-        .flat_map(|l| l.trim_start()["Case ".len()..].split(", ").map(str::trim).collect::<Vec<_>>())
+        .flat_map(|l| {
+            l.trim_start()["Case ".len()..]
+                .split(", ")
+                .map(|n| n.trim().to_string())
+                .collect::<Vec<_>>()
+        })
         .map(|name| {
             let key = format!("Private Const {name} As Long = ");
             let at = BAS.find(&key).unwrap_or_else(|| panic!("no {name}")) + key.len();
@@ -830,7 +836,12 @@ fn avatar_urls_stops_asking_after_a_failure_of_the_instance_as_the_dll_rule_says
             message: "x".into(),
         };
         let listed = statuses.contains(&n);
-        if status == GaStatus::GA_ERR_TIMEOUT {
+        if status == GaStatus::GA_ERR_NETWORK {
+            assert!(listed && body.contains("InstanceLevel = (r.HttpStatus = 0)"));
+            assert!(e.is_instance_level());
+            let answered = Error { http_status: 200, ..e.clone() };
+            assert!(!answered.is_instance_level(), "the DLL: an answer cut short is the id's");
+        } else if status == GaStatus::GA_ERR_TIMEOUT {
             assert!(listed, "GA_ERR_TIMEOUT is decided by its message");
             for (m, want) in [
                 (format!("deadline reached{last}{no_connection}h within 1 ms"), true),

@@ -1333,8 +1333,10 @@ End Sub
 Private Function InstanceLevel(ByRef r As GaResult) As Boolean
     Dim m As String, p As Long
     Select Case r.Status
-        Case GA_ERR_UNAUTHORIZED, GA_ERR_FORBIDDEN, GA_ERR_NOT_FOUND, GA_ERR_QUOTA_EXCEEDED, GA_ERR_NETWORK
+        Case GA_ERR_UNAUTHORIZED, GA_ERR_FORBIDDEN, GA_ERR_NOT_FOUND, GA_ERR_QUOTA_EXCEEDED
             InstanceLevel = True
+        Case GA_ERR_NETWORK                          ' not an answer cut short after its status line
+            InstanceLevel = (r.HttpStatus = 0)
         Case GA_ERR_TIMEOUT
             m = r.Message
             p = InStr(m, DLL_LAST_ATTEMPT)

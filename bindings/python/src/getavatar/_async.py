@@ -213,8 +213,10 @@ def _instance_level(e: Error) -> bool:
     """The library's rule (``Error::is_instance_level``): a failure every lookup of the instance
     meets (a wrong token, an unknown instance, the quota used up, the network; a timeout only
     when no server was reached)."""
-    if isinstance(e, (UnauthorizedError, ForbiddenError, NotFoundError, QuotaExceededError, NetworkError)):
+    if isinstance(e, (UnauthorizedError, ForbiddenError, NotFoundError, QuotaExceededError)):
         return True
+    if isinstance(e, NetworkError):  # not an answer cut short after its status line arrived
+        return e.http_status == 0
     if isinstance(e, TimeoutError):
         last = e.message.split("; the last attempt: ", 1)[-1]
         return last.startswith(("could not connect to ", "the proxy "))
