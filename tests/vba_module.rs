@@ -839,26 +839,52 @@ fn avatar_urls_stops_asking_after_a_failure_of_the_instance_as_the_dll_rule_says
         if status == GaStatus::GA_ERR_NETWORK {
             assert!(listed && body.contains("InstanceLevel = (r.HttpStatus = 0)"));
             assert!(e.is_instance_level());
-            let answered = Error { http_status: 200, ..e.clone() };
-            assert!(!answered.is_instance_level(), "the DLL: an answer cut short is the id's");
+            let answered = Error {
+                http_status: 200,
+                ..e.clone()
+            };
+            assert!(
+                !answered.is_instance_level(),
+                "the DLL: an answer cut short is the id's"
+            );
         } else if status == GaStatus::GA_ERR_TIMEOUT {
             assert!(listed, "GA_ERR_TIMEOUT is decided by its message");
             for (m, want) in [
-                (format!("deadline reached{last}{no_connection}h within 1 ms"), true),
+                (
+                    format!("deadline reached{last}{no_connection}h within 1 ms"),
+                    true,
+                ),
                 (format!("{proxy}p never answered"), true),
-                (format!("deadline reached{last}no complete answer from h"), false),
+                (
+                    format!("deadline reached{last}no complete answer from h"),
+                    false,
+                ),
             ] {
-                let e = Error { message: m.clone(), ..e.clone() };
+                let e = Error {
+                    message: m.clone(),
+                    ..e.clone()
+                };
                 assert_eq!(e.is_instance_level(), want, "the DLL on {m:?}");
             }
         } else {
-            assert_eq!(listed, e.is_instance_level(), "{status:?}: the module and the DLL differ");
+            assert_eq!(
+                listed,
+                e.is_instance_level(),
+                "{status:?}: the module and the DLL differ"
+            );
         }
     }
     let many = body_of("LookupMany");
-    let call = many.find("LookupChunk texts").expect("LookupMany calls LookupChunk");
-    let guard = many[..call].rfind("If halt.Status = GA_OK Then").expect("only before a halt");
-    assert!(many[guard..call].lines().count() <= 2, "the call is the guarded branch");
+    let call = many
+        .find("LookupChunk texts")
+        .expect("LookupMany calls LookupChunk");
+    let guard = many[..call]
+        .rfind("If halt.Status = GA_OK Then")
+        .expect("only before a halt");
+    assert!(
+        many[guard..call].lines().count() <= 2,
+        "the call is the guarded branch"
+    );
     assert!(body_of("LookupChunk").contains("InstanceLevel(r)"));
 }
 
@@ -867,10 +893,15 @@ fn the_macros_stop_asking_after_a_failure_of_the_instance() {
     // GaFillLinks (and GaFillAvatarUrls) looks ids up one at a time: after a wrong token or a
     // dead network each further id was asked (10 s each).
     let body = body_of("RunCells");
-    let guard = body.find("If halt.Status <> GA_OK Then").expect("a halt check");
+    let guard = body
+        .find("If halt.Status <> GA_OK Then")
+        .expect("a halt check");
     let ask = body.find("r = LookupOne(c").expect("the lookup");
     let other = body[guard..].find("Else").map(|i| guard + i).unwrap();
-    assert!(guard < other && other < ask, "the lookups are in the branch without a halt");
+    assert!(
+        guard < other && other < ask,
+        "the lookups are in the branch without a halt"
+    );
     // Lookups only (GaFillLinks): a picture's failure is its host's, not the instance's.
     assert!(body[ask..].contains("If what = \"fill\" And InstanceLevel(r) Then"));
 }

@@ -40,9 +40,11 @@ pub fn read(data: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
     // No whole row: only a run cut in its first row (or header) is redone; any other file (a
     // note, a one-line JSON file) is not this tool's output and is left alone.
     if text.is_empty() && !starts_as_this_run(data, layout, jobs) {
-        return Err("it holds no row this tool writes (no line end), and does not start as this \
+        return Err(
+            "it holds no row this tool writes (no line end), and does not start as this \
                     run's output: is it this input's output?"
-            .into());
+                .into(),
+        );
     }
     let mut done = match layout.format {
         Format::Csv => csv_rows(text, layout, jobs)?,
@@ -71,7 +73,8 @@ fn starts_as_this_run(data: &[u8], layout: &Layout, jobs: &[Job]) -> bool {
     let prefix_either = |a: &[u8], b: &[u8]| a.starts_with(b) || b.starts_with(a);
     match layout.format {
         Format::Csv => {
-            let Ok(header) = crate::output::csv_record(&layout.csv_header(), layout.delimiter) else {
+            let Ok(header) = crate::output::csv_record(&layout.csv_header(), layout.delimiter)
+            else {
                 return false;
             };
             header.starts_with(data) || [BOM, &header].concat().starts_with(data)

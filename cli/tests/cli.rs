@@ -1263,7 +1263,15 @@ fn a_formula_after_a_separator_the_file_does_not_use_is_neutralised_too() {
     // And the other way: a ';'-file (Russian Excel's export) read by an English Excel (',').
     let input = "name;chat_id\nIvan,@SUM(1)+cmd|' /C calc'!A0;10000000\nAnna,-5;20000000\n";
     let kept = run_with_input(
-        cli_for(&emu).args(["--from", "-", "--column", "chat_id", "--format", "csv", "--keep-columns"]),
+        cli_for(&emu).args([
+            "--from",
+            "-",
+            "--column",
+            "chat_id",
+            "--format",
+            "csv",
+            "--keep-columns",
+        ]),
         input.as_bytes(),
     );
     for data in [&out.stdout, &kept.stdout] {
@@ -1272,7 +1280,10 @@ fn a_formula_after_a_separator_the_file_does_not_use_is_neutralised_too() {
         // As an Excel with the other separator splits each line (quotes do not help there: the
         // line's first field did not start with one).
         for piece in s.lines().flat_map(|l| l.split([',', ';'])) {
-            let number = piece.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit());
+            let number = piece
+                .trim_start_matches(['-', '+'])
+                .bytes()
+                .all(|b| b.is_ascii_digit());
             assert!(
                 number || !piece.starts_with(['=', '+', '-', '@']),
                 "{piece:?} would be a formula in:\n{s}"
@@ -1280,7 +1291,11 @@ fn a_formula_after_a_separator_the_file_does_not_use_is_neutralised_too() {
         }
     }
     // A number after a separator stays as it is ("-5" of "Anna,-5").
-    assert!(text(&kept.stdout).contains("Anna,-5;"), "{}", text(&kept.stdout));
+    assert!(
+        text(&kept.stdout).contains("Anna,-5;"),
+        "{}",
+        text(&kept.stdout)
+    );
 }
 
 #[test]
@@ -1303,8 +1318,17 @@ fn resume_leaves_a_file_alone_that_is_not_this_tools_output_even_without_a_line_
             .arg("10000000")
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{format}: {}", text(&out.stderr));
-        assert!(text(&out.stderr).contains("left as it is"), "{}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{format}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("left as it is"),
+            "{}",
+            text(&out.stderr)
+        );
         assert_eq!(std::fs::read(&f).unwrap(), content, "{format}");
     }
     // A first row cut short is still redone (text: the id, then part of the rest).
@@ -1318,7 +1342,10 @@ fn resume_leaves_a_file_alone_that_is_not_this_tools_output_even_without_a_line_
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let got = std::fs::read_to_string(&f).unwrap();
-    assert!(got.starts_with("10000000\thttp://") && got.ends_with(".png\n"), "{got}");
+    assert!(
+        got.starts_with("10000000\thttp://") && got.ends_with(".png\n"),
+        "{got}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1340,7 +1367,14 @@ fn output_to_another_hard_link_of_the_input_is_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("--from file"), "{}", text(&out.stderr));
-    assert_eq!(std::fs::read_to_string(&input).unwrap(), "chat_id\n10000000\n");
+    assert!(
+        text(&out.stderr).contains("--from file"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&input).unwrap(),
+        "chat_id\n10000000\n"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
