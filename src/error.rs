@@ -38,15 +38,16 @@ impl Error {
     /// connection, TLS, a proxy), or a timeout that reached no server (no connection made, a
     /// proxy that never answered). A batch stops asking at the first one (see
     /// `Client::get_avatars`). The failures of one id (a bad id, a 400, a slow answer, 429,
-    /// 5xx, a bad answer) are not.
+    /// 5xx, a bad answer, an answer cut short after its status line arrived) are not.
     pub fn is_instance_level(&self) -> bool {
         use GaStatus::*;
         match self.status {
-            GA_ERR_UNAUTHORIZED
-            | GA_ERR_FORBIDDEN
-            | GA_ERR_NOT_FOUND
-            | GA_ERR_QUOTA_EXCEEDED
-            | GA_ERR_NETWORK => true,
+            GA_ERR_UNAUTHORIZED | GA_ERR_FORBIDDEN | GA_ERR_NOT_FOUND | GA_ERR_QUOTA_EXCEEDED => {
+                true
+            }
+            // Not once the server answered (a status line arrived, then the connection was cut
+            // or reset): it was reached, and that answer was this lookup's.
+            GA_ERR_NETWORK => self.http_status == 0,
             // Only when no server was reached: a connection never made (a dead network, packets
             // dropped) or a proxy that never answered. A slow answer may be that id's alone.
             GA_ERR_TIMEOUT => {

@@ -791,3 +791,117 @@ fn readme_gives_the_workbook_events_and_the_honest_limits() {
         assert!(readme.contains(needed), "README: {needed}");
     }
 }
+
+/// A `Private Const NAME As String = "..."` of the module.
+fn bas_text(name: &str) -> &'static str {
+    let key = format!("Private Const {name} As String = \"");
+    let at = BAS.find(&key).unwrap_or_else(|| panic!("no {name}")) + key.len();
+    &BAS[at..at + BAS[at..].find("\"\r\n").unwrap()]
+}
+
+#[test]
+fn avatar_urls_stops_asking_after_a_failure_of_the_instance_as_the_dll_rule_says() {
+    // Issue 32: GaAvatarUrls over 500 ids on a dead network. ga_get_avatars stops within one
+    // call, but the module calls it 16 ids at a time: each further group asked again (about
+    // 10 s per group). The module's InstanceLevel must be the DLL's rule, and a group after
+    // such a failure is not sent.
+    use getavatar::{Error, GaStatus};
+    let body = body_of("InstanceLevel");
+    let statuses: Vec<i32> = body
+        .lines()
+        .map(code_of)
+        .filter(|l| l.trim_start().starts_with("Case GA_ERR_"))
+        .flat_map(|l| {
+            l.trim_start()["Case ".len()..]
+                .split(", ")
+                .map(|n| n.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .map(|name| {
+            let key = format!("Private Const {name} As Long = ");
+            let at = BAS.find(&key).unwrap_or_else(|| panic!("no {name}")) + key.len();
+            BAS[at..].lines().next().unwrap().trim().parse().unwrap()
+        })
+        .collect();
+    let (last, no_connection, proxy) = (
+        bas_text("DLL_LAST_ATTEMPT"),
+        bas_text("DLL_NO_CONNECTION"),
+        bas_text("DLL_SILENT_PROXY"),
+    );
+    for n in 1..=14 {
+        let status = GaStatus::from_i32(n).unwrap();
+        let e = Error {
+            status,
+            http_status: 0,
+            message: "x".into(),
+        };
+        let listed = statuses.contains(&n);
+        if status == GaStatus::GA_ERR_NETWORK {
+            assert!(listed && body.contains("InstanceLevel = (r.HttpStatus = 0)"));
+            assert!(e.is_instance_level());
+            let answered = Error {
+                http_status: 200,
+                ..e.clone()
+            };
+            assert!(
+                !answered.is_instance_level(),
+                "the DLL: an answer cut short is the id's"
+            );
+        } else if status == GaStatus::GA_ERR_TIMEOUT {
+            assert!(listed, "GA_ERR_TIMEOUT is decided by its message");
+            for (m, want) in [
+                (
+                    format!("deadline reached{last}{no_connection}h within 1 ms"),
+                    true,
+                ),
+                (format!("{proxy}p never answered"), true),
+                (
+                    format!("deadline reached{last}no complete answer from h"),
+                    false,
+                ),
+            ] {
+                let e = Error {
+                    message: m.clone(),
+                    ..e.clone()
+                };
+                assert_eq!(e.is_instance_level(), want, "the DLL on {m:?}");
+            }
+        } else {
+            assert_eq!(
+                listed,
+                e.is_instance_level(),
+                "{status:?}: the module and the DLL differ"
+            );
+        }
+    }
+    let many = body_of("LookupMany");
+    let call = many
+        .find("LookupChunk texts")
+        .expect("LookupMany calls LookupChunk");
+    let guard = many[..call]
+        .rfind("If halt.Status = GA_OK Then")
+        .expect("only before a halt");
+    assert!(
+        many[guard..call].lines().count() <= 2,
+        "the call is the guarded branch"
+    );
+    assert!(body_of("LookupChunk").contains("InstanceLevel(r)"));
+}
+
+#[test]
+fn the_macros_stop_asking_after_a_failure_of_the_instance() {
+    // GaFillLinks (and GaFillAvatarUrls) looks ids up one at a time: after a wrong token or a
+    // dead network each further id was asked (10 s each).
+    let body = body_of("RunCells");
+    let guard = body
+        .find("If halt.Status <> GA_OK Then")
+        .expect("a halt check");
+    let ask = body.find("r = LookupOne(c").expect("the lookup");
+    let other = body[guard..].find("Else").map(|i| guard + i).unwrap();
+    assert!(
+        guard < other && other < ask,
+        "the lookups are in the branch without a halt"
+    );
+    // Lookups only (GaFillLinks): a picture's failure is its host's, not the instance's.
+    assert!(body[ask..].contains("If what = \"fill\" And InstanceLevel(r) Then"));
+}

@@ -199,6 +199,10 @@ Public Enum GaTrust
 End Enum
 Private Const GA_OK As Long = 0
 Private Const GA_ERR_INVALID_ARGUMENT As Long = 1
+Private Const GA_ERR_UNAUTHORIZED As Long = 3
+Private Const GA_ERR_FORBIDDEN As Long = 4
+Private Const GA_ERR_NOT_FOUND As Long = 5
+Private Const GA_ERR_QUOTA_EXCEEDED As Long = 7
 Private Const GA_ERR_TIMEOUT As Long = 9
 Private Const GA_ERR_NETWORK As Long = 10
 Private Const GA_ERR_INTERNAL As Long = 12
@@ -285,6 +289,11 @@ Private Const MSG_VBA_ERROR As String = "VBA error %1: %2"
 Private Const MSG_DLL_CALL_FAILED As String = "VBA error %1 calling Windows or getavatar.dll (%2); macros may be blocked from calling DLLs (see README.md, For IT departments)"
 Private Const MSG_EXCEL_ERROR As String = "the chat id is the Excel error %1: fix the cell it comes from"
 Private Const MSG_ONE_CELL As String = "the chat id must be one cell; for a range use GaAvatarUrls"
+Private Const MSG_NOT_SENT As String = "%1 (not sent: an earlier lookup met this failure, which every lookup of the instance meets)"
+' How the DLL's message of a timeout that reached no server begins (after its last-attempt mark).
+Private Const DLL_LAST_ATTEMPT As String = "; the last attempt: "
+Private Const DLL_NO_CONNECTION As String = "could not connect to "
+Private Const DLL_SILENT_PROXY As String = "the proxy "
 Private Const MSG_PAUSED As String = "not tried: a lookup failed at %1 (%2); cells try the network again after %3 s, or run GaFillLinks (Alt+F8)"
 Private Const MSG_SETTING_FAILED As String = "the setting %1 kept %2: %3"
 Private Const MSG_IN_WORKBOOK As String = "in the workbook"
@@ -822,6 +831,7 @@ End Sub
 Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest As Object, ByVal folder As String)
     Dim c As Object, target As Object, out As Object, r As GaResult, label As String, path As String
     Dim previous As Long, errNumber As Long, errDesc As String, value As Variant
+    Dim halt As GaResult, id As String, none As GaResult ' halt: a failure of the whole instance
     If chatIds.Areas.Count > 1 Then Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", MSG_ONE_AREA
     If Not dest Is Nothing Then
         Set out = Shaped(chatIds, dest)
@@ -846,11 +856,21 @@ Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest A
         Set target = Nothing
         If Not out Is Nothing Then Set target = out.Cells(c.Row - chatIds.Row + 1, c.Column - chatIds.Column + 1)
         path = ""
-        Select Case what
-            Case "fill": r = LookupOne(c, False): value = r.Url
-            Case "insert": r = InsertOne(c, target)
-            Case Else: r = SaveOne(c, folder, path): value = path
-        End Select
+        If halt.Status <> GA_OK Then
+            r = none                                 ' nothing of the last chat's result
+            If CheckId(c, id, r) Then r = halt       ' every lookup would fail so: none is sent
+        Else
+            Select Case what
+                Case "fill": r = LookupOne(c, False): value = r.Url
+                Case "insert": r = InsertOne(c, target)
+                Case Else: r = SaveOne(c, folder, path): value = path
+            End Select
+            ' Lookups only: a picture's failure (GA_ERR_NETWORK for one cut short) is its host's.
+            If what = "fill" And InstanceLevel(r) Then
+                halt = r
+                halt.Message = Fmt(MSG_NOT_SENT, r.Message)
+            End If
+        End If
         If r.Status = GA_ERR_CANCELLED And r.Message = MSG_ESC Then Err.Raise VBA_ERR_ESC
         NoteReason ReasonKey(c), r
         If r.Blank Then
@@ -1208,6 +1228,7 @@ End Sub
 Private Sub LookupMany(ByRef ids As Variant, ByRef out() As Variant)
     Dim n As Long, i As Long, m As Long, first As Long, k As Long, id As String, r As GaResult
     Dim texts() As String, rows() As Long, pending As Long, many As Boolean, previous As Long
+    Dim halt As GaResult                             ' a failure of the whole instance, once met
     n = UBound(ids) + 1
     ReDim texts(0 To n - 1): ReDim rows(0 To n - 1)
     For i = 0 To n - 1
@@ -1234,7 +1255,13 @@ Private Sub LookupMany(ByRef ids As Variant, ByRef out() As Variant)
         If many Then Progress MSG_LINKS, first, pending
         m = pending - first
         If m > CHUNK Then m = CHUNK
-        LookupChunk texts, rows, first, m, out
+        If halt.Status = GA_OK Then
+            LookupChunk texts, rows, first, m, out, halt
+        Else                                         ' every lookup would fail so: none is sent
+            For k = first To first + m - 1
+                Place texts(k), rows(k), halt, out
+            Next
+        End If
     Next
     If many Then
         Application.StatusBar = False
@@ -1254,8 +1281,8 @@ End Sub
 
 ' One ga_get_avatars call for texts(first .. first+m-1): all ids NUL-terminated in one UTF-8
 ' buffer that stays alive while the DLL reads it; ptrs(k) points at id k inside it. Every result
-' is freed, Esc or not.
-Private Sub LookupChunk(ByRef texts() As String, ByRef rows() As Long, ByVal first As Long, ByVal m As Long, ByRef out() As Variant)
+' is freed, Esc or not. The first failure of the whole instance among them goes into halt.
+Private Sub LookupChunk(ByRef texts() As String, ByRef rows() As Long, ByVal first As Long, ByVal m As Long, ByRef out() As Variant, ByRef halt As GaResult)
     Dim parts() As Variant, offs() As Long, buf() As Byte, b() As Byte, total As Long
     Dim ptrs() As LongPtr, res() As LongPtr, st As Long, k As Long, r As GaResult, why As String
     Dim errNumber As Long, errDesc As String
@@ -1283,6 +1310,10 @@ Private Sub LookupChunk(ByRef texts() As String, ByRef rows() As Long, ByVal fir
             res(k) = 0
         End If
         NotePause r
+        If halt.Status = GA_OK And InstanceLevel(r) Then
+            halt = r
+            halt.Message = Fmt(MSG_NOT_SENT, r.Message)
+        End If
         Place texts(first + k), rows(first + k), r, out
     Next
     ReleaseEsc
@@ -1295,6 +1326,24 @@ Failed:
     ReleaseEsc True
     Err.Raise errNumber, "getavatar", errDesc
 End Sub
+
+' Whether every lookup of the instance would fail as r did (the DLL's rule, which ga_get_avatars
+' applies within one call): a rejected token, an unknown instance, the quota used up, the network,
+' a timeout that reached no server.
+Private Function InstanceLevel(ByRef r As GaResult) As Boolean
+    Dim m As String, p As Long
+    Select Case r.Status
+        Case GA_ERR_UNAUTHORIZED, GA_ERR_FORBIDDEN, GA_ERR_NOT_FOUND, GA_ERR_QUOTA_EXCEEDED
+            InstanceLevel = True
+        Case GA_ERR_NETWORK                          ' not an answer cut short after its status line
+            InstanceLevel = (r.HttpStatus = 0)
+        Case GA_ERR_TIMEOUT
+            m = r.Message
+            p = InStr(m, DLL_LAST_ATTEMPT)
+            If p > 0 Then m = Mid$(m, p + Len(DLL_LAST_ATTEMPT))
+            InstanceLevel = (Left$(m, Len(DLL_NO_CONNECTION)) = DLL_NO_CONNECTION) Or (Left$(m, Len(DLL_SILENT_PROXY)) = DLL_SILENT_PROXY)
+    End Select
+End Function
 
 ' Puts a result into out(row, 1) ("" for a blank id, the link, or #N/A) and notes its reason.
 Private Sub Place(ByVal id As String, ByVal row As Long, ByRef r As GaResult, ByRef out() As Variant)

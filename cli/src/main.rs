@@ -174,7 +174,7 @@ fn open_output(
     if let Some(from) = args.from.as_deref().filter(|f| *f != "-") {
         let same = std::fs::canonicalize(from).ok() == std::fs::canonicalize(path).ok()
             && std::fs::canonicalize(path).is_ok();
-        if same {
+        if same || same_file(Path::new(from), path) {
             return Err("--output is the --from file: it would be overwritten".into());
         }
     }
@@ -198,6 +198,21 @@ fn open_output(
     }
     let f = std::fs::File::create(path).map_err(|e| format!("--output {shown}: {e}"))?;
     Ok((Box::new(std::io::BufWriter::new(f)), fresh))
+}
+
+/// Whether two paths name one file (another hard link to it too; Unix: device and inode).
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &Path, _: &Path) -> bool {
+    false
 }
 
 /// Looks every job up, writes the rows, and says how it went.

@@ -174,7 +174,7 @@ impl Writer {
 }
 
 /// One CSV record (quoted as needed, each cell neutralised for spreadsheets), with its line end.
-fn csv_record<S: AsRef<str>>(fields: &[S], delimiter: u8) -> io::Result<Vec<u8>> {
+pub fn csv_record<S: AsRef<str>>(fields: &[S], delimiter: u8) -> io::Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .from_writer(Vec::new());
@@ -186,13 +186,38 @@ fn csv_record<S: AsRef<str>>(fields: &[S], delimiter: u8) -> io::Result<Vec<u8>>
 /// `+`, `-`, `@`, a tab or a CR is a formula to Excel, LibreOffice and Google Sheets, so it gets a
 /// leading `'`, which makes it text; a number (`-10000000000000`, `+79001234567`, `-1.5`) is left
 /// alone, so group ids stay ids.
+///
+/// The same holds after each `,` or `;` inside the cell: Excel splits a double-clicked CSV file
+/// at the system's list separator (`;` in Russian, German or French Windows, `,` in English),
+/// whatever the file's own delimiter, and quotes do not keep a field whole there. So a part of
+/// the cell after one of them that starts so (`x;=cmd|...`) gets the `'` too, numbers again
+/// excepted (`a,-5` is kept). A web link is left whole: it is never a row's last cell, so what
+/// follows it on the line would make such a formula invalid, and the link must stay usable.
 pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && !is_number(cell) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
+    let risky = |part: &str| part.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_number(part);
+    let after_separator = |i: usize| cell[i + 1..].split([',', ';']).next().is_some_and(risky);
+    let lower = cell.get(..8).unwrap_or(cell).to_ascii_lowercase();
+    let link = lower.starts_with("http://") || lower.starts_with("https://");
+    let splits: Vec<usize> = cell
+        .match_indices([',', ';'])
+        .map(|(i, _)| i)
+        .filter(|&i| !link && after_separator(i))
+        .collect();
+    if !risky(cell) && splits.is_empty() {
+        return cell.into();
     }
+    let mut out = String::with_capacity(cell.len() + splits.len() + 1);
+    if risky(cell) {
+        out.push('\'');
+    }
+    let mut from = 0;
+    for i in splits {
+        out.push_str(&cell[from..=i]);
+        out.push('\'');
+        from = i + 1;
+    }
+    out.push_str(&cell[from..]);
+    out.into()
 }
 
 /// A sign, digits, and at most one `.` with digits after it.
@@ -319,6 +344,15 @@ mod tests {
             ("10000000", "10000000"),
             ("a=b", "a=b"),
             ("", ""),
+            ("x;=cmd|' /C calc'!A0", "x;'=cmd|' /C calc'!A0"),
+            ("a,@SUM(1);b;+x", "a,'@SUM(1);b;'+x"),
+            ("=1;-2", "'=1;-2"),
+            ("a,-5;+7;", "a,-5;+7;"),
+            ("http://x/a,b;c=d", "http://x/a,b;c=d"),
+            (
+                "https://cdn/i/w_96,-c;=s.png",
+                "https://cdn/i/w_96,-c;=s.png",
+            ),
         ] {
             assert_eq!(neutralised(cell), want, "{cell:?}");
         }

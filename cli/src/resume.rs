@@ -37,6 +37,15 @@ pub fn read(data: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
     let whole = data.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let bom = if data.starts_with(BOM) { BOM.len() } else { 0 };
     let text = &data[bom..whole.max(bom)];
+    // No whole row: only a run cut in its first row (or header) is redone; any other file (a
+    // note, a one-line JSON file) is not this tool's output and is left alone.
+    if text.is_empty() && !starts_as_this_run(data, layout, jobs) {
+        return Err(
+            "it holds no row this tool writes (no line end), and does not start as this \
+                    run's output: is it this input's output?"
+                .into(),
+        );
+    }
     let mut done = match layout.format {
         Format::Csv => csv_rows(text, layout, jobs)?,
         Format::Jsonl => line_rows(text, jobs, jsonl_row)?,
@@ -56,6 +65,51 @@ pub fn read(data: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
         ));
     }
     Ok(done)
+}
+
+/// Whether `data` (holding no line end after any byte order mark) is the start of what this
+/// run writes first: the mark and header (CSV), or its first row (a cut one).
+fn starts_as_this_run(data: &[u8], layout: &Layout, jobs: &[Job]) -> bool {
+    let prefix_either = |a: &[u8], b: &[u8]| a.starts_with(b) || b.starts_with(a);
+    match layout.format {
+        Format::Csv => {
+            let Ok(header) = crate::output::csv_record(&layout.csv_header(), layout.delimiter)
+            else {
+                return false;
+            };
+            header.starts_with(data) || [BOM, &header].concat().starts_with(data)
+        }
+        // A row starts with its "available" field (serde_json sorts the keys), or its "line"
+        // (were they kept in insertion order).
+        Format::Jsonl => [&br#"{"available":"#[..], br#"{"line":"#]
+            .iter()
+            .any(|start| prefix_either(data, start)),
+        Format::Text => {
+            let Some(job) = jobs.first() else {
+                return false;
+            };
+            let part = String::from_utf8_lossy(data);
+            match part.split_once('\t') {
+                Some((id, _)) => {
+                    let seen = Seen {
+                        line: None,
+                        chat_id: id.to_string(),
+                        failed: false,
+                    };
+                    matches(&seen, job, 0).is_ok()
+                }
+                None => match &job.id {
+                    Ok(id) => {
+                        let masked = getavatar::internals::redact::mask_secret_like(id);
+                        [id.as_str(), masked.as_str()]
+                            .iter()
+                            .any(|i| crate::output::printable(i).starts_with(part.as_ref()))
+                    }
+                    Err(_) => part.is_empty(),
+                },
+            }
+        }
+    }
 }
 
 /// One row as read back: its input line (when the format has it), chat id and whether it failed.
@@ -156,13 +210,11 @@ fn csv_rows(text: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
             return Ok(done);
         }
         Some(Ok(r)) => {
-            let got: Vec<String> = r
-                .iter()
-                .map(|c| c.trim_start_matches('\'').into())
-                .collect();
+            // As the header is written: neutralised (an input's header name may hold `,=`).
+            let got: Vec<&str> = r.iter().collect();
             let want: Vec<String> = header
                 .iter()
-                .map(|c| c.trim_start_matches('\'').into())
+                .map(|c| crate::output::neutralised(c).into_owned())
                 .collect();
             if got != want {
                 return Err(

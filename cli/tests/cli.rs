@@ -1243,3 +1243,138 @@ fn cli_env_free(c: &mut Command) -> &mut Command {
     }
     c
 }
+
+#[test]
+fn a_formula_after_a_separator_the_file_does_not_use_is_neutralised_too() {
+    // Excel opens a double-clicked CSV with the system's list separator: ';' in Russian, German
+    // or French Windows, ',' in English. A cell of a ','-file holding "x;=cmd|..." is not quoted
+    // (no ','), so such an Excel splits it there and runs "=cmd|...". OWASP: take care of the
+    // separators too. Here a server's message (the last column) and a kept input cell.
+    let emu = Emulator::start_default().unwrap();
+    emu.push_fault(Fault::Status {
+        status: 400,
+        body: "x;=cmd|' /C calc'!A0+(0".into(),
+        headers: vec![],
+    });
+    let out = cli_for(&emu)
+        .args(["--retries", "0", "--format", "csv", "10000000"])
+        .output()
+        .unwrap();
+    // And the other way: a ';'-file (Russian Excel's export) read by an English Excel (',').
+    let input = "name;chat_id\nIvan,@SUM(1)+cmd|' /C calc'!A0;10000000\nAnna,-5;20000000\n";
+    let kept = run_with_input(
+        cli_for(&emu).args([
+            "--from",
+            "-",
+            "--column",
+            "chat_id",
+            "--format",
+            "csv",
+            "--keep-columns",
+        ]),
+        input.as_bytes(),
+    );
+    for data in [&out.stdout, &kept.stdout] {
+        let s = text(data);
+        assert!(s.contains("calc"), "{s}");
+        // As an Excel with the other separator splits each line (quotes do not help there: the
+        // line's first field did not start with one).
+        for piece in s.lines().flat_map(|l| l.split([',', ';'])) {
+            let number = piece
+                .trim_start_matches(['-', '+'])
+                .bytes()
+                .all(|b| b.is_ascii_digit());
+            assert!(
+                number || !piece.starts_with(['=', '+', '-', '@']),
+                "{piece:?} would be a formula in:\n{s}"
+            );
+        }
+    }
+    // A number after a separator stays as it is ("-5" of "Anna,-5").
+    assert!(
+        text(&kept.stdout).contains("Anna,-5;"),
+        "{}",
+        text(&kept.stdout)
+    );
+}
+
+#[test]
+fn resume_leaves_a_file_alone_that_is_not_this_tools_output_even_without_a_line_end() {
+    // A file of one line with no line end (a note, a one-line JSON file, a binary) held no
+    // whole row, so it was taken for a run cut in its first row and emptied.
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("resume-foreign");
+    for (format, content) in [
+        ("text", &b"my notes, one line, no line end"[..]),
+        ("jsonl", b"{\"important\":true}"),
+        ("csv", b"name,phone"),
+        ("csv", b"\xef\xbb\xbfname,phone"),
+    ] {
+        let f = dir.join("precious");
+        std::fs::write(&f, content).unwrap();
+        let out = cli_for(&emu)
+            .args(["--format", format, "--resume", "-o"])
+            .arg(&f)
+            .arg("10000000")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{format}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("left as it is"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(std::fs::read(&f).unwrap(), content, "{format}");
+    }
+    // A first row cut short is still redone (text: the id, then part of the rest).
+    let f = dir.join("cut");
+    std::fs::write(&f, "10000000\thttp://127.0.0.1").unwrap();
+    let out = cli_for(&emu)
+        .args(["--resume", "-o"])
+        .arg(&f)
+        .arg("10000000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got = std::fs::read_to_string(&f).unwrap();
+    assert!(
+        got.starts_with("10000000\thttp://") && got.ends_with(".png\n"),
+        "{got}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn output_to_another_hard_link_of_the_input_is_refused() {
+    // "--output is the --from file" compared resolved paths only: a second hard link to the
+    // input (same file, another name) was emptied and overwritten with the rows.
+    let dir = temp_dir("hardlink");
+    let input = dir.join("contacts.csv");
+    std::fs::write(&input, "chat_id\n10000000\n").unwrap();
+    let link = dir.join("contacts-link.csv");
+    std::fs::hard_link(&input, &link).unwrap();
+    let out = cli()
+        .args(["--sandbox", "--format", "csv", "--from"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--from file"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&input).unwrap(),
+        "chat_id\n10000000\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -264,3 +264,21 @@ def test_warm_up_and_idle_timeout_are_there_too(emu):
             assert await c.get_avatar("10000000") == expected(emu, "10000000")
 
     run(main())
+
+
+def test_iter_avatars_stops_asking_after_a_failure_of_the_instance(emu):
+    # Issue 32: every binding's batch, after a failure of the whole instance (a wrong token
+    # here), gives the ids not yet asked that failure at once instead of a request each; row
+    # failures (a bad id) still go on, in order.
+    ids = ["10000000"] * 30 + ["bad"]
+
+    async def main():
+        async with AsyncClient(emu.url, emu.id_instance, "f" * 50, rate_limit=0, concurrency=2) as c:
+            return [r async for r in c.iter_avatars(ids)]
+
+    got = run(main())
+    assert len(got) == len(ids)
+    assert all(isinstance(x, getavatar.UnauthorizedError) for x in got[:-1]), got
+    assert isinstance(got[-1], getavatar.InvalidArgumentError), got[-1]
+    assert len(emu.requests()) <= 2, len(emu.requests())
+    assert "not sent" in str(got[-2])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import select
 import signal
 import threading
 from typing import List, Optional, Tuple
@@ -172,3 +173,43 @@ def test_a_client_used_on_the_main_thread_before_fork_works_in_the_child(emu):
         assert c.get_avatar("10000000").url == url
         _in_child(lambda: c.get_avatar("10000000").url == url and c.get_avatars(["10000000"])[0].url == url)
         assert c.get_avatar("10000000").url == url
+
+
+def test_a_fork_in_a_signal_handler_during_a_main_thread_call_does_not_hang_the_child(emu):
+    """A main-thread call runs on a helper thread while the main thread waits, so a handler can
+    run, and fork, during it (a SIGHUP that forks a copy). The child's main thread then goes
+    back to waiting for a helper that fork did not copy: it waited forever. It must get the
+    call's answer (the call is made again there)."""
+    url = f"{emu.url}/avatars/10000000.png"
+    emu.fault(kind="delay", ms=1500)
+    r, w = os.pipe()
+    with getavatar.Client(emu.url, emu.id_instance, emu.token, rate_limit=0, max_retries=0) as c:
+        pid = os.getpid()
+        result: List[object] = []
+        old = signal.signal(signal.SIGALRM, lambda s, f: result.append(os.fork()))
+        got: Optional[getavatar.Avatar] = None
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            got = c.get_avatar("10000000")
+        except BaseException:
+            if os.getpid() == pid:
+                raise
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+        if os.getpid() != pid:  # the child: report and leave at once (never back into pytest)
+            os.write(w, b"1" if got is not None and got.url == url else b"0")
+            os._exit(0)
+        os.close(w)
+        child = result[0]
+        assert isinstance(child, int) and child > 0
+        seen = b""
+        ready, _, _ = select.select([r], [], [], 10)
+        if ready:
+            seen = os.read(r, 1)
+        os.close(r)
+        if not seen:
+            os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        assert got is not None and got.url == url, "the parent's call"
+        assert seen == b"1", "the child's call hung (or gave a wrong answer)"

@@ -471,3 +471,14 @@ def test_get_avatar_checks_the_chat_id_before_sending(emu):
         assert emu.requests() == []
         assert c.get_avatar(Str("10000000")).url == f"{emu.url}/avatars/10000000.png"
         assert len(emu.requests()) == 1
+
+
+def test_batch_goes_on_after_an_answer_cut_short(emu):
+    # An answer the server began and cut (headers arrived, the body did not) is that lookup's
+    # failure, not the instance's: the server was reached and answers. The ids after it used to
+    # get it "not sent" (a NetworkError on the first made every good id fail).
+    emu.fault(kind="truncated_body")
+    with Client(emu.url, emu.id_instance, emu.token, rate_limit=0, concurrency=1, max_retries=0) as c:
+        r = c.get_avatars(["10000000"] * 5)
+    assert isinstance(r[0], getavatar.NetworkError) and r[0].http_status == 200, r[0]
+    assert all(isinstance(x, Avatar) for x in r[1:]), r

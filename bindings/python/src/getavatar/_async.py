@@ -7,13 +7,22 @@ import collections
 import concurrent.futures
 import functools
 import os
+import re
 import threading
 from typing import Any, AsyncIterator, Deque, List, Optional, Sequence, TypeVar, Union
 
 from . import _interrupt
 from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Lookup
 from ._client import ClientBase
-from ._errors import Error
+from ._errors import (
+    Error,
+    ForbiddenError,
+    NetworkError,
+    NotFoundError,
+    QuotaExceededError,
+    TimeoutError,
+    UnauthorizedError,
+)
 
 __all__ = ["AsyncClient"]
 
@@ -66,13 +75,14 @@ class AsyncClient(ClientBase):
             Batch(chat_ids)  # raises the same TypeError as get_avatars
         ids = iter(list(chat_ids))
         running: Deque["asyncio.Future[Union[Avatar, Error]]"] = collections.deque()
+        halt: List[Error] = []  # the first failure of the whole instance met, as get_avatars
         try:
             while True:
                 while len(running) < self._concurrency:
                     cid = next(ids, _END)
                     if cid is _END:
                         break
-                    running.append(asyncio.ensure_future(self._one(cid)))
+                    running.append(asyncio.ensure_future(self._one(cid, halt)))
                 if not running:
                     return
                 result = await running[0]  # stays in `running` until done, for the cleanup below
@@ -84,10 +94,17 @@ class AsyncClient(ClientBase):
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
 
-    async def _one(self, chat_id: object) -> Union[Avatar, Error]:
+    async def _one(self, chat_id: object, halt: List[Error]) -> Union[Avatar, Error]:
+        # After a failure of the whole instance, a well-formed id is not asked (as the library's
+        # batch does); a malformed one still gets its own error (the library sends nothing).
+        if halt and isinstance(chat_id, str) and _WELL_FORMED.fullmatch(chat_id):
+            e = halt[0]
+            return type(e)(f"{e.message} {_NOT_SENT}", e.status, e.http_status)
         try:
             return await self._call(Lookup(chat_id))
         except Error as e:
+            if not halt and _instance_level(e):
+                halt.append(e)
             return e
 
     async def download_avatar(self, chat_id: str, path: Union[str, "os.PathLike[str]"]) -> Avatar:
@@ -183,6 +200,27 @@ class AsyncClient(ClientBase):
         pool = self._pool
         if pool is not None:
             pool.shutdown(wait=False)
+
+
+#: A chat id the library would send (digits, an optional leading "-", at most 32 characters).
+_WELL_FORMED = re.compile(r"-?[0-9]{1,31}|[0-9]{32}")
+_NOT_SENT = (
+    "(not sent: an earlier lookup of this batch met this failure, which every lookup of the instance meets)"
+)
+
+
+def _instance_level(e: Error) -> bool:
+    """The library's rule (``Error::is_instance_level``): a failure every lookup of the instance
+    meets (a wrong token, an unknown instance, the quota used up, the network; a timeout only
+    when no server was reached)."""
+    if isinstance(e, (UnauthorizedError, ForbiddenError, NotFoundError, QuotaExceededError)):
+        return True
+    if isinstance(e, NetworkError):  # not an answer cut short after its status line arrived
+        return e.http_status == 0
+    if isinstance(e, TimeoutError):
+        last = e.message.split("; the last attempt: ", 1)[-1]
+        return last.startswith(("could not connect to ", "the proxy "))
+    return False
 
 
 class _End:

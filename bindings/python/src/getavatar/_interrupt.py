@@ -15,7 +15,8 @@ A job's states, changed under its lock:
   DONE     `outcome` holds its value or exception; then the token is freed, `done` released.
   DROPPED  stopped while QUEUED: it never runs.
 Per process: `_helpers[d]`, helper d's queue, and `_current`, the main thread's innermost job;
-a forked child starts with neither (threads are not copied by fork).
+a forked child starts with neither (threads are not copied by fork). A job a child's main thread
+still waits for (a handler forked during the call) is made afresh and QUEUED again there.
 
 A handler's exception can surface after any step of the main thread, never on a helper. So the
 helper takes each step that must not be lost (the token, holding the client, DONE last); the
@@ -44,10 +45,14 @@ POLL = 0.05
 class Job(Generic[R]):
     """``fn(token)`` run on another thread; the thread waiting for it can stop it."""
 
-    __slots__ = ("fn", "depth", "lock", "state", "token", "outcome", "done")
+    __slots__ = ("fn", "depth", "lock", "state", "token", "outcome", "done", "pid")
 
     def __init__(self, fn: Callable[[Any], R], depth: int = 0) -> None:
-        self.fn, self.depth, self.state, self.token = fn, depth, QUEUED, None
+        self.fn, self.depth = fn, depth
+        self._fresh()
+
+    def _fresh(self) -> None:
+        self.state, self.token, self.pid = QUEUED, None, os.getpid()
         self.lock = _thread.allocate_lock()
         self.outcome: Optional[Tuple[bool, Any]] = None
         self.done = _thread.allocate_lock()
@@ -80,8 +85,12 @@ class Job(Generic[R]):
                 _native.lib().ga_cancel(self.token)
 
     def wait(self) -> None:
-        """Waits until DONE; on the main thread, signal handlers run meanwhile."""
+        """Waits until DONE; on the main thread, signal handlers run meanwhile. A handler that
+        forked leaves the child waiting for a thread fork did not copy: the job runs again there."""
         while self.outcome is None:
+            if self.pid != os.getpid() and self.state is not DROPPED:
+                self._fresh()
+                _helper(self.depth).put(self)
             self.done.acquire(True, POLL)
 
     def result(self) -> R:
