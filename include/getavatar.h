@@ -325,6 +325,16 @@ GaStatus GA_CALL ga_client_set_backoff_ms(struct GaClient *client, int32_t ms);
 GaStatus GA_CALL ga_client_set_rate_limit(struct GaClient *client, int32_t per_second);
 
 /**
+ * The pace the client keeps now, in requests a second, shared by all its threads and batch
+ * workers: the rate limit set, or less when the server answered 429 (the client learns the
+ * instance's real rate: it slows down at once and comes back up step by step, never above the
+ * rate limit); 0 when it does not pace (rate limit 0 and no 429 yet). Below one a second it is
+ * a fraction (0.5 = one request every 2 s). Per process: a forked child starts from the rate
+ * limit again. Returns -1 when `client` is NULL (`ga_last_error()` says so).
+ */
+double GA_CALL ga_client_rate(const struct GaClient *client);
+
+/**
  * Sets how many lookups `ga_get_avatars` runs at once, 1 to 64 (default 4). They share the
  * client's rate limit. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
  */

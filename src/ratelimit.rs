@@ -1,5 +1,6 @@
-//! A per-client rate limiter: at most N requests in any rolling window, shared by all threads,
-//! first come first served, with no idle gaps while callers wait.
+//! A per-client rate limiter that learns the instance's real rate: at most N requests in any
+//! rolling window, shared by all threads, first come first served, with no idle gaps while
+//! callers wait.
 //!
 //! It keeps the times of the requests sent within the last window and the reservations of those
 //! waiting (some lie in the future), in order. A new request may go at `max(now, s + window)`,
@@ -17,11 +18,26 @@
 //!
 //! The window is one second plus a margin for the jitter between our clock and the server's
 //! arrival times. It starts small ([`MARGIN`]), so a steady stream runs within about 2 % of the
-//! physical limit, and grows after each 429 the server answers to a paced request ([`widen`]), up
-//! to [`MAX_MARGIN`]: a path with more jitter costs a 429 or two, never a stream of them.
+//! physical limit, and grows after each 429 the server answers to a paced request, up to
+//! [`MAX_MARGIN`]: a path with more jitter costs a 429 or two, never a stream of them.
+//!
+//! **Learning** ([`too_many`], [`accepted`]): the configured rate is a ceiling, not a promise.
+//! A 429 to a request written at `t` says the server's limit is below the number of our
+//! requests written in the second up to `t` (this one included): N becomes that number less one,
+//! and the request goes again at the new pace without counting as a retry. When that count says
+//! nothing (one request, or no more than N: a 429 storm, other clients on the instance), N is
+//! halved (below one a second, the window doubles, up to [`MAX_SECONDS`]) and the 429 is a
+//! failure retried as usual. A `Retry-After` holds every caller until it passes. 429s to
+//! requests written before a decrease were sent under the old pace: they teach nothing more and
+//! go again at the new pace. Coming back up is additive: one more request a window after each window of accepted
+//! requests sent at the full pace, but the step back to the level that drew the 429 (the probe)
+//! waits [`FIRST_PROBE`] windows, twice as long after each probe the server refuses (at most
+//! [`MAX_PROBE`]). The limiter is never above the ceiling; with the limit off (0) it sends
+//! unpaced until a 429 teaches it a pace, and goes back to unpaced above [`UNPACED_ABOVE`].
 //!
 //! [`sent`]: RateLimiter::sent
-//! [`widen`]: RateLimiter::widen
+//! [`too_many`]: RateLimiter::too_many
+//! [`accepted`]: RateLimiter::accepted
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -35,8 +51,20 @@ pub const MARGIN: Duration = Duration::from_millis(10);
 /// The largest margin 429s can widen it to.
 pub const MAX_MARGIN: Duration = Duration::from_millis(200);
 
-/// The window a client starts with.
-pub const WINDOW: Duration = Duration::from_millis(1000 + MARGIN.as_millis() as u64);
+/// The longest window learning goes to (one request in it).
+pub const MAX_SECONDS: u32 = 8;
+
+/// Windows of accepted requests before the pace goes back up to the level that drew a 429.
+pub const FIRST_PROBE: u32 = 8;
+
+/// The longest wait, in windows, before a probe (it doubles after each refused one).
+pub const MAX_PROBE: u32 = 128;
+
+/// With no ceiling, a learned pace above this many a second goes back to unpaced.
+pub const UNPACED_ABOVE: u32 = 1000;
+
+/// The longest `Retry-After` that holds every caller (a longer one fails the call: see `client`).
+const MAX_HOLD: Duration = Duration::from_secs(crate::settings::defaults::MAX_RETRY_AFTER_S);
 
 /// See the module documentation.
 #[derive(Debug)]
@@ -46,19 +74,39 @@ pub struct RateLimiter {
 
 #[derive(Debug)]
 struct State {
+    /// The configured rate: the pace never goes above it (0 = no ceiling).
+    ceiling: u32,
+    /// The pace: this many requests in any window (0 = unpaced).
     per_window: u32,
-    window: Duration,
+    /// The window is this many seconds plus the margin (more than 1 only below one a second).
+    seconds: u32,
+    margin: Duration,
+    /// Requests written (and reservations) within the last window, in order; with the pace off,
+    /// those of the last second (a 429 counts them).
     entries: VecDeque<Instant>,
+    /// The pace is below the ceiling: it was learned from 429s.
+    learned: bool,
+    /// When the pace last went down: 429s to requests written before say nothing new.
+    lowered: Option<Instant>,
+    /// The per-window level that drew the last 429, until a probe passes it.
+    refused: Option<u32>,
+    /// Windows of accepted requests before a probe of `refused`.
+    probe: u32,
+    /// Accepted requests towards the next step up.
+    credit: u32,
+    /// No request before this (the server's Retry-After).
+    hold: Option<Instant>,
 }
 
 impl State {
-    /// Drops entries too old to hold anything back.
+    fn window(&self) -> Duration {
+        Duration::from_secs(self.seconds.into()) + self.margin
+    }
+
+    /// Drops entries too old to hold anything back or to be counted.
     fn prune(&mut self, now: Instant) {
-        while self
-            .entries
-            .front()
-            .is_some_and(|&t| t + self.window <= now)
-        {
+        let keep = self.window();
+        while self.entries.front().is_some_and(|&t| t + keep <= now) {
             self.entries.pop_front();
         }
     }
@@ -76,15 +124,95 @@ impl State {
         }
     }
 
-    /// The earliest time at or after `t` that a new entry keeps the rule against the entries at
-    /// or before it.
+    /// The earliest time at or after `t` (and the hold) that a new entry keeps the rule against
+    /// the entries at or before it.
     fn free_at(&self, t: Instant) -> Instant {
+        let t = self.hold.map_or(t, |h| t.max(h));
         let n = self.per_window as usize;
         let before = self.entries.partition_point(|&e| e <= t);
-        if before < n {
+        if n == 0 || before < n {
             t
         } else {
-            t.max(self.entries[before - n] + self.window)
+            t.max(self.entries[before - n] + self.window())
+        }
+    }
+
+    /// How many entries lie in the window of `len` up to `t` (`t` included).
+    fn count(&self, t: Instant, len: Duration) -> usize {
+        let end = self.entries.partition_point(|&e| e <= t);
+        let start = self.entries.partition_point(|&e| e + len <= t);
+        end - start.min(end)
+    }
+
+    /// The pace as requests a second (0 = unpaced).
+    fn rate(&self) -> f64 {
+        f64::from(self.per_window) / f64::from(self.seconds)
+    }
+
+    /// Lowers the pace after a fresh 429 to a request written at `t`. True when our own pace
+    /// explains the 429 (we sent more in the second up to `t` than the server allowed: the pace
+    /// goes to what went through); false when it does not (halved, or below one a second the
+    /// window doubled, as long as it can).
+    fn lower(&mut self, t: Instant, now: Instant) -> bool {
+        let sent = self.count(t, Duration::from_secs(1)) as u32;
+        let n = self.per_window;
+        let explained = self.seconds == 1 && sent >= 2 && (n == 0 || sent - 1 < n);
+        let (per_window, seconds) = if explained {
+            (sent - 1, 1)
+        } else if n == 0 {
+            (1, 1)
+        } else if n > 1 {
+            (n / 2, 1)
+        } else {
+            (1, (self.seconds * 2).min(MAX_SECONDS))
+        };
+        // A refused probe waits twice as long next time; a new level starts afresh.
+        self.probe = if self.refused == Some(n) && self.seconds == 1 {
+            (self.probe * 2).min(MAX_PROBE)
+        } else {
+            FIRST_PROBE
+        };
+        self.refused = (seconds == 1).then_some(per_window + 1);
+        self.per_window = per_window;
+        self.seconds = seconds;
+        self.learned = true;
+        self.lowered = Some(now);
+        self.credit = 0;
+        explained
+    }
+
+    /// One more accepted request sent at the full pace: additive increase.
+    fn raise(&mut self) {
+        let probing = self.refused == Some(self.per_window + 1);
+        let windows = if probing && self.seconds == 1 {
+            self.probe
+        } else {
+            1
+        };
+        self.credit += 1;
+        if self.credit < self.per_window.max(1) * windows {
+            return;
+        }
+        self.credit = 0;
+        if self.seconds > 1 {
+            self.seconds /= 2;
+        } else {
+            self.per_window += 1;
+        }
+        if self.refused.is_some_and(|r| self.per_window > r) {
+            // The probe passed: the server allows more than it did.
+            self.refused = None;
+            self.probe = FIRST_PROBE;
+        }
+        let top = if self.ceiling == 0 {
+            UNPACED_ABOVE
+        } else {
+            self.ceiling
+        };
+        if self.seconds == 1 && self.per_window >= top {
+            self.per_window = self.ceiling;
+            self.learned = false;
+            self.refused = None;
         }
     }
 }
@@ -94,40 +222,55 @@ impl State {
 pub struct Slot(Instant);
 
 impl RateLimiter {
-    /// A limiter for `per_second` requests a second; 0 turns it off.
+    /// A limiter for `per_second` requests a second at most; 0 = no ceiling (unpaced until a
+    /// 429 teaches it a pace).
     pub fn new(per_second: u32) -> RateLimiter {
         RateLimiter {
             state: Mutex::new(State {
+                ceiling: per_second,
                 per_window: per_second,
-                window: WINDOW,
+                seconds: 1,
+                margin: MARGIN,
                 entries: VecDeque::new(),
+                learned: false,
+                lowered: None,
+                refused: None,
+                probe: FIRST_PROBE,
+                credit: 0,
+                hold: None,
             }),
         }
     }
 
-    /// Changes the rate; reservations already made stay valid.
+    /// Changes the ceiling; reservations already made stay valid. A learned pace below the new
+    /// ceiling is kept; otherwise the pace is the ceiling.
     pub fn set_rate(&self, per_second: u32) {
         let mut st = self.lock();
-        st.per_window = per_second;
-        while st.entries.len() > per_second as usize {
-            st.entries.pop_front();
+        st.ceiling = per_second;
+        let below = st.learned && (per_second == 0 || st.rate() < f64::from(per_second));
+        if !below {
+            st.per_window = per_second;
+            st.seconds = 1;
+            st.learned = false;
+            st.refused = None;
         }
     }
 
-    /// The current rate (0 = off).
-    #[cfg(test)]
-    pub fn rate(&self) -> u32 {
-        self.lock().per_window
+    /// The pace now, in requests a second: the ceiling, or less when the server taught it less;
+    /// 0 when unpaced (no ceiling and nothing learned).
+    pub fn rate(&self) -> f64 {
+        self.lock().rate()
     }
 
     /// The current window (one second plus the margin).
     #[cfg(test)]
     pub fn window(&self) -> Duration {
-        self.lock().window
+        self.lock().window()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state is a plain queue of instants: a panic elsewhere cannot leave it inconsistent.
+        // The state is plain data kept consistent under the lock: a panic elsewhere cannot
+        // leave it half changed.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -136,17 +279,13 @@ impl RateLimiter {
     pub fn reserve(&self) -> Instant {
         let now = Instant::now();
         let mut st = self.lock();
-        let n = st.per_window as usize;
-        if n == 0 {
-            return now;
-        }
         st.prune(now);
+        let n = st.per_window as usize;
         let len = st.entries.len();
-        let at = if len < n {
-            now
-        } else {
-            now.max(st.entries[len - n] + st.window)
-        };
+        let mut at = st.hold.map_or(now, |h| now.max(h));
+        if n > 0 && len >= n {
+            at = at.max(st.entries[len - n] + st.window());
+        }
         st.insert(at);
         at
     }
@@ -163,9 +302,6 @@ impl RateLimiter {
         let now = Instant::now();
         let mut st = self.lock();
         st.remove(at);
-        if st.per_window == 0 {
-            return Ok(now);
-        }
         let free = st.free_at(now);
         st.insert(free);
         if free <= now {
@@ -176,23 +312,53 @@ impl RateLimiter {
     }
 
     /// The request of `slot` was written: its entry moves to now (never earlier), so the ones
-    /// after it keep a window from when it really went out.
-    pub fn sent(&self, slot: Slot) {
+    /// after it keep a window from when it really went out. Returns when it was written.
+    pub fn sent(&self, slot: Slot) -> Instant {
         let now = Instant::now();
         let mut st = self.lock();
-        // Off: nothing is kept (reserve and claim keep nothing either).
-        if st.per_window != 0 && slot.0 < now {
+        if slot.0 < now {
             st.remove(slot.0);
             st.insert(now);
+            now
+        } else {
+            slot.0
         }
     }
 
-    /// The server answered 429 to a paced request: our clock and its arrivals disagree by more
-    /// than the margin. Widens it (10, then 30, 70, 150 and at most 200 ms).
-    pub fn widen(&self) {
+    /// The server answered 429 to a request written at `written` (now, when unknown), with
+    /// its `Retry-After`. Learns from it (see the module documentation) and says whether the
+    /// request should simply go again at the new pace: true when our pace explains the 429 (it
+    /// went down to what went through), or the pace already went down since the request was
+    /// written; false otherwise (a 429 storm, another client using the instance: the pace still
+    /// goes down, and the 429 is a failure like any other, retried or not as usual).
+    pub fn too_many(&self, written: Option<Instant>, retry_after: Option<Duration>) -> bool {
+        let now = Instant::now();
         let mut st = self.lock();
-        let margin = st.window.saturating_sub(Duration::from_secs(1));
-        st.window = Duration::from_secs(1) + (margin * 2 + MARGIN).min(MAX_MARGIN);
+        if let Some(d) = retry_after.filter(|d| *d <= MAX_HOLD) {
+            let until = now + d;
+            st.hold = Some(st.hold.map_or(until, |h| h.max(until)));
+        }
+        let t = written.unwrap_or(now);
+        if st.lowered.is_some_and(|l| t < l) {
+            return true;
+        }
+        // Our clock and the server's arrivals may disagree by more than the margin.
+        st.margin = (st.margin * 2 + MARGIN).min(MAX_MARGIN);
+        st.lower(t, now)
+    }
+
+    /// The server accepted (answered other than 429) a request written at `written`: when it
+    /// went at the full pace, the pace creeps back up (never above the ceiling).
+    pub fn accepted(&self, written: Option<Instant>) {
+        let Some(t) = written else { return };
+        let mut st = self.lock();
+        if !st.learned || st.lowered.is_some_and(|l| t < l) {
+            return;
+        }
+        let (window, n) = (st.window(), st.per_window as usize);
+        if st.count(t, window) >= n {
+            st.raise();
+        }
     }
 
     /// Waits until this caller may send a request; returns how long it waited and its slot (pass
@@ -242,6 +408,9 @@ pub enum Refused {
 mod tests {
     use super::*;
 
+    /// The window a client starts with.
+    const WINDOW: Duration = Duration::from_millis(1000 + MARGIN.as_millis() as u64);
+
     #[test]
     fn reservations_never_exceed_the_rate_and_leave_no_gaps() {
         let l = RateLimiter::new(10);
@@ -287,17 +456,20 @@ mod tests {
     }
 
     #[test]
-    fn with_the_limit_off_no_entry_is_kept() {
-        // Every call of an unlimited client goes through acquire and sent; keeping an entry
-        // each time grew the queue by one per call and made each call scan all of them.
+    fn with_the_limit_off_only_the_last_second_is_kept() {
+        // Every call of an unlimited client goes through acquire and sent; the entries (kept for
+        // a 429 to count) never grow past the last window.
         let l = RateLimiter::new(0);
         for _ in 0..10_000 {
             let (waited, slot) = l.acquire(None, None).unwrap();
             assert_eq!(waited, Duration::ZERO);
-            std::hint::black_box(Instant::now());
             l.sent(slot);
         }
-        assert_eq!(l.lock().entries.len(), 0);
+        std::thread::sleep(WINDOW);
+        let (_, slot) = l.acquire(None, None).unwrap();
+        l.sent(slot);
+        assert_eq!(l.lock().entries.len(), 1);
+        assert_eq!(l.rate(), 0.0);
     }
 
     #[test]
@@ -308,7 +480,7 @@ mod tests {
             assert!(l.reserve() - t0 < Duration::from_millis(100));
         }
         l.set_rate(2);
-        assert_eq!(l.rate(), 2);
+        assert_eq!(l.rate(), 2.0);
         let a = l.reserve();
         let b = l.reserve();
         let c = l.reserve();
@@ -376,14 +548,138 @@ mod tests {
     }
 
     #[test]
-    fn each_429_widens_the_margin_up_to_its_cap() {
-        let l = RateLimiter::new(10);
+    fn each_fresh_429_widens_the_margin_up_to_its_cap() {
+        let l = RateLimiter::new(1000);
         assert_eq!(l.window(), WINDOW);
         let mut seen = vec![];
         for _ in 0..5 {
-            l.widen();
+            l.too_many(None, None);
             seen.push(l.window().as_millis());
         }
         assert_eq!(seen, [1030, 1070, 1150, 1200, 1200]);
+    }
+
+    /// Sends `k` requests at once; returns when each was written.
+    fn burst(l: &RateLimiter, k: usize) -> Vec<Instant> {
+        (0..k)
+            .map(|_| l.sent(l.acquire(None, None).unwrap().1))
+            .collect()
+    }
+
+    #[test]
+    fn a_429_teaches_the_count_that_went_through_and_stale_ones_teach_nothing() {
+        // The server allows 3: the 4th of a burst is refused; the 5th was written before that
+        // answer came back (it is refused too, but says nothing new).
+        let l = RateLimiter::new(10);
+        let w = burst(&l, 5);
+        assert!(l.too_many(Some(w[3]), None));
+        assert_eq!(l.rate(), 3.0);
+        assert!(
+            l.too_many(Some(w[4]), None),
+            "stale: retried at the new pace"
+        );
+        assert_eq!(l.rate(), 3.0);
+        // The next request waits until the 3rd latest (of five) is a window old.
+        let next = l.reserve();
+        assert!(next >= w[2] + Duration::from_secs(1), "{:?}", next - w[2]);
+    }
+
+    #[test]
+    fn unpaced_learns_from_a_429_and_the_ceiling_is_never_passed() {
+        let l = RateLimiter::new(0);
+        let w = burst(&l, 12);
+        assert!(l.too_many(Some(w[11]), None));
+        assert_eq!(l.rate(), 11.0);
+        // Setting a ceiling above the learned pace keeps it; below, the ceiling rules.
+        l.set_rate(20);
+        assert_eq!(l.rate(), 11.0);
+        l.set_rate(5);
+        assert_eq!(l.rate(), 5.0);
+    }
+
+    #[test]
+    fn retry_after_holds_every_caller() {
+        let l = RateLimiter::new(10);
+        let t0 = Instant::now();
+        l.too_many(None, Some(Duration::from_millis(300)));
+        let (waited, slot) = l.acquire(None, None).unwrap();
+        assert!(waited >= Duration::from_millis(290), "{waited:?}");
+        assert!(l.sent(slot) >= t0 + Duration::from_millis(300));
+    }
+
+    #[test]
+    fn a_429_our_pace_does_not_explain_halves_it_and_is_a_failure() {
+        // One request in the last second and still a 429: a storm, or another client.
+        let l = RateLimiter::new(10);
+        let w = burst(&l, 1);
+        assert!(!l.too_many(Some(w[0]), None));
+        assert_eq!(l.rate(), 5.0);
+        let l = RateLimiter::new(1);
+        for want in [0.5, 0.25, 0.125, 0.125] {
+            assert!(!l.too_many(None, None));
+            assert_eq!(l.rate(), want);
+        }
+    }
+
+    fn learned_at(n: u32, ceiling: u32) -> State {
+        let l = RateLimiter::new(ceiling);
+        let mut st = l.state.into_inner().unwrap();
+        st.per_window = n + 1;
+        let t = Instant::now();
+        for _ in 0..=n {
+            st.entries.push_back(t);
+        }
+        assert!(st.lower(t, t));
+        st
+    }
+
+    #[test]
+    fn the_pace_climbs_back_probing_the_refused_level_slowly() {
+        // Learned 3 (4 was refused): 8 windows of 3 before trying 4; once 4 passes a window,
+        // one more a window up to the ceiling.
+        let mut st = learned_at(3, 10);
+        assert_eq!((st.per_window, st.refused), (3, Some(4)));
+        let mut steps = vec![3];
+        let mut accepted = 0;
+        while st.learned {
+            st.raise();
+            accepted += 1;
+            if steps.last() != Some(&(st.per_window)) {
+                steps.push(st.per_window);
+                if steps.len() == 2 {
+                    assert_eq!(accepted, 3 * FIRST_PROBE);
+                }
+            }
+        }
+        assert_eq!(steps, [3, 4, 5, 6, 7, 8, 9, 10]);
+        assert_eq!(accepted, 3 * FIRST_PROBE + 4 + 5 + 6 + 7 + 8 + 9);
+        // A refused probe doubles the next wait; a level below the probe is not slowed.
+        let mut st = learned_at(3, 10);
+        for _ in 0..3 * FIRST_PROBE {
+            st.raise();
+        }
+        assert_eq!(st.per_window, 4);
+        let t = Instant::now();
+        st.entries.clear();
+        for _ in 0..4 {
+            st.entries.push_back(t);
+        }
+        assert!(st.lower(t, t));
+        assert_eq!((st.per_window, st.probe), (3, 2 * FIRST_PROBE));
+    }
+
+    #[test]
+    fn below_one_a_second_the_window_grows_and_shrinks_back() {
+        let mut st = learned_at(1, 10);
+        assert_eq!(st.rate(), 1.0);
+        let t = Instant::now();
+        assert!(!st.lower(t, t));
+        assert_eq!(st.rate(), 0.5);
+        assert!(!st.lower(t, t));
+        assert_eq!(st.rate(), 0.25);
+        for _ in 0..2 {
+            st.raise();
+        }
+        assert_eq!(st.rate(), 1.0);
     }
 }

@@ -98,6 +98,26 @@ pub unsafe extern "system" fn ga_client_set_rate_limit(
     unsafe { set_num(client, per_second, Client::set_rate_limit) }
 }
 
+/// The pace the client keeps now, in requests a second, shared by all its threads and batch
+/// workers: the rate limit set, or less when the server answered 429 (the client learns the
+/// instance's real rate: it slows down at once and comes back up step by step, never above the
+/// rate limit); 0 when it does not pace (rate limit 0 and no 429 yet). Below one a second it is
+/// a fraction (0.5 = one request every 2 s). Per process: a forked child starts from the rate
+/// limit again. Returns -1 when `client` is NULL (`ga_last_error()` says so).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_rate(client: *const GaClient) -> f64 {
+    ffi_boundary!({
+        // SAFETY: NULL or a live client.
+        match unsafe { client_ref(client) } {
+            Ok(c) => c.rate(),
+            Err(e) => {
+                super::error::set_last_error(&e.message);
+                -1.0
+            }
+        }
+    })
+}
+
 /// Sets how many lookups `ga_get_avatars` runs at once, 1 to 64 (default 4). They share the
 /// client's rate limit. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
 #[no_mangle]
