@@ -26,7 +26,7 @@
 //! requests written in the second up to `t` (this one included): N becomes that number less one,
 //! and the request goes again at the new pace without counting as a retry. When that count says
 //! nothing (one request, or no more than N: a 429 storm, other clients on the instance), N is
-//! halved (below one a second, the window doubles, up to [`MAX_SECONDS`]) and the 429 is a
+//! halved (not below one a second; a slower server says so with `Retry-After`) and the 429 is a
 //! failure retried as usual. A `Retry-After` holds every caller until it passes. 429s to
 //! requests written before a decrease were sent under the old pace: they teach nothing more and
 //! go again at the new pace. Coming back up is additive: one more request a window after each window of accepted
@@ -50,9 +50,6 @@ pub const MARGIN: Duration = Duration::from_millis(10);
 
 /// The largest margin 429s can widen it to.
 pub const MAX_MARGIN: Duration = Duration::from_millis(200);
-
-/// The longest window learning goes to (one request in it).
-pub const MAX_SECONDS: u32 = 8;
 
 /// Windows of accepted requests before the pace goes back up to the level that drew a 429.
 pub const FIRST_PROBE: u32 = 8;
@@ -78,8 +75,7 @@ struct State {
     ceiling: u32,
     /// The pace: this many requests in any window (0 = unpaced).
     per_window: u32,
-    /// The window is this many seconds plus the margin (more than 1 only below one a second).
-    seconds: u32,
+    /// The window is one second plus this margin.
     margin: Duration,
     /// Requests written (and reservations) within the last window, in order; with the pace off,
     /// those of the last second (a 429 counts them).
@@ -100,7 +96,7 @@ struct State {
 
 impl State {
     fn window(&self) -> Duration {
-        Duration::from_secs(self.seconds.into()) + self.margin
+        Duration::from_secs(1) + self.margin
     }
 
     /// Drops entries too old to hold anything back or to be counted.
@@ -146,35 +142,39 @@ impl State {
 
     /// The pace as requests a second (0 = unpaced).
     fn rate(&self) -> f64 {
-        f64::from(self.per_window) / f64::from(self.seconds)
+        f64::from(self.per_window)
     }
 
     /// Lowers the pace after a fresh 429 to a request written at `t`. True when our own pace
     /// explains the 429 (we sent more in the second up to `t` than the server allowed: the pace
-    /// goes to what went through); false when it does not (halved, or below one a second the
-    /// window doubled, as long as it can).
+    /// goes to what went through, and the margin widens: our clock and the server's arrivals
+    /// may disagree by more than it); false when it does not (the pace is halved, not below one
+    /// a second).
     fn lower(&mut self, t: Instant, now: Instant) -> bool {
         let sent = self.count(t, Duration::from_secs(1)) as u32;
         let n = self.per_window;
-        let explained = self.seconds == 1 && sent >= 2 && (n == 0 || sent - 1 < n);
-        let (per_window, seconds) = if explained {
-            (sent - 1, 1)
+        let explained = sent >= 2 && (n == 0 || sent - 1 < n);
+        let pace = if explained {
+            sent - 1
         } else if n == 0 {
-            (1, 1)
-        } else if n > 1 {
-            (n / 2, 1)
+            1
         } else {
-            (1, (self.seconds * 2).min(MAX_SECONDS))
+            (n / 2).max(1)
         };
+        if pace == n {
+            return false;
+        }
+        if explained {
+            self.margin = (self.margin * 2 + MARGIN).min(MAX_MARGIN);
+        }
         // A refused probe waits twice as long next time; a new level starts afresh.
-        self.probe = if self.refused == Some(n) && self.seconds == 1 {
+        self.probe = if self.refused == Some(n) {
             (self.probe * 2).min(MAX_PROBE)
         } else {
             FIRST_PROBE
         };
-        self.refused = (seconds == 1).then_some(per_window + 1);
-        self.per_window = per_window;
-        self.seconds = seconds;
+        self.refused = Some(pace + 1);
+        self.per_window = pace;
         self.learned = true;
         self.lowered = Some(now);
         self.credit = 0;
@@ -184,21 +184,13 @@ impl State {
     /// One more accepted request sent at the full pace: additive increase.
     fn raise(&mut self) {
         let probing = self.refused == Some(self.per_window + 1);
-        let windows = if probing && self.seconds == 1 {
-            self.probe
-        } else {
-            1
-        };
+        let windows = if probing { self.probe } else { 1 };
         self.credit += 1;
-        if self.credit < self.per_window.max(1) * windows {
+        if self.credit < self.per_window * windows {
             return;
         }
         self.credit = 0;
-        if self.seconds > 1 {
-            self.seconds /= 2;
-        } else {
-            self.per_window += 1;
-        }
+        self.per_window += 1;
         if self.refused.is_some_and(|r| self.per_window > r) {
             // The probe passed: the server allows more than it did.
             self.refused = None;
@@ -209,14 +201,13 @@ impl State {
         } else {
             self.ceiling
         };
-        if self.seconds == 1 && self.per_window >= top {
+        if self.per_window >= top {
             self.per_window = self.ceiling;
             self.learned = false;
             self.refused = None;
         }
     }
 }
-
 /// A slot a caller holds: where its entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot(Instant);
@@ -229,7 +220,6 @@ impl RateLimiter {
             state: Mutex::new(State {
                 ceiling: per_second,
                 per_window: per_second,
-                seconds: 1,
                 margin: MARGIN,
                 entries: VecDeque::new(),
                 learned: false,
@@ -250,7 +240,6 @@ impl RateLimiter {
         let below = st.learned && (per_second == 0 || st.rate() < f64::from(per_second));
         if !below {
             st.per_window = per_second;
-            st.seconds = 1;
             st.learned = false;
             st.refused = None;
         }
@@ -342,15 +331,15 @@ impl RateLimiter {
         if st.lowered.is_some_and(|l| t < l) {
             return true;
         }
-        // Our clock and the server's arrivals may disagree by more than the margin.
-        st.margin = (st.margin * 2 + MARGIN).min(MAX_MARGIN);
         st.lower(t, now)
     }
 
     /// The server accepted (answered other than 429) a request written at `written`: when it
     /// went at the full pace, the pace creeps back up (never above the ceiling).
     pub fn accepted(&self, written: Option<Instant>) {
-        let Some(t) = written else { return };
+        let Some(t) = written else {
+            return;
+        };
         let mut st = self.lock();
         if !st.learned || st.lowered.is_some_and(|l| t < l) {
             return;
@@ -548,15 +537,25 @@ mod tests {
     }
 
     #[test]
-    fn each_fresh_429_widens_the_margin_up_to_its_cap() {
-        let l = RateLimiter::new(1000);
+    fn each_429_the_pace_explains_widens_the_margin_up_to_its_cap() {
+        let l = RateLimiter::new(10);
         assert_eq!(l.window(), WINDOW);
+        let mut st = l.lock();
         let mut seen = vec![];
         for _ in 0..5 {
-            l.too_many(None, None);
-            seen.push(l.window().as_millis());
+            let t = Instant::now();
+            st.entries = [t, t, t].into();
+            st.per_window = 10;
+            assert!(st.lower(t, t));
+            seen.push(st.window().as_millis());
         }
         assert_eq!(seen, [1030, 1070, 1150, 1200, 1200]);
+        // A storm (one request a second refused) does not widen it.
+        st.entries.clear();
+        st.per_window = 10;
+        let t = Instant::now();
+        assert!(!st.lower(t, t));
+        assert_eq!(st.window().as_millis(), 1200);
     }
 
     /// Sends `k` requests at once; returns when each was written.
@@ -611,14 +610,17 @@ mod tests {
     fn a_429_our_pace_does_not_explain_halves_it_and_is_a_failure() {
         // One request in the last second and still a 429: a storm, or another client.
         let l = RateLimiter::new(10);
-        let w = burst(&l, 1);
-        assert!(!l.too_many(Some(w[0]), None));
-        assert_eq!(l.rate(), 5.0);
-        let l = RateLimiter::new(1);
-        for want in [0.5, 0.25, 0.125, 0.125] {
-            assert!(!l.too_many(None, None));
+        for want in [5.0, 2.0, 1.0, 1.0] {
+            let w = burst(&l, 1);
+            std::thread::sleep(Duration::from_millis(1));
+            assert!(!l.too_many(Some(w[0]), None));
             assert_eq!(l.rate(), want);
+            l.lock().entries.clear();
         }
+        // Unpaced: one a second.
+        let l = RateLimiter::new(0);
+        assert!(!l.too_many(None, None));
+        assert_eq!(l.rate(), 1.0);
     }
 
     fn learned_at(n: u32, ceiling: u32) -> State {
@@ -666,20 +668,5 @@ mod tests {
         }
         assert!(st.lower(t, t));
         assert_eq!((st.per_window, st.probe), (3, 2 * FIRST_PROBE));
-    }
-
-    #[test]
-    fn below_one_a_second_the_window_grows_and_shrinks_back() {
-        let mut st = learned_at(1, 10);
-        assert_eq!(st.rate(), 1.0);
-        let t = Instant::now();
-        assert!(!st.lower(t, t));
-        assert_eq!(st.rate(), 0.5);
-        assert!(!st.lower(t, t));
-        assert_eq!(st.rate(), 0.25);
-        for _ in 0..2 {
-            st.raise();
-        }
-        assert_eq!(st.rate(), 1.0);
     }
 }
