@@ -374,9 +374,9 @@ impl Client {
         let limiter = &self.state().limiter;
         match (http_status, r) {
             (0, _) => false,
-            (429, Err(f)) => limiter.too_many(done.written, f.retry_after),
+            (429, Err(f)) => limiter.too_many(done.sent, f.retry_after),
             _ => {
-                limiter.accepted(done.written);
+                limiter.accepted(done.sent);
                 false
             }
         }

@@ -24,7 +24,8 @@
 //! **Learning** ([`too_many`], [`accepted`]): the configured rate is a ceiling, not a promise.
 //! A 429 to a request written at `t` says the server's limit is below the number of our
 //! requests written in the second up to `t` (this one included): N becomes that number less one,
-//! and the request goes again at the new pace without counting as a retry. When that count says
+//! and the request goes again at the new pace without counting as a retry (the pace stays when
+//! that number is above it: requests let go under an earlier, faster pace made it). When that count says
 //! nothing (one request, or no more than N: a 429 storm, other clients on the instance), N is
 //! halved (not below one a second; a slower server says so with `Retry-After`) and the 429 is a
 //! failure retried as usual. A `Retry-After` holds every caller until it passes. 429s to
@@ -77,9 +78,11 @@ struct State {
     per_window: u32,
     /// The window is one second plus this margin.
     margin: Duration,
-    /// Requests written (and reservations) within the last window, in order; with the pace off,
-    /// those of the last second (a 429 counts them).
+    /// Requests written (and reservations) within the last window and the second before, in
+    /// order (the pace off too: a 429 counts them).
     entries: VecDeque<Instant>,
+    /// When the requests answered 429 were written, over the same time as `entries`.
+    rejected: VecDeque<Instant>,
     /// The pace is below the ceiling: it was learned from 429s.
     learned: bool,
     /// When the pace last went down: 429s to requests written before say nothing new.
@@ -99,11 +102,15 @@ impl State {
         Duration::from_secs(1) + self.margin
     }
 
-    /// Drops entries too old to hold anything back or to be counted.
+    /// Drops entries too old to hold anything back or to be counted (a 429 counts those of the
+    /// second before its request, which may have been written a while ago).
     fn prune(&mut self, now: Instant) {
-        let keep = self.window();
+        let keep = self.window() + Duration::from_secs(1);
         while self.entries.front().is_some_and(|&t| t + keep <= now) {
             self.entries.pop_front();
+        }
+        while self.rejected.front().is_some_and(|&t| t + keep <= now) {
+            self.rejected.pop_front();
         }
     }
 
@@ -135,9 +142,7 @@ impl State {
 
     /// How many entries lie in the window of `len` up to `t` (`t` included).
     fn count(&self, t: Instant, len: Duration) -> usize {
-        let end = self.entries.partition_point(|&e| e <= t);
-        let start = self.entries.partition_point(|&e| e + len <= t);
-        end - start.min(end)
+        in_window(&self.entries, t, len)
     }
 
     /// The pace as requests a second (0 = unpaced).
@@ -145,24 +150,40 @@ impl State {
         f64::from(self.per_window)
     }
 
-    /// Lowers the pace after a fresh 429 to a request written at `t`. True when our own pace
-    /// explains the 429 (we sent more in the second up to `t` than the server allowed: the pace
-    /// goes to what went through, and the margin widens: our clock and the server's arrivals
-    /// may disagree by more than it); false when it does not (the pace is halved, not below one
-    /// a second).
-    fn lower(&mut self, t: Instant, now: Instant) -> bool {
-        let sent = self.count(t, Duration::from_secs(1)) as u32;
+    /// Lowers the pace after a 429 to a request written at `t`, `fresh` when it was let go at
+    /// the pace of now. True when our own sending explains the 429: more of our requests not
+    /// refused were written in the second up to `t` than the server allows, so the pace goes to
+    /// that number less one (and the margin widens: our clock and the server's arrivals may
+    /// disagree by more than it), or stays when it is already lower (requests let go under an
+    /// earlier, faster pace made the count). A fresh 429 it does not explain (one request in
+    /// that second: a 429 storm, another client on the instance) halves the pace, not below one
+    /// a second, and is false. A stale one says nothing more (true: it goes again at the pace
+    /// that is lower now).
+    fn lower(&mut self, t: Instant, now: Instant, fresh: bool) -> bool {
+        // A request the server counted may have been written just over a second before `t` by
+        // our clock (arrivals jitter): counting over the window errs towards one 429 more, not
+        // towards a pace too slow.
+        let w = self.window();
+        let sent = self
+            .count(t, w)
+            .saturating_sub(in_window(&self.rejected, t, w)) as u32;
         let n = self.per_window;
-        let explained = sent >= 2 && (n == 0 || sent - 1 < n);
+        let explained = sent >= 2;
         let pace = if explained {
-            sent - 1
+            if n == 0 {
+                sent - 1
+            } else {
+                n.min(sent - 1)
+            }
+        } else if !fresh {
+            return true;
         } else if n == 0 {
             1
         } else {
             (n / 2).max(1)
         };
         if pace == n {
-            return false;
+            return explained || !fresh;
         }
         if explained {
             self.margin = (self.margin * 2 + MARGIN).min(MAX_MARGIN);
@@ -179,6 +200,11 @@ impl State {
         self.lowered = Some(now);
         self.credit = 0;
         explained
+    }
+
+    /// Whether `sent` went under a pace that has gone down since (its answer says nothing new).
+    fn sent_before_lowered(&self, sent: Sent) -> bool {
+        self.lowered.is_some_and(|l| sent.claimed < l)
     }
 
     /// One more accepted request sent at the full pace: additive increase.
@@ -208,9 +234,24 @@ impl State {
         }
     }
 }
+/// How many of the instants `v` (in order) lie in the window of `len` up to `t` (`t` included).
+fn in_window(v: &VecDeque<Instant>, t: Instant, len: Duration) -> usize {
+    let end = v.partition_point(|&e| e <= t);
+    let start = v.partition_point(|&e| e + len <= t);
+    end - start.min(end)
+}
+
 /// A slot a caller holds: where its entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot(Instant);
+
+/// When a paced request was let go (its slot claimed, under the pace of that moment) and
+/// written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    pub claimed: Instant,
+    pub written: Instant,
+}
 
 impl RateLimiter {
     /// A limiter for `per_second` requests a second at most; 0 = no ceiling (unpaced until a
@@ -222,6 +263,7 @@ impl RateLimiter {
                 per_window: per_second,
                 margin: MARGIN,
                 entries: VecDeque::new(),
+                rejected: VecDeque::new(),
                 learned: false,
                 lowered: None,
                 refused: None,
@@ -301,16 +343,18 @@ impl RateLimiter {
     }
 
     /// The request of `slot` was written: its entry moves to now (never earlier), so the ones
-    /// after it keep a window from when it really went out. Returns when it was written.
-    pub fn sent(&self, slot: Slot) -> Instant {
+    /// after it keep a window from when it really went out. Returns when it was claimed and
+    /// written (pass it to [`RateLimiter::too_many`] or [`RateLimiter::accepted`]).
+    pub fn sent(&self, slot: Slot) -> Sent {
         let now = Instant::now();
         let mut st = self.lock();
         if slot.0 < now {
             st.remove(slot.0);
             st.insert(now);
-            now
-        } else {
-            slot.0
+        }
+        Sent {
+            claimed: slot.0,
+            written: now.max(slot.0),
         }
     }
 
@@ -320,32 +364,36 @@ impl RateLimiter {
     /// went down to what went through), or the pace already went down since the request was
     /// written; false otherwise (a 429 storm, another client using the instance: the pace still
     /// goes down, and the 429 is a failure like any other, retried or not as usual).
-    pub fn too_many(&self, written: Option<Instant>, retry_after: Option<Duration>) -> bool {
+    pub fn too_many(&self, sent: Option<Sent>, retry_after: Option<Duration>) -> bool {
         let now = Instant::now();
         let mut st = self.lock();
         if let Some(d) = retry_after.filter(|d| *d <= MAX_HOLD) {
             let until = now + d;
             st.hold = Some(st.hold.map_or(until, |h| h.max(until)));
         }
-        let t = written.unwrap_or(now);
-        if st.lowered.is_some_and(|l| t < l) {
-            return true;
-        }
-        st.lower(t, now)
+        let sent = sent.unwrap_or(Sent {
+            claimed: now,
+            written: now,
+        });
+        let stale = st.sent_before_lowered(sent);
+        let again = st.lower(sent.written, now, !stale);
+        let i = st.rejected.partition_point(|&e| e <= sent.written);
+        st.rejected.insert(i, sent.written);
+        again || stale
     }
 
     /// The server accepted (answered other than 429) a request written at `written`: when it
     /// went at the full pace, the pace creeps back up (never above the ceiling).
-    pub fn accepted(&self, written: Option<Instant>) {
-        let Some(t) = written else {
+    pub fn accepted(&self, sent: Option<Sent>) {
+        let Some(sent) = sent else {
             return;
         };
         let mut st = self.lock();
-        if !st.learned || st.lowered.is_some_and(|l| t < l) {
+        if !st.learned || st.sent_before_lowered(sent) {
             return;
         }
         let (window, n) = (st.window(), st.per_window as usize);
-        if st.count(t, window) >= n {
+        if st.count(sent.written, window) >= n {
             st.raise();
         }
     }
@@ -445,16 +493,16 @@ mod tests {
     }
 
     #[test]
-    fn with_the_limit_off_only_the_last_second_is_kept() {
+    fn with_the_limit_off_only_the_last_seconds_are_kept() {
         // Every call of an unlimited client goes through acquire and sent; the entries (kept for
-        // a 429 to count) never grow past the last window.
+        // a 429 to count) never grow past the last two seconds.
         let l = RateLimiter::new(0);
         for _ in 0..10_000 {
             let (waited, slot) = l.acquire(None, None).unwrap();
             assert_eq!(waited, Duration::ZERO);
             l.sent(slot);
         }
-        std::thread::sleep(WINDOW);
+        std::thread::sleep(WINDOW + Duration::from_secs(1));
         let (_, slot) = l.acquire(None, None).unwrap();
         l.sent(slot);
         assert_eq!(l.lock().entries.len(), 1);
@@ -508,7 +556,7 @@ mod tests {
         let (_, first) = l.acquire(None, None).unwrap();
         std::thread::sleep(Duration::from_millis(200));
         let written = Instant::now();
-        l.sent(first);
+        assert!(l.sent(first).written >= written);
         let (_, next) = l.acquire(None, None).unwrap();
         assert!(
             next.0 >= written + WINDOW - Duration::from_millis(1),
@@ -546,7 +594,7 @@ mod tests {
             let t = Instant::now();
             st.entries = [t, t, t].into();
             st.per_window = 10;
-            assert!(st.lower(t, t));
+            assert!(st.lower(t, t, true));
             seen.push(st.window().as_millis());
         }
         assert_eq!(seen, [1030, 1070, 1150, 1200, 1200]);
@@ -554,12 +602,12 @@ mod tests {
         st.entries.clear();
         st.per_window = 10;
         let t = Instant::now();
-        assert!(!st.lower(t, t));
+        assert!(!st.lower(t, t, true));
         assert_eq!(st.window().as_millis(), 1200);
     }
 
-    /// Sends `k` requests at once; returns when each was written.
-    fn burst(l: &RateLimiter, k: usize) -> Vec<Instant> {
+    /// Sends `k` requests at once; returns when each was claimed and written.
+    fn burst(l: &RateLimiter, k: usize) -> Vec<Sent> {
         (0..k)
             .map(|_| l.sent(l.acquire(None, None).unwrap().1))
             .collect()
@@ -580,7 +628,22 @@ mod tests {
         assert_eq!(l.rate(), 3.0);
         // The next request waits until the 3rd latest (of five) is a window old.
         let next = l.reserve();
-        assert!(next >= w[2] + Duration::from_secs(1), "{:?}", next - w[2]);
+        let third = w[2].written;
+        assert!(next >= third + Duration::from_secs(1), "{:?}", next - third);
+    }
+
+    #[test]
+    fn an_earlier_429_answered_later_teaches_its_lower_count() {
+        // The server allows 3; the answers to the 4th to 7th of a burst come back in another
+        // order: the 7th's says 6, the 4th's then 3, the 5th's nothing new (the 4th is refused).
+        let l = RateLimiter::new(10);
+        let w = burst(&l, 7);
+        assert!(l.too_many(Some(w[6]), None));
+        assert_eq!(l.rate(), 6.0);
+        assert!(l.too_many(Some(w[3]), None));
+        assert_eq!(l.rate(), 3.0);
+        assert!(l.too_many(Some(w[4]), None));
+        assert_eq!(l.rate(), 3.0);
     }
 
     #[test]
@@ -603,7 +666,7 @@ mod tests {
         l.too_many(None, Some(Duration::from_millis(300)));
         let (waited, slot) = l.acquire(None, None).unwrap();
         assert!(waited >= Duration::from_millis(290), "{waited:?}");
-        assert!(l.sent(slot) >= t0 + Duration::from_millis(300));
+        assert!(l.sent(slot).written >= t0 + Duration::from_millis(300));
     }
 
     #[test]
@@ -631,7 +694,7 @@ mod tests {
         for _ in 0..=n {
             st.entries.push_back(t);
         }
-        assert!(st.lower(t, t));
+        assert!(st.lower(t, t, true));
         st
     }
 
@@ -666,7 +729,7 @@ mod tests {
         for _ in 0..4 {
             st.entries.push_back(t);
         }
-        assert!(st.lower(t, t));
+        assert!(st.lower(t, t, true));
         assert_eq!((st.per_window, st.probe), (3, 2 * FIRST_PROBE));
     }
 }
