@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use getavatar::ffi::*;
 use getavatar_emulator::{DelayRelay, Emulator};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const N: usize = 100;
 
@@ -40,7 +40,7 @@ impl Client {
                 // SAFETY: a live client; the result is freed once.
                 unsafe {
                     let a = ga_get_avatar(self.0, id.as_ptr());
-                    let ok = (*a).status == GaStatus::GA_OK;
+                    let ok = (*a).status == 0;
                     ga_free(a.cast());
                     ok
                 }
@@ -58,7 +58,7 @@ impl Client {
             assert_eq!(st, GaStatus::GA_OK);
             out.into_iter()
                 .filter(|&p| {
-                    let ok = !p.is_null() && (*p).status == GaStatus::GA_OK;
+                    let ok = !p.is_null() && (*p).status == 0;
                     ga_free(p.cast());
                     ok
                 })
@@ -91,10 +91,7 @@ fn main() {
         return; // `cargo test --benches` runs nothing here
     }
     let quick = std::env::var("GA_BENCH_QUICK").is_ok();
-    let rates = list(
-        "GA_PACING_RATES",
-        if quick { &[5] } else { &[10, 5, 3, 1] },
-    );
+    let rates = list("GA_PACING_RATES", if quick { &[5] } else { &[10, 5, 3, 1] });
     let rtts = list("GA_PACING_RTTS", if quick { &[50] } else { &[50, 80] });
     let emu = Emulator::start_default().unwrap();
     let ids: Vec<CString> = (0..N)
