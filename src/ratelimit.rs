@@ -95,6 +95,8 @@ struct State {
     credit: u32,
     /// No request before this (the server's Retry-After).
     hold: Option<Instant>,
+    /// A 429 at exactly this pace was put down to clock jitter once (see `lower`).
+    doubted: bool,
 }
 
 impl State {
@@ -158,15 +160,26 @@ impl State {
     /// earlier, faster pace made the count). A fresh 429 it does not explain (one request in
     /// that second: a 429 storm, another client on the instance) halves the pace, not below one
     /// a second, and is false. A stale one says nothing more (true: it goes again at the pace
-    /// that is lower now).
+    /// that is lower now). A 429 at exactly the pace is put down to jitter once (see below).
     fn lower(&mut self, t: Instant, now: Instant, fresh: bool) -> bool {
-        // A request the server counted may have been written just over a second before `t` by
-        // our clock (arrivals jitter): counting over the window errs towards one 429 more, not
-        // towards a pace too slow.
-        let w = self.window();
-        let sent = self
-            .count(t, w)
-            .saturating_sub(in_window(&self.rejected, t, w)) as u32;
+        // Two requests written at about the same time may reach the server in either order:
+        // those written up to the margin after `t` count too.
+        let (second, upto) = (Duration::from_secs(1), (t + self.margin).min(now.max(t)));
+        let sent = in_window(&self.entries, upto, second).saturating_sub(in_window(
+            &self.rejected,
+            upto,
+            second,
+        )) as u32;
+        // Exactly our pace went through before it, at a pace the server took so far (not a
+        // probe): its limit is lower, or its clock and ours disagree by more than the margin.
+        // The first time at this pace, the margin widens and the request goes again; the next
+        // time, the pace goes down.
+        let probing = self.refused == Some(self.per_window);
+        if fresh && sent == self.per_window && sent >= 2 && !probing && !self.doubted {
+            self.doubted = true;
+            self.margin = (self.margin * 2 + MARGIN).min(MAX_MARGIN);
+            return true;
+        }
         let n = self.per_window;
         let explained = sent >= 2;
         let pace = if explained {
@@ -199,6 +212,7 @@ impl State {
         self.learned = true;
         self.lowered = Some(now);
         self.credit = 0;
+        self.doubted = false;
         explained
     }
 
@@ -217,6 +231,7 @@ impl State {
         }
         self.credit = 0;
         self.per_window += 1;
+        self.doubted = false;
         if self.refused.is_some_and(|r| self.per_window > r) {
             // The probe passed: the server allows more than it did.
             self.refused = None;
@@ -270,6 +285,7 @@ impl RateLimiter {
                 probe: FIRST_PROBE,
                 credit: 0,
                 hold: None,
+                doubted: false,
             }),
         }
     }
@@ -613,12 +629,22 @@ mod tests {
             .collect()
     }
 
+    /// Sends `k` requests 80 ms apart (more than the margin: their order is sure).
+    fn spaced(l: &RateLimiter, k: usize) -> Vec<Sent> {
+        (0..k)
+            .map(|_| {
+                std::thread::sleep(Duration::from_millis(80));
+                l.sent(l.acquire(None, None).unwrap().1)
+            })
+            .collect()
+    }
+
     #[test]
     fn a_429_teaches_the_count_that_went_through_and_stale_ones_teach_nothing() {
         // The server allows 3: the 4th of a burst is refused; the 5th was written before that
         // answer came back (it is refused too, but says nothing new).
         let l = RateLimiter::new(10);
-        let w = burst(&l, 5);
+        let w = spaced(&l, 5);
         assert!(l.too_many(Some(w[3]), None));
         assert_eq!(l.rate(), 3.0);
         assert!(
@@ -637,13 +663,27 @@ mod tests {
         // The server allows 3; the answers to the 4th to 7th of a burst come back in another
         // order: the 7th's says 6, the 4th's then 3, the 5th's nothing new (the 4th is refused).
         let l = RateLimiter::new(10);
-        let w = burst(&l, 7);
+        let w = spaced(&l, 7);
         assert!(l.too_many(Some(w[6]), None));
         assert_eq!(l.rate(), 6.0);
         assert!(l.too_many(Some(w[3]), None));
         assert_eq!(l.rate(), 3.0);
         assert!(l.too_many(Some(w[4]), None));
         assert_eq!(l.rate(), 3.0);
+    }
+
+    #[test]
+    fn a_429_at_exactly_the_pace_widens_the_margin_once_then_lowers_it() {
+        let l = RateLimiter::new(10);
+        let mut st = l.lock();
+        let t = Instant::now();
+        st.entries = (0..10)
+            .map(|k| t - Duration::from_millis(90 * (9 - k)))
+            .collect();
+        assert!(st.lower(t, t, true));
+        assert_eq!((st.per_window, st.window().as_millis()), (10, 1030));
+        assert!(st.lower(t, t, true));
+        assert_eq!(st.per_window, 9);
     }
 
     #[test]
@@ -690,6 +730,7 @@ mod tests {
         let l = RateLimiter::new(ceiling);
         let mut st = l.state.into_inner().unwrap();
         st.per_window = n + 1;
+        st.doubted = true; // not the first 429 at this pace
         let t = Instant::now();
         for _ in 0..=n {
             st.entries.push_back(t);
