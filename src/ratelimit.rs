@@ -18,8 +18,9 @@
 //!
 //! The window is one second plus a margin for the jitter between our clock and the server's
 //! arrival times. It starts small ([`MARGIN`]), so a steady stream runs within about 2 % of the
-//! physical limit, and grows after each 429 the server answers to a paced request, up to
-//! [`MAX_MARGIN`]: a path with more jitter costs a 429 or two, never a stream of them.
+//! physical limit, and grows after each 429 the server answers when exactly the pace went
+//! through in the second before (see below), up to [`MAX_MARGIN`]: a path with more jitter
+//! costs a 429 or two, never a stream of them.
 //!
 //! **Learning** ([`too_many`], [`accepted`]): the configured rate is a ceiling, not a promise.
 //! A 429 to a request written at `t` says the server's limit is below the number of our
@@ -95,8 +96,6 @@ struct State {
     credit: u32,
     /// No request before this (the server's Retry-After).
     hold: Option<Instant>,
-    /// A 429 at exactly this pace was put down to clock jitter once (see `lower`).
-    doubted: bool,
 }
 
 impl State {
@@ -155,12 +154,11 @@ impl State {
     /// Lowers the pace after a 429 to a request written at `t`, `fresh` when it was let go at
     /// the pace of now. True when our own sending explains the 429: more of our requests not
     /// refused were written in the second up to `t` than the server allows, so the pace goes to
-    /// that number less one (and the margin widens: our clock and the server's arrivals may
-    /// disagree by more than it), or stays when it is already lower (requests let go under an
+    /// that number less one, or stays when it is already lower (requests let go under an
     /// earlier, faster pace made the count). A fresh 429 it does not explain (one request in
     /// that second: a 429 storm, another client on the instance) halves the pace, not below one
     /// a second, and is false. A stale one says nothing more (true: it goes again at the pace
-    /// that is lower now). A 429 at exactly the pace is put down to jitter once (see below).
+    /// that is lower now). A 429 at exactly the pace is put down to jitter first (see below).
     fn lower(&mut self, t: Instant, now: Instant, fresh: bool) -> bool {
         // Two requests written at about the same time may reach the server in either order:
         // those written up to the margin after `t` count too.
@@ -171,12 +169,11 @@ impl State {
             second,
         )) as u32;
         // Exactly our pace went through before it, at a pace the server took so far (not a
-        // probe): its limit is lower, or its clock and ours disagree by more than the margin.
-        // The first time at this pace, the margin widens and the request goes again; the next
-        // time, the pace goes down.
+        // probe): its limit is lower, or its clock and ours disagree by more than the margin
+        // (a loaded machine or network delays some requests more than others). While the
+        // margin can grow, it widens and the request goes again; then the pace goes down.
         let probing = self.refused == Some(self.per_window);
-        if fresh && sent == self.per_window && sent >= 2 && !probing && !self.doubted {
-            self.doubted = true;
+        if fresh && sent == self.per_window && sent >= 2 && !probing && self.margin < MAX_MARGIN {
             self.margin = (self.margin * 2 + MARGIN).min(MAX_MARGIN);
             return true;
         }
@@ -198,9 +195,6 @@ impl State {
         if pace == n {
             return explained || !fresh;
         }
-        if explained {
-            self.margin = (self.margin * 2 + MARGIN).min(MAX_MARGIN);
-        }
         // A refused probe waits twice as long next time; a new level starts afresh.
         self.probe = if self.refused == Some(n) {
             (self.probe * 2).min(MAX_PROBE)
@@ -212,7 +206,6 @@ impl State {
         self.learned = true;
         self.lowered = Some(now);
         self.credit = 0;
-        self.doubted = false;
         explained
     }
 
@@ -231,7 +224,6 @@ impl State {
         }
         self.credit = 0;
         self.per_window += 1;
-        self.doubted = false;
         if self.refused.is_some_and(|r| self.per_window > r) {
             // The probe passed: the server allows more than it did.
             self.refused = None;
@@ -285,7 +277,6 @@ impl RateLimiter {
                 probe: FIRST_PROBE,
                 credit: 0,
                 hold: None,
-                doubted: false,
             }),
         }
     }
@@ -601,25 +592,19 @@ mod tests {
     }
 
     #[test]
-    fn each_429_the_pace_explains_widens_the_margin_up_to_its_cap() {
+    fn a_429_the_count_explains_lowers_the_pace_not_the_margin() {
+        // Two went through in the second before the 3rd was refused: the pace is 2, and the
+        // window stays (a wider one would cost every window of the run).
         let l = RateLimiter::new(10);
-        assert_eq!(l.window(), WINDOW);
         let mut st = l.lock();
-        let mut seen = vec![];
-        for _ in 0..5 {
-            let t = Instant::now();
-            st.entries = [t, t, t].into();
-            st.per_window = 10;
-            assert!(st.lower(t, t, true));
-            seen.push(st.window().as_millis());
-        }
-        assert_eq!(seen, [1030, 1070, 1150, 1200, 1200]);
-        // A storm (one request a second refused) does not widen it.
-        st.entries.clear();
-        st.per_window = 10;
         let t = Instant::now();
+        st.entries = [t, t, t].into();
+        assert!(st.lower(t, t, true));
+        assert_eq!((st.per_window, st.window()), (2, WINDOW));
+        // A storm (one request a second refused) does not widen it either.
+        st.entries.clear();
         assert!(!st.lower(t, t, true));
-        assert_eq!(st.window().as_millis(), 1200);
+        assert_eq!((st.per_window, st.window()), (1, WINDOW));
     }
 
     /// Sends `k` requests at once; returns when each was claimed and written.
@@ -673,15 +658,18 @@ mod tests {
     }
 
     #[test]
-    fn a_429_at_exactly_the_pace_widens_the_margin_once_then_lowers_it() {
+    fn a_429_at_exactly_the_pace_widens_the_margin_then_lowers_it() {
         let l = RateLimiter::new(10);
         let mut st = l.lock();
         let t = Instant::now();
         st.entries = (0..10)
             .map(|k| t - Duration::from_millis(90 * (9 - k)))
             .collect();
-        assert!(st.lower(t, t, true));
-        assert_eq!((st.per_window, st.window().as_millis()), (10, 1030));
+        for margin in [30, 70, 150, 200] {
+            assert!(st.lower(t, t, true));
+            assert_eq!(st.per_window, 10);
+            assert_eq!(st.window().as_millis(), 1000 + margin);
+        }
         assert!(st.lower(t, t, true));
         assert_eq!(st.per_window, 9);
     }
@@ -730,7 +718,7 @@ mod tests {
         let l = RateLimiter::new(ceiling);
         let mut st = l.state.into_inner().unwrap();
         st.per_window = n + 1;
-        st.doubted = true; // not the first 429 at this pace
+        st.margin = MAX_MARGIN; // 429s at this pace are not put down to jitter
         let t = Instant::now();
         for _ in 0..=n {
             st.entries.push_back(t);

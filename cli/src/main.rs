@@ -143,7 +143,7 @@ fn look_up(args: &Args, client: &getavatar::Client, jobs: &[Job], writer: &mut W
         |i| {
             let row = lookup::row_for(client, &jobs[i], download, stop.token());
             let f = failed.fetch_add(usize::from(row.failed()), Ordering::SeqCst);
-            progress.step(f + usize::from(row.failed()));
+            progress.step(f + usize::from(row.failed()), client.rate());
             row
         },
         |row| {
@@ -155,7 +155,7 @@ fn look_up(args: &Args, client: &getavatar::Client, jobs: &[Job], writer: &mut W
             }
         },
     );
-    progress.finish(summary.written, summary.failed);
+    progress.finish(summary.written, summary.failed, client.rate());
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("getavatar: cannot write the output: {e}");
