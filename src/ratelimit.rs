@@ -96,6 +96,8 @@ struct State {
     credit: u32,
     /// No request before this (the server's Retry-After).
     hold: Option<Instant>,
+    /// Requests the server accepted since the pace last changed.
+    taken: u32,
 }
 
 impl State {
@@ -158,7 +160,8 @@ impl State {
     /// earlier, faster pace made the count). A fresh 429 it does not explain (one request in
     /// that second: a 429 storm, another client on the instance) halves the pace, not below one
     /// a second, and is false. A stale one says nothing more (true: it goes again at the pace
-    /// that is lower now). A 429 at exactly the pace is put down to jitter first (see below).
+    /// that is lower now). A 429 at a pace the server already took is put down to jitter
+    /// first (see below).
     fn lower(&mut self, t: Instant, now: Instant, fresh: bool) -> bool {
         // Two requests written at about the same time may reach the server in either order:
         // those written up to the margin after `t` count too.
@@ -168,12 +171,13 @@ impl State {
             upto,
             second,
         )) as u32;
-        // Exactly our pace went through before it, at a pace the server took so far (not a
-        // probe): its limit is lower, or its clock and ours disagree by more than the margin
-        // (a loaded machine or network delays some requests more than others). While the
-        // margin can grow, it widens and the request goes again; then the pace goes down.
-        let probing = self.refused == Some(self.per_window);
-        if fresh && sent == self.per_window && sent >= 2 && !probing && self.margin < MAX_MARGIN {
+        // At a pace the server already took for a full window, a 429 more likely says that its
+        // clock and ours disagree by more than the margin (a loaded machine or network delays
+        // some requests more than others, and a second's arrivals bunch up) than that its limit
+        // changed: while the margin can grow, it widens and the request goes again; then the
+        // count rules. (A cold client, or one that just changed its pace, trusts the count.)
+        let proven = self.per_window > 0 && self.taken >= self.per_window;
+        if fresh && sent >= 2 && proven && self.margin < MAX_MARGIN {
             self.margin = (self.margin * 2 + MARGIN).min(MAX_MARGIN);
             return true;
         }
@@ -206,6 +210,7 @@ impl State {
         self.learned = true;
         self.lowered = Some(now);
         self.credit = 0;
+        self.taken = 0;
         explained
     }
 
@@ -223,6 +228,7 @@ impl State {
             return;
         }
         self.credit = 0;
+        self.taken = 0;
         self.per_window += 1;
         if self.refused.is_some_and(|r| self.per_window > r) {
             // The probe passed: the server allows more than it did.
@@ -277,6 +283,7 @@ impl RateLimiter {
                 probe: FIRST_PROBE,
                 credit: 0,
                 hold: None,
+                taken: 0,
             }),
         }
     }
@@ -288,6 +295,9 @@ impl RateLimiter {
         st.ceiling = per_second;
         let below = st.learned && (per_second == 0 || st.rate() < f64::from(per_second));
         if !below {
+            if st.per_window != per_second {
+                st.taken = 0;
+            }
             st.per_window = per_second;
             st.learned = false;
             st.refused = None;
@@ -396,7 +406,11 @@ impl RateLimiter {
             return;
         };
         let mut st = self.lock();
-        if !st.learned || st.sent_before_lowered(sent) {
+        if st.sent_before_lowered(sent) {
+            return;
+        }
+        st.taken = st.taken.saturating_add(1);
+        if !st.learned {
             return;
         }
         let (window, n) = (st.window(), st.per_window as usize);
@@ -658,7 +672,7 @@ mod tests {
     }
 
     #[test]
-    fn a_429_at_exactly_the_pace_widens_the_margin_then_lowers_it() {
+    fn a_429_at_a_pace_the_server_took_widens_the_margin_then_lowers_it() {
         let l = RateLimiter::new(10);
         let mut st = l.lock();
         let t = Instant::now();
