@@ -96,8 +96,9 @@ struct State {
     credit: u32,
     /// No request before this (the server's Retry-After).
     hold: Option<Instant>,
-    /// Requests the server accepted since the pace last changed.
+    /// Requests let go since the pace last changed (`changed`) that the server accepted.
     taken: u32,
+    changed: Option<Instant>,
 }
 
 impl State {
@@ -211,6 +212,7 @@ impl State {
         self.lowered = Some(now);
         self.credit = 0;
         self.taken = 0;
+        self.changed = Some(now);
         explained
     }
 
@@ -229,6 +231,7 @@ impl State {
         }
         self.credit = 0;
         self.taken = 0;
+        self.changed = Some(Instant::now());
         self.per_window += 1;
         if self.refused.is_some_and(|r| self.per_window > r) {
             // The probe passed: the server allows more than it did.
@@ -284,6 +287,7 @@ impl RateLimiter {
                 credit: 0,
                 hold: None,
                 taken: 0,
+                changed: None,
             }),
         }
     }
@@ -297,6 +301,7 @@ impl RateLimiter {
         if !below {
             if st.per_window != per_second {
                 st.taken = 0;
+                st.changed = Some(Instant::now());
             }
             st.per_window = per_second;
             st.learned = false;
@@ -409,7 +414,9 @@ impl RateLimiter {
         if st.sent_before_lowered(sent) {
             return;
         }
-        st.taken = st.taken.saturating_add(1);
+        if st.changed.is_none_or(|c| sent.claimed >= c) {
+            st.taken = st.taken.saturating_add(1);
+        }
         if !st.learned {
             return;
         }
@@ -679,6 +686,7 @@ mod tests {
         st.entries = (0..10)
             .map(|k| t - Duration::from_millis(90 * (9 - k)))
             .collect();
+        st.taken = 10; // a window went through at this pace
         for margin in [30, 70, 150, 200] {
             assert!(st.lower(t, t, true));
             assert_eq!(st.per_window, 10);
