@@ -577,6 +577,12 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_holds_the_pacer_as_long_as_a_call_waits_for_it() {
+        let most = Duration::from_secs(defaults::MAX_RETRY_AFTER_S);
+        assert_eq!(crate::ratelimit::MAX_HOLD, most);
+    }
+
+    #[test]
     fn backoff_grows_with_jitter_and_is_capped() {
         let c = Client::new("http://127.0.0.1:9", "1", "t").unwrap();
         for tries in 1..=4u32 {

@@ -62,8 +62,10 @@ pub const MAX_PROBE: u32 = 128;
 /// With no ceiling, a learned pace above this many a second goes back to unpaced.
 pub const UNPACED_ABOVE: u32 = 1000;
 
-/// The longest `Retry-After` that holds every caller (a longer one fails the call: see `client`).
-const MAX_HOLD: Duration = Duration::from_secs(crate::settings::defaults::MAX_RETRY_AFTER_S);
+/// The longest `Retry-After` that holds every caller: a longer one fails the call (the
+/// settings' `MAX_RETRY_AFTER_S`, checked equal in `client`'s tests; not imported, which would
+/// make a module loop).
+pub const MAX_HOLD: Duration = Duration::from_secs(60);
 
 /// See the module documentation.
 #[derive(Debug)]
@@ -176,7 +178,8 @@ impl State {
         // clock and ours disagree by more than the margin (a loaded machine or network delays
         // some requests more than others, and a second's arrivals bunch up) than that its limit
         // changed: while the margin can grow, it widens and the request goes again; then the
-        // count rules. (A cold client, or one that just changed its pace, trusts the count.)
+        // pace goes down one step at a time. (A cold client, or one that just changed its pace,
+        // trusts the count.)
         let proven = self.per_window > 0 && self.taken >= self.per_window;
         if fresh && sent >= 2 && proven && self.margin < MAX_MARGIN {
             self.margin = (self.margin * 2 + MARGIN).min(MAX_MARGIN);
@@ -184,7 +187,10 @@ impl State {
         }
         let n = self.per_window;
         let explained = sent >= 2;
-        let pace = if explained {
+        let pace = if explained && fresh && proven {
+            // The margin is at its cap: one step down (the count may hold bunched arrivals).
+            n.min(sent - 1).max(n - 1).max(1)
+        } else if explained {
             if n == 0 {
                 sent - 1
             } else {
@@ -313,12 +319,6 @@ impl RateLimiter {
     /// 0 when unpaced (no ceiling and nothing learned).
     pub fn rate(&self) -> f64 {
         self.lock().rate()
-    }
-
-    /// The current window (one second plus the margin).
-    #[cfg(test)]
-    pub fn window(&self) -> Duration {
-        self.lock().window()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -692,6 +692,8 @@ mod tests {
             assert_eq!(st.per_window, 10);
             assert_eq!(st.window().as_millis(), 1000 + margin);
         }
+        // Then one step at a time, whatever the count (bunched arrivals may make it).
+        st.entries.truncate(4);
         assert!(st.lower(t, t, true));
         assert_eq!(st.per_window, 9);
     }

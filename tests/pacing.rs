@@ -29,7 +29,7 @@ fn batch(h: &Handle, first: u64, n: usize) -> Vec<i32> {
     out.into_iter()
         .map(|p| {
             assert!(!p.is_null());
-            let s = unsafe { (*p).status } as i32;
+            let s = unsafe { (*p).status };
             unsafe { ga_free(p.cast()) };
             s
         })
