@@ -18,24 +18,26 @@
 //!
 //! The window is one second plus a margin for the jitter between our clock and the server's
 //! arrival times. It starts small ([`MARGIN`]), so a steady stream runs within about 2 % of the
-//! physical limit, and grows after each 429 the server answers when exactly the pace went
-//! through in the second before (see below), up to [`MAX_MARGIN`]: a path with more jitter
-//! costs a 429 or two, never a stream of them.
+//! physical limit, and grows (up to [`MAX_MARGIN`]) after a 429 at a pace the server already
+//! took (see below): a path with more jitter costs a 429 or two, never a stream of them.
 //!
 //! **Learning** ([`too_many`], [`accepted`]): the configured rate is a ceiling, not a promise.
-//! A 429 to a request written at `t` says the server's limit is below the number of our
-//! requests written in the second up to `t` (this one included): N becomes that number less one,
-//! and the request goes again at the new pace without counting as a retry (the pace stays when
-//! that number is above it: requests let go under an earlier, faster pace made it). When that count says
-//! nothing (one request, or no more than N: a 429 storm, other clients on the instance), N is
-//! halved (not below one a second; a slower server says so with `Retry-After`) and the 429 is a
-//! failure retried as usual. A `Retry-After` holds every caller until it passes. 429s to
-//! requests written before a decrease were sent under the old pace: they teach nothing more and
-//! go again at the new pace. Coming back up is additive: one more request a window after each window of accepted
-//! requests sent at the full pace, but the step back to the level that drew the 429 (the probe)
-//! waits [`FIRST_PROBE`] windows, twice as long after each probe the server refuses (at most
-//! [`MAX_PROBE`]). The limiter is never above the ceiling; with the limit off (0) it sends
-//! unpaced until a 429 teaches it a pace, and goes back to unpaced above [`UNPACED_ABOVE`].
+//! - A 429 to a request written at `t` says the server's limit is below the number of our
+//!   requests not already refused written in the second up to `t` (this one included, and those
+//!   written up to the margin after it: simultaneous writes arrive in either order). N becomes
+//!   that number less one, and the request goes again at the new pace without counting as a
+//!   retry. 429s to requests let go before a decrease teach only a lower count, and go again.
+//! - At a pace the server already took for a full window, a 429 more likely means bunched
+//!   arrivals than a new limit: the margin widens and the request goes again; once the margin is
+//!   at its cap, the pace goes down one step.
+//! - A 429 the count does not explain (one request in that second: a storm, other clients on
+//!   the instance) halves N, not below one a second, and is a failure retried as usual.
+//! - A `Retry-After` holds every caller until it passes (up to [`MAX_HOLD`]).
+//! - Coming back up is additive: one more request a window after each window of accepted
+//!   requests sent at the full pace; the step back to the level that drew the 429 (the probe)
+//!   waits [`FIRST_PROBE`] windows, twice as long after each probe the server refuses (at most
+//!   [`MAX_PROBE`]). Never above the ceiling; with the limit off (0) it sends unpaced until a
+//!   429 teaches it a pace, and goes back to unpaced above [`UNPACED_ABOVE`].
 //!
 //! [`sent`]: RateLimiter::sent
 //! [`too_many`]: RateLimiter::too_many
