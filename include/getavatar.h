@@ -319,10 +319,22 @@ GaStatus GA_CALL ga_client_set_backoff_ms(struct GaClient *client, int32_t ms);
 
 /**
  * Sets the most requests this client starts in any rolling second, across all threads, retries
- * included, 0 to 1000 (default 10, GREEN-API's documented limit; 0 = off). Calls wait for a
+ * included, 0 to 1000 (default 10; 0 = no ceiling). A ceiling, not a promise: when the server
+ * answers 429 the client paces itself by what went through and comes back up step by step
+ * (`ga_client_rate` says the pace now); with 0 it sends unpaced until a 429. Calls wait for a
  * slot; they never fail for it. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
  */
 GaStatus GA_CALL ga_client_set_rate_limit(struct GaClient *client, int32_t per_second);
+
+/**
+ * The pace the client keeps now, in requests a second, shared by all its threads and batch
+ * workers: the rate limit set, or less when the server answered 429 (the client learns the
+ * instance's real rate: it slows down at once and comes back up step by step, never above the
+ * rate limit); 0 when it does not pace (rate limit 0 and no 429 yet). Per process: a forked
+ * child starts from the rate limit again. Returns -1 when `client` is NULL (`ga_last_error()`
+ * says so).
+ */
+double GA_CALL ga_client_rate(const struct GaClient *client);
 
 /**
  * Sets how many lookups `ga_get_avatars` runs at once, 1 to 64 (default 4). They share the

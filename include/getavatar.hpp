@@ -169,6 +169,8 @@ public:
     void set_deadline_ms(int32_t ms) { detail::check(ga_client_set_deadline_ms(handle(), ms)); }
     void set_max_retries(int32_t n) { detail::check(ga_client_set_max_retries(handle(), n)); }
     void set_rate_limit(int32_t per_second) { detail::check(ga_client_set_rate_limit(handle(), per_second)); }
+    /** The pace the client keeps now, requests a second (learned from 429s; 0 = unpaced); see ga_client_rate. */
+    double rate() const { return ga_client_rate(handle()); }
     void set_backoff_ms(int32_t ms) { detail::check(ga_client_set_backoff_ms(handle(), ms)); }
     void set_concurrency(int32_t n) { detail::check(ga_client_set_concurrency(handle(), n)); }
     /** Also trusts the certificates of a CA file, PEM or DER, beside the store (or bundled roots). */

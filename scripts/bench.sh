@@ -4,8 +4,11 @@
 #    system calls per call (strace -c -f) for the C ABI and wrk, stripped library sizes.
 # 2. Realistic (benches/realistic.rs): HTTPS through a delaying relay at 50 and 80 ms RTT with a
 #    server that answers 429 over 10 arrivals in any rolling second; see docs/performance.md.
+# 3. Pacing (benches/pacing.rs): a cold client against a server that allows 10, 5, 3 or 1 requests
+#    a second: failed rows, extra requests, time against n / rate (about 6 minutes).
 # Installs what it needs (wrk, strace; requests into target/py-venv) idempotently. Writes
-# target/bench/result.json and target/bench/realistic.json and prints the tables.
+# target/bench/result.json, target/bench/realistic.json and target/bench/pacing.json and prints
+# the tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -27,3 +30,4 @@ export GA_BENCH_LIBRARY=$PWD/target/shipped/release/libgetavatar.so
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings/python
 cargo bench --bench getavatar
 cargo bench --bench realistic
+cargo bench --bench pacing

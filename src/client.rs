@@ -311,12 +311,14 @@ impl Client {
             }
             budget.attempt_done(started.elapsed(), done.waited);
             last_http = http_status;
-            if rate_limited && http_status == 429 {
-                // Paced, yet over the server's limit: its clock and ours disagree.
-                self.state().limiter.widen();
-            }
             if r.is_err() && crate::cancel::check(cancel).is_err() {
                 return Err(cancelled(http_status));
+            }
+            if rate_limited && self.learn_pace(&r, http_status, &done) {
+                // A 429 that slowed the pace down (or came after it had): sent again at the new
+                // pace, not counted as a retry.
+                resend = false;
+                continue;
             }
             if needs_resend(&r, http_status, resend, &done) {
                 resend = true;
@@ -336,6 +338,32 @@ impl Client {
             }
             budget.paused(pause, asked);
         }
+    }
+
+    /// Tells the pacer what the server said to a paced request (see `ratelimit`): true when it
+    /// answered 429 and the pace went down for it, so the request goes again at the new pace.
+    fn learn_pace<T>(
+        &self,
+        r: &Result<T, Failure>,
+        http_status: u16,
+        done: &crate::net::transport::Attempt,
+    ) -> bool {
+        let limiter = &self.state().limiter;
+        match (http_status, r) {
+            (0, _) => false,
+            (429, Err(f)) => limiter.too_many(done.sent, f.retry_after),
+            _ => {
+                limiter.accepted(done.sent);
+                false
+            }
+        }
+    }
+
+    /// The pace the client keeps now, in requests a second: the rate limit, or less when the
+    /// server answered 429 to it (see `ratelimit`); 0 when it does not pace (rate limit 0 and no
+    /// 429 yet). Per process: a forked child starts from the rate limit again.
+    pub fn rate(&self) -> f64 {
+        self.state().limiter.rate()
     }
 
     /// Runs one attempt under the call's timeout (cut to what is left of `budget`), cancel and
@@ -537,6 +565,12 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_holds_the_pacer_as_long_as_a_call_waits_for_it() {
+        let most = Duration::from_secs(defaults::MAX_RETRY_AFTER_S);
+        assert_eq!(crate::ratelimit::MAX_HOLD, most);
+    }
+
+    #[test]
     fn backoff_grows_with_jitter_and_is_capped() {
         let c = Client::new("http://127.0.0.1:9", "1", "t").unwrap();
         for tries in 1..=4u32 {
@@ -637,7 +671,7 @@ mod tests {
             let ok = !std::ptr::eq(s, parent_state)
                 && std::ptr::eq(s, c.state())
                 && s.cache.get("5").is_none()
-                && s.limiter.rate() == 7
+                && s.limiter.rate() == 7.0
                 && s.settings.read(|st| st.user_agent == "kept/1")
                 && c.cache_ttl_s.load(Ordering::Relaxed) == 600;
             s.cache.put("6", &a);

@@ -4,7 +4,7 @@
 //! | area         | module         | exports                                                 |
 //! |--------------|----------------|---------------------------------------------------------|
 //! | lifecycle    | `client.rs`    | `ga_client_new*`, `ga_client_warm_up`, `ga_client_free` |
-//! | settings     | `settings.rs`  | `ga_client_set_*`, `ga_client_use_env_proxy`            |
+//! | settings     | `settings.rs`  | `ga_client_set_*`, `ga_client_rate`, `ga_client_use_env_proxy` |
 //! | lookups      | `lookups.rs`   | `ga_get_avatar*`, `ga_get_avatars*`                     |
 //! | downloads    | `downloads.rs` | `ga_download_avatar*`                                   |
 //! | cancellation | `cancel.rs`    | `ga_cancel_new`, `ga_cancel`, `ga_cancel_free`          |
@@ -77,7 +77,7 @@ pub use memory::ga_free;
 #[doc(hidden)]
 pub use panic::panic_inside_export_for_tests;
 pub use settings::{
-    ga_client_set_backoff_ms, ga_client_set_ca_file, ga_client_set_cache_ttl,
+    ga_client_rate, ga_client_set_backoff_ms, ga_client_set_ca_file, ga_client_set_cache_ttl,
     ga_client_set_concurrency, ga_client_set_deadline_ms, ga_client_set_idle_timeout_ms,
     ga_client_set_max_retries, ga_client_set_proxy, ga_client_set_rate_limit,
     ga_client_set_timeout_ms, ga_client_set_trust, ga_client_set_user_agent,

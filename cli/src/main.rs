@@ -253,7 +253,7 @@ fn look_up(
         |i| {
             let row = lookup::row_for(client, &jobs[i], download, stop.token());
             let f = failed.fetch_add(usize::from(row.failed()), Ordering::SeqCst);
-            progress.step(f + usize::from(row.failed()));
+            progress.step(f + usize::from(row.failed()), client.rate());
             row
         },
         |row| {
@@ -265,7 +265,7 @@ fn look_up(
             }
         },
     );
-    progress.finish(summary.written, summary.failed);
+    progress.finish(summary.written, summary.failed, client.rate());
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("getavatar: cannot write the output: {e}");

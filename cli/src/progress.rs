@@ -1,5 +1,6 @@
-//! The progress bar on standard error: count, rate, time left and failures so far. Shown only
-//! when standard error is a terminal.
+//! The progress bar on standard error: count, rate, time left, failures so far and the pace the
+//! client settled at (it learns the server's rate from its 429s). Shown only when standard error
+//! is a terminal.
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -29,11 +30,11 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    /// One more lookup done; `failed` so far.
-    pub fn step(&self, failed: usize) {
+    /// One more lookup done; `failed` so far; the client's pace now (`Client::rate`).
+    pub fn step(&self, failed: usize, pace: f64) {
         if let Some(b) = &self.0 {
             b.inc(1);
-            b.set_message(format!("{failed} failed"));
+            b.set_message(format!("{failed} failed, {}", shown(pace)));
         }
     }
 
@@ -45,12 +46,25 @@ impl Progress {
         }
     }
 
-    /// Replaces the bar with a summary line: `done` rows written, `failed` of them failed.
-    pub fn finish(&self, done: usize, failed: usize) {
+    /// Replaces the bar with a summary line: `done` rows written, `failed` of them failed, the
+    /// pace the client settled at.
+    pub fn finish(&self, done: usize, failed: usize, pace: f64) {
         if let Some(b) = &self.0 {
             let secs = b.elapsed().as_secs_f64();
             b.finish_and_clear();
-            eprintln!("{done} looked up in {secs:.1} s, {failed} failed");
+            eprintln!(
+                "{done} looked up in {secs:.1} s, {failed} failed, {}",
+                shown(pace)
+            );
         }
+    }
+}
+
+/// The client's pace as the bar shows it: "paced at 3/s", or "unpaced" (rate limit 0, no 429).
+fn shown(pace: f64) -> String {
+    if pace > 0.0 {
+        format!("paced at {pace}/s")
+    } else {
+        "unpaced".into()
     }
 }

@@ -653,6 +653,21 @@ fn progress_on_a_terminal_shows_count_rate_time_left_and_failures() {
     assert_eq!((code, shown.as_str()), (Some(0), ""));
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn progress_shows_the_pace_learned_from_the_server() {
+    // The server allows 3 a second; the CLI's rate limit is 5: the bar and the summary say the
+    // pace the client settled at, and no row fails for the 429s it learned from.
+    let emu = Emulator::start_default().unwrap();
+    emu.set_rate_limit(3);
+    let mut cmd = cli_for(&emu);
+    cmd.args(["--rate-limit", "5"]);
+    cmd.args((0..9).map(|i| (10000000 + i).to_string()));
+    let (code, shown) = stderr_on_a_terminal(cmd);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("0 failed, paced at 3/s"), "{shown:?}");
+}
+
 #[cfg(unix)]
 #[test]
 fn an_interrupt_keeps_the_finished_rows_in_order() {

@@ -26,6 +26,13 @@ impl PanicValue for GaStatus {
     }
 }
 
+/// A number export fails as it does on bad arguments: -1 (with the last error).
+impl PanicValue for f64 {
+    fn panic_value() -> f64 {
+        -1.0
+    }
+}
+
 /// A handle export fails as it does on bad arguments: NULL (with the last error).
 impl PanicValue for *mut GaClient {
     fn panic_value() -> Self {

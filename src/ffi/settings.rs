@@ -88,7 +88,9 @@ pub unsafe extern "system" fn ga_client_set_backoff_ms(client: *mut GaClient, ms
 }
 
 /// Sets the most requests this client starts in any rolling second, across all threads, retries
-/// included, 0 to 1000 (default 10, GREEN-API's documented limit; 0 = off). Calls wait for a
+/// included, 0 to 1000 (default 10; 0 = no ceiling). A ceiling, not a promise: when the server
+/// answers 429 the client paces itself by what went through and comes back up step by step
+/// (`ga_client_rate` says the pace now); with 0 it sends unpaced until a 429. Calls wait for a
 /// slot; they never fail for it. Returns `GA_OK` or `GA_ERR_INVALID_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "system" fn ga_client_set_rate_limit(
@@ -97,6 +99,26 @@ pub unsafe extern "system" fn ga_client_set_rate_limit(
 ) -> GaStatus {
     // SAFETY: NULL or a live client.
     unsafe { set_num(client, per_second, Client::set_rate_limit) }
+}
+
+/// The pace the client keeps now, in requests a second, shared by all its threads and batch
+/// workers: the rate limit set, or less when the server answered 429 (the client learns the
+/// instance's real rate: it slows down at once and comes back up step by step, never above the
+/// rate limit); 0 when it does not pace (rate limit 0 and no 429 yet). Per process: a forked
+/// child starts from the rate limit again. Returns -1 when `client` is NULL (`ga_last_error()`
+/// says so).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_rate(client: *const GaClient) -> f64 {
+    ffi_boundary!({
+        // SAFETY: NULL or a live client.
+        match unsafe { client_ref(client) } {
+            Ok(c) => c.rate(),
+            Err(e) => {
+                super::error::set_last_error(&e.message);
+                -1.0
+            }
+        }
+    })
 }
 
 /// Sets how many lookups `ga_get_avatars` runs at once, 1 to 64 (default 4). They share the

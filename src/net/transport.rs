@@ -68,6 +68,8 @@ pub(crate) struct Attempt {
     pub slot: Option<Slot>,
     /// Time spent waiting for the rate limit.
     pub waited: Duration,
+    /// When the paced request was let go and written (the limiter learns from its answer).
+    pub sent: Option<crate::ratelimit::Sent>,
     /// Warm-up: open (or find) the connection, send nothing, and hand ureq an empty answer so
     /// that the connection goes to the pool.
     pub warm_up: bool,
@@ -92,6 +94,7 @@ impl Attempt {
             paced: false,
             slot: None,
             waited: Duration::ZERO,
+            sent: None,
             warm_up: false,
             not_this_machine: false,
         }
@@ -139,7 +142,7 @@ pub(crate) fn attempt_left() -> Option<Duration> {
 fn request_written() {
     with_current(|a| {
         if let (Some(slot), Some(l)) = (a.slot.take(), &a.pace) {
-            l.sent(slot);
+            a.sent = Some(l.sent(slot));
         }
     });
 }

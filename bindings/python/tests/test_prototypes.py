@@ -100,6 +100,8 @@ def mismatch(c: CType, py: Any) -> Optional[str]:
     if base in SIZE:
         want = (ctypes.sizeof(ctypes.c_void_p), False)
         return None if _integer(py) == want else f"C {base} is an unsigned pointer-sized integer, ctypes {shown} is not"
+    if base == "double":
+        return None if py is ctypes.c_double else f"C double, ctypes {shown}"
     if base == "char":
         return None if py in (ctypes.c_char, ctypes.c_byte, ctypes.c_ubyte) else f"C char, ctypes {shown}"
     struct = base[len("struct "):] if base.startswith("struct ") else base

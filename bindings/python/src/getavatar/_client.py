@@ -166,8 +166,18 @@ class ClientBase:
         self._set("ga_client_set_max_retries", _whole("max_retries", retries))
 
     def set_rate_limit(self, per_second: int) -> None:
-        """Most requests started per rolling second (0 to 1000; 0 = off)."""
+        """Most requests started per rolling second (0 to 1000; 0 = no ceiling): a ceiling, the
+        client paces itself lower when the server answers 429 (see :attr:`rate`)."""
         self._set("ga_client_set_rate_limit", _whole("rate_limit", per_second))
+
+    @property
+    def rate(self) -> float:
+        """The pace the client keeps now, in requests a second (read-only): the rate limit, or
+        less when the server answered 429 (it learns the instance's real rate and comes back up
+        step by step, never above the rate limit); 0.0 when it does not pace (rate limit 0 and
+        no 429 yet)."""
+        with self._use() as h:
+            return float(_native.lib().ga_client_rate(h))
 
     def set_ca_file(self, path: Union[str, "os.PathLike[str]"]) -> None:
         """Also trusts the certificates in the CA file ``path`` (PEM or DER), in addition to ``trust``."""

@@ -126,6 +126,7 @@ def _declare(l: ctypes.CDLL) -> None:
         "ga_client_set_deadline_ms": ([GaClientPtr, i32], i32),
         "ga_client_set_max_retries": ([GaClientPtr, i32], i32),
         "ga_client_set_rate_limit": ([GaClientPtr, i32], i32),
+        "ga_client_rate": ([GaClientPtr], ctypes.c_double),
         "ga_client_set_backoff_ms": ([GaClientPtr, i32], i32),
         "ga_client_set_concurrency": ([GaClientPtr, i32], i32),
         "ga_client_set_ca_file": ([GaClientPtr, c_char_p], i32),
