@@ -3,7 +3,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::{cancelled, Client, Error};
+use super::retry::cancelled;
+use super::{Client, Error};
 use crate::answer::response::Avatar;
 use crate::cancel::Cancel;
 use crate::error::quiet_panics::{in_export, QuietPanics};
