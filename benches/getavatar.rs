@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 use serde_json::{json, Value};
 
 fn root() -> PathBuf {

@@ -15,7 +15,7 @@
 use std::ffi::{c_char, CString};
 use std::time::{Duration, Instant};
 
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 use getavatar_emulator::{Config, DelayRelay, Emulator};
 use serde_json::json;
 

@@ -10,29 +10,24 @@
 mod answer;
 mod cache;
 mod cancel;
-#[doc(hidden)]
-pub mod client;
+mod client;
 mod deadline;
 mod error;
 // The C ABI. Its doc comments are written for the C header (cbindgen copies them verbatim), not
 // rustdoc.
-#[doc(hidden)]
 #[allow(
     rustdoc::broken_intra_doc_links,
     rustdoc::private_intra_doc_links,
     rustdoc::bare_urls
 )]
-pub mod ffi;
+mod ffi;
 #[doc(hidden)]
 pub mod internals;
-#[doc(hidden)]
-pub mod leak_check;
+mod leak_check;
 mod net;
-#[doc(hidden)]
-pub mod proxy;
+mod proxy;
 mod ratelimit;
-#[doc(hidden)]
-pub mod redact;
+mod redact;
 mod settings;
 mod sys;
 mod text;

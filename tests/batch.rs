@@ -7,7 +7,7 @@ use std::ffi::{c_char, CStr, CString};
 use std::time::Duration;
 
 use common::*;
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 use getavatar_emulator::Config;
 
 /// Runs a batch through the C ABI and copies the results (status, url, error).

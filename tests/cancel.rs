@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 
 const OK: i32 = 0;
 const CANCELLED: i32 = 14;

@@ -5,7 +5,7 @@
 
 use std::ffi::{c_char, CStr};
 
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 
 fn last() -> String {
     unsafe { CStr::from_ptr(ga_last_error()) }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::wine::black_hole;
 use common::*;
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 
 const OK: i32 = 0;
 const INVALID: i32 = 1;

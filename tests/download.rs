@@ -8,8 +8,8 @@ use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use getavatar::ffi::{ga_download_avatar, ga_download_avatar_bytes};
-use getavatar::ffi::{ga_free, GaStatus};
+use getavatar::internals::ffi::{ga_download_avatar, ga_download_avatar_bytes};
+use getavatar::internals::ffi::{ga_free, GaStatus};
 
 const MIB16: usize = 16 << 20;
 
@@ -285,7 +285,7 @@ fn a_dead_link_is_reported_and_dropped_from_the_cache() {
     let e = Emulator::start_default().unwrap();
     let h = Handle::for_emu(&e);
     assert_eq!(
-        unsafe { getavatar::ffi::ga_client_set_cache_ttl(h.0, 600) },
+        unsafe { getavatar::internals::ffi::ga_client_set_cache_ttl(h.0, 600) },
         GaStatus::GA_OK
     );
     e.push_image_fault(status_fault(404, "gone", &[("Content-Type", "text/plain")]));
@@ -807,7 +807,7 @@ fn over_tls_a_close_delimited_image_needs_close_notify() {
         std::fs::write(&ca, pem).unwrap();
         let ca = CString::new(s(&ca)).unwrap();
         assert_eq!(
-            unsafe { getavatar::ffi::ga_client_set_ca_file(h.0, ca.as_ptr()) },
+            unsafe { getavatar::internals::ffi::ga_client_set_ca_file(h.0, ca.as_ptr()) },
             GaStatus::GA_OK
         );
         e.set_avatar(

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use getavatar::ffi::{ga_client_use_env_proxy, GaStatus};
+use getavatar::internals::ffi::{ga_client_use_env_proxy, GaStatus};
 
 #[test]
 fn environment_proxies_are_opt_in_and_follow_curls_rules() {

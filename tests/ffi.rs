@@ -6,7 +6,7 @@ use std::ffi::{CStr, CString};
 use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 use getavatar_emulator::Config;
 
 const OK: i32 = 0;
@@ -752,11 +752,11 @@ fn every_string_argument_rejects_null_invalid_utf8_empty_and_huge() {
         let r = c.get_bytes(bytes);
         assert_eq!(r.status, INVALID, "chat_id {what}");
         let path = CString::new(bytes).unwrap();
-        let st = unsafe { getavatar::ffi::ga_client_set_ca_file(c.0, path.as_ptr()) };
+        let st = unsafe { getavatar::internals::ffi::ga_client_set_ca_file(c.0, path.as_ptr()) };
         assert_eq!(st, GaStatus::GA_ERR_INVALID_ARGUMENT, "ca file {what}");
         assert!(last_error().len() < 400, "{}", last_error());
         // "" turns the proxy off; anything else here is refused.
-        let st = unsafe { getavatar::ffi::ga_client_set_proxy(c.0, path.as_ptr()) };
+        let st = unsafe { getavatar::internals::ffi::ga_client_set_proxy(c.0, path.as_ptr()) };
         assert_eq!(
             st,
             if bytes.is_empty() {
@@ -975,7 +975,8 @@ fn child_free_misuse() {
                 let r = ga_download_avatar_bytes(c.0, id.as_ptr());
                 (r.cast(), (*r).error, (*r).url_avatar)
             } else {
-                let r = getavatar::ffi::ga_download_avatar(c.0, id.as_ptr(), path.as_ptr());
+                let r =
+                    getavatar::internals::ffi::ga_download_avatar(c.0, id.as_ptr(), path.as_ptr());
                 (r.cast(), (*r).error, (*r).url_avatar)
             };
             assert!(!err.is_null());
@@ -1092,7 +1093,7 @@ fn child_int_max_batch() {
         );
         let id = CString::new("10000000").unwrap();
         let ids = [id.as_ptr()];
-        let sentinel = std::ptr::dangling_mut::<getavatar::ffi::GaAvatar>();
+        let sentinel = std::ptr::dangling_mut::<getavatar::internals::ffi::GaAvatar>();
         let mut results = [sentinel];
         let st = unsafe { ga_get_avatars(c.0, ids.as_ptr(), i32::MAX, results.as_mut_ptr()) };
         assert_eq!(
@@ -1124,7 +1125,7 @@ fn child_panic_inside_export() {
         return;
     }
     assert_eq!(
-        getavatar::ffi::panic_inside_export_for_tests(),
+        getavatar::internals::ffi::panic_inside_export_for_tests(),
         GaStatus::GA_ERR_INTERNAL
     );
     assert!(
@@ -1134,7 +1135,7 @@ fn child_panic_inside_export() {
     );
     // Twice: the hook is installed once and stays quiet.
     assert_eq!(
-        getavatar::ffi::panic_inside_export_for_tests(),
+        getavatar::internals::ffi::panic_inside_export_for_tests(),
         GaStatus::GA_ERR_INTERNAL
     );
     assert!(std::panic::catch_unwind(|| panic!("a panic outside getavatar")).is_err());

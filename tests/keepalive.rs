@@ -219,8 +219,8 @@ fn tls_client(url: &str, pem: &str) -> Handle {
     std::fs::write(&path, pem).unwrap();
     let p = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     assert_eq!(
-        unsafe { getavatar::ffi::ga_client_set_ca_file(c.0, p.as_ptr()) },
-        getavatar::ffi::GaStatus::GA_OK
+        unsafe { getavatar::internals::ffi::ga_client_set_ca_file(c.0, p.as_ptr()) },
+        getavatar::internals::ffi::GaStatus::GA_OK
     );
     let _ = std::fs::remove_file(&path);
     c

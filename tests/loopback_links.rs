@@ -8,7 +8,7 @@ use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use getavatar::ffi::GaStatus;
+use getavatar::internals::ffi::GaStatus;
 
 fn folder(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ga-links-{name}-{}", std::process::id()));
@@ -95,7 +95,7 @@ fn loopback_image_links_are_fetched_only_when_the_api_is_on_loopback() {
     std::fs::write(&ca, e.cert_pem().unwrap()).unwrap();
     let ca = CString::new(s(&ca)).unwrap();
     assert_eq!(
-        unsafe { getavatar::ffi::ga_client_set_ca_file(h.0, ca.as_ptr()) },
+        unsafe { getavatar::internals::ffi::ga_client_set_ca_file(h.0, ca.as_ptr()) },
         GaStatus::GA_OK
     );
     for link in &links {

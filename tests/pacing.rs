@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 
 fn rate(h: &Handle) -> f64 {
     unsafe { ga_client_rate(h.0) }

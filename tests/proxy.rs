@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use getavatar::ffi::GaStatus;
+use getavatar::internals::ffi::GaStatus;
 
 const USER: &str = "proxy-user-7";
 const PASS: &str = "s3cret:p@ss/w0rd";
@@ -184,16 +184,16 @@ fn invalid_proxy_urls_are_refused_and_the_old_setting_kept() {
     assert_eq!(p.tunnels().len(), 1, "still through the proxy");
     unsafe {
         assert_eq!(
-            getavatar::ffi::ga_client_set_proxy(h.0, std::ptr::null()),
+            getavatar::internals::ffi::ga_client_set_proxy(h.0, std::ptr::null()),
             GaStatus::GA_ERR_INVALID_ARGUMENT
         );
         assert_eq!(last_error(), "url is NULL");
         assert_eq!(
-            getavatar::ffi::ga_client_set_proxy(std::ptr::null_mut(), std::ptr::null()),
+            getavatar::internals::ffi::ga_client_set_proxy(std::ptr::null_mut(), std::ptr::null()),
             GaStatus::GA_ERR_INVALID_ARGUMENT
         );
         assert_eq!(
-            getavatar::ffi::ga_client_use_env_proxy(std::ptr::null_mut()),
+            getavatar::internals::ffi::ga_client_use_env_proxy(std::ptr::null_mut()),
             GaStatus::GA_ERR_INVALID_ARGUMENT
         );
         assert_eq!(last_error(), "client is NULL");

@@ -7,7 +7,7 @@ mod common;
 use std::ffi::CString;
 
 use common::*;
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 use getavatar::internals::leak_check::{self, leaks};
 
 fn assert_clean(token: &str, r: &Res) {

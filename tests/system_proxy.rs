@@ -13,7 +13,7 @@ mod common;
 use std::ffi::CString;
 
 use common::*;
-use getavatar::ffi::{ga_client_set_ca_file, ga_client_set_max_retries, GaStatus};
+use getavatar::internals::ffi::{ga_client_set_ca_file, ga_client_set_max_retries, GaStatus};
 use getavatar_emulator::{Config, PROXIED_HOST};
 
 /// A client for the TLS emulator under its proxied name, trusting its certificate, no retries.

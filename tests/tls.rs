@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::*;
-use getavatar::ffi::{ga_client_set_ca_file, GaStatus};
+use getavatar::internals::ffi::{ga_client_set_ca_file, GaStatus};
 
 /// An HTTPS server with a fresh self-signed certificate for localhost and 127.0.0.1.
 struct TlsServer {

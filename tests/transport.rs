@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::*;
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 use getavatar_emulator::Config;
 
 const OK: i32 = 0;

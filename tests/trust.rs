@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::*;
-use getavatar::ffi::{
+use getavatar::internals::ffi::{
     ga_client_set_ca_file, ga_client_set_trust, GaStatus, GA_TRUST_BUNDLED, GA_TRUST_SYSTEM,
 };
 use pki::{HttpsServer, Pki};

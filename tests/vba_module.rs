@@ -302,7 +302,7 @@ fn bas_const(name: &str, win64: bool) -> usize {
 
 #[test]
 fn struct_offsets_match_gaavatar() {
-    use getavatar::ffi::GaAvatar;
+    use getavatar::internals::ffi::GaAvatar;
     use std::mem::offset_of;
     // This host is 64-bit, like Win64.
     assert_eq!(
@@ -316,7 +316,7 @@ fn struct_offsets_match_gaavatar() {
     assert_eq!(bas_const("OFFSET_ERROR", false), 16);
     assert_eq!(bas_const("PTR_SIZE", false), 4);
     // GaAvatarImage: GaAvatar's five fields at the same places, then data, size, content_type.
-    use getavatar::ffi::GaAvatarImage;
+    use getavatar::internals::ffi::GaAvatarImage;
     assert_eq!(
         offset_of!(GaAvatarImage, url_avatar),
         offset_of!(GaAvatar, url_avatar)

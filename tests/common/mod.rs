@@ -5,7 +5,7 @@ use std::ffi::{c_char, CStr, CString};
 use std::path::PathBuf;
 use std::process::Command;
 
-use getavatar::ffi::*;
+use getavatar::internals::ffi::*;
 
 pub mod wine;
 pub use getavatar_emulator::{Emulator, Fault, ProxyKind, TestProxy, AVATAR_PNG};
