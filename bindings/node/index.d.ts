@@ -106,6 +106,9 @@ export declare class Client implements Disposable, AsyncDisposable {
   close(): void;
   /** close(), resolved once the calls already made have ended. */
   closeAndWait(): Promise<void>;
+  /** The pace the client keeps now, in requests a second: `rateLimit` (10), or less after the
+   *  server answered 429; 0 when unpaced. Throws GA_ERR_INVALID_ARGUMENT once closed. */
+  readonly rate: number;
   readonly closed: boolean;
   [Symbol.dispose](): void;
   [Symbol.asyncDispose](): Promise<void>;

@@ -547,6 +547,15 @@ class Client {
     );
   }
 
+  /** The pace the client keeps now, in requests a second, shared by all its calls: the
+   *  `rateLimit` (10 by default), or less after the server answered 429 (the client learns the
+   *  instance's real rate and comes back up step by step, never above `rateLimit`); 0 when it
+   *  does not pace (`rateLimit: 0` and no 429 yet). Read-only; throws once the client is closed. */
+  get rate() {
+    if (this.#closed) throw this.#closedError();
+    return native.load().fns.ga_client_rate(this.#handle.ptr);
+  }
+
   /** Whether close() was called. */
   get closed() {
     return this.#closed;

@@ -155,6 +155,17 @@ namespace GetAvatar
             set { Set(Native.ga_client_set_rate_limit, value); rateLimit = value; }
         }
 
+        /// <summary>The pace the client keeps now, in requests a second, shared by all its threads
+        /// and batch lookups: <see cref="RateLimit"/> (10 by default), or less after the server
+        /// answered 429 (the client learns the instance's real rate: it slows down at once and comes
+        /// back up step by step, never above <see cref="RateLimit"/>); 0 when it does not pace
+        /// (<see cref="RateLimit"/> 0 and no 429 yet). Read-only; sends no request.</summary>
+        /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
+        public double Rate
+        {
+            get { return Run(() => Native.ga_client_rate(handle)); }
+        }
+
         /// <summary>How many lookups <c>GetAvatars</c> runs at once, 1 to 64 (default 4).</summary>
         public int Concurrency
         {

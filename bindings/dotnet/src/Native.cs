@@ -78,6 +78,8 @@ namespace GetAvatar
         [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
         internal static extern int ga_client_set_rate_limit(GaClientHandle client, int perSecond);
         [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
+        internal static extern double ga_client_rate(GaClientHandle client);
+        [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
         internal static extern int ga_client_set_concurrency(GaClientHandle client, int n);
         [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
         internal static extern int ga_client_set_cache_ttl(GaClientHandle client, int seconds);

@@ -418,6 +418,35 @@ static class Program
         finally { Directory.Delete(dir, true); }
     }
 
+    // --- the learned rate (issue 28) -------------------------------------------------------------
+
+    static void RateLearnsWhatTheServerAllows()
+    {
+        using (var fresh = new GetAvatarClient(Emu.Url, Emu.Id, Emu.Token))
+        {
+            Eq(10.0, fresh.Rate, "a fresh client's rate is the default rate limit");
+            fresh.RateLimit = 7;
+            Eq(7.0, fresh.Rate, "RateLimit 7");
+            fresh.RateLimit = 0;
+            Eq(0.0, fresh.Rate, "RateLimit 0 and no 429 yet: unpaced");
+        }
+        // The server allows 3 a second; the client (default rate limit 10) retries nothing, so a
+        // 429 that was not learned from would fail a row.
+        Emu.Config("{\"rate_limit\":3}");
+        var c = new GetAvatarClient(Emu.Url, Emu.Id, Emu.Token);
+        using (c)
+        {
+            c.MaxRetries = 0;
+            Eq(10.0, c.Rate, "before any request");
+            var rs = c.GetAvatars(Enumerable.Range(0, 8).Select(i => (10000000 + i).ToString()).ToList());
+            foreach (var r in rs) Assert(r.IsOk, r.ToString());
+            Assert(c.Rate < 10.0, "learned " + c.Rate);
+            Eq(3.0, c.Rate, "the server's rate");
+            Assert(typeof(GetAvatarClient).GetProperty("Rate").CanWrite == false, "Rate is read-only");
+        }
+        Throws<ObjectDisposedException>(() => { double r = c.Rate; }, "Rate after Dispose");
+    }
+
     // --- threads ------------------------------------------------------------------------------
 
     static void ThirtyTwoTasksShareOneClient()
@@ -540,6 +569,7 @@ static class Program
             new KeyValuePair<string, Action>("dispose_during_calls", DisposeDuringCalls),
             new KeyValuePair<string, Action>("token_never_shown", TokenNeverShown),
             new KeyValuePair<string, Action>("version_and_statuses", Version),
+            new KeyValuePair<string, Action>("rate_learns_what_the_server_allows", RateLearnsWhatTheServerAllows),
         };
         string only = Environment.GetEnvironmentVariable("DOTNET_TEST_ONLY");
         try

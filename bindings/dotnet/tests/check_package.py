@@ -57,6 +57,8 @@ def c_kind(decl: str) -> str:
         return "void"
     if re.match(r"(const )?(int32_t|GaStatus|GaTrust)\b", decl):
         return "i32"
+    if re.match(r"(const )?double\b", decl):
+        return "f64"
     return "?" + decl
 
 
@@ -66,6 +68,8 @@ def il_kind(t: str) -> str:
         return "ptr"
     if t == "int32":
         return "i32"
+    if t == "float64":
+        return "f64"
     if t == "void":
         return "void"
     return "?" + t

@@ -32,6 +32,7 @@ const PROTOTYPES = [
   ['GaStatus', 'ga_client_set_max_retries', ['GaClient *', 'int32_t']],
   ['GaStatus', 'ga_client_set_backoff_ms', ['GaClient *', 'int32_t']],
   ['GaStatus', 'ga_client_set_rate_limit', ['GaClient *', 'int32_t']],
+  ['double', 'ga_client_rate', ['const GaClient *']],
   ['GaStatus', 'ga_client_set_concurrency', ['GaClient *', 'int32_t']],
   ['GaStatus', 'ga_client_set_cache_ttl', ['GaClient *', 'int32_t']],
   ['GaStatus', 'ga_client_set_idle_timeout_ms', ['GaClient *', 'int32_t']],
@@ -63,6 +64,7 @@ const PROTOTYPES = [
 function koffiType(c) {
   if (c === 'const char *') return 'const char *';
   if (c === 'void') return 'void';
+  if (c === 'double') return 'double';
   if (c === 'int32_t' || c === 'GaStatus' || c === 'GaTrust') return 'int32_t';
   if (c.endsWith('*')) return 'void *';
   throw new Error(`getavatar: no koffi type for ${c}`);

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     const img: AvatarImage = await client.avatarBytes('10000000');
     const bytes: Buffer = img.data;
     console.log(available, saved.url, bytes.length, img.contentType);
+    const pace: number = client.rate;
+    console.log(pace);
   } catch (e) {
     if (e instanceof GetAvatarError) {
       const s: string = e.status;
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
     client.close();
     await env[Symbol.asyncDispose]();
   }
+  // @ts-expect-error: rate is read-only
+  client.rate = 5;
   // @ts-expect-error: chatId must be a string
   void client.getAvatar(10000000);
   // @ts-expect-error: the credentials are required

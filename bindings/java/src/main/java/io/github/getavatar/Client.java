@@ -252,6 +252,24 @@ public final class Client implements AutoCloseable {
         }
     }
 
+    /**
+     * The pace this client keeps now, in requests a second, shared by all its threads and batch
+     * lookups: the {@link Builder#rateLimit rate limit} (10 by default), or less after the server
+     * answered 429 (the client learns the instance's real rate: it slows down at once and comes
+     * back up step by step, never above the rate limit); 0 when it does not pace (rate limit 0
+     * and no 429 yet). Read-only; sends no request.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public double rate() {
+        Pointer h = handle.acquire();
+        try {
+            return NativeLib.lib().ga_client_rate(h);
+        } finally {
+            handle.release();
+        }
+    }
+
     // -- the token in the Windows Credential Manager -------------------------------------------------
 
     /**

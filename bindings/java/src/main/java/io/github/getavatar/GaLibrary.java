@@ -27,6 +27,7 @@ interface GaLibrary extends Library {
     int ga_client_set_max_retries(Pointer client, int retries);
     int ga_client_set_backoff_ms(Pointer client, int ms);
     int ga_client_set_rate_limit(Pointer client, int perSecond);
+    double ga_client_rate(Pointer client);
     int ga_client_set_concurrency(Pointer client, int n);
     int ga_client_set_cache_ttl(Pointer client, int seconds);
     int ga_client_set_idle_timeout_ms(Pointer client, int ms);

@@ -47,7 +47,7 @@ class NativeInterfaceTest {
         String h = header().replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("//[^\n]*", " ").replaceAll("\\s+", " ");
         Map<String, List<String>> out = new TreeMap<>();
         Matcher m = Pattern.compile("GA_CALL (ga_\\w+)\\(([^)]*)\\);").matcher(h);
-        Pattern ret = Pattern.compile("(void|GaStatus|const char \\*|struct \\w+ \\*)\\s*$");
+        Pattern ret = Pattern.compile("(void|double|GaStatus|const char \\*|struct \\w+ \\*)\\s*$");
         Map<String, String> returns = new TreeMap<>();
         while (m.find()) {
             Matcher r = ret.matcher(h.substring(Math.max(0, m.start() - 40), m.start()));
@@ -78,6 +78,9 @@ class NativeInterfaceTest {
         }
         if (c.equals("void")) {
             return "void";
+        }
+        if (c.equals("double")) {
+            return "double";
         }
         if (c.equals("const char*")) {
             return "String";
