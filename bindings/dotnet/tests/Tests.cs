@@ -305,15 +305,21 @@ static class Program
             Assert(rs[4].IsOk && rs[4].Avatar.Url.EndsWith("/avatars/-10000000000000.png"), rs[4].ToString());
             Assert(rs[5].IsOk && rs[5].Avatar.Available == false, rs[5].ToString());
             Eq(0, c.GetAvatars(new string[0]).Count, "empty batch");
-            // A server error fails its own entry; async form, lazily enumerated input.
-            Emu.Fault("{\"kind\":\"status\",\"status\":404}");
+            // A failure of one id (the server refused it: 400) fails its own entry; async form,
+            // lazily enumerated input.
+            Emu.Fault("{\"kind\":\"status\",\"status\":400}");
             c.Concurrency = 1;
             var rs2 = c.GetAvatarsAsync(Enumerable.Range(0, 3).Select(i => (10000000 + i * 10000000).ToString())).Result;
             Eq(3, rs2.Count, "async batch");
-            Eq(GaStatus.NotFound, rs2[0].Error.Status, "first failed");
-            Eq(404, rs2[0].Error.HttpStatus, "its http status");
+            Eq(GaStatus.Validation, rs2[0].Error.Status, "first failed");
+            Eq(400, rs2[0].Error.HttpStatus, "its http status");
             Assert(rs2[1].IsOk && rs2[2].IsOk, "others fine");
             NoLeak(rs2[0].Error);
+            // A failure of the instance (404: no getAvatar at apiUrl) fails the rest at once.
+            Emu.Fault("{\"kind\":\"status\",\"status\":404}");
+            var rs3 = c.GetAvatars(new[] { "10000000", "20000000", "-10000000000000" });
+            foreach (var r in rs3) Eq(GaStatus.NotFound, r.Error.Status, "instance failure: " + r.ChatId);
+            Assert(rs3[2].Error.Message.Contains("not sent"), rs3[2].Error.Message);
         }
     }
 

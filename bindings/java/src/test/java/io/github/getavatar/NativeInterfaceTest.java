@@ -218,7 +218,7 @@ class NativeInterfaceTest {
     @Test
     void settingNamesMatchTheCoreTable() throws Exception {
         String table = new String(Files.readAllBytes(REPO.resolve("src/settings.rs")), StandardCharsets.UTF_8);
-        Matcher m = Pattern.compile("\\[\"([^\"]+)\",\\s*\"(ga_client_set_\\w+)\",\\s*\"([^\"]+)\",\\s*\"(\\w+)\"\\]").matcher(table);
+        Matcher m = Pattern.compile("\\[\\s*\"([^\"]+)\",\\s*\"(ga_client_set_\\w+)\",(\\s*\"[^\"]+\",)+\\s*\"[^\"]+\"\\s*\\]").matcher(table);
         TreeSet<String> core = new TreeSet<>();
         while (m.find()) {
             core.add(m.group(2));

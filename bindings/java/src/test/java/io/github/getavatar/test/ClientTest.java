@@ -436,12 +436,26 @@ class ClientTest {
 
     @Test
     void batchFailuresStayInTheirSlots() throws Exception {
-        emu.fault("{\"kind\":\"status\",\"status\":404}");
+        // A failure of one id (the server refused it: 400) stays in its slot.
+        emu.fault("{\"kind\":\"status\",\"status\":400}");
         try (Client c = builder().concurrency(1).build()) {
             List<AvatarResult> r = c.getAvatars(Arrays.asList("10000000", "20000000"));
-            assertInstanceOf(NotFoundException.class, r.get(0).error());
-            assertEquals(404, r.get(0).error().httpStatus());
+            assertInstanceOf(ValidationException.class, r.get(0).error());
+            assertEquals(400, r.get(0).error().httpStatus());
             assertTrue(r.get(1).isOk());
+        }
+    }
+
+    @Test
+    void aFailureOfTheInstanceFailsTheRestOfTheBatchAtOnce() throws Exception {
+        // 404: no getAvatar at apiUrl, so every id would meet it: the rest are not sent.
+        emu.fault("{\"kind\":\"status\",\"status\":404}");
+        try (Client c = builder().concurrency(1).build()) {
+            List<AvatarResult> r = c.getAvatars(Arrays.asList("10000000", "20000000", "-10000000000000"));
+            for (AvatarResult x : r) {
+                assertInstanceOf(NotFoundException.class, x.error(), x.chatId());
+            }
+            assertTrue(r.get(2).error().getMessage().contains("not sent"), r.get(2).error().getMessage());
         }
     }
 
