@@ -27,6 +27,7 @@ pub mod ffi;
 pub mod internals;
 #[doc(hidden)]
 pub mod leak_check;
+mod messages;
 mod net;
 #[doc(hidden)]
 pub mod proxy;
@@ -44,6 +45,7 @@ pub use cancel::Cancel;
 pub use client::Client;
 pub use error::status::GaStatus;
 pub use error::Error;
+pub use messages::Lang;
 pub use settings::{Setting, SETTING_NAMES};
 pub use sys::credential;
 pub use tls::Trust;

@@ -105,8 +105,11 @@ where
     let next = AtomicUsize::new(0);
     // Workers inherit "inside an export" so a panic on them is not printed (see quiet_panics).
     let quiet = in_export();
+    // Workers make their messages in the caller's language.
+    let lang = crate::messages::Lang::current();
     let work = || {
         let _quiet = quiet.then(QuietPanics::enter);
+        let _lang = crate::messages::Scope::enter(lang);
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             if i >= count {

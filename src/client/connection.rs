@@ -15,6 +15,7 @@ impl Client {
     /// on. A file holding anything but certificates (a key, a CSR...) is refused, saying what it
     /// held. Open connections are dropped.
     pub fn add_ca_file(&self, path: &str) -> Result<(), Error> {
+        let _lang = self.speak();
         let certs = crate::tls::ca_file::read(path).map_err(|m| self.invalid(m))?;
         self.change_agent(|s| s.trust.extra.extend(certs));
         Ok(())
@@ -24,12 +25,14 @@ impl Client {
     /// default) or the bundled web roots. CA files given add to either. Open connections are
     /// dropped.
     pub fn set_trust(&self, trust: crate::Trust) {
+        let _lang = self.speak();
         self.change_agent(|s| s.trust.trust = trust);
     }
 
     /// Sets the User-Agent header (default `getavatar/VERSION`): printable ASCII, at most 256
     /// characters. Open connections are dropped.
     pub fn set_user_agent(&self, ua: &str) -> Result<(), Error> {
+        let _lang = self.speak();
         if ua.is_empty() || ua.len() > 256 || !ua.bytes().all(|b| (0x20..0x7f).contains(&b)) {
             return Err(self.invalid(format!(
                 "user agent {} is not valid: 1 to 256 printable ASCII characters",
@@ -47,6 +50,7 @@ impl Client {
     /// names) or `socks5h://...` (the proxy resolves them); user name and password are
     /// percent-decoded and never appear in messages. Open connections are dropped.
     pub fn set_proxy(&self, url: &str) -> Result<(), Error> {
+        let _lang = self.speak();
         if url.eq_ignore_ascii_case("system") {
             let env = |k: &str| std::env::var(k).ok();
             self.change_agent(|s| system_proxy_into(s, &self.url, env));
@@ -78,6 +82,7 @@ impl Client {
     /// variable is set (then requests go direct). An invalid value is an error naming the
     /// variable; the setting is unchanged.
     pub fn use_env_proxy(&self) -> Result<Option<String>, Error> {
+        let _lang = self.speak();
         self.use_proxy_from(|k| std::env::var(k).ok())
     }
 
