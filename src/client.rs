@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 
-use crate::messages::{Lang, Scope};
+use crate::messages::{Lang, Msg, Scope};
 use std::time::{Duration, Instant};
 
 use crate::answer::response::Avatar;
@@ -107,21 +107,19 @@ impl Client {
                 Ok(v) if !v.is_empty() => values.push(v),
                 Ok(_) | Err(VarError::NotPresent) => missing.push(n),
                 Err(VarError::NotUnicode(_)) => {
-                    let m = format!("environment variable {n} is not valid Unicode");
-                    return Err(Error::invalid(m));
+                    return Err(Error::invalid(Msg::EnvNotUnicode { name: n }));
                 }
             }
         }
         if !missing.is_empty() {
-            let m = format!("environment variable(s) not set: {}", missing.join(", "));
-            return Err(Error::invalid(m));
+            let names = missing.join(", ");
+            return Err(Error::invalid(Msg::EnvNotSet { names }));
         }
         Client::new(&values[0], &values[1], &values[2]).map_err(|e| {
-            Error::invalid(format!(
-                "from the environment ({}): {}",
-                names.join(", "),
-                e.message
-            ))
+            Error::invalid(Msg::FromEnv {
+                names: names.join(", "),
+                error: e.message,
+            })
         })
     }
 
@@ -142,7 +140,7 @@ impl Client {
             return Ok(());
         }
         let lang = Lang::parse(tag).ok_or_else(|| {
-            Error::invalid(crate::messages::Msg::LanguageUnknown {
+            Error::invalid(Msg::LanguageUnknown {
                 tag: crate::text::shown(tag),
             })
         })?;
@@ -424,11 +422,13 @@ impl Client {
         } = failure;
         let too_long = retry_after.filter(|d| d.as_secs() > defaults::MAX_RETRY_AFTER_S);
         if let Some(d) = too_long {
-            message.push_str(&format!(
-                "; the server asks to retry after {} s (longer than the {} s getavatar waits): try again then",
-                d.as_secs(),
-                defaults::MAX_RETRY_AFTER_S
-            ));
+            message.push_str(
+                &Msg::RetryAfterTooLong {
+                    secs: d.as_secs(),
+                    max: defaults::MAX_RETRY_AFTER_S,
+                }
+                .text(),
+            );
         }
         if retryable && too_long.is_none() && budget.expired() {
             let e = out_of_time(budget, None, http_status, Some(last));
@@ -436,7 +436,7 @@ impl Client {
         }
         if !retryable || tries > max_retries || too_long.is_some() {
             if retryable && tries > 1 {
-                message.push_str(&format!(" (gave up after {tries} attempts)"));
+                message.push_str(&Msg::GaveUp { tries }.text());
             }
             return Err(Error {
                 status,
@@ -465,7 +465,10 @@ impl Client {
         if failure.status != GaStatus::GA_ERR_TIMEOUT {
             return failure.message.clone();
         }
-        let within = format!(" within {} ms", self.timeout().as_millis());
+        let within = Msg::Within {
+            ms: self.timeout().as_millis(),
+        }
+        .text();
         failure.message.replacen(&within, "", 1)
     }
 
@@ -529,7 +532,7 @@ fn out_of_time(
 ) -> Error {
     let mut message = budget.exceeded(ahead);
     if let Some(m) = last {
-        message.push_str(&format!("; the last attempt: {m}"));
+        message.push_str(&Msg::LastAttempt { text: m.to_string() }.text());
     }
     Error {
         status: GaStatus::GA_ERR_TIMEOUT,

@@ -53,10 +53,14 @@ impl Error {
                 // The last attempt's failure in a deadline message (its own text comes first:
                 // any server text is after it).
                 let m = self.message.as_str();
-                let last = m.split_once("; the last attempt: ").map_or(m, |(_, l)| l);
-                crate::error::transport_error::NEVER_REACHED
+                let last = crate::messages::Lang::ALL
                     .iter()
-                    .any(|p| last.starts_with(p))
+                    .find_map(|l| {
+                        let sep = crate::messages::Msg::LastAttempt { text: String::new() };
+                        m.split_once(sep.text_in(*l).as_str()).map(|(_, t)| t)
+                    })
+                    .unwrap_or(m);
+                crate::error::transport_error::never_reached(last)
             }
             _ => false,
         }

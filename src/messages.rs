@@ -19,7 +19,6 @@ use std::sync::OnceLock;
 mod catalogue;
 
 pub(crate) use catalogue::Msg;
-#[cfg(test)]
 pub(crate) use catalogue::TEMPLATES;
 
 /// A language messages are made in.
@@ -102,6 +101,18 @@ fn system_language(_var: &impl Fn(&str) -> Option<String>) -> Option<Lang> {
         0x19 => Some(Lang::Ru),
         _ => Some(Lang::En),
     }
+}
+
+/// Whether `message` begins as one of the entries named does, in any language (the text of its
+/// form before the first argument): for code that must recognise a message it was handed as
+/// text.
+pub(crate) fn starts_like(message: &str, entries: &[&str]) -> bool {
+    TEMPLATES
+        .iter()
+        .filter(|(name, _, _)| entries.contains(name))
+        .flat_map(|(_, en, ru)| [en, ru])
+        .map(|t| t.split('{').next().unwrap_or(""))
+        .any(|head| !head.is_empty() && message.starts_with(head))
 }
 
 thread_local! {
@@ -202,7 +213,7 @@ mod tests {
 
     /// Entries that only join other messages and names (no words of their own): the same in
     /// both languages.
-    const SAME_IN_BOTH: &[&str] = &["ApiUrlHost"];
+    const SAME_IN_BOTH: &[&str] = &["ApiUrlHost", "QuotaDescription", "WithVia"];
 
     /// Every entry has a Russian form that is Russian (Cyrillic letters), unless it only joins
     /// other messages (`SAME_IN_BOTH`), and names the same arguments as the English one.

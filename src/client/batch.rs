@@ -139,7 +139,7 @@ fn slot_result(m: Slot) -> Result<Avatar, Error> {
             Err(Error {
                 status: GaStatus::GA_ERR_INTERNAL,
                 http_status: 0,
-                message: "batch worker lost a result".into(),
+                message: crate::messages::Msg::BatchLostResult.text(),
             })
         })
 }

@@ -35,7 +35,6 @@ macro_rules! catalogue {
         }
 
         /// Each entry's name, English form and Russian form.
-        #[cfg(test)]
         pub(crate) const TEMPLATES: &[(&str, &str, &str)] = &[ $( (stringify!($name), $en, $ru), )* ];
     };
 }
@@ -53,6 +52,198 @@ catalogue! {
     SecretLikeOther { n: usize, kind: String } =>
         "{n} characters of {kind} and other characters",
         "строка из {n} симв. ({kind} и другие символы)";
+
+    // ----- The server's answer (response) -----
+    /// ` to {where}` after a redirect (where: the server's Location, quoted as it came).
+    RedirectTo { place: String } => " to {place}", " на {place}";
+    Redirect { status: u16, to: String } =>
+        "the server answered with a redirect (HTTP {status}){to}, which getavatar does not follow; check apiUrl",
+        "сервер ответил перенаправлением (HTTP {status}){to}, а getavatar не следует перенаправлениям; проверьте apiUrl";
+    ServerCannotHandle { status: u16, reason: &'a str, said: String } =>
+        "HTTP {status} {reason}: the server cannot handle this request{said}",
+        "HTTP {status} {reason}: сервер не может обработать этот запрос{said}";
+    UnexpectedStatus { status: u16, said: String } =>
+        "unexpected HTTP status {status}{said}",
+        "неожиданный HTTP-статус {status}{said}";
+    /// The server's own text, quoted as it came.
+    ServerSaid { text: String } => " (server said: {text})", " (ответ сервера: {text})";
+    Rejected400With { text: String } =>
+        "the server rejected the request (HTTP 400): {text}",
+        "сервер отклонил запрос (HTTP 400): {text}";
+    Rejected400 { said: String } =>
+        "the server rejected the request (HTTP 400){said}",
+        "сервер отклонил запрос (HTTP 400){said}";
+    Unauthorized401 { said: String } =>
+        "HTTP 401 Unauthorized: the server rejected apiTokenInstance; check the token in your GREEN-API console{said}",
+        "HTTP 401 Unauthorized: сервер не принял apiTokenInstance; проверьте токен в консоли GREEN-API{said}";
+    Forbidden403 { said: String } =>
+        "HTTP 403 Forbidden: the server refused this instance; check idInstance and that apiUrl is the host your console shows for it{said}",
+        "HTTP 403 Forbidden: сервер отказал этому инстансу; проверьте idInstance и то, что apiUrl - тот хост, который консоль показывает для него{said}";
+    NotFound404 { said: String } =>
+        "HTTP 404 Not Found: no getAvatar method at this address; check apiUrl (e.g. \"https://3100.api.green-api.com\"){said}",
+        "HTTP 404 Not Found: по этому адресу нет метода getAvatar; проверьте apiUrl (например, \"https://3100.api.green-api.com\"){said}";
+    TooMany429 =>
+        "HTTP 429 Too Many Requests: the instance's request rate was exceeded (getAvatar allows about 10 requests a second per instance, shared by every program using it)",
+        "HTTP 429 Too Many Requests: превышена частота запросов инстанса (getAvatar допускает около 10 запросов в секунду на инстанс, общих для всех использующих его программ)";
+    TemporaryServerError { status: u16, reason: &'a str, said: String } =>
+        "HTTP {status} {reason}: a temporary server error{said}",
+        "HTTP {status} {reason}: временная ошибка сервера{said}";
+    UrlAvatarControl { code: u32 } =>
+        "the server's urlAvatar contains a control character (U+{code:04X}); refused",
+        "urlAvatar от сервера содержит управляющий символ (U+{code:04X}); отклонено";
+    UrlAvatarToken =>
+        "the server's urlAvatar contains the instance's apiTokenInstance; refused",
+        "urlAvatar от сервера содержит apiTokenInstance инстанса; отклонено";
+    UrlAvatarNotWeb { scheme: String } =>
+        "the server's urlAvatar is not an http(s) link ({scheme}); refused",
+        "urlAvatar от сервера - не http(s)-ссылка ({scheme}); отклонено";
+    SchemeNamed { scheme: String } => "scheme \"{scheme}:\"", "схема \"{scheme}:\"";
+    NoScheme => "no scheme", "нет схемы";
+    AnswerNotJson { error: String } =>
+        "the server's answer (HTTP 200) is not valid JSON: {error}",
+        "ответ сервера (HTTP 200) - не корректный JSON: {error}";
+    AnswerNotObject { kind: String } =>
+        "the server's answer (HTTP 200) is JSON {kind}, not an object",
+        "ответ сервера (HTTP 200) - JSON {kind}, а не объект";
+    UrlAvatarNotString { kind: String } =>
+        "the server's answer (HTTP 200) has urlAvatar as {kind}, not a string",
+        "в ответе сервера (HTTP 200) urlAvatar - {kind}, а не строка";
+    NoUrlAvatar =>
+        "the server's answer (HTTP 200) has no urlAvatar",
+        "в ответе сервера (HTTP 200) нет urlAvatar";
+    JsonNull => "null", "null (пусто)";
+    JsonBool => "a boolean", "логическое значение";
+    JsonNumber => "a number", "число";
+    JsonString => "a string", "строка";
+    JsonArray => "an array", "массив";
+    JsonObject => "an object", "объект";
+    Quota466 =>
+        "HTTP 466: the instance's quota for this method is used up; see your plan in the GREEN-API console",
+        "HTTP 466: квота инстанса на этот метод исчерпана; проверьте тариф в консоли GREEN-API";
+    QuotaUsed { used: u64, total: u64 } => " (used {used} of {total})", " (использовано {used} из {total})";
+    /// `: ` then the server's description, as it came.
+    QuotaDescription { text: String } => ": {text}", ": {text}";
+    BodyNotJson { len: usize } =>
+        "a body of {len} bytes that is not valid JSON",
+        "тело ответа размером {len} байт, не являющееся корректным JSON";
+    HtmlPage => "an HTML page", "HTML-страница";
+
+    // ----- Network failures (transport_error) -----
+    /// ` (via proxy P)` after a message, when a proxy carries the request.
+    ViaProxy { proxy: &'a str } => " (via proxy {proxy})", " (через прокси {proxy})";
+    WhileReading => "while reading the answer", "во время чтения ответа";
+    BeforeAnswer => "before an answer arrived", "до получения ответа";
+    /// ` within N ms` in a timeout's message (a deadline message leaves it out).
+    Within { ms: u128 } => " within {ms} ms", " за {ms} мс";
+    /// A proxy that never answered the CONNECT (a timeout that reached no server: its form
+    /// begins with text that `Error::is_instance_level` recognises, see NEVER_REACHED).
+    ProxySilent { proxy: &'a str, host: &'a str, within: String } =>
+        "the proxy {proxy} did not answer the CONNECT to {host}{within} (proxy setting)",
+        "прокси {proxy} не ответил на CONNECT к {host}{within} (настройка proxy)";
+    /// No connection to the proxy within the timeout (reached no server).
+    ConnectProxyTimeout { proxy: &'a str, host: &'a str, within: String } =>
+        "could not connect to the proxy {proxy}{within} (for {host})",
+        "не удалось подключиться к прокси {proxy}{within} (для {host})";
+    /// No connection within the timeout (reached no server).
+    ConnectTimeout { host: &'a str, within: String } =>
+        "could not connect to {host}{within}",
+        "не удалось подключиться к {host}{within}";
+    NoCompleteAnswer { host: &'a str, within: String, via: String } =>
+        "no complete answer from {host}{within}{via}",
+        "нет полного ответа от {host}{within}{via}";
+    ProxyInUse => "in use", "(используемый)";
+    DnsFailed { host: &'a str, via: String } =>
+        "could not resolve host {host} (DNS){via}",
+        "не удалось найти хост {host} (DNS){via}";
+    ConnectFailed { host: &'a str, via: String } =>
+        "could not connect to {host}{via}",
+        "не удалось подключиться к {host}{via}";
+    NotHttp { error: String } =>
+        "the server's answer is not valid HTTP/1.1 ({error})",
+        "ответ сервера - не корректный HTTP/1.1 ({error})";
+    HeadersTooLarge =>
+        "the server's response headers are larger than 64 KiB; refused",
+        "заголовки ответа сервера больше 64 КиБ; отклонено";
+    /// A TLS failure; `error` is the TLS library's text, as it came.
+    TlsFailure { host: &'a str, error: String, hint: String } =>
+        "TLS failure with {host}: {error}{hint}",
+        "ошибка TLS с {host}: {error}{hint}";
+    TlsUnknownIssuerHint =>
+        "; if a proxy re-signs TLS or the server has a private root, trust its root (CA file setting)",
+        "; если прокси переподписывает TLS или у сервера свой корневой сертификат, добавьте доверие к нему (настройка CA file)";
+    TlsWith { host: &'a str, why: String } => "TLS with {host}: {why}", "TLS с {host}: {why}";
+    RequestFailed { host: &'a str, during: String, error: String, via: String } =>
+        "request to {host} failed {during}: {error}{via}",
+        "запрос к {host} не удался {during}: {error}{via}";
+    ProxyRefusedConnection { proxy: &'a str } =>
+        "connection to the proxy {proxy} refused (is it running, and is the proxy URL right?)",
+        "прокси {proxy} отверг подключение (запущен ли он и верен ли URL прокси?)";
+    RefusedApi { host: &'a str } =>
+        "connection to {host} refused (is the server running and apiUrl right?)",
+        "{host} отверг подключение (запущен ли сервер и верен ли apiUrl?)";
+    Refused { host: &'a str } => "connection to {host} refused", "{host} отверг подключение";
+    ClosedByServer { host: &'a str, during: String } =>
+        "connection to {host} closed by the server {during}",
+        "сервер {host} закрыл соединение {during}";
+    ProxyBadCredentials { proxy: &'a str } =>
+        "the proxy {proxy} refused the user name or password: check the credentials in the proxy URL",
+        "прокси {proxy} не принял имя пользователя или пароль: проверьте учётные данные в URL прокси";
+    /// Joins a message and ` (via proxy P)`.
+    WithVia { what: String, via: String } => "{what}{via}", "{what}{via}";
+    /// An operating-system error text, as it came.
+    NetworkError { host: &'a str, during: String, error: String } =>
+        "network error talking to {host} {during}: {error}",
+        "сетевая ошибка при обмене с {host} {during}: {error}";
+    Proxy407 { proxy: &'a str } =>
+        "the proxy {proxy} wants a user name and password, or refused the ones given (HTTP 407): check the credentials in the proxy URL",
+        "прокси {proxy} требует имя пользователя и пароль или не принял указанные (HTTP 407): проверьте учётные данные в URL прокси";
+    ProxyNotAllowedHint =>
+        ": it is not allowed through; ask whoever runs the proxy to let it through",
+        ": доступ к нему через прокси запрещён; попросите администратора прокси разрешить его";
+    ProxyNoTunnel { proxy: &'a str, host: &'a str, why: String, hint: String } =>
+        "the proxy {proxy} would not open a tunnel to {host} ({why}){hint}",
+        "прокси {proxy} не открыл туннель к {host} ({why}){hint}";
+    ProxyAuthUnsupported { proxy: &'a str, schemes: &'a str, host: &'a str } =>
+        "the proxy {proxy} asks for {schemes} authentication (HTTP 407), which getavatar cannot do (it sends a user name and password by Basic authentication only): ask your IT department to allow Basic authentication on the proxy, or to let {host} through without authentication; if the proxy also accepts Basic, give user:password@ in the proxy URL (proxy setting)",
+        "прокси {proxy} требует аутентификацию {schemes} (HTTP 407), которую getavatar не поддерживает (он передаёт имя пользователя и пароль только по схеме Basic): попросите ИТ-отдел разрешить на прокси аутентификацию Basic или пропускать {host} без аутентификации; если прокси принимает и Basic, укажите user:password@ в URL прокси (настройка proxy)";
+
+    // ----- Deadlines and retries (deadline, client) -----
+    Seconds { v: String } => "{v} s", "{v} с";
+    Millis { ms: u128 } => "{ms} ms", "{ms} мс";
+    AheadRetryAfter { wait: String, left: String } =>
+        " the server asked to retry after {wait}, more than the {left} left;",
+        " сервер попросил повторить через {wait}, а осталось только {left};";
+    AheadBackoff { wait: String, left: String } =>
+        " the next backoff of {wait} is more than the {left} left;",
+        " следующая пауза {wait} больше оставшихся {left};";
+    AheadRateLimit { wait: String, left: String } =>
+        " the next rate-limit slot is {wait} away, more than the {left} left;",
+        " следующий слот лимита запросов через {wait}, а осталось только {left};";
+    DeadlineReached { limit: String, why: String, usage: String } =>
+        "deadline of {limit} reached (deadline setting):{why} {usage}",
+        "исчерпан лимит времени {limit} (настройка deadline):{why} {usage}";
+    NoAttemptMade => "no attempt made", "ни одной попытки";
+    OneAttempt { time: String } => "1 attempt {time}", "1 попытка, {time}";
+    Attempts { n: u32, time: String } => "{n} attempts {time}", "попыток: {n}, {time}";
+    UsedBackoff { time: String } => "backoff {time}", "паузы {time}";
+    UsedRetryAfter { time: String } => "Retry-After wait {time}", "ожидание Retry-After {time}";
+    UsedRateWait { time: String } => "rate-limit wait {time}", "ожидание лимита запросов {time}";
+    /// `; the last attempt: ` then what it met (`Error::is_instance_level` splits on it).
+    LastAttempt { text: String } => "; the last attempt: {text}", "; последняя попытка: {text}";
+    RetryAfterTooLong { secs: u64, max: u64 } =>
+        "; the server asks to retry after {secs} s (longer than the {max} s getavatar waits): try again then",
+        "; сервер просит повторить через {secs} с (дольше {max} с, которые ждёт getavatar): повторите тогда";
+    GaveUp { tries: u32 } => " (gave up after {tries} attempts)", " (попыток сделано: {tries}, больше не пытаемся)";
+    EnvNotUnicode { name: &'a str } =>
+        "environment variable {name} is not valid Unicode",
+        "переменная окружения {name} - не корректный Unicode";
+    EnvNotSet { names: String } =>
+        "environment variable(s) not set: {names}",
+        "не заданы переменные окружения: {names}";
+    FromEnv { names: String, error: String } =>
+        "from the environment ({names}): {error}",
+        "из переменных окружения ({names}): {error}";
+    BatchLostResult => "batch worker lost a result", "поток пакетной обработки потерял результат";
 
     // ----- Settings -----
     LanguageUnknown { tag: String } =>
