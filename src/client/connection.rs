@@ -2,6 +2,7 @@
 //! User-Agent, and the proxy (the system's, none, a URL, or the environment's pinned). Each
 //! change builds a new agent, so open connections start afresh.
 
+use crate::messages::Msg;
 use super::{host_of, Client, Error};
 use crate::answer::validate;
 use crate::error::failure::Failure;
@@ -34,10 +35,12 @@ impl Client {
     pub fn set_user_agent(&self, ua: &str) -> Result<(), Error> {
         let _lang = self.speak();
         if ua.is_empty() || ua.len() > 256 || !ua.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            return Err(self.invalid(format!(
-                "user agent {} is not valid: 1 to 256 printable ASCII characters",
-                validate::shown(ua)
-            )));
+            return Err(self.invalid(
+                Msg::UserAgentBad {
+                    ua: validate::shown(ua),
+                }
+                .text(),
+            ));
         }
         self.change_agent(|s| s.user_agent = ua.to_string());
         Ok(())
@@ -99,7 +102,7 @@ impl Client {
             });
             return Ok(None);
         };
-        let in_var = |m: String| self.invalid(format!("environment variable {name}: {m}"));
+        let in_var = |error: String| self.invalid(Msg::InEnvVar { name, error }.text());
         let u = proxy::parse_proxy_url(value.trim()).map_err(in_var)?;
         let no_proxy = ["no_proxy", "NO_PROXY"]
             .iter()
@@ -149,7 +152,7 @@ pub(super) fn system_proxy_into(
                 let from = Some(from);
                 (Some(ProxySetting { url, ureq, from }), None)
             }
-            Err(m) => (None, Some(format!("the system proxy cannot be used: {m}"))),
+            Err(error) => (None, Some(Msg::SystemProxyUnusable { error }.text())),
         },
         Err(m) => (None, Some(m)),
     };

@@ -11,6 +11,7 @@ use super::ffi_boundary;
 use crate::client::Client;
 use crate::error::status::GaStatus;
 use crate::error::Error;
+use crate::messages::Msg;
 use crate::Setting;
 
 /// Applies a setter that takes a number, with the usual NULL check.
@@ -205,10 +206,7 @@ pub unsafe extern "system" fn ga_client_set_trust(
                 0 => crate::Trust::System,
                 1 => crate::Trust::Bundled,
                 _ => {
-                    return Err(Error::invalid(format!(
-                        "trust {v} is not valid: expected GA_TRUST_SYSTEM (0) or \
-                         GA_TRUST_BUNDLED (1); the previous value is kept"
-                    )))
+                    return Err(Error::invalid(Msg::TrustBad { v }))
                 }
             };
             c.set_trust(t);

@@ -245,6 +245,54 @@ catalogue! {
         "из переменных окружения ({names}): {error}";
     BatchLostResult => "batch worker lost a result", "поток пакетной обработки потерял результат";
 
+    // ----- Downloads, settings and C arguments (attempt, connection, settings, ffi) -----
+    AnswerTooLarge { max: usize } =>
+        "the server's answer is larger than {max} bytes; refused",
+        "ответ сервера больше {max} байт; отклонено";
+    TooManyRedirects { host: &'a str, max: usize } =>
+        "the avatar link on {host} redirected more than {max} times; not downloaded",
+        "ссылка на аватар на {host} перенаправила больше {max} раз; не загружено";
+    ImageTooLarge { host: &'a str, max: usize } =>
+        "the avatar image on {host} is larger than {max} bytes (16 MiB); not downloaded",
+        "изображение аватара на {host} больше {max} байт (16 МиБ); не загружено";
+    UserAgentBad { ua: String } =>
+        "user agent {ua} is not valid: 1 to 256 printable ASCII characters",
+        "user agent {ua} недопустим: от 1 до 256 печатных символов ASCII";
+    InEnvVar { name: &'a str, error: String } =>
+        "environment variable {name}: {error}",
+        "переменная окружения {name}: {error}";
+    SystemProxyUnusable { error: String } =>
+        "the system proxy cannot be used: {error}",
+        "системный прокси использовать нельзя: {error}";
+    OutOfRange { name: &'a str, v: i64, min: u32, max: u32, unit: String } =>
+        "{name} {v} is out of range: expected {min} to {max}{unit}; the previous value is kept",
+        "{name} {v} вне допустимого диапазона: ожидается от {min} до {max}{unit}; прежнее значение сохранено";
+    UnitMs => " ms", " мс";
+    UnitSeconds => " s", " с";
+    UnitPerSecond => " per second", " в секунду";
+    ArgNull { name: &'a str } => "{name} is NULL", "{name} равен NULL";
+    ArgNotUtf8 { name: &'a str, offset: usize } =>
+        "{name} is not valid UTF-8 (bad byte at offset {offset}); pass UTF-8 text",
+        "{name} - не корректный UTF-8 (неверный байт на смещении {offset}); передавайте текст в UTF-8";
+    TrustBad { v: i64 } =>
+        "trust {v} is not valid: expected GA_TRUST_SYSTEM (0) or GA_TRUST_BUNDLED (1); the previous value is kept",
+        "trust {v} недопустим: ожидается GA_TRUST_SYSTEM (0) или GA_TRUST_BUNDLED (1); прежнее значение сохранено";
+    CountNegative { count: String } => "count {count} is negative", "count {count} отрицателен";
+    OomCancel =>
+        "out of memory while making a cancel token",
+        "не хватило памяти для создания маркера отмены";
+    OomBatch =>
+        "out of memory while storing batch results",
+        "не хватило памяти для сохранения результатов пакета";
+    Internal =>
+        "internal error in getavatar (please report it)",
+        "внутренняя ошибка getavatar (пожалуйста, сообщите о ней)";
+    /// A caught panic; `what` is the panic's own text.
+    InternalPanic { what: String } =>
+        "internal error in getavatar (please report it): {what}",
+        "внутренняя ошибка getavatar (пожалуйста, сообщите о ней): {what}";
+    UnknownPanic => "unknown panic", "неизвестная паника";
+
     // ----- Settings -----
     LanguageUnknown { tag: String } =>
         "language {tag} is not supported: use \"en\" (English), \"ru\" (Russian) or \"\" (the process default)",
