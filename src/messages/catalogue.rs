@@ -293,6 +293,70 @@ catalogue! {
         "внутренняя ошибка getavatar (пожалуйста, сообщите о ней): {what}";
     UnknownPanic => "unknown panic", "неизвестная паника";
 
+    // ----- Avatar images and files (image) -----
+    ImageLinkNotHttp { link: String } =>
+        "the avatar link {link} is not an http(s) URL; not downloaded",
+        "ссылка на аватар {link} - не http(s)-URL; не загружено";
+    ImageLinkBad { link: String } =>
+        "the avatar link {link} is not a valid URL (no host, or a space or control character); not downloaded",
+        "ссылка на аватар {link} - некорректный URL (нет хоста, или есть пробел или управляющий символ); не загружено";
+    LinkSummaryScheme { scheme: &'a str, n: usize } =>
+        "(\"{scheme}:...\", {n} characters)",
+        "(\"{scheme}:...\", символов: {n})";
+    LinkSummary { n: usize } => "({n} characters)", "(символов: {n})";
+    Image429 { host: &'a str } =>
+        "the image server {host} answered 429 Too Many Requests",
+        "сервер изображений {host} ответил 429 Too Many Requests";
+    ImageStatus { host: &'a str, status: u16, hint: String } =>
+        "the image server {host} answered {status}{hint}",
+        "сервер изображений {host} ответил {status}{hint}";
+    ImageRedirectNoLocation { host: &'a str, status: u16 } =>
+        "the image server {host} answered {status} without a usable Location",
+        "сервер изображений {host} ответил {status} без пригодного Location";
+    ImageExpiredHint =>
+        " (the link may have expired: look the avatar up again)",
+        " (возможно, срок действия ссылки истёк: запросите аватар заново)";
+    NoContentType => "no Content-Type", "без Content-Type";
+    ContentType { media: String } => "Content-Type {media}", "с Content-Type {media}";
+    NotAnImage { host: &'a str, said: String } =>
+        "the avatar link on {host} answered with {said}, not an image; not downloaded",
+        "ссылка на аватар на {host} ответила {said}, а не изображением; не загружено";
+    ImageOverLimit { host: &'a str, n: u64, max: usize } =>
+        "the avatar image on {host} is {n} bytes, more than the {max} byte (16 MiB) limit; not downloaded",
+        "изображение аватара на {host} занимает {n} байт, больше предела в {max} байт (16 МиБ); не загружено";
+    ImageReset { host: &'a str, len: usize } =>
+        "the connection to {host} was reset after {len} bytes of the avatar image, before it was complete; not downloaded",
+        "соединение с {host} было сброшено после {len} байт изображения аватара, до его конца; не загружено";
+    ImageEmpty { host: &'a str } =>
+        "the avatar image on {host} is empty (0 bytes); not downloaded",
+        "изображение аватара на {host} пустое (0 байт); не загружено";
+    ImageShort { host: &'a str, len: String } =>
+        "the connection to {host} closed before the {len} bytes of the avatar image (its Content-Length) arrived; not downloaded",
+        "соединение с {host} закрылось до того, как пришли {len} байт изображения аватара (его Content-Length); не загружено";
+    PathEmpty => "path is empty", "путь (path) пуст";
+    PathTooLong { len: usize, max: usize } =>
+        "path is {len} bytes long, more than {max}",
+        "путь (path) длиной {len} байт, больше {max}";
+    PathFolder { path: String } =>
+        "path {path} names a folder, not a file",
+        "путь {path} указывает на папку, а не на файл";
+    PathSpecial { path: String, what: String } =>
+        "path {path} is {what}, not a regular file: getavatar only creates or replaces regular files",
+        "путь {path} - это {what}, а не обычный файл: getavatar создаёт и заменяет только обычные файлы";
+    FileCharDevice => "a character device", "символьное устройство";
+    FileBlockDevice => "a block device", "блочное устройство";
+    FileFifo => "a FIFO (named pipe)", "FIFO (именованный канал)";
+    FileSocket => "a socket", "сокет";
+    FileFolder => "a folder", "папка";
+    FileSpecial => "a special file", "специальный файл";
+    CannotWrite { why: String } =>
+        "cannot write the avatar image: {why}",
+        "не удаётся записать изображение аватара: {why}";
+    /// `error` is the operating system's text, as it came.
+    CannotWriteTo { path: String, error: String } =>
+        "cannot write the avatar image to {path}: {error}",
+        "не удаётся записать изображение аватара в {path}: {error}";
+
     // ----- Settings -----
     LanguageUnknown { tag: String } =>
         "language {tag} is not supported: use \"en\" (English), \"ru\" (Russian) or \"\" (the process default)",
