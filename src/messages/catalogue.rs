@@ -357,6 +357,70 @@ catalogue! {
         "cannot write the avatar image to {path}: {error}",
         "не удаётся записать изображение аватара в {path}: {error}";
 
+    // ----- Proxies (proxy, proxy/rules, proxy/system_proxy, sys/winhttp) -----
+    ProxyNotValidAddress { proxy: String } =>
+        "proxy {proxy} is not a valid proxy address",
+        "прокси {proxy} - недопустимый адрес прокси";
+    /// What a proxy URL looks like (ends several messages).
+    ProxyExpected =>
+        "expected http://[user:password@]host[:port], socks5://... or socks5h://...",
+        "ожидается http://[user:password@]host[:port], socks5://... или socks5h://...";
+    ProxyUrlTooLong { len: usize, max: usize, expected: String } =>
+        "proxy URL is {len} bytes long, more than {max}; {expected}",
+        "URL прокси длиной {len} байт, больше {max}; {expected}";
+    ProxyUrlSpaces { url: String, expected: String } =>
+        "proxy URL {url} contains spaces or control characters; {expected}",
+        "URL прокси {url} содержит пробелы или управляющие символы; {expected}";
+    ProxyHttps { url: String } =>
+        "proxy URL {url}: https:// proxies are not supported; use http:// (the tunnel to an https apiUrl is still TLS from end to end)",
+        "URL прокси {url}: прокси https:// не поддерживаются; используйте http:// (туннель к https-адресу apiUrl всё равно защищён TLS от начала до конца)";
+    ProxyScheme { url: String, scheme: String, expected: String } =>
+        "proxy URL {url} has scheme {scheme}; {expected}",
+        "у URL прокси {url} схема {scheme}; {expected}";
+    ProxyPath { url: String, expected: String } =>
+        "proxy URL {url} has a path, query or fragment (percent-encode / ? # @ in a user name or password); {expected}",
+        "в URL прокси {url} есть путь, запрос или фрагмент (символы / ? # @ в имени пользователя или пароле кодируйте через %); {expected}";
+    ProxyCredentialsEncoding { url: String } =>
+        "proxy URL {url}: the user name or password is not valid percent-encoded UTF-8",
+        "URL прокси {url}: имя пользователя или пароль - не корректный UTF-8 в %-кодировке";
+    ProxyUnclosedBracket { url: String } => "proxy URL {url} has an unclosed [", "в URL прокси {url} не закрыта [";
+    ProxyBadIpv6 { url: String } => "proxy URL {url} has an invalid IPv6 address", "в URL прокси {url} недопустимый IPv6-адрес";
+    ProxyAfterBracket { url: String } => "proxy URL {url} is malformed after ]", "URL прокси {url} искажён после ]";
+    ProxyNoHost { url: String, expected: String } =>
+        "proxy URL {url} has no valid host; {expected}",
+        "в URL прокси {url} нет допустимого хоста; {expected}";
+    ProxyPortHint =>
+        "; a user name and password go before an \"@\": http://user:password@host:port",
+        "; имя пользователя и пароль пишутся перед \"@\": http://user:password@host:port";
+    ProxyBadPort { url: String, hint: String } =>
+        "proxy URL {url} has an invalid port (expected 1 to 65535){hint}",
+        "в URL прокси {url} недопустимый порт (ожидается от 1 до 65535){hint}";
+    ProxySocksCredentials { url: String } =>
+        "proxy URL {url}: SOCKS5 user names and passwords are at most 255 bytes",
+        "URL прокси {url}: имя пользователя и пароль SOCKS5 - не длиннее 255 байт";
+    /// How the caller gets past a system proxy that cannot be used.
+    ProxyWayOut =>
+        "set a proxy URL, or \"direct\" to connect without a proxy (proxy setting)",
+        "укажите URL прокси или \"direct\", чтобы подключаться без прокси (настройка proxy)";
+    SystemProxyNamesUnusable { what: String, proxy: String, host: &'a str, way_out: String } =>
+        "the system proxy cannot be used: {what} names the proxy {proxy} for {host}, which getavatar cannot use (it reaches proxies by plain HTTP CONNECT or SOCKS5, not HTTPS or SOCKS4); {way_out}",
+        "системный прокси использовать нельзя: {what} указывает для {host} прокси {proxy}, с которым getavatar работать не может (он подключается к прокси только через HTTP CONNECT или SOCKS5, не HTTPS и не SOCKS4); {way_out}";
+    SystemProxyEnvBad { name: &'a str, error: String, way_out: String } =>
+        "the system proxy cannot be used: environment variable {name}: {error}; {way_out}",
+        "системный прокси использовать нельзя: переменная окружения {name}: {error}; {way_out}";
+    /// Where a proxy setting came from.
+    FromEnvVar { name: &'a str } => "environment variable {name}", "переменная окружения {name}";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    FromPacScript { url: String } =>
+        "the PAC script {url} (Windows Internet Options)",
+        "PAC-сценарий {url} (свойства обозревателя Windows)";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    FromPacAuto =>
+        "the auto-detected PAC script (Windows Internet Options)",
+        "автоматически найденный PAC-сценарий (свойства обозревателя Windows)";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    FromInternetOptions => "Windows Internet Options", "свойства обозревателя Windows";
+
     // ----- Settings -----
     LanguageUnknown { tag: String } =>
         "language {tag} is not supported: use \"en\" (English), \"ru\" (Russian) or \"\" (the process default)",
