@@ -421,6 +421,72 @@ catalogue! {
     #[cfg_attr(not(windows), allow(dead_code))]
     FromInternetOptions => "Windows Internet Options", "свойства обозревателя Windows";
 
+    // ----- TLS trust and CA files (tls, tls/ca_file, tls/cert_env) -----
+    CertStoreVarHint { problem: String } =>
+        ": {problem}; fix or unset the variable, or",
+        ": {problem}; исправьте или удалите переменную, либо";
+    /// `error` is the platform verifier's text, as it came.
+    CertStoreError { error: String } => " ({error});", " ({error});";
+    CertStoreUnusable { why: String } =>
+        "the system's certificate store cannot be used{why} choose the bundled web roots (trust setting) or trust a root (CA file setting)",
+        "хранилище сертификатов системы использовать нельзя{why} выберите встроенные корневые сертификаты (настройка trust) или добавьте доверенный корневой сертификат (настройка CA file)";
+    RootsUnusable { error: String } =>
+        "the trusted roots cannot be used ({error})",
+        "доверенные корневые сертификаты использовать нельзя ({error})";
+    /// "CA file PATH " then what it holds or is.
+    CaFileHeld { path: String, what: String } => "CA file {path} {what}", "CA-файл {path} {what}";
+    CaFileNotRegular =>
+        "is not a regular file (a directory, a pipe or a device): name the certificate file itself",
+        "- не обычный файл (папка, канал или устройство): укажите сам файл сертификата";
+    CaFileUnreadable { path: String, error: String } =>
+        "cannot read CA file {path}: {error}",
+        "не удаётся прочитать CA-файл {path}: {error}";
+    CaFileTooLarge { mib: u64 } =>
+        "is larger than {mib} MiB: not a certificate file",
+        "больше {mib} МиБ: это не файл сертификатов";
+    CaFileEmpty => "is empty (no certificate)", "пуст (нет сертификата)";
+    CaFileText { len: usize } =>
+        "is not a certificate: {len} bytes of text, neither PEM (\"-----BEGIN CERTIFICATE-----\") nor DER",
+        "- не сертификат: {len} байт текста, ни PEM (\"-----BEGIN CERTIFICATE-----\"), ни DER";
+    CaFileBinary { len: usize } =>
+        "is not a certificate: {len} bytes of binary data, neither PEM nor DER",
+        "- не сертификат: {len} байт двоичных данных, ни PEM, ни DER";
+    CaFileDerKey =>
+        "holds a private key (DER), no certificate: keep it secret, a CA file needs only the certificate",
+        "содержит закрытый ключ (DER), а не сертификат: храните его в секрете, CA-файлу нужен только сертификат";
+    CaFileBadDer { len: usize, error: String } =>
+        "holds {len} bytes of DER data that are not a valid X.509 certificate ({error})",
+        "содержит {len} байт данных DER, которые не являются корректным сертификатом X.509 ({error})";
+    CaFilePemKeyOnly { label: String } =>
+        "holds a private key, no certificate (a PEM {label} block: keep it secret, a CA file needs only the certificate)",
+        "содержит закрытый ключ, а не сертификат (блок PEM {label}: храните его в секрете, CA-файлу нужен только сертификат)";
+    CaFileKeyHint =>
+        " (a private key: keep it secret, a CA file needs only the certificate)",
+        " (закрытый ключ: храните его в секрете, CA-файлу нужен только сертификат)";
+    CaFileOtherBlock { label: String, what: String } =>
+        "holds a PEM {label} block{what}, not only certificates; a CA file holds only \"BEGIN CERTIFICATE\" blocks",
+        "содержит блок PEM {label}{what}, а не только сертификаты; в CA-файле должны быть только блоки \"BEGIN CERTIFICATE\"";
+    CaFileNoCert =>
+        "holds no certificate (expected \"-----BEGIN CERTIFICATE-----\")",
+        "не содержит сертификата (ожидается \"-----BEGIN CERTIFICATE-----\")";
+    CaFileBadCert { n: usize, error: String } =>
+        "certificate {n} is not a valid X.509 certificate ({error})",
+        "сертификат {n} - не корректный сертификат X.509 ({error})";
+    CaFileKeyToo => "holds a private key, not only certificates", "содержит закрытый ключ, а не только сертификаты";
+    CaFileBadPem { error: String } => "is not valid PEM: {error}", "- не корректный PEM: {error}";
+    CertVarUnreadable { var: &'a str, path: String, error: String } =>
+        "{var} names {path}, which cannot be read ({error})",
+        "{var} указывает на {path}, который нельзя прочитать ({error})";
+    CertVarNotFile { var: &'a str, path: String } =>
+        "{var} names {path}, which is not a file",
+        "{var} указывает на {path}, который не является файлом";
+    CertVarNotFolder { var: &'a str, path: String } =>
+        "{var} names {path}, which is not a folder",
+        "{var} указывает на {path}, который не является папкой";
+    CertVarNoCert { var: &'a str, path: String } =>
+        "{var} names {path}, which holds no usable certificate",
+        "{var} указывает на {path}, где нет пригодного сертификата";
+
     // ----- Settings -----
     LanguageUnknown { tag: String } =>
         "language {tag} is not supported: use \"en\" (English), \"ru\" (Russian) or \"\" (the process default)",
