@@ -546,7 +546,7 @@ fn cancelled(http_status: u16) -> Error {
     Error {
         status: GaStatus::GA_ERR_CANCELLED,
         http_status,
-        message: "the call was cancelled".into(),
+        message: Msg::Cancelled.text(),
     }
 }
 

@@ -343,9 +343,13 @@ catalogue! {
     PathSpecial { path: String, what: String } =>
         "path {path} is {what}, not a regular file: getavatar only creates or replaces regular files",
         "путь {path} - это {what}, а не обычный файл: getavatar создаёт и заменяет только обычные файлы";
+    #[cfg_attr(not(unix), allow(dead_code))]
     FileCharDevice => "a character device", "символьное устройство";
+    #[cfg_attr(not(unix), allow(dead_code))]
     FileBlockDevice => "a block device", "блочное устройство";
+    #[cfg_attr(not(unix), allow(dead_code))]
     FileFifo => "a FIFO (named pipe)", "FIFO (именованный канал)";
+    #[cfg_attr(not(unix), allow(dead_code))]
     FileSocket => "a socket", "сокет";
     FileFolder => "a folder", "папка";
     FileSpecial => "a special file", "специальный файл";
@@ -486,6 +490,82 @@ catalogue! {
     CertVarNoCert { var: &'a str, path: String } =>
         "{var} names {path}, which holds no usable certificate",
         "{var} указывает на {path}, где нет пригодного сертификата";
+
+    // ----- Name lookups, this machine, cancels (resolver, transport, client) -----
+    NotLoopback { host: &'a str, ip: String } =>
+        "the name {host} resolves to {ip}, which is not a loopback address: refused, nothing was sent (a localhost name must resolve to 127.0.0.0/8 or ::1; over http:// the token would travel in clear text)",
+        "имя {host} указывает на {ip}, а это не локальный (loopback) адрес: отклонено, ничего не отправлено (имя localhost должно указывать на 127.0.0.0/8 или ::1; по http:// токен передавался бы открытым текстом)";
+    TooManyLookups =>
+        "too many host name lookups waiting (is DNS answering?)",
+        "слишком много ожидающих запросов имён хостов (отвечает ли DNS?)";
+    /// `error` is the operating system's text, as it came.
+    NoLookupThread { error: String } =>
+        "cannot start a thread to look the host up: {error}",
+        "не удаётся запустить поток для поиска хоста: {error}";
+    ThisMachine =>
+        "the avatar link (or a redirect it led to) points at this machine (a loopback address) while apiUrl is not on loopback: refused, nothing was sent (a link the server chose may not reach into the user's own machine)",
+        "ссылка на аватар (или перенаправление с неё) указывает на этот компьютер (локальный адрес), хотя apiUrl не локальный: отклонено, ничего не отправлено (ссылка, выбранная сервером, не должна вести на компьютер пользователя)";
+    Cancelled => "the call was cancelled", "вызов отменён";
+    /// A proxy and where the system named it.
+    ProxyFrom { proxy: String, from: &'a str } => "{proxy} from {from}", "{proxy} из {from}";
+
+    // ----- The stored credential (sys/credential, sys/credential_prompt) -----
+    CredentialUnsupported =>
+        "the stored credential is available on Windows only; use ga_client_new or the environment (GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE)",
+        "сохранённые учётные данные доступны только в Windows; используйте ga_client_new или переменные окружения (GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE)";
+    NoTokenStored { id: &'a str, target: String } =>
+        "no API token stored for idInstance {id} (Windows Credential Manager, generic credential \"{target}\"): store it once with GaSaveToken (Excel), getavatar.save_credential (Python), ga_credential_save (C), or `cmdkey /generic:{target} /user:{id} /pass`",
+        "для idInstance {id} не сохранён API-токен (диспетчер учётных данных Windows, общие учётные данные \"{target}\"): сохраните его один раз с помощью GaSaveToken (Excel), getavatar.save_credential (Python), ga_credential_save (C) или `cmdkey /generic:{target} /user:{id} /pass`";
+    StoredTokenOf { target: String, error: String } =>
+        "the stored token of {target}: {error}",
+        "сохранённый токен {target}: {error}";
+    /// `error` is the operating system's text, as it came.
+    #[cfg_attr(not(windows), allow(dead_code))]
+    CredentialOsError { what: String, target: &'a str, error: String } =>
+        "Windows Credential Manager: {what} \"{target}\" failed: {error}",
+        "диспетчер учётных данных Windows: {what} \"{target}\" - ошибка: {error}";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    CredStoring => "storing", "сохранение";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    CredReading => "reading", "чтение";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    CredDeleting => "deleting", "удаление";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    CredentialNotUtf16 { target: &'a str } =>
+        "the stored credential \"{target}\" is not UTF-16 text; store the token again",
+        "сохранённые учётные данные \"{target}\" - не текст UTF-16; сохраните токен заново";
+    TokenNotStored { error: String } =>
+        "the token typed was not stored: {error}",
+        "введённый токен не сохранён: {error}";
+    NoDialog { why: String } =>
+        "no credential dialog could be shown ({why}); nothing was stored",
+        "не удалось показать окно ввода учётных данных ({why}); ничего не сохранено";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    NoCredUi =>
+        "credui.dll or CredUIPromptForCredentialsW is not available",
+        "credui.dll или CredUIPromptForCredentialsW недоступны";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    DialogPrompt { id: &'a str, target: String } =>
+        "Type the apiTokenInstance of idInstance {id} (from your GREEN-API console) as the password. It is kept in Windows Credential Manager as {target}, never in a workbook.",
+        "Введите apiTokenInstance для idInstance {id} (из консоли GREEN-API) в поле пароля. Он хранится в диспетчере учётных данных Windows как {target}, а не в книге Excel.";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    NothingTyped =>
+        "no token was typed in the credential dialog; nothing was stored",
+        "в окне учётных данных не введён токен; ничего не сохранено";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    DialogNotShown =>
+        "it returned no token: it may not have been shown",
+        "окно не вернуло токен: возможно, оно не было показано";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    TypedNotText =>
+        "the token typed is not valid text; nothing was stored",
+        "введённый токен - некорректный текст; ничего не сохранено";
+    #[cfg_attr(not(windows), allow(dead_code))]
+    DialogCancelled =>
+        "the credential dialog was cancelled; nothing was stored",
+        "ввод учётных данных отменён; ничего не сохранено";
+    #[cfg_attr(windows, allow(dead_code))]
+    WindowsOnly => "it is available on Windows only", "оно доступно только в Windows";
 
     // ----- Settings -----
     LanguageUnknown { tag: String } =>
