@@ -4,3 +4,4 @@
 pub use crate::answer::{image, response, validate};
 pub use crate::settings::{cli_names, defaults};
 pub use crate::{client, leak_check, proxy, redact};
+pub use crate::messages::{Lang, Scope as LanguageScope};

@@ -121,11 +121,14 @@ thread_local! {
 }
 
 /// Makes the messages of this thread in one language while it lives (nested scopes restore the
-/// outer one when dropped).
-pub(crate) struct Scope(Option<Lang>);
+/// outer one when dropped). A client's call enters its client's language (for the tests and the
+/// command-line tool through `internals`: messages made before any client, e.g. by
+/// `Client::new`, are in the innermost scope's language).
+pub struct Scope(Option<Lang>);
 
 impl Scope {
-    pub(crate) fn enter(lang: Lang) -> Scope {
+    /// Enters `lang` on this thread until the scope is dropped.
+    pub fn enter(lang: Lang) -> Scope {
         Scope(CURRENT.try_with(|c| c.replace(Some(lang))).ok().flatten())
     }
 }
@@ -209,6 +212,38 @@ mod tests {
             assert_eq!(Lang::current(), Lang::Ru);
         }
         assert_eq!(Lang::current(), outer);
+    }
+
+    /// A deadline message whose last attempt reached no server is a failure of the whole
+    /// instance (a batch stops asking), in either language; a slow answer is not.
+    #[test]
+    fn a_timeout_that_reached_no_server_is_instance_level_in_both_languages() {
+        use crate::error::{status::GaStatus, Error};
+        for lang in Lang::ALL {
+            let _s = Scope::enter(lang);
+            let within = Msg::Within { ms: 100 }.text();
+            let connect = Msg::ConnectTimeout { host: "h:443", within: within.clone() }.text();
+            let proxy = Msg::ProxySilent { proxy: "http://p:1", host: "h:443", within: within.clone() }.text();
+            let slow = Msg::NoCompleteAnswer { host: "h:443", within, via: String::new() }.text();
+            let e = |message: String| Error {
+                status: GaStatus::GA_ERR_TIMEOUT,
+                http_status: 0,
+                message,
+            };
+            let deadline = Msg::DeadlineReached {
+                limit: "1 s".into(),
+                why: String::new(),
+                usage: Msg::NoAttemptMade.text(),
+            }
+            .text();
+            let after = |m: &str| format!("{deadline}{}", Msg::LastAttempt { text: m.into() }.text());
+            for m in [&connect, &proxy] {
+                assert!(e(m.clone()).is_instance_level(), "{lang:?}: {m}");
+                assert!(e(after(m)).is_instance_level(), "{lang:?}: {}", after(m));
+            }
+            assert!(!e(slow.clone()).is_instance_level(), "{lang:?}: {slow}");
+            assert!(!e(after(&slow)).is_instance_level(), "{lang:?}");
+        }
     }
 
     /// Entries that only join other messages and names (no words of their own): the same in

@@ -27,6 +27,7 @@ impl Client {
     where
         F: Fn(usize) -> Result<&'a str, Error> + Sync,
     {
+        let _lang = self.speak();
         let mut out = Vec::new();
         out.try_reserve_exact(count).map_err(|_| no_memory(count))?;
         let halt: OnceLock<Error> = OnceLock::new();

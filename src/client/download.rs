@@ -127,6 +127,7 @@ impl Client {
         path: Option<&str>,
         cancel: Option<&Cancel>,
     ) -> Download {
+        let _lang = self.speak();
         let checked = match path {
             Some(p) => image::check_download_path(p).map_err(|m| self.invalid(m)),
             None => Ok(()),
