@@ -3,6 +3,8 @@
 
 use std::io::{IsTerminal, Read};
 
+use crate::messages::Msg;
+
 /// Largest input read, in bytes.
 const MAX_INPUT: u64 = 256 << 20;
 
@@ -58,25 +60,36 @@ pub fn from_args(ids: &[String]) -> Vec<Job> {
 pub fn read_source(path: &str) -> Result<Vec<u8>, String> {
     let (name, reader): (String, Box<dyn Read>) = if path == "-" {
         if std::io::stdin().is_terminal() {
-            eprintln!("getavatar: reading chat ids from the terminal, one per line; end with Ctrl-D (Ctrl-Z then Enter on Windows)");
+            eprintln!("{}", Msg::ReadingTerminal.text());
         }
-        ("standard input".into(), Box::new(std::io::stdin().lock()))
+        (Msg::StandardInput.text(), Box::new(std::io::stdin().lock()))
     } else {
-        let f = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
+        let f = std::fs::File::open(path).map_err(|e| {
+            Msg::CannotOpen {
+                path,
+                error: e.to_string(),
+            }
+            .text()
+        })?;
         (path.to_string(), Box::new(f))
     };
     let mut data = Vec::new();
     reader
         .take(MAX_INPUT + 1)
         .read_to_end(&mut data)
-        .map_err(|e| format!("cannot read {name}: {e}"))?;
+        .map_err(|e| {
+            Msg::CannotRead {
+                name: name.clone(),
+                error: e.to_string(),
+            }
+            .text()
+        })?;
     if data.len() as u64 > MAX_INPUT {
-        return Err(format!("{name} is larger than {} MiB", MAX_INPUT >> 20));
+        let mib = MAX_INPUT >> 20;
+        return Err(Msg::InputTooLarge { name, mib }.text());
     }
     if data.starts_with(b"PK\x03\x04") || data.starts_with(b"\xd0\xcf\x11\xe0") {
-        return Err(format!(
-            "{name} is a spreadsheet workbook, not CSV: save it as \"CSV UTF-8\" first"
-        ));
+        return Err(Msg::Workbook { name }.text());
     }
     Ok(data)
 }

@@ -24,7 +24,7 @@ impl Progress {
                 .progress_chars("=> ");
         let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr())
             .with_style(style)
-            .with_message("0 failed");
+            .with_message(crate::messages::Msg::Progress { failed: 0 }.text());
         bar.enable_steady_tick(Duration::from_millis(250));
         Progress(Some(bar))
     }
@@ -33,7 +33,7 @@ impl Progress {
     pub fn step(&self, failed: usize) {
         if let Some(b) = &self.0 {
             b.inc(1);
-            b.set_message(format!("{failed} failed"));
+            b.set_message(crate::messages::Msg::Progress { failed }.text());
         }
     }
 
@@ -50,7 +50,8 @@ impl Progress {
         if let Some(b) = &self.0 {
             let secs = b.elapsed().as_secs_f64();
             b.finish_and_clear();
-            eprintln!("{done} looked up in {secs:.1} s, {failed} failed");
+            let secs = format!("{secs:.1}");
+            eprintln!("{}", crate::messages::Msg::Summary { done, secs, failed }.text());
         }
     }
 }
