@@ -126,7 +126,9 @@ impl Client {
     /// Makes this client's messages in `lang` (None: the process default, see
     /// [`Lang::process_default`]). Calls under way keep the language they started with.
     pub fn set_language(&self, lang: Option<Lang>) {
-        let v = lang.map_or(0, |l| 1 + Lang::ALL.iter().position(|x| *x == l).unwrap_or(0));
+        let v = lang.map_or(0, |l| {
+            1 + Lang::ALL.iter().position(|x| *x == l).unwrap_or(0)
+        });
         self.language.store(v as u8, Ordering::Relaxed);
     }
 
@@ -532,7 +534,12 @@ fn out_of_time(
 ) -> Error {
     let mut message = budget.exceeded(ahead);
     if let Some(m) = last {
-        message.push_str(&Msg::LastAttempt { text: m.to_string() }.text());
+        message.push_str(
+            &Msg::LastAttempt {
+                text: m.to_string(),
+            }
+            .text(),
+        );
     }
     Error {
         status: GaStatus::GA_ERR_TIMEOUT,

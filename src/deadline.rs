@@ -97,9 +97,21 @@ impl Budget {
         let left = secs(self.left().unwrap_or_default());
         let why = match ahead {
             None => String::new(),
-            Some(Ahead::RetryAfter(d)) => Msg::AheadRetryAfter { wait: secs(d), left }.text(),
-            Some(Ahead::Backoff(d)) => Msg::AheadBackoff { wait: secs(d), left }.text(),
-            Some(Ahead::RateLimit(d)) => Msg::AheadRateLimit { wait: secs(d), left }.text(),
+            Some(Ahead::RetryAfter(d)) => Msg::AheadRetryAfter {
+                wait: secs(d),
+                left,
+            }
+            .text(),
+            Some(Ahead::Backoff(d)) => Msg::AheadBackoff {
+                wait: secs(d),
+                left,
+            }
+            .text(),
+            Some(Ahead::RateLimit(d)) => Msg::AheadRateLimit {
+                wait: secs(d),
+                left,
+            }
+            .text(),
         };
         Msg::DeadlineReached {
             limit,
@@ -123,12 +135,13 @@ impl Budget {
             }
             .text(),
         }];
-        let used: [(fn(String) -> Msg<'static>, Duration); 3] = [
-            (|time| Msg::UsedBackoff { time }, self.backoff),
-            (|time| Msg::UsedRetryAfter { time }, self.retry_after),
-            (|time| Msg::UsedRateWait { time }, self.rate_wait),
+        type Named = fn(String) -> Msg<'static>;
+        let used: [(Duration, Named); 3] = [
+            (self.backoff, |time| Msg::UsedBackoff { time }),
+            (self.retry_after, |time| Msg::UsedRetryAfter { time }),
+            (self.rate_wait, |time| Msg::UsedRateWait { time }),
         ];
-        for (what, d) in used {
+        for (d, what) in used {
             if !d.is_zero() {
                 parts.push(what(secs(d)).text());
             }

@@ -176,26 +176,46 @@ mod tests {
     }
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let v: Vec<(String, String)> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let v: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| v.iter().find(|(n, _)| n == k).map(|(_, x)| x.clone())
     }
 
     #[test]
     fn ga_lang_wins_over_the_locale() {
-        assert_eq!(from_env(env(&[("GA_LANG", "ru"), ("LANG", "en_US.UTF-8")])), Lang::Ru);
-        assert_eq!(from_env(env(&[("GA_LANG", "en"), ("LC_ALL", "ru_RU.UTF-8")])), Lang::En);
+        assert_eq!(
+            from_env(env(&[("GA_LANG", "ru"), ("LANG", "en_US.UTF-8")])),
+            Lang::Ru
+        );
+        assert_eq!(
+            from_env(env(&[("GA_LANG", "en"), ("LC_ALL", "ru_RU.UTF-8")])),
+            Lang::En
+        );
         // A GA_LANG naming no language falls through to the locale.
-        assert_eq!(from_env(env(&[("GA_LANG", "xx"), ("LANG", "ru_RU.UTF-8")])), Lang::Ru);
+        assert_eq!(
+            from_env(env(&[("GA_LANG", "xx"), ("LANG", "ru_RU.UTF-8")])),
+            Lang::Ru
+        );
     }
 
     #[cfg(not(windows))]
     #[test]
     fn the_locale_in_posix_order() {
         assert_eq!(from_env(env(&[("LANG", "ru_RU.UTF-8")])), Lang::Ru);
-        assert_eq!(from_env(env(&[("LC_MESSAGES", "ru_RU"), ("LANG", "en_US")])), Lang::Ru);
-        assert_eq!(from_env(env(&[("LC_ALL", "C"), ("LC_MESSAGES", "ru_RU")])), Lang::En);
-        assert_eq!(from_env(env(&[("LC_ALL", ""), ("LANG", "ru_RU.UTF-8")])), Lang::Ru);
+        assert_eq!(
+            from_env(env(&[("LC_MESSAGES", "ru_RU"), ("LANG", "en_US")])),
+            Lang::Ru
+        );
+        assert_eq!(
+            from_env(env(&[("LC_ALL", "C"), ("LC_MESSAGES", "ru_RU")])),
+            Lang::En
+        );
+        assert_eq!(
+            from_env(env(&[("LC_ALL", ""), ("LANG", "ru_RU.UTF-8")])),
+            Lang::Ru
+        );
         assert_eq!(from_env(env(&[])), Lang::En);
     }
 
@@ -214,41 +234,14 @@ mod tests {
         assert_eq!(Lang::current(), outer);
     }
 
-    /// A deadline message whose last attempt reached no server is a failure of the whole
-    /// instance (a batch stops asking), in either language; a slow answer is not.
-    #[test]
-    fn a_timeout_that_reached_no_server_is_instance_level_in_both_languages() {
-        use crate::error::{status::GaStatus, Error};
-        for lang in Lang::ALL {
-            let _s = Scope::enter(lang);
-            let within = Msg::Within { ms: 100 }.text();
-            let connect = Msg::ConnectTimeout { host: "h:443", within: within.clone() }.text();
-            let proxy = Msg::ProxySilent { proxy: "http://p:1", host: "h:443", within: within.clone() }.text();
-            let slow = Msg::NoCompleteAnswer { host: "h:443", within, via: String::new() }.text();
-            let e = |message: String| Error {
-                status: GaStatus::GA_ERR_TIMEOUT,
-                http_status: 0,
-                message,
-            };
-            let deadline = Msg::DeadlineReached {
-                limit: "1 s".into(),
-                why: String::new(),
-                usage: Msg::NoAttemptMade.text(),
-            }
-            .text();
-            let after = |m: &str| format!("{deadline}{}", Msg::LastAttempt { text: m.into() }.text());
-            for m in [&connect, &proxy] {
-                assert!(e(m.clone()).is_instance_level(), "{lang:?}: {m}");
-                assert!(e(after(m)).is_instance_level(), "{lang:?}: {}", after(m));
-            }
-            assert!(!e(slow.clone()).is_instance_level(), "{lang:?}: {slow}");
-            assert!(!e(after(&slow)).is_instance_level(), "{lang:?}");
-        }
-    }
-
     /// Entries that only join other messages and names (no words of their own): the same in
     /// both languages.
-    const SAME_IN_BOTH: &[&str] = &["ApiUrlHost", "QuotaDescription", "WithVia", "CertStoreError"];
+    const SAME_IN_BOTH: &[&str] = &[
+        "ApiUrlHost",
+        "QuotaDescription",
+        "WithVia",
+        "CertStoreError",
+    ];
 
     /// Every entry has a Russian form that is Russian (Cyrillic letters), unless it only joins
     /// other messages (`SAME_IN_BOTH`), and names the same arguments as the English one.
@@ -276,7 +269,11 @@ mod tests {
                     "{name}: the Russian form is not Russian: {ru:?}"
                 );
             }
-            assert_eq!(args(en), args(ru), "{name}: the forms name different arguments");
+            assert_eq!(
+                args(en),
+                args(ru),
+                "{name}: the forms name different arguments"
+            );
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Proxy settings: checking a proxy URL (credentials never appear in a message), reading the
 //! standard environment variables, and turning `NO_PROXY` into the rules ureq applies per host.
 
-use crate::messages::Msg;
 use crate::answer::url::split_scheme;
+use crate::messages::Msg;
 use crate::text::mask_credentials;
 
 /// How a proxy is spoken to.
@@ -90,8 +90,12 @@ impl ProxyUrl {
         for e in no_proxy {
             b = b.no_proxy(e);
         }
-        b.build()
-            .map_err(|_| Msg::ProxyNotValidAddress { proxy: self.shown() }.text())
+        b.build().map_err(|_| {
+            Msg::ProxyNotValidAddress {
+                proxy: self.shown(),
+            }
+            .text()
+        })
     }
 }
 
@@ -247,9 +251,18 @@ fn proxy_credentials(raw: &str, userinfo: Option<&str>) -> Result<Credentials, S
 fn proxy_host_port<'a>(raw: &str, hostport: &'a str) -> Result<(&'a str, Option<&'a str>), String> {
     use crate::answer::url::AuthorityError as E;
     let (host, port) = crate::answer::url::split_authority(hostport).map_err(|e| match e {
-        E::UnclosedBracket => Msg::ProxyUnclosedBracket { url: shown_proxy(raw) }.text(),
-        E::BadIpv6 => Msg::ProxyBadIpv6 { url: shown_proxy(raw) }.text(),
-        E::AfterBracket => Msg::ProxyAfterBracket { url: shown_proxy(raw) }.text(),
+        E::UnclosedBracket => Msg::ProxyUnclosedBracket {
+            url: shown_proxy(raw),
+        }
+        .text(),
+        E::BadIpv6 => Msg::ProxyBadIpv6 {
+            url: shown_proxy(raw),
+        }
+        .text(),
+        E::AfterBracket => Msg::ProxyAfterBracket {
+            url: shown_proxy(raw),
+        }
+        .text(),
     })?;
     if host.is_empty()
         || !host.starts_with('[')

@@ -253,7 +253,13 @@ pub fn mask_secret_like(text: &str) -> String {
     let mut last = 0;
     for (s, e, n, l, d) in secret_runs(text) {
         out.push_str(&text[last..s]);
-        out.push_str(&Msg::MaskedRun { n, kind: &kind_of(l, d).text() }.text());
+        out.push_str(
+            &Msg::MaskedRun {
+                n,
+                kind: &kind_of(l, d).text(),
+            }
+            .text(),
+        );
         last = e;
     }
     out.push_str(&text[last..]);

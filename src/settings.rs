@@ -2,8 +2,8 @@
 //! in one table used by the setters ([`crate::Client::set`]), their error messages and
 //! `docs/settings.md` (checked against the table by a test).
 
-use crate::messages::Msg;
 use crate::error::Error;
+use crate::messages::Msg;
 
 /// A numeric setting of a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

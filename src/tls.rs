@@ -70,7 +70,12 @@ fn verifier(t: &TrustSettings) -> Result<Arc<dyn ServerCertVerifier>, String> {
                 Err(e) => {
                     let why = crate::tls::cert_env::problem(|k| std::env::var_os(k))
                         .map(|problem| Msg::CertStoreVarHint { problem }.text())
-                        .unwrap_or_else(|| Msg::CertStoreError { error: e.to_string() }.text());
+                        .unwrap_or_else(|| {
+                            Msg::CertStoreError {
+                                error: e.to_string(),
+                            }
+                            .text()
+                        });
                     return Err(Msg::CertStoreUnusable { why }.text());
                 }
             };
@@ -102,7 +107,12 @@ fn webpki(
     roots.add_parsable_certificates(extra.iter().cloned());
     WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
         .build()
-        .map_err(|e| Msg::RootsUnusable { error: e.to_string() }.text())
+        .map_err(|e| {
+            Msg::RootsUnusable {
+                error: e.to_string(),
+            }
+            .text()
+        })
 }
 
 /// The system's verifier, and CA files beside it: a chain the system accepts is accepted; a

@@ -83,8 +83,14 @@ fn each_russian_page_is_the_twin_of_its_english_page() {
             ru.contains(&format!("({})", file_name(en_rel))),
             "{ru_rel} links back to {en_rel}"
         );
-        let cyrillic = ru.chars().filter(|c| ('\u{400}'..='\u{4ff}').contains(c)).count();
-        assert!(cyrillic * 4 > ru.chars().filter(|c| c.is_alphabetic()).count(), "{ru_rel} is Russian");
+        let cyrillic = ru
+            .chars()
+            .filter(|c| ('\u{400}'..='\u{4ff}').contains(c))
+            .count();
+        assert!(
+            cyrillic * 4 > ru.chars().filter(|c| c.is_alphabetic()).count(),
+            "{ru_rel} is Russian"
+        );
         let (ce, cr) = (commands(&en), commands(&ru));
         assert!(!ce.is_empty(), "{en_rel} names commands");
         assert_eq!(
@@ -97,7 +103,11 @@ fn each_russian_page_is_the_twin_of_its_english_page() {
             Vec::<&String>::new(),
             "commands of {ru_rel} not in {en_rel}"
         );
-        assert_eq!(ga_names(&en), ga_names(&ru), "{en_rel} and {ru_rel} name the same Ga* macros");
+        assert_eq!(
+            ga_names(&en),
+            ga_names(&ru),
+            "{en_rel} and {ru_rel} name the same Ga* macros"
+        );
     }
 }
 
@@ -105,7 +115,13 @@ fn each_russian_page_is_the_twin_of_its_english_page() {
 fn the_check_sees_commands_and_macros() {
     let page = "Run `getavatar --help`, or\n```sh\ncargo run -p x  # comment\nls\n```\n`GaSaveToken` and =GaAvatarUrl(A2).";
     let c = commands(page);
-    assert!(c.contains("getavatar --help") && c.contains("cargo run -p x") && c.len() == 2, "{c:?}");
+    assert!(
+        c.contains("getavatar --help") && c.contains("cargo run -p x") && c.len() == 2,
+        "{c:?}"
+    );
     let g = ga_names(page);
-    assert!(g.contains("GaSaveToken") && g.contains("GaAvatarUrl") && g.len() == 2, "{g:?}");
+    assert!(
+        g.contains("GaSaveToken") && g.contains("GaAvatarUrl") && g.len() == 2,
+        "{g:?}"
+    );
 }

@@ -847,7 +847,9 @@ fn every_message_has_its_russian_form_and_the_client_follows_excels_language() {
     }
     assert!(body_of("RussianUi").contains("Application.LanguageSettings.LanguageID(2) = 1049"));
     let apply = body_of("ApplySettings");
-    assert!(apply.contains("b = ToUtf8(UiLanguageTag()): st = ga_client_set_language(mClient, VarPtr(b(0)))"));
+    assert!(apply.contains(
+        "b = ToUtf8(UiLanguageTag()): st = ga_client_set_language(mClient, VarPtr(b(0)))"
+    ));
     // What the user reads goes through Tr: the format helper, error texts and the dialogs.
     assert!(body_of("Fmt").contains("text = Tr(text)"));
     assert!(body_of("ErrText").contains("message = Tr(message)"));

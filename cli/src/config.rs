@@ -121,8 +121,12 @@ fn read_token_file(path: &Path) -> Result<String, String> {
     }
     warn_if_shared(path, &meta);
     let bytes = std::fs::read(path).map_err(failed)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Msg::TokenFileNotText { path: shown.clone() }.text())?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Msg::TokenFileNotText {
+            path: shown.clone(),
+        }
+        .text()
+    })?;
     let token = text.trim_start_matches('\u{feff}').trim();
     if token.is_empty() {
         return Err(Msg::TokenFileEmpty { path: shown }.text());

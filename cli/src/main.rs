@@ -81,7 +81,13 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     }
     let configured = config::client(args)?;
     if let Some(emu) = &configured.sandbox {
-        eprintln!("{}", Msg::SandboxAt { url: sandbox::url(emu).to_string() }.text());
+        eprintln!(
+            "{}",
+            Msg::SandboxAt {
+                url: sandbox::url(emu).to_string()
+            }
+            .text()
+        );
     }
     let input = read_jobs(args, delimiter)?;
     if let Some(dir) = &args.download {
@@ -106,15 +112,24 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let bom = args.format == args::Format::Csv
         && !args.no_bom
         && (args.output.is_some() || input.excel_encoding);
-    let mut writer = Writer::new(out, layout, done.fresh, bom)
-        .map_err(|e| Msg::CannotWriteOutput { error: e.to_string() }.text())?;
+    let mut writer = Writer::new(out, layout, done.fresh, bom).map_err(|e| {
+        Msg::CannotWriteOutput {
+            error: e.to_string(),
+        }
+        .text()
+    })?;
     let jobs = &input.jobs[done.rows..];
     if input.jobs.is_empty() {
         eprintln!("{}", Msg::NoIdsInInput.text());
         return Ok(ExitCode::SUCCESS);
     }
     if jobs.is_empty() {
-        let path = args.output.as_deref().unwrap_or(Path::new("")).display().to_string();
+        let path = args
+            .output
+            .as_deref()
+            .unwrap_or(Path::new(""))
+            .display()
+            .to_string();
         let (rows, failed) = (done.rows, done.failed);
         eprintln!("{}", Msg::AlreadyDone { path, rows, failed }.text());
         return Ok(if done.failed > 0 {
@@ -224,7 +239,13 @@ fn look_up(
         }
     };
     if let Err(e) = ctrlc::set_handler(on_interrupt) {
-        eprintln!("{}", Msg::NoCleanCtrlC { error: e.to_string() }.text());
+        eprintln!(
+            "{}",
+            Msg::NoCleanCtrlC {
+                error: e.to_string()
+            }
+            .text()
+        );
     }
     let progress = Progress::new(jobs.len(), !args.no_progress);
     let failed = AtomicUsize::new(0);
@@ -286,7 +307,15 @@ fn look_up(
             String::new()
         };
         let (written, total) = (done.rows + summary.written, done.rows + jobs.len());
-        eprintln!("{}", Msg::InterruptedWrote { written, total, hint }.text());
+        eprintln!(
+            "{}",
+            Msg::InterruptedWrote {
+                written,
+                total,
+                hint
+            }
+            .text()
+        );
         return ExitCode::from(EXIT_INTERRUPTED);
     }
     if done.failed + summary.failed > 0 {

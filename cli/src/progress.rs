@@ -51,7 +51,10 @@ impl Progress {
             let secs = b.elapsed().as_secs_f64();
             b.finish_and_clear();
             let secs = format!("{secs:.1}");
-            eprintln!("{}", crate::messages::Msg::Summary { done, secs, failed }.text());
+            eprintln!(
+                "{}",
+                crate::messages::Msg::Summary { done, secs, failed }.text()
+            );
         }
     }
 }

@@ -1266,8 +1266,16 @@ fn the_locale_chooses_the_language_of_messages_but_not_of_csv_headers() {
         text(&out.stderr)
     );
     // GA_LANG wins over the locale.
-    let out = cli().env("LANG", "ru_RU.UTF-8").env("GA_LANG", "en").output().unwrap();
-    assert!(text(&out.stderr).starts_with("getavatar: no chat ids"), "{}", text(&out.stderr));
+    let out = cli()
+        .env("LANG", "ru_RU.UTF-8")
+        .env("GA_LANG", "en")
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stderr).starts_with("getavatar: no chat ids"),
+        "{}",
+        text(&out.stderr)
+    );
     // The library's messages follow too; the CSV header and status names do not.
     let run = |lang: &str| {
         cli_for(&emu)
@@ -1279,6 +1287,12 @@ fn the_locale_chooses_the_language_of_messages_but_not_of_csv_headers() {
     let (ru, en) = (run("ru_RU.UTF-8"), run("C"));
     let (ru, en) = (text(&ru.stdout), text(&en.stdout));
     assert_eq!(ru.lines().next(), en.lines().next(), "the header: {ru}");
-    assert!(ru.contains("GA_ERR_INVALID_ARGUMENT") && ru.contains("недопустим"), "{ru}");
-    assert!(en.contains("GA_ERR_INVALID_ARGUMENT") && en.contains("is not valid"), "{en}");
+    assert!(
+        ru.contains("GA_ERR_INVALID_ARGUMENT") && ru.contains("недопустим"),
+        "{ru}"
+    );
+    assert!(
+        en.contains("GA_ERR_INVALID_ARGUMENT") && en.contains("is not valid"),
+        "{en}"
+    );
 }

@@ -164,7 +164,7 @@ fn check_image_length(host: &str, content_length: Option<&str>) -> Result<(), Fa
                 Msg::ImageOverLimit {
                     host,
                     n,
-                    max: MAX_IMAGE as usize,
+                    max: MAX_IMAGE,
                 },
                 false,
             ));
@@ -368,8 +368,7 @@ pub fn write_atomically(path: &str, data: &[u8]) -> Result<(), String> {
     let shown = crate::answer::validate::shown(path);
     check_replaceable(target).map_err(|why| Msg::CannotWrite { why }.text())?;
     let mode = kept_mode(target);
-    let (mut f, tmp) = create_temp(&dir, mode)
-        .map_err(|e| cannot_write(&shown, e))?;
+    let (mut f, tmp) = create_temp(&dir, mode).map_err(|e| cannot_write(&shown, e))?;
     let written = (|| {
         f.write_all(data)?;
         #[cfg(unix)]

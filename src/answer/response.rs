@@ -69,7 +69,12 @@ fn interpret_raw(
         429 | 499 | 500 | 502 | 503 | 504 => transient_error(status, retry_after, body, now, r),
         300..=399 => {
             let to = location
-                .map(|l| Msg::RedirectTo { place: quote(r, l, 200) }.text())
+                .map(|l| {
+                    Msg::RedirectTo {
+                        place: quote(r, l, 200),
+                    }
+                    .text()
+                })
                 .unwrap_or_default();
             fail(
                 GaStatus::GA_ERR_BAD_RESPONSE,
@@ -139,10 +144,7 @@ fn transient_error(
     r: &Redactor,
 ) -> Outcome {
     let (st, what) = if status == 429 {
-        (
-            GaStatus::GA_ERR_RATE_LIMITED,
-            Msg::TooMany429.text(),
-        )
+        (GaStatus::GA_ERR_RATE_LIMITED, Msg::TooMany429.text())
     } else {
         (
             GaStatus::GA_ERR_SERVER,
@@ -177,10 +179,7 @@ fn parse_success(body: &[u8], r: &Redactor) -> Outcome {
     // The link is handed to the caller as data (shown, logged, stored): a server that puts the
     // token in it is not believed (the token never reaches a caller's output).
     if r.finds(&url) {
-        return fail(
-            GaStatus::GA_ERR_BAD_RESPONSE,
-            Msg::UrlAvatarToken.text(),
-        );
+        return fail(GaStatus::GA_ERR_BAD_RESPONSE, Msg::UrlAvatarToken.text());
     }
     // The caller opens, shows or fetches the link: anything but a web link (javascript:, file:,
     // data:, a relative path) is not one.
@@ -252,12 +251,7 @@ fn read_success(body: &[u8]) -> Result<(String, Option<bool>), Outcome> {
                 Msg::UrlAvatarNotString { kind: kind(other) }.text(),
             ))
         }
-        None => {
-            return Err(fail(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                Msg::NoUrlAvatar.text(),
-            ))
-        }
+        None => return Err(fail(GaStatus::GA_ERR_BAD_RESPONSE, Msg::NoUrlAvatar.text())),
     };
     let available = obj.get("available").and_then(|a| a.as_bool());
     Ok((url.clone(), available))
@@ -303,7 +297,12 @@ fn quota_message(r: &Redactor, body: &[u8]) -> String {
             msg.push_str(&Msg::QuotaUsed { used: u, total: t }.text());
         }
         if let Some(d) = s.get("description").and_then(|x| x.as_str()) {
-            msg.push_str(&Msg::QuotaDescription { text: quote(r, d, 300) }.text());
+            msg.push_str(
+                &Msg::QuotaDescription {
+                    text: quote(r, d, 300),
+                }
+                .text(),
+            );
         }
     }
     msg

@@ -62,8 +62,8 @@ pub fn is_loopback_host(host: &str) -> bool {
         .unwrap_or(false)
 }
 
-pub(crate) use crate::text::shown;
 use crate::messages::Msg;
+pub(crate) use crate::text::shown;
 
 /// Checks `apiUrl` and splits it. `https://` is required except for loopback hosts.
 pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
@@ -71,8 +71,8 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
     check_api_url_text(s)?;
     let (scheme, rest) = api_url_scheme(s)?;
     let (authority, path) = api_url_authority(s, rest)?;
-    let (host, port) =
-        split_host_port(authority).map_err(|why| String::from(Msg::ApiUrlHost { url: shown(s), why }))?;
+    let (host, port) = split_host_port(authority)
+        .map_err(|why| String::from(Msg::ApiUrlHost { url: shown(s), why }))?;
     if scheme == "http" && !is_loopback_host(&host) {
         return Err(Msg::ApiUrlHttpNotLoopback { url: shown(s) }.into());
     }
@@ -91,7 +91,10 @@ fn check_api_url_text(s: &str) -> Result<(), String> {
         return Err(Msg::ApiUrlEmpty.into());
     }
     if s.len() > MAX_API_URL_LEN {
-        return Err(Msg::ApiUrlTooLong { max: MAX_API_URL_LEN }.into());
+        return Err(Msg::ApiUrlTooLong {
+            max: MAX_API_URL_LEN,
+        }
+        .into());
     }
     if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
         let url = shown(s);
@@ -117,16 +120,12 @@ fn api_url_scheme(s: &str) -> Result<(&'static str, &str), String> {
                 )
                 .into());
         }
-        None => {
-            return Err(Msg::ApiUrlNoScheme { url: shown(s) }.into())
-        }
+        None => return Err(Msg::ApiUrlNoScheme { url: shown(s) }.into()),
     };
     let scheme: &'static str = match scheme.as_str() {
         "https" => "https",
         "http" => "http",
-        _ => {
-            return Err(Msg::ApiUrlBadScheme { url: shown(s) }.into())
-        }
+        _ => return Err(Msg::ApiUrlBadScheme { url: shown(s) }.into()),
     };
     Ok((scheme, rest))
 }
@@ -202,9 +201,7 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
     }
     let port = match port {
         None => None,
-        Some(p) => Some(
-            crate::answer::url::parse_port(p).ok_or_else(|| Msg::PortBad.text())?,
-        ),
+        Some(p) => Some(crate::answer::url::parse_port(p).ok_or_else(|| Msg::PortBad.text())?),
     };
     Ok((host.to_ascii_lowercase(), port))
 }

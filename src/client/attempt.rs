@@ -132,7 +132,7 @@ impl Client {
                 GaStatus::GA_ERR_BAD_RESPONSE,
                 Msg::ImageTooLarge {
                     host,
-                    max: MAX_IMAGE as usize,
+                    max: MAX_IMAGE,
                 },
             )),
             Err(e) => Err(self.transport_failure(e, url, timeout, true)),

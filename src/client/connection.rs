@@ -2,11 +2,11 @@
 //! User-Agent, and the proxy (the system's, none, a URL, or the environment's pinned). Each
 //! change builds a new agent, so open connections start afresh.
 
-use crate::messages::Msg;
 use super::{host_of, Client, Error};
 use crate::answer::validate;
 use crate::error::failure::Failure;
 use crate::error::status::GaStatus;
+use crate::messages::Msg;
 use crate::net::agent::{AgentSettings, ProxySetting};
 use crate::proxy;
 

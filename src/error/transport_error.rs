@@ -6,8 +6,8 @@ use std::io::ErrorKind as K;
 use std::time::Duration;
 
 use crate::error::failure::Failure;
-use crate::messages::Msg;
 use crate::error::status::GaStatus;
+use crate::messages::Msg;
 use crate::net::resolver::NotLoopback;
 
 /// What the request was, for the message.
@@ -56,7 +56,11 @@ impl Context<'_> {
         let (host, within) = (self.host, self.within());
         Failure::transient(
             GaStatus::GA_ERR_TIMEOUT,
-            Msg::ProxySilent { proxy, host, within },
+            Msg::ProxySilent {
+                proxy,
+                host,
+                within,
+            },
         )
     }
 
@@ -65,7 +69,11 @@ impl Context<'_> {
     fn connect_timed_out(&self) -> Failure {
         let (host, within) = (self.host, self.within());
         let m = match &self.proxy {
-            Some(proxy) => Msg::ConnectProxyTimeout { proxy, host, within },
+            Some(proxy) => Msg::ConnectProxyTimeout {
+                proxy,
+                host,
+                within,
+            },
             None => Msg::ConnectTimeout { host, within },
         };
         Failure::transient(GaStatus::GA_ERR_TIMEOUT, m)
@@ -98,9 +106,7 @@ pub(crate) fn classify(e: ureq::Error, cx: &Context) -> Failure {
         ureq::Error::Timeout(ureq::Timeout::Connect) if !cx.in_body => cx.connect_timed_out(),
         ureq::Error::Timeout(_) => cx.timed_out(),
         ureq::Error::Io(io) => io_failure(io, cx),
-        ureq::Error::HostNotFound => {
-            Failure::transient(network, Msg::DnsFailed { host, via })
-        }
+        ureq::Error::HostNotFound => Failure::transient(network, Msg::DnsFailed { host, via }),
         ureq::Error::ConnectionFailed => {
             Failure::transient(network, Msg::ConnectFailed { host, via })
         }
@@ -111,10 +117,7 @@ pub(crate) fn classify(e: ureq::Error, cx: &Context) -> Failure {
                 error: p.to_string(),
             },
         ),
-        ureq::Error::LargeResponseHeader(..) => Failure::fatal(
-            bad,
-            Msg::HeadersTooLarge,
-        ),
+        ureq::Error::LargeResponseHeader(..) => Failure::fatal(bad, Msg::HeadersTooLarge),
         ureq::Error::Tls(t) => Failure::fatal(network, tls_failure(host, t.to_string(), "")),
         ureq::Error::Rustls(t) => Failure::fatal(network, tls_failure(host, t.to_string(), "")),
         other => Failure::transient(
@@ -163,14 +166,28 @@ fn io_failure(io: std::io::Error, cx: &Context) -> Failure {
         }
         _ => {
             let inner = io.get_ref();
-            if let Some(n) = inner.and_then(|i| i.downcast_ref::<crate::net::transport::ThisMachine>()) {
+            if let Some(n) =
+                inner.and_then(|i| i.downcast_ref::<crate::net::transport::ThisMachine>())
+            {
                 return Failure::fatal(GaStatus::GA_ERR_BAD_RESPONSE, n.to_string());
             }
             if let Some(n) = inner.and_then(|i| i.downcast_ref::<NotLoopback>()) {
-                return Failure::fatal(network, Msg::WithVia { what: n.to_string(), via });
+                return Failure::fatal(
+                    network,
+                    Msg::WithVia {
+                        what: n.to_string(),
+                        via,
+                    },
+                );
             }
             if let Some(n) = inner.and_then(|i| i.downcast_ref::<crate::tls::NoTrust>()) {
-                return Failure::fatal(network, Msg::TlsWith { host, why: n.to_string() });
+                return Failure::fatal(
+                    network,
+                    Msg::TlsWith {
+                        host,
+                        why: n.to_string(),
+                    },
+                );
             }
             if let Some(t) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
                 return Failure::fatal(network, tls_message(host, t));
@@ -196,10 +213,7 @@ fn proxy_failure(reason: &str, cx: &Context) -> Failure {
         if let Some(m) = unsupported_auth(reason, p, host) {
             return Failure::fatal(GaStatus::GA_ERR_NETWORK, m);
         }
-        return Failure::fatal(
-            GaStatus::GA_ERR_NETWORK,
-            Msg::Proxy407 { proxy: p },
-        );
+        return Failure::fatal(GaStatus::GA_ERR_NETWORK, Msg::Proxy407 { proxy: p });
     }
     let why = if code.is_empty() {
         reason.to_string()

@@ -123,8 +123,11 @@ unsafe fn batch_args<'a>(
 ) -> Result<(&'a Client, usize), Error> {
     // SAFETY: per the contract.
     let c = unsafe { client_ref(client) }?;
-    let n =
-        usize::try_from(count).map_err(|_| Error::invalid(Msg::CountNegative { count: count.to_string() }))?;
+    let n = usize::try_from(count).map_err(|_| {
+        Error::invalid(Msg::CountNegative {
+            count: count.to_string(),
+        })
+    })?;
     if n > 0 && chat_ids.is_null() {
         return Err(Error::invalid(Msg::ArgNull { name: "chat_ids" }));
     }

@@ -205,9 +205,7 @@ pub unsafe extern "system" fn ga_client_set_trust(
             let t = match v {
                 0 => crate::Trust::System,
                 1 => crate::Trust::Bundled,
-                _ => {
-                    return Err(Error::invalid(Msg::TrustBad { v }))
-                }
+                _ => return Err(Error::invalid(Msg::TrustBad { v })),
             };
             c.set_trust(t);
             Ok(())

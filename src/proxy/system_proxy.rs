@@ -8,8 +8,8 @@
 //! The choice is made for apiUrl; image downloads use the same proxy, with the bypass rules
 //! (NO_PROXY, or the Internet Options' bypass list) applied per host.
 
-use crate::messages::Msg;
 use super::rules::{is_loopback_host, loopback_rules, way_out, Chosen};
+use crate::messages::Msg;
 use crate::proxy;
 
 /// The system's proxy for apiUrl (`scheme`, `host`), with `env` as the environment: None means

@@ -271,9 +271,7 @@ mod sys {
         // `units` is wiped when it goes, on either path.
         super::text_from_utf16(&units[..end])
             .map(Some)
-            .ok_or_else(|| {
-                Error::invalid(crate::messages::Msg::CredentialNotUtf16 { target })
-            })
+            .ok_or_else(|| Error::invalid(crate::messages::Msg::CredentialNotUtf16 { target }))
     }
 
     pub(super) fn delete(target: &str) -> Result<bool, Error> {

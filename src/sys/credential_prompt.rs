@@ -18,7 +18,6 @@ use crate::error::status::GaStatus;
 use crate::error::Error;
 use crate::messages::Msg;
 
-
 /// Asks for the token of `id_instance` in a masked dialog and stores it.
 pub fn prompt_and_save(id_instance: &str) -> Result<(), Error> {
     validate::check_id_instance(id_instance).map_err(Error::invalid)?;
@@ -44,9 +43,9 @@ fn no_dialog(why: String) -> Error {
 mod sys {
     //! credui's CredUIPromptForCredentialsW, found at run time.
     use super::no_dialog;
-    use crate::messages::Msg;
     use crate::error::status::GaStatus;
     use crate::error::Error;
+    use crate::messages::Msg;
     use std::ffi::c_void;
 
     const ERROR_CANCELLED: u32 = 1223;

@@ -22,20 +22,24 @@ pub(crate) fn read(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
         }
         .text()
     };
-    let bytes =
-        match read_limited(path) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => return Err(held(Msg::CaFileNotRegular.text())),
-            Err(e) => {
-                return Err(Msg::CaFileUnreadable {
-                    path: shown.clone(),
-                    error: e.to_string(),
-                }
-                .text())
+    let bytes = match read_limited(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(held(Msg::CaFileNotRegular.text())),
+        Err(e) => {
+            return Err(Msg::CaFileUnreadable {
+                path: shown.clone(),
+                error: e.to_string(),
             }
-        };
+            .text())
+        }
+    };
     if bytes.len() as u64 > MAX_BYTES {
-        return Err(held(Msg::CaFileTooLarge { mib: MAX_BYTES >> 20 }.text()));
+        return Err(held(
+            Msg::CaFileTooLarge {
+                mib: MAX_BYTES >> 20,
+            }
+            .text(),
+        ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(held(Msg::CaFileEmpty.text()));
@@ -145,13 +149,16 @@ fn from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     for item in ureq::tls::parse_pem(pem) {
         let n = certs.len() + 1;
         match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => {
-                certs.push(checked(c.der().to_vec()).map_err(|e| {
-                    Msg::CaFileBadCert { n, error: e }.text()
-                })?)
-            }
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(
+                checked(c.der().to_vec()).map_err(|e| Msg::CaFileBadCert { n, error: e }.text())?,
+            ),
             Ok(_) => return Err(Msg::CaFileKeyToo.text()),
-            Err(e) => return Err(Msg::CaFileBadPem { error: e.to_string() }.text()),
+            Err(e) => {
+                return Err(Msg::CaFileBadPem {
+                    error: e.to_string(),
+                }
+                .text())
+            }
         }
     }
     if certs.is_empty() {

@@ -20,14 +20,23 @@ pub(crate) fn problem(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Optio
                     path: path_shown,
                     error: e.to_string(),
                 },
-                Ok(m) if !m.is_file() => Msg::CertVarNotFile { var, path: path_shown },
-                Ok(_) => Msg::CertVarNoCert { var, path: path_shown },
+                Ok(m) if !m.is_file() => Msg::CertVarNotFile {
+                    var,
+                    path: path_shown,
+                },
+                Ok(_) => Msg::CertVarNoCert {
+                    var,
+                    path: path_shown,
+                },
             }
             .text(),
         );
     }
     if let Some(d) = var("SSL_CERT_DIR").filter(|v| !v.is_empty()) {
-        let (var, path) = ("SSL_CERT_DIR", std::path::PathBuf::from(&d).display().to_string());
+        let (var, path) = (
+            "SSL_CERT_DIR",
+            std::path::PathBuf::from(&d).display().to_string(),
+        );
         return Some(
             match std::fs::metadata(std::path::Path::new(&d)) {
                 Err(e) => Msg::CertVarUnreadable {
