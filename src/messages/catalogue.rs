@@ -567,6 +567,15 @@ catalogue! {
     #[cfg_attr(windows, allow(dead_code))]
     WindowsOnly => "it is available on Windows only", "оно доступно только в Windows";
 
+    // ----- A proxy's answer to CONNECT, when it has no status to show (net/connect_proxy) -----
+    ProxyHeadTooLarge { max: usize } =>
+        "proxy server's answer head is larger than {max} bytes",
+        "заголовок ответа прокси-сервера больше {max} байт";
+    ProxyNoResponse => "proxy server did not respond", "прокси-сервер не ответил";
+    ProxyInvalidStatus =>
+        "proxy server responded an invalid status",
+        "прокси-сервер ответил недопустимым статусом";
+
     // ----- Settings -----
     LanguageUnknown { tag: String } =>
         "language {tag} is not supported: use \"en\" (English), \"ru\" (Russian) or \"\" (the process default)",
