@@ -6,6 +6,7 @@
 use ureq::unversioned::transport::{ConnectionDetails, Connector, Either, Transport};
 use ureq::{Error, ProxyProtocol};
 
+use crate::messages::Msg;
 use crate::net::transport::{TcpConnector, TcpTransport};
 
 /// The largest answer head read from a proxy.
