@@ -101,9 +101,10 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
         _ if s.len() == 1 && s.as_bytes()[0].is_ascii_punctuation() && s != "\"" => {
             Ok(s.as_bytes()[0])
         }
-        _ => Err(format!(
-            "--delimiter {s:?}: expected one character such as \",\" or \";\", or \"tab\""
-        )),
+        _ => Err(Msg::BadDelimiter {
+            value: format!("{s:?}"),
+        }
+        .text()),
     }
 }
 
@@ -117,16 +118,18 @@ pub fn read_csv(data: &[u8], opts: &CsvOptions) -> Result<CsvInput, String> {
         .delimiter(delimiter)
         .from_reader(&text[..]);
     if let Some(at) = unclosed_quote(&text, delimiter) {
-        return Err(format!(
-            "line {at}: a cell opens a quote (\") that is never closed, so every row after it \
-             would be read as part of that cell; remove the stray quote or close it"
-        ));
+        return Err(Msg::UnclosedQuote { line: at }.text());
     }
     let mut rows = Vec::new();
     // csv's own line numbers miss CR LF line ends and blank lines: count them here.
     let (mut line, mut counted) = (1u64, 0usize);
     for rec in reader.byte_records() {
-        let rec = rec.map_err(|e| format!("the input is not valid CSV: {e}"))?;
+        let rec = rec.map_err(|e| {
+            Msg::NotCsv {
+                error: e.to_string(),
+            }
+            .text()
+        })?;
         // A record's position is just after the previous line end's first byte: skip the rest
         // of it and any blank lines (no record starts with CR or LF).
         let mut start = rec.position().map_or(counted, |p| p.byte() as usize);
@@ -166,13 +169,13 @@ pub fn read_csv(data: &[u8], opts: &CsvOptions) -> Result<CsvInput, String> {
         .map(|(line, cells)| Job {
             line: *line,
             id: match cells.get(index).map(|c| cell_text(c.as_bytes())) {
-                Some(c) if c.is_empty() => Err("the chat id cell is empty".into()),
+                Some(c) if c.is_empty() => Err(Msg::EmptyCell.text()),
                 Some(c) => Ok(c),
-                None => Err(format!(
-                    "the row has {} column(s), no column {}",
-                    cells.len(),
-                    index + 1
-                )),
+                None => Err(Msg::NoColumn {
+                    width: cells.len(),
+                    column: index + 1,
+                }
+                .text()),
             },
             cells: cells.clone(),
         })
@@ -306,13 +309,17 @@ fn column_index(opts: &CsvOptions, first: &[String]) -> Result<(usize, bool), St
     if !col.is_empty() && col.bytes().all(|b| b.is_ascii_digit()) {
         return match col.parse::<usize>() {
             Ok(n) if n >= 1 => Ok((n - 1, false)),
-            _ => Err(format!("--column {col}: columns are numbered from 1")),
+            _ => Err(Msg::ColumnFromOne {
+                column: col.to_string(),
+            }
+            .text()),
         };
     }
     if opts.header == Some(false) {
-        return Err(format!(
-            "--column {col:?} names a header column, but --no-header says there is none"
-        ));
+        return Err(Msg::ColumnNoHeader {
+            column: format!("{col:?}"),
+        }
+        .text());
     }
     let wanted = col.to_lowercase();
     let found = first.iter().position(|c| c.to_lowercase() == wanted);
@@ -320,10 +327,11 @@ fn column_index(opts: &CsvOptions, first: &[String]) -> Result<(usize, bool), St
         Some(i) => Ok((i, true)),
         None => {
             let names: Vec<String> = first.iter().take(20).map(|c| format!("{c:?}")).collect();
-            Err(format!(
-                "--column {col:?}: no such column in the first row ({})",
-                names.join(", ")
-            ))
+            Err(Msg::NoSuchColumn {
+                column: format!("{col:?}"),
+                names: names.join(", "),
+            }
+            .text())
         }
     }
 }

@@ -116,6 +116,29 @@ catalogue! {
     Workbook { name: String } =>
         "{name} is a spreadsheet workbook, not CSV: save it as \"CSV UTF-8\" first",
         "{name} - книга электронной таблицы, а не CSV: сначала сохраните её как \"CSV UTF-8\"";
+    NotSeconds { value: String } => "{value} is not a number of seconds", "{value} - не число секунд";
+    DeadlineRange => "expected 0 (no limit) to 3600 seconds", "ожидается от 0 (без лимита) до 3600 секунд";
+    TimeoutRange => "expected 0.001 to 600 seconds", "ожидается от 0.001 до 600 секунд";
+    BadDelimiter { value: String } =>
+        "--delimiter {value}: expected one character such as \",\" or \";\", or \"tab\"",
+        "--delimiter {value}: ожидается один символ, например \",\" или \";\", или \"tab\"";
+    UnclosedQuote { line: u64 } =>
+        "line {line}: a cell opens a quote (\") that is never closed, so every row after it would be read as part of that cell; remove the stray quote or close it",
+        "строка {line}: ячейка открывает кавычку (\"), которая нигде не закрыта, поэтому все строки после неё читались бы как часть этой ячейки; уберите лишнюю кавычку или закройте её";
+    NotCsv { error: String } => "the input is not valid CSV: {error}", "входные данные - не корректный CSV: {error}";
+    EmptyCell => "the chat id cell is empty", "ячейка с идентификатором чата пуста";
+    NoColumn { width: usize, column: usize } =>
+        "the row has {width} column(s), no column {column}",
+        "в строке столбцов: {width}, столбца {column} нет";
+    ColumnFromOne { column: String } =>
+        "--column {column}: columns are numbered from 1",
+        "--column {column}: столбцы нумеруются с 1";
+    ColumnNoHeader { column: String } =>
+        "--column {column} names a header column, but --no-header says there is none",
+        "--column {column} называет столбец заголовка, но --no-header говорит, что заголовка нет";
+    NoSuchColumn { column: String, names: String } =>
+        "--column {column}: no such column in the first row ({names})",
+        "--column {column}: в первой строке нет такого столбца ({names})";
 }
 
 #[cfg(test)]
