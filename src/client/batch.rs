@@ -83,7 +83,7 @@ fn no_memory(count: usize) -> Error {
     Error {
         status: GaStatus::GA_ERR_INTERNAL,
         http_status: 0,
-        message: format!("out of memory for a batch of {count} chat ids; nothing was sent"),
+        message: crate::messages::Msg::OomBatchStart { count }.text(),
     }
 }
 

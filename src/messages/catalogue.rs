@@ -243,6 +243,9 @@ catalogue! {
     FromEnv { names: String, error: String } =>
         "from the environment ({names}): {error}",
         "из переменных окружения ({names}): {error}";
+    OomBatchStart { count: usize } =>
+        "out of memory for a batch of {count} chat ids; nothing was sent",
+        "не хватило памяти для пакета из {count} идентификаторов чатов; ничего не отправлено";
     BatchLostResult => "batch worker lost a result", "поток пакетной обработки потерял результат";
 
     // ----- Downloads, settings and C arguments (attempt, connection, settings, ffi) -----
