@@ -366,6 +366,17 @@ GaStatus GA_CALL ga_client_set_idle_timeout_ms(struct GaClient *client, int32_t 
 GaStatus GA_CALL ga_client_set_user_agent(struct GaClient *client, const char *user_agent);
 
 /**
+ * Sets the language of the client's messages (`ga_last_error()`, `GaAvatarResult.message`):
+ * `"en"` (English) or `"ru"` (Russian), any letter case, a region or encoding allowed
+ * (`"ru-RU"`, `"ru_RU.UTF-8"`); `""` returns to the process default, which is `GA_LANG`, else
+ * the locale (`LC_ALL`, `LC_MESSAGES`, `LANG` on Unix; the user's UI language on Windows), else
+ * English. Status names and the server's own text are the same in every language. Returns
+ * `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL client or language, another language: the
+ * language is kept).
+ */
+GaStatus GA_CALL ga_client_set_language(struct GaClient *client, const char *language);
+
+/**
  * Trusts the certificates in the CA file at `path` (UTF-8) in addition to what the trust setting
  * trusts (`ga_client_set_trust`): for corporate proxies that re-sign TLS, or private servers.
  * PEM or DER (`.pem`, `.crt`, `.cer`, `.der`; told apart by content). Several calls add up.

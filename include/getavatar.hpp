@@ -179,6 +179,9 @@ public:
     void set_trust(GaTrust trust) { detail::check(ga_client_set_trust(handle(), trust)); }
     void set_cache_ttl(int32_t seconds) { detail::check(ga_client_set_cache_ttl(handle(), seconds)); }
     void set_user_agent(const std::string &ua) { detail::check(ga_client_set_user_agent(handle(), ua.c_str())); }
+    /** The language of the client's messages (Error::what()): "en" or "ru"; "" = the process
+     *  default (GA_LANG, else the locale). Throws Error (GA_ERR_INVALID_ARGUMENT) for another. */
+    void set_language(const std::string &lang) { detail::check(ga_client_set_language(handle(), lang.c_str())); }
     /** "http://[user:password@]host[:port]", "socks5://..." or "socks5h://..."; "" for none. */
     void set_proxy(const std::string &url) { detail::check(ga_client_set_proxy(handle(), url.c_str())); }
     /** Uses HTTPS_PROXY / http_proxy / ALL_PROXY and NO_PROXY from the environment, read now. */

@@ -2,7 +2,7 @@
 //! keep-alive connection, retries what may succeed on another try, keeps to the rate limit, and
 //! scrubs the token from every message it returns.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::time::Duration;
 
 use crate::answer::response::Avatar;
@@ -10,6 +10,7 @@ use crate::answer::validate::{self, ApiUrl};
 use crate::cancel::Cancel;
 use crate::deadline::Budget;
 use crate::error::Error;
+use crate::messages::{Lang, Msg, Scope};
 use crate::net::agent::{AgentSettings, ResolverChoice};
 use crate::redact::Redactor;
 use crate::settings::defaults;
@@ -51,6 +52,9 @@ pub struct Client {
     max_retries: AtomicU32,
     backoff_ms: AtomicU32,
     concurrency: AtomicU32,
+    /// The language of this client's messages: 0 = the process default, else 1 + its index
+    /// in `Lang::ALL`.
+    language: AtomicU8,
 }
 
 impl std::fmt::Debug for Client {
@@ -102,22 +106,61 @@ impl Client {
                 Ok(v) if !v.is_empty() => values.push(v),
                 Ok(_) | Err(VarError::NotPresent) => missing.push(n),
                 Err(VarError::NotUnicode(_)) => {
-                    let m = format!("environment variable {n} is not valid Unicode");
-                    return Err(Error::invalid(m));
+                    return Err(Error::invalid(Msg::EnvNotUnicode { name: n }));
                 }
             }
         }
         if !missing.is_empty() {
-            let m = format!("environment variable(s) not set: {}", missing.join(", "));
-            return Err(Error::invalid(m));
+            let names = missing.join(", ");
+            return Err(Error::invalid(Msg::EnvNotSet { names }));
         }
         Client::new(&values[0], &values[1], &values[2]).map_err(|e| {
-            Error::invalid(format!(
-                "from the environment ({}): {}",
-                names.join(", "),
-                e.message
-            ))
+            Error::invalid(Msg::FromEnv {
+                names: names.join(", "),
+                error: e.message,
+            })
         })
+    }
+
+    /// Makes this client's messages in `lang` (None: the process default, see
+    /// [`Lang::process_default`]). Calls under way keep the language they started with.
+    pub fn set_language(&self, lang: Option<Lang>) {
+        let v = lang.map_or(0, |l| {
+            1 + Lang::ALL.iter().position(|x| *x == l).unwrap_or(0)
+        });
+        self.language.store(v as u8, Ordering::Relaxed);
+    }
+
+    /// `set_language` by tag: "en" or "ru" (any letter case, a region or encoding allowed:
+    /// "ru-RU", "ru_RU.UTF-8"), or "" for the process default. Another tag:
+    /// `GA_ERR_INVALID_ARGUMENT`, the language kept.
+    pub fn set_language_tag(&self, tag: &str) -> Result<(), Error> {
+        let _lang = self.speak();
+        if tag.is_empty() {
+            self.set_language(None);
+            return Ok(());
+        }
+        let lang = Lang::parse(tag).ok_or_else(|| {
+            Error::invalid(Msg::LanguageUnknown {
+                tag: crate::text::shown(tag),
+            })
+        })?;
+        self.set_language(Some(lang));
+        Ok(())
+    }
+
+    /// The language of this client's messages.
+    pub fn language(&self) -> Lang {
+        match self.language.load(Ordering::Relaxed) {
+            0 => Lang::process_default(),
+            v => Lang::ALL[usize::from(v - 1).min(Lang::ALL.len() - 1)],
+        }
+    }
+
+    /// Makes this thread's messages in the client's language while the guard lives (each public
+    /// call holds one).
+    pub(crate) fn speak(&self) -> Scope {
+        Scope::enter(self.language())
     }
 
     /// The getAvatar URL with the token replaced by a placeholder (for Debug output).
@@ -165,6 +208,7 @@ impl Client {
             max_retries: AtomicU32::new(defaults::MAX_RETRIES),
             backoff_ms: AtomicU32::new(defaults::BACKOFF_MS),
             concurrency: AtomicU32::new(defaults::CONCURRENCY),
+            language: AtomicU8::new(0),
         })
     }
 
@@ -190,6 +234,7 @@ impl Client {
     /// server cannot be reached, the failure (`GA_ERR_NETWORK`, `GA_ERR_TIMEOUT`) is returned
     /// and nothing changes; lookups try again as usual.
     pub fn warm_up(&self) -> Result<(), Error> {
+        let _lang = self.speak();
         let timeout = self.budget().cut(self.timeout());
         let mut a = crate::net::transport::Attempt::new(None, None, timeout);
         a.warm_up = true;
@@ -218,6 +263,7 @@ impl Client {
     /// asked get that failure at once, without a request each.
     /// If memory for the batch runs out, no request is sent and every entry is `GA_ERR_INTERNAL`.
     pub fn get_avatars<S: AsRef<str> + Sync>(&self, chat_ids: &[S]) -> Vec<Result<Avatar, Error>> {
+        let _lang = self.speak();
         self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), None)
             .unwrap_or_else(|e| chat_ids.iter().map(|_| Err(e.clone())).collect())
     }
@@ -229,12 +275,14 @@ impl Client {
         chat_ids: &[S],
         cancel: &Cancel,
     ) -> Vec<Result<Avatar, Error>> {
+        let _lang = self.speak();
         self.get_avatars_with(chat_ids.len(), |i| Ok(chat_ids[i].as_ref()), Some(cancel))
             .unwrap_or_else(|e| chat_ids.iter().map(|_| Err(e.clone())).collect())
     }
 
     /// Looks up the avatar of `chat_id` (user_id digits, or group_id `-` then digits).
     pub fn get_avatar(&self, chat_id: &str) -> Result<Avatar, Error> {
+        let _lang = self.speak();
         self.lookup(chat_id, None)
     }
 
@@ -242,6 +290,7 @@ impl Client {
     /// 100 ms with `GA_ERR_CANCELLED`, wherever it is (rate-limit wait, backoff, connecting, TLS,
     /// waiting for the answer); a token already cancelled ends it at once.
     pub fn get_avatar_cancellable(&self, chat_id: &str, cancel: &Cancel) -> Result<Avatar, Error> {
+        let _lang = self.speak();
         self.lookup(chat_id, Some(cancel))
     }
 

@@ -4,6 +4,7 @@
 //! Every wait of a call is counted: attempts (DNS, connecting, TLS, waiting for the answer),
 //! backoff between retries, waits the server asked for (Retry-After) and rate-limit waits.
 
+use crate::messages::Msg;
 use std::time::{Duration, Instant};
 
 /// Less than this left counts as none: no attempt can be made in it.
@@ -96,41 +97,53 @@ impl Budget {
         let left = secs(self.left().unwrap_or_default());
         let why = match ahead {
             None => String::new(),
-            Some(Ahead::RetryAfter(d)) => format!(
-                " the server asked to retry after {}, more than the {left} left;",
-                secs(d)
-            ),
-            Some(Ahead::Backoff(d)) => {
-                format!(
-                    " the next backoff of {} is more than the {left} left;",
-                    secs(d)
-                )
+            Some(Ahead::RetryAfter(d)) => Msg::AheadRetryAfter {
+                wait: secs(d),
+                left,
             }
-            Some(Ahead::RateLimit(d)) => format!(
-                " the next rate-limit slot is {} away, more than the {left} left;",
-                secs(d)
-            ),
+            .text(),
+            Some(Ahead::Backoff(d)) => Msg::AheadBackoff {
+                wait: secs(d),
+                left,
+            }
+            .text(),
+            Some(Ahead::RateLimit(d)) => Msg::AheadRateLimit {
+                wait: secs(d),
+                left,
+            }
+            .text(),
         };
-        format!(
-            "deadline of {limit} reached (deadline setting):{why} {}",
-            self.usage()
-        )
+        Msg::DeadlineReached {
+            limit,
+            why,
+            usage: self.usage(),
+        }
+        .text()
     }
 
     /// What the budget was spent on, e.g. "2 attempts 8.1 s, backoff 0.5 s".
     fn usage(&self) -> String {
         let mut parts = vec![match self.attempts {
-            0 => "no attempt made".to_string(),
-            1 => format!("1 attempt {}", secs(self.attempt_time)),
-            n => format!("{n} attempts {}", secs(self.attempt_time)),
+            0 => Msg::NoAttemptMade.text(),
+            1 => Msg::OneAttempt {
+                time: secs(self.attempt_time),
+            }
+            .text(),
+            n => Msg::Attempts {
+                n,
+                time: secs(self.attempt_time),
+            }
+            .text(),
         }];
-        for (what, d) in [
-            ("backoff", self.backoff),
-            ("Retry-After wait", self.retry_after),
-            ("rate-limit wait", self.rate_wait),
-        ] {
+        type Named = fn(String) -> Msg<'static>;
+        let used: [(Duration, Named); 3] = [
+            (self.backoff, |time| Msg::UsedBackoff { time }),
+            (self.retry_after, |time| Msg::UsedRetryAfter { time }),
+            (self.rate_wait, |time| Msg::UsedRateWait { time }),
+        ];
+        for (d, what) in used {
             if !d.is_zero() {
-                parts.push(format!("{what} {}", secs(d)));
+                parts.push(what(secs(d)).text());
             }
         }
         parts.join(", ")
@@ -139,18 +152,24 @@ impl Budget {
 
 /// A duration as seconds with one decimal: "8.1 s".
 fn secs(d: Duration) -> String {
-    format!("{:.1} s", d.as_secs_f64())
+    Msg::Seconds {
+        v: format!("{:.1}", d.as_secs_f64()),
+    }
+    .text()
 }
 
 /// The budget as set: "10 s", "2.5 s" or "250 ms".
 fn budget_text(d: Duration) -> String {
     let ms = d.as_millis();
     if ms % 1000 == 0 {
-        format!("{} s", ms / 1000)
+        Msg::Seconds {
+            v: (ms / 1000).to_string(),
+        }
+        .text()
     } else if ms % 100 == 0 {
-        format!("{:.1} s", d.as_secs_f64())
+        secs(d)
     } else {
-        format!("{ms} ms")
+        Msg::Millis { ms }.text()
     }
 }
 

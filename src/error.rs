@@ -54,10 +54,16 @@ impl Error {
                 // The last attempt's failure in a deadline message (its own text comes first:
                 // any server text is after it).
                 let m = self.message.as_str();
-                let last = m.split_once("; the last attempt: ").map_or(m, |(_, l)| l);
-                crate::error::transport_error::NEVER_REACHED
+                let last = crate::messages::Lang::ALL
                     .iter()
-                    .any(|p| last.starts_with(p))
+                    .find_map(|l| {
+                        let sep = crate::messages::Msg::LastAttempt {
+                            text: String::new(),
+                        };
+                        m.split_once(sep.text_in(*l).as_str()).map(|(_, t)| t)
+                    })
+                    .unwrap_or(m);
+                crate::error::transport_error::never_reached(last)
             }
             _ => false,
         }
@@ -71,3 +77,56 @@ impl std::fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deadline message whose last attempt reached no server is a failure of the whole
+    /// instance (a batch stops asking), in either language; a slow answer is not.
+    #[test]
+    fn a_timeout_that_reached_no_server_is_instance_level_in_both_languages() {
+        use crate::messages::{Lang, Msg, Scope};
+        use status::GaStatus;
+        for lang in Lang::ALL {
+            let _s = Scope::enter(lang);
+            let within = Msg::Within { ms: 100 }.text();
+            let connect = Msg::ConnectTimeout {
+                host: "h:443",
+                within: within.clone(),
+            }
+            .text();
+            let proxy = Msg::ProxySilent {
+                proxy: "http://p:1",
+                host: "h:443",
+                within: within.clone(),
+            }
+            .text();
+            let slow = Msg::NoCompleteAnswer {
+                host: "h:443",
+                within,
+                via: String::new(),
+            }
+            .text();
+            let e = |message: String| Error {
+                status: GaStatus::GA_ERR_TIMEOUT,
+                http_status: 0,
+                message,
+            };
+            let deadline = Msg::DeadlineReached {
+                limit: "1 s".into(),
+                why: String::new(),
+                usage: Msg::NoAttemptMade.text(),
+            }
+            .text();
+            let after =
+                |m: &str| format!("{deadline}{}", Msg::LastAttempt { text: m.into() }.text());
+            for m in [&connect, &proxy] {
+                assert!(e(m.clone()).is_instance_level(), "{lang:?}: {m}");
+                assert!(e(after(m)).is_instance_level(), "{lang:?}: {}", after(m));
+            }
+            assert!(!e(slow.clone()).is_instance_level(), "{lang:?}: {slow}");
+            assert!(!e(after(&slow)).is_instance_level(), "{lang:?}");
+        }
+    }
+}

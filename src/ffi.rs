@@ -79,7 +79,7 @@ pub use panic::panic_inside_export_for_tests;
 pub use settings::{
     ga_client_rate, ga_client_set_backoff_ms, ga_client_set_ca_file, ga_client_set_cache_ttl,
     ga_client_set_concurrency, ga_client_set_deadline_ms, ga_client_set_idle_timeout_ms,
-    ga_client_set_max_retries, ga_client_set_proxy, ga_client_set_rate_limit,
-    ga_client_set_timeout_ms, ga_client_set_trust, ga_client_set_user_agent,
-    ga_client_use_env_proxy, GaTrust, GA_TRUST_BUNDLED, GA_TRUST_SYSTEM,
+    ga_client_set_language, ga_client_set_max_retries, ga_client_set_proxy,
+    ga_client_set_rate_limit, ga_client_set_timeout_ms, ga_client_set_trust,
+    ga_client_set_user_agent, ga_client_use_env_proxy, GaTrust, GA_TRUST_BUNDLED, GA_TRUST_SYSTEM,
 };

@@ -24,6 +24,7 @@ mod ffi;
 #[doc(hidden)]
 pub mod internals;
 mod leak_check;
+mod messages;
 mod net;
 mod proxy;
 mod ratelimit;
@@ -39,6 +40,7 @@ pub use cancel::Cancel;
 pub use client::Client;
 pub use error::status::GaStatus;
 pub use error::Error;
+pub use messages::Lang;
 pub use settings::{Setting, SETTING_NAMES};
 pub use sys::credential;
 pub use tls::Trust;

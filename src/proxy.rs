@@ -2,6 +2,7 @@
 //! standard environment variables, and turning `NO_PROXY` into the rules ureq applies per host.
 
 use crate::answer::url::split_scheme;
+use crate::messages::Msg;
 use crate::text::mask_credentials;
 
 /// How a proxy is spoken to.
@@ -89,8 +90,12 @@ impl ProxyUrl {
         for e in no_proxy {
             b = b.no_proxy(e);
         }
-        b.build()
-            .map_err(|_| format!("proxy {} is not a valid proxy address", self.shown()))
+        b.build().map_err(|_| {
+            Msg::ProxyNotValidAddress {
+                proxy: self.shown(),
+            }
+            .text()
+        })
     }
 }
 
@@ -151,8 +156,9 @@ pub fn parse_proxy_url(raw: &str) -> Result<ProxyUrl, String> {
 }
 
 /// What a proxy URL means, for error messages.
-const PROXY_EXPECTED: &str =
-    "expected http://[user:password@]host[:port], socks5://... or socks5h://...";
+fn expected() -> String {
+    Msg::ProxyExpected.text()
+}
 
 /// The proxy URL as an error message may show it: credentials masked, then quoted.
 fn shown_proxy(raw: &str) -> String {
@@ -161,19 +167,20 @@ fn shown_proxy(raw: &str) -> String {
 
 /// Refuses a proxy URL that is too long or holds spaces or control characters.
 fn check_proxy_text(raw: &str) -> Result<(), String> {
-    let expected = PROXY_EXPECTED;
     if raw.len() > crate::answer::validate::MAX_API_URL_LEN {
-        return Err(format!(
-            "proxy URL is {} bytes long, more than {}; {expected}",
-            raw.len(),
-            crate::answer::validate::MAX_API_URL_LEN
-        ));
+        return Err(Msg::ProxyUrlTooLong {
+            len: raw.len(),
+            max: crate::answer::validate::MAX_API_URL_LEN,
+            expected: expected(),
+        }
+        .text());
     }
     if raw.trim() != raw || raw.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(format!(
-            "proxy URL {} contains spaces or control characters; {expected}",
-            shown_proxy(raw)
-        ));
+        return Err(Msg::ProxyUrlSpaces {
+            url: shown_proxy(raw),
+            expected: expected(),
+        }
+        .text());
     }
     Ok(())
 }
@@ -189,17 +196,18 @@ fn proxy_scheme(raw: &str) -> Result<(ProxyScheme, &str), String> {
         "socks5" | "socks" => ProxyScheme::Socks5,
         "socks5h" => ProxyScheme::Socks5h,
         "https" => {
-            return Err(format!(
-                "proxy URL {}: https:// proxies are not supported; use http:// (the tunnel to an https apiUrl is still TLS from end to end)",
-                shown_proxy(raw)
-            ))
+            return Err(Msg::ProxyHttps {
+                url: shown_proxy(raw),
+            }
+            .text())
         }
         other => {
-            return Err(format!(
-                "proxy URL {} has scheme {}; {PROXY_EXPECTED}",
-                shown_proxy(raw),
-                crate::answer::validate::shown(other)
-            ))
+            return Err(Msg::ProxyScheme {
+                url: shown_proxy(raw),
+                scheme: crate::answer::validate::shown(other),
+                expected: expected(),
+            }
+            .text())
         }
     };
     Ok((scheme, rest))
@@ -211,10 +219,11 @@ fn proxy_authority<'a>(raw: &str, rest: &'a str) -> Result<(Option<&'a str>, &'a
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(end);
     if !(tail.is_empty() || tail == "/") {
-        return Err(format!(
-            "proxy URL {} has a path, query or fragment (percent-encode / ? # @ in a user name or password); {PROXY_EXPECTED}",
-            shown_proxy(raw)
-        ));
+        return Err(Msg::ProxyPath {
+            url: shown_proxy(raw),
+            expected: expected(),
+        }
+        .text());
     }
     Ok(match authority.rfind('@') {
         Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
@@ -230,10 +239,10 @@ fn proxy_credentials(raw: &str, userinfo: Option<&str>) -> Result<Credentials, S
     match userinfo {
         None => Ok((None, None)),
         Some(ui) => decode_userinfo(ui).ok_or_else(|| {
-            format!(
-                "proxy URL {}: the user name or password is not valid percent-encoded UTF-8",
-                shown_proxy(raw)
-            )
+            Msg::ProxyCredentialsEncoding {
+                url: shown_proxy(raw),
+            }
+            .text()
         }),
     }
 }
@@ -242,9 +251,18 @@ fn proxy_credentials(raw: &str, userinfo: Option<&str>) -> Result<Credentials, S
 fn proxy_host_port<'a>(raw: &str, hostport: &'a str) -> Result<(&'a str, Option<&'a str>), String> {
     use crate::answer::url::AuthorityError as E;
     let (host, port) = crate::answer::url::split_authority(hostport).map_err(|e| match e {
-        E::UnclosedBracket => format!("proxy URL {} has an unclosed [", shown_proxy(raw)),
-        E::BadIpv6 => format!("proxy URL {} has an invalid IPv6 address", shown_proxy(raw)),
-        E::AfterBracket => format!("proxy URL {} is malformed after ]", shown_proxy(raw)),
+        E::UnclosedBracket => Msg::ProxyUnclosedBracket {
+            url: shown_proxy(raw),
+        }
+        .text(),
+        E::BadIpv6 => Msg::ProxyBadIpv6 {
+            url: shown_proxy(raw),
+        }
+        .text(),
+        E::AfterBracket => Msg::ProxyAfterBracket {
+            url: shown_proxy(raw),
+        }
+        .text(),
     })?;
     if host.is_empty()
         || !host.starts_with('[')
@@ -252,10 +270,11 @@ fn proxy_host_port<'a>(raw: &str, hostport: &'a str) -> Result<(&'a str, Option<
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
     {
-        return Err(format!(
-            "proxy URL {} has no valid host; {PROXY_EXPECTED}",
-            shown_proxy(raw)
-        ));
+        return Err(Msg::ProxyNoHost {
+            url: shown_proxy(raw),
+            expected: expected(),
+        }
+        .text());
     }
     Ok((host, port))
 }
@@ -273,14 +292,15 @@ fn proxy_port(
     };
     crate::answer::url::parse_port(p).ok_or_else(|| {
         let hint = if !has_userinfo && !p.bytes().all(|b| b.is_ascii_digit()) {
-            "; a user name and password go before an \"@\": http://user:password@host:port"
+            Msg::ProxyPortHint.text()
         } else {
-            ""
+            String::new()
         };
-        format!(
-            "proxy URL {} has an invalid port (expected 1 to 65535){hint}",
-            shown_proxy(raw)
-        )
+        Msg::ProxyBadPort {
+            url: shown_proxy(raw),
+            hint,
+        }
+        .text()
     })
 }
 
@@ -294,10 +314,10 @@ fn check_socks_credentials(
     if scheme != ProxyScheme::Http {
         let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > 255);
         if too_long(user) || too_long(password) {
-            return Err(format!(
-                "proxy URL {}: SOCKS5 user names and passwords are at most 255 bytes",
-                shown_proxy(raw)
-            ));
+            return Err(Msg::ProxySocksCredentials {
+                url: shown_proxy(raw),
+            }
+            .text());
         }
     }
     Ok(())

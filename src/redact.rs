@@ -6,6 +6,8 @@
 //! `%XX` escapes, control characters (CR, LF, NUL...), white space and the `\r`-style escapes
 //! messages use for control characters, in any letter case.
 
+use crate::messages::Msg;
+
 /// Holds the token and scrubs it from text. Its `Debug` never shows the token.
 #[derive(Clone)]
 pub struct Redactor {
@@ -236,11 +238,11 @@ fn secret_runs(text: &str) -> Vec<(usize, usize, usize, bool, bool)> {
     runs
 }
 
-fn kind_of(letters: bool, digits: bool) -> &'static str {
+fn kind_of(letters: bool, digits: bool) -> Msg<'static> {
     match (letters, digits) {
-        (true, true) => "letters and digits",
-        (true, false) => "letters",
-        _ => "digits",
+        (true, true) => Msg::KindLettersDigits,
+        (true, false) => Msg::KindLetters,
+        _ => Msg::KindDigits,
     }
 }
 
@@ -251,7 +253,13 @@ pub fn mask_secret_like(text: &str) -> String {
     let mut last = 0;
     for (s, e, n, l, d) in secret_runs(text) {
         out.push_str(&text[last..s]);
-        out.push_str(&format!("<{n} {}>", kind_of(l, d)));
+        out.push_str(
+            &Msg::MaskedRun {
+                n,
+                kind: &kind_of(l, d).text(),
+            }
+            .text(),
+        );
         last = e;
     }
     out.push_str(&text[last..]);
@@ -268,8 +276,12 @@ pub fn secret_like(text: &str) -> Option<String> {
     let l = text.chars().any(|c| c.is_ascii_alphabetic());
     let d = text.chars().any(|c| c.is_ascii_digit());
     let other = text.chars().any(|c| !c.is_ascii_alphanumeric());
-    let and_other = if other { " and other characters" } else { "" };
-    Some(format!("{n} characters of {}{and_other}", kind_of(l, d)))
+    let kind = kind_of(l, d).text();
+    Some(if other {
+        Msg::SecretLikeOther { n, kind }.text()
+    } else {
+        Msg::SecretLike { n, kind }.text()
+    })
 }
 
 /// A suffix automaton of the token: tells, character by character, the longest piece of the text

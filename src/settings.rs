@@ -3,6 +3,7 @@
 //! `docs/settings.md` (checked against the table by a test).
 
 use crate::error::Error;
+use crate::messages::Msg;
 
 /// A numeric setting of a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,14 +100,19 @@ impl Setting {
             ..
         } = self.spec();
         if v < min as i64 || v > max as i64 {
-            let unit = if unit.is_empty() {
-                String::new()
-            } else {
-                format!(" {unit}")
+            let unit = match unit {
+                "ms" => Msg::UnitMs.text(),
+                "s" => Msg::UnitSeconds.text(),
+                "per second" => Msg::UnitPerSecond.text(),
+                _ => String::new(),
             };
-            return Err(Error::invalid(format!(
-                "{name} {v} is out of range: expected {min} to {max}{unit}; the previous value is kept"
-            )));
+            return Err(Error::invalid(Msg::OutOfRange {
+                name,
+                v,
+                min,
+                max,
+                unit,
+            }));
         }
         Ok(v as u32)
     }
@@ -127,15 +133,27 @@ pub const SETTING_NAMES: [[&str; 5]; 5] = [
     ["timeout setting",  "ga_client_set_timeout_ms",  "timeout=",  "GaSetTimeout",  "--timeout"],
 ];
 
+/// The neutral phrases of [`SETTING_NAMES`] as Russian messages say them (the catalogue uses
+/// these), in the same order.
+const SETTING_PHRASES_RU: [&str; 5] = [
+    "настройка CA file",
+    "настройка trust",
+    "настройка proxy",
+    "настройка deadline",
+    "настройка timeout",
+];
+
 /// `message` with each neutral setting phrase `(X setting)` replaced by the name in `column`
 /// of [`SETTING_NAMES`].
 fn names_in(message: &str, column: usize) -> std::borrow::Cow<'_, str> {
-    if !message.contains(" setting)") {
+    if !message.contains(" setting)") && !message.contains("(настройка ") {
         return message.into();
     }
     let mut out = message.to_string();
-    for row in SETTING_NAMES {
-        out = out.replace(&format!("({})", row[0]), &format!("({})", row[column]));
+    for (row, ru) in SETTING_NAMES.iter().zip(SETTING_PHRASES_RU) {
+        let name = format!("({})", row[column]);
+        out = out.replace(&format!("({})", row[0]), &name);
+        out = out.replace(&format!("({ru})"), &name);
     }
     out.into()
 }

@@ -6,6 +6,7 @@
 //! file must add to what the system trusts, so this connector builds the rustls config itself
 //! (and checks CA files beside the system's verifier: [`SystemOrCaFiles`]).
 
+use crate::messages::Msg;
 use std::fmt;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -68,12 +69,14 @@ fn verifier(t: &TrustSettings) -> Result<Arc<dyn ServerCertVerifier>, String> {
                 }
                 Err(e) => {
                     let why = crate::tls::cert_env::problem(|k| std::env::var_os(k))
-                        .map(|p| format!(": {p}; fix or unset the variable, or"))
-                        .unwrap_or_else(|| format!(" ({e});"));
-                    return Err(format!(
-                        "the system's certificate store cannot be used{why} choose the \
-                         bundled web roots (trust setting) or trust a root (CA file setting)"
-                    ));
+                        .map(|problem| Msg::CertStoreVarHint { problem }.text())
+                        .unwrap_or_else(|| {
+                            Msg::CertStoreError {
+                                error: e.to_string(),
+                            }
+                            .text()
+                        });
+                    return Err(Msg::CertStoreUnusable { why }.text());
                 }
             };
             let extra = if t.extra.is_empty() {
@@ -104,7 +107,12 @@ fn webpki(
     roots.add_parsable_certificates(extra.iter().cloned());
     WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
         .build()
-        .map_err(|e| format!("the trusted roots cannot be used ({e})"))
+        .map_err(|e| {
+            Msg::RootsUnusable {
+                error: e.to_string(),
+            }
+            .text()
+        })
 }
 
 /// The system's verifier, and CA files beside it: a chain the system accepts is accepted; a

@@ -9,6 +9,11 @@ use std::ffi::CString;
 use common::*;
 use getavatar::internals::ffi::*;
 use getavatar::internals::leak_check::{self, leaks};
+use getavatar::internals::{Lang, LanguageScope};
+
+/// Every language messages are made in: each test below runs in each (the client's language set
+/// with ga_client_set_language; messages made before any client in the thread's language).
+const LANGS: [Lang; 2] = Lang::ALL;
 
 fn assert_clean(token: &str, r: &Res) {
     // url_avatar too: an argument mistake never gets as far as a link.
@@ -28,17 +33,24 @@ fn status(code: u16, body: String, headers: &[(&str, &str)]) -> Fault {
     }
 }
 
-fn client(emu: &Emulator) -> Handle {
+fn client(emu: &Emulator, lang: Lang) -> Handle {
     let h = Handle::for_emu(emu);
     assert_eq!(h.set_retries(0), 0);
+    assert_eq!(h.set_language(lang.tag()), 0);
     h
 }
 
 #[test]
 fn server_answers_never_carry_a_token_fragment() {
+    for lang in LANGS {
+        server_answers_in(lang);
+    }
+}
+
+fn server_answers_in(lang: Lang) {
     let emu = Emulator::start_default().unwrap();
     let tok = emu.token();
-    let h = client(&emu);
+    let h = client(&emu, lang);
     let pad = |n: usize| "x".repeat(n);
     let enc = leak_check::percent_encoded(&tok, false);
     let mixed = leak_check::mixed_escapes_and_case(&tok);
@@ -123,7 +135,7 @@ fn server_answers_never_carry_a_token_fragment() {
         let r = unsafe { get_with(h.0, CString::new("10000000").unwrap().as_ptr()) };
         assert_ne!(r.status, 0, "{what}");
         if leaks(&tok, r.err()) || leaks(&tok, &last_error()) {
-            leaked.push(format!("{what}: {}", r.err()));
+            leaked.push(format!("{lang:?} {what}: {}", r.err()));
         }
     }
     assert!(leaked.is_empty(), "{leaked:#?}");
@@ -131,9 +143,15 @@ fn server_answers_never_carry_a_token_fragment() {
 
 #[test]
 fn server_chosen_links_are_not_quoted() {
+    for lang in LANGS {
+        server_chosen_links_in(lang);
+    }
+}
+
+fn server_chosen_links_in(lang: Lang) {
     let emu = Emulator::start_default().unwrap();
     let tok = emu.token();
-    let h = client(&emu);
+    let h = client(&emu, lang);
     emu.set_avatar("10000000", &format!("ftp:{tok}"), Some(true));
     let path = std::env::temp_dir().join(format!("ga-secrets-{}.jpg", std::process::id()));
     let (c, p) = (
@@ -159,6 +177,13 @@ fn server_chosen_links_are_not_quoted() {
 
 #[test]
 fn argument_mistakes_are_described_not_quoted() {
+    for lang in LANGS {
+        let _speak = LanguageScope::enter(lang);
+        argument_mistakes_in(lang);
+    }
+}
+
+fn argument_mistakes_in(lang: Lang) {
     let emu = Emulator::start_default().unwrap();
     let (url, id, tok) = (emu.url(), emu.id_instance(), emu.token());
     let new = |u: &str, i: &str, t: &str| {
@@ -173,17 +198,18 @@ fn argument_mistakes_are_described_not_quoted() {
     assert!(new(&url, &tok, &id).is_null());
     let e = last_error();
     assert!(!leaks(&tok, &e), "{e}");
-    assert!(
-        e.contains("looks like the token") && e.contains("1-19 digits"),
-        "{e}"
-    );
+    let (like, digits) = match lang {
+        Lang::En => ("looks like the token", "1-19 digits"),
+        Lang::Ru => ("похоже на токен", "от 1 до 19 цифр"),
+    };
+    assert!(e.contains(like) && e.contains(digits), "{e}");
     // The token where apiUrl goes, or pasted with the method path into apiUrl.
     for u in [tok.clone(), format!("{url}/waInstance{id}/getAvatar/{tok}")] {
         assert!(new(&u, &id, &tok).is_null(), "{u}");
         assert!(!leaks(&tok, &last_error()), "{}", last_error());
     }
     // The token as chat_id (an Excel cell pointing at the wrong column), also split by CR/LF.
-    let h = client(&emu);
+    let h = client(&emu, lang);
     for chat in [
         tok.clone(),
         tok.to_uppercase(),
@@ -208,15 +234,22 @@ fn swapped_environment_variables_are_described() {
     let emu = Emulator::start_default().unwrap();
     let (url, id, tok) = (emu.url(), emu.id_instance(), emu.token());
     // The only test in this binary that reads these variables.
-    for (u, i, t) in [(&url, &tok, &id), (&tok, &id, &url)] {
-        std::env::set_var("GA_API_URL", u);
-        std::env::set_var("GA_ID_INSTANCE", i);
-        std::env::set_var("GA_API_TOKEN_INSTANCE", t);
-        let c = ga_client_new_from_env();
-        assert!(c.is_null());
-        let e = last_error();
-        assert!(!leaks(&tok, &e), "{e}");
-        assert!(e.contains("looks like the token"), "{e}");
+    for lang in LANGS {
+        let _speak = LanguageScope::enter(lang);
+        let like = match lang {
+            Lang::En => "looks like the token",
+            Lang::Ru => "похоже на токен",
+        };
+        for (u, i, t) in [(&url, &tok, &id), (&tok, &id, &url)] {
+            std::env::set_var("GA_API_URL", u);
+            std::env::set_var("GA_ID_INSTANCE", i);
+            std::env::set_var("GA_API_TOKEN_INSTANCE", t);
+            let c = ga_client_new_from_env();
+            assert!(c.is_null());
+            let e = last_error();
+            assert!(!leaks(&tok, &e), "{e}");
+            assert!(e.contains(like), "{e}");
+        }
     }
     std::env::set_var("GA_API_URL", &url);
     std::env::set_var("GA_ID_INSTANCE", &id);
@@ -254,7 +287,7 @@ fn http_is_for_localhost_itself_only() {
 #[test]
 fn a_ca_file_holding_something_else_is_refused() {
     let emu = Emulator::start_default().unwrap();
-    let h = client(&emu);
+    let h = client(&emu, Lang::En);
     let dir = std::env::temp_dir().join(format!("ga-secrets-ca-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cases = [

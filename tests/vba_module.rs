@@ -12,6 +12,7 @@ const HEADER: &str = include_str!("../include/getavatar.h");
 enum C {
     Ptr,
     I32,
+    F64,
     Void,
 }
 
@@ -41,6 +42,8 @@ fn header_decls() -> BTreeMap<String, (C, Vec<C>)> {
                 // GaStatus is int32_t in C, and an enum on int32_t in C++ and C23: a Long;
                 // GaTrust is a typedef of int32_t.
                 C::I32
+            } else if t.starts_with("double") {
+                C::F64
             } else {
                 C::Void
             }
@@ -166,6 +169,12 @@ fn every_getavatar_declare_matches_the_header_in_both_branches() {
                     d.ret.as_deref(),
                     Some("Long"),
                     "{branch}: {} returns int32_t",
+                    d.name
+                ),
+                C::F64 => assert_eq!(
+                    d.ret.as_deref(),
+                    Some("Double"),
+                    "{branch}: {} returns double",
                     d.name
                 ),
             }
@@ -904,4 +913,68 @@ fn the_macros_stop_asking_after_a_failure_of_the_instance() {
     );
     // Lookups only (GaFillLinks): a picture's failure is its host's, not the instance's.
     assert!(body[ask..].contains("If what = \"fill\" And InstanceLevel(r) Then"));
+}
+
+/// The module's Russian (issue 29): every MSG_ text has an RU_ form that decodes to Russian with
+/// the same %N places, Tr picks it in an Excel whose UI language is Russian, and the client's
+/// messages are set to Excel's UI language.
+#[test]
+fn every_message_has_its_russian_form_and_the_client_follows_excels_language() {
+    let consts = |prefix: &str| -> Vec<(String, String)> {
+        BAS.lines()
+            .filter_map(|l| {
+                let rest = l.strip_prefix("Private Const ")?.strip_prefix(prefix)?;
+                let (name, value) = rest.split_once(" As String = \"")?;
+                Some((name.to_string(), value.trim_end_matches('"').to_string()))
+            })
+            .collect()
+    };
+    let unescape = |s: &str| -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find("\\u") {
+            out.push_str(&rest[..i]);
+            let code = u32::from_str_radix(&rest[i + 2..i + 6], 16).unwrap();
+            out.push(char::from_u32(code).unwrap());
+            rest = &rest[i + 6..];
+        }
+        out + rest
+    };
+    let places = |s: &str| -> Vec<String> {
+        let mut v: Vec<String> = s
+            .match_indices('%')
+            .map(|(i, _)| s[i..(i + 2).min(s.len())].to_string())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let (en, ru) = (consts("MSG_"), consts("RU_"));
+    assert!(en.len() >= 40, "{}", en.len());
+    let tr = body_of("Tr");
+    for (name, text) in &en {
+        let (_, r) = ru
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("MSG_{name} has no RU_{name}"));
+        let r = unescape(r);
+        assert!(
+            r.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)) || r == *text,
+            "RU_{name} is not Russian: {r}"
+        );
+        assert_eq!(places(text), places(&r), "MSG_{name}: {r}");
+        assert!(
+            tr.contains(&format!("Case MSG_{name}: Tr = Unescape(RU_{name})")),
+            "Tr lacks MSG_{name}"
+        );
+    }
+    assert!(body_of("RussianUi").contains("Application.LanguageSettings.LanguageID(2) = 1049"));
+    let apply = body_of("ApplySettings");
+    assert!(apply.contains(
+        "b = ToUtf8(UiLanguageTag()): st = ga_client_set_language(mClient, VarPtr(b(0)))"
+    ));
+    // What the user reads goes through Tr: the format helper, error texts and the dialogs.
+    assert!(body_of("Fmt").contains("text = Tr(text)"));
+    assert!(body_of("ErrText").contains("message = Tr(message)"));
+    assert!(body_of("AskRange").contains("Prompt:=Tr(prompt)"));
 }

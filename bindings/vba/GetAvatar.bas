@@ -68,6 +68,8 @@ Private Declare PtrSafe Function ga_client_set_trust Lib "getavatar.dll" (ByVal 
 Private Declare PtrSafe Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As LongPtr, ByVal seconds As Long) As Long
 Private Declare PtrSafe Function ga_client_new_from_env Lib "getavatar.dll" () As LongPtr
 Private Declare PtrSafe Function ga_client_set_user_agent Lib "getavatar.dll" (ByVal client As LongPtr, ByVal userAgent As LongPtr) As Long
+Private Declare PtrSafe Function ga_client_set_language Lib "getavatar.dll" (ByVal client As LongPtr, ByVal language As LongPtr) As Long
+Private Declare PtrSafe Function ga_client_rate Lib "getavatar.dll" (ByVal client As LongPtr) As Double
 Private Declare PtrSafe Function ga_client_set_proxy Lib "getavatar.dll" (ByVal client As LongPtr, ByVal url As LongPtr) As Long
 Private Declare PtrSafe Function ga_client_use_env_proxy Lib "getavatar.dll" (ByVal client As LongPtr) As Long
 Private Declare PtrSafe Function ga_download_avatar Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr, ByVal path As LongPtr) As LongPtr
@@ -135,6 +137,8 @@ Private Declare Function ga_client_set_trust Lib "getavatar.dll" (ByVal client A
 Private Declare Function ga_client_set_cache_ttl Lib "getavatar.dll" (ByVal client As Long, ByVal seconds As Long) As Long
 Private Declare Function ga_client_new_from_env Lib "getavatar.dll" () As Long
 Private Declare Function ga_client_set_user_agent Lib "getavatar.dll" (ByVal client As Long, ByVal userAgent As Long) As Long
+Private Declare Function ga_client_set_language Lib "getavatar.dll" (ByVal client As Long, ByVal language As Long) As Long
+Private Declare Function ga_client_rate Lib "getavatar.dll" (ByVal client As Long) As Double
 Private Declare Function ga_client_set_proxy Lib "getavatar.dll" (ByVal client As Long, ByVal url As Long) As Long
 Private Declare Function ga_client_use_env_proxy Lib "getavatar.dll" (ByVal client As Long) As Long
 Private Declare Function ga_download_avatar Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long, ByVal path As Long) As Long
@@ -270,7 +274,8 @@ Private Const OFFSET_HTTP_STATUS As Long = 4
 Private Const OFFSET_AVAILABLE As Long = 8
 
 ' ------------------------------------------------------------------------------------------------
-' Every text a user reads, in one place. %1, %2, ... are filled in by Fmt.
+' Every text a user reads, in one place. %1, %2, ... are filled in by Fmt. In a Russian Excel each
+' is shown in its Russian form (RU_ below): Fmt, ErrText and the dialogs pass texts through Tr.
 ' ------------------------------------------------------------------------------------------------
 Private Const MSG_WINDOWS_ONLY As String = "getavatar works only in Excel for Windows: getavatar.dll is a Windows library, which Excel for Mac cannot load"
 Private Const MSG_NOT_CONNECTED As String = "not connected: run the macro GaSaveToken once (Alt+F8), or call GaConnect(apiUrl, idInstance)"
@@ -327,8 +332,63 @@ Private Const MSG_PICTURES As String = "pictures"
 Private Const MSG_DOWNLOADS As String = "downloads"
 Private Const MSG_UNKNOWN As String = "unknown"
 Private Const MSG_OUT_OF_MEMORY As String = "out of memory"
+' Their Russian forms, for an Excel whose UI language is Russian (Tr picks one). The module is
+' read in the system's ANSI code page, so each Cyrillic letter is written \uXXXX (Unescape).
+Private Const RU_WINDOWS_ONLY As String = "getavatar \u0440\u0430\u0431\u043E\u0442\u0430\u0435\u0442 \u0442\u043E\u043B\u044C\u043A\u043E \u0432 Excel \u0434\u043B\u044F Windows: getavatar.dll - \u0431\u0438\u0431\u043B\u0438\u043E\u0442\u0435\u043A\u0430 Windows, \u043A\u043E\u0442\u043E\u0440\u0443\u044E Excel \u0434\u043B\u044F Mac \u0437\u0430\u0433\u0440\u0443\u0437\u0438\u0442\u044C \u043D\u0435 \u043C\u043E\u0436\u0435\u0442"
+Private Const RU_NOT_CONNECTED As String = "\u043D\u0435\u0442 \u043F\u043E\u0434\u043A\u043B\u044E\u0447\u0435\u043D\u0438\u044F: \u043E\u0434\u0438\u043D \u0440\u0430\u0437 \u0437\u0430\u043F\u0443\u0441\u0442\u0438\u0442\u0435 \u043C\u0430\u043A\u0440\u043E\u0441 GaSaveToken (Alt+F8) \u0438\u043B\u0438 \u0432\u044B\u0437\u043E\u0432\u0438\u0442\u0435 GaConnect(apiUrl, idInstance)"
+Private Const RU_DLL_NOT_FOUND As String = "getavatar.dll \u043D\u0435 \u043D\u0430\u0439\u0434\u0435\u043D\u0430 \u0438\u043B\u0438 \u043D\u0435 \u0437\u0430\u0433\u0440\u0443\u0436\u0430\u0435\u0442\u0441\u044F; \u043F\u0440\u043E\u0432\u0435\u0440\u0435\u043D\u043E:%1 \u043F\u043E\u043B\u043E\u0436\u0438\u0442\u0435 \u043F\u0430\u043F\u043A\u0438 x64 \u0438 x86 \u0440\u044F\u0434\u043E\u043C \u0441 \u043A\u043D\u0438\u0433\u043E\u0439 \u0438\u043B\u0438 \u0432 %LOCALAPPDATA%\getavatar \u043B\u0438\u0431\u043E \u0432\u044B\u0437\u043E\u0432\u0438\u0442\u0435 GaSetLibraryPath"
+Private Const RU_TRIED As String = " %1 (%2);"
+Private Const RU_NO_FILE As String = "\u043D\u0435 \u043D\u0430\u0439\u0434\u0435\u043D\u043E"
+Private Const RU_WEB_ONLY As String = "\u0432\u0435\u0431-\u0430\u0434\u0440\u0435\u0441 \u0431\u0435\u0437 \u0441\u0438\u043D\u0445\u0440\u043E\u043D\u0438\u0437\u0438\u0440\u043E\u0432\u0430\u043D\u043D\u043E\u0439 \u043B\u043E\u043A\u0430\u043B\u044C\u043D\u043E\u0439 \u043F\u0430\u043F\u043A\u0438"
+Private Const RU_LOAD_193 As String = "\u043D\u0435 DLL \u0434\u043B\u044F %1 (\u043E\u0448\u0438\u0431\u043A\u0430 Windows 193): \u044D\u0442\u043E\u0442 Excel %2-\u0440\u0430\u0437\u0440\u044F\u0434\u043D\u044B\u0439; \u0438\u0441\u043F\u043E\u043B\u044C\u0437\u0443\u0439\u0442\u0435 DLL \u0438\u0437 \u043F\u0430\u043F\u043A\u0438 %1"
+Private Const RU_LOAD_126 As String = "\u043D\u0435\u0442 \u043D\u0443\u0436\u043D\u043E\u0433\u043E \u0435\u0439 \u0444\u0430\u0439\u043B\u0430 (\u043E\u0448\u0438\u0431\u043A\u0430 Windows 126): getavatar.dll \u0442\u0440\u0435\u0431\u0443\u0435\u0442 Windows 10 \u0438\u043B\u0438 \u043D\u043E\u0432\u0435\u0435"
+Private Const RU_LOAD_127 As String = "\u043D\u0435\u0442 \u043D\u0443\u0436\u043D\u043E\u0439 \u0435\u0439 \u0444\u0443\u043D\u043A\u0446\u0438\u0438 Windows (\u043E\u0448\u0438\u0431\u043A\u0430 Windows 127): getavatar.dll \u0442\u0440\u0435\u0431\u0443\u0435\u0442 Windows 10 \u0438\u043B\u0438 \u043D\u043E\u0432\u0435\u0435"
+Private Const RU_LOAD_1260 As String = "\u0437\u0430\u0431\u043B\u043E\u043A\u0438\u0440\u043E\u0432\u0430\u043D\u043E \u0433\u0440\u0443\u043F\u043F\u043E\u0432\u043E\u0439 \u043F\u043E\u043B\u0438\u0442\u0438\u043A\u043E\u0439 (\u043E\u0448\u0438\u0431\u043A\u0430 Windows 1260, AppLocker \u0438\u043B\u0438 WDAC): \u043F\u043E\u043F\u0440\u043E\u0441\u0438\u0442\u0435 \u0418\u0422-\u043E\u0442\u0434\u0435\u043B \u0440\u0430\u0437\u0440\u0435\u0448\u0438\u0442\u044C getavatar.dll \u0432 \u044D\u0442\u043E\u0439 \u043F\u0430\u043F\u043A\u0435"
+Private Const RU_LOAD_5 As String = "\u0434\u043E\u0441\u0442\u0443\u043F \u0437\u0430\u043F\u0440\u0435\u0449\u0451\u043D (\u043E\u0448\u0438\u0431\u043A\u0430 Windows 5)"
+Private Const RU_LOAD_OTHER As String = "\u043D\u0435 \u0443\u0434\u0430\u043B\u043E\u0441\u044C \u0437\u0430\u0433\u0440\u0443\u0437\u0438\u0442\u044C (\u043E\u0448\u0438\u0431\u043A\u0430 Windows %1)"
+Private Const RU_ESC As String = "\u043E\u0441\u0442\u0430\u043D\u043E\u0432\u043B\u0435\u043D\u043E \u043A\u043B\u0430\u0432\u0438\u0448\u0435\u0439 Esc"
+Private Const RU_VBA_ERROR As String = "\u043E\u0448\u0438\u0431\u043A\u0430 VBA %1: %2"
+Private Const RU_DLL_CALL_FAILED As String = "\u043E\u0448\u0438\u0431\u043A\u0430 VBA %1 \u043F\u0440\u0438 \u0432\u044B\u0437\u043E\u0432\u0435 Windows \u0438\u043B\u0438 getavatar.dll (%2); \u0432\u043E\u0437\u043C\u043E\u0436\u043D\u043E, \u043C\u0430\u043A\u0440\u043E\u0441\u0430\u043C \u0437\u0430\u043F\u0440\u0435\u0449\u0435\u043D\u043E \u0432\u044B\u0437\u044B\u0432\u0430\u0442\u044C DLL (\u0441\u043C. README.md, \u0440\u0430\u0437\u0434\u0435\u043B For IT departments)"
+Private Const RU_EXCEL_ERROR As String = "\u0438\u0434\u0435\u043D\u0442\u0438\u0444\u0438\u043A\u0430\u0442\u043E\u0440 \u0447\u0430\u0442\u0430 - \u043E\u0448\u0438\u0431\u043A\u0430 Excel %1: \u0438\u0441\u043F\u0440\u0430\u0432\u044C\u0442\u0435 \u044F\u0447\u0435\u0439\u043A\u0443, \u0438\u0437 \u043A\u043E\u0442\u043E\u0440\u043E\u0439 \u043E\u043D \u0431\u0435\u0440\u0451\u0442\u0441\u044F"
+Private Const RU_ONE_CELL As String = "\u0438\u0434\u0435\u043D\u0442\u0438\u0444\u0438\u043A\u0430\u0442\u043E\u0440 \u0447\u0430\u0442\u0430 \u0434\u043E\u043B\u0436\u0435\u043D \u0431\u044B\u0442\u044C \u043E\u0434\u043D\u043E\u0439 \u044F\u0447\u0435\u0439\u043A\u043E\u0439; \u0434\u043B\u044F \u0434\u0438\u0430\u043F\u0430\u0437\u043E\u043D\u0430 \u0438\u0441\u043F\u043E\u043B\u044C\u0437\u0443\u0439\u0442\u0435 GaAvatarUrls"
+Private Const RU_PAUSED As String = "\u043D\u0435 \u0437\u0430\u043F\u0440\u0430\u0448\u0438\u0432\u0430\u043B\u043E\u0441\u044C: \u0437\u0430\u043F\u0440\u043E\u0441 \u043D\u0435 \u0443\u0434\u0430\u043B\u0441\u044F \u0432 %1 (%2); \u044F\u0447\u0435\u0439\u043A\u0438 \u0441\u043D\u043E\u0432\u0430 \u043E\u0431\u0440\u0430\u0442\u044F\u0442\u0441\u044F \u043A \u0441\u0435\u0442\u0438 \u0447\u0435\u0440\u0435\u0437 %3 \u0441, \u0438\u043B\u0438 \u0437\u0430\u043F\u0443\u0441\u0442\u0438\u0442\u0435 GaFillLinks (Alt+F8)"
+Private Const RU_SETTING_FAILED As String = "\u043D\u0430\u0441\u0442\u0440\u043E\u0439\u043A\u0430 %1, \u0441\u043E\u0445\u0440\u0430\u043D\u0451\u043D\u043D\u0430\u044F %2: %3"
+Private Const RU_IN_WORKBOOK As String = "\u0432 \u043A\u043D\u0438\u0433\u0435"
+Private Const RU_FOR_USER As String = "\u0434\u043B\u044F \u044D\u0442\u043E\u0433\u043E \u043F\u043E\u043B\u044C\u0437\u043E\u0432\u0430\u0442\u0435\u043B\u044F \u0432 %1"
+Private Const RU_NOT_KEPT As String = "\u043F\u0440\u0438\u043C\u0435\u043D\u0435\u043D\u043E \u0441\u0435\u0439\u0447\u0430\u0441, \u043D\u043E \u043D\u0435 \u0441\u043E\u0445\u0440\u0430\u043D\u0435\u043D\u043E %1: %2"
+Private Const RU_NO_USER_FOLDER As String = "\u043F\u0435\u0440\u0435\u043C\u0435\u043D\u043D\u0430\u044F LOCALAPPDATA \u043D\u0435 \u0437\u0430\u0434\u0430\u043D\u0430"
+Private Const RU_CONNECTED As String = "\u043F\u043E\u0434\u043A\u043B\u044E\u0447\u0435\u043D\u043E"
+Private Const RU_CONNECTED_NOT_KEPT As String = "\u043F\u043E\u0434\u043A\u043B\u044E\u0447\u0435\u043D\u043E (%1; \u0437\u0430\u043F\u0443\u0441\u0442\u0438\u0442\u0435 GaSaveToken, \u0447\u0442\u043E\u0431\u044B \u0441\u043E\u0445\u0440\u0430\u043D\u0438\u0442\u044C)"
+Private Const RU_WRITE_FAILED As String = "\u043D\u0435 \u0443\u0434\u0430\u043B\u043E\u0441\u044C \u0437\u0430\u043F\u0438\u0441\u0430\u0442\u044C %1 (\u043E\u0448\u0438\u0431\u043A\u0430 Windows %2)"
+Private Const RU_ASK_API_URL As String = "apiUrl \u0438\u0437 \u0432\u0430\u0448\u0435\u0439 \u043A\u043E\u043D\u0441\u043E\u043B\u0438 GREEN-API:"
+Private Const RU_ASK_ID_INSTANCE As String = "idInstance:"
+Private Const RU_ASK_TOKEN As String = "apiTokenInstance \u0434\u043B\u044F %1:%2%2\u0412\u041D\u0418\u041C\u0410\u041D\u0418\u0415: \u044D\u0442\u043E \u043E\u043A\u043D\u043E \u043F\u043E\u043A\u0430\u0437\u044B\u0432\u0430\u0435\u0442 \u0432\u0432\u043E\u0434\u0438\u043C\u044B\u0439 \u0442\u0435\u043A\u0441\u0442 (%3). \u0422\u043E\u043A\u0435\u043D \u0445\u0440\u0430\u043D\u0438\u0442\u0441\u044F \u0432 \u0434\u0438\u0441\u043F\u0435\u0442\u0447\u0435\u0440\u0435 \u0443\u0447\u0451\u0442\u043D\u044B\u0445 \u0434\u0430\u043D\u043D\u044B\u0445 Windows, \u0430 \u043D\u0435 \u0432 \u043A\u043D\u0438\u0433\u0435."
+Private Const RU_TOKEN_STORED As String = "\u0422\u043E\u043A\u0435\u043D \u0441\u043E\u0445\u0440\u0430\u043D\u0451\u043D \u043A\u0430\u043A getavatar/%1 \u0432 \u0434\u0438\u0441\u043F\u0435\u0442\u0447\u0435\u0440\u0435 \u0443\u0447\u0451\u0442\u043D\u044B\u0445 \u0434\u0430\u043D\u043D\u044B\u0445 Windows.%2%3"
+Private Const RU_ASK_DELETE As String = "\u0423\u0434\u0430\u043B\u0438\u0442\u044C \u0441\u043E\u0445\u0440\u0430\u043D\u0451\u043D\u043D\u044B\u0439 \u0442\u043E\u043A\u0435\u043D \u043A\u0430\u043A\u043E\u0433\u043E idInstance?"
+Private Const RU_TOKEN_DELETED As String = "\u0421\u043E\u0445\u0440\u0430\u043D\u0451\u043D\u043D\u044B\u0439 \u0442\u043E\u043A\u0435\u043D getavatar/%1 \u0443\u0434\u0430\u043B\u0451\u043D."
+Private Const RU_ASK_IDS As String = "\u0412\u044B\u0434\u0435\u043B\u0438\u0442\u0435 \u044F\u0447\u0435\u0439\u043A\u0438 \u0441 \u0438\u0434\u0435\u043D\u0442\u0438\u0444\u0438\u043A\u0430\u0442\u043E\u0440\u0430\u043C\u0438 \u0447\u0430\u0442\u043E\u0432:"
+Private Const RU_ASK_LINK_CELLS As String = "\u0412\u044B\u0434\u0435\u043B\u0438\u0442\u0435 \u043F\u0435\u0440\u0432\u0443\u044E \u044F\u0447\u0435\u0439\u043A\u0443 \u0434\u043B\u044F \u0441\u0441\u044B\u043B\u043E\u043A (\u0441\u0441\u044B\u043B\u043A\u0438 \u0437\u0430\u0439\u043C\u0443\u0442 \u0441\u0442\u043E\u043B\u044C\u043A\u043E \u044F\u0447\u0435\u0435\u043A, \u0441\u043A\u043E\u043B\u044C\u043A\u043E \u0438\u0434\u0435\u043D\u0442\u0438\u0444\u0438\u043A\u0430\u0442\u043E\u0440\u043E\u0432, \u0432 \u0442\u043E\u0439 \u0436\u0435 \u0444\u043E\u0440\u043C\u0435):"
+Private Const RU_ASK_PICTURE_CELLS As String = "\u0412\u044B\u0434\u0435\u043B\u0438\u0442\u0435 \u043F\u0435\u0440\u0432\u0443\u044E \u044F\u0447\u0435\u0439\u043A\u0443, \u043F\u043E\u0432\u0435\u0440\u0445 \u043A\u043E\u0442\u043E\u0440\u043E\u0439 \u043F\u043E\u0441\u0442\u0430\u0432\u0438\u0442\u044C \u0438\u0437\u043E\u0431\u0440\u0430\u0436\u0435\u043D\u0438\u044F (\u0441\u043E\u0434\u0435\u0440\u0436\u0438\u043C\u043E\u0435 \u044F\u0447\u0435\u0435\u043A \u043E\u0441\u0442\u0430\u043D\u0435\u0442\u0441\u044F):"
+Private Const RU_ASK_FOLDER As String = "\u041F\u0430\u043F\u043A\u0430 \u0434\u043B\u044F \u0441\u043E\u0445\u0440\u0430\u043D\u0435\u043D\u0438\u044F \u0438\u0437\u043E\u0431\u0440\u0430\u0436\u0435\u043D\u0438\u0439 (\u043A\u0430\u0436\u0434\u043E\u0435 \u043A\u0430\u043A <\u0438\u0434\u0435\u043D\u0442\u0438\u0444\u0438\u043A\u0430\u0442\u043E\u0440 \u0447\u0430\u0442\u0430>.jpg, .png, ...):"
+Private Const RU_ASK_PATH_CELLS As String = "\u041D\u0435\u043E\u0431\u044F\u0437\u0430\u0442\u0435\u043B\u044C\u043D\u043E: \u0432\u044B\u0434\u0435\u043B\u0438\u0442\u0435 \u043F\u0435\u0440\u0432\u0443\u044E \u044F\u0447\u0435\u0439\u043A\u0443 \u0434\u043B\u044F \u043F\u0443\u0442\u0438 \u043A \u043A\u0430\u0436\u0434\u043E\u043C\u0443 \u0444\u0430\u0439\u043B\u0443 \u0438\u043B\u0438 \u043D\u0430\u0436\u043C\u0438\u0442\u0435 \u041E\u0442\u043C\u0435\u043D\u0430:"
+Private Const RU_OVERWRITE As String = "\u0412 %1 \u0435\u0441\u0442\u044C \u0437\u043D\u0430\u0447\u0435\u043D\u0438\u044F \u0438\u043B\u0438 \u0444\u043E\u0440\u043C\u0443\u043B\u044B (%2). \u0417\u0430\u043C\u0435\u043D\u0438\u0442\u044C \u0438\u0445? \u0414\u0435\u0439\u0441\u0442\u0432\u0438\u0435 \u043C\u0430\u043A\u0440\u043E\u0441\u0430 \u043D\u0435\u043B\u044C\u0437\u044F \u043E\u0442\u043C\u0435\u043D\u0438\u0442\u044C."
+Private Const RU_OVERLAP As String = "\u044F\u0447\u0435\u0439\u043A\u0438 \u0434\u043B\u044F \u0437\u0430\u043F\u0438\u0441\u0438 (%1) \u043F\u0435\u0440\u0435\u0441\u0435\u043A\u0430\u044E\u0442\u0441\u044F \u0441 \u0438\u0434\u0435\u043D\u0442\u0438\u0444\u0438\u043A\u0430\u0442\u043E\u0440\u0430\u043C\u0438 \u0447\u0430\u0442\u043E\u0432 (%2)"
+Private Const RU_ONE_AREA As String = "\u0432\u044B\u0434\u0435\u043B\u0438\u0442\u0435 \u043E\u0434\u0438\u043D \u0431\u043B\u043E\u043A \u044F\u0447\u0435\u0435\u043A, \u0430 \u043D\u0435 \u043D\u0435\u0441\u043A\u043E\u043B\u044C\u043A\u043E"
+Private Const RU_NO_DEST As String = "\u0443\u043A\u0430\u0436\u0438\u0442\u0435 \u044F\u0447\u0435\u0439\u043A\u0438 \u0434\u043B\u044F \u0437\u0430\u043F\u0438\u0441\u0438 (\u0434\u0438\u0430\u043F\u0430\u0437\u043E\u043D, \u0430 \u043D\u0435 Nothing)"
+Private Const RU_RUN_DONE As String = "\u0413\u043E\u0442\u043E\u0432\u043E %1 \u0438\u0437 %2: \u0441 \u0430\u0432\u0430\u0442\u0430\u0440\u043E\u043C %3, \u0431\u0435\u0437 \u0430\u0432\u0430\u0442\u0430\u0440\u0430 %4, \u0441 \u043E\u0448\u0438\u0431\u043A\u043E\u0439 %5."
+Private Const RU_RUN_STOPPED As String = "\u041E\u0441\u0442\u0430\u043D\u043E\u0432\u043B\u0435\u043D\u043E \u043A\u043B\u0430\u0432\u0438\u0448\u0435\u0439 Esc \u043F\u043E\u0441\u043B\u0435 %1 \u0438\u0437 %2."
+Private Const RU_RUN_FAILURES As String = "\u0421 \u043E\u0448\u0438\u0431\u043A\u043E\u0439 %1 \u0438\u0437 %2:%3"
+Private Const RU_PROGRESS As String = "getavatar: %1 %2 \u0438\u0437 %3 (Esc - \u043E\u0441\u0442\u0430\u043D\u043E\u0432\u0438\u0442\u044C)"
+Private Const RU_LINKS As String = "\u0441\u0441\u044B\u043B\u043A\u0438"
+Private Const RU_PICTURES As String = "\u0438\u0437\u043E\u0431\u0440\u0430\u0436\u0435\u043D\u0438\u044F"
+Private Const RU_DOWNLOADS As String = "\u0437\u0430\u0433\u0440\u0443\u0437\u043A\u0438"
+Private Const RU_UNKNOWN As String = "\u043D\u0435\u0438\u0437\u0432\u0435\u0441\u0442\u043D\u043E"
+Private Const RU_NOT_SENT As String = "%1 (\u043D\u0435 \u043E\u0442\u043F\u0440\u0430\u0432\u043B\u0435\u043D\u043E: \u0431\u043E\u043B\u0435\u0435 \u0440\u0430\u043D\u043D\u0438\u0439 \u0437\u0430\u043F\u0440\u043E\u0441 \u0432\u0441\u0442\u0440\u0435\u0442\u0438\u043B \u044D\u0442\u043E\u0442 \u0441\u0431\u043E\u0439, \u0430 \u0435\u0433\u043E \u0432\u0441\u0442\u0440\u0435\u0447\u0430\u0435\u0442 \u043A\u0430\u0436\u0434\u044B\u0439 \u0437\u0430\u043F\u0440\u043E\u0441 \u0438\u043D\u0441\u0442\u0430\u043D\u0441\u0430)"
+Private Const RU_OUT_OF_MEMORY As String = "\u043D\u0435 \u0445\u0432\u0430\u0442\u0430\u0435\u0442 \u043F\u0430\u043C\u044F\u0442\u0438"
 
 Private mClient As LongPtr
+' Excel's UI language: 0 not asked yet, 1 not Russian, 2 Russian (see RussianUi).
+Private mUiLanguage As Integer
 Private mKey As String
 Private mLibraryPath As String
 Private mLoaded As Boolean
@@ -378,9 +438,9 @@ End Sub
 ' shows what is typed, with a warning (or use cmdkey; see README.md).
 Public Sub GaSaveToken()
     Dim apiUrl As String, idInstance As String
-    apiUrl = InputBox(MSG_ASK_API_URL, "getavatar", Setting("apiUrl", "https://3100.api.green-api.com"))
+    apiUrl = InputBox(Tr(MSG_ASK_API_URL), "getavatar", Setting("apiUrl", "https://3100.api.green-api.com"))
     If Len(apiUrl) = 0 Then Exit Sub
-    idInstance = InputBox(MSG_ASK_ID_INSTANCE, "getavatar", Setting("idInstance", ""))
+    idInstance = InputBox(Tr(MSG_ASK_ID_INSTANCE), "getavatar", Setting("idInstance", ""))
     If Len(idInstance) = 0 Then Exit Sub
     GaSaveTokenFor apiUrl, idInstance
 End Sub
@@ -391,7 +451,7 @@ Public Sub GaSaveTokenFor(ByVal apiUrl As String, ByVal idInstance As String)
     Dim token As String, why As String, st As Long, i() As Byte, t() As Byte
     why = EnsureLoaded()
     If Len(why) > 0 Then
-        MsgBox why, vbExclamation, "getavatar"
+        MsgBox Tr(why), vbExclamation, "getavatar"
         Exit Sub
     End If
     ' Windows' credential dialog: the token typed into a masked field, stored by the DLL.
@@ -420,7 +480,7 @@ End Sub
 ' deletes it and says so. The workbook's settings stay.
 Public Sub GaDeleteToken()
     Dim idInstance As String
-    idInstance = InputBox(MSG_ASK_DELETE, "getavatar", Setting("idInstance", ""))
+    idInstance = InputBox(Tr(MSG_ASK_DELETE), "getavatar", Setting("idInstance", ""))
     If Len(idInstance) = 0 Then Exit Sub
     On Error GoTo Failed
     GaDeleteTokenOf idInstance
@@ -455,7 +515,7 @@ Public Function GaConnect(ByVal apiUrl As String, ByVal idInstance As Variant, _
     id = CellText(idInstance)
     key = apiUrl & vbNullChar & id & vbNullChar & apiTokenInstance
     If mClient <> 0 And key = mKey Then
-        GaConnect = MSG_CONNECTED
+        GaConnect = Tr(MSG_CONNECTED)
         Exit Function
     End If
     why = EnsureLoaded()
@@ -488,7 +548,7 @@ Public Function GaConnect(ByVal apiUrl As String, ByVal idInstance As Variant, _
     ElseIf Len(notKept) > 0 Then
         GaConnect = Fmt(MSG_CONNECTED_NOT_KEPT, notKept)
     Else
-        GaConnect = MSG_CONNECTED
+        GaConnect = Tr(MSG_CONNECTED)
     End If
     Exit Function
 Failed:
@@ -533,7 +593,7 @@ Public Function GaAvatarAvailable(ByVal chatId As Variant) As Variant
     If r.Blank Or r.Status <> GA_OK Then
         v = ""
     ElseIf r.Available < 0 Then
-        v = MSG_UNKNOWN
+        v = Tr(MSG_UNKNOWN)
     Else
         v = (r.Available = 1)
     End If
@@ -610,6 +670,14 @@ Failed:
 End Function
 
 ' The DLL's version, e.g. "0.1.0", or why it cannot be loaded.
+' The pace the client keeps now, in requests a second: the rate limit, or less after the server
+' answered 429 (the client learns the instance's real rate); 0 when unpaced. The reason as text
+' when not connected.
+Public Function GaRate() As Variant
+    Dim e As String
+    If Connected(e) Then GaRate = ga_client_rate(mClient) Else GaRate = e
+End Function
+
 Public Function GaVersion() As String
     Dim why As String
     why = EnsureLoaded()
@@ -765,7 +833,7 @@ Public Sub GaDownloadFiles()
     Dim ids As Object, dest As Object, folder As String
     Set ids = AskRange(MSG_ASK_IDS, SelectionAddress())
     If ids Is Nothing Then Exit Sub
-    folder = InputBox(MSG_ASK_FOLDER, "getavatar", EnvText("USERPROFILE") & "\Pictures\getavatar")
+    folder = InputBox(Tr(MSG_ASK_FOLDER), "getavatar", EnvText("USERPROFILE") & "\Pictures\getavatar")
     If Len(folder) = 0 Then Exit Sub
     Set dest = AskRange(MSG_ASK_PATH_CELLS, "")
     If Not dest Is Nothing Then
@@ -832,13 +900,13 @@ Private Sub RunCells(ByVal what As String, ByVal chatIds As Object, ByVal dest A
     Dim c As Object, target As Object, out As Object, r As GaResult, label As String, path As String
     Dim previous As Long, errNumber As Long, errDesc As String, value As Variant
     Dim halt As GaResult, id As String, none As GaResult ' halt: a failure of the whole instance
-    If chatIds.Areas.Count > 1 Then Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", MSG_ONE_AREA
+    If chatIds.Areas.Count > 1 Then Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", Tr(MSG_ONE_AREA)
     If Not dest Is Nothing Then
         Set out = Shaped(chatIds, dest)
         If Overlaps(out, chatIds) Then Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", _
             Fmt(MSG_OVERLAP, out.Address(False, False), chatIds.Address(False, False))
     ElseIf what <> "download" Then
-        Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", MSG_NO_DEST
+        Err.Raise vbObjectError + 512 + GA_ERR_INVALID_ARGUMENT, "getavatar", Tr(MSG_NO_DEST)
     End If
     Select Case what
         Case "fill": label = MSG_LINKS
@@ -916,7 +984,7 @@ End Sub
 ' The cells a user picks in a dialog (Application.InputBox, Type 8), or Nothing on Cancel.
 Private Function AskRange(ByVal prompt As String, ByVal suggestion As String) As Object
     On Error Resume Next
-    Set AskRange = Application.InputBox(Prompt:=prompt, Title:="getavatar", Default:=suggestion, Type:=8)
+    Set AskRange = Application.InputBox(Prompt:=Tr(prompt), Title:="getavatar", Default:=suggestion, Type:=8)
 End Function
 
 ' Asks for the chat id cells (the selection suggested) and the first cell to write to (the one
@@ -1452,6 +1520,7 @@ End Sub
 ' function named by this module's procedures. Needs nothing from the DLL: it works when
 ' getavatar.dll is missing.
 Private Function ErrText(ByVal status As Long, ByVal message As String) As String
+    message = Tr(message)
     ErrText = "#" & StatusName(status) & ": " & VbaNames(message)
 End Function
 
@@ -1626,7 +1695,7 @@ Private Function ConnectFromEnv() As String
     RememberClient
     why = ApplySettings()
     If Len(why) = 0 Then
-        ConnectFromEnv = MSG_CONNECTED
+        ConnectFromEnv = Tr(MSG_CONNECTED)
     Else
         GaDisconnect
         ConnectFromEnv = why
@@ -1637,8 +1706,9 @@ End Function
 ' the setting and where it is kept.
 Private Function ApplySettings() As String
     Dim st As Long, which As String, proxy As String, b() As Byte
-    which = "deadlineMs"
-    st = ga_client_set_deadline_ms(mClient, CLng(Val(Setting("deadlineMs", CStr(VBA_DEADLINE_MS)))))
+    ' The DLL's messages (cells, dialogs) in Excel's UI language.
+    which = "language": b = ToUtf8(UiLanguageTag()): st = ga_client_set_language(mClient, VarPtr(b(0)))
+    If st = GA_OK Then which = "deadlineMs": st = ga_client_set_deadline_ms(mClient, CLng(Val(Setting("deadlineMs", CStr(VBA_DEADLINE_MS)))))
     If st = GA_OK And Len(Setting("timeoutMs", "")) > 0 Then which = "timeoutMs": st = ga_client_set_timeout_ms(mClient, CLng(Val(Setting("timeoutMs", ""))))
     If st = GA_OK And Len(Setting("maxRetries", "")) > 0 Then which = "maxRetries": st = ga_client_set_max_retries(mClient, CLng(Val(Setting("maxRetries", ""))))
     If st = GA_OK Then which = "cacheTtl": st = ga_client_set_cache_ttl(mClient, CLng(Val(Setting("cacheTtl", CStr(VBA_CACHE_TTL_S)))))
@@ -1968,15 +2038,108 @@ Private Function CellText(ByVal v As Variant) As String
 End Function
 
 
+' The module's text in Excel's UI language: `text` when it is not one of the MSG_ constants or
+' Excel is not Russian; else its Russian form (RU_ constants).
+Private Function Tr(ByVal text As String) As String
+    Tr = text
+    If Not RussianUi() Then Exit Function
+    Select Case text
+        Case MSG_WINDOWS_ONLY: Tr = Unescape(RU_WINDOWS_ONLY)
+        Case MSG_NOT_CONNECTED: Tr = Unescape(RU_NOT_CONNECTED)
+        Case MSG_DLL_NOT_FOUND: Tr = Unescape(RU_DLL_NOT_FOUND)
+        Case MSG_TRIED: Tr = Unescape(RU_TRIED)
+        Case MSG_NO_FILE: Tr = Unescape(RU_NO_FILE)
+        Case MSG_WEB_ONLY: Tr = Unescape(RU_WEB_ONLY)
+        Case MSG_LOAD_193: Tr = Unescape(RU_LOAD_193)
+        Case MSG_LOAD_126: Tr = Unescape(RU_LOAD_126)
+        Case MSG_LOAD_127: Tr = Unescape(RU_LOAD_127)
+        Case MSG_LOAD_1260: Tr = Unescape(RU_LOAD_1260)
+        Case MSG_LOAD_5: Tr = Unescape(RU_LOAD_5)
+        Case MSG_LOAD_OTHER: Tr = Unescape(RU_LOAD_OTHER)
+        Case MSG_ESC: Tr = Unescape(RU_ESC)
+        Case MSG_VBA_ERROR: Tr = Unescape(RU_VBA_ERROR)
+        Case MSG_DLL_CALL_FAILED: Tr = Unescape(RU_DLL_CALL_FAILED)
+        Case MSG_EXCEL_ERROR: Tr = Unescape(RU_EXCEL_ERROR)
+        Case MSG_ONE_CELL: Tr = Unescape(RU_ONE_CELL)
+        Case MSG_PAUSED: Tr = Unescape(RU_PAUSED)
+        Case MSG_SETTING_FAILED: Tr = Unescape(RU_SETTING_FAILED)
+        Case MSG_IN_WORKBOOK: Tr = Unescape(RU_IN_WORKBOOK)
+        Case MSG_FOR_USER: Tr = Unescape(RU_FOR_USER)
+        Case MSG_NOT_KEPT: Tr = Unescape(RU_NOT_KEPT)
+        Case MSG_NO_USER_FOLDER: Tr = Unescape(RU_NO_USER_FOLDER)
+        Case MSG_CONNECTED: Tr = Unescape(RU_CONNECTED)
+        Case MSG_CONNECTED_NOT_KEPT: Tr = Unescape(RU_CONNECTED_NOT_KEPT)
+        Case MSG_NOT_SENT: Tr = Unescape(RU_NOT_SENT)
+        Case MSG_WRITE_FAILED: Tr = Unescape(RU_WRITE_FAILED)
+        Case MSG_ASK_API_URL: Tr = Unescape(RU_ASK_API_URL)
+        Case MSG_ASK_ID_INSTANCE: Tr = Unescape(RU_ASK_ID_INSTANCE)
+        Case MSG_ASK_TOKEN: Tr = Unescape(RU_ASK_TOKEN)
+        Case MSG_TOKEN_STORED: Tr = Unescape(RU_TOKEN_STORED)
+        Case MSG_ASK_DELETE: Tr = Unescape(RU_ASK_DELETE)
+        Case MSG_TOKEN_DELETED: Tr = Unescape(RU_TOKEN_DELETED)
+        Case MSG_ASK_IDS: Tr = Unescape(RU_ASK_IDS)
+        Case MSG_ASK_LINK_CELLS: Tr = Unescape(RU_ASK_LINK_CELLS)
+        Case MSG_ASK_PICTURE_CELLS: Tr = Unescape(RU_ASK_PICTURE_CELLS)
+        Case MSG_ASK_FOLDER: Tr = Unescape(RU_ASK_FOLDER)
+        Case MSG_ASK_PATH_CELLS: Tr = Unescape(RU_ASK_PATH_CELLS)
+        Case MSG_OVERWRITE: Tr = Unescape(RU_OVERWRITE)
+        Case MSG_OVERLAP: Tr = Unescape(RU_OVERLAP)
+        Case MSG_ONE_AREA: Tr = Unescape(RU_ONE_AREA)
+        Case MSG_NO_DEST: Tr = Unescape(RU_NO_DEST)
+        Case MSG_RUN_DONE: Tr = Unescape(RU_RUN_DONE)
+        Case MSG_RUN_STOPPED: Tr = Unescape(RU_RUN_STOPPED)
+        Case MSG_RUN_FAILURES: Tr = Unescape(RU_RUN_FAILURES)
+        Case MSG_PROGRESS: Tr = Unescape(RU_PROGRESS)
+        Case MSG_LINKS: Tr = Unescape(RU_LINKS)
+        Case MSG_PICTURES: Tr = Unescape(RU_PICTURES)
+        Case MSG_DOWNLOADS: Tr = Unescape(RU_DOWNLOADS)
+        Case MSG_UNKNOWN: Tr = Unescape(RU_UNKNOWN)
+        Case MSG_OUT_OF_MEMORY: Tr = Unescape(RU_OUT_OF_MEMORY)
+    End Select
+End Function
+
+' Whether Excel's UI language is Russian (LanguageID(msoLanguageIDUI) = 1049), asked once.
+Private Function RussianUi() As Boolean
+    If mUiLanguage = 0 Then
+        mUiLanguage = 1
+        On Error Resume Next
+        If Application.LanguageSettings.LanguageID(2) = 1049 Then mUiLanguage = 2
+        On Error GoTo 0
+    End If
+    RussianUi = (mUiLanguage = 2)
+End Function
+
+' The language tag for the DLL's messages: "ru" or "en", as Excel's UI.
+Private Function UiLanguageTag() As String
+    If RussianUi() Then UiLanguageTag = "ru" Else UiLanguageTag = "en"
+End Function
+
+' `s` with each \uXXXX replaced by that UTF-16 character.
+Private Function Unescape(ByVal s As String) As String
+    Dim p As Long, out As String
+    p = InStr(s, "\u")
+    Do While p > 0
+        out = out & Left$(s, p - 1) & ChrW(CLng("&H" & Mid$(s, p + 2, 4)))
+        s = Mid$(s, p + 6)
+        p = InStr(s, "\u")
+    Loop
+    Unescape = out & s
+End Function
+
 ' Fills %1, %2, ... in a message with the arguments (a "%" not followed by a digit stays).
 Private Function Fmt(ByVal text As String, ParamArray args() As Variant) As String
     Dim p As Long, k As Long, out As String
+    text = Tr(text)
     p = InStr(text, "%")
     Do While p > 0
         k = 0
         If p < Len(text) Then k = InStr("123456789", Mid$(text, p + 1, 1))
         If k > 0 And k - 1 <= UBound(args) Then
-            out = out & Left$(text, p - 1) & CStr(args(k - 1))
+            If VarType(args(k - 1)) = vbString Then
+                out = out & Left$(text, p - 1) & Tr(CStr(args(k - 1)))
+            Else
+                out = out & Left$(text, p - 1) & CStr(args(k - 1))
+            End If
             text = Mid$(text, p + 2)
         Else
             out = out & Left$(text, p)

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use getavatar::internals::defaults;
 
+use crate::messages::Msg;
+
 /// How result rows are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -226,26 +228,30 @@ pub enum Command {
 
 /// `--deadline` in seconds (decimals allowed) as milliseconds, 0 (none) to 3600 s.
 fn parse_deadline(s: &str) -> Result<u32, String> {
-    let secs: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    let secs: f64 = s.trim().parse().map_err(|_| {
+        Msg::NotSeconds {
+            value: format!("{s:?}"),
+        }
+        .text()
+    })?;
     let ms = (secs * 1000.0).round();
     if !(0.0..=3_600_000.0).contains(&ms) {
-        return Err("expected 0 (no limit) to 3600 seconds".into());
+        return Err(Msg::DeadlineRange.text());
     }
     Ok(ms as u32)
 }
 
 /// `--timeout` in seconds (decimals allowed) as milliseconds, 1 ms to 600 s.
 fn parse_timeout(s: &str) -> Result<u32, String> {
-    let secs: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    let secs: f64 = s.trim().parse().map_err(|_| {
+        Msg::NotSeconds {
+            value: format!("{s:?}"),
+        }
+        .text()
+    })?;
     let ms = (secs * 1000.0).round();
     if !(1.0..=defaults::MAX_TIMEOUT_MS as f64).contains(&ms) {
-        return Err("expected 0.001 to 600 seconds".into());
+        return Err(Msg::TimeoutRange.text());
     }
     Ok(ms as u32)
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 use getavatar::Client;
 
 use crate::args::Args;
+use crate::messages::Msg;
 
 /// A token file larger than this is not a token file.
 const MAX_TOKEN_FILE: u64 = 4096;
@@ -83,14 +84,15 @@ fn credentials(
             .filter_map(|(m, what)| m.then_some(what))
             .collect();
             let stored = if cfg!(windows) {
-                ""
+                String::new()
             } else {
-                " (a token stored in Windows Credential Manager is read by the Windows build only)"
+                Msg::StoredWindowsOnly.text()
             };
-            Err(format!(
-                "not configured: give {} (or try --sandbox){stored}",
-                missing.join(", ")
-            ))
+            Err(Msg::NotConfigured {
+                missing: missing.join(", "),
+                stored,
+            }
+            .text())
         }
     }
 }
@@ -98,24 +100,36 @@ fn credentials(
 /// The token in `path`: the file's text without surrounding whitespace (a trailing newline is
 /// fine) or byte order mark. Messages name the file, never its content.
 fn read_token_file(path: &Path) -> Result<String, String> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| format!("token file {shown}: {e}"))?;
+    let shown = path.display().to_string();
+    let failed = |e: std::io::Error| {
+        Msg::TokenFileError {
+            path: shown.clone(),
+            error: e.to_string(),
+        }
+        .text()
+    };
+    let meta = std::fs::metadata(path).map_err(failed)?;
     if !meta.is_file() {
-        return Err(format!("token file {shown} is not a file"));
+        return Err(Msg::TokenFileNotFile { path: shown }.text());
     }
     if meta.len() > MAX_TOKEN_FILE {
-        return Err(format!(
-            "token file {shown} is {} bytes; it should hold only the token",
-            meta.len()
-        ));
+        return Err(Msg::TokenFileTooLarge {
+            path: shown,
+            len: meta.len(),
+        }
+        .text());
     }
     warn_if_shared(path, &meta);
-    let bytes = std::fs::read(path).map_err(|e| format!("token file {shown}: {e}"))?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| format!("token file {shown} is not text (UTF-8)"))?;
+    let bytes = std::fs::read(path).map_err(failed)?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Msg::TokenFileNotText {
+            path: shown.clone(),
+        }
+        .text()
+    })?;
     let token = text.trim_start_matches('\u{feff}').trim();
     if token.is_empty() {
-        return Err(format!("token file {shown} is empty"));
+        return Err(Msg::TokenFileEmpty { path: shown }.text());
     }
     Ok(token.to_string())
 }
@@ -125,10 +139,8 @@ fn read_token_file(path: &Path) -> Result<String, String> {
 fn warn_if_shared(path: &Path, meta: &std::fs::Metadata) {
     use std::os::unix::fs::PermissionsExt;
     if meta.permissions().mode() & 0o077 != 0 {
-        eprintln!(
-            "warning: token file {} can be read by other users (chmod 600 it)",
-            path.display()
-        );
+        let path = path.display().to_string();
+        eprintln!("{}", Msg::TokenFileShared { path }.text());
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::io::{IsTerminal, Read};
 
+use crate::messages::Msg;
+
 /// Largest input read, in bytes.
 const MAX_INPUT: u64 = 256 << 20;
 
@@ -58,25 +60,36 @@ pub fn from_args(ids: &[String]) -> Vec<Job> {
 pub fn read_source(path: &str) -> Result<Vec<u8>, String> {
     let (name, reader): (String, Box<dyn Read>) = if path == "-" {
         if std::io::stdin().is_terminal() {
-            eprintln!("getavatar: reading chat ids from the terminal, one per line; end with Ctrl-D (Ctrl-Z then Enter on Windows)");
+            eprintln!("{}", Msg::ReadingTerminal.text());
         }
-        ("standard input".into(), Box::new(std::io::stdin().lock()))
+        (Msg::StandardInput.text(), Box::new(std::io::stdin().lock()))
     } else {
-        let f = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
+        let f = std::fs::File::open(path).map_err(|e| {
+            Msg::CannotOpen {
+                path,
+                error: e.to_string(),
+            }
+            .text()
+        })?;
         (path.to_string(), Box::new(f))
     };
     let mut data = Vec::new();
     reader
         .take(MAX_INPUT + 1)
         .read_to_end(&mut data)
-        .map_err(|e| format!("cannot read {name}: {e}"))?;
+        .map_err(|e| {
+            Msg::CannotRead {
+                name: name.clone(),
+                error: e.to_string(),
+            }
+            .text()
+        })?;
     if data.len() as u64 > MAX_INPUT {
-        return Err(format!("{name} is larger than {} MiB", MAX_INPUT >> 20));
+        let mib = MAX_INPUT >> 20;
+        return Err(Msg::InputTooLarge { name, mib }.text());
     }
     if data.starts_with(b"PK\x03\x04") || data.starts_with(b"\xd0\xcf\x11\xe0") {
-        return Err(format!(
-            "{name} is a spreadsheet workbook, not CSV: save it as \"CSV UTF-8\" first"
-        ));
+        return Err(Msg::Workbook { name }.text());
     }
     Ok(data)
 }
@@ -88,9 +101,10 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
         _ if s.len() == 1 && s.as_bytes()[0].is_ascii_punctuation() && s != "\"" => {
             Ok(s.as_bytes()[0])
         }
-        _ => Err(format!(
-            "--delimiter {s:?}: expected one character such as \",\" or \";\", or \"tab\""
-        )),
+        _ => Err(Msg::BadDelimiter {
+            value: format!("{s:?}"),
+        }
+        .text()),
     }
 }
 
@@ -104,16 +118,18 @@ pub fn read_csv(data: &[u8], opts: &CsvOptions) -> Result<CsvInput, String> {
         .delimiter(delimiter)
         .from_reader(&text[..]);
     if let Some(at) = unclosed_quote(&text, delimiter) {
-        return Err(format!(
-            "line {at}: a cell opens a quote (\") that is never closed, so every row after it \
-             would be read as part of that cell; remove the stray quote or close it"
-        ));
+        return Err(Msg::UnclosedQuote { line: at }.text());
     }
     let mut rows = Vec::new();
     // csv's own line numbers miss CR LF line ends and blank lines: count them here.
     let (mut line, mut counted) = (1u64, 0usize);
     for rec in reader.byte_records() {
-        let rec = rec.map_err(|e| format!("the input is not valid CSV: {e}"))?;
+        let rec = rec.map_err(|e| {
+            Msg::NotCsv {
+                error: e.to_string(),
+            }
+            .text()
+        })?;
         // A record's position is just after the previous line end's first byte: skip the rest
         // of it and any blank lines (no record starts with CR or LF).
         let mut start = rec.position().map_or(counted, |p| p.byte() as usize);
@@ -153,13 +169,13 @@ pub fn read_csv(data: &[u8], opts: &CsvOptions) -> Result<CsvInput, String> {
         .map(|(line, cells)| Job {
             line: *line,
             id: match cells.get(index).map(|c| cell_text(c.as_bytes())) {
-                Some(c) if c.is_empty() => Err("the chat id cell is empty".into()),
+                Some(c) if c.is_empty() => Err(Msg::EmptyCell.text()),
                 Some(c) => Ok(c),
-                None => Err(format!(
-                    "the row has {} column(s), no column {}",
-                    cells.len(),
-                    index + 1
-                )),
+                None => Err(Msg::NoColumn {
+                    width: cells.len(),
+                    column: index + 1,
+                }
+                .text()),
             },
             cells: cells.clone(),
         })
@@ -293,13 +309,17 @@ fn column_index(opts: &CsvOptions, first: &[String]) -> Result<(usize, bool), St
     if !col.is_empty() && col.bytes().all(|b| b.is_ascii_digit()) {
         return match col.parse::<usize>() {
             Ok(n) if n >= 1 => Ok((n - 1, false)),
-            _ => Err(format!("--column {col}: columns are numbered from 1")),
+            _ => Err(Msg::ColumnFromOne {
+                column: col.to_string(),
+            }
+            .text()),
         };
     }
     if opts.header == Some(false) {
-        return Err(format!(
-            "--column {col:?} names a header column, but --no-header says there is none"
-        ));
+        return Err(Msg::ColumnNoHeader {
+            column: format!("{col:?}"),
+        }
+        .text());
     }
     let wanted = col.to_lowercase();
     let found = first.iter().position(|c| c.to_lowercase() == wanted);
@@ -307,10 +327,11 @@ fn column_index(opts: &CsvOptions, first: &[String]) -> Result<(usize, bool), St
         Some(i) => Ok((i, true)),
         None => {
             let names: Vec<String> = first.iter().take(20).map(|c| format!("{c:?}")).collect();
-            Err(format!(
-                "--column {col:?}: no such column in the first row ({})",
-                names.join(", ")
-            ))
+            Err(Msg::NoSuchColumn {
+                column: format!("{col:?}"),
+                names: names.join(", "),
+            }
+            .text())
         }
     }
 }

@@ -5,6 +5,7 @@ mod args;
 mod config;
 mod input;
 mod lookup;
+mod messages;
 mod output;
 mod progress;
 mod resume;
@@ -21,6 +22,7 @@ use clap::Parser;
 
 use args::Args;
 use input::Job;
+use messages::Msg;
 use output::Writer;
 use progress::Progress;
 use runner::Stop;
@@ -68,22 +70,34 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         .transpose()?;
     if args.from.is_none() {
         if args.ids.is_empty() {
-            return Err("no chat ids: give them as arguments or --from FILE (see --help)".into());
+            return Err(Msg::NoIds.text());
         }
         if args.column.is_some() || args.header || args.no_header {
-            return Err("--column, --header and --no-header go with --from FILE".into());
+            return Err(Msg::ColumnNeedsFrom.text());
         }
     }
     if args.keep_columns && (args.from.is_none() || args.format != args::Format::Csv) {
-        return Err("--keep-columns goes with --from FILE and --format csv".into());
+        return Err(Msg::KeepColumnsNeeds.text());
     }
     let configured = config::client(args)?;
     if let Some(emu) = &configured.sandbox {
-        eprintln!("sandbox: emulator at {}", sandbox::url(emu));
+        eprintln!(
+            "{}",
+            Msg::SandboxAt {
+                url: sandbox::url(emu).to_string()
+            }
+            .text()
+        );
     }
     let input = read_jobs(args, delimiter)?;
     if let Some(dir) = &args.download {
-        std::fs::create_dir_all(dir).map_err(|e| format!("--download {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Msg::DownloadDir {
+                dir: dir.display().to_string(),
+                error: e.to_string(),
+            }
+            .text()
+        })?;
     }
     let layout = output::Layout {
         format: args.format,
@@ -98,20 +112,26 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let bom = args.format == args::Format::Csv
         && !args.no_bom
         && (args.output.is_some() || input.excel_encoding);
-    let mut writer = Writer::new(out, layout, done.fresh, bom)
-        .map_err(|e| format!("cannot write the output: {e}"))?;
+    let mut writer = Writer::new(out, layout, done.fresh, bom).map_err(|e| {
+        Msg::CannotWriteOutput {
+            error: e.to_string(),
+        }
+        .text()
+    })?;
     let jobs = &input.jobs[done.rows..];
     if input.jobs.is_empty() {
-        eprintln!("getavatar: no chat ids in the input");
+        eprintln!("{}", Msg::NoIdsInInput.text());
         return Ok(ExitCode::SUCCESS);
     }
     if jobs.is_empty() {
-        eprintln!(
-            "getavatar: {} already has all {} rows ({} failed); nothing to look up",
-            args.output.as_deref().unwrap_or(Path::new("")).display(),
-            done.rows,
-            done.failed
-        );
+        let path = args
+            .output
+            .as_deref()
+            .unwrap_or(Path::new(""))
+            .display()
+            .to_string();
+        let (rows, failed) = (done.rows, done.failed);
+        eprintln!("{}", Msg::AlreadyDone { path, rows, failed }.text());
         return Ok(if done.failed > 0 {
             ExitCode::from(EXIT_SOME_FAILED)
         } else {
@@ -119,12 +139,8 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         });
     }
     if done.rows > 0 {
-        eprintln!(
-            "getavatar: resuming: {} of {} rows already written, looking up the other {}",
-            done.rows,
-            input.jobs.len(),
-            jobs.len()
-        );
+        let (rows, total, rest) = (done.rows, input.jobs.len(), jobs.len());
+        eprintln!("{}", Msg::Resuming { rows, total, rest }.text());
     }
     Ok(look_up(args, &configured.client, jobs, &done, &mut writer))
 }
@@ -230,9 +246,7 @@ fn look_up(
         move || {
             if presses.fetch_add(1, Ordering::SeqCst) == 0 {
                 stop.request();
-                eprintln!(
-                    "\ngetavatar: interrupted: stopping the lookups in flight (Ctrl-C again to quit now)"
-                );
+                eprintln!("{}", Msg::Interrupting.text());
             } else {
                 let _writing = WRITING.lock();
                 std::process::exit(EXIT_INTERRUPTED.into());
@@ -240,7 +254,13 @@ fn look_up(
         }
     };
     if let Err(e) = ctrlc::set_handler(on_interrupt) {
-        eprintln!("getavatar: warning: Ctrl-C will not stop cleanly: {e}");
+        eprintln!(
+            "{}",
+            Msg::NoCleanCtrlC {
+                error: e.to_string()
+            }
+            .text()
+        );
     }
     let progress = Progress::new(jobs.len(), !args.no_progress);
     let failed = AtomicUsize::new(0);
@@ -277,34 +297,39 @@ fn look_up(
             h if h == 0 || r.error.contains(&format!("HTTP {h}")) => String::new(),
             h => format!(" (HTTP {h})"),
         };
-        eprintln!(
-            "getavatar: stopped at line {} ({}): {}{http}: {}\n\
-             getavatar: every other lookup would fail the same way, so the run stops here; \
-             wrote {} of {} rows, the rest were not looked up{}",
-            r.line,
-            r.chat_id,
-            r.status,
-            r.error,
-            done.rows + summary.written,
-            done.rows + jobs.len(),
-            if args.output.is_some() {
-                " (fix it, then add --resume to go on from here)"
-            } else {
-                ""
-            }
-        );
+        let hint = if args.output.is_some() {
+            Msg::FixThenResume.text()
+        } else {
+            String::new()
+        };
+        let m = Msg::StoppedAt {
+            line: r.line as usize,
+            chat_id: r.chat_id.to_string(),
+            status: r.status.to_string(),
+            http,
+            error: r.error.to_string(),
+            written: done.rows + summary.written,
+            total: done.rows + jobs.len(),
+            hint,
+        };
+        eprintln!("{}", m.text());
         return ExitCode::from(EXIT_SOME_FAILED);
     }
     if stop.requested() && summary.written < jobs.len() {
+        let hint = if args.output.is_some() {
+            Msg::AddResume.text()
+        } else {
+            String::new()
+        };
+        let (written, total) = (done.rows + summary.written, done.rows + jobs.len());
         eprintln!(
-            "getavatar: interrupted: wrote {} of {} rows; the rest were not looked up{}",
-            done.rows + summary.written,
-            done.rows + jobs.len(),
-            if args.output.is_some() {
-                " (add --resume to go on from here)"
-            } else {
-                ""
+            "{}",
+            Msg::InterruptedWrote {
+                written,
+                total,
+                hint
             }
+            .text()
         );
         return ExitCode::from(EXIT_INTERRUPTED);
     }

@@ -25,7 +25,7 @@ impl Progress {
                 .progress_chars("=> ");
         let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr())
             .with_style(style)
-            .with_message("0 failed");
+            .with_message(crate::messages::Msg::Progress { failed: 0 }.text());
         bar.enable_steady_tick(Duration::from_millis(250));
         Progress(Some(bar))
     }
@@ -34,7 +34,8 @@ impl Progress {
     pub fn step(&self, failed: usize, pace: f64) {
         if let Some(b) = &self.0 {
             b.inc(1);
-            b.set_message(format!("{failed} failed, {}", shown(pace)));
+            let m = crate::messages::Msg::Progress { failed }.text();
+            b.set_message(format!("{m}, {}", shown(pace)));
         }
     }
 
@@ -52,10 +53,9 @@ impl Progress {
         if let Some(b) = &self.0 {
             let secs = b.elapsed().as_secs_f64();
             b.finish_and_clear();
-            eprintln!(
-                "{done} looked up in {secs:.1} s, {failed} failed, {}",
-                shown(pace)
-            );
+            let secs = format!("{secs:.1}");
+            let m = crate::messages::Msg::Summary { done, secs, failed }.text();
+            eprintln!("{m}, {}", shown(pace));
         }
     }
 }
@@ -63,8 +63,8 @@ impl Progress {
 /// The client's pace as the bar shows it: "paced at 3/s", or "unpaced" (rate limit 0, no 429).
 fn shown(pace: f64) -> String {
     if pace > 0.0 {
-        format!("paced at {pace}/s")
+        crate::messages::Msg::Paced { rate: pace }.text()
     } else {
-        "unpaced".into()
+        crate::messages::Msg::Unpaced.text()
     }
 }

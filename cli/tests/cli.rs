@@ -22,6 +22,11 @@ fn cli() -> Command {
         "https_proxy",
         "ALL_PROXY",
         "all_proxy",
+        // The language: English unless a test asks for another.
+        "GA_LANG",
+        "LC_ALL",
+        "LC_MESSAGES",
+        "LANG",
     ] {
         c.env_remove(k);
     }
@@ -1253,6 +1258,11 @@ fn cli_env_free(c: &mut Command) -> &mut Command {
         "https_proxy",
         "ALL_PROXY",
         "all_proxy",
+        // The language: English unless a test asks for another.
+        "GA_LANG",
+        "LC_ALL",
+        "LC_MESSAGES",
+        "LANG",
     ] {
         c.env_remove(k);
     }
@@ -1392,4 +1402,47 @@ fn output_to_another_hard_link_of_the_input_is_refused() {
         "chat_id\n10000000\n"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_locale_chooses_the_language_of_messages_but_not_of_csv_headers() {
+    let emu = Emulator::start_default().unwrap();
+    // The tool's own message.
+    let out = cli().env("LANG", "ru_RU.UTF-8").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("getavatar: нет идентификаторов чатов"),
+        "{}",
+        text(&out.stderr)
+    );
+    // GA_LANG wins over the locale.
+    let out = cli()
+        .env("LANG", "ru_RU.UTF-8")
+        .env("GA_LANG", "en")
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stderr).starts_with("getavatar: no chat ids"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The library's messages follow too; the CSV header and status names do not.
+    let run = |lang: &str| {
+        cli_for(&emu)
+            .env("LC_ALL", lang)
+            .args(["--format", "csv", "--no-progress", "abc"])
+            .output()
+            .unwrap()
+    };
+    let (ru, en) = (run("ru_RU.UTF-8"), run("C"));
+    let (ru, en) = (text(&ru.stdout), text(&en.stdout));
+    assert_eq!(ru.lines().next(), en.lines().next(), "the header: {ru}");
+    assert!(
+        ru.contains("GA_ERR_INVALID_ARGUMENT") && ru.contains("недопустим"),
+        "{ru}"
+    );
+    assert!(
+        en.contains("GA_ERR_INVALID_ARGUMENT") && en.contains("is not valid"),
+        "{en}"
+    );
 }

@@ -5,7 +5,8 @@
 //! The input picks a token, a way to write it (raw, other case, percent-encoded, split, cut
 //! short), where to put it in a text the fuzzer writes, and where that text goes: a server answer
 //! (body, 400 message, HTML title, 466 description, Location, urlAvatar) or an argument
-//! (idInstance, chatId, apiUrl, proxy URL, quoted user input).
+//! (idInstance, chatId, apiUrl, proxy URL, quoted user input). Each message is made in each
+//! language (English, Russian).
 #![no_main]
 
 use std::time::{Duration, UNIX_EPOCH};
@@ -13,6 +14,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use getavatar::internals::image::check_image_url;
 use getavatar::internals::proxy::parse_proxy_url;
 use getavatar::internals::leak_check::leaks;
+use getavatar::internals::{Lang, LanguageScope};
 use getavatar::internals::redact::Redactor;
 use getavatar::internals::response::{interpret, Failure, Outcome};
 use getavatar::internals::validate::{check_chat_id, check_id_instance, parse_api_url};
@@ -88,46 +90,50 @@ fuzz_target!(|data: &[u8]| {
     let w = written(&token, head[4], head[5]);
     let s = format!("{}{w}{}", &text[..at], &text[at..]);
 
-    // A server answer with the token somewhere in it.
-    let status = [
-        200, 400, 401, 403, 404, 466, 429, 500, 502, 503, 302, 307, 418, 204,
-    ][head[6] as usize % 14];
-    let json_str = serde_json::Value::String(s.clone()).to_string();
-    let body = match head[7] % 6 {
-        0 => s.clone(),
-        1 => format!(r#"{{"statusCode":400,"message":{json_str}}}"#),
-        2 => format!("<html><title>{s}</title></html>"),
-        3 => format!(r#"{{"invokeStatus":{{"used":1,"total":2,"description":{json_str}}}}}"#),
-        4 => format!(r#"{{"urlAvatar":{json_str},"available":true}}"#),
-        _ => format!(r#"{{"statusCode":400,"path":"/waInstance1/getAvatar/{w}","message":"#),
-    };
-    let now = UNIX_EPOCH + Duration::from_secs(1_795_548_774);
-    match interpret(status, Some(&s), Some(&s), body.as_bytes(), now, &r) {
-        Outcome::Failure(Failure { message, .. }) => assert!(!leaks(&token, &message), "{message:?}"),
-        Outcome::Success(a) => {
-            if let Err(m) = check_image_url(&a.url) {
-                // The client scrubs this message too, but it never quotes the link anyway.
-                assert!(!leaks(&token, &m), "{m:?}");
+    // Every message in every language.
+    for lang in Lang::ALL {
+        let _speak = LanguageScope::enter(lang);
+        // A server answer with the token somewhere in it.
+        let status = [
+            200, 400, 401, 403, 404, 466, 429, 500, 502, 503, 302, 307, 418, 204,
+        ][head[6] as usize % 14];
+        let json_str = serde_json::Value::String(s.clone()).to_string();
+        let body = match head[7] % 6 {
+            0 => s.clone(),
+            1 => format!(r#"{{"statusCode":400,"message":{json_str}}}"#),
+            2 => format!("<html><title>{s}</title></html>"),
+            3 => format!(r#"{{"invokeStatus":{{"used":1,"total":2,"description":{json_str}}}}}"#),
+            4 => format!(r#"{{"urlAvatar":{json_str},"available":true}}"#),
+            _ => format!(r#"{{"statusCode":400,"path":"/waInstance1/getAvatar/{w}","message":"#),
+        };
+        let now = UNIX_EPOCH + Duration::from_secs(1_795_548_774);
+        match interpret(status, Some(&s), Some(&s), body.as_bytes(), now, &r) {
+            Outcome::Failure(Failure { message, .. }) => assert!(!leaks(&token, &message), "{message:?}"),
+            Outcome::Success(a) => {
+                if let Err(m) = check_image_url(&a.url) {
+                    // The client scrubs this message too, but it never quotes the link anyway.
+                    assert!(!leaks(&token, &m), "{m:?}");
+                }
             }
         }
-    }
 
-    // An argument in the wrong place, behind a client: its message is scrubbed.
-    if let Err(m) = check_chat_id(&s) {
-        assert!(!leaks(&token, &r.scrub(&m)), "{m:?}");
-    }
-    if let Err(m) = parse_proxy_url(&s) {
-        assert!(!leaks(&token, &r.scrub(&m)), "{m:?}");
-    }
+        // An argument in the wrong place, behind a client: its message is scrubbed.
+        if let Err(m) = check_chat_id(&s) {
+            assert!(!leaks(&token, &r.scrub(&m)), "{m:?}");
+        }
+        if let Err(m) = parse_proxy_url(&s) {
+            assert!(!leaks(&token, &r.scrub(&m)), "{m:?}");
+        }
 
-    // Before any client: a value that looks like a token is described, not quoted.
-    if hexlike && head[4] % 8 < 6 {
-        let mut said = Vec::new();
-        said.extend(check_id_instance(&s).err());
-        said.extend(check_chat_id(&s).err());
-        said.extend(parse_api_url(&s).err());
-        for m in said {
-            assert!(!leaks(&token, &m), "{s:?}: {m:?}");
+        // Before any client: a value that looks like a token is described, not quoted.
+        if hexlike && head[4] % 8 < 6 {
+            let mut said = Vec::new();
+            said.extend(check_id_instance(&s).err());
+            said.extend(check_chat_id(&s).err());
+            said.extend(parse_api_url(&s).err());
+            for m in said {
+                assert!(!leaks(&token, &m), "{s:?}: {m:?}");
+            }
         }
     }
 });

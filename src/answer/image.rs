@@ -1,6 +1,7 @@
 //! Avatar images: checking the link and the answer's head, and writing a file atomically.
 //! Pure or file-only: the HTTP part is in `client`.
 
+use crate::messages::Msg;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -39,17 +40,17 @@ pub fn check_image_url(url: &str) -> Result<(), String> {
     } else if lower.starts_with("http://") {
         &url[7..]
     } else {
-        return Err(format!(
-            "the avatar link {} is not an http(s) URL; not downloaded",
-            link_summary(url)
-        ));
+        return Err(Msg::ImageLinkNotHttp {
+            link: link_summary(url),
+        }
+        .text());
     };
     let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     if rest[..host_end].is_empty() || url.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(format!(
-            "the avatar link {} is not a valid URL (no host, or a space or control character); not downloaded",
-            link_summary(url)
-        ));
+        return Err(Msg::ImageLinkBad {
+            link: link_summary(url),
+        }
+        .text());
     }
     Ok(())
 }
@@ -64,9 +65,9 @@ fn link_summary(url: &str) -> String {
             if (1..=7).contains(&s.len())
                 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b)) =>
         {
-            format!("(\"{s}:...\", {n} characters)")
+            Msg::LinkSummaryScheme { scheme: s, n }.text()
         }
-        _ => format!("({n} characters)"),
+        _ => Msg::LinkSummary { n }.text(),
     }
 }
 
@@ -100,28 +101,32 @@ fn check_image_status(host: &str, status: u16) -> Result<(), Failure> {
         200 => Ok(()),
         429 => Err(Failure::new(
             GaStatus::GA_ERR_RATE_LIMITED,
-            format!("the image server {host} answered 429 Too Many Requests"),
+            Msg::Image429 { host },
             true,
         )),
         499..=599 => Err(Failure::new(
             GaStatus::GA_ERR_SERVER,
-            format!("the image server {host} answered {status}"),
+            Msg::ImageStatus {
+                host,
+                status,
+                hint: String::new(),
+            },
             !matches!(status, 501 | 505),
         )),
         300..=399 => Err(Failure::new(
             GaStatus::GA_ERR_BAD_RESPONSE,
-            format!("the image server {host} answered {status} without a usable Location"),
+            Msg::ImageRedirectNoLocation { host, status },
             false,
         )),
         _ => {
             let hint = if matches!(status, 403 | 404 | 410) {
-                " (the link may have expired: look the avatar up again)"
+                Msg::ImageExpiredHint.text()
             } else {
-                ""
+                String::new()
             };
             Err(Failure::new(
                 GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the image server {host} answered {status}{hint}"),
+                Msg::ImageStatus { host, status, hint },
                 false,
             ))
         }
@@ -134,13 +139,16 @@ fn image_media_type(host: &str, content_type: Option<&str>) -> Result<String, Fa
     let sub = media.strip_prefix("image/").unwrap_or("");
     if sub.is_empty() || !sub.bytes().all(|b| b.is_ascii_graphic()) {
         let said = if media.is_empty() {
-            "no Content-Type".to_string()
+            Msg::NoContentType.text()
         } else {
-            format!("Content-Type {}", crate::answer::validate::shown(&media))
+            Msg::ContentType {
+                media: crate::answer::validate::shown(&media),
+            }
+            .text()
         };
         return Err(Failure::new(
             GaStatus::GA_ERR_BAD_RESPONSE,
-            format!("the avatar link on {host} answered with {said}, not an image; not downloaded"),
+            Msg::NotAnImage { host, said },
             false,
         ));
     }
@@ -153,9 +161,11 @@ fn check_image_length(host: &str, content_length: Option<&str>) -> Result<(), Fa
         if n > MAX_IMAGE as u64 {
             return Err(Failure::new(
                 GaStatus::GA_ERR_BAD_RESPONSE,
-                format!(
-                    "the avatar image on {host} is {n} bytes, more than the {MAX_IMAGE} byte (16 MiB) limit; not downloaded"
-                ),
+                Msg::ImageOverLimit {
+                    host,
+                    n,
+                    max: MAX_IMAGE,
+                },
                 false,
             ));
         }
@@ -170,16 +180,14 @@ pub fn check_image_body(host: &str, len: usize, cut: bool) -> Result<(), Failure
     if cut {
         return Err(Failure::new(
             GaStatus::GA_ERR_NETWORK,
-            format!(
-                "the connection to {host} was reset after {len} bytes of the avatar image, before it was complete; not downloaded"
-            ),
+            Msg::ImageReset { host, len },
             true,
         ));
     }
     if len == 0 {
         return Err(Failure::new(
             GaStatus::GA_ERR_BAD_RESPONSE,
-            format!("the avatar image on {host} is empty (0 bytes); not downloaded"),
+            Msg::ImageEmpty { host },
             false,
         ));
     }
@@ -188,10 +196,11 @@ pub fn check_image_body(host: &str, len: usize, cut: bool) -> Result<(), Failure
 
 /// The message for an image whose connection closed before its Content-Length was reached.
 pub fn short_body_message(host: &str, content_length: &str) -> String {
-    format!(
-        "the connection to {host} closed before the {} bytes of the avatar image (its Content-Length) arrived; not downloaded",
-        crate::answer::validate::shown(content_length.trim())
-    )
+    Msg::ImageShort {
+        host,
+        len: crate::answer::validate::shown(content_length.trim()),
+    }
+    .text()
 }
 
 /// Longest download path accepted, in bytes (Windows' extended-length limit).
@@ -204,19 +213,20 @@ pub const MAX_PATH_LEN: usize = 32_767;
 pub fn check_download_path(path: &str) -> Result<(), String> {
     let p = Path::new(path);
     if path.is_empty() {
-        return Err("path is empty".into());
+        return Err(Msg::PathEmpty.text());
     }
     if path.len() > MAX_PATH_LEN {
-        return Err(format!(
-            "path is {} bytes long, more than {MAX_PATH_LEN}",
-            path.len()
-        ));
+        return Err(Msg::PathTooLong {
+            len: path.len(),
+            max: MAX_PATH_LEN,
+        }
+        .text());
     }
     if p.file_name().is_none() || path.ends_with('/') || path.ends_with('\\') || p.is_dir() {
-        return Err(format!(
-            "path {} names a folder, not a file",
-            crate::answer::validate::shown(path)
-        ));
+        return Err(Msg::PathFolder {
+            path: crate::answer::validate::shown(path),
+        }
+        .text());
     }
     check_replaceable(p)
 }
@@ -230,35 +240,45 @@ fn check_replaceable(p: &Path) -> Result<(), String> {
     if t.is_file() || t.is_symlink() {
         return Ok(());
     }
-    let what = kind_of(&t);
-    Err(format!(
-        "path {} is {what}, not a regular file: getavatar only creates or replaces regular files",
-        crate::answer::validate::shown(&p.to_string_lossy())
-    ))
+    let what = kind_of(&t).text();
+    Err(Msg::PathSpecial {
+        path: crate::answer::validate::shown(&p.to_string_lossy()),
+        what,
+    }
+    .text())
+}
+
+/// "cannot write the avatar image to PATH: ERROR".
+fn cannot_write(shown: &str, e: std::io::Error) -> String {
+    Msg::CannotWriteTo {
+        path: shown.to_string(),
+        error: e.to_string(),
+    }
+    .text()
 }
 
 /// Names a file type that is not a regular file or link, for messages.
-fn kind_of(t: &std::fs::FileType) -> &'static str {
+fn kind_of(t: &std::fs::FileType) -> Msg<'static> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
         if t.is_char_device() {
-            return "a character device";
+            return Msg::FileCharDevice;
         }
         if t.is_block_device() {
-            return "a block device";
+            return Msg::FileBlockDevice;
         }
         if t.is_fifo() {
-            return "a FIFO (named pipe)";
+            return Msg::FileFifo;
         }
         if t.is_socket() {
-            return "a socket";
+            return Msg::FileSocket;
         }
     }
     if t.is_dir() {
-        return "a folder";
+        return Msg::FileFolder;
     }
-    "a special file"
+    Msg::FileSpecial
 }
 
 /// Tries at most this many random temporary names before giving up (a collision is already
@@ -346,10 +366,9 @@ pub fn write_atomically(path: &str, data: &[u8]) -> Result<(), String> {
         _ => PathBuf::from("."),
     };
     let shown = crate::answer::validate::shown(path);
-    check_replaceable(target).map_err(|m| format!("cannot write the avatar image: {m}"))?;
+    check_replaceable(target).map_err(|why| Msg::CannotWrite { why }.text())?;
     let mode = kept_mode(target);
-    let (mut f, tmp) = create_temp(&dir, mode)
-        .map_err(|e| format!("cannot write the avatar image to {shown}: {e}"))?;
+    let (mut f, tmp) = create_temp(&dir, mode).map_err(|e| cannot_write(&shown, e))?;
     let written = (|| {
         f.write_all(data)?;
         #[cfg(unix)]
@@ -369,7 +388,7 @@ pub fn write_atomically(path: &str, data: &[u8]) -> Result<(), String> {
         }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
-            Err(format!("cannot write the avatar image to {shown}: {e}"))
+            Err(cannot_write(&shown, e))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Turning one HTTP answer (status, two headers, body) into a result. Pure: no I/O, no clock
 //! except the `now` it is given, so it can be tested and fuzzed on its own.
 
+use crate::messages::Msg;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use crate::error::failure::Failure;
@@ -68,24 +69,34 @@ fn interpret_raw(
         429 | 499 | 500 | 502 | 503 | 504 => transient_error(status, retry_after, body, now, r),
         300..=399 => {
             let to = location
-                .map(|l| format!(" to {}", quote(r, l, 200)))
+                .map(|l| {
+                    Msg::RedirectTo {
+                        place: quote(r, l, 200),
+                    }
+                    .text()
+                })
                 .unwrap_or_default();
             fail(
                 GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the server answered with a redirect (HTTP {status}){to}, which getavatar does not follow; check apiUrl"),
+                Msg::Redirect { status, to }.text(),
             )
         }
         500..=599 => fail(
             GaStatus::GA_ERR_SERVER,
-            format!(
-                "HTTP {status} {}: the server cannot handle this request{}",
-                reason(status),
-                server_said(r, body)
-            ),
+            Msg::ServerCannotHandle {
+                status,
+                reason: reason(status),
+                said: server_said(r, body),
+            }
+            .text(),
         ),
         _ => fail(
             GaStatus::GA_ERR_BAD_RESPONSE,
-            format!("unexpected HTTP status {status}{}", server_said(r, body)),
+            Msg::UnexpectedStatus {
+                status,
+                said: server_said(r, body),
+            }
+            .text(),
         ),
     }
 }
@@ -93,7 +104,7 @@ fn interpret_raw(
 /// ` (server said: ...)` with the body's redacted text, or nothing when it has none.
 fn server_said(r: &Redactor, body: &[u8]) -> String {
     match server_text(r, body) {
-        Some(t) => format!(" (server said: {t})"),
+        Some(text) => Msg::ServerSaid { text }.text(),
         None => String::new(),
     }
 }
@@ -104,34 +115,22 @@ fn client_error(status: u16, body: &[u8], r: &Redactor) -> Outcome {
     match status {
         400 => {
             let msg = match json_message(r, body) {
-                Some(m) => format!("the server rejected the request (HTTP 400): {m}"),
-                None => format!("the server rejected the request (HTTP 400){}", said()),
+                Some(text) => Msg::Rejected400With { text }.text(),
+                None => Msg::Rejected400 { said: said() }.text(),
             };
             fail(GaStatus::GA_ERR_VALIDATION, msg)
         }
         401 => fail(
             GaStatus::GA_ERR_UNAUTHORIZED,
-            format!(
-                "HTTP 401 Unauthorized: the server rejected apiTokenInstance; check the token \
-                 in your GREEN-API console{}",
-                said()
-            ),
+            Msg::Unauthorized401 { said: said() }.text(),
         ),
         403 => fail(
             GaStatus::GA_ERR_FORBIDDEN,
-            format!(
-                "HTTP 403 Forbidden: the server refused this instance; check idInstance and that \
-                 apiUrl is the host your console shows for it{}",
-                said()
-            ),
+            Msg::Forbidden403 { said: said() }.text(),
         ),
         _ => fail(
             GaStatus::GA_ERR_NOT_FOUND,
-            format!(
-                "HTTP 404 Not Found: no getAvatar method at this address; check apiUrl \
-                 (e.g. \"https://3100.api.green-api.com\"){}",
-                said()
-            ),
+            Msg::NotFound404 { said: said() }.text(),
         ),
     }
 }
@@ -145,21 +144,16 @@ fn transient_error(
     r: &Redactor,
 ) -> Outcome {
     let (st, what) = if status == 429 {
-        (
-            GaStatus::GA_ERR_RATE_LIMITED,
-            "HTTP 429 Too Many Requests: the instance's request rate was exceeded \
-             (getAvatar allows about 10 requests a second per instance, shared by every \
-             program using it)"
-                .to_string(),
-        )
+        (GaStatus::GA_ERR_RATE_LIMITED, Msg::TooMany429.text())
     } else {
         (
             GaStatus::GA_ERR_SERVER,
-            format!(
-                "HTTP {status} {}: a temporary server error{}",
-                reason(status),
-                server_said(r, body)
-            ),
+            Msg::TemporaryServerError {
+                status,
+                reason: reason(status),
+                said: server_said(r, body),
+            }
+            .text(),
         )
     };
     Outcome::Failure(
@@ -179,29 +173,23 @@ fn parse_success(body: &[u8], r: &Redactor) -> Outcome {
     if let Some(c) = url.chars().find(|c| c.is_control()) {
         return fail(
             GaStatus::GA_ERR_BAD_RESPONSE,
-            format!(
-                "the server's urlAvatar contains a control character (U+{:04X}); refused",
-                c as u32
-            ),
+            Msg::UrlAvatarControl { code: c as u32 }.text(),
         );
     }
     // The link is handed to the caller as data (shown, logged, stored): a server that puts the
     // token in it is not believed (the token never reaches a caller's output).
     if r.finds(&url) {
-        return fail(
-            GaStatus::GA_ERR_BAD_RESPONSE,
-            "the server's urlAvatar contains the instance's apiTokenInstance; refused".into(),
-        );
+        return fail(GaStatus::GA_ERR_BAD_RESPONSE, Msg::UrlAvatarToken.text());
     }
     // The caller opens, shows or fetches the link: anything but a web link (javascript:, file:,
     // data:, a relative path) is not one.
     if !url.is_empty() && !is_web_link(&url) {
         return fail(
             GaStatus::GA_ERR_BAD_RESPONSE,
-            format!(
-                "the server's urlAvatar is not an http(s) link ({}); refused",
-                scheme_of(&url)
-            ),
+            Msg::UrlAvatarNotWeb {
+                scheme: scheme_of(&url),
+            }
+            .text(),
         );
     }
     Outcome::Success(Avatar { url, available })
@@ -223,9 +211,12 @@ fn scheme_of(url: &str) -> String {
                 && s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
         {
-            format!("scheme \"{}:\"", s.to_ascii_lowercase())
+            Msg::SchemeNamed {
+                scheme: s.to_ascii_lowercase(),
+            }
+            .text()
         }
-        _ => "no scheme".into(),
+        _ => Msg::NoScheme.text(),
     }
 }
 
@@ -236,7 +227,10 @@ fn read_success(body: &[u8]) -> Result<(String, Option<bool>), Outcome> {
         Err(e) => {
             return Err(fail(
                 GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the server's answer (HTTP 200) is not valid JSON: {e}"),
+                Msg::AnswerNotJson {
+                    error: e.to_string(),
+                }
+                .text(),
             ))
         }
     };
@@ -245,10 +239,7 @@ fn read_success(body: &[u8]) -> Result<(String, Option<bool>), Outcome> {
         None => {
             return Err(fail(
                 GaStatus::GA_ERR_BAD_RESPONSE,
-                format!(
-                    "the server's answer (HTTP 200) is JSON {}, not an object",
-                    kind(&v)
-                ),
+                Msg::AnswerNotObject { kind: kind(&v) }.text(),
             ))
         }
     };
@@ -257,32 +248,25 @@ fn read_success(body: &[u8]) -> Result<(String, Option<bool>), Outcome> {
         Some(other) => {
             return Err(fail(
                 GaStatus::GA_ERR_BAD_RESPONSE,
-                format!(
-                    "the server's answer (HTTP 200) has urlAvatar as {}, not a string",
-                    kind(other)
-                ),
+                Msg::UrlAvatarNotString { kind: kind(other) }.text(),
             ))
         }
-        None => {
-            return Err(fail(
-                GaStatus::GA_ERR_BAD_RESPONSE,
-                "the server's answer (HTTP 200) has no urlAvatar".to_string(),
-            ))
-        }
+        None => return Err(fail(GaStatus::GA_ERR_BAD_RESPONSE, Msg::NoUrlAvatar.text())),
     };
     let available = obj.get("available").and_then(|a| a.as_bool());
     Ok((url.clone(), available))
 }
 
-fn kind(v: &serde_json::Value) -> &'static str {
+fn kind(v: &serde_json::Value) -> String {
     match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
+        serde_json::Value::Null => Msg::JsonNull,
+        serde_json::Value::Bool(_) => Msg::JsonBool,
+        serde_json::Value::Number(_) => Msg::JsonNumber,
+        serde_json::Value::String(_) => Msg::JsonString,
+        serde_json::Value::Array(_) => Msg::JsonArray,
+        serde_json::Value::Object(_) => Msg::JsonObject,
     }
+    .text()
 }
 
 /// The `message` of GREEN-API's error envelope (never its `path`, which echoes the token).
@@ -303,20 +287,22 @@ fn json_message(r: &Redactor, body: &[u8]) -> Option<String> {
 }
 
 fn quota_message(r: &Redactor, body: &[u8]) -> String {
-    let mut msg =
-        "HTTP 466: the instance's quota for this method is used up; see your plan in the \
-                   GREEN-API console"
-            .to_string();
+    let mut msg = Msg::Quota466.text();
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
         let s = v.get("invokeStatus").unwrap_or(&v);
         if let (Some(u), Some(t)) = (
             s.get("used").and_then(|x| x.as_u64()),
             s.get("total").and_then(|x| x.as_u64()),
         ) {
-            msg.push_str(&format!(" (used {u} of {t})"));
+            msg.push_str(&Msg::QuotaUsed { used: u, total: t }.text());
         }
         if let Some(d) = s.get("description").and_then(|x| x.as_str()) {
-            msg.push_str(&format!(": {}", quote(r, d, 300)));
+            msg.push_str(
+                &Msg::QuotaDescription {
+                    text: quote(r, d, 300),
+                }
+                .text(),
+            );
         }
     }
     msg
@@ -332,10 +318,7 @@ fn server_text(r: &Redactor, body: &[u8]) -> Option<String> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         // A broken envelope: its fields cannot be told apart, so none is quoted.
-        return Some(format!(
-            "a body of {} bytes that is not valid JSON",
-            body.len()
-        ));
+        return Some(Msg::BodyNotJson { len: body.len() }.text());
     }
     let lower = text.to_ascii_lowercase();
     if let (Some(a), Some(b)) = (lower.find("<title>"), lower.find("</title>")) {
@@ -345,7 +328,7 @@ fn server_text(r: &Redactor, body: &[u8]) -> Option<String> {
         }
     }
     if lower.contains("<html") || lower.contains("<!doctype") {
-        return Some("an HTML page".into());
+        return Some(Msg::HtmlPage.text());
     }
     let t = quote(r, &text, 200);
     (!t.is_empty()).then_some(t)

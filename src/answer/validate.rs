@@ -62,6 +62,7 @@ pub fn is_loopback_host(host: &str) -> bool {
         .unwrap_or(false)
 }
 
+use crate::messages::Msg;
 pub(crate) use crate::text::shown;
 
 /// Checks `apiUrl` and splits it. `https://` is required except for loopback hosts.
@@ -70,14 +71,10 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
     check_api_url_text(s)?;
     let (scheme, rest) = api_url_scheme(s)?;
     let (authority, path) = api_url_authority(s, rest)?;
-    let (host, port) =
-        split_host_port(authority).map_err(|why| format!("apiUrl {}: {why}", shown(s)))?;
+    let (host, port) = split_host_port(authority)
+        .map_err(|why| String::from(Msg::ApiUrlHost { url: shown(s), why }))?;
     if scheme == "http" && !is_loopback_host(&host) {
-        return Err(format!(
-            "apiUrl {} uses http://, which is allowed only for loopback hosts \
-             (127.0.0.0/8, ::1, localhost); use https://",
-            shown(s)
-        ));
+        return Err(Msg::ApiUrlHttpNotLoopback { url: shown(s) }.into());
     }
     check_api_url_path(s, path)?;
     Ok(ApiUrl {
@@ -91,21 +88,22 @@ pub fn parse_api_url(raw: &str) -> Result<ApiUrl, String> {
 /// Refuses an empty or too long apiUrl, or one with white space or control characters.
 fn check_api_url_text(s: &str) -> Result<(), String> {
     if s.is_empty() {
-        return Err("apiUrl is empty; expected e.g. \"https://3100.api.green-api.com\"".into());
+        return Err(Msg::ApiUrlEmpty.into());
     }
     if s.len() > MAX_API_URL_LEN {
-        return Err(format!("apiUrl is longer than {MAX_API_URL_LEN} bytes"));
+        return Err(Msg::ApiUrlTooLong {
+            max: MAX_API_URL_LEN,
+        }
+        .into());
     }
     if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "apiUrl {} contains {}; remove spaces and control characters",
-            shown(s),
-            if c.is_whitespace() {
-                "white space"
-            } else {
-                "a control character"
-            }
-        ));
+        let url = shown(s);
+        return Err(if c.is_whitespace() {
+            Msg::ApiUrlWhiteSpace { url }
+        } else {
+            Msg::ApiUrlControl { url }
+        }
+        .into());
     }
     Ok(())
 }
@@ -115,30 +113,19 @@ fn api_url_scheme(s: &str) -> Result<(&'static str, &str), String> {
     let (scheme, rest) = match s.find("://") {
         Some(i) => (s[..i].to_ascii_lowercase(), &s[i + 3..]),
         None if !s.contains('.') && !s.contains(':') => {
-            let what = crate::redact::secret_like(s).map_or_else(
-                || format!("apiUrl {} is not a URL", shown(s)),
-                |d| format!("apiUrl is {d}: it looks like the token or idInstance, not a URL"),
-            );
-            return Err(format!(
-                "{what}; expected e.g. \"https://3100.api.green-api.com\" (check the order of the arguments)"
-            ));
+            return Err(crate::redact::secret_like(s)
+                .map_or_else(
+                    || Msg::ApiUrlNotUrl { url: shown(s) },
+                    |what| Msg::ApiUrlLooksLikeToken { what },
+                )
+                .into());
         }
-        None => {
-            return Err(format!(
-                "apiUrl {} has no scheme; expected e.g. \"https://3100.api.green-api.com\"",
-                shown(s)
-            ))
-        }
+        None => return Err(Msg::ApiUrlNoScheme { url: shown(s) }.into()),
     };
     let scheme: &'static str = match scheme.as_str() {
         "https" => "https",
         "http" => "http",
-        _ => {
-            return Err(format!(
-                "apiUrl {} uses an unsupported scheme; use https://",
-                shown(s)
-            ))
-        }
+        _ => return Err(Msg::ApiUrlBadScheme { url: shown(s) }.into()),
     };
     Ok((scheme, rest))
 }
@@ -147,10 +134,7 @@ fn api_url_scheme(s: &str) -> Result<(&'static str, &str), String> {
 /// or user credentials.
 fn api_url_authority<'a>(s: &str, rest: &'a str) -> Result<(&'a str, &'a str), String> {
     if rest.contains('?') || rest.contains('#') {
-        return Err(format!(
-            "apiUrl {} must not have a query or fragment (\"?\" or \"#\")",
-            shown(s)
-        ));
+        return Err(Msg::ApiUrlQuery { url: shown(s) }.into());
     }
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -158,7 +142,7 @@ fn api_url_authority<'a>(s: &str, rest: &'a str) -> Result<(&'a str, &'a str), S
     };
     if authority.contains('@') {
         // Never echo it: it may hold a password.
-        return Err("apiUrl must not contain user credentials (\"user@host\")".into());
+        return Err(Msg::ApiUrlCredentials.into());
     }
     Ok((authority, path))
 }
@@ -169,19 +153,15 @@ fn check_api_url_path(s: &str, path: &str) -> Result<(), String> {
     for c in path.chars() {
         let ok = c.is_ascii_alphanumeric() || "-._~/%!$&'()*+,;=:@".contains(c);
         if !ok {
-            return Err(format!(
-                "apiUrl {} has a character not allowed in a URL path: {}",
-                shown(s),
-                c.escape_debug()
-            ));
+            return Err(Msg::ApiUrlPathChar {
+                url: shown(s),
+                c: c.escape_debug().to_string(),
+            }
+            .into());
         }
     }
     if crate::redact::secret_like(path).is_some() {
-        return Err(format!(
-            "apiUrl {} has a path that looks like it holds a token or id; apiUrl is only the \
-             host from your console, e.g. \"https://3100.api.green-api.com\"",
-            shown(s)
-        ));
+        return Err(Msg::ApiUrlPathSecret { url: shown(s) }.into());
     }
     Ok(())
 }
@@ -199,12 +179,12 @@ fn api_url_prefix(path: &str) -> String {
 fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
     use crate::answer::url::AuthorityError as E;
     let (host, port) = crate::answer::url::split_authority(authority).map_err(|e| match e {
-        E::UnclosedBracket => "an IPv6 address misses its closing \"]\"",
-        E::BadIpv6 => "the IPv6 address in brackets is not valid",
-        E::AfterBracket => "unexpected text after \"]\"",
+        E::UnclosedBracket => Msg::HostUnclosedBracket.text(),
+        E::BadIpv6 => Msg::HostBadIpv6.text(),
+        E::AfterBracket => Msg::HostAfterBracket.text(),
     })?;
     if host.is_empty() {
-        return Err("the host is missing".into());
+        return Err(Msg::HostMissing.into());
     }
     if !host.starts_with('[') {
         let labels_ok = host.split('.').all(|l| {
@@ -216,14 +196,12 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
                 && !l.ends_with('-')
         });
         if !labels_ok || host.len() > 253 {
-            return Err("the host name is not valid (letters, digits, \"-\" and dots only)".into());
+            return Err(Msg::HostBadName.into());
         }
     }
     let port = match port {
         None => None,
-        Some(p) => Some(
-            crate::answer::url::parse_port(p).ok_or("the port must be a number from 1 to 65535")?,
-        ),
+        Some(p) => Some(crate::answer::url::parse_port(p).ok_or_else(|| Msg::PortBad.text())?),
     };
     Ok((host.to_ascii_lowercase(), port))
 }
@@ -231,23 +209,14 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
 /// Checks `idInstance`: 1 to 19 ASCII digits.
 pub fn check_id_instance(s: &str) -> Result<(), String> {
     if s.is_empty() {
-        return Err(
-            "idInstance is empty; expected the digits from your console, e.g. \"3100000001\""
-                .into(),
-        );
+        return Err(Msg::IdInstanceEmpty.into());
     }
     if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         let letters = s.bytes().any(|b| b.is_ascii_alphabetic());
-        if let Some(d) = crate::redact::secret_like(s).filter(|_| letters) {
-            return Err(format!(
-                "idInstance is {d}: it looks like the token (apiTokenInstance); idInstance is 1-19 \
-                 digits, e.g. \"3100000001\" (check the order of the arguments)"
-            ));
+        if let Some(what) = crate::redact::secret_like(s).filter(|_| letters) {
+            return Err(Msg::IdInstanceLooksLikeToken { what }.into());
         }
-        return Err(format!(
-            "idInstance {} is not valid: expected 1 to 19 digits, e.g. \"3100000001\"",
-            shown(s)
-        ));
+        return Err(Msg::IdInstanceBad { id: shown(s) }.into());
     }
     Ok(())
 }
@@ -256,23 +225,17 @@ pub fn check_id_instance(s: &str) -> Result<(), String> {
 /// (letters, digits, `-`, `.`, `_`, `~`). The message never shows the token.
 pub fn check_token(s: &str) -> Result<(), String> {
     if s.is_empty() {
-        return Err("apiTokenInstance is empty; copy it from your GREEN-API console".into());
+        return Err(Msg::TokenEmpty.into());
     }
     if s.len() > MAX_TOKEN_LEN {
-        return Err(format!(
-            "apiTokenInstance is longer than {MAX_TOKEN_LEN} characters"
-        ));
+        return Err(Msg::TokenTooLong { max: MAX_TOKEN_LEN }.into());
     }
     if let Some((i, _)) = s
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_alphanumeric() || "-._~".contains(*c)))
     {
         let pos = s[..i].chars().count() + 1;
-        return Err(format!(
-            "apiTokenInstance has a character at position {pos} that is not allowed \
-             (letters, digits, \"-\", \".\", \"_\" and \"~\" only); check for spaces or quotes \
-             copied with it"
-        ));
+        return Err(Msg::TokenBadChar { pos }.into());
     }
     Ok(())
 }
@@ -288,10 +251,8 @@ pub enum ChatKind {
 
 /// Checks `chatId`: a user_id (digits) or group_id (`-` then digits), at most 32 characters.
 pub fn check_chat_id(s: &str) -> Result<ChatKind, String> {
-    const FORMATS: &str = "accepted formats: user_id, digits such as \"10000000\", \
-                           or group_id, a minus sign then digits such as \"-10000000000000\"";
     if s.is_empty() {
-        return Err(format!("chatId is empty; {FORMATS}"));
+        return Err(Msg::ChatIdEmpty.into());
     }
     let (kind, digits) = match s.strip_prefix('-') {
         Some(d) => (ChatKind::Group, d),
@@ -299,28 +260,27 @@ pub fn check_chat_id(s: &str) -> Result<ChatKind, String> {
     };
     // Only text with letters can look like a token (the test is costly: not for every id).
     let letters = s.bytes().any(|b| b.is_ascii_alphabetic());
-    if let Some(d) = letters.then(|| crate::redact::secret_like(s)).flatten() {
-        return Err(format!(
-            "chatId is {d}: it looks like a token, not a chat id; {FORMATS}"
-        ));
+    if let Some(what) = letters.then(|| crate::redact::secret_like(s)).flatten() {
+        return Err(Msg::ChatIdLooksLikeToken { what }.into());
     }
     if s.chars().count() > MAX_CHAT_ID_LEN {
-        return Err(format!(
-            "chatId {} is longer than {MAX_CHAT_ID_LEN} characters; {FORMATS}",
-            shown(s)
-        ));
+        return Err(Msg::ChatIdTooLong {
+            id: shown(s),
+            max: MAX_CHAT_ID_LEN,
+        }
+        .into());
     }
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         let hint = if s.contains('@') {
-            " (WhatsApp-style ids like \"79001234567@c.us\" are not MAX chat ids)"
+            Msg::ChatIdHintWhatsApp.text()
         } else if s.trim() != s {
-            " (remove the spaces around it)"
+            Msg::ChatIdHintSpaces.text()
         } else if s.starts_with('+') || s.contains(' ') {
-            " (a phone number is not a chat id)"
+            Msg::ChatIdHintPhone.text()
         } else {
-            ""
+            String::new()
         };
-        return Err(format!("chatId {} is not valid{hint}; {FORMATS}", shown(s)));
+        return Err(Msg::ChatIdBad { id: shown(s), hint }.into());
     }
     Ok(kind)
 }

@@ -1,6 +1,7 @@
 //! One attempt: a getAvatar POST or an image GET, sent once and read into a result or a
 //! [`Failure`] (the retry loop in `client` decides what to do with a failure).
 
+use crate::messages::Msg;
 use std::time::{Duration, SystemTime};
 
 use super::{host_of, Client};
@@ -51,7 +52,7 @@ impl Client {
             },
             Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
                 GaStatus::GA_ERR_BAD_RESPONSE,
-                format!("the server's answer is larger than {MAX_BODY} bytes; refused"),
+                Msg::AnswerTooLarge { max: MAX_BODY },
             )),
             Err(e) => Err(self.transport_failure(e, &self.url, timeout, true)),
         };
@@ -79,9 +80,10 @@ impl Client {
         let mut resp = match sent {
             Ok(r) => r,
             Err(ureq::Error::TooManyRedirects) => {
-                let m = format!(
-                    "the avatar link on {host} redirected more than {MAX_IMAGE_REDIRECTS} times; not downloaded"
-                );
+                let m = Msg::TooManyRedirects {
+                    host,
+                    max: MAX_IMAGE_REDIRECTS as usize,
+                };
                 return (Err(Failure::fatal(GaStatus::GA_ERR_BAD_RESPONSE, m)), 0);
             }
             Err(e) => return (Err(self.transport_failure(e, url, timeout, false)), 0),
@@ -128,9 +130,10 @@ impl Client {
             }
             Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::fatal(
                 GaStatus::GA_ERR_BAD_RESPONSE,
-                format!(
-                    "the avatar image on {host} is larger than {MAX_IMAGE} bytes (16 MiB); not downloaded"
-                ),
+                Msg::ImageTooLarge {
+                    host,
+                    max: MAX_IMAGE,
+                },
             )),
             Err(e) => Err(self.transport_failure(e, url, timeout, true)),
         }

@@ -28,6 +28,7 @@ impl Client {
     where
         F: Fn(usize) -> Result<&'a str, Error> + Sync,
     {
+        let _lang = self.speak();
         let mut out = Vec::new();
         out.try_reserve_exact(count).map_err(|_| no_memory(count))?;
         let halt: OnceLock<Error> = OnceLock::new();
@@ -83,7 +84,7 @@ fn no_memory(count: usize) -> Error {
     Error {
         status: GaStatus::GA_ERR_INTERNAL,
         http_status: 0,
-        message: format!("out of memory for a batch of {count} chat ids; nothing was sent"),
+        message: crate::messages::Msg::OomBatchStart { count }.text(),
     }
 }
 
@@ -106,8 +107,11 @@ where
     let next = AtomicUsize::new(0);
     // Workers inherit "inside an export" so a panic on them is not printed (see quiet_panics).
     let quiet = in_export();
+    // Workers make their messages in the caller's language.
+    let lang = crate::messages::Lang::current();
     let work = || {
         let _quiet = quiet.then(QuietPanics::enter);
+        let _lang = crate::messages::Scope::enter(lang);
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             if i >= count {
@@ -137,7 +141,7 @@ fn slot_result(m: Slot) -> Result<Avatar, Error> {
             Err(Error {
                 status: GaStatus::GA_ERR_INTERNAL,
                 http_status: 0,
-                message: "batch worker lost a result".into(),
+                message: crate::messages::Msg::BatchLostResult.text(),
             })
         })
 }

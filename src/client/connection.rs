@@ -6,6 +6,7 @@ use super::{host_of, Client, Error};
 use crate::answer::validate;
 use crate::error::failure::Failure;
 use crate::error::status::GaStatus;
+use crate::messages::Msg;
 use crate::net::agent::{AgentSettings, ProxySetting};
 use crate::proxy;
 
@@ -15,6 +16,7 @@ impl Client {
     /// on. A file holding anything but certificates (a key, a CSR...) is refused, saying what it
     /// held. Open connections are dropped.
     pub fn add_ca_file(&self, path: &str) -> Result<(), Error> {
+        let _lang = self.speak();
         let certs = crate::tls::ca_file::read(path).map_err(|m| self.invalid(m))?;
         self.change_agent(|s| s.trust.extra.extend(certs));
         Ok(())
@@ -24,17 +26,21 @@ impl Client {
     /// default) or the bundled web roots. CA files given add to either. Open connections are
     /// dropped.
     pub fn set_trust(&self, trust: crate::Trust) {
+        let _lang = self.speak();
         self.change_agent(|s| s.trust.trust = trust);
     }
 
     /// Sets the User-Agent header (default `getavatar/VERSION`): printable ASCII, at most 256
     /// characters. Open connections are dropped.
     pub fn set_user_agent(&self, ua: &str) -> Result<(), Error> {
+        let _lang = self.speak();
         if ua.is_empty() || ua.len() > 256 || !ua.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            return Err(self.invalid(format!(
-                "user agent {} is not valid: 1 to 256 printable ASCII characters",
-                validate::shown(ua)
-            )));
+            return Err(self.invalid(
+                Msg::UserAgentBad {
+                    ua: validate::shown(ua),
+                }
+                .text(),
+            ));
         }
         self.change_agent(|s| s.user_agent = ua.to_string());
         Ok(())
@@ -47,6 +53,7 @@ impl Client {
     /// names) or `socks5h://...` (the proxy resolves them); user name and password are
     /// percent-decoded and never appear in messages. Open connections are dropped.
     pub fn set_proxy(&self, url: &str) -> Result<(), Error> {
+        let _lang = self.speak();
         if url.eq_ignore_ascii_case("system") {
             let env = |k: &str| std::env::var(k).ok();
             self.change_agent(|s| system_proxy_into(s, &self.url, env));
@@ -78,6 +85,7 @@ impl Client {
     /// variable is set (then requests go direct). An invalid value is an error naming the
     /// variable; the setting is unchanged.
     pub fn use_env_proxy(&self) -> Result<Option<String>, Error> {
+        let _lang = self.speak();
         self.use_proxy_from(|k| std::env::var(k).ok())
     }
 
@@ -94,7 +102,7 @@ impl Client {
             });
             return Ok(None);
         };
-        let in_var = |m: String| self.invalid(format!("environment variable {name}: {m}"));
+        let in_var = |error: String| self.invalid(Msg::InEnvVar { name, error }.text());
         let u = proxy::parse_proxy_url(value.trim()).map_err(in_var)?;
         let no_proxy = ["no_proxy", "NO_PROXY"]
             .iter()
@@ -144,7 +152,7 @@ pub(super) fn system_proxy_into(
                 let from = Some(from);
                 (Some(ProxySetting { url, ureq, from }), None)
             }
-            Err(m) => (None, Some(format!("the system proxy cannot be used: {m}"))),
+            Err(error) => (None, Some(Msg::SystemProxyUnusable { error }.text())),
         },
         Err(m) => (None, Some(m)),
     };

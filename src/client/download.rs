@@ -58,6 +58,7 @@ impl Client {
     /// Content-Type and at most 16 MiB required. Transient failures are retried like lookups, but
     /// image requests do not count against the rate limit (they go to the image server).
     pub fn fetch_image(&self, url: &str) -> Result<Image, Error> {
+        let _lang = self.speak();
         self.fetch_image_with(url, None, &mut self.budget())
     }
 
@@ -79,6 +80,7 @@ impl Client {
 
     /// Looks up `chat_id` and fetches its avatar image: `(answer, None)` when there is no avatar.
     pub fn avatar_image(&self, chat_id: &str) -> Result<(Avatar, Option<Image>), Error> {
+        let _lang = self.speak();
         self.download(chat_id, None, None).into_result()
     }
 
@@ -88,6 +90,7 @@ impl Client {
         chat_id: &str,
         cancel: &Cancel,
     ) -> Result<(Avatar, Option<Image>), Error> {
+        let _lang = self.speak();
         self.download(chat_id, None, Some(cancel)).into_result()
     }
 
@@ -95,6 +98,7 @@ impl Client {
     /// the same folder, then a rename; nothing half-written is left on failure). When there is no
     /// avatar nothing is written and the answer (with an empty link) is returned.
     pub fn download_avatar(&self, chat_id: &str, path: &str) -> Result<Avatar, Error> {
+        let _lang = self.speak();
         let d = self.download(chat_id, Some(path), None);
         d.into_result().map(|(a, _)| a)
     }
@@ -107,6 +111,7 @@ impl Client {
         path: &str,
         cancel: &Cancel,
     ) -> Result<Avatar, Error> {
+        let _lang = self.speak();
         let d = self.download(chat_id, Some(path), Some(cancel));
         d.into_result().map(|(a, _)| a)
     }
@@ -122,6 +127,7 @@ impl Client {
         path: Option<&str>,
         cancel: Option<&Cancel>,
     ) -> Download {
+        let _lang = self.speak();
         let checked = match path {
             Some(p) => image::check_download_path(p).map_err(|m| self.invalid(m)),
             None => Ok(()),

@@ -11,6 +11,7 @@ use crate::deadline::{Ahead, Budget};
 use crate::error::failure::Failure;
 use crate::error::status::GaStatus;
 use crate::error::Error;
+use crate::messages::Msg;
 use crate::settings::defaults;
 
 impl Client {
@@ -136,11 +137,13 @@ impl Client {
         } = failure;
         let too_long = retry_after.filter(|d| d.as_secs() > defaults::MAX_RETRY_AFTER_S);
         if let Some(d) = too_long {
-            message.push_str(&format!(
-                "; the server asks to retry after {} s (longer than the {} s getavatar waits): try again then",
-                d.as_secs(),
-                defaults::MAX_RETRY_AFTER_S
-            ));
+            message.push_str(
+                &Msg::RetryAfterTooLong {
+                    secs: d.as_secs(),
+                    max: defaults::MAX_RETRY_AFTER_S,
+                }
+                .text(),
+            );
         }
         if retryable && too_long.is_none() && budget.expired() {
             let e = out_of_time(budget, None, http_status, Some(last));
@@ -148,7 +151,7 @@ impl Client {
         }
         if !retryable || tries > max_retries || too_long.is_some() {
             if retryable && tries > 1 {
-                message.push_str(&format!(" (gave up after {tries} attempts)"));
+                message.push_str(&Msg::GaveUp { tries }.text());
             }
             return Err(Error {
                 status,
@@ -177,7 +180,10 @@ impl Client {
         if failure.status != GaStatus::GA_ERR_TIMEOUT {
             return failure.message.clone();
         }
-        let within = format!(" within {} ms", self.timeout().as_millis());
+        let within = Msg::Within {
+            ms: self.timeout().as_millis(),
+        }
+        .text();
         failure.message.replacen(&within, "", 1)
     }
 }
@@ -208,7 +214,12 @@ fn out_of_time(
 ) -> Error {
     let mut message = budget.exceeded(ahead);
     if let Some(m) = last {
-        message.push_str(&format!("; the last attempt: {m}"));
+        message.push_str(
+            &Msg::LastAttempt {
+                text: m.to_string(),
+            }
+            .text(),
+        );
     }
     Error {
         status: GaStatus::GA_ERR_TIMEOUT,
@@ -222,7 +233,7 @@ pub(super) fn cancelled(http_status: u16) -> Error {
     Error {
         status: GaStatus::GA_ERR_CANCELLED,
         http_status,
-        message: "the call was cancelled".into(),
+        message: Msg::Cancelled.text(),
     }
 }
 

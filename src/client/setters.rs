@@ -16,6 +16,7 @@ impl Client {
     /// Sets `setting` to `value`, in the setting's unit (see `docs/settings.md`). Out of range:
     /// `GA_ERR_INVALID_ARGUMENT` naming the setting and its range; the previous value is kept.
     pub fn set(&self, setting: Setting, value: i64) -> Result<(), Error> {
+        let _lang = self.speak();
         let v = setting.check(value)?;
         match setting {
             Setting::Timeout => {

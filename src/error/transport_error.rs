@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::error::failure::Failure;
 use crate::error::status::GaStatus;
+use crate::messages::Msg;
 use crate::net::resolver::NotLoopback;
 
 /// What the request was, for the message.
@@ -28,53 +29,73 @@ impl Context<'_> {
     fn via(&self) -> String {
         self.proxy
             .as_ref()
-            .map(|p| format!(" (via proxy {p})"))
+            .map(|proxy| Msg::ViaProxy { proxy }.text())
             .unwrap_or_default()
     }
 
-    fn during(&self) -> &'static str {
+    fn during(&self) -> String {
         if self.in_body {
-            "while reading the answer"
+            Msg::WhileReading.text()
         } else {
-            "before an answer arrived"
+            Msg::BeforeAnswer.text()
         }
+    }
+
+    /// " within N ms": the per-attempt timeout.
+    fn within(&self) -> String {
+        Msg::Within {
+            ms: self.timeout.as_millis(),
+        }
+        .text()
     }
 
     /// A proxy that never answered the CONNECT for this host: the silent party is the proxy.
     fn proxy_silent(&self) -> Failure {
-        let (host, ms) = (self.host, self.timeout.as_millis());
-        let p = self.proxy.as_deref().unwrap_or("in use");
+        let in_use = Msg::ProxyInUse.text();
+        let proxy = self.proxy.as_deref().unwrap_or(&in_use);
+        let (host, within) = (self.host, self.within());
         Failure::transient(
             GaStatus::GA_ERR_TIMEOUT,
-            format!(
-                "the proxy {p} did not answer the CONNECT to {host} within {ms} ms (proxy setting)"
-            ),
+            Msg::ProxySilent {
+                proxy,
+                host,
+                within,
+            },
         )
     }
 
     /// No connection within the timeout (the host, or the proxy, never answered the connection
     /// request: a dead network, a firewall that drops packets): no request was sent.
     fn connect_timed_out(&self) -> Failure {
-        let (host, ms) = (self.host, self.timeout.as_millis());
+        let (host, within) = (self.host, self.within());
         let m = match &self.proxy {
-            Some(p) => format!("could not connect to the proxy {p} within {ms} ms (for {host})"),
-            None => format!("could not connect to {host} within {ms} ms"),
+            Some(proxy) => Msg::ConnectProxyTimeout {
+                proxy,
+                host,
+                within,
+            },
+            None => Msg::ConnectTimeout { host, within },
         };
         Failure::transient(GaStatus::GA_ERR_TIMEOUT, m)
     }
 
     fn timed_out(&self) -> Failure {
-        let (host, ms, via) = (self.host, self.timeout.as_millis(), self.via());
+        let (host, within, via) = (self.host, self.within(), self.via());
         Failure::transient(
             GaStatus::GA_ERR_TIMEOUT,
-            format!("no complete answer from {host} within {ms} ms{via}"),
+            Msg::NoCompleteAnswer { host, within, via },
         )
     }
 }
 
-/// How the message of a timeout that met no server begins (a connection never made, a proxy
-/// that never answered): every other request of the client would meet it too.
-pub(crate) const NEVER_REACHED: [&str; 2] = ["could not connect to ", "the proxy "];
+/// Whether `message` is that of a timeout that met no server (a connection never made, a proxy
+/// that never answered), in any language: every other request of the client would meet it too.
+pub(crate) fn never_reached(message: &str) -> bool {
+    crate::messages::starts_like(
+        message,
+        &["ConnectTimeout", "ConnectProxyTimeout", "ProxySilent"],
+    )
+}
 
 /// The failure a ureq error stands for.
 pub(crate) fn classify(e: ureq::Error, cx: &Context) -> Failure {
@@ -85,26 +106,28 @@ pub(crate) fn classify(e: ureq::Error, cx: &Context) -> Failure {
         ureq::Error::Timeout(ureq::Timeout::Connect) if !cx.in_body => cx.connect_timed_out(),
         ureq::Error::Timeout(_) => cx.timed_out(),
         ureq::Error::Io(io) => io_failure(io, cx),
-        ureq::Error::HostNotFound => {
-            Failure::transient(network, format!("could not resolve host {host} (DNS){via}"))
-        }
+        ureq::Error::HostNotFound => Failure::transient(network, Msg::DnsFailed { host, via }),
         ureq::Error::ConnectionFailed => {
-            Failure::transient(network, format!("could not connect to {host}{via}"))
+            Failure::transient(network, Msg::ConnectFailed { host, via })
         }
         ureq::Error::ConnectProxyFailed(reason) => proxy_failure(&reason, cx),
         ureq::Error::Protocol(p) => Failure::fatal(
             bad,
-            format!("the server's answer is not valid HTTP/1.1 ({p})"),
+            Msg::NotHttp {
+                error: p.to_string(),
+            },
         ),
-        ureq::Error::LargeResponseHeader(..) => Failure::fatal(
-            bad,
-            "the server's response headers are larger than 64 KiB; refused",
-        ),
-        ureq::Error::Tls(t) => Failure::fatal(network, format!("TLS failure with {host}: {t}")),
-        ureq::Error::Rustls(t) => Failure::fatal(network, format!("TLS failure with {host}: {t}")),
+        ureq::Error::LargeResponseHeader(..) => Failure::fatal(bad, Msg::HeadersTooLarge),
+        ureq::Error::Tls(t) => Failure::fatal(network, tls_failure(host, t.to_string(), "")),
+        ureq::Error::Rustls(t) => Failure::fatal(network, tls_failure(host, t.to_string(), "")),
         other => Failure::transient(
             network,
-            format!("request to {host} failed {during}: {other}{via}"),
+            Msg::RequestFailed {
+                host,
+                during,
+                error: other.to_string(),
+                via,
+            },
         ),
     }
 }
@@ -116,19 +139,14 @@ fn io_failure(io: std::io::Error, cx: &Context) -> Failure {
     let network = GaStatus::GA_ERR_NETWORK;
     let what = match io.kind() {
         K::ConnectionRefused => match &cx.proxy {
-            Some(p) => {
-                return Failure::transient(
-                    network,
-                    format!("connection to the proxy {p} refused (is it running, and is the proxy URL right?)"),
-                )
+            Some(proxy) => {
+                return Failure::transient(network, Msg::ProxyRefusedConnection { proxy })
             }
-            None if cx.is_api => format!(
-                "connection to {host} refused (is the server running and apiUrl right?)"
-            ),
-            None => format!("connection to {host} refused"),
+            None if cx.is_api => Msg::RefusedApi { host }.text(),
+            None => Msg::Refused { host }.text(),
         },
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-            format!("connection to {host} closed by the server {during}")
+            Msg::ClosedByServer { host, during }.text()
         }
         K::TimedOut
             if io
@@ -141,47 +159,61 @@ fn io_failure(io: std::io::Error, cx: &Context) -> Failure {
         K::PermissionDenied if cx.proxy.is_some() => {
             return Failure::fatal(
                 network,
-                format!(
-                    "the proxy {} refused the user name or password: check the credentials in the proxy URL",
-                    cx.proxy.as_deref().unwrap_or_default()
-                ),
+                Msg::ProxyBadCredentials {
+                    proxy: cx.proxy.as_deref().unwrap_or_default(),
+                },
             )
         }
         _ => {
             let inner = io.get_ref();
-            if let Some(n) = inner.and_then(|i| i.downcast_ref::<crate::net::transport::ThisMachine>()) {
+            if let Some(n) =
+                inner.and_then(|i| i.downcast_ref::<crate::net::transport::ThisMachine>())
+            {
                 return Failure::fatal(GaStatus::GA_ERR_BAD_RESPONSE, n.to_string());
             }
             if let Some(n) = inner.and_then(|i| i.downcast_ref::<NotLoopback>()) {
-                return Failure::fatal(network, format!("{n}{via}"));
+                return Failure::fatal(
+                    network,
+                    Msg::WithVia {
+                        what: n.to_string(),
+                        via,
+                    },
+                );
             }
             if let Some(n) = inner.and_then(|i| i.downcast_ref::<crate::tls::NoTrust>()) {
-                return Failure::fatal(network, format!("TLS with {host}: {n}"));
+                return Failure::fatal(
+                    network,
+                    Msg::TlsWith {
+                        host,
+                        why: n.to_string(),
+                    },
+                );
             }
             if let Some(t) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
                 return Failure::fatal(network, tls_message(host, t));
             }
-            format!("network error talking to {host} {during}: {io}")
+            Msg::NetworkError {
+                host,
+                during,
+                error: io.to_string(),
+            }
+            .text()
         }
     };
-    Failure::transient(network, format!("{what}{via}"))
+    Failure::transient(network, Msg::WithVia { what, via })
 }
 
 /// A proxy that would not open a tunnel; 407 (credentials wanted or refused) is not retried.
 fn proxy_failure(reason: &str, cx: &Context) -> Failure {
-    let p = cx.proxy.as_deref().unwrap_or("in use");
+    let in_use = Msg::ProxyInUse.text();
+    let p = cx.proxy.as_deref().unwrap_or(&in_use);
     let host = cx.host;
     let code = proxy_status(reason);
     if code == "407" {
         if let Some(m) = unsupported_auth(reason, p, host) {
             return Failure::fatal(GaStatus::GA_ERR_NETWORK, m);
         }
-        return Failure::fatal(
-            GaStatus::GA_ERR_NETWORK,
-            format!(
-                "the proxy {p} wants a user name and password, or refused the ones given (HTTP 407): check the credentials in the proxy URL"
-            ),
-        );
+        return Failure::fatal(GaStatus::GA_ERR_NETWORK, Msg::Proxy407 { proxy: p });
     }
     let why = if code.is_empty() {
         reason.to_string()
@@ -192,13 +224,18 @@ fn proxy_failure(reason: &str, cx: &Context) -> Failure {
     // proxy could not reach the host), a 408 or a 429 may pass on another try.
     let refused = code.starts_with('4') && code != "408" && code != "429";
     let hint = if code == "403" {
-        ": it is not allowed through; ask whoever runs the proxy to let it through"
+        Msg::ProxyNotAllowedHint.text()
     } else {
-        ""
+        String::new()
     };
     Failure::new(
         GaStatus::GA_ERR_NETWORK,
-        format!("the proxy {p} would not open a tunnel to {host} ({why}){hint}"),
+        Msg::ProxyNoTunnel {
+            proxy: p,
+            host,
+            why,
+            hint,
+        },
         !refused,
     )
 }
@@ -210,13 +247,14 @@ fn unsupported_auth(reason: &str, p: &str, host: &str) -> Option<String> {
     if schemes.split(", ").any(|s| s.eq_ignore_ascii_case("basic")) {
         return None;
     }
-    Some(format!(
-        "the proxy {p} asks for {schemes} authentication (HTTP 407), which getavatar cannot do \
-         (it sends a user name and password by Basic authentication only): ask your IT \
-         department to allow Basic authentication on the proxy, or to let {host} through \
-         without authentication; if the proxy also accepts Basic, give user:password@ in the \
-         proxy URL (proxy setting)"
-    ))
+    Some(
+        Msg::ProxyAuthUnsupported {
+            proxy: p,
+            schemes,
+            host,
+        }
+        .text(),
+    )
 }
 
 /// The HTTP status in ureq's reason text ("proxy server responded 407/..."): the first run of
@@ -232,11 +270,21 @@ fn proxy_status(reason: &str) -> &str {
 fn tls_message(host: &str, e: &rustls::Error) -> String {
     let hint = match e {
         rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
-            "; if a proxy re-signs TLS or the server has a private root, trust its root (CA file setting)"
+            Msg::TlsUnknownIssuerHint.text()
         }
-        _ => "",
+        _ => String::new(),
     };
-    format!("TLS failure with {host}: {e}{hint}")
+    tls_failure(host, e.to_string(), &hint)
+}
+
+/// "TLS failure with HOST: ERROR" (the TLS library's text as it came), then `hint`.
+fn tls_failure(host: &str, error: String, hint: &str) -> String {
+    Msg::TlsFailure {
+        host,
+        error,
+        hint: hint.to_string(),
+    }
+    .text()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::ffi::{c_char, CStr};
 
 use crate::error::Error;
+use crate::messages::Msg;
 
 /// Reads a C string argument: NULL and invalid UTF-8 become an invalid-argument error naming it.
 ///
@@ -10,15 +11,15 @@ use crate::error::Error;
 /// `p` is NULL or points to a NUL-terminated string that stays valid during the call.
 pub(crate) unsafe fn str_arg<'a>(p: *const c_char, name: &str) -> Result<&'a str, Error> {
     if p.is_null() {
-        return Err(Error::invalid(format!("{name} is NULL")));
+        return Err(Error::invalid(Msg::ArgNull { name }));
     }
     // SAFETY: the caller promises a NUL-terminated string.
     let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
     std::str::from_utf8(bytes).map_err(|e| {
-        Error::invalid(format!(
-            "{name} is not valid UTF-8 (bad byte at offset {}); pass UTF-8 text",
-            e.valid_up_to()
-        ))
+        Error::invalid(Msg::ArgNotUtf8 {
+            name,
+            offset: e.valid_up_to(),
+        })
     })
 }
 

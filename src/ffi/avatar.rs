@@ -59,7 +59,7 @@ impl<'a> Said<'a> {
             http_status: 0,
             available: None,
             url: "",
-            error: Some("internal error in getavatar (please report it)".into()),
+            error: Some(crate::messages::Msg::Internal.text().into()),
         }
     }
 

@@ -39,7 +39,7 @@ pub extern "system" fn ga_cancel_new() -> *mut GaCancel {
         // SAFETY: GaCancel has a non-zero size.
         let p = unsafe { std::alloc::alloc(layout) } as *mut GaCancel;
         if p.is_null() {
-            set_last_error("out of memory while making a cancel token");
+            set_last_error(&crate::messages::Msg::OomCancel.text());
             return p;
         }
         // SAFETY: p is valid for a GaCancel and aligned for it; ga_cancel_free turns it back

@@ -9,6 +9,7 @@ use super::ffi_boundary;
 use crate::client::Client;
 use crate::error::status::GaStatus;
 use crate::error::Error;
+use crate::messages::Msg;
 
 /// A client for one GREEN-API instance. Opaque. Safe to share between threads: any number of
 /// threads may call `ga_get_avatar` and the setters on one client at once; they share its
@@ -25,7 +26,7 @@ pub(crate) unsafe fn client_ref<'a>(p: *const GaClient) -> Result<&'a Client, Er
     // SAFETY: per the contract.
     match unsafe { p.as_ref() } {
         Some(c) => Ok(&c.inner),
-        None => Err(Error::invalid("client is NULL")),
+        None => Err(Error::invalid(Msg::ArgNull { name: "client" })),
     }
 }
 

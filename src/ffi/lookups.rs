@@ -1,6 +1,7 @@
 //! Lookups: one chat id (`ga_get_avatar`) or many at once (`ga_get_avatars`), each with a
 //! cancellable form.
 
+use crate::messages::Msg;
 use std::ffi::c_char;
 
 use super::args::{str_arg, IdArray};
@@ -122,13 +123,16 @@ unsafe fn batch_args<'a>(
 ) -> Result<(&'a Client, usize), Error> {
     // SAFETY: per the contract.
     let c = unsafe { client_ref(client) }?;
-    let n =
-        usize::try_from(count).map_err(|_| Error::invalid(format!("count {count} is negative")))?;
+    let n = usize::try_from(count).map_err(|_| {
+        Error::invalid(Msg::CountNegative {
+            count: count.to_string(),
+        })
+    })?;
     if n > 0 && chat_ids.is_null() {
-        return Err(Error::invalid("chat_ids is NULL"));
+        return Err(Error::invalid(Msg::ArgNull { name: "chat_ids" }));
     }
     if n > 0 && results.is_null() {
-        return Err(Error::invalid("results is NULL"));
+        return Err(Error::invalid(Msg::ArgNull { name: "results" }));
     }
     Ok((c, n))
 }
@@ -149,7 +153,7 @@ unsafe fn store_results(out: &[Result<Avatar, Error>], results: *mut *mut GaAvat
     if all {
         GaStatus::GA_OK
     } else {
-        set_last_error("out of memory while storing batch results");
+        set_last_error(&Msg::OomBatch.text());
         GaStatus::GA_ERR_INTERNAL
     }
 }

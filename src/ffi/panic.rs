@@ -2,6 +2,7 @@
 //! records it as the last error, keeps it off the host's stderr, and returns the panic value of
 //! the export's return type ([`PanicValue`]).
 
+use crate::messages::Msg;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::avatar::{new_avatar, new_avatar_image, GaAvatar, GaAvatarImage, Said};
@@ -84,8 +85,8 @@ pub(crate) fn message(payload: &(dyn std::any::Any + Send)) -> String {
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    format!("internal error in getavatar (please report it): {what}")
+        .unwrap_or_else(|| Msg::UnknownPanic.text());
+    Msg::InternalPanic { what }.text()
 }
 
 /// Rust's default panic hook prints every panic to stderr, even one `catch_unwind` catches. The

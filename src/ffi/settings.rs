@@ -11,6 +11,7 @@ use super::ffi_boundary;
 use crate::client::Client;
 use crate::error::status::GaStatus;
 use crate::error::Error;
+use crate::messages::Msg;
 use crate::Setting;
 
 /// Applies a setter that takes a number, with the usual NULL check.
@@ -167,6 +168,22 @@ pub unsafe extern "system" fn ga_client_set_user_agent(
     unsafe { set_str(client, user_agent, "user_agent", Client::set_user_agent) }
 }
 
+/// Sets the language of the client's messages (`ga_last_error()`, `GaAvatarResult.message`):
+/// `"en"` (English) or `"ru"` (Russian), any letter case, a region or encoding allowed
+/// (`"ru-RU"`, `"ru_RU.UTF-8"`); `""` returns to the process default, which is `GA_LANG`, else
+/// the locale (`LC_ALL`, `LC_MESSAGES`, `LANG` on Unix; the user's UI language on Windows), else
+/// English. Status names and the server's own text are the same in every language. Returns
+/// `GA_OK`, or `GA_ERR_INVALID_ARGUMENT` (NULL client or language, another language: the
+/// language is kept).
+#[no_mangle]
+pub unsafe extern "system" fn ga_client_set_language(
+    client: *mut GaClient,
+    language: *const c_char,
+) -> GaStatus {
+    // SAFETY: NULL or a live client / C string.
+    unsafe { set_str(client, language, "language", Client::set_language_tag) }
+}
+
 /// Trusts the certificates in the CA file at `path` (UTF-8) in addition to what the trust setting
 /// trusts (`ga_client_set_trust`): for corporate proxies that re-sign TLS, or private servers.
 /// PEM or DER (`.pem`, `.crt`, `.cer`, `.der`; told apart by content). Several calls add up.
@@ -210,12 +227,7 @@ pub unsafe extern "system" fn ga_client_set_trust(
             let t = match v {
                 0 => crate::Trust::System,
                 1 => crate::Trust::Bundled,
-                _ => {
-                    return Err(Error::invalid(format!(
-                        "trust {v} is not valid: expected GA_TRUST_SYSTEM (0) or \
-                         GA_TRUST_BUNDLED (1); the previous value is kept"
-                    )))
-                }
+                _ => return Err(Error::invalid(Msg::TrustBad { v })),
             };
             c.set_trust(t);
             Ok(())

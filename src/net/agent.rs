@@ -69,7 +69,11 @@ impl ProxySetting {
     /// The proxy as messages show it: no credentials, and where the system named it.
     pub(crate) fn shown(&self) -> String {
         match &self.from {
-            Some(f) => format!("{} from {f}", self.url.shown()),
+            Some(from) => crate::messages::Msg::ProxyFrom {
+                proxy: self.url.shown(),
+                from,
+            }
+            .text(),
             None => self.url.shown(),
         }
     }

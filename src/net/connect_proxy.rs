@@ -6,6 +6,7 @@
 use ureq::unversioned::transport::{ConnectionDetails, Connector, Either, Transport};
 use ureq::{Error, ProxyProtocol};
 
+use crate::messages::Msg;
 use crate::net::transport::{TcpConnector, TcpTransport};
 
 /// The largest answer head read from a proxy.
@@ -130,14 +131,12 @@ fn read_head(t: &mut TcpTransport, details: &ConnectionDetails) -> Result<String
             return Ok(head);
         }
         if input.len() > MAX_HEAD {
-            return Err(Error::ConnectProxyFailed(format!(
-                "proxy server's answer head is larger than {MAX_HEAD} bytes"
-            )));
+            return Err(Error::ConnectProxyFailed(
+                Msg::ProxyHeadTooLarge { max: MAX_HEAD }.text(),
+            ));
         }
         if !progress {
-            return Err(Error::ConnectProxyFailed(
-                "proxy server did not respond".into(),
-            ));
+            return Err(Error::ConnectProxyFailed(Msg::ProxyNoResponse.text()));
         }
     }
 }
@@ -151,11 +150,11 @@ fn check_answer(head: &str) -> Result<(), Error> {
     if code.len() == 3 && code.starts_with('2') && code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(());
     }
-    let code = if code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()) {
-        code
-    } else {
-        "an invalid status"
-    };
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::ConnectProxyFailed(Msg::ProxyInvalidStatus.text()));
+    }
+    // With a status: the failure's message shows "HTTP <code>", not this text (see
+    // `transport_error::proxy_failure`), which only carries the code and the schemes.
     let mut reason = format!("proxy server responded {code}");
     if code == "407" {
         let schemes = auth_schemes(lines);

@@ -145,11 +145,13 @@ fn check_loopback(host: &str, addrs: &[SocketAddr]) -> Result<(), Error> {
     }
     match addrs.iter().find(|a| !a.ip().is_loopback()) {
         None => Ok(()),
-        Some(a) => Err(Error::Io(std::io::Error::other(NotLoopback(format!(
-            "the name {host} resolves to {}, which is not a loopback address: refused, nothing was sent \
-             (a localhost name must resolve to 127.0.0.0/8 or ::1; over http:// the token would travel in clear text)",
-            a.ip()
-        ))))),
+        Some(a) => Err(Error::Io(std::io::Error::other(NotLoopback(
+            crate::messages::Msg::NotLoopback {
+                host,
+                ip: a.ip().to_string(),
+            }
+            .text(),
+        )))),
     }
 }
 
@@ -207,7 +209,7 @@ impl CachingResolver {
         let mut pending = lock(&self.shared.pending);
         if !pending.contains_key(key) && pending.len() >= MAX_PENDING {
             return Err(Error::Io(std::io::Error::other(
-                "too many host name lookups waiting (is DNS answering?)",
+                crate::messages::Msg::TooManyLookups.text(),
             )));
         }
         let p = pending.entry(key.to_string()).or_default().clone();
@@ -227,7 +229,8 @@ impl CachingResolver {
                 match self.launch(key, p) {
                     Ok(()) => st.launched = true,
                     Err(e) => {
-                        let m = format!("cannot start a thread to look the host up: {e}");
+                        let error = e.to_string();
+                        let m = crate::messages::Msg::NoLookupThread { error }.text();
                         st.result = Some(Err((e.kind(), m)));
                         continue;
                     }

@@ -609,11 +609,7 @@ pub(crate) struct ThisMachine;
 
 impl std::fmt::Display for ThisMachine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(
-            "the avatar link (or a redirect it led to) points at this machine (a loopback \
-             address) while apiUrl is not on loopback: refused, nothing was sent (a link the \
-             server chose may not reach into the user's own machine)",
-        )
+        f.write_str(&crate::messages::Msg::ThisMachine.text())
     }
 }
 

@@ -6,6 +6,7 @@
 // The Windows list and bypass readers are used by `winhttp` only (and tested everywhere).
 #![cfg_attr(not(windows), allow(dead_code))]
 
+use crate::messages::Msg;
 use crate::proxy::{self, ProxyScheme, ProxyUrl};
 
 /// A proxy the system chose: the checked URL, the ureq bypass rules, and where it came from
@@ -33,8 +34,9 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
 }
 
 /// What the text of a problem adds: how the caller gets past it.
-pub(crate) const WAY_OUT: &str =
-    "set a proxy URL, or \"direct\" to connect without a proxy (proxy setting)";
+pub(crate) fn way_out() -> String {
+    Msg::ProxyWayOut.text()
+}
 
 /// Runs `f` on a helper thread and waits for it at most `limit`: its result, or None when it
 /// did not finish in time (it then runs on, detached; it owns all it uses) or no thread could
@@ -53,11 +55,13 @@ pub(crate) fn within<T: Send + 'static>(
 
 /// The message for a proxy `what` (the setting) names for `host` that getavatar cannot speak to.
 pub(crate) fn unusable(what: &str, bad: &str, host: &str) -> String {
-    format!(
-        "the system proxy cannot be used: {what} names the proxy {} for {host}, which getavatar \
-         cannot use (it reaches proxies by plain HTTP CONNECT or SOCKS5, not HTTPS or SOCKS4); {WAY_OUT}",
-        crate::answer::validate::shown(bad)
-    )
+    Msg::SystemProxyNamesUnusable {
+        what: what.to_string(),
+        proxy: crate::answer::validate::shown(bad),
+        host,
+        way_out: way_out(),
+    }
+    .text()
 }
 
 /// One entry of a WinHTTP proxy list, read.

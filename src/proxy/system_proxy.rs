@@ -8,7 +8,8 @@
 //! The choice is made for apiUrl; image downloads use the same proxy, with the bypass rules
 //! (NO_PROXY, or the Internet Options' bypass list) applied per host.
 
-use super::rules::{is_loopback_host, loopback_rules, Chosen, WAY_OUT};
+use super::rules::{is_loopback_host, loopback_rules, way_out, Chosen};
+use crate::messages::Msg;
 use crate::proxy;
 
 /// The system's proxy for apiUrl (`scheme`, `host`), with `env` as the environment: None means
@@ -20,8 +21,13 @@ pub(crate) fn system_proxy(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<Chosen>, String> {
     if let Some((name, value)) = proxy::proxy_from_env(https, &env) {
-        let u = proxy::parse_proxy_url(value.trim()).map_err(|m| {
-            format!("the system proxy cannot be used: environment variable {name}: {m}; {WAY_OUT}")
+        let u = proxy::parse_proxy_url(value.trim()).map_err(|error| {
+            Msg::SystemProxyEnvBad {
+                name,
+                error,
+                way_out: way_out(),
+            }
+            .text()
         })?;
         let mut rules = ["no_proxy", "NO_PROXY"]
             .iter()
@@ -29,7 +35,7 @@ pub(crate) fn system_proxy(
             .map(|v| proxy::no_proxy_rules(&v))
             .unwrap_or_default();
         rules.extend(loopback_rules());
-        return Ok(Some((u, rules, format!("environment variable {name}"))));
+        return Ok(Some((u, rules, Msg::FromEnvVar { name }.text())));
     }
     if is_loopback_host(host) {
         return Ok(None);
@@ -83,7 +89,7 @@ mod tests {
         let e = system_proxy(true, "https://api.x/", "api.x", bad).unwrap_err();
         assert!(
             e.starts_with("the system proxy cannot be used: environment variable ALL_PROXY:")
-                && e.ends_with(WAY_OUT)
+                && e.ends_with(&way_out())
                 && !e.contains("secretpw"),
             "{e}"
         );

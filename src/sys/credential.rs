@@ -8,19 +8,21 @@
 //!   for the token without showing it) and Control Panel > Credential Manager store it too.
 //!
 //! On other platforms every function fails with `GA_ERR_INVALID_ARGUMENT` and
-//! [`UNSUPPORTED`]. No message ever holds the token.
+//! `unsupported()`. No message ever holds the token.
 
 use crate::answer::validate;
 use crate::client::Client;
 use crate::error::Error;
+use crate::messages::Msg;
 
 /// The target name prefix of every getavatar credential.
 pub const TARGET_PREFIX: &str = "getavatar/";
 
 /// The message on platforms without the store.
-pub const UNSUPPORTED: &str =
-    "the stored credential is available on Windows only; use ga_client_new or the environment \
-     (GA_API_URL, GA_ID_INSTANCE, GA_API_TOKEN_INSTANCE)";
+#[cfg_attr(windows, allow(dead_code))]
+fn unsupported() -> String {
+    Msg::CredentialUnsupported.text()
+}
 
 /// The credential's target name for an instance, e.g. `getavatar/1101000001`.
 pub fn target_name(id_instance: &str) -> String {
@@ -29,13 +31,11 @@ pub fn target_name(id_instance: &str) -> String {
 
 /// How to store a token, for "not found" messages.
 fn how_to_store(id_instance: &str) -> String {
-    format!(
-        "no API token stored for idInstance {id_instance} (Windows Credential Manager, generic \
-         credential \"{t}\"): store it once with GaSaveToken (Excel), \
-         getavatar.save_credential (Python), ga_credential_save (C), or \
-         `cmdkey /generic:{t} /user:{id_instance} /pass`",
-        t = target_name(id_instance)
-    )
+    Msg::NoTokenStored {
+        id: id_instance,
+        target: target_name(id_instance),
+    }
+    .text()
 }
 
 /// Stores the token of an instance, replacing any stored one. Both are checked first (as
@@ -71,11 +71,11 @@ impl Client {
         let made = Client::new(api_url, id_instance, &token);
         wipe(&mut token);
         made.map_err(|e| Error {
-            message: format!(
-                "the stored token of {}: {}",
-                target_name(id_instance),
-                e.message
-            ),
+            message: Msg::StoredTokenOf {
+                target: target_name(id_instance),
+                error: e.message,
+            }
+            .text(),
             ..e
         })
     }
@@ -206,11 +206,13 @@ mod sys {
         s.encode_utf16().chain(std::iter::once(0)).collect()
     }
 
-    fn os_error(what: &str, target: &str) -> Error {
+    fn os_error(what: crate::messages::Msg<'_>, target: &str) -> Error {
         let e = std::io::Error::last_os_error();
-        Error::invalid(format!(
-            "Windows Credential Manager: {what} \"{target}\" failed: {e}"
-        ))
+        Error::invalid(crate::messages::Msg::CredentialOsError {
+            what: what.text(),
+            target,
+            error: e.to_string(),
+        })
     }
 
     pub(super) fn write(target: &str, user: &str, token: &str) -> Result<(), Error> {
@@ -236,7 +238,7 @@ mod sys {
         if ok {
             Ok(())
         } else {
-            Err(os_error("storing", target))
+            Err(os_error(crate::messages::Msg::CredStoring, target))
         }
     }
 
@@ -248,7 +250,7 @@ mod sys {
             if std::io::Error::last_os_error().raw_os_error() == Some(ERROR_NOT_FOUND) {
                 return Ok(None);
             }
-            return Err(os_error("reading", target));
+            return Err(os_error(crate::messages::Msg::CredReading, target));
         }
         // SAFETY: CredReadW succeeded: `p` is a credential whose blob has CredentialBlobSize
         // bytes (or is NULL); the blob is wiped and the credential freed once, below.
@@ -269,11 +271,7 @@ mod sys {
         // `units` is wiped when it goes, on either path.
         super::text_from_utf16(&units[..end])
             .map(Some)
-            .ok_or_else(|| {
-                Error::invalid(format!(
-                    "the stored credential \"{target}\" is not UTF-16 text; store the token again"
-                ))
-            })
+            .ok_or_else(|| Error::invalid(crate::messages::Msg::CredentialNotUtf16 { target }))
     }
 
     pub(super) fn delete(target: &str) -> Result<bool, Error> {
@@ -285,25 +283,25 @@ mod sys {
         if std::io::Error::last_os_error().raw_os_error() == Some(ERROR_NOT_FOUND) {
             return Ok(false);
         }
-        Err(os_error("deleting", target))
+        Err(os_error(crate::messages::Msg::CredDeleting, target))
     }
 }
 
 #[cfg(not(windows))]
 mod sys {
     //! No store here: a clear error.
-    use super::{Error, UNSUPPORTED};
+    use super::Error;
 
     pub(super) fn write(_target: &str, _user: &str, _token: &str) -> Result<(), Error> {
-        Err(Error::invalid(UNSUPPORTED))
+        Err(Error::invalid(super::unsupported()))
     }
 
     pub(super) fn read(_target: &str) -> Result<Option<String>, Error> {
-        Err(Error::invalid(UNSUPPORTED))
+        Err(Error::invalid(super::unsupported()))
     }
 
     pub(super) fn delete(_target: &str) -> Result<bool, Error> {
-        Err(Error::invalid(UNSUPPORTED))
+        Err(Error::invalid(super::unsupported()))
     }
 }
 
@@ -409,7 +407,7 @@ mod tests {
             Client::from_credential("https://3100.api.green-api.com", "1101000001").unwrap_err(),
         ] {
             assert_eq!(e.status, GaStatus::GA_ERR_INVALID_ARGUMENT);
-            assert_eq!(e.message, UNSUPPORTED);
+            assert_eq!(e.message, unsupported());
         }
     }
 }

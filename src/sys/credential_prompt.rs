@@ -16,16 +16,14 @@
 use crate::answer::validate;
 use crate::error::status::GaStatus;
 use crate::error::Error;
-
-/// The message when no dialog could be shown (followed by the reason).
-pub const NO_DIALOG: &str = "no credential dialog could be shown";
+use crate::messages::Msg;
 
 /// Asks for the token of `id_instance` in a masked dialog and stores it.
 pub fn prompt_and_save(id_instance: &str) -> Result<(), Error> {
     validate::check_id_instance(id_instance).map_err(Error::invalid)?;
     let mut token = sys::prompt(id_instance)?;
     let r = crate::sys::credential::save(id_instance, &token).map_err(|e| Error {
-        message: format!("the token typed was not stored: {}", e.message),
+        message: Msg::TokenNotStored { error: e.message }.text(),
         ..e
     });
     crate::sys::credential::wipe(&mut token);
@@ -33,11 +31,11 @@ pub fn prompt_and_save(id_instance: &str) -> Result<(), Error> {
 }
 
 /// A failure to show the dialog.
-fn no_dialog(why: &str) -> Error {
+fn no_dialog(why: String) -> Error {
     Error {
         status: GaStatus::GA_ERR_IO,
         http_status: 0,
-        message: format!("{NO_DIALOG} ({why}); nothing was stored"),
+        message: Msg::NoDialog { why }.text(),
     }
 }
 
@@ -47,6 +45,7 @@ mod sys {
     use super::no_dialog;
     use crate::error::status::GaStatus;
     use crate::error::Error;
+    use crate::messages::Msg;
     use std::ffi::c_void;
 
     const ERROR_CANCELLED: u32 = 1223;
@@ -216,19 +215,19 @@ mod sys {
 
     pub(super) fn prompt(id_instance: &str) -> Result<String, Error> {
         let Some(f) = find("credui.dll", b"CredUIPromptForCredentialsW\0") else {
-            return Err(no_dialog(
-                "credui.dll or CredUIPromptForCredentialsW is not available",
-            ));
+            return Err(no_dialog(Msg::NoCredUi.text()));
         };
         // SAFETY: the documented signature of CredUIPromptForCredentialsW.
         let prompt: PromptFn = unsafe { std::mem::transmute::<*mut c_void, PromptFn>(f) };
         let parent = owner_window();
         let target = wide(&crate::sys::credential::target_name(id_instance));
-        let text = wide(&format!(
-            "Type the apiTokenInstance of idInstance {id_instance} (from your GREEN-API console) \
-             as the password. It is kept in Windows Credential Manager as {}, never in a workbook.",
-            crate::sys::credential::target_name(id_instance)
-        ));
+        let text = wide(
+            &Msg::DialogPrompt {
+                id: id_instance,
+                target: crate::sys::credential::target_name(id_instance),
+            }
+            .text(),
+        );
         let caption = wide("getavatar");
         let info = CREDUI_INFOW {
             cbSize: std::mem::size_of::<CREDUI_INFOW>() as u32,
@@ -274,23 +273,19 @@ mod sys {
         crate::sys::credential::zero(&mut password);
         match r {
             // OK on an empty field: the user saw the dialog; nothing to store.
-            0 if end == 0 && shown => Err(Error::invalid(
-                "no token was typed in the credential dialog; nothing was stored",
-            )),
+            0 if end == 0 && shown => Err(Error::invalid(Msg::NothingTyped)),
             // Success, nothing typed, no window activated (Wine without a display): ask another way.
-            0 if end == 0 => Err(no_dialog(
-                "it returned no token: it may not have been shown",
-            )),
-            0 => typed.flatten().ok_or_else(|| {
-                Error::invalid("the token typed is not valid text; nothing was stored")
-            }),
+            0 if end == 0 => Err(no_dialog(Msg::DialogNotShown.text())),
+            0 => typed
+                .flatten()
+                .ok_or_else(|| Error::invalid(Msg::TypedNotText)),
             ERROR_CANCELLED => Err(Error {
                 status: GaStatus::GA_ERR_CANCELLED,
                 http_status: 0,
-                message: "the credential dialog was cancelled; nothing was stored".into(),
+                message: Msg::DialogCancelled.text(),
             }),
             code => Err(no_dialog(
-                &std::io::Error::from_raw_os_error(code as i32).to_string(),
+                std::io::Error::from_raw_os_error(code as i32).to_string(),
             )),
         }
     }
@@ -303,7 +298,7 @@ mod sys {
     use crate::error::Error;
 
     pub(super) fn prompt(_id_instance: &str) -> Result<String, Error> {
-        Err(no_dialog("it is available on Windows only"))
+        Err(no_dialog(crate::messages::Msg::WindowsOnly.text()))
     }
 }
 

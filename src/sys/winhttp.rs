@@ -232,11 +232,11 @@ pub(crate) fn internet_options(
     };
     if cfg.auto_detect || cfg.pac_url.is_some() {
         let what = match &cfg.pac_url {
-            Some(u) => format!(
-                "the PAC script {} (Windows Internet Options)",
-                crate::answer::validate::shown(&crate::text::mask_credentials(u))
-            ),
-            None => "the auto-detected PAC script (Windows Internet Options)".to_string(),
+            Some(u) => crate::messages::Msg::FromPacScript {
+                url: crate::answer::validate::shown(&crate::text::mask_credentials(u)),
+            }
+            .text(),
+            None => crate::messages::Msg::FromPacAuto.text(),
         };
         let (url, c) = (base_url.to_string(), cfg.clone());
         // At most one evaluation at a time in the process: while one runs on (a script that
@@ -262,7 +262,7 @@ pub(crate) fn internet_options(
     if sys::bypassed(host, &entries) {
         return Ok(None);
     }
-    let what = "Windows Internet Options".to_string();
+    let what = crate::messages::Msg::FromInternetOptions.text();
     match sys::pick_from_list(&list, https) {
         Ok(p) => {
             let mut rules = sys::bypass_rules(&entries);

@@ -1,6 +1,7 @@
 //! Reading a CA file: PEM or DER (`.pem`, `.crt`, `.cer`, `.der`: told apart by content, not by
 //! name), only certificates, each a valid X.509 certificate. A refusal says what the file held.
 
+use crate::messages::Msg;
 use std::io::Read;
 
 use rustls::pki_types::CertificateDer;
@@ -14,41 +15,43 @@ const MAX_BYTES: u64 = 4 << 20;
 /// The certificates of the CA file at `path`.
 pub(crate) fn read(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let shown = validate::shown(path);
-    let held = |what: String| format!("CA file {shown} {what}");
-    let bytes =
-        match read_limited(path) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => return Err(held(
-                "is not a regular file (a directory, a pipe or a device): name the certificate \
-                 file itself"
-                    .into(),
-            )),
-            Err(e) => return Err(format!("cannot read CA file {shown}: {e}")),
-        };
+    let held = |what: String| {
+        Msg::CaFileHeld {
+            path: shown.clone(),
+            what,
+        }
+        .text()
+    };
+    let bytes = match read_limited(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(held(Msg::CaFileNotRegular.text())),
+        Err(e) => {
+            return Err(Msg::CaFileUnreadable {
+                path: shown.clone(),
+                error: e.to_string(),
+            }
+            .text())
+        }
+    };
     if bytes.len() as u64 > MAX_BYTES {
-        return Err(held(format!(
-            "is larger than {} MiB: not a certificate file",
-            MAX_BYTES >> 20
-        )));
+        return Err(held(
+            Msg::CaFileTooLarge {
+                mib: MAX_BYTES >> 20,
+            }
+            .text(),
+        ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(held("is empty (no certificate)".into()));
+        return Err(held(Msg::CaFileEmpty.text()));
     }
     let certs = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         from_pem(&bytes).map_err(held)?
     } else if bytes[0] == 0x30 {
         vec![from_der(&bytes).map_err(held)?]
     } else if std::str::from_utf8(&bytes).is_ok() {
-        return Err(held(format!(
-            "is not a certificate: {} bytes of text, neither PEM (\"-----BEGIN CERTIFICATE-----\") \
-             nor DER",
-            bytes.len()
-        )));
+        return Err(held(Msg::CaFileText { len: bytes.len() }.text()));
     } else {
-        return Err(held(format!(
-            "is not a certificate: {} bytes of binary data, neither PEM nor DER",
-            bytes.len()
-        )));
+        return Err(held(Msg::CaFileBinary { len: bytes.len() }.text()));
     };
     Ok(certs)
 }
@@ -86,14 +89,13 @@ fn checked(der: Vec<u8>) -> Result<CertificateDer<'static>, String> {
 fn from_der(bytes: &[u8]) -> Result<CertificateDer<'static>, String> {
     checked(bytes.to_vec()).map_err(|e| {
         if looks_like_private_key(bytes) {
-            "holds a private key (DER), no certificate: keep it secret, a CA file needs only the \
-             certificate"
-                .to_string()
+            Msg::CaFileDerKey.text()
         } else {
-            format!(
-                "holds {} bytes of DER data that are not a valid X.509 certificate ({e})",
-                bytes.len()
-            )
+            Msg::CaFileBadDer {
+                len: bytes.len(),
+                error: e,
+            }
+            .text()
         }
     })
 }
@@ -124,41 +126,43 @@ fn from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
             continue;
         }
         if label.contains("PRIVATE KEY") && !text.contains("-----BEGIN CERTIFICATE-----") {
-            return Err(format!(
-                "holds a private key, no certificate (a PEM {} block: keep it secret, a CA file \
-                 needs only the certificate)",
-                validate::shown(label)
-            ));
+            return Err(Msg::CaFilePemKeyOnly {
+                label: validate::shown(label),
+            }
+            .text());
         }
         let what = if label.contains("PRIVATE KEY") {
-            " (a private key: keep it secret, a CA file needs only the certificate)"
+            Msg::CaFileKeyHint.text()
         } else {
-            ""
+            String::new()
         };
-        return Err(format!(
-            "holds a PEM {} block{what}, not only certificates; a CA file holds only \
-             \"BEGIN CERTIFICATE\" blocks",
-            validate::shown(label)
-        ));
+        return Err(Msg::CaFileOtherBlock {
+            label: validate::shown(label),
+            what,
+        }
+        .text());
     }
     if !has_cert {
-        return Err("holds no certificate (expected \"-----BEGIN CERTIFICATE-----\")".into());
+        return Err(Msg::CaFileNoCert.text());
     }
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(pem) {
         let n = certs.len() + 1;
         match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => {
-                certs.push(checked(c.der().to_vec()).map_err(|e| {
-                    format!("certificate {n} is not a valid X.509 certificate ({e})")
-                })?)
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(
+                checked(c.der().to_vec()).map_err(|e| Msg::CaFileBadCert { n, error: e }.text())?,
+            ),
+            Ok(_) => return Err(Msg::CaFileKeyToo.text()),
+            Err(e) => {
+                return Err(Msg::CaFileBadPem {
+                    error: e.to_string(),
+                }
+                .text())
             }
-            Ok(_) => return Err("holds a private key, not only certificates".into()),
-            Err(e) => return Err(format!("is not valid PEM: {e}")),
         }
     }
     if certs.is_empty() {
-        return Err("holds no certificate (expected \"-----BEGIN CERTIFICATE-----\")".into());
+        return Err(Msg::CaFileNoCert.text());
     }
     Ok(certs)
 }

@@ -2,6 +2,8 @@
 //! other Unix but macOS) at the system's certificates, `SSL_CERT_FILE` and `SSL_CERT_DIR`, for a
 //! message when the system's store cannot be used: a mistyped path is named, as curl names it.
 
+use crate::messages::Msg;
+
 /// A sentence naming the variable and the path that could not be used, or None when neither
 /// variable is set (or they look fine). `var` reads the environment.
 pub(crate) fn problem(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<String> {
@@ -10,21 +12,43 @@ pub(crate) fn problem(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Optio
     }
     if let Some(f) = var("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
         let path = std::path::PathBuf::from(&f);
-        let shown = path.display();
-        return Some(match std::fs::metadata(&path) {
-            Err(e) => format!("SSL_CERT_FILE names {shown}, which cannot be read ({e})"),
-            Ok(m) if !m.is_file() => format!("SSL_CERT_FILE names {shown}, which is not a file"),
-            Ok(_) => format!("SSL_CERT_FILE names {shown}, which holds no usable certificate"),
-        });
+        let (var, path_shown) = ("SSL_CERT_FILE", path.display().to_string());
+        return Some(
+            match std::fs::metadata(&path) {
+                Err(e) => Msg::CertVarUnreadable {
+                    var,
+                    path: path_shown,
+                    error: e.to_string(),
+                },
+                Ok(m) if !m.is_file() => Msg::CertVarNotFile {
+                    var,
+                    path: path_shown,
+                },
+                Ok(_) => Msg::CertVarNoCert {
+                    var,
+                    path: path_shown,
+                },
+            }
+            .text(),
+        );
     }
     if let Some(d) = var("SSL_CERT_DIR").filter(|v| !v.is_empty()) {
-        let shown = std::path::PathBuf::from(&d);
-        let shown = shown.display();
-        return Some(match std::fs::metadata(std::path::Path::new(&d)) {
-            Err(e) => format!("SSL_CERT_DIR names {shown}, which cannot be read ({e})"),
-            Ok(m) if !m.is_dir() => format!("SSL_CERT_DIR names {shown}, which is not a folder"),
-            Ok(_) => format!("SSL_CERT_DIR names {shown}, which holds no usable certificate"),
-        });
+        let (var, path) = (
+            "SSL_CERT_DIR",
+            std::path::PathBuf::from(&d).display().to_string(),
+        );
+        return Some(
+            match std::fs::metadata(std::path::Path::new(&d)) {
+                Err(e) => Msg::CertVarUnreadable {
+                    var,
+                    path,
+                    error: e.to_string(),
+                },
+                Ok(m) if !m.is_dir() => Msg::CertVarNotFolder { var, path },
+                Ok(_) => Msg::CertVarNoCert { var, path },
+            }
+            .text(),
+        );
     }
     None
 }

@@ -43,6 +43,21 @@ int main(int argc, char **argv) {
     } catch (const getavatar::Error &e) {
         CHECK(e.status() == GA_ERR_INVALID_ARGUMENT, e.what());
     }
+    /* The language of messages: Russian, then back to English; another tag throws. */
+    client.set_language("ru");
+    try {
+        client.get_avatar("abc");
+        CHECK(false, "a bad chat id must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(std::string(e.what()).find("\xd0\xbd\xd0\xb5\xd0\xb4\xd0\xbe\xd0\xbf\xd1\x83\xd1\x81\xd1\x82\xd0\xb8\xd0\xbc") != std::string::npos, e.what());
+    }
+    try {
+        client.set_language("de");
+        CHECK(false, "an unknown language must throw");
+    } catch (const getavatar::Error &e) {
+        CHECK(e.status() == GA_ERR_INVALID_ARGUMENT, e.what());
+    }
+    client.set_language("en");
     client.set_trust(GA_TRUST_BUNDLED);
     client.set_trust(GA_TRUST_SYSTEM);
     try {

@@ -101,6 +101,11 @@ impl Handle {
     pub fn set_backoff(&self, n: i32) -> i32 {
         unsafe { ga_client_set_backoff_ms(self.0, n) as i32 }
     }
+    /// ga_client_set_language.
+    pub fn set_language(&self, tag: &str) -> i32 {
+        let t = CString::new(tag).unwrap();
+        unsafe { ga_client_set_language(self.0, t.as_ptr()) as i32 }
+    }
     pub fn set_proxy(&self, url: &str) -> i32 {
         let u = CString::new(url).unwrap();
         unsafe { ga_client_set_proxy(self.0, u.as_ptr()) as i32 }

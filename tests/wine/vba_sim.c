@@ -200,7 +200,11 @@ static wchar_t *connect_from_store(void) {
         return why;
     }
     const wchar_t *deadline = store_get(L"getavatar.deadlineMs");
-    long ok = as_long(call2("ga_client_set_deadline_ms", c, deadline[0] ? _wtoi(deadline) : VBA_DEADLINE_MS))
+    /* ApplySettings: the DLL's messages in Excel's UI language (UiLanguageTag; English here). */
+    char *lang = to_utf8(L"en");
+    long ok = as_long(call2("ga_client_set_language", c, (LongPtr)lang));
+    free(lang);
+    ok |= as_long(call2("ga_client_set_deadline_ms", c, deadline[0] ? _wtoi(deadline) : VBA_DEADLINE_MS))
             | as_long(call2("ga_client_set_cache_ttl", c, _wtoi(store_get(L"getavatar.cacheTtl"))));
     if (store_get(L"getavatar.timeoutMs")[0])
         ok |= as_long(call2("ga_client_set_timeout_ms", c, _wtoi(store_get(L"getavatar.timeoutMs"))));
@@ -519,6 +523,14 @@ int main(int argc, char **argv) {
     /* A bad chatId: no request, a clear message. */
     r = lookup(client, L"79001234567@c.us");
     CHECK(r.status == 1 && wcsstr(r.msg, L"group_id") != NULL, "bad chatId: %ld %ls", r.status, r.msg);
+
+    /* A Russian Excel: ApplySettings sets "ru"; the DLL's message comes back as Russian UTF-16. */
+    char *ru = to_utf8(L"ru"), *en = to_utf8(L"en");
+    CHECK(as_long(call2("ga_client_set_language", client, (LongPtr)ru)) == 0, "language ru");
+    r = lookup(client, L"79001234567@c.us");
+    CHECK(r.status == 1 && wcsstr(r.msg, L"идентификаторы в стиле WhatsApp") != NULL, "Russian message: %ls", r.msg);
+    CHECK(as_long(call2("ga_client_set_language", client, (LongPtr)en)) == 0, "language en");
+    free(ru); free(en);
 
     /* A 400 whose message is Cyrillic: the text survives UTF-8 -> UTF-16 and the token is gone.
        The test queued it in the emulator. */

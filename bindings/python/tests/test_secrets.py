@@ -49,8 +49,9 @@ def test_swapped_environment_variables_are_described(emu, monkeypatch):
     assert "looks like the token" in str(e.value)
 
 
-def test_token_as_chat_id_is_not_quoted(emu):
-    with Client(emu.url, emu.id_instance, emu.token) as c:
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_token_as_chat_id_is_not_quoted(emu, language):
+    with Client(emu.url, emu.id_instance, emu.token, language=language) as c:
         for chat in (emu.token, emu.token.upper(), emu.token[:20] + "\r\n" + emu.token[20:]):
             with pytest.raises(getavatar.InvalidArgumentError) as e:
                 c.get_avatar(chat)
@@ -66,7 +67,8 @@ def test_proxy_password_without_at_is_not_shown(emu):
     assert "S3cr3tPw9" not in said(e.value), said(e.value)
 
 
-def test_server_answers_never_carry_a_fragment(emu):
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_server_answers_never_carry_a_fragment(emu, language):
     t = emu.token
     enc = "".join("%%%02x" % ord(ch) for ch in t)
     split = "\r\n\0".join(t[i:i + 5] for i in range(0, len(t), 5))
@@ -79,7 +81,7 @@ def test_server_answers_never_carry_a_fragment(emu):
         (getavatar.QuotaExceededError, dict(status=466, body=json.dumps({"invokeStatus": {"used": 1, "total": 1, "description": "x" * 279 + " " + t}}))),
         (getavatar.BadResponseError, dict(status=302, body="", headers={"Location": "http://portal.example/?next=" + "x" * 150 + t})),
     ]
-    with Client(emu.url, emu.id_instance, emu.token, max_retries=0) as c:
+    with Client(emu.url, emu.id_instance, emu.token, max_retries=0, language=language) as c:
         for cls, fault in cases:
             emu.fault(kind="status", **fault)
             with pytest.raises(cls) as e:

@@ -68,6 +68,7 @@ class ClientBase:
         user_agent: Optional[str] = None,
         proxy: Optional[str] = None,
         idle_timeout: Optional[float] = None,
+        language: Optional[str] = None,
         _from_credential: bool = False,
         _from_env: bool = False,
     ) -> None:
@@ -101,6 +102,9 @@ class ClientBase:
         self._id_instance = id_instance
         self._concurrency = 4
         try:
+            # First, so that a mistake in the other options is said in this language.
+            if language is not None:
+                self.set_language(language)
             self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", timeout))
             self.set_deadline(deadline)
             self._set("ga_client_set_max_retries", _whole("max_retries", max_retries))
@@ -196,6 +200,17 @@ class ClientBase:
     def set_user_agent(self, user_agent: str) -> None:
         """The User-Agent header (1 to 256 printable ASCII characters)."""
         self._set("ga_client_set_user_agent", _utf8("user_agent", user_agent))
+
+    def set_language(self, language: Optional[str]) -> None:
+        """The language of the library's messages (exception messages, ``Error`` results):
+        ``"en"`` or ``"ru"`` (any case, a region allowed: ``"ru_RU"``); ``None`` returns to the
+        process default (``GA_LANG``, else the locale: ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; on
+        Windows the user's UI language; else English). Exception types and status names are the
+        same in every language. Another value raises :class:`InvalidArgumentError`, and the
+        language is kept."""
+        if language is not None and not isinstance(language, str):
+            raise InvalidArgumentTypeError(f"language must be a str or None, not {type(language).__name__}", 1, 0)
+        self._set("ga_client_set_language", _utf8("language", language or ""))
 
     def set_cache_ttl(self, seconds: int) -> None:
         """Seconds successful answers are kept (0 to 86400; 0 = off). Empties the cache."""
@@ -356,6 +371,9 @@ class Client(ClientBase):
         ``"env"`` pins the environment's (see :meth:`use_env_proxy`).
     :param idle_timeout: seconds an idle connection is kept for the next call (default 300;
         0 = a new connection per call).
+    :param language: the language of the library's messages, ``"en"`` or ``"ru"`` (default
+        ``None``: the process default, from ``GA_LANG``, else the locale, else English); see
+        :meth:`set_language`.
     """
 
     def warm_up(self) -> None:

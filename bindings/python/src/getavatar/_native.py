@@ -133,6 +133,7 @@ def _declare(l: ctypes.CDLL) -> None:
         "ga_client_set_trust": ([GaClientPtr, i32], i32),
         "ga_client_set_cache_ttl": ([GaClientPtr, i32], i32),
         "ga_client_set_user_agent": ([GaClientPtr, c_char_p], i32),
+        "ga_client_set_language": ([GaClientPtr, c_char_p], i32),
         "ga_client_new_from_env": ([], GaClientPtr),
         "ga_get_avatars": ([GaClientPtr, ctypes.POINTER(c_char_p), i32, ctypes.POINTER(c_void_p)], i32),
         "ga_client_set_proxy": ([GaClientPtr, c_char_p], i32),

@@ -1,0 +1,148 @@
+//! The language of the library's messages (issue 29), through the C ABI against the emulator:
+//! `ga_client_set_language` makes a client's messages Russian or English; status names and the
+//! server's own text stay as they are; a language it does not know is refused and the old one
+//! kept; a batch's workers speak the caller's client's language.
+
+mod common;
+
+use std::ffi::{c_char, CStr, CString};
+
+use common::*;
+use getavatar::internals::ffi::*;
+
+fn fault(status: u16, body: &str) -> Fault {
+    Fault::Status {
+        status,
+        body: body.to_string(),
+        headers: Vec::new(),
+    }
+}
+
+fn client(emu: &Emulator, lang: &str) -> Handle {
+    let h = Handle::for_emu(emu);
+    assert_eq!(h.set_retries(0), 0);
+    assert_eq!(h.set_language(lang), 0, "{}", last_error());
+    h
+}
+
+/// Whether `s` has Cyrillic letters.
+fn russian(s: &str) -> bool {
+    s.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c))
+}
+
+#[test]
+fn a_russian_client_says_it_in_russian_with_the_same_status() {
+    let emu = Emulator::start_default().unwrap();
+    let (en, ru) = (client(&emu, "en"), client(&emu, "ru"));
+    emu.push_fault(fault(401, ""));
+    let e = en.get("10000000");
+    emu.push_fault(fault(401, ""));
+    let r = ru.get("10000000");
+    assert_eq!(
+        (e.name(), r.name()),
+        ("GA_ERR_UNAUTHORIZED".into(), "GA_ERR_UNAUTHORIZED".into())
+    );
+    assert_eq!((e.http, r.http), (401, 401));
+    assert!(
+        e.err()
+            .starts_with("HTTP 401 Unauthorized: the server rejected apiTokenInstance"),
+        "{}",
+        e.err()
+    );
+    assert!(
+        r.err()
+            .starts_with("HTTP 401 Unauthorized: сервер не принял apiTokenInstance"),
+        "{}",
+        r.err()
+    );
+    assert!(
+        russian(&last_error()),
+        "the last error too: {}",
+        last_error()
+    );
+    // A mistake of the caller's, before anything is sent.
+    let bad = ru.get("+7 900 123");
+    assert_eq!(bad.name(), "GA_ERR_INVALID_ARGUMENT");
+    assert!(bad.err().contains("номер телефона"), "{}", bad.err());
+}
+
+#[test]
+fn what_the_server_said_is_quoted_as_it_came() {
+    let emu = Emulator::start_default().unwrap();
+    let ru = client(&emu, "ru");
+    let said = "Validation failed: chatId is invalid";
+    emu.push_fault(fault(
+        400,
+        &format!(r#"{{"statusCode":400,"message":"{said}"}}"#),
+    ));
+    let r = ru.get("10000000");
+    assert_eq!(r.name(), "GA_ERR_VALIDATION");
+    assert_eq!(
+        r.err(),
+        format!("сервер отклонил запрос (HTTP 400): {said}")
+    );
+}
+
+#[test]
+fn tags_with_regions_pass_and_unknown_languages_are_refused() {
+    let emu = Emulator::start_default().unwrap();
+    let h = client(&emu, "ru_RU.UTF-8");
+    assert!(russian(h.get("abc").err()));
+    for bad in ["de", "russian", "xx-RU"] {
+        assert_eq!(
+            status_name(h.set_language(bad)),
+            "GA_ERR_INVALID_ARGUMENT",
+            "{bad}"
+        );
+        // Said in the client's language, naming the tag; the language is kept.
+        let e = last_error();
+        assert!(e.contains(&format!("\"{bad}\"")) && russian(&e), "{e}");
+        assert!(russian(h.get("abc").err()), "{bad}: language kept");
+    }
+    assert_eq!(h.set_language("EN"), 0);
+    assert!(h
+        .get("abc")
+        .err()
+        .starts_with("chatId \"abc\" is not valid"));
+    let null = unsafe { ga_client_set_language(h.0, std::ptr::null()) };
+    assert_eq!(status_name(null as i32), "GA_ERR_INVALID_ARGUMENT");
+    assert_eq!(last_error(), "language is NULL");
+    let ru = CString::new("ru").unwrap();
+    let no_client = unsafe { ga_client_set_language(std::ptr::null_mut(), ru.as_ptr()) };
+    assert_eq!(status_name(no_client as i32), "GA_ERR_INVALID_ARGUMENT");
+}
+
+#[test]
+fn an_empty_tag_returns_to_the_process_default() {
+    let emu = Emulator::start_default().unwrap();
+    let fresh = Handle::for_emu(&emu);
+    let h = client(&emu, "ru");
+    assert_eq!(h.set_language(""), 0);
+    assert_eq!(h.get("abc").err(), fresh.get("abc").err());
+}
+
+#[test]
+fn batch_workers_speak_the_clients_language() {
+    let emu = Emulator::start_default().unwrap();
+    let h = client(&emu, "ru");
+    assert_eq!(
+        unsafe { ga_client_set_concurrency(h.0, 4) },
+        GaStatus::GA_OK
+    );
+    let ids: Vec<CString> = (0..12)
+        .map(|i| CString::new(format!("bad{i}")).unwrap())
+        .collect();
+    let ptrs: Vec<*const c_char> = ids.iter().map(|c| c.as_ptr()).collect();
+    let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); ids.len()];
+    let st = unsafe { ga_get_avatars(h.0, ptrs.as_ptr(), ids.len() as i32, out.as_mut_ptr()) };
+    assert_eq!(st, GaStatus::GA_OK);
+    for p in out {
+        let a = unsafe { &*p };
+        let err = unsafe { CStr::from_ptr(a.error) }
+            .to_str()
+            .unwrap()
+            .to_string();
+        unsafe { ga_free(p.cast()) };
+        assert!(err.starts_with("chatId \"bad") && russian(&err), "{err}");
+    }
+}
