@@ -253,6 +253,22 @@ public final class Client implements AutoCloseable {
     }
 
     /**
+     * The language of the library's messages from now on (exception messages, batch results'
+     * errors): {@code "en"} or {@code "ru"} (any case, a region allowed: {@code "ru-RU"},
+     * {@code "ru_RU.UTF-8"}); {@code null} or {@code ""} returns to the process default
+     * ({@code GA_LANG}, else the locale: {@code LC_ALL}, {@code LC_MESSAGES}, {@code LANG}; on
+     * Windows the user's UI language; else English). Exception classes, {@link Status} and the
+     * server's own text are the same in every language.
+     *
+     * @throws InvalidArgumentException for another language (the language is kept)
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void setLanguage(String language) {
+        final String tag = language == null ? "" : NativeLib.arg("language", language);
+        set((l, h) -> l.ga_client_set_language(h, tag));
+    }
+
+    /**
      * The pace this client keeps now, in requests a second, shared by all its threads and batch
      * lookups: the {@link Builder#rateLimit rate limit} (10 by default), or less after the server
      * answered 429 (the client learns the instance's real rate: it slows down at once and comes
@@ -665,6 +681,7 @@ public final class Client implements AutoCloseable {
         private Duration cacheTtl;
         private String userAgent;
         private Duration idleTimeout;
+        private String language;
 
         Builder(Kind kind, String apiUrl, String idInstance, String token) {
             this.kind = kind;
@@ -760,6 +777,17 @@ public final class Client implements AutoCloseable {
         }
 
         /**
+         * The language of the library's messages: {@code "en"} or {@code "ru"} (a region allowed:
+         * {@code "ru-RU"}); {@code null} (the default) is the process default ({@code GA_LANG},
+         * else the locale, else English). See {@link Client#setLanguage}; another language fails
+         * {@code build()} with {@link InvalidArgumentException}.
+         */
+        public Builder language(String language) {
+            this.language = language == null ? null : NativeLib.arg("language", language);
+            return this;
+        }
+
+        /**
          * Makes the client. Sends no request.
          *
          * @throws InvalidArgumentException when an argument or setting is invalid (the message says which)
@@ -769,6 +797,10 @@ public final class Client implements AutoCloseable {
         }
 
         void apply(Client c) {
+            // First, so that a mistake in the other settings is said in this language.
+            if (language != null) {
+                c.setLanguage(language);
+            }
             if (timeout != null) {
                 final int ms = millis("timeout", timeout);
                 c.set((l, h) -> l.ga_client_set_timeout_ms(h, ms));

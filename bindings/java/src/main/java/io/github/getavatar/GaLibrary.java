@@ -36,6 +36,7 @@ interface GaLibrary extends Library {
     int ga_client_set_trust(Pointer client, int trust);
     int ga_client_set_proxy(Pointer client, String url);
     int ga_client_use_env_proxy(Pointer client);
+    int ga_client_set_language(Pointer client, String language);
 
     Pointer ga_get_avatar(Pointer client, String chatId);
     Pointer ga_get_avatar_cancellable(Pointer client, String chatId, Pointer cancel);

@@ -268,9 +268,10 @@ class ClientTest {
         assertTrue(e.getMessage().contains("is not a certificate"), e.getMessage());
     }
 
-    @Test
-    void theTokenIsInNoMessageAndNoToString() throws Exception {
-        Client c = client();
+    @ParameterizedTest
+    @ValueSource(strings = {"en", "ru"})
+    void theTokenIsInNoMessageAndNoToString(String language) throws Exception {
+        Client c = builder().language(language).build();
         assertNoToken(emu.token, c.toString());
         assertTrue(c.toString().contains(emu.idInstance));
         String t = emu.token;
