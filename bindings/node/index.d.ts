@@ -49,6 +49,9 @@ export interface ClientOptions {
   idleTimeoutMs?: number;
   /** The User-Agent header (default "getavatar/VERSION"). */
   userAgent?: string;
+  /** The language of the library's messages: "en" or "ru" (a region allowed: "ru-RU"); default
+   *  the process default (GA_LANG, else the locale, else English). Another value throws. */
+  language?: string | null;
 }
 
 /** Client options without the credentials, for Client.fromEnv. */
@@ -106,6 +109,9 @@ export declare class Client implements Disposable, AsyncDisposable {
   close(): void;
   /** close(), resolved once the calls already made have ended. */
   closeAndWait(): Promise<void>;
+  /** The language of later messages: "en" or "ru" (a region allowed); null, undefined or "" =
+   *  the process default. Another language throws GA_ERR_INVALID_ARGUMENT (language kept). */
+  setLanguage(language: string | null | undefined): void;
   /** The pace the client keeps now, in requests a second: `rateLimit` (10), or less after the
    *  server answered 429; 0 when unpaced. Throws GA_ERR_INVALID_ARGUMENT once closed. */
   readonly rate: number;

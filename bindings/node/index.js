@@ -375,13 +375,15 @@ class Client {
       cacheTtlMs: int('cacheTtlMs'),
       idleTimeoutMs: int('idleTimeoutMs'),
     };
-    for (const k of ['proxy', 'trust', 'userAgent']) {
+    for (const k of ['proxy', 'trust', 'userAgent', 'language']) {
       if (o[k] !== undefined && o[k] !== null) checkText(k, o[k]);
     }
     let caFiles = [];
     if (o.caFile !== undefined && o.caFile !== null) {
       caFiles = (Array.isArray(o.caFile) ? o.caFile : [o.caFile]).map((f) => checkText('caFile', pathText('caFile', f)));
     }
+    // First, so that a mistake in the other options is said in this language.
+    if (o.language != null) this.#set(n, 'ga_client_set_language', o.language);
     if (v.timeoutMs !== undefined) this.#set(n, 'ga_client_set_timeout_ms', v.timeoutMs);
     if (v.deadlineMs !== undefined) this.#set(n, 'ga_client_set_deadline_ms', v.deadlineMs);
     if (v.maxRetries !== undefined) this.#set(n, 'ga_client_set_max_retries', v.maxRetries);
@@ -545,6 +547,18 @@ class Client {
         if (st !== 0) throw fromStatus(st, st === 9 ? 'could not reach the server within the timeout' : 'could not connect to the server', 0);
       },
     );
+  }
+
+  /** The language of the library's messages from now on (error messages, getAvatars' errors):
+   *  "en" or "ru" (any case, a region allowed: "ru-RU", "ru_RU.UTF-8"); null, undefined or ""
+   *  return to the process default (GA_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG; on
+   *  Windows the user's UI language; else English). Error classes, `status` codes and the
+   *  server's own text are the same in every language. Another language throws
+   *  GA_ERR_INVALID_ARGUMENT and the language is kept; so does a closed client. */
+  setLanguage(language) {
+    if (this.#closed) throw this.#closedError();
+    const tag = language === undefined || language === null ? '' : checkText('language', language);
+    this.#set(native.load(), 'ga_client_set_language', tag);
   }
 
   /** The pace the client keeps now, in requests a second, shared by all its calls: the

@@ -41,6 +41,7 @@ const PROTOTYPES = [
   ['GaStatus', 'ga_client_set_trust', ['GaClient *', 'GaTrust']],
   ['GaStatus', 'ga_client_set_proxy', ['GaClient *', 'const char *']],
   ['GaStatus', 'ga_client_use_env_proxy', ['GaClient *']],
+  ['GaStatus', 'ga_client_set_language', ['GaClient *', 'const char *']],
   ['GaAvatar *', 'ga_get_avatar', ['GaClient *', 'const char *']],
   ['GaAvatar *', 'ga_get_avatar_cancellable', ['GaClient *', 'const char *', 'GaCancel *']],
   ['GaStatus', 'ga_get_avatars', ['GaClient *', 'const char *const *', 'int32_t', 'GaAvatar **']],

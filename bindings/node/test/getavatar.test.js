@@ -264,35 +264,37 @@ test('avatarBytes resolves to { url, available, data: Buffer, contentType }', as
   }
 });
 
-test('the token appears in no message, stack, util.inspect or JSON of a client or an error', async () => {
-  const c = client({ maxRetries: 0 });
-  try {
-    for (const s of [util.inspect(c), util.inspect(c, { showHidden: true, depth: 5 }), JSON.stringify(c), String(c)]) {
-      assert.ok(!leaks(s, emu.token), s);
-    }
-    assert.match(util.inspect(c), new RegExp(emu.idInstance));
-    const upper = emu.token.toUpperCase();
-    const enc = [...emu.token].map((ch) => '%' + ch.charCodeAt(0).toString(16)).join('');
-    await emu.fault({ kind: 'status', status: 400, body: `{"statusCode":400,"path":"/waInstance1/getAvatar/${emu.token}","message":"bad ${upper} ${enc}"}` });
-    const e = await c.getAvatar('10000000').catch((err) => err);
-    assert.equal(e.code, 'GA_ERR_VALIDATION');
-    assert.ok(!leaks(shown(e), emu.token), shown(e));
-    // A constructor error on a bad token names the position, not the token.
-    const bad = `${emu.token.slice(0, 20)}ö${emu.token.slice(20)}`;
-    const ce = (() => {
-      try {
-        new Client({ apiUrl: emu.url, idInstance: emu.idInstance, apiTokenInstance: bad });
-      } catch (err) {
-        return err;
+for (const language of ['en', 'ru']) {
+  test(`the token appears in no message, stack, util.inspect or JSON of a client or an error (${language})`, async () => {
+    const c = client({ maxRetries: 0, language });
+    try {
+      for (const s of [util.inspect(c), util.inspect(c, { showHidden: true, depth: 5 }), JSON.stringify(c), String(c)]) {
+        assert.ok(!leaks(s, emu.token), s);
       }
-    })();
-    assert.equal(ce.code, 'GA_ERR_INVALID_ARGUMENT');
-    assert.ok(!leaks(shown(ce), emu.token), shown(ce));
-  } finally {
-    c.close();
-  }
-  assert.ok(!leaks(util.inspect(c), emu.token));
-});
+      assert.match(util.inspect(c), new RegExp(emu.idInstance));
+      const upper = emu.token.toUpperCase();
+      const enc = [...emu.token].map((ch) => '%' + ch.charCodeAt(0).toString(16)).join('');
+      await emu.fault({ kind: 'status', status: 400, body: `{"statusCode":400,"path":"/waInstance1/getAvatar/${emu.token}","message":"bad ${upper} ${enc}"}` });
+      const e = await c.getAvatar('10000000').catch((err) => err);
+      assert.equal(e.code, 'GA_ERR_VALIDATION');
+      assert.ok(!leaks(shown(e), emu.token), shown(e));
+      // A constructor error on a bad token names the position, not the token.
+      const bad = `${emu.token.slice(0, 20)}ö${emu.token.slice(20)}`;
+      const ce = (() => {
+        try {
+          new Client({ apiUrl: emu.url, idInstance: emu.idInstance, apiTokenInstance: bad });
+        } catch (err) {
+          return err;
+        }
+      })();
+      assert.equal(ce.code, 'GA_ERR_INVALID_ARGUMENT');
+      assert.ok(!leaks(shown(ce), emu.token), shown(ce));
+    } finally {
+      c.close();
+    }
+    assert.ok(!leaks(util.inspect(c), emu.token));
+  });
+}
 
 test('a closed client rejects calls; close() is idempotent; dispose symbols close it', async () => {
   const c = client();

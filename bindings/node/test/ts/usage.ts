@@ -4,7 +4,7 @@ import { Client, GetAvatarError, type Avatar, type AvatarImage, type BatchEntry 
 
 async function main(): Promise<void> {
   const client = new Client({ apiUrl: 'https://3100.api.green-api.com', idInstance: '3100000001', apiTokenInstance: 'x', timeoutMs: 5000, proxy: 'direct', trust: 'bundled' });
-  const env = Client.fromEnv({ rateLimit: 5 });
+  const env = Client.fromEnv({ rateLimit: 5, language: 'ru' });
   const ac = new AbortController();
   try {
     const a: Avatar = await client.getAvatar('10000000', { signal: ac.signal });
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     console.log(available, saved.url, bytes.length, img.contentType);
     const pace: number = client.rate;
     console.log(pace);
+    client.setLanguage('ru-RU');
+    client.setLanguage(null);
   } catch (e) {
     if (e instanceof GetAvatarError) {
       const s: string = e.status;
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
     client.close();
     await env[Symbol.asyncDispose]();
   }
+  // @ts-expect-error: the language is a tag, not a number
+  client.setLanguage(7);
   // @ts-expect-error: rate is read-only
   client.rate = 5;
   // @ts-expect-error: chatId must be a string
