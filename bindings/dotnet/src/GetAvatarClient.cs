@@ -42,6 +42,7 @@ namespace GetAvatar
         private string caFile;
         private GaTrust trust = GaTrust.System;
         private string userAgent;
+        private string language;
 
         /// <summary>Makes a client. No request is sent.</summary>
         /// <param name="apiUrl">The host from your console, e.g. <c>"https://3100.api.green-api.com"</c>
@@ -225,6 +226,26 @@ namespace GetAvatar
         {
             get { return userAgent ?? "getavatar/" + LibraryVersion; }
             set { Set(Native.ga_client_set_user_agent, Native.Utf8("UserAgent", value)); userAgent = value; }
+        }
+
+        /// <summary>The language of the library's messages from now on (<see cref="GetAvatarException"/>
+        /// messages, batch results' errors): <c>"en"</c> or <c>"ru"</c> (any case, a region allowed:
+        /// <c>"ru-RU"</c>, <c>"ru_RU.UTF-8"</c>). <c>null</c> (the default) or <c>""</c> is the
+        /// process default: <c>GA_LANG</c>, else the locale (<c>LC_ALL</c>, <c>LC_MESSAGES</c>,
+        /// <c>LANG</c>; on Windows the user's UI language), else English. <see cref="GetAvatarException.Status"/>,
+        /// <see cref="GetAvatarException.HttpStatus"/> and the server's own text are the same in
+        /// every language. Set it first in an object initializer so that a mistake in a later
+        /// option is reported in it.</summary>
+        /// <exception cref="GetAvatarException">Another language (<see cref="GaStatus.InvalidArgument"/>);
+        /// the language stays as it was.</exception>
+        public string Language
+        {
+            get { return language; }
+            set
+            {
+                Set(Native.ga_client_set_language, value == null ? new byte[] { 0 } : Native.Utf8("Language", value));
+                language = string.IsNullOrEmpty(value) ? null : value;
+            }
         }
 
         /// <summary>Pins the proxy the environment names now (<c>HTTPS_PROXY</c>, <c>ALL_PROXY</c>, <c>NO_PROXY</c>...).</summary>

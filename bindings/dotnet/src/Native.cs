@@ -96,6 +96,8 @@ namespace GetAvatar
         [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
         internal static extern int ga_client_use_env_proxy(GaClientHandle client);
         [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
+        internal static extern int ga_client_set_language(GaClientHandle client, byte[] language);
+        [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
         internal static extern IntPtr ga_get_avatar_cancellable(GaClientHandle client, byte[] chatId, IntPtr cancel);
         [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
         internal static extern int ga_get_avatars_cancellable(GaClientHandle client, IntPtr[] chatIds, int count, [Out] IntPtr[] results, IntPtr cancel);

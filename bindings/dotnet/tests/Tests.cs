@@ -516,6 +516,11 @@ static class Program
 
     static void TokenNeverShown()
     {
+        foreach (string language in new[] { "en", "ru" }) TokenNeverShown(language);
+    }
+
+    static void TokenNeverShown(string language)
+    {
         string t = Emu.Token;
         string enc = string.Concat(t.Select(ch => "%" + ((int)ch).ToString("x2")));
         var faults = new[]
@@ -528,6 +533,7 @@ static class Program
         };
         using (var c = Client())
         {
+            c.Language = language;
             c.MaxRetries = 0;
             Assert(!Leaks(c.ToString()), c.ToString());
             foreach (string f in faults)
@@ -545,6 +551,71 @@ static class Program
         // A token the library refuses is not echoed either.
         var bad = Throws<GetAvatarException>(() => new GetAvatarClient(Emu.Url, Emu.Id, t + " \u00e9"), "bad token");
         NoLeak(bad);
+    }
+
+    // --- language ------------------------------------------------------------------------------
+
+    static bool Russian(string s) { return s.Any(ch => ch >= '\u0400' && ch <= '\u04ff'); }
+
+    static void LanguageMakesMessagesRussianWithTheSameStatus()
+    {
+        using (var ru = new GetAvatarClient(Emu.Url, Emu.Id, Emu.Token) { Language = "ru", MaxRetries = 0, RateLimit = 0 })
+        using (var en = new GetAvatarClient(Emu.Url, Emu.Id, Emu.Token) { Language = "en", MaxRetries = 0, RateLimit = 0 })
+        {
+            Eq("ru", ru.Language, "Language");
+            Emu.Fault("{\"kind\":\"status\",\"status\":401}");
+            var r = Throws<GetAvatarException>(() => ru.GetAvatar("10000000"), "ru 401");
+            Emu.Fault("{\"kind\":\"status\",\"status\":401}");
+            var e = Throws<GetAvatarException>(() => en.GetAvatar("10000000"), "en 401");
+            Assert(r.Message.StartsWith("HTTP 401 Unauthorized: \u0441\u0435\u0440\u0432\u0435\u0440 \u043d\u0435 \u043f\u0440\u0438\u043d\u044f\u043b apiTokenInstance"), r.Message);
+            Assert(!Russian(e.Message), e.Message);
+            Eq(GaStatus.Unauthorized, r.Status, "status");
+            Eq(e.Status, r.Status, "the same status");
+            Eq(e.HttpStatus, r.HttpStatus, "the same http status");
+            Eq(e.StatusName, r.StatusName, "the same status name");
+            // The async form and a batch's errors are in the client's language too.
+            Assert(Russian(Throws<GetAvatarException>(() => ru.GetAvatarAsync("abc").Wait(), "async").Message), "async message");
+            foreach (var x in ru.GetAvatars(new[] { "abc", "+7 900" }))
+            {
+                Assert(!x.IsOk && x.Error.Status == GaStatus.InvalidArgument, x.ToString());
+                Assert(Russian(x.Error.Message), x.Error.Message);
+            }
+            // The server's own text is quoted as it came.
+            string said = "Validation failed: chatId is invalid";
+            Emu.Fault("{\"kind\":\"status\",\"status\":400,\"body\":" + Emu.Q("{\"statusCode\":400,\"message\":\"" + said + "\"}") + "}");
+            var v = Throws<GetAvatarException>(() => ru.GetAvatar("10000000"), "ru 400");
+            Eq(GaStatus.Validation, v.Status, "400 status");
+            Eq("\u0441\u0435\u0440\u0432\u0435\u0440 \u043e\u0442\u043a\u043b\u043e\u043d\u0438\u043b \u0437\u0430\u043f\u0440\u043e\u0441 (HTTP 400): " + said, v.Message, "400 message");
+        }
+    }
+
+    static void LanguageRefusesUnknownAndNullReturnsToTheDefault()
+    {
+        using (var def = Client())
+        using (var c = Client())
+        {
+            Eq(null, c.Language, "the default Language");
+            c.Language = "ru_RU";
+            Assert(Russian(Throws<GetAvatarException>(() => c.GetAvatar("abc"), "ru_RU").Message), "ru_RU message");
+            var xx = Throws<GetAvatarException>(() => c.Language = "xx", "xx");
+            Eq(GaStatus.InvalidArgument, xx.Status, "xx status");
+            Assert(xx.Message.Contains("\"xx\""), xx.Message);
+            Eq("ru_RU", c.Language, "the language is kept after a refusal");
+            Assert(Russian(Throws<GetAvatarException>(() => c.GetAvatar("abc"), "kept").Message), "kept message");
+            c.Language = null;
+            Eq(null, c.Language, "Language after null");
+            string theirs = Throws<GetAvatarException>(() => def.GetAvatar("abc"), "default").Message;
+            Eq(theirs, Throws<GetAvatarException>(() => c.GetAvatar("abc"), "after null").Message, "null = the process default");
+            c.Language = "ru";
+            c.Language = "";
+            Eq(theirs, Throws<GetAvatarException>(() => c.GetAvatar("abc"), "after empty").Message, "\"\" = the process default");
+        }
+        // An object initializer with a bad language fails the construction.
+        var bad = Throws<GetAvatarException>(() => new GetAvatarClient(Emu.Url, Emu.Id, Emu.Token) { Language = "klingon" }, "klingon");
+        Assert(bad.Message.Contains("\"klingon\""), bad.Message);
+        var closed = Client();
+        closed.Dispose();
+        Throws<ObjectDisposedException>(() => closed.Language = "ru", "after Dispose");
     }
 
     static void Version()
@@ -576,6 +647,8 @@ static class Program
             new KeyValuePair<string, Action>("token_never_shown", TokenNeverShown),
             new KeyValuePair<string, Action>("version_and_statuses", Version),
             new KeyValuePair<string, Action>("rate_learns_what_the_server_allows", RateLearnsWhatTheServerAllows),
+            new KeyValuePair<string, Action>("language_makes_messages_russian_with_the_same_status", LanguageMakesMessagesRussianWithTheSameStatus),
+            new KeyValuePair<string, Action>("language_refuses_unknown_and_null_returns_to_the_default", LanguageRefusesUnknownAndNullReturnsToTheDefault),
         };
         string only = Environment.GetEnvironmentVariable("DOTNET_TEST_ONLY");
         try
