@@ -174,7 +174,7 @@ sdist_contents() {
     local list
     list=$(tar -tzf "$sdist")
     for f in setup.py pyproject.toml LICENSE src/getavatar/_native.py rust/Cargo.toml rust/Cargo.lock \
-        rust/build.rs rust/cbindgen.toml rust/src/lib.rs rust/src/ffi/mod.rs; do
+        rust/build.rs rust/cbindgen.toml rust/src/lib.rs rust/src/ffi.rs rust/src/ffi/panic.rs; do
         grep -qx "getavatar-$version/$f" <<<"$list" || { echo "missing $f"; return 1; }
     done
     ! grep -qE '\.(so|dll|dylib)$|/target/' <<<"$list"
