@@ -420,20 +420,9 @@ class Client {
   /** Looks up the avatar of `chatId` (a user id such as "10000000", or a group id
    *  "-10000000000000"). Resolves to { url, available, httpStatus }. */
   getAvatar(chatId, options) {
-    checkString('chatId', chatId);
-    const signal = checkSignal(options);
-    const bad = textProblem('chatId', chatId);
-    if (bad) return Promise.reject(bad);
-    if (this.#closed) return Promise.reject(this.#closedError());
-    if (signal && signal.aborted) return Promise.reject(signal.reason);
-    const h = this.#handle;
-    return submit(
-      this,
-      signal,
-      (n, token, cb) => n.fns.ga_get_avatar_cancellable.async(h.ptr, chatId, token, cb),
-      avatarOrThrow,
-    );
+    return this.#lookup(chatId, options, 'ga_get_avatar_cancellable', avatarOrThrow);
   }
+
 
   /** Looks up many chat ids at once (`concurrency` of them in parallel, within the rate limit).
    *  Resolves to one { chatId, ok, avatar, error } per id, in input order; one id's failure is
@@ -520,6 +509,12 @@ class Client {
   /** Looks up `chatId` and downloads its avatar image into memory. Resolves to
    *  { url, available, data, contentType }; `data` is empty when the chat has no avatar. */
   avatarBytes(chatId, options) {
+    return this.#lookup(chatId, options, 'ga_download_avatar_bytes_cancellable', takeImage);
+  }
+
+  /** One lookup of `chatId` through the cancellable C function `native`, its result made by
+   *  `convert`: wrong argument types throw at once, a refused call rejects. */
+  #lookup(chatId, options, native, convert) {
     checkString('chatId', chatId);
     const signal = checkSignal(options);
     const bad = textProblem('chatId', chatId);
@@ -527,13 +522,9 @@ class Client {
     if (this.#closed) return Promise.reject(this.#closedError());
     if (signal && signal.aborted) return Promise.reject(signal.reason);
     const h = this.#handle;
-    return submit(
-      this,
-      signal,
-      (n, token, cb) => n.fns.ga_download_avatar_bytes_cancellable.async(h.ptr, chatId, token, cb),
-      takeImage,
-    );
+    return submit(this, signal, (n, token, cb) => n.fns[native].async(h.ptr, chatId, token, cb), convert);
   }
+
 
   /** Opens the connection (DNS, TCP, TLS) ahead of the first lookup; sends no request. */
   warmUp() {
