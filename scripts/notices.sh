@@ -18,15 +18,16 @@ shipped() {
 }
 if [ "${1:-}" = --check ]; then
     [ -f "$notices" ] || { echo "notices: $notices is missing: run bash scripts/notices.sh"; exit 1; }
-    missing=$(shipped | while read -r name version; do
+    crates=$(shipped)
+    missing=$(while read -r name version; do
         grep -q "\b$name $version\b" "$notices" || echo "$name $version"
-    done)
+    done <<<"$crates")
     if [ -n "$missing" ]; then
         echo "notices: $notices lacks crates compiled in (run bash scripts/notices.sh):"
         echo "$missing" | sed 's/^/  /'
         exit 1
     fi
-    echo "notices: $notices names all $(shipped | wc -l) crates compiled in"
+    echo "notices: $notices names all $(wc -l <<<"$crates") crates compiled in"
     exit 0
 fi
 command -v cargo-about >/dev/null 2>&1 || cargo install --locked cargo-about --features cli
