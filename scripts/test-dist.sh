@@ -261,7 +261,9 @@ java_jar() {
     # Java 8 bytecode (class file major version 52).
     [ "$(unzip -p "$jar" io/github/getavatar/Client.class | od -An -j6 -N2 -tu1 | tr -s ' ')" = " 0 52" ] ||
         { echo "Client.class is not Java 8 bytecode"; return 1; }
-    unzip -Z1 "$dist/getavatar-$version-sources.jar" | grep -qx io/github/getavatar/Client.java &&
+    # The listing is read whole first: `unzip | grep -q` under pipefail fails when grep's early exit
+    # cuts unzip off (SIGPIPE), as it did once in a clean-clone run.
+    grep -qx io/github/getavatar/Client.java <<<"$(unzip -Z1 "$dist/getavatar-$version-sources.jar")" &&
         grep -q "<artifactId>jna</artifactId>" "$dist/getavatar-$version.pom" &&
         grep -q "<version>$version</version>" "$dist/getavatar-$version.pom"
 }
