@@ -9,7 +9,7 @@
 //! | downloads    | `downloads.rs` | `ga_download_avatar*`                                   |
 //! | cancellation | `cancel.rs`    | `ga_cancel_new`, `ga_cancel`, `ga_cancel_free`          |
 //! | memory       | `memory.rs`    | `ga_free`                                               |
-//! | errors       | `error.rs`     | `ga_last_error`, `ga_status_name`, `ga_version`         |
+//! | errors       | `error.rs`     | `ga_last_error`, `ga_message`, `ga_status_name`, `ga_version` |
 //!
 //! Private plumbing: `panic.rs` (`ffi_boundary!`, which every export runs its body in, directly
 //! or through one helper such as `settings::set_num`; a panic becomes the return type's
@@ -69,7 +69,11 @@ pub use downloads::{
     ga_download_avatar, ga_download_avatar_bytes, ga_download_avatar_bytes_cancellable,
     ga_download_avatar_cancellable,
 };
-pub use error::{ga_last_error, ga_status_name, ga_version};
+pub use error::{
+    ga_last_error, ga_message, ga_status_name, ga_version, GaMessage, GA_MSG_CLOSED,
+    GA_MSG_HAS_NUL, GA_MSG_LONE_SURROGATE, GA_MSG_NOT_ONE_OF, GA_MSG_OUT_OF_MEMORY,
+    GA_MSG_OUT_OF_RANGE, GA_MSG_TOO_MANY_IDS, GA_MSG_WRONG_TYPE,
+};
 pub use lookups::{
     ga_get_avatar, ga_get_avatar_cancellable, ga_get_avatars, ga_get_avatars_cancellable,
 };

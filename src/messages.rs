@@ -16,7 +16,12 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 
+mod binding;
 mod catalogue;
+
+pub(crate) use binding::binding_text;
+#[cfg(test)]
+pub(crate) use binding::BindingCheck;
 
 pub(crate) use catalogue::Msg;
 pub(crate) use catalogue::TEMPLATES;

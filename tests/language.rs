@@ -146,3 +146,122 @@ fn batch_workers_speak_the_clients_language() {
         assert!(err.starts_with("chatId \"bad") && russian(&err), "{err}");
     }
 }
+
+fn message(lang: Option<&str>, n: i32, name: &str, value: &str, expected: &str) -> String {
+    let lang = lang.map(|l| CString::new(l).unwrap());
+    let (name, value, expected) = (
+        CString::new(name).unwrap(),
+        CString::new(value).unwrap(),
+        CString::new(expected).unwrap(),
+    );
+    let p = unsafe {
+        ga_message(
+            lang.as_ref().map_or(std::ptr::null(), |l| l.as_ptr()),
+            n,
+            name.as_ptr(),
+            value.as_ptr(),
+            expected.as_ptr(),
+        )
+    };
+    assert!(!p.is_null());
+    unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_bindings_own_checks_read_in_the_clients_language() {
+    // What Python, Java, Node and .NET say before they call the library comes from it too.
+    assert_eq!(
+        message(Some("en"), GA_MSG_CLOSED, "getavatar.Client", "", ""),
+        "this getavatar.Client is closed"
+    );
+    assert_eq!(
+        message(Some("ru-RU"), GA_MSG_CLOSED, "getavatar.Client", "", ""),
+        "этот getavatar.Client закрыт"
+    );
+    assert_eq!(
+        message(
+            Some("ru"),
+            GA_MSG_NOT_ONE_OF,
+            "trust",
+            "'x'",
+            "\"system\"|\"bundled\""
+        ),
+        "trust 'x' недопустим: ожидается \"system\" или \"bundled\""
+    );
+    for n in [
+        GA_MSG_CLOSED,
+        GA_MSG_WRONG_TYPE,
+        GA_MSG_HAS_NUL,
+        GA_MSG_LONE_SURROGATE,
+        GA_MSG_OUT_OF_RANGE,
+        GA_MSG_NOT_ONE_OF,
+        GA_MSG_TOO_MANY_IDS,
+        GA_MSG_OUT_OF_MEMORY,
+    ] {
+        let (en, ru) = (
+            message(Some("en"), n, "chatId", "7", "1"),
+            message(Some("ru"), n, "chatId", "7", "1"),
+        );
+        assert!(!russian(&en) && russian(&ru), "{n}: {en} / {ru}");
+    }
+    // NULL, "" and an unknown tag are the process default (English here: the tests run with
+    // GA_LANG unset or "en").
+    if std::env::var("GA_LANG").map_or(true, |l| l == "en") && !russian_locale() {
+        for lang in [None, Some(""), Some("xx")] {
+            assert_eq!(
+                message(lang, GA_MSG_HAS_NUL, "chatId", "", ""),
+                "chatId must not contain NUL characters"
+            );
+        }
+    }
+    assert!(message(Some("en"), 99, "", "", "").contains("no message 99"));
+}
+
+fn russian_locale() -> bool {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("ru"))
+}
+
+#[test]
+fn a_message_leaves_the_last_error_alone_and_null_blanks_are_empty() {
+    let bad = unsafe { ga_client_set_language(std::ptr::null_mut(), c"ru".as_ptr()) };
+    assert_eq!(bad, GaStatus::GA_ERR_INVALID_ARGUMENT);
+    let before = last_error();
+    let p = unsafe {
+        ga_message(
+            std::ptr::null(),
+            GA_MSG_OUT_OF_MEMORY,
+            std::ptr::null(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert!(!p.is_null());
+    assert_eq!(last_error(), before);
+    let p = unsafe {
+        ga_message(
+            c"en".as_ptr(),
+            GA_MSG_OUT_OF_RANGE,
+            std::ptr::null(),
+            c"-1".as_ptr(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(unsafe { CStr::from_ptr(p) }, c" -1 is out of range");
+    // Invalid UTF-8 in a blank is replaced, not refused.
+    let p = unsafe {
+        ga_message(
+            c"en".as_ptr(),
+            GA_MSG_HAS_NUL,
+            c"a\xffb".as_ptr(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(
+        unsafe { CStr::from_ptr(p) }.to_str().unwrap(),
+        "a\u{fffd}b must not contain NUL characters"
+    );
+}

@@ -6,9 +6,11 @@ use std::ffi::{c_char, CString};
 use super::ffi_boundary;
 use crate::error::status::GaStatus;
 use crate::error::Error;
+use crate::messages::{binding_text, Lang};
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    static MESSAGE: RefCell<CString> = RefCell::new(CString::default());
 }
 
 /// Records `msg` as this thread's last error (NULs become U+FFFD; settings named by their C
@@ -43,6 +45,74 @@ pub extern "system" fn ga_last_error() -> *const c_char {
     })
 }
 
+/// A check a binding makes itself, whose text `ga_message` gives: a `GA_MSG_*` value.
+pub type GaMessage = i32;
+
+/// "this {name} is closed": a call on a client the program closed.
+pub const GA_MSG_CLOSED: GaMessage = 1;
+/// "{name} must be {expected}, not {value}": `expected` and `value` are the language's type
+/// names.
+pub const GA_MSG_WRONG_TYPE: GaMessage = 2;
+/// "{name} must not contain NUL characters".
+pub const GA_MSG_HAS_NUL: GaMessage = 3;
+/// "{name} is not valid Unicode text (a lone surrogate at index {value})".
+pub const GA_MSG_LONE_SURROGATE: GaMessage = 4;
+/// "{name} {value} is out of range", then ": expected {expected}" when `expected` is not
+/// empty (write it without words, e.g. "0..86400").
+pub const GA_MSG_OUT_OF_RANGE: GaMessage = 5;
+/// "{name} {value} is not valid: expected {expected}": `expected` lists the choices separated
+/// by `|` (`"system"|"bundled"`), joined with the language's "or".
+pub const GA_MSG_NOT_ONE_OF: GaMessage = 6;
+/// "{value} chat ids in one batch: at most {expected}".
+pub const GA_MSG_TOO_MANY_IDS: GaMessage = 7;
+/// "getavatar: out of memory".
+pub const GA_MSG_OUT_OF_MEMORY: GaMessage = 8;
+
+/// The library's text for a check a binding makes itself before calling it (`GA_MSG_*`), so a
+/// binding's own errors read as the library's do, in the same language: `language` is a client's
+/// language tag ("en", "ru", as `ga_client_set_language` takes); NULL, `""` or another tag mean
+/// the process default. `name`, `value` and `expected` (UTF-8; NULL is `""`) fill the blanks
+/// the `GA_MSG_*` value names. UTF-8, never NULL; owned by the library: do not free it; valid
+/// until the next `ga_message` call on this thread (`ga_last_error()` is not changed). A number
+/// that names no message gets a text that says so.
+#[no_mangle]
+pub unsafe extern "system" fn ga_message(
+    language: *const c_char,
+    message: GaMessage,
+    name: *const c_char,
+    value: *const c_char,
+    expected: *const c_char,
+) -> *const c_char {
+    ffi_boundary!(c"getavatar: no message".as_ptr(), {
+        // SAFETY: each pointer is NULL or a C string, per the contract.
+        let (language, name, value, expected) =
+            unsafe { (lossy(language), lossy(name), lossy(value), lossy(expected)) };
+        let lang = Lang::parse(&language).unwrap_or_else(Lang::process_default);
+        let text = binding_text(lang, message, &name, &value, &expected);
+        let c = CString::new(text.replace('\0', "\u{fffd}")).unwrap_or_default();
+        MESSAGE
+            .try_with(|slot| {
+                *slot.borrow_mut() = c;
+                slot.borrow().as_ptr()
+            })
+            .unwrap_or(c"getavatar: no message".as_ptr())
+    })
+}
+
+/// A C string argument as text: NULL is "", invalid UTF-8 is replaced.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string valid during the call.
+unsafe fn lossy(p: *const c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: per the contract.
+    unsafe { std::ffi::CStr::from_ptr(p) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// The name of a status, e.g. "GA_OK", "GA_ERR_TIMEOUT"; "GA_ERR_UNKNOWN" for a number that is
 /// not a status. Static: do not free.
 #[no_mangle]
@@ -62,4 +132,26 @@ pub extern "system" fn ga_version() -> *const c_char {
     ffi_boundary!(std::ptr::null(), {
         concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::BindingCheck;
+
+    #[test]
+    fn the_c_numbers_are_the_checks_numbers() {
+        let c = [
+            GA_MSG_CLOSED,
+            GA_MSG_WRONG_TYPE,
+            GA_MSG_HAS_NUL,
+            GA_MSG_LONE_SURROGATE,
+            GA_MSG_OUT_OF_RANGE,
+            GA_MSG_NOT_ONE_OF,
+            GA_MSG_TOO_MANY_IDS,
+            GA_MSG_OUT_OF_MEMORY,
+        ];
+        let core: Vec<i32> = BindingCheck::ALL.iter().map(|c| *c as i32).collect();
+        assert_eq!(c.to_vec(), core);
+    }
 }

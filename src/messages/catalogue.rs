@@ -296,6 +296,36 @@ catalogue! {
         "внутренняя ошибка getavatar (пожалуйста, сообщите о ней): {what}";
     UnknownPanic => "unknown panic", "неизвестная паника";
 
+    // ----- Checks a binding makes itself (binding, `ga_message`) -----
+    BindingClosed { name: &'a str } => "this {name} is closed", "этот {name} закрыт";
+    BindingWrongType { name: &'a str, expected: &'a str, value: &'a str } =>
+        "{name} must be {expected}, not {value}",
+        "{name} должен иметь тип {expected}, а не {value}";
+    BindingHasNul { name: &'a str } =>
+        "{name} must not contain NUL characters",
+        "{name} не должен содержать символов NUL";
+    BindingLoneSurrogate { name: &'a str, value: &'a str } =>
+        "{name} is not valid Unicode text (a lone surrogate at index {value})",
+        "{name} - не корректный текст Unicode (одиночный суррогат на позиции {value})";
+    BindingOutOfRange { name: &'a str, value: &'a str } =>
+        "{name} {value} is out of range",
+        "{name} {value} вне допустимого диапазона";
+    BindingOutOfRangeExpected { name: &'a str, value: &'a str, expected: &'a str } =>
+        "{name} {value} is out of range: expected {expected}",
+        "{name} {value} вне допустимого диапазона: ожидается {expected}";
+    BindingNotOneOf { name: &'a str, value: &'a str, expected: String } =>
+        "{name} {value} is not valid: expected {expected}",
+        "{name} {value} недопустим: ожидается {expected}";
+    /// Joins the choices of `BindingNotOneOf`: "a or b".
+    BindingOr { a: String, b: String } => "{a} or {b}", "{a} или {b}";
+    BindingTooManyIds { value: &'a str, expected: &'a str } =>
+        "{value} chat ids in one batch: at most {expected}",
+        "идентификаторов чатов в одном пакете: {value}; допустимо не больше {expected}";
+    BindingOutOfMemory => "getavatar: out of memory", "getavatar: не хватает памяти";
+    BindingUnknown { n: i32 } =>
+        "getavatar has no message {n} (is the library older than the binding?)",
+        "в getavatar нет сообщения {n} (библиотека старше привязки?)";
+
     // ----- Avatar images and files (image) -----
     ImageLinkNotHttp { link: String } =>
         "the avatar link {link} is not an http(s) URL; not downloaded",

@@ -1,0 +1,149 @@
+//! The texts of the checks a binding makes itself before it calls the library (a closed client,
+//! an argument of the wrong type, a NUL inside a string...), so every binding says them in the
+//! library's words and in its client's language: the C ABI's `ga_message`.
+
+use super::{Lang, Msg};
+
+/// A check a binding makes itself. The numbers are the C ABI's `GA_MSG_*` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum BindingCheck {
+    /// "this {name} is closed".
+    Closed = 1,
+    /// "{name} must be {expected}, not {value}" (`expected` and `value` are type names).
+    WrongType = 2,
+    /// "{name} must not contain NUL characters".
+    HasNul = 3,
+    /// "{name} is not valid Unicode text (a lone surrogate at index {value})".
+    LoneSurrogate = 4,
+    /// "{name} {value} is out of range", then ": expected {expected}" when `expected` is given.
+    OutOfRange = 5,
+    /// "{name} {value} is not valid: expected {expected}"; `expected` lists the choices
+    /// separated by `|`, joined with the language's "or".
+    NotOneOf = 6,
+    /// "{value} chat ids in one batch: at most {expected}".
+    TooManyIds = 7,
+    /// "getavatar: out of memory".
+    OutOfMemory = 8,
+}
+
+impl BindingCheck {
+    /// Every check, in number order.
+    pub const ALL: [BindingCheck; 8] = [
+        BindingCheck::Closed,
+        BindingCheck::WrongType,
+        BindingCheck::HasNul,
+        BindingCheck::LoneSurrogate,
+        BindingCheck::OutOfRange,
+        BindingCheck::NotOneOf,
+        BindingCheck::TooManyIds,
+        BindingCheck::OutOfMemory,
+    ];
+
+    /// The check numbered `n`, if there is one.
+    pub fn from_i32(n: i32) -> Option<BindingCheck> {
+        BindingCheck::ALL.into_iter().find(|c| *c as i32 == n)
+    }
+}
+
+/// The text of check number `n` in `lang`, its blanks filled with `name`, `value` and
+/// `expected` (an unused one is ignored). A number that names no check gets a text that says so.
+pub fn binding_text(lang: Lang, n: i32, name: &str, value: &str, expected: &str) -> String {
+    let Some(check) = BindingCheck::from_i32(n) else {
+        return Msg::BindingUnknown { n }.text_in(lang);
+    };
+    let msg = match check {
+        BindingCheck::Closed => Msg::BindingClosed { name },
+        BindingCheck::WrongType => Msg::BindingWrongType {
+            name,
+            expected,
+            value,
+        },
+        BindingCheck::HasNul => Msg::BindingHasNul { name },
+        BindingCheck::LoneSurrogate => Msg::BindingLoneSurrogate { name, value },
+        BindingCheck::OutOfRange if expected.is_empty() => Msg::BindingOutOfRange { name, value },
+        BindingCheck::OutOfRange => Msg::BindingOutOfRangeExpected {
+            name,
+            value,
+            expected,
+        },
+        BindingCheck::NotOneOf => Msg::BindingNotOneOf {
+            name,
+            value,
+            expected: one_of(lang, expected),
+        },
+        BindingCheck::TooManyIds => Msg::BindingTooManyIds { value, expected },
+        BindingCheck::OutOfMemory => Msg::BindingOutOfMemory,
+    };
+    msg.text_in(lang)
+}
+
+/// `a|b|c` as "a, b or c" in `lang`.
+fn one_of(lang: Lang, choices: &str) -> String {
+    let mut all: Vec<&str> = choices.split('|').collect();
+    let last = all.pop().unwrap_or_default();
+    if all.is_empty() {
+        return last.to_string();
+    }
+    Msg::BindingOr {
+        a: all.join(", "),
+        b: last.to_string(),
+    }
+    .text_in(lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_check_reads_in_both_languages() {
+        let en = |n| binding_text(Lang::En, n, "trust", "'x'", "\"system\"|\"bundled\"");
+        let ru = |n| binding_text(Lang::Ru, n, "trust", "'x'", "\"system\"|\"bundled\"");
+        assert_eq!(
+            en(6),
+            "trust 'x' is not valid: expected \"system\" or \"bundled\""
+        );
+        assert_eq!(
+            ru(6),
+            "trust 'x' недопустим: ожидается \"system\" или \"bundled\""
+        );
+        assert_eq!(en(1), "this trust is closed");
+        for c in BindingCheck::ALL {
+            let (e, r) = (en(c as i32), ru(c as i32));
+            assert_ne!(e, r, "{c:?}");
+            assert!(r.chars().any(|ch| ('а'..='я').contains(&ch)), "{c:?}: {r}");
+        }
+    }
+
+    #[test]
+    fn blanks_and_choices() {
+        let t = |n, v, x| binding_text(Lang::En, n, "timeout", v, x);
+        assert_eq!(t(5, "-1", ""), "timeout -1 is out of range");
+        assert_eq!(
+            t(5, "-1", "0..86400"),
+            "timeout -1 is out of range: expected 0..86400"
+        );
+        assert_eq!(
+            t(6, "7", "a|b|c"),
+            "timeout 7 is not valid: expected a, b or c"
+        );
+        assert_eq!(t(6, "7", "a"), "timeout 7 is not valid: expected a");
+        assert_eq!(
+            binding_text(Lang::En, 7, "", "3000000000", "2147483647"),
+            "3000000000 chat ids in one batch: at most 2147483647"
+        );
+    }
+
+    #[test]
+    fn a_number_without_a_check_says_so() {
+        for n in [0, 9, -1, i32::MAX, i32::MIN] {
+            assert!(BindingCheck::from_i32(n).is_none());
+            let t = binding_text(Lang::En, n, "x", "y", "z");
+            assert_eq!(
+                t,
+                format!("getavatar has no message {n} (is the library older than the binding?)")
+            );
+        }
+    }
+}
