@@ -262,6 +262,13 @@ typedef int32_t GaMessage;
  */
 #define GA_MSG_OUT_OF_MEMORY 8
 
+/**
+ * "{value} (not sent: an earlier lookup of this batch met this failure, which every lookup of
+ * the instance meets)": `value` is that failure's message; for a batch the binding runs itself,
+ * worded as `ga_get_avatars` words its own.
+ */
+#define GA_MSG_NOT_SENT 9
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

@@ -147,6 +147,43 @@ fn batch_workers_speak_the_clients_language() {
     }
 }
 
+#[test]
+fn ids_a_batch_did_not_send_say_so_in_the_clients_language() {
+    // 401 for the first lookup: a failure of the whole instance, so the batch asks no more and
+    // says of the other ids that they were not sent, in Russian for a Russian client.
+    let emu = Emulator::start_default().unwrap();
+    emu.push_fault(fault(401, r#"{"message":"Unauthorized"}"#));
+    let h = client(&emu, "ru");
+    assert_eq!(
+        unsafe { ga_client_set_concurrency(h.0, 1) },
+        GaStatus::GA_OK
+    );
+    let ids: Vec<CString> = (0..3)
+        .map(|i| CString::new(format!("1000000{i}")).unwrap())
+        .collect();
+    let ptrs: Vec<*const c_char> = ids.iter().map(|c| c.as_ptr()).collect();
+    let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); ids.len()];
+    unsafe { ga_get_avatars(h.0, ptrs.as_ptr(), ids.len() as i32, out.as_mut_ptr()) };
+    let errs: Vec<String> = out
+        .into_iter()
+        .map(|p| {
+            let e = unsafe { CStr::from_ptr((*p).error) }
+                .to_str()
+                .unwrap()
+                .to_string();
+            unsafe { ga_free(p.cast()) };
+            e
+        })
+        .collect();
+    assert!(!errs[0].contains("не отправлен"), "{errs:?}");
+    for e in &errs[1..] {
+        assert!(
+            e.contains("(не отправлен:") && !e.contains("not sent"),
+            "{e}"
+        );
+    }
+}
+
 fn message(lang: Option<&str>, n: i32, name: &str, value: &str, expected: &str) -> String {
     let lang = lang.map(|l| CString::new(l).unwrap());
     let (name, value, expected) = (
@@ -197,6 +234,7 @@ fn a_bindings_own_checks_read_in_the_clients_language() {
         GA_MSG_NOT_ONE_OF,
         GA_MSG_TOO_MANY_IDS,
         GA_MSG_OUT_OF_MEMORY,
+        GA_MSG_NOT_SENT,
     ] {
         let (en, ru) = (
             message(Some("en"), n, "chatId", "7", "1"),

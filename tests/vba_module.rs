@@ -35,12 +35,12 @@ fn header_decls() -> BTreeMap<String, (C, Vec<C>)> {
         let kind = |t: &str| {
             if t.contains('*') {
                 C::Ptr
-            } else if ["int32_t", "GaStatus", "GaTrust"]
+            } else if ["int32_t", "GaStatus", "GaTrust", "GaMessage"]
                 .iter()
                 .any(|p| t.starts_with(p))
             {
                 // GaStatus is int32_t in C, and an enum on int32_t in C++ and C23: a Long;
-                // GaTrust is a typedef of int32_t.
+                // GaTrust and GaMessage are typedefs of int32_t.
                 C::I32
             } else if t.starts_with("double") {
                 C::F64

@@ -54,6 +54,7 @@ Private Declare PtrSafe Sub ga_client_free Lib "getavatar.dll" (ByVal client As 
 Private Declare PtrSafe Function ga_get_avatar Lib "getavatar.dll" (ByVal client As LongPtr, ByVal chatId As LongPtr) As LongPtr
 Private Declare PtrSafe Sub ga_free Lib "getavatar.dll" (ByVal ptr As LongPtr)
 Private Declare PtrSafe Function ga_last_error Lib "getavatar.dll" () As LongPtr
+Private Declare PtrSafe Function ga_message Lib "getavatar.dll" (ByVal language As LongPtr, ByVal message As Long, ByVal name As LongPtr, ByVal value As LongPtr, ByVal expected As LongPtr) As LongPtr
 Private Declare PtrSafe Function ga_status_name Lib "getavatar.dll" (ByVal status As Long) As LongPtr
 Private Declare PtrSafe Function ga_version Lib "getavatar.dll" () As LongPtr
 Private Declare PtrSafe Function ga_client_set_timeout_ms Lib "getavatar.dll" (ByVal client As LongPtr, ByVal ms As Long) As Long
@@ -123,6 +124,7 @@ Private Declare Sub ga_client_free Lib "getavatar.dll" (ByVal client As Long)
 Private Declare Function ga_get_avatar Lib "getavatar.dll" (ByVal client As Long, ByVal chatId As Long) As Long
 Private Declare Sub ga_free Lib "getavatar.dll" (ByVal ptr As Long)
 Private Declare Function ga_last_error Lib "getavatar.dll" () As Long
+Private Declare Function ga_message Lib "getavatar.dll" (ByVal language As Long, ByVal message As Long, ByVal name As Long, ByVal value As Long, ByVal expected As Long) As Long
 Private Declare Function ga_status_name Lib "getavatar.dll" (ByVal status As Long) As Long
 Private Declare Function ga_version Lib "getavatar.dll" () As Long
 Private Declare Function ga_client_set_timeout_ms Lib "getavatar.dll" (ByVal client As Long, ByVal ms As Long) As Long

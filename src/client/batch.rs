@@ -9,6 +9,7 @@ use crate::answer::response::Avatar;
 use crate::cancel::Cancel;
 use crate::error::quiet_panics::{in_export, QuietPanics};
 use crate::error::status::GaStatus;
+use crate::messages::Msg;
 
 impl Client {
     /// `get_avatars` over `count` ids that `id(i)` yields (an `Err` is that entry's error).
@@ -67,10 +68,10 @@ impl Client {
             return cancelled(0);
         }
         Error {
-            message: format!(
-                "{} (not sent: an earlier lookup of this batch met this failure, which every lookup of the instance meets)",
-                halt.message
-            ),
+            message: Msg::NotSent {
+                message: &halt.message,
+            }
+            .text(),
             ..halt.clone()
         }
     }

@@ -67,6 +67,10 @@ pub const GA_MSG_NOT_ONE_OF: GaMessage = 6;
 pub const GA_MSG_TOO_MANY_IDS: GaMessage = 7;
 /// "getavatar: out of memory".
 pub const GA_MSG_OUT_OF_MEMORY: GaMessage = 8;
+/// "{value} (not sent: an earlier lookup of this batch met this failure, which every lookup of
+/// the instance meets)": `value` is that failure's message; for a batch the binding runs itself,
+/// worded as `ga_get_avatars` words its own.
+pub const GA_MSG_NOT_SENT: GaMessage = 9;
 
 /// The library's text for a check a binding makes itself before calling it (`GA_MSG_*`), so a
 /// binding's own errors read as the library's do, in the same language: `language` is a client's
@@ -150,6 +154,7 @@ mod tests {
             GA_MSG_NOT_ONE_OF,
             GA_MSG_TOO_MANY_IDS,
             GA_MSG_OUT_OF_MEMORY,
+            GA_MSG_NOT_SENT,
         ];
         let core: Vec<i32> = BindingCheck::ALL.iter().map(|c| *c as i32).collect();
         assert_eq!(c.to_vec(), core);

@@ -25,11 +25,14 @@ pub enum BindingCheck {
     TooManyIds = 7,
     /// "getavatar: out of memory".
     OutOfMemory = 8,
+    /// "{value} (not sent: an earlier lookup of this batch met this failure...)": `value` is
+    /// that failure's message (a batch made by the binding, as the library's says it).
+    NotSent = 9,
 }
 
 impl BindingCheck {
     /// Every check, in number order.
-    pub const ALL: [BindingCheck; 8] = [
+    pub const ALL: [BindingCheck; 9] = [
         BindingCheck::Closed,
         BindingCheck::WrongType,
         BindingCheck::HasNul,
@@ -38,6 +41,7 @@ impl BindingCheck {
         BindingCheck::NotOneOf,
         BindingCheck::TooManyIds,
         BindingCheck::OutOfMemory,
+        BindingCheck::NotSent,
     ];
 
     /// The check numbered `n`, if there is one.
@@ -74,6 +78,7 @@ pub fn binding_text(lang: Lang, n: i32, name: &str, value: &str, expected: &str)
         },
         BindingCheck::TooManyIds => Msg::BindingTooManyIds { value, expected },
         BindingCheck::OutOfMemory => Msg::BindingOutOfMemory,
+        BindingCheck::NotSent => Msg::NotSent { message: value },
     };
     msg.text_in(lang)
 }
@@ -137,7 +142,7 @@ mod tests {
 
     #[test]
     fn a_number_without_a_check_says_so() {
-        for n in [0, 9, -1, i32::MAX, i32::MIN] {
+        for n in [0, 10, -1, i32::MAX, i32::MIN] {
             assert!(BindingCheck::from_i32(n).is_none());
             let t = binding_text(Lang::En, n, "x", "y", "z");
             assert_eq!(

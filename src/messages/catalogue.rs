@@ -322,6 +322,10 @@ catalogue! {
         "{value} chat ids in one batch: at most {expected}",
         "идентификаторов чатов в одном пакете: {value}; допустимо не больше {expected}";
     BindingOutOfMemory => "getavatar: out of memory", "getavatar: не хватает памяти";
+    /// A batch's id not asked after a failure of the whole instance (`message` is that failure's).
+    NotSent { message: &'a str } =>
+        "{message} (not sent: an earlier lookup of this batch met this failure, which every lookup of the instance meets)",
+        "{message} (не отправлен: более ранний запрос этого пакета получил эту ошибку, а её получает каждый запрос инстанса)";
     BindingUnknown { n: i32 } =>
         "getavatar has no message {n} (is the library older than the binding?)",
         "в getavatar нет сообщения {n} (библиотека старше привязки?)";

@@ -45,6 +45,11 @@ int main(int argc, char **argv) {
     CHECK(strcmp(ga_status_name(GA_OK), "GA_OK") == 0, "GA_OK name");
     CHECK(strcmp(ga_status_name(GA_ERR_SERVER), "GA_ERR_SERVER") == 0, "GA_ERR_SERVER name");
     CHECK(strcmp(ga_status_name(99), "GA_ERR_UNKNOWN") == 0, "unknown name");
+    /* A binding's own check, worded by the library in the language asked for; NULL blanks are "". */
+    CHECK(strcmp(ga_message("en", GA_MSG_CLOSED, "getavatar Client", NULL, NULL), "this getavatar Client is closed") == 0,
+          "closed: %s", ga_message("en", GA_MSG_CLOSED, "getavatar Client", NULL, NULL));
+    CHECK(strcmp(ga_message("ru", GA_MSG_NOT_ONE_OF, "trust", "2", "0|1"), "trust 2 недопустим: ожидается 0 или 1") == 0,
+          "not one of: %s", ga_message("ru", GA_MSG_NOT_ONE_OF, "trust", "2", "0|1"));
     CHECK(strcmp(ga_last_error(), "") == 0, "no error yet");
 
     /* Bad arguments. */

@@ -151,11 +151,16 @@ pub fn prefix(name: &str) -> PathBuf {
 /// built the zip with scripts/dist.sh (GETAVATAR_DIST_BUILT=1); otherwise this builds it.
 pub fn release_dlls(work: &str) -> PathBuf {
     let r = root();
-    if std::env::var("GETAVATAR_DIST_BUILT").as_deref() != Ok("1") {
+    // Once per test binary: two tests building at once race in dlltool's temporary files.
+    static BUILT: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !*built && std::env::var("GETAVATAR_DIST_BUILT").as_deref() != Ok("1") {
         run(Command::new("bash")
             .arg(r.join("scripts/build-windows.sh"))
             .current_dir(&r));
+        *built = true;
     }
+    drop(built);
     let version = env!("CARGO_PKG_VERSION");
     let zip = r.join(format!("dist/getavatar-{version}-windows.zip"));
     assert!(zip.is_file(), "{} is missing", zip.display());

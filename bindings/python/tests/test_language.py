@@ -102,3 +102,67 @@ def test_ga_lang_sets_the_process_default(emu):
             env=env, capture_output=True, text=True, encoding="utf-8", check=True,
         ).stdout
     assert russian(out["ru"]) and out["en"].startswith('chatId "abc" is not valid'), out
+
+
+def _refusal(call) -> getavatar.Error:
+    with pytest.raises(getavatar.InvalidArgumentError) as e:
+        call()
+    return e.value
+
+
+def test_the_bindings_own_checks_speak_the_clients_language(emu):
+    # What the binding checks before it calls the library (a type, a NUL, a lone surrogate, a
+    # range, a choice, a closed client) is said in the library's words, in the client's language,
+    # with the same exception types as in English.
+    ru = Client(emu.url, emu.id_instance, emu.token, language="ru")
+    en = Client(emu.url, emu.id_instance, emu.token, language="en")
+    checks = [
+        (lambda c: c.get_avatar(5), getavatar.InvalidArgumentTypeError,
+         "chat_id must be str, not int", "chat_id должен иметь тип str, а не int"),
+        (lambda c: c.get_avatar("1\0"), getavatar.InvalidArgumentError,
+         "chat_id must not contain NUL characters", "chat_id не должен содержать символов NUL"),
+        (lambda c: c.get_avatar("1\ud800"), getavatar.InvalidArgumentError,
+         "chat_id is not valid Unicode text (a lone surrogate at index 1)",
+         "chat_id - не корректный текст Unicode (одиночный суррогат на позиции 1)"),
+        (lambda c: c.set_max_retries(2**40), getavatar.InvalidArgumentError,
+         f"max_retries {2**40} is out of range", f"max_retries {2**40} вне допустимого диапазона"),
+        (lambda c: c.set_timeout(-1), getavatar.InvalidArgumentError,
+         "timeout -1 is out of range: expected (0..2000000]",
+         "timeout -1 вне допустимого диапазона: ожидается (0..2000000]"),
+        (lambda c: c.set_trust("all"), getavatar.InvalidArgumentError,
+         "trust 'all' is not valid: expected \"system\" or \"bundled\"",
+         "trust 'all' недопустим: ожидается \"system\" или \"bundled\""),
+        (lambda c: c.get_avatars("10000000"), getavatar.InvalidArgumentTypeError,
+         "chat_ids must be Sequence[str], not str", "chat_ids должен иметь тип Sequence[str], а не str"),
+    ]
+    try:
+        for call, cls, english, russian_text in checks:
+            r, e = _refusal(lambda: call(ru)), _refusal(lambda: call(en))
+            assert type(r) is type(e) is cls, (r, e)
+            assert (str(e), str(r)) == (english, russian_text)
+            assert r.status == e.status == 1 and r.status_name == "GA_ERR_INVALID_ARGUMENT"
+        # A batch's bad entry is returned in the client's language too.
+        assert str(ru.get_avatars([5])[0]) == "chat_id должен иметь тип str, а не int"
+    finally:
+        ru.close()
+        en.close()
+    assert str(_refusal(lambda: ru.get_avatar("1"))) == "этот getavatar.Client закрыт"
+    assert str(_refusal(lambda: en.get_avatar("1"))) == "this getavatar.Client is closed"
+
+
+def test_the_constructor_checks_its_arguments_in_the_language_it_was_given(emu):
+    e = _refusal(lambda: Client(emu.url, 5.5, emu.token, language="ru"))  # type: ignore[arg-type]
+    assert str(e) == "id_instance должен иметь тип str, а не float", str(e)
+    e = _refusal(lambda: AsyncClient(emu.url, emu.id_instance, emu.token, timeout="3", language="ru"))  # type: ignore[arg-type]
+    assert str(e) == "timeout должен иметь тип int | float, а не str", str(e)
+
+
+def test_ids_iter_avatars_did_not_send_say_so_in_the_clients_language(emu):
+    async def main() -> list:
+        async with AsyncClient(emu.url, emu.id_instance, emu.token, max_retries=0, concurrency=1, language="ru") as c:
+            emu.fault(kind="status", status=401, body="")
+            return [x async for x in c.iter_avatars(["10000000", "10000001"])]
+
+    first, second = asyncio.run(main())
+    assert isinstance(second, getavatar.UnauthorizedError)
+    assert str(second) == f"{first} (не отправлен: более ранний запрос этого пакета получил эту ошибку, а её получает каждый запрос инстанса)"

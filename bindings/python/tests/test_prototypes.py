@@ -28,8 +28,8 @@ CType = Tuple[str, int]  # (base type without const, levels of '*'): ("char", 2)
 Proto = Tuple[CType, List[CType]]
 
 # Status-returning exports may be int32_t or the GaStatus enum (int32_t-backed, see the header);
-# GaTrust is a typedef of int32_t.
-INT32 = {"int32_t", "GaStatus", "enum GaStatus", "GaTrust"}
+# GaTrust and GaMessage are typedefs of int32_t.
+INT32 = {"int32_t", "GaStatus", "enum GaStatus", "GaTrust", "GaMessage"}
 SIZE = {"size_t", "uintptr_t"}
 SIGNED_CODES, UNSIGNED_CODES = "bhilq", "BHILQ"
 

@@ -11,7 +11,7 @@ import re
 import threading
 from typing import Any, AsyncIterator, Deque, List, Optional, Sequence, TypeVar, Union
 
-from . import _interrupt
+from . import _interrupt, _native
 from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Lookup
 from ._client import ClientBase
 from ._errors import (
@@ -52,14 +52,14 @@ class AsyncClient(ClientBase):
 
     async def get_avatar(self, chat_id: str) -> Avatar:
         """The avatar of ``chat_id``, like :meth:`Client.get_avatar`."""
-        return await self._call(Lookup(chat_id))
+        return await self._call(Lookup(chat_id, self._lang))
 
     async def get_avatars(self, chat_ids: Sequence[str]) -> List[Union[Avatar, Error]]:
         """One entry per id, in order, like :meth:`Client.get_avatars` (errors returned in place).
 
         The library runs ``concurrency`` lookups at once; cancelling stops them all.
         """
-        op = Batch(chat_ids)
+        op = Batch(chat_ids, self._lang)
         if op.n == 0:
             return []
         return await self._call(op)
@@ -72,7 +72,7 @@ class AsyncClient(ClientBase):
         still running.
         """
         if isinstance(chat_ids, (str, bytes)):
-            Batch(chat_ids)  # raises the same TypeError as get_avatars
+            Batch(chat_ids, self._lang)  # raises the same TypeError as get_avatars
         ids = iter(list(chat_ids))
         running: Deque["asyncio.Future[Union[Avatar, Error]]"] = collections.deque()
         halt: List[Error] = []  # the first failure of the whole instance met, as get_avatars
@@ -99,9 +99,9 @@ class AsyncClient(ClientBase):
         # batch does); a malformed one still gets its own error (the library sends nothing).
         if halt and isinstance(chat_id, str) and _WELL_FORMED.fullmatch(chat_id):
             e = halt[0]
-            return type(e)(f"{e.message} {_NOT_SENT}", e.status, e.http_status)
+            return type(e)(_native.message(self._lang, _native.MSG_NOT_SENT, "", e.message), e.status, e.http_status)
         try:
-            return await self._call(Lookup(chat_id))
+            return await self._call(Lookup(chat_id, self._lang))
         except Error as e:
             if not halt and _instance_level(e):
                 halt.append(e)
@@ -109,11 +109,11 @@ class AsyncClient(ClientBase):
 
     async def download_avatar(self, chat_id: str, path: Union[str, "os.PathLike[str]"]) -> Avatar:
         """Saves the avatar image of ``chat_id`` to ``path`` atomically, like :meth:`Client.download_avatar`."""
-        return await self._call(Download(chat_id, path))
+        return await self._call(Download(chat_id, path, self._lang))
 
     async def avatar_bytes(self, chat_id: str) -> AvatarImage:
         """The avatar image of ``chat_id`` in memory, like :meth:`Client.avatar_bytes`."""
-        return await self._call(ImageBytes(chat_id))
+        return await self._call(ImageBytes(chat_id, self._lang))
 
     async def warm_up(self) -> None:
         """Opens the connection ahead of the first lookup, like :meth:`Client.warm_up`, on the
@@ -204,9 +204,6 @@ class AsyncClient(ClientBase):
 
 #: A chat id the library would send (digits, an optional leading "-", at most 32 characters).
 _WELL_FORMED = re.compile(r"-?[0-9]{1,31}|[0-9]{32}")
-_NOT_SENT = (
-    "(not sent: an earlier lookup of this batch met this failure, which every lookup of the instance meets)"
-)
 
 
 def _instance_level(e: Error) -> bool:

@@ -51,24 +51,41 @@ class AvatarImage:
         return f"AvatarImage(url={self.url!r}, available={self.available!r}, data={size}, content_type={self.content_type!r})"
 
 
-def path_arg(name: str, value: object) -> bytes:
+def path_arg(name: str, value: object, lang: Optional[str] = None) -> bytes:
     """A file system path (str, bytes or os.PathLike) as UTF-8."""
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if isinstance(value, bytes):
         value = os.fsdecode(value)
-    return utf8(name, value)
+    return utf8(name, value, lang)
 
 
-def utf8(name: str, value: object) -> bytes:
+def utf8(name: str, value: object, lang: Optional[str] = None) -> bytes:
+    """``value`` (a str) as UTF-8, or the library's error for it in ``lang`` (see ``refusal``)."""
     if not isinstance(value, str):
-        raise InvalidArgumentTypeError(f"{name} must be a str, not {type(value).__name__}", 1, 0)
+        raise refusal(lang, _native.MSG_WRONG_TYPE, name, type(value).__name__, "str")
     if "\0" in value:
-        raise InvalidArgumentError(f"{name} must not contain NUL characters", 1, 0)
+        raise refusal(lang, _native.MSG_HAS_NUL, name)
     try:
         return value.encode("utf-8")
     except UnicodeEncodeError as e:  # lone surrogates
-        raise InvalidArgumentError(f"{name} is not valid Unicode text ({e.reason})", 1, 0) from None
+        raise refusal(lang, _native.MSG_LONE_SURROGATE, name, str(e.start)) from None
+
+
+def refusal(lang: Optional[str], n: int, name: str = "", value: str = "", expected: str = "") -> Error:
+    """The error for a check this binding makes itself (``_native.MSG_*``), its text the
+    library's in ``lang`` (a client's language; None: the process default):
+    ``InvalidArgumentTypeError`` for a wrong type, else ``InvalidArgumentError``."""
+    cls = InvalidArgumentTypeError if n == _native.MSG_WRONG_TYPE else InvalidArgumentError
+    return cls(_native.message(lang, n, name, value, expected), 1, 0)
+
+
+def out_of_memory(lang: Optional[str]) -> MemoryError:
+    """A MemoryError with the library's text (English if even that cannot be had)."""
+    try:
+        return MemoryError(_native.message(lang, _native.MSG_OUT_OF_MEMORY))
+    except MemoryError:
+        return MemoryError("getavatar: out of memory")
 
 
 def last_error() -> str:
@@ -104,19 +121,21 @@ class Call(Generic[R]):
 
 
 class _Single(Call[R]):
-    """A call returning one result block (GaAvatar* or GaAvatarImage*), freed by ``run``."""
+    """A call returning one result block (GaAvatar* or GaAvatarImage*), freed by ``run``;
+    ``lang``: the client's language, for the binding's own errors."""
 
-    __slots__ = ("args",)
+    __slots__ = ("args", "lang")
     fn_name = ""
 
-    def __init__(self, *args: bytes) -> None:
+    def __init__(self, lang: Optional[str], *args: bytes) -> None:
+        self.lang = lang
         self.args = args
 
     def run(self, handle: Any, token: Any) -> R:
         l = _native.lib()
         ptr = getattr(l, self.fn_name)(handle, *self.args, token)
         if not ptr:
-            raise MemoryError("getavatar: out of memory")
+            raise out_of_memory(self.lang)
         try:
             return self.result(ptr)
         finally:
@@ -132,11 +151,12 @@ class Lookup(_Single[Avatar]):
     __slots__ = ()
     fn_name = "ga_get_avatar_cancellable"
 
-    def __init__(self, chat_id: object) -> None:
+    def __init__(self, chat_id: object, lang: Optional[str] = None) -> None:
+        self.lang = lang
         if type(chat_id) is str and chat_id.isascii() and "\0" not in chat_id:
             self.args = (chat_id.encode(),)  # what utf8() returns, checked inline
         else:
-            self.args = (utf8("chat_id", chat_id),)
+            self.args = (utf8("chat_id", chat_id, lang),)
 
     def result(self, ptr: int) -> Avatar:
         r = convert(_native.GaAvatar.from_address(ptr))
@@ -151,16 +171,16 @@ class Download(Lookup):
     __slots__ = ()
     fn_name = "ga_download_avatar_cancellable"
 
-    def __init__(self, chat_id: object, path: object) -> None:
-        _Single.__init__(self, utf8("chat_id", chat_id), path_arg("path", path))
+    def __init__(self, chat_id: object, path: object, lang: Optional[str] = None) -> None:
+        _Single.__init__(self, lang, utf8("chat_id", chat_id, lang), path_arg("path", path, lang))
 
 
 class ImageBytes(_Single[AvatarImage]):
     __slots__ = ()
     fn_name = "ga_download_avatar_bytes_cancellable"
 
-    def __init__(self, chat_id: object) -> None:
-        super().__init__(utf8("chat_id", chat_id))
+    def __init__(self, chat_id: object, lang: Optional[str] = None) -> None:
+        super().__init__(lang, utf8("chat_id", chat_id, lang))
 
     def result(self, ptr: int) -> AvatarImage:
         a = _native.GaAvatarImage.from_address(ptr)
@@ -178,19 +198,20 @@ class ImageBytes(_Single[AvatarImage]):
 class Batch(Call[List[Union[Avatar, Error]]]):
     """``ga_get_avatars_cancellable``: one result per id, in order; errors in place."""
 
-    def __init__(self, chat_ids: Sequence[object]) -> None:
+    def __init__(self, chat_ids: Sequence[object], lang: Optional[str] = None) -> None:
+        self.lang = lang
         if isinstance(chat_ids, (str, bytes)):
-            raise InvalidArgumentTypeError("chat_ids must be a sequence of str, not a single string", 1, 0)
+            raise refusal(lang, _native.MSG_WRONG_TYPE, "chat_ids", type(chat_ids).__name__, "Sequence[str]")
         ids = list(chat_ids)
         n = len(ids)
         if n >= 2**31:
-            raise InvalidArgumentError("too many chat ids in one batch", 1, 0)
+            raise refusal(lang, _native.MSG_TOO_MANY_IDS, "", str(n), str(2**31 - 1))
         self.n = n
         self.encoded: List[Optional[bytes]] = []
         self.early: List[Optional[Error]] = []
         for cid in ids:
             try:
-                self.encoded.append(utf8("chat_id", cid))
+                self.encoded.append(utf8("chat_id", cid, lang))
                 self.early.append(None)
             except Error as e:
                 self.encoded.append(None)  # NULL: the library fills the slot; the Python error wins
@@ -209,7 +230,7 @@ class Batch(Call[List[Union[Avatar, Error]]]):
                 if early is not None:
                     results.append(early)
                 elif not ptr:
-                    results.append(MemoryError("getavatar: out of memory"))  # type: ignore[arg-type]
+                    results.append(out_of_memory(self.lang))  # type: ignore[arg-type]
                 else:
                     results.append(convert(_native.GaAvatar.from_address(ptr)))
             return results

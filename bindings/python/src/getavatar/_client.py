@@ -10,8 +10,9 @@ from typing import Any, List, Optional, Sequence, Type, TypeVar, Union
 
 from . import _interrupt, _native
 from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Lookup, last_error as _last_error
+from ._calls import refusal as _refusal
 from ._calls import utf8 as _utf8
-from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
+from ._errors import Error, InvalidArgumentError, from_status
 
 __all__ = ["Avatar", "AvatarImage", "Client", "delete_credential", "save_credential"]
 
@@ -81,17 +82,23 @@ class ClientBase:
         # main thread holds it (notify_all is Python code) and close the client.
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
+        # The language of the binding's own errors (None: the process default, as the library's);
+        # the constructor's arguments are checked before the library has read it.
+        self._lang: Optional[str] = language if isinstance(language, str) else None
+        lang = self._lang
         id_instance = _id_text(id_instance)
         l = _native.lib()
         if _from_env:
             handle = l.ga_client_new_from_env()
         elif _from_credential:
-            handle = l.ga_client_new_from_credential(_utf8("api_url", api_url), _utf8("id_instance", id_instance))
+            handle = l.ga_client_new_from_credential(
+                _utf8("api_url", api_url, lang), _utf8("id_instance", id_instance, lang)
+            )
         else:
             handle = l.ga_client_new(
-                _utf8("api_url", api_url),
-                _utf8("id_instance", id_instance),
-                _utf8("api_token_instance", api_token_instance),
+                _utf8("api_url", api_url, lang),
+                _utf8("id_instance", id_instance, lang),
+                _utf8("api_token_instance", api_token_instance, lang),
             )
         if not handle:
             raise InvalidArgumentError(_last_error(), 1, 0)
@@ -101,16 +108,17 @@ class ClientBase:
         self._api_url = api_url
         self._id_instance = id_instance
         self._concurrency = 4
+        self._lang = None
         try:
             # First, so that a mistake in the other options is said in this language.
             if language is not None:
                 self.set_language(language)
-            self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", timeout))
+            self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", timeout, lang=self._lang))
             self.set_deadline(deadline)
-            self._set("ga_client_set_max_retries", _whole("max_retries", max_retries))
-            self._set("ga_client_set_rate_limit", _whole("rate_limit", rate_limit))
+            self._set("ga_client_set_max_retries", _whole("max_retries", max_retries, self._lang))
+            self._set("ga_client_set_rate_limit", _whole("rate_limit", rate_limit, self._lang))
             self.set_concurrency(concurrency)
-            self._set("ga_client_set_cache_ttl", _whole("cache_ttl", cache_ttl))
+            self._set("ga_client_set_cache_ttl", _whole("cache_ttl", cache_ttl, self._lang))
             if user_agent is not None:
                 self.set_user_agent(user_agent)
             if trust != "system":
@@ -122,7 +130,7 @@ class ClientBase:
             elif proxy is not None:
                 self.set_proxy(proxy)
             if backoff is not None:
-                self._set("ga_client_set_backoff_ms", _seconds_to_ms("backoff", backoff, allow_zero=True))
+                self._set("ga_client_set_backoff_ms", _seconds_to_ms("backoff", backoff, allow_zero=True, lang=self._lang))
             if idle_timeout is not None:
                 self.set_idle_timeout(idle_timeout)
         except BaseException:
@@ -155,24 +163,24 @@ class ClientBase:
 
     def set_timeout(self, seconds: float) -> None:
         """Timeout per attempt, in seconds (0.001 to 600)."""
-        self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", seconds))
+        self._set("ga_client_set_timeout_ms", _seconds_to_ms("timeout", seconds, lang=self._lang))
 
     def set_deadline(self, seconds: Optional[float]) -> None:
         """Total time budget of each call, in seconds (0.001 to 3600; ``None`` or 0 = none):
         every attempt, backoff, Retry-After and rate-limit wait counts. A call that would pass it
         raises :class:`TimeoutError` saying the budget and what used it. In ``get_avatars`` each
         id has its own budget."""
-        ms = 0 if seconds is None else _seconds_to_ms("deadline", seconds, allow_zero=True)
+        ms = 0 if seconds is None else _seconds_to_ms("deadline", seconds, allow_zero=True, lang=self._lang)
         self._set("ga_client_set_deadline_ms", ms)
 
     def set_max_retries(self, retries: int) -> None:
         """Retries of transient failures (0 to 10)."""
-        self._set("ga_client_set_max_retries", _whole("max_retries", retries))
+        self._set("ga_client_set_max_retries", _whole("max_retries", retries, self._lang))
 
     def set_rate_limit(self, per_second: int) -> None:
         """Most requests started per rolling second (0 to 1000; 0 = no ceiling): a ceiling, the
         client paces itself lower when the server answers 429 (see :attr:`rate`)."""
-        self._set("ga_client_set_rate_limit", _whole("rate_limit", per_second))
+        self._set("ga_client_set_rate_limit", _whole("rate_limit", per_second, self._lang))
 
     @property
     def rate(self) -> float:
@@ -185,21 +193,21 @@ class ClientBase:
 
     def set_ca_file(self, path: Union[str, "os.PathLike[str]"]) -> None:
         """Also trusts the certificates in the CA file ``path`` (PEM or DER), in addition to ``trust``."""
-        self._set("ga_client_set_ca_file", _utf8("ca_file", os.fspath(path) if isinstance(path, os.PathLike) else path))
+        self._set("ga_client_set_ca_file", _utf8("ca_file", os.fspath(path) if isinstance(path, os.PathLike) else path, self._lang))
 
     def set_trust(self, trust: str) -> None:
         """Whose roots certificates are verified against: ``"system"`` (the operating system's
         store, the default) or ``"bundled"`` (the web roots bundled in the library)."""
         values = {"system": 0, "bundled": 1}
         if not isinstance(trust, str):
-            raise InvalidArgumentTypeError(f"trust must be a str, not {type(trust).__name__}", 1, 0)
+            raise _refusal(self._lang, _native.MSG_WRONG_TYPE, "trust", type(trust).__name__, "str")
         if trust not in values:
-            raise InvalidArgumentError(f"trust {trust!r} is not valid: expected \"system\" or \"bundled\"", 1, 0)
+            raise _refusal(self._lang, _native.MSG_NOT_ONE_OF, "trust", repr(trust), '"system"|"bundled"')
         self._set("ga_client_set_trust", values[trust])
 
     def set_user_agent(self, user_agent: str) -> None:
         """The User-Agent header (1 to 256 printable ASCII characters)."""
-        self._set("ga_client_set_user_agent", _utf8("user_agent", user_agent))
+        self._set("ga_client_set_user_agent", _utf8("user_agent", user_agent, self._lang))
 
     def set_language(self, language: Optional[str]) -> None:
         """The language of the library's messages (exception messages, ``Error`` results):
@@ -209,12 +217,13 @@ class ClientBase:
         same in every language. Another value raises :class:`InvalidArgumentError`, and the
         language is kept."""
         if language is not None and not isinstance(language, str):
-            raise InvalidArgumentTypeError(f"language must be a str or None, not {type(language).__name__}", 1, 0)
-        self._set("ga_client_set_language", _utf8("language", language or ""))
+            raise _refusal(self._lang, _native.MSG_WRONG_TYPE, "language", type(language).__name__, "str | None")
+        self._set("ga_client_set_language", _utf8("language", language or "", self._lang))
+        self._lang = language or None
 
     def set_cache_ttl(self, seconds: int) -> None:
         """Seconds successful answers are kept (0 to 86400; 0 = off). Empties the cache."""
-        self._set("ga_client_set_cache_ttl", _whole("cache_ttl", seconds))
+        self._set("ga_client_set_cache_ttl", _whole("cache_ttl", seconds, self._lang))
 
     def set_proxy(self, url: Optional[str]) -> None:
         """Chooses the proxy for every request (lookups and image downloads).
@@ -227,7 +236,7 @@ class ClientBase:
         resolved by the proxy); percent-encode special characters in the user name and password,
         which never appear in messages.
         """
-        self._set("ga_client_set_proxy", _utf8("proxy", "system" if url is None else url))
+        self._set("ga_client_set_proxy", _utf8("proxy", "system" if url is None else url, self._lang))
 
     def use_env_proxy(self) -> None:
         """Pins the proxy the environment names now, as an explicit setting.
@@ -242,11 +251,11 @@ class ClientBase:
     def set_idle_timeout(self, seconds: float) -> None:
         """Seconds an idle connection is kept for the next call (0 to 3600; default 300; 0 = a
         new connection per call). Open connections are dropped."""
-        self._set("ga_client_set_idle_timeout_ms", _seconds_to_ms("idle_timeout", seconds, allow_zero=True))
+        self._set("ga_client_set_idle_timeout_ms", _seconds_to_ms("idle_timeout", seconds, allow_zero=True, lang=self._lang))
 
     def set_concurrency(self, n: int) -> None:
         """Lookups ``get_avatars`` runs at once (1 to 64)."""
-        self._set("ga_client_set_concurrency", _whole("concurrency", n))
+        self._set("ga_client_set_concurrency", _whole("concurrency", n, self._lang))
         self._concurrency = n
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -261,7 +270,7 @@ class ClientBase:
             c = self.c
             with c._cond:
                 if c._closed:
-                    raise InvalidArgumentError(f"this getavatar.{c._kind} is closed", 1, 0)
+                    raise _refusal(c._lang, _native.MSG_CLOSED, f"getavatar.{c._kind}")
                 c._busy += 1
                 c._main_busy += self.main
                 return c._handle
@@ -391,7 +400,7 @@ class Client(ClientBase):
         Returns one entry per id, in order: an :class:`Avatar`, or the :class:`getavatar.Error`
         for that id (returned, not raised), so one bad id never fails the rest.
         """
-        op = Batch(chat_ids)
+        op = Batch(chat_ids, self._lang)
         if op.n == 0:
             return []
         return self._call(op)
@@ -401,7 +410,7 @@ class Client(ClientBase):
 
         Raises a :class:`getavatar.Error` subclass on failure.
         """
-        return self._call(Lookup(chat_id))
+        return self._call(Lookup(chat_id, self._lang))
 
     def download_avatar(self, chat_id: str, path: Union[str, "os.PathLike[str]"]) -> Avatar:
         """Looks up ``chat_id`` and saves its avatar image to ``path``, atomically.
@@ -416,7 +425,7 @@ class Client(ClientBase):
         when the link does not answer with an image of 1 byte to 16 MiB,
         :class:`getavatar.NetworkError` when the image arrives cut short, or the lookup's errors.
         """
-        return self._call(Download(chat_id, path))
+        return self._call(Download(chat_id, path, self._lang))
 
     def avatar_bytes(self, chat_id: str) -> AvatarImage:
         """Looks up ``chat_id`` and downloads its avatar image into memory.
@@ -424,7 +433,7 @@ class Client(ClientBase):
         Returns an :class:`AvatarImage`; its ``data`` is None when the chat has no avatar.
         Raises like :meth:`download_avatar` (except ``FileError``).
         """
-        return self._call(ImageBytes(chat_id))
+        return self._call(ImageBytes(chat_id, self._lang))
 
     def _call(self, op: Call[R]) -> R:
         # On the main thread the call runs where Ctrl-C can stop it (see _interrupt); elsewhere
@@ -464,17 +473,18 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _whole(name: str, v: object) -> int:
+def _whole(name: str, v: object, lang: Optional[str]) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
-        raise InvalidArgumentTypeError(f"{name} must be an int, not {type(v).__name__}", 1, 0)
+        raise _refusal(lang, _native.MSG_WRONG_TYPE, name, type(v).__name__, "int")
     if not -(2**31) <= v < 2**31:
-        raise InvalidArgumentError(f"{name} {v} is out of range", 1, 0)
+        raise _refusal(lang, _native.MSG_OUT_OF_RANGE, name, str(v))
     return v
 
 
-def _seconds_to_ms(name: str, v: object, allow_zero: bool = False) -> int:
+def _seconds_to_ms(name: str, v: object, allow_zero: bool = False, *, lang: Optional[str]) -> int:
+    """Seconds (an int or a float) as whole milliseconds, rounded up."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise InvalidArgumentTypeError(f"{name} must be a number of seconds, not {type(v).__name__}", 1, 0)
+        raise _refusal(lang, _native.MSG_WRONG_TYPE, name, type(v).__name__, "int | float")
     if math.isnan(v) or v < 0 or (v == 0 and not allow_zero) or v > 2_000_000:
-        raise InvalidArgumentError(f"{name} {v!r} s is out of range", 1, 0)
+        raise _refusal(lang, _native.MSG_OUT_OF_RANGE, name, repr(v), "0..2000000" if allow_zero else "(0..2000000]")
     return max(0 if allow_zero else 1, int(math.ceil(v * 1000)))

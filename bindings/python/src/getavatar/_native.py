@@ -155,6 +155,7 @@ def _declare(l: ctypes.CDLL) -> None:
         "ga_client_new_from_credential": ([c_char_p, c_char_p], GaClientPtr),
         "ga_credential_save": ([c_char_p, c_char_p], i32),
         "ga_credential_delete": ([c_char_p], i32),
+        "ga_message": ([c_char_p, i32, c_char_p, c_char_p, c_char_p], c_void_p),
     }
     for name, (args, res) in sigs.items():
         f = getattr(l, name)
@@ -191,6 +192,21 @@ def text(ptr: Optional[int]) -> str:
     if not ptr:
         return ""
     return ctypes.string_at(ptr).decode("utf-8", errors="replace")
+
+
+# The checks the binding makes itself, whose text ga_message gives (GA_MSG_* in the header).
+MSG_CLOSED, MSG_WRONG_TYPE, MSG_HAS_NUL, MSG_LONE_SURROGATE = 1, 2, 3, 4
+MSG_OUT_OF_RANGE, MSG_NOT_ONE_OF, MSG_TOO_MANY_IDS, MSG_OUT_OF_MEMORY, MSG_NOT_SENT = 5, 6, 7, 8, 9
+
+
+def message(lang: Optional[str], n: int, name: str = "", value: str = "", expected: str = "") -> str:
+    """The library's text for a check this binding makes itself, in ``lang`` (a client's
+    language tag; None: the process default), so it reads as the library's own messages do."""
+
+    def c(s: Optional[str]) -> Optional[bytes]:
+        return None if s is None else s.replace("\0", "\ufffd").encode("utf-8", "replace")
+
+    return text(lib().ga_message(c(lang), n, c(name), c(value), c(expected)))
 
 
 def decode(b: Optional[bytes]) -> str:
