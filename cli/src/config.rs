@@ -82,7 +82,8 @@ fn credentials(
                 (t.is_none(), "--token-file", "GA_API_TOKEN_INSTANCE"),
             ]
             .into_iter()
-            .filter_map(|(m, a, b)| m.then(|| Msg::Either { a, b }.text()))
+            .filter(|(m, _, _)| *m)
+            .map(|(_, a, b)| Msg::Either { a, b }.text())
             .collect();
             let stored = if cfg!(windows) {
                 String::new()
