@@ -48,6 +48,9 @@ stopped at a failure of the instance), 2 usage or configuration error (nothing l
 output could not be written, 130 interrupted (Ctrl-C; the rows finished so far are written, in
 order). Ctrl-C twice quits at once.
 
+Language: GA_LANG (en, ru), else the locale (LC_ALL, LC_MESSAGES, LANG). CSV headers, JSON keys
+and status names are the same in every language; --format text rows follow it.
+
 Examples:
   getavatar --sandbox 10000000 20000000
   getavatar --from ids.csv --column chat_id --format csv -o links.csv

@@ -55,9 +55,10 @@ fn credentials(
     let from_env = |name: &str| match var(name) {
         Ok(v) if !v.is_empty() => Ok(Some(v)),
         Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(format!("environment variable {name} is not valid Unicode"))
+        Err(std::env::VarError::NotUnicode(_)) => Err(Msg::EnvNotUnicode {
+            name: name.to_string(),
         }
+        .text()),
     };
     let url = match &args.api_url {
         Some(u) => Some(u.clone()),
@@ -75,13 +76,14 @@ fn credentials(
         (Some(u), Some(i), Some(t)) => Ok((u, i, Token::Given(t))),
         (Some(u), Some(i), None) if cfg!(windows) => Ok((u, i, Token::Stored)),
         (u, i, t) => {
-            let missing: Vec<&str> = [
-                (u.is_none(), "--api-url or GA_API_URL"),
-                (i.is_none(), "--id-instance or GA_ID_INSTANCE"),
-                (t.is_none(), "--token-file or GA_API_TOKEN_INSTANCE"),
+            let missing: Vec<String> = [
+                (u.is_none(), "--api-url", "GA_API_URL"),
+                (i.is_none(), "--id-instance", "GA_ID_INSTANCE"),
+                (t.is_none(), "--token-file", "GA_API_TOKEN_INSTANCE"),
             ]
             .into_iter()
-            .filter_map(|(m, what)| m.then_some(what))
+            .filter(|(m, _, _)| *m)
+            .map(|(_, a, b)| Msg::Either { a, b }.text())
             .collect();
             let stored = if cfg!(windows) {
                 String::new()
@@ -196,6 +198,7 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_environment_and_missing_ones_are_named() {
+        let _en = getavatar::internals::LanguageScope::enter(getavatar::Lang::En);
         let env = |k: &str| match k {
             "GA_API_URL" => Ok("https://env.example".to_string()),
             "GA_ID_INSTANCE" => Ok(String::new()),
@@ -233,6 +236,7 @@ mod tests {
 
     #[test]
     fn token_files_are_trimmed_and_never_quoted() {
+        let _en = getavatar::internals::LanguageScope::enter(getavatar::Lang::En);
         let dir = std::env::temp_dir().join(format!("ga-cli-token-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("token");

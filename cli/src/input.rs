@@ -376,6 +376,8 @@ mod tests {
 
     #[test]
     fn headers_are_detected_and_bad_rows_kept() {
+        // The English texts (whatever the locale the tests run in).
+        let _en = getavatar::internals::LanguageScope::enter(getavatar::Lang::En);
         let d = CsvOptions::default();
         assert_eq!(ids(b"chat_id\n1\n", &d), vec![ok(2, "1")]);
         assert_eq!(ids(b"1\n2\n", &d), vec![ok(1, "1"), ok(2, "2")]);
@@ -439,6 +441,8 @@ mod tests {
 
     #[test]
     fn column_errors_name_the_columns() {
+        // The English texts (whatever the locale the tests run in).
+        let _en = getavatar::internals::LanguageScope::enter(getavatar::Lang::En);
         let opts = |c: &str| CsvOptions {
             column: Some(c.into()),
             ..Default::default()
@@ -451,6 +455,8 @@ mod tests {
 
     #[test]
     fn an_unclosed_quote_is_refused_not_read_as_one_cell() {
+        // The English texts (whatever the locale the tests run in).
+        let _en = getavatar::internals::LanguageScope::enter(getavatar::Lang::En);
         let opts = CsvOptions::default();
         let err = read_csv(b"chat_id,name\n10000000,\"Bob\n20000000,Al\n", &opts).unwrap_err();
         assert!(err.starts_with("line 2: "), "{err}");

@@ -3,6 +3,7 @@
 
 mod args;
 mod config;
+mod help;
 mod input;
 mod lookup;
 mod messages;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use args::Args;
 use input::Job;
@@ -37,7 +38,9 @@ const EXIT_INTERRUPTED: u8 = 130;
 static WRITING: Mutex<()> = Mutex::new(());
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    // The derived command line, its help in the process's language (help.rs).
+    let args = Args::from_arg_matches(&help::command().get_matches())
+        .unwrap_or_else(|e| e.format(&mut help::command()).exit());
     if let Some(args::Command::Emulator {
         port,
         rate_limit,
@@ -191,15 +194,25 @@ fn open_output(
         let same = std::fs::canonicalize(from).ok() == std::fs::canonicalize(path).ok()
             && std::fs::canonicalize(path).is_ok();
         if same || same_file(Path::new(from), path) {
-            return Err("--output is the --from file: it would be overwritten".into());
+            return Err(Msg::OutputIsInput.text());
         }
     }
     let shown = path.display();
     if args.resume && path.exists() {
-        let data =
-            std::fs::read(path).map_err(|e| format!("--resume: cannot read {shown}: {e}"))?;
-        let done = resume::read(&data, layout, jobs)
-            .map_err(|e| format!("--resume: {shown} is left as it is: {e}"))?;
+        let data = std::fs::read(path).map_err(|e| {
+            Msg::ResumeCannotRead {
+                path: shown.to_string(),
+                error: e.to_string(),
+            }
+            .text()
+        })?;
+        let done = resume::read(&data, layout, jobs).map_err(|why| {
+            Msg::ResumeLeftAlone {
+                path: shown.to_string(),
+                why,
+            }
+            .text()
+        })?;
         let f = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
@@ -288,7 +301,8 @@ fn look_up(
     progress.finish(summary.written, summary.failed, client.rate());
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("getavatar: cannot write the output: {e}");
+            let error = e.to_string();
+            eprintln!("getavatar: {}", Msg::CannotWriteOutput { error }.text());
         }
         return ExitCode::from(EXIT_OUTPUT);
     }

@@ -32,9 +32,9 @@ macro_rules! catalogue {
 }
 
 impl Msg<'_> {
-    /// The text in the process's language.
+    /// The text in the process's language (or a test's: `internals::LanguageScope`).
     pub fn text(&self) -> String {
-        self.text_in(Lang::process_default())
+        self.text_in(Lang::current())
     }
 }
 
@@ -129,6 +129,60 @@ catalogue! {
         "строка {line}: ячейка открывает кавычку (\"), которая нигде не закрыта, поэтому все строки после неё читались бы как часть этой ячейки; уберите лишнюю кавычку или закройте её";
     NotCsv { error: String } => "the input is not valid CSV: {error}", "входные данные - не корректный CSV: {error}";
     EmptyCell => "the chat id cell is empty", "ячейка с идентификатором чата пуста";
+    ResumeCannotRead { path: String, error: String } =>
+        "--resume: cannot read {path}: {error}",
+        "--resume: не удаётся прочитать {path}: {error}";
+    ResumeLeftAlone { path: String, why: String } =>
+        "--resume: {path} is left as it is: {why}",
+        "--resume: {path} оставлен как есть: {why}";
+    ResumeNoWholeRow =>
+        "it holds no row this tool writes (no line end), and does not start as this run's output: is it this input's output?",
+        "в нём нет ни одной строки, которую пишет эта программа (нет конца строки), и он не начинается так, как начинается вывод этого запуска: это точно вывод для этих входных данных?";
+    ResumeTooManyRows { rows: usize, ids: usize } =>
+        "it has {rows} rows, the input only {ids} ids: is it this input's output?",
+        "в нём строк: {rows}, а во входных данных идентификаторов только {ids}: это точно вывод для этих входных данных?";
+    ResumeRowNotFor { row: usize, line: u64, id: String } =>
+        "its row {row} is not for input line {line} ({id}): is it this input's output, with the same --from, --column and flags?",
+        "его строка {row} не соответствует строке ввода {line} ({id}): это точно вывод для этих входных данных, с теми же --from, --column и флагами?";
+    NoIdShown => "no id", "нет идентификатора";
+    ResumeNotARow { row: usize } =>
+        "its row {row} is not one this tool writes",
+        "его строка {row} - не из тех, что пишет эта программа";
+    ResumeOtherHeader =>
+        "its header is not this run's columns (another --format, --download, --keep-columns, --delimiter or input?)",
+        "его заголовок - не столбцы этого запуска (другие --format, --download, --keep-columns, --delimiter или входные данные?)";
+    ResumeNotCsv { error: String } => "it is not CSV: {error}", "это не CSV: {error}";
+    OutputIsInput =>
+        "--output is the --from file: it would be overwritten",
+        "--output - это файл из --from: он был бы перезаписан";
+    SandboxNoStart { error: String } =>
+        "could not start the sandbox emulator: {error}",
+        "не удалось запустить эмулятор для --sandbox: {error}";
+    SandboxWindows =>
+        "--sandbox is not available in the Windows build; run the emulator elsewhere (cargo run --example emulator) and point GA_API_URL, GA_ID_INSTANCE and GA_API_TOKEN_INSTANCE at it",
+        "--sandbox недоступен в сборке для Windows; запустите эмулятор в другом месте (cargo run --example emulator) и укажите его в GA_API_URL, GA_ID_INSTANCE и GA_API_TOKEN_INSTANCE";
+    EmulatorCannotListen { error: String } => "cannot listen: {error}", "не удаётся открыть порт: {error}";
+    EmulatorDidNotStart => "the emulator did not start", "эмулятор не запустился";
+    EmulatorWindows =>
+        "the emulator is not available in the Windows build; run `getavatar emulator` on Linux or macOS (or `cargo run --example emulator`) and point GA_API_URL, GA_ID_INSTANCE and GA_API_TOKEN_INSTANCE at it",
+        "эмулятор недоступен в сборке для Windows; запустите `getavatar emulator` в Linux или macOS (или `cargo run --example emulator`) и укажите его в GA_API_URL, GA_ID_INSTANCE и GA_API_TOKEN_INSTANCE";
+    EmulatorStopIt => "stop it", "остановить";
+    RowError { status: String, http: String, error: String } =>
+        "error {status}{http}: {error}",
+        "ошибка {status}{http}: {error}";
+    RowHidden =>
+        "no avatar (hidden by the user's privacy settings)",
+        "нет аватара (скрыт настройками приватности пользователя)";
+    RowNone =>
+        "no avatar (none set, or no such account)",
+        "нет аватара (не установлен, или такого аккаунта нет)";
+    RowSaved { file: String } => "saved {file}", "сохранено в {file}";
+    EnvNotUnicode { name: String } =>
+        "environment variable {name} is not valid Unicode",
+        "переменная окружения {name} - не корректный Unicode";
+    Either { a: &'a str, b: &'a str } => "{a} or {b}", "{a} или {b}";
+    EtaLeft => "{{eta}} left", "осталось {{eta}}";
+    PerSecond => "/s", "/с";
     NoColumn { width: usize, column: usize } =>
         "the row has {width} column(s), no column {column}",
         "в строке столбцов: {width}, столбца {column} нет";

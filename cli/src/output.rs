@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use getavatar::GaStatus;
 
 use crate::args::Format;
+use crate::messages::Msg;
 
 /// What happened to one id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,28 +229,63 @@ fn is_number(s: &str) -> bool {
     digits(int) && digits(frac)
 }
 
-/// `CHAT_ID<TAB>link` (then `<TAB>saved FILE`), or what happened instead. Control characters
-/// (a hostile cell could hold terminal escapes) are shown escaped.
+/// `CHAT_ID<TAB>link` (then `<TAB>saved FILE`), or what happened instead, in the process's
+/// language (the link, the file and the status name are the same in every language). Control
+/// characters (a hostile cell could hold terminal escapes) are shown escaped.
 fn text_line(r: &Row) -> String {
+    text_line_in(r, getavatar::Lang::current())
+}
+
+fn text_line_in(r: &Row, lang: getavatar::Lang) -> String {
     let what = if r.failed() {
         let http = if r.http_status != 0 {
             format!(" (HTTP {})", r.http_status)
         } else {
             String::new()
         };
-        format!("error {}{http}: {}", r.status, printable(&r.error))
+        Msg::RowError {
+            status: r.status.to_string(),
+            http,
+            error: printable(&r.error),
+        }
+        .text_in(lang)
     } else if r.url.is_empty() {
         match r.available {
-            Some(false) => "no avatar (hidden by the user's privacy settings)".to_string(),
-            _ => "no avatar (none set, or no such account)".to_string(),
+            Some(false) => Msg::RowHidden.text_in(lang),
+            _ => Msg::RowNone.text_in(lang),
         }
     } else {
         match &r.file {
-            Some(f) => format!("{}\tsaved {}", printable(&r.url), printable(f)),
+            Some(f) => {
+                let file = printable(f);
+                format!(
+                    "{}\t{}",
+                    printable(&r.url),
+                    Msg::RowSaved { file }.text_in(lang)
+                )
+            }
             None => printable(&r.url),
         }
     };
     format!("{}\t{what}\n", printable(&r.chat_id))
+}
+
+/// Whether `what` (a text row after its chat id and tab) tells of a failure, in any language:
+/// `--resume` reads back a file an earlier run wrote, perhaps under another locale.
+pub fn is_error_text(what: &str) -> bool {
+    getavatar::Lang::ALL.iter().any(|&lang| {
+        let status = "GA_ERR_".to_string();
+        let (http, error) = (String::new(), String::new());
+        let shown = Msg::RowError {
+            status,
+            http,
+            error,
+        }
+        .text_in(lang);
+        // The words before the status name ("error GA_ERR_").
+        let prefix = &shown[..shown.find("GA_ERR_").map_or(0, |i| i + "GA_ERR_".len())];
+        !prefix.is_empty() && what.starts_with(prefix)
+    })
 }
 
 /// `s`, or its escaped form when it holds control characters (tabs included: they separate
@@ -379,11 +415,47 @@ mod tests {
         assert_eq!(v[0]["error"], serde_json::Value::Null);
         assert_eq!(v[1]["status"], "GA_ERR_INVALID_ARGUMENT");
         assert!(v[0].get("file").is_none());
-        let t = render(Format::Text, b',', &rows);
+        let t: String = rows
+            .iter()
+            .map(|r| text_line_in(r, getavatar::Lang::En))
+            .collect();
         assert_eq!(
             t,
             "1\tno avatar (hidden by the user's privacy settings)\n\
              a\\u{1b}[2J\\t\terror GA_ERR_INVALID_ARGUMENT: bad \"id\", see\n"
         );
+    }
+
+    #[test]
+    fn text_rows_speak_the_language_and_resume_reads_either() {
+        use getavatar::Lang;
+        let mut saved = row("1", GaStatus::GA_OK, "http://h/a.png", Some(true));
+        saved.file = Some("d/1.png".into());
+        let rows = [
+            row("1", GaStatus::GA_OK, "", Some(false)),
+            row("2", GaStatus::GA_OK, "", None),
+            row("3", GaStatus::GA_ERR_TIMEOUT, "", None),
+            saved,
+        ];
+        let ru: Vec<String> = rows.iter().map(|r| text_line_in(r, Lang::Ru)).collect();
+        assert_eq!(
+            ru,
+            [
+                "1\tнет аватара (скрыт настройками приватности пользователя)\n",
+                "2\tнет аватара (не установлен, или такого аккаунта нет)\n",
+                "3\tошибка GA_ERR_TIMEOUT: bad \"id\", see\n",
+                "1\thttp://h/a.png\tсохранено в d/1.png\n",
+            ]
+        );
+        for lang in Lang::ALL {
+            let failed: Vec<bool> = rows
+                .iter()
+                .map(|r| {
+                    let line = text_line_in(r, lang);
+                    is_error_text(line.trim_end().split_once('\t').unwrap().1)
+                })
+                .collect();
+            assert_eq!(failed, [false, false, true, false], "{lang:?}");
+        }
     }
 }

@@ -16,13 +16,19 @@ impl Progress {
         if !wanted || len == 0 || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
-        let style =
-            ProgressStyle::with_template("{pos}/{len} [{wide_bar}] {rate}, {eta} left, {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.1}/s", s.per_sec());
-                })
-                .progress_chars("=> ");
+        let left = crate::messages::Msg::EtaLeft.text();
+        let per_second = crate::messages::Msg::PerSecond.text();
+        let style = ProgressStyle::with_template(&format!(
+            "{{pos}}/{{len}} [{{wide_bar}}] {{rate}}, {left}, {{msg}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1}{per_second}", s.per_sec());
+            },
+        )
+        .progress_chars("=> ");
         let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr())
             .with_style(style)
             .with_message(crate::messages::Msg::Progress { failed: 0 }.text());

@@ -7,6 +7,7 @@
 
 use crate::args::Format;
 use crate::input::Job;
+use crate::messages::Msg;
 use crate::output::{Layout, BOM};
 
 /// What the output file already holds.
@@ -40,11 +41,7 @@ pub fn read(data: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
     // No whole row: only a run cut in its first row (or header) is redone; any other file (a
     // note, a one-line JSON file) is not this tool's output and is left alone.
     if text.is_empty() && !starts_as_this_run(data, layout, jobs) {
-        return Err(
-            "it holds no row this tool writes (no line end), and does not start as this \
-                    run's output: is it this input's output?"
-                .into(),
-        );
+        return Err(Msg::ResumeNoWholeRow.text());
     }
     let mut done = match layout.format {
         Format::Csv => csv_rows(text, layout, jobs)?,
@@ -58,11 +55,11 @@ pub fn read(data: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
         done.keep + bom as u64
     };
     if done.rows > jobs.len() {
-        return Err(format!(
-            "it has {} rows, the input only {} ids: is it this input's output?",
-            done.rows,
-            jobs.len()
-        ));
+        return Err(Msg::ResumeTooManyRows {
+            rows: done.rows,
+            ids: jobs.len(),
+        }
+        .text());
     }
     Ok(done)
 }
@@ -136,14 +133,14 @@ fn matches(seen: &Seen, job: &Job, n: usize) -> Result<(), String> {
     if seen.line.is_some_and(|l| l != job.line) || !id_ok {
         let id = match &job.id {
             Ok(id) => crate::output::printable(&getavatar::internals::redact::mask_secret_like(id)),
-            Err(_) => "no id".into(),
+            Err(_) => Msg::NoIdShown.text(),
         };
-        return Err(format!(
-            "its row {} is not for input line {} ({id}): is it this input's output, with the same \
-             --from, --column and flags?",
-            n + 1,
-            job.line,
-        ));
+        return Err(Msg::ResumeRowNotFor {
+            row: n + 1,
+            line: job.line,
+            id,
+        }
+        .text());
     }
     Ok(())
 }
@@ -159,7 +156,7 @@ fn line_rows(text: &[u8], jobs: &[Job], parse: fn(&str) -> Option<Seen>) -> Resu
     for line in text.split_inclusive(|&b| b == b'\n') {
         let s = String::from_utf8_lossy(line);
         let seen = parse(s.trim_end_matches(['\n', '\r']))
-            .ok_or_else(|| format!("its row {} is not one this tool writes", done.rows + 1))?;
+            .ok_or_else(|| Msg::ResumeNotARow { row: done.rows + 1 }.text())?;
         if let Some(job) = jobs.get(done.rows) {
             matches(&seen, job, done.rows)?;
         }
@@ -184,7 +181,7 @@ fn text_row(line: &str) -> Option<Seen> {
     Some(Seen {
         line: None,
         chat_id: id.to_string(),
-        failed: what.starts_with("error "),
+        failed: crate::output::is_error_text(what),
     })
 }
 
@@ -217,14 +214,15 @@ fn csv_rows(text: &[u8], layout: &Layout, jobs: &[Job]) -> Result<Done, String> 
                 .map(|c| crate::output::neutralised(c).into_owned())
                 .collect();
             if got != want {
-                return Err(
-                    "its header is not this run's columns (another --format, --download, \
-                     --keep-columns, --delimiter or input?)"
-                        .into(),
-                );
+                return Err(Msg::ResumeOtherHeader.text());
             }
         }
-        Some(Err(e)) => return Err(format!("it is not CSV: {e}")),
+        Some(Err(e)) => {
+            return Err(Msg::ResumeNotCsv {
+                error: e.to_string(),
+            }
+            .text())
+        }
     }
     let mut keep = records_end(&records);
     while let Some(r) = records.next() {
@@ -286,6 +284,7 @@ mod tests {
 
     #[test]
     fn whole_rows_are_kept_and_a_part_row_cut() {
+        let _en = getavatar::internals::LanguageScope::enter(getavatar::Lang::En);
         let header = "line,chat_id,status,http_status,url,available,error\n";
         let row = "2,10000000,GA_OK,200,http://h/a.png,true,\n";
         let data = format!("\u{feff}{header}{row}3,10000001,GA_O");

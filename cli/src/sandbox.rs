@@ -16,8 +16,12 @@ pub fn start() -> Result<(Sandbox, String, String, String), String> {
         rate_limit: 10,
         ..Default::default()
     };
-    let emu = getavatar_emulator::Emulator::start(cfg)
-        .map_err(|e| format!("could not start the sandbox emulator: {e}"))?;
+    let emu = getavatar_emulator::Emulator::start(cfg).map_err(|e| {
+        crate::messages::Msg::SandboxNoStart {
+            error: e.to_string(),
+        }
+        .text()
+    })?;
     let (url, id, token) = (emu.url(), emu.id_instance(), emu.token());
     Ok((emu, url, id, token))
 }
@@ -25,12 +29,7 @@ pub fn start() -> Result<(Sandbox, String, String, String), String> {
 /// Says that this build has no sandbox.
 #[cfg(not(unix))]
 pub fn start() -> Result<(Sandbox, String, String, String), String> {
-    Err(
-        "--sandbox is not available in the Windows build; run the emulator elsewhere \
-         (cargo run --example emulator) and point GA_API_URL, GA_ID_INSTANCE and \
-         GA_API_TOKEN_INSTANCE at it"
-            .into(),
-    )
+    Err(crate::messages::Msg::SandboxWindows.text())
 }
 
 /// The sandbox's apiUrl, for the message on stderr.
@@ -55,12 +54,19 @@ pub fn serve(port: u16, rate_limit: u32, foreground: bool) -> Result<(), String>
             port,
             ..Default::default()
         };
-        getavatar_emulator::Emulator::start(cfg).map_err(|e| format!("cannot listen: {e}"))
+        getavatar_emulator::Emulator::start(cfg).map_err(|e| {
+            crate::messages::Msg::EmulatorCannotListen {
+                error: e.to_string(),
+            }
+            .text()
+        })
     };
+    // Shell text (a shell evals it); only the comment follows the language.
+    let stop_it = crate::messages::Msg::EmulatorStopIt.text();
     let lines = |emu: &getavatar_emulator::Emulator, pid: u32| {
         format!(
             "export GA_API_URL='{}'\nexport GA_ID_INSTANCE='{}'\nexport GA_API_TOKEN_INSTANCE='{}'\n\
-             export GA_EMULATOR_PID={pid}  # stop it: kill $GA_EMULATOR_PID\n",
+             export GA_EMULATOR_PID={pid}  # {stop_it}: kill $GA_EMULATOR_PID\n",
             emu.url(),
             emu.id_instance(),
             emu.token()
@@ -129,7 +135,7 @@ pub fn serve(port: u16, rate_limit: u32, foreground: bool) -> Result<(), String>
                 return Err(m.to_string());
             }
             if said.is_empty() {
-                return Err("the emulator did not start".into());
+                return Err(crate::messages::Msg::EmulatorDidNotStart.text());
             }
             print!("{said}");
             Ok(())
@@ -140,10 +146,5 @@ pub fn serve(port: u16, rate_limit: u32, foreground: bool) -> Result<(), String>
 /// No emulator in this build.
 #[cfg(not(unix))]
 pub fn serve(_port: u16, _rate_limit: u32, _foreground: bool) -> Result<(), String> {
-    Err(
-        "the emulator is not available in the Windows build; run `getavatar emulator` on \
-         Linux or macOS (or `cargo run --example emulator`) and point GA_API_URL, \
-         GA_ID_INSTANCE and GA_API_TOKEN_INSTANCE at it"
-            .into(),
-    )
+    Err(crate::messages::Msg::EmulatorWindows.text())
 }

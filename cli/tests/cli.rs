@@ -1446,3 +1446,343 @@ fn the_locale_chooses_the_language_of_messages_but_not_of_csv_headers() {
         "{en}"
     );
 }
+
+/// The language of a Russian user's terminal.
+const RU: &str = "ru_RU.UTF-8";
+
+/// Whether `s` holds Russian letters.
+fn cyrillic(s: &str) -> bool {
+    s.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c))
+}
+
+/// Fails when `all` shows 8 characters or more of `token` (any letter case).
+fn assert_no_token(all: &str, token: &str, what: &str) {
+    let (all, token) = (all.to_lowercase(), token.to_ascii_lowercase());
+    for w in token.as_bytes().windows(8) {
+        let frag = std::str::from_utf8(w).unwrap();
+        assert!(!all.contains(frag), "{what} shows {frag:?}: {all}");
+    }
+}
+
+#[test]
+fn a_resume_mismatch_is_explained_in_russian_and_the_file_left_alone() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("resume-ru");
+    let f = dir.join("links.csv");
+    let first = cli_for(&emu)
+        .args(["--format", "csv", "-o"])
+        .arg(&f)
+        .arg("10000000")
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let kept = std::fs::read(&f).unwrap();
+    // Another input's file; the same file under other columns (--download adds "file").
+    let other_ids = ["--format", "csv", "--resume", "20000000"];
+    let other_columns = ["--format", "csv", "--resume", "--download", "pics"];
+    for (args, want) in [
+        (
+            &other_ids[..],
+            "его строка 1 не соответствует строке ввода 1 (20000000)",
+        ),
+        (
+            &other_columns[..],
+            "его заголовок - не столбцы этого запуска",
+        ),
+    ] {
+        let out = cli_for(&emu)
+            .current_dir(&dir)
+            .env("LANG", RU)
+            .args(args)
+            .arg("-o")
+            .arg(&f)
+            .arg("10000000")
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!(
+                "getavatar: --resume: {} оставлен как есть: ",
+                f.display()
+            )) && err.contains(want),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("is left") && !err.contains("its "),
+            "English in: {err}"
+        );
+        assert_eq!(std::fs::read(&f).unwrap(), kept, "{args:?}");
+    }
+    // A file that is not this tool's output at all.
+    let note = dir.join("note.txt");
+    std::fs::write(&note, "my notes, one line, no line end").unwrap();
+    let out = cli_for(&emu)
+        .env("LC_ALL", RU)
+        .args(["--resume", "-o"])
+        .arg(&note)
+        .arg("10000000")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("в нём нет ни одной строки, которую пишет эта программа"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn text_rows_are_russian_under_a_russian_locale_while_csv_headers_are_not() {
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("rows-ru");
+    let pics = dir.join("pics");
+    let ids = ["10000000", "20000000", "30000000", "abc"];
+    let out = cli_for(&emu)
+        .env("LANG", RU)
+        .arg("--download")
+        .arg(&pics)
+        .args(ids)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let rows = text(&out.stdout);
+    let lines: Vec<&str> = rows.lines().collect();
+    assert_eq!(lines.len(), 4, "{rows}");
+    let saved = format!("\tсохранено в {}", pics.join("10000000.png").display());
+    assert!(
+        lines[0].starts_with("10000000\thttp://") && lines[0].ends_with(&saved),
+        "{rows}"
+    );
+    assert_eq!(
+        lines[1],
+        "20000000\tнет аватара (не установлен, или такого аккаунта нет)"
+    );
+    assert_eq!(
+        lines[2],
+        "30000000\tнет аватара (скрыт настройками приватности пользователя)"
+    );
+    assert!(
+        lines[3].starts_with("abc\tошибка GA_ERR_INVALID_ARGUMENT: ") && cyrillic(lines[3]),
+        "{rows}"
+    );
+    for english in ["no avatar", "saved ", "\terror "] {
+        assert!(!rows.contains(english), "{english} in:\n{rows}");
+    }
+    // The same rows in English under the C locale.
+    let en = text(
+        &cli_for(&emu)
+            .env("LANG", "C")
+            .args(ids)
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert!(
+        en.contains("20000000\tno avatar (none set")
+            && en.contains("30000000\tno avatar (hidden")
+            && en.contains("abc\terror GA_ERR_INVALID_ARGUMENT: "),
+        "{en}"
+    );
+    // CSV and JSON: the same header and keys in both languages (machines read them).
+    for format in ["csv", "jsonl"] {
+        let run = |lang: &str| {
+            let out = cli_for(&emu)
+                .env("LANG", lang)
+                .args(["--format", format, "--download"])
+                .arg(&pics)
+                .args(ids)
+                .output()
+                .unwrap();
+            text(&out.stdout)
+        };
+        let (ru, en) = (run(RU), run("C"));
+        if format == "csv" {
+            assert_eq!(
+                ru.lines().next().unwrap(),
+                "line,chat_id,status,http_status,url,available,file,error"
+            );
+            assert_eq!(ru.lines().next(), en.lines().next());
+        } else {
+            let keys = |s: &str| -> Vec<Vec<String>> {
+                jsonl(s.as_bytes())
+                    .iter()
+                    .map(|v| v.as_object().unwrap().keys().cloned().collect())
+                    .collect()
+            };
+            assert_eq!(keys(&ru), keys(&en));
+        }
+        // Only the error text differs (the library's message); statuses stay.
+        assert!(
+            ru.contains("GA_ERR_INVALID_ARGUMENT") && !ru.contains("нет аватара"),
+            "{ru}"
+        );
+    }
+    // A Russian text file is resumed under another locale, its failed row counted as failed.
+    let f = dir.join("links.txt");
+    let out = cli_for(&emu)
+        .env("LANG", RU)
+        .args(["abc", "10000000", "-o"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = cli_for(&emu)
+        .env("LANG", "C")
+        .args(["abc", "10000000", "--resume", "-o"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("already has all 2 rows (1 failed)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The long options a help text names.
+fn flags_in(help: &str) -> std::collections::BTreeSet<String> {
+    help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn help_is_russian_under_a_russian_locale_names_every_flag_and_english_under_c() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["emulator", "--help"],
+        &["emulator", "-h"],
+    ] {
+        let run = |lang: &str| {
+            let out = cli().env("LANG", lang).args(args).output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{args:?}");
+            assert!(out.stderr.is_empty(), "{args:?}: {}", text(&out.stderr));
+            text(&out.stdout)
+        };
+        let (ru, en) = (run(RU), run("C"));
+        assert!(
+            ru.contains("Использование: getavatar")
+                && ru.contains("Параметры:")
+                && ru.contains("Показать справку"),
+            "{args:?}:\n{ru}"
+        );
+        for english in [
+            "Usage:",
+            "Options:",
+            "Print help",
+            "[default:",
+            "possible values",
+        ] {
+            assert!(!ru.contains(english), "{args:?}: {english} in:\n{ru}");
+            // clap's words are English under the C locale.
+            if english != "possible values" {
+                assert!(en.contains(english), "{args:?}: no {english} in:\n{en}");
+            }
+        }
+        assert!(!cyrillic(&en), "{args:?}:\n{en}");
+        // Every flag the English help names, the Russian one names too.
+        let (ru_flags, en_flags) = (flags_in(&ru), flags_in(&en));
+        let missing: Vec<&String> = en_flags.difference(&ru_flags).collect();
+        assert!(missing.is_empty(), "{args:?}: {missing:?} not in:\n{ru}");
+        assert!(en_flags.contains("--help"), "{en_flags:?}");
+    }
+    // The top help: the headings of the flags and the text after them.
+    let ru = text(&cli().env("LANG", RU).arg("--help").output().unwrap().stdout);
+    for want in [
+        "Ввод:",
+        "Вывод:",
+        "Подключение:",
+        "Настройки:",
+        "Команды:",
+        "[по умолчанию: text]",
+        "Код выхода:",
+        "--from <ФАЙЛ|->",
+        "GA_API_TOKEN_INSTANCE",
+    ] {
+        assert!(ru.contains(want), "{want} not in:\n{ru}");
+    }
+    // GA_LANG wins over the locale for --help too; the parsing is the same in both.
+    let en = text(
+        &cli()
+            .env("LANG", RU)
+            .env("GA_LANG", "en")
+            .arg("-h")
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert!(en.starts_with("Looks up avatar links"), "{en}");
+    let out = cli()
+        .env("LANG", RU)
+        .args(["--sandbox", "--format", "csv", "--no-progress", "10000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("line,chat_id,status"));
+}
+
+#[test]
+fn the_token_never_shows_in_russian_output() {
+    let emu = Emulator::start_default().unwrap();
+    let token = emu.token();
+    let dir = temp_dir("secret-ru");
+    // The token given as a chat id: the row says so in Russian without quoting it.
+    let out = cli_for(&emu).env("LANG", RU).arg(&token).output().unwrap();
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("\tошибка GA_ERR_INVALID_ARGUMENT: "), "{all}");
+    assert_no_token(&all, &token, "a text row");
+    // A --resume refusal names the input's id: masked as the row would be.
+    let f = dir.join("links.txt");
+    std::fs::write(&f, "20000000\thttp://127.0.0.1/a.png\n").unwrap();
+    let out = cli_for(&emu)
+        .env("LANG", RU)
+        .args(["--resume", "-o"])
+        .arg(&f)
+        .arg(&token)
+        .output()
+        .unwrap();
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("не соответствует строке ввода 1"), "{all}");
+    assert_no_token(&all, &token, "a --resume refusal");
+    // A wrong token stops the run: the Russian message does not quote it.
+    let wrong = "0123456789abcdef0123456789abcdef";
+    let out = cli_for(&emu)
+        .env("LANG", RU)
+        .env("GA_API_TOKEN_INSTANCE", wrong)
+        .args(["10000000", "20000000"])
+        .output()
+        .unwrap();
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("остановлено на строке"), "{all}");
+    assert_no_token(&all, wrong, "a stopped run");
+    // A token file that is not one: named, never quoted.
+    let tf = dir.join("token");
+    std::fs::write(&tf, format!("{token}\n").repeat(200)).unwrap();
+    let out = cli()
+        .env("LANG", RU)
+        .args([
+            "--api-url",
+            "http://127.0.0.1:9",
+            "--id-instance",
+            "1",
+            "--token-file",
+        ])
+        .arg(&tf)
+        .arg("10000000")
+        .output()
+        .unwrap();
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("файл токена") && all.contains("байт"), "{all}");
+    assert_no_token(&all, &token, "a token file error");
+    let _ = std::fs::remove_dir_all(&dir);
+}
