@@ -45,6 +45,8 @@ public final class Client implements AutoCloseable {
     private final Cleanup.Cleanable cleanable;
     private final String apiUrl;
     private final String idInstance;
+    /** Orders setLanguage calls: the library's language and {@link Handle#language} change together. */
+    private final Object languageLock = new Object();
 
     /**
      * A client with the default settings ({@link #builder} for others). Sends no request.
@@ -129,10 +131,11 @@ public final class Client implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public Avatar getAvatar(String chatId) {
-        String id = NativeLib.arg("chatId", chatId);
+        String lang = handle.language;
+        String id = NativeLib.arg(lang, "chatId", chatId);
         Pointer h = handle.acquire();
         try {
-            return NativeLib.avatar(NativeLib.lib().ga_get_avatar(h, id));
+            return NativeLib.avatar(lang, NativeLib.lib().ga_get_avatar(h, id));
         } finally {
             handle.release();
         }
@@ -147,7 +150,7 @@ public final class Client implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public List<AvatarResult> getAvatars(List<String> chatIds) {
-        return new Batch(chatIds).run(handle, null);
+        return new Batch(handle.language, chatIds).run(handle, null);
     }
 
     /**
@@ -161,11 +164,12 @@ public final class Client implements AutoCloseable {
      * @throws BadResponseException when the link answers no image of 1 byte to 16 MiB
      */
     public Avatar downloadAvatar(String chatId, Path file) {
-        String id = NativeLib.arg("chatId", chatId);
-        String path = pathArg("file", file);
+        String lang = handle.language;
+        String id = NativeLib.arg(lang, "chatId", chatId);
+        String path = pathArg(lang, "file", file);
         Pointer h = handle.acquire();
         try {
-            return NativeLib.avatar(NativeLib.lib().ga_download_avatar(h, id, path));
+            return NativeLib.avatar(lang, NativeLib.lib().ga_download_avatar(h, id, path));
         } finally {
             handle.release();
         }
@@ -173,10 +177,11 @@ public final class Client implements AutoCloseable {
 
     /** Looks up {@code chatId} and downloads its avatar image into memory; throws as {@link #downloadAvatar} does (but no {@link FileException}). */
     public AvatarImage avatarBytes(String chatId) {
-        String id = NativeLib.arg("chatId", chatId);
+        String lang = handle.language;
+        String id = NativeLib.arg(lang, "chatId", chatId);
         Pointer h = handle.acquire();
         try {
-            return NativeLib.image(NativeLib.lib().ga_download_avatar_bytes(h, id));
+            return NativeLib.image(lang, NativeLib.lib().ga_download_avatar_bytes(h, id));
         } finally {
             handle.release();
         }
@@ -198,8 +203,9 @@ public final class Client implements AutoCloseable {
 
     /** {@link #getAvatarAsync(String)} on {@code executor}'s threads. */
     public CompletableFuture<Avatar> getAvatarAsync(String chatId, Executor executor) {
-        final String id = NativeLib.arg("chatId", chatId);
-        return async(executor, (h, c) -> NativeLib.avatar(NativeLib.lib().ga_get_avatar_cancellable(h, id, c)));
+        final String lang = handle.language;
+        final String id = NativeLib.arg(lang, "chatId", chatId);
+        return async(executor, (h, c) -> NativeLib.avatar(lang, NativeLib.lib().ga_get_avatar_cancellable(h, id, c)));
     }
 
     /** {@link #getAvatars} as {@link #getAvatarAsync(String)} runs it; a cancel fills the unfinished ids' results with {@link CancelledException}. */
@@ -209,7 +215,7 @@ public final class Client implements AutoCloseable {
 
     /** {@link #getAvatarsAsync(List)} on {@code executor}'s threads. */
     public CompletableFuture<List<AvatarResult>> getAvatarsAsync(List<String> chatIds, Executor executor) {
-        final Batch b = new Batch(chatIds);
+        final Batch b = new Batch(handle.language, chatIds);
         return async(executor, (h, c) -> b.call(h, c));
     }
 
@@ -220,9 +226,10 @@ public final class Client implements AutoCloseable {
 
     /** {@link #downloadAvatarAsync(String, Path)} on {@code executor}'s threads. */
     public CompletableFuture<Avatar> downloadAvatarAsync(String chatId, Path file, Executor executor) {
-        final String id = NativeLib.arg("chatId", chatId);
-        final String path = pathArg("file", file);
-        return async(executor, (h, c) -> NativeLib.avatar(NativeLib.lib().ga_download_avatar_cancellable(h, id, path, c)));
+        final String lang = handle.language;
+        final String id = NativeLib.arg(lang, "chatId", chatId);
+        final String path = pathArg(lang, "file", file);
+        return async(executor, (h, c) -> NativeLib.avatar(lang, NativeLib.lib().ga_download_avatar_cancellable(h, id, path, c)));
     }
 
     /** {@link #avatarBytes} as {@link #getAvatarAsync(String)} runs it. */
@@ -232,8 +239,9 @@ public final class Client implements AutoCloseable {
 
     /** {@link #avatarBytesAsync(String)} on {@code executor}'s threads. */
     public CompletableFuture<AvatarImage> avatarBytesAsync(String chatId, Executor executor) {
-        final String id = NativeLib.arg("chatId", chatId);
-        return async(executor, (h, c) -> NativeLib.image(NativeLib.lib().ga_download_avatar_bytes_cancellable(h, id, c)));
+        final String lang = handle.language;
+        final String id = NativeLib.arg(lang, "chatId", chatId);
+        return async(executor, (h, c) -> NativeLib.image(lang, NativeLib.lib().ga_download_avatar_bytes_cancellable(h, id, c)));
     }
 
     /**
@@ -258,14 +266,19 @@ public final class Client implements AutoCloseable {
      * {@code "ru_RU.UTF-8"}); {@code null} or {@code ""} returns to the process default
      * ({@code GA_LANG}, else the locale: {@code LC_ALL}, {@code LC_MESSAGES}, {@code LANG}; on
      * Windows the user's UI language; else English). Exception classes, {@link Status} and the
-     * server's own text are the same in every language.
+     * server's own text are the same in every language. The binding's own refusals (a NUL
+     * character, half a surrogate pair, a duration out of range, a closed client) follow it too.
      *
      * @throws InvalidArgumentException for another language (the language is kept)
      * @throws IllegalStateException after {@link #close()}
      */
     public void setLanguage(String language) {
-        final String tag = language == null ? "" : NativeLib.arg("language", language);
-        set((l, h) -> l.ga_client_set_language(h, tag));
+        synchronized (languageLock) {
+            final String tag = language == null ? "" : NativeLib.arg(handle.language, "language", language);
+            set((l, h) -> l.ga_client_set_language(h, tag));
+            // As the library took it (ga_message reads a tag as ga_client_set_language does).
+            handle.language = tag.isEmpty() ? null : tag;
+        }
     }
 
     /**
@@ -378,29 +391,42 @@ public final class Client implements AutoCloseable {
         int set(GaLibrary l, Pointer h);
     }
 
-    static String pathArg(String name, Path p) {
+    /**
+     * {@code p} as the library takes it: absolute, on the default file system. A Path of another
+     * file system (a zip's, an in-memory one) is of the wrong kind: the message names the two as
+     * Java types, {@code Path (FileSystems.getDefault())} and {@code Path (<scheme>: <file system>)},
+     * which read the same in every language. Refusals are said in {@code language}.
+     */
+    static String pathArg(String language, String name, Path p) {
         Objects.requireNonNull(p, name);
-        if (p.getFileSystem() != FileSystems.getDefault()) {
-            throw new InvalidArgumentException(name + " must be on the default file system, not " + p.getFileSystem());
+        java.nio.file.FileSystem fs = p.getFileSystem();
+        if (fs != FileSystems.getDefault()) {
+            throw new InvalidArgumentException(NativeLib.message(language, NativeLib.MSG_WRONG_TYPE, name,
+                    "Path (" + fs.provider().getScheme() + ": " + fs + ")", "Path (FileSystems.getDefault())"));
         }
         // Absolute as Java sees it (user.dir), as java.nio.file's own operations resolve it.
-        return NativeLib.arg(name, p.toAbsolutePath().toString());
+        return NativeLib.arg(language, name, p.toAbsolutePath().toString());
+    }
+
+    /** A duration the library's int cannot carry (negative, or beyond int), named with its ISO-8601 text, in {@code language}. */
+    private static InvalidArgumentException outOfRange(String language, String name, Duration d) {
+        return new InvalidArgumentException(NativeLib.message(language, NativeLib.MSG_OUT_OF_RANGE, name, d.toString(), null));
     }
 
     /** Whole milliseconds of {@code d}, rounded up (1 ns is 1 ms); refused when negative or beyond int. */
-    static int millis(String name, Duration d) {
+    static int millis(String language, String name, Duration d) {
         Objects.requireNonNull(d, name);
         if (d.isNegative() || d.getSeconds() > Integer.MAX_VALUE / 1000 - 1) {
-            throw new InvalidArgumentException(name + " " + d + " is out of range; the previous value is kept");
+            throw outOfRange(language, name, d);
         }
         return (int) (d.getSeconds() * 1000 + (d.getNano() + 999_999) / 1_000_000);
     }
 
     /** Whole seconds of {@code d}, rounded up. */
-    static int seconds(String name, Duration d) {
+    static int seconds(String language, String name, Duration d) {
         Objects.requireNonNull(d, name);
         if (d.isNegative() || d.getSeconds() > Integer.MAX_VALUE - 1) {
-            throw new InvalidArgumentException(name + " " + d + " is out of range; the previous value is kept");
+            throw outOfRange(language, name, d);
         }
         return (int) (d.getSeconds() + (d.getNano() > 0 ? 1 : 0));
     }
@@ -413,17 +439,29 @@ public final class Client implements AutoCloseable {
         private Pointer ptr;
         private int busy;
         private boolean closed;
+        /**
+         * The client's language tag as the library took it ({@link #setLanguage}); null: the process
+         * default. The binding's own refusals ({@link NativeLib#message}) are said in it.
+         */
+        volatile String language;
 
         Handle(Pointer ptr) {
             this.ptr = ptr;
         }
 
-        synchronized Pointer acquire() {
-            if (closed) {
-                throw new IllegalStateException("this getavatar Client is closed");
+        Pointer acquire() {
+            synchronized (this) {
+                if (!closed) {
+                    busy++;
+                    return ptr;
+                }
             }
-            busy++;
-            return ptr;
+            throw closedError(language);
+        }
+
+        /** The IllegalStateException of a call after close(), in {@code language}. */
+        static IllegalStateException closedError(String language) {
+            return new IllegalStateException(NativeLib.message(language, NativeLib.MSG_CLOSED, "getavatar Client", null, null));
         }
 
         synchronized void release() {
@@ -473,7 +511,7 @@ public final class Client implements AutoCloseable {
     private <T> CompletableFuture<T> async(Executor executor, Call<T> call) {
         Objects.requireNonNull(executor, "executor");
         if (handle.isClosed()) {
-            throw new IllegalStateException("this getavatar Client is closed");
+            throw Handle.closedError(handle.language);
         }
         CompletableFuture<T> f = new CompletableFuture<>();
         Async<T> task = new Async<>(this, call, f);
@@ -544,7 +582,7 @@ public final class Client implements AutoCloseable {
             try {
                 Pointer t = l.ga_cancel_new();
                 if (t == null) {
-                    throw new OutOfMemoryError("getavatar: out of memory");
+                    throw NativeLib.outOfMemory(handle.language);
                 }
                 synchronized (this) {
                     token = t;
@@ -577,11 +615,14 @@ public final class Client implements AutoCloseable {
 
     /** {@code ga_get_avatars_cancellable}: the ids checked when made, one result per id, in order. */
     private static final class Batch {
+        private final String language;
         private final String[] ids;
         private final String[] encoded;
         private final GetAvatarException[] early;
 
-        Batch(List<String> chatIds) {
+        /** {@code language}: the client's, for the refusals of ids and an out-of-memory error. */
+        Batch(String language, List<String> chatIds) {
+            this.language = language;
             Objects.requireNonNull(chatIds, "chatIds");
             int n = chatIds.size();
             ids = new String[n];
@@ -594,7 +635,7 @@ public final class Client implements AutoCloseable {
                 }
                 ids[i] = Objects.requireNonNull(id, "chatIds[" + i + "]");
                 try {
-                    encoded[i] = NativeLib.arg("chatIds[" + i + "]", id);
+                    encoded[i] = NativeLib.arg(language, "chatIds[" + i + "]", id);
                 } catch (InvalidArgumentException e) {
                     early[i] = e; // NULL for the library: it fills the slot, this error wins
                 }
@@ -637,7 +678,7 @@ public final class Client implements AutoCloseable {
                     if (early[i] != null) {
                         results.add(AvatarResult.failed(ids[i], early[i]));
                     } else if (p == null) {
-                        throw new OutOfMemoryError("getavatar: out of memory");
+                        throw NativeLib.outOfMemory(language);
                     } else {
                         Object o = NativeLib.avatarOrError(p);
                         results.add(o instanceof Avatar ? AvatarResult.ok(ids[i], (Avatar) o)
@@ -741,13 +782,13 @@ public final class Client implements AutoCloseable {
          * when the client is built.
          */
         public Builder proxy(String proxy) {
-            this.proxy = NativeLib.arg("proxy", proxy);
+            this.proxy = NativeLib.arg(language, "proxy", proxy);
             return this;
         }
 
         /** Also trusts the certificates in this CA file (PEM or DER), e.g. a corporate proxy's root; several add up. */
         public Builder caFile(Path caFile) {
-            pathArg("caFile", caFile);
+            pathArg(language, "caFile", caFile);
             this.caFiles.add(caFile);
             return this;
         }
@@ -766,7 +807,7 @@ public final class Client implements AutoCloseable {
 
         /** The User-Agent header, 1 to 256 printable ASCII characters (default {@code getavatar/VERSION}). */
         public Builder userAgent(String userAgent) {
-            this.userAgent = NativeLib.arg("userAgent", userAgent);
+            this.userAgent = NativeLib.arg(language, "userAgent", userAgent);
             return this;
         }
 
@@ -780,10 +821,11 @@ public final class Client implements AutoCloseable {
          * The language of the library's messages: {@code "en"} or {@code "ru"} (a region allowed:
          * {@code "ru-RU"}); {@code null} (the default) is the process default ({@code GA_LANG},
          * else the locale, else English). See {@link Client#setLanguage}; another language fails
-         * {@code build()} with {@link InvalidArgumentException}.
+         * {@code build()} with {@link InvalidArgumentException}. The builder's own refusals that
+         * follow this call (a NUL character in {@link #proxy}, ...) are said in it too.
          */
         public Builder language(String language) {
-            this.language = language == null ? null : NativeLib.arg("language", language);
+            this.language = language == null ? null : NativeLib.arg(this.language, "language", language);
             return this;
         }
 
@@ -802,11 +844,11 @@ public final class Client implements AutoCloseable {
                 c.setLanguage(language);
             }
             if (timeout != null) {
-                final int ms = millis("timeout", timeout);
+                final int ms = millis(c.handle.language, "timeout", timeout);
                 c.set((l, h) -> l.ga_client_set_timeout_ms(h, ms));
             }
             if (deadline != null) {
-                final int ms = millis("deadline", deadline);
+                final int ms = millis(c.handle.language, "deadline", deadline);
                 c.set((l, h) -> l.ga_client_set_deadline_ms(h, ms));
             }
             if (maxRetries != null) {
@@ -814,7 +856,7 @@ public final class Client implements AutoCloseable {
                 c.set((l, h) -> l.ga_client_set_max_retries(h, n));
             }
             if (backoff != null) {
-                final int ms = millis("backoff", backoff);
+                final int ms = millis(c.handle.language, "backoff", backoff);
                 c.set((l, h) -> l.ga_client_set_backoff_ms(h, ms));
             }
             if (rateLimit != null) {
@@ -826,7 +868,7 @@ public final class Client implements AutoCloseable {
                 c.set((l, h) -> l.ga_client_set_concurrency(h, n));
             }
             if (cacheTtl != null) {
-                final int s = seconds("cacheTtl", cacheTtl);
+                final int s = seconds(c.handle.language, "cacheTtl", cacheTtl);
                 c.set((l, h) -> l.ga_client_set_cache_ttl(h, s));
             }
             if (userAgent != null) {
@@ -836,7 +878,7 @@ public final class Client implements AutoCloseable {
                 c.set((l, h) -> l.ga_client_set_trust(h, trust.code));
             }
             for (Path p : caFiles) {
-                final String s = pathArg("caFile", p);
+                final String s = pathArg(c.handle.language, "caFile", p);
                 c.set((l, h) -> l.ga_client_set_ca_file(h, s));
             }
             if ("env".equals(proxy)) {
@@ -845,7 +887,7 @@ public final class Client implements AutoCloseable {
                 c.set((l, h) -> l.ga_client_set_proxy(h, proxy));
             }
             if (idleTimeout != null) {
-                final int ms = millis("idleTimeout", idleTimeout);
+                final int ms = millis(c.handle.language, "idleTimeout", idleTimeout);
                 c.set((l, h) -> l.ga_client_set_idle_timeout_ms(h, ms));
             }
         }

@@ -56,6 +56,12 @@ interface GaLibrary extends Library {
     Pointer ga_last_error();
     Pointer ga_status_name(int status);
     Pointer ga_version();
+    /**
+     * The library's text for a check this binding makes itself ({@code message}: a GA_MSG_* value,
+     * {@link NativeLib#MSG_CLOSED} ...), in {@code language} (the client's tag; null = the process
+     * default); null blanks are "". Library-owned, valid until the next call on this thread.
+     */
+    Pointer ga_message(String language, int message, String name, String value, String expected);
 
     /**
      * The same functions called as {@code __stdcall}: what the 32-bit Windows DLL exports (under

@@ -152,25 +152,65 @@ final class NativeLib {
 
     // -- text -------------------------------------------------------------------------------------
 
+    // GA_MSG_* of include/getavatar.h: the checks made here whose text ga_message gives.
+    static final int MSG_CLOSED = 1;
+    static final int MSG_WRONG_TYPE = 2;
+    static final int MSG_HAS_NUL = 3;
+    static final int MSG_LONE_SURROGATE = 4;
+    static final int MSG_OUT_OF_RANGE = 5;
+    static final int MSG_OUT_OF_MEMORY = 8;
+
+    /** The text of {@link #outOfMemory} when even ga_message cannot be called. */
+    static final String OUT_OF_MEMORY = "getavatar: out of memory";
+
+    /**
+     * The library's text for a check made here (a {@code MSG_*} value), in {@code language}: the
+     * client's language tag as it was given ({@code null}: the process default, as the client's own
+     * messages follow). {@code null} blanks are empty.
+     */
+    static String message(String language, int message, String name, String value, String expected) {
+        return text(lib().ga_message(language, message, name, value, expected));
+    }
+
+    /**
+     * The error for memory the library could not allocate, in {@code language}; in English when
+     * ga_message itself cannot run (out of memory in Java too, where calling it needs memory).
+     */
+    static OutOfMemoryError outOfMemory(String language) {
+        String m;
+        try {
+            m = message(language, MSG_OUT_OF_MEMORY, null, null, null);
+        } catch (Throwable e) {
+            m = "";
+        }
+        return new OutOfMemoryError(m.isEmpty() ? OUT_OF_MEMORY : m);
+    }
+
+    /** {@link #arg(String, String, String)} where there is no client: the process default language. */
+    static String arg(String name, String value) {
+        return arg(null, name, value);
+    }
+
     /**
      * {@code value} checked for the library: not null ({@link NullPointerException} naming it, as
      * Java code expects), no NUL character (C would cut the text there), no half of a surrogate
-     * pair (UTF-8 cannot encode it; Java's encoder would silently put a '?' there).
+     * pair (UTF-8 cannot encode it; Java's encoder would silently put a '?' there). The refusals'
+     * texts are the library's, in {@code language} (see {@link #message}).
      */
-    static String arg(String name, String value) {
+    static String arg(String language, String name, String value) {
         if (value == null) {
             throw new NullPointerException(name);
         }
         for (int i = 0, n = value.length(); i < n; i++) {
             char c = value.charAt(i);
             if (c == 0) {
-                throw new InvalidArgumentException(name + " must not contain NUL characters");
+                throw new InvalidArgumentException(message(language, MSG_HAS_NUL, name, null, null));
             }
             if (Character.isSurrogate(c)) {
                 if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1))) {
                     i++;
                 } else {
-                    throw new InvalidArgumentException(name + " is not valid Unicode text (half of a surrogate pair at index " + i + ")");
+                    throw new InvalidArgumentException(message(language, MSG_LONE_SURROGATE, name, Integer.toString(i), null));
                 }
             }
         }
@@ -243,10 +283,10 @@ final class NativeLib {
         return new Avatar(text(r.getPointer(URL)), available(r), r.getInt(4));
     }
 
-    /** A GaAvatar's answer; its exception thrown. Frees it. */
-    static Avatar avatar(Pointer r) {
+    /** A GaAvatar's answer; its exception thrown. Frees it. NULL (out of memory) is said in {@code language}. */
+    static Avatar avatar(String language, Pointer r) {
         if (r == null) {
-            throw new OutOfMemoryError("getavatar: out of memory");
+            throw outOfMemory(language);
         }
         try {
             Object o = avatarOrError(r);
@@ -259,10 +299,10 @@ final class NativeLib {
         }
     }
 
-    /** A GaAvatarImage's answer; its exception thrown. Frees it. */
-    static AvatarImage image(Pointer r) {
+    /** A GaAvatarImage's answer; its exception thrown. Frees it. NULL (out of memory) is said in {@code language}. */
+    static AvatarImage image(String language, Pointer r) {
         if (r == null) {
-            throw new OutOfMemoryError("getavatar: out of memory");
+            throw outOfMemory(language);
         }
         try {
             if (r.getInt(0) != 0) {

@@ -73,7 +73,7 @@ class NativeInterfaceTest {
 
     static String javaType(String c) {
         c = c.replaceAll("\\s+", " ").replace(" *", "*").trim();
-        if (c.endsWith("GaStatus") || c.endsWith("int32_t") || c.endsWith("GaTrust")) {
+        if (c.endsWith("GaStatus") || c.endsWith("int32_t") || c.endsWith("GaTrust") || c.endsWith("GaMessage")) {
             return "int";
         }
         if (c.equals("void")) {
@@ -193,6 +193,34 @@ class NativeInterfaceTest {
             trusts++;
         }
         assertEquals(Trust.values().length, trusts);
+    }
+
+    /** NativeLib's MSG_* constants are the header's GA_MSG_* values (ga_message's numbers). */
+    @Test
+    void messageConstantsAreTheHeadersValues() throws Exception {
+        Map<String, Integer> header = new TreeMap<>();
+        Matcher m = Pattern.compile("#define GA_MSG_(\\w+) (\\d+)").matcher(header());
+        while (m.find()) {
+            header.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        assertTrue(header.size() >= 8, "the header's GA_MSG_*: " + header);
+        int n = 0;
+        for (java.lang.reflect.Field f : NativeLib.class.getDeclaredFields()) {
+            if (f.getName().startsWith("MSG_")) {
+                assertEquals(header.get(f.getName().substring(4)), f.get(null), f.getName());
+                n++;
+            }
+        }
+        assertTrue(n >= 6, "the binding's MSG_* constants");
+    }
+
+    /** An out-of-memory error is said in the client's language, as the library says it. */
+    @Test
+    void outOfMemoryIsSaidInTheClientsLanguage() {
+        assertEquals("getavatar: out of memory", NativeLib.outOfMemory("en").getMessage());
+        assertEquals(NativeLib.OUT_OF_MEMORY, NativeLib.outOfMemory("en").getMessage());
+        String ru = NativeLib.outOfMemory("ru").getMessage();
+        assertTrue(ru.startsWith("getavatar: ") && ru.chars().anyMatch(ch -> ch >= 0x0400 && ch <= 0x04ff), ru);
     }
 
     @Test
