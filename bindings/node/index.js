@@ -68,34 +68,84 @@ function invalid(message) {
   return new GetAvatarError(message, 'GA_ERR_INVALID_ARGUMENT', 0);
 }
 
-// --- argument checks (TypeError at once, as Node's own APIs) ----------------------------------
+// --- the binding's own checks, in the library's words ------------------------------------------
 
-function typeName(v) {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return `an instance of ${(v.constructor && v.constructor.name) || 'Object'}`;
-  return `type ${typeof v}`;
+/** The library's numbers for the checks the binding makes itself (GA_MSG_* in getavatar.h). */
+const MSG = {
+  CLOSED: 1,
+  WRONG_TYPE: 2,
+  HAS_NUL: 3,
+  LONE_SURROGATE: 4,
+  OUT_OF_RANGE: 5,
+  NOT_ONE_OF: 6,
+  TOO_MANY_IDS: 7,
+  OUT_OF_MEMORY: 8,
+};
+
+/**
+ * The library's text for check `msg` (ga_message) in `lang`, the language of the client that
+ * made it (the tag as it was given; null = the process default, as a client without one), so
+ * that a Russian client's own errors read Russian like the library's. The classes and codes of
+ * the errors are the same in every language.
+ */
+function say(lang, msg, name = '', value = '', expected = '') {
+  let n;
+  try {
+    n = native.load();
+  } catch (e) {
+    // No library to ask: only the first check of `new Client(options)` and Client.fromEnv comes
+    // before the library is loaded; said as the library says it in English, so that the error
+    // keeps its class and code (the next step reports the missing library).
+    if (msg === MSG.WRONG_TYPE) return `${name} must be ${expected}, not ${value}`;
+    throw e;
+  }
+  return n.fns.ga_message(lang || null, msg, String(name), String(value), String(expected));
 }
 
-function argType(name, expected, v) {
-  const e = new TypeError(`The "${name}" argument must be ${expected}. Received ${typeName(v)}`);
+// --- argument checks (TypeError at once, as Node's own APIs) ----------------------------------
+
+/** The type of `v` as Node names it: "number", "undefined", "null", "Array", "Buffer"... */
+function typeName(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'Array';
+  if (typeof v === 'object') return (v.constructor && v.constructor.name) || 'Object';
+  return typeof v;
+}
+
+/** A TypeError ERR_INVALID_ARG_TYPE: `name` must be of type(s) `expected` ("string",
+ *  "string | number"), in `lang`. */
+function argType(lang, name, expected, v) {
+  const e = new TypeError(say(lang, MSG.WRONG_TYPE, name, typeName(v), expected));
   e.code = 'ERR_INVALID_ARG_TYPE';
   return e;
 }
 
-function checkString(name, v) {
-  if (typeof v !== 'string') throw argType(name, 'of type string', v);
+function checkString(lang, name, v) {
+  if (typeof v !== 'string') throw argType(lang, name, 'string', v);
   return v;
 }
 
 /** A string the library can take: no NUL (C would cut it there), no lone surrogate (it would
  *  reach the library as U+FFFD). Else the GetAvatarError the library gives bad text. */
-function textProblem(name, v) {
-  if (v.includes('\0')) return invalid(`${name} must not contain NUL characters`);
-  if (!wellFormed(v)) {
-    return invalid(`${name} is not valid Unicode text (a lone surrogate)`);
-  }
+function textProblem(lang, name, v) {
+  if (v.includes('\0')) return invalid(say(lang, MSG.HAS_NUL, name));
+  if (!wellFormed(v)) return invalid(say(lang, MSG.LONE_SURROGATE, name, loneSurrogate(v)));
   return null;
+}
+
+/** The index (in UTF-16 code units) of the first lone surrogate of `v`, or -1. */
+function loneSurrogate(v) {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = v.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+      else return i;
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      return i;
+    }
+  }
+  return -1;
 }
 
 /** String.prototype.isWellFormed (Node 20), or the same test by regular expression (Node 18). */
@@ -104,41 +154,47 @@ function wellFormed(v) {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v);
 }
 
-function checkText(name, v) {
-  checkString(name, v);
-  const p = textProblem(name, v);
+function checkText(lang, name, v) {
+  checkString(lang, name, v);
+  const p = textProblem(lang, name, v);
   if (p) throw p;
   return v;
 }
 
-function checkInt(name, v) {
-  if (typeof v !== 'number') throw argType(name, 'of type number', v);
+/** A number option: an integer C's int32_t holds (the library checks its own range), else a
+ *  RangeError ERR_OUT_OF_RANGE. */
+function checkInt(lang, name, v) {
+  if (typeof v !== 'number') throw argType(lang, name, 'number', v);
   if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
-    const e = new RangeError(`The value of "${name}" is out of range. It must be an integer. Received ${v}`);
+    const e = new RangeError(say(lang, MSG.OUT_OF_RANGE, name, v, '-2147483648..2147483647'));
     e.code = 'ERR_OUT_OF_RANGE';
     throw e;
   }
   return v;
 }
 
-function pathText(name, v) {
+function pathText(lang, name, v) {
   if (v instanceof URL) {
     return require('node:url').fileURLToPath(v);
   }
   if (Buffer.isBuffer(v)) return v.toString('utf8');
-  if (typeof v !== 'string') throw argType(name, 'of type string or an instance of Buffer or URL', v);
+  if (typeof v !== 'string') throw argType(lang, name, 'string | Buffer | URL', v);
   return v;
 }
 
-function checkSignal(options) {
+function checkSignal(lang, options) {
   if (options === undefined || options === null) return undefined;
-  if (typeof options !== 'object') throw argType('options', 'of type object', options);
+  if (typeof options !== 'object') throw argType(lang, 'options', 'object', options);
   const signal = options.signal;
   if (signal === undefined || signal === null) return undefined;
   if (typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
-    throw argType('options.signal', 'an instance of AbortSignal', signal);
+    throw argType(lang, 'options.signal', 'AbortSignal', signal);
   }
   return signal;
+}
+
+function outOfMemory(lang) {
+  return new GetAvatarError(say(lang, MSG.OUT_OF_MEMORY), 'GA_ERR_INTERNAL', 0);
 }
 
 // --- the calls: a queue in front of koffi's workers ---------------------------------------------
@@ -163,8 +219,9 @@ function pump() {
 }
 
 /**
- * One call: `invoke(n, token, cb)` starts the koffi call, `result(n, value)` turns what it
- * returned into the resolved value (or throws the rejection) and frees it. Returns a promise.
+ * One call: `invoke(n, token, cb)` starts the koffi call, `result(n, value, lang)` turns what it
+ * returned into the resolved value (or throws the rejection) and frees it; `lang` is the
+ * client's language. Returns a promise.
  */
 function submit(client, signal, invoke, result) {
   const job = { client, signal, invoke, result, token: null, state: 'waiting', settled: false, aborted: false, onAbort: null, timer: null };
@@ -217,7 +274,7 @@ function start(job) {
   if (job.signal) {
     job.token = n.fns.ga_cancel_new();
     if (!job.token) {
-      finish(job, new GetAvatarError('getavatar: out of memory', 'GA_ERR_INTERNAL', 0), null);
+      finish(job, outOfMemory(job.client[LANGUAGE]), null);
       return;
     }
   }
@@ -236,7 +293,7 @@ function finish(job, err, value) {
   let out;
   try {
     if (err) throw err;
-    out = job.result(n, value);
+    out = job.result(n, value, job.client[LANGUAGE]);
     ok = true;
   } catch (e) {
     out = e;
@@ -258,8 +315,8 @@ function available(v) {
 }
 
 /** A GaAvatar* as { url, available, httpStatus } or a GetAvatarError; frees it. */
-function takeAvatar(n, ptr) {
-  if (!ptr) return new GetAvatarError('getavatar: out of memory', 'GA_ERR_INTERNAL', 0);
+function takeAvatar(n, ptr, lang) {
+  if (!ptr) return outOfMemory(lang);
   try {
     const a = n.koffi.decode(ptr, n.GaAvatar);
     if (a.status !== 0) return fromStatus(a.status, a.error, a.http_status);
@@ -269,14 +326,14 @@ function takeAvatar(n, ptr) {
   }
 }
 
-function avatarOrThrow(n, ptr) {
-  const r = takeAvatar(n, ptr);
+function avatarOrThrow(n, ptr, lang) {
+  const r = takeAvatar(n, ptr, lang);
   if (r instanceof Error) throw r;
   return r;
 }
 
-function takeImage(n, ptr) {
-  if (!ptr) throw new GetAvatarError('getavatar: out of memory', 'GA_ERR_INTERNAL', 0);
+function takeImage(n, ptr, lang) {
+  if (!ptr) throw outOfMemory(lang);
   try {
     const a = n.koffi.decode(ptr, n.GaAvatarImage);
     if (a.status !== 0) throw fromStatus(a.status, a.error, a.http_status);
@@ -294,6 +351,7 @@ const TRUST = { system: 0, bundled: 1 };
 const CALLS = Symbol('calls');
 const ENDED = Symbol('ended');
 const FROM_ENV = Symbol('fromEnv');
+const LANGUAGE = Symbol('language');
 const live = new FinalizationRegistry((handle) => {
   // A client nobody closed: freed once unreachable (no call can be running: each holds it).
   if (handle.ptr) native.load().fns.ga_client_free(handle.ptr);
@@ -310,29 +368,37 @@ class Client {
   #idInstance;
   #closeWaiters = [];
   [CALLS] = 0; // calls made and not ended (waiting or running)
+  // The language as the program gave it (the option, then setLanguage), null for the process
+  // default: the language of the binding's own errors (ga_message), as of the library's.
+  [LANGUAGE] = null;
 
   constructor(options) {
-    if (options === null || typeof options !== 'object') throw argType('options', 'of type object', options);
-    const fromEnv = options[FROM_ENV] === true;
+    if (options === null || typeof options !== 'object') throw argType(null, 'options', 'object', options);
     const n = native.load();
+    // First, so that the other arguments' mistakes are said in this language.
+    const language = options.language == null ? null : checkText(null, 'language', options.language);
+    this[LANGUAGE] = language || null;
+    const lang = this[LANGUAGE];
+    const fromEnv = options[FROM_ENV] === true;
     let ptr;
     if (fromEnv) {
       ptr = n.fns.ga_client_new_from_env();
       this.#apiUrl = process.env.GA_API_URL || '';
       this.#idInstance = process.env.GA_ID_INSTANCE || '';
     } else {
-      const apiUrl = checkText('apiUrl', options.apiUrl);
+      const apiUrl = checkText(lang, 'apiUrl', options.apiUrl);
       let id = options.idInstance;
       if (typeof id === 'number') {
-        if (!Number.isSafeInteger(id) || id < 0) throw invalid(`idInstance ${id} is not valid: expected 1-19 digits`);
+        // Beyond 2^53 a number is not the digits that were written: a string is needed.
+        if (!Number.isSafeInteger(id) || id < 0) throw invalid(say(lang, MSG.OUT_OF_RANGE, 'idInstance', id, `0..${Number.MAX_SAFE_INTEGER}`));
         id = String(id);
       } else if (typeof id === 'bigint') {
         id = id.toString();
       } else if (typeof id !== 'string') {
-        throw argType('idInstance', 'of type string or number', id);
+        throw argType(lang, 'idInstance', 'string | number | bigint', id);
       }
-      checkText('idInstance', id);
-      const token = checkText('apiTokenInstance', options.apiTokenInstance);
+      checkText(lang, 'idInstance', id);
+      const token = checkText(lang, 'apiTokenInstance', options.apiTokenInstance);
       ptr = n.fns.ga_client_new(apiUrl, id, token);
       this.#apiUrl = apiUrl;
       this.#idInstance = id;
@@ -351,7 +417,7 @@ class Client {
   /** A client from GA_API_URL, GA_ID_INSTANCE and GA_API_TOKEN_INSTANCE (read by the
    *  library itself), with the other options as for the constructor. */
   static fromEnv(options = {}) {
-    if (options === null || typeof options !== 'object') throw argType('options', 'of type object', options);
+    if (options === null || typeof options !== 'object') throw argType(null, 'options', 'object', options);
     for (const k of ['apiUrl', 'idInstance', 'apiTokenInstance']) {
       if (options[k] !== undefined) throw invalid(`Client.fromEnv reads ${k} from the environment; do not pass it`);
     }
@@ -364,7 +430,8 @@ class Client {
   }
 
   #configure(n, o) {
-    const int = (name) => (o[name] === undefined || o[name] === null ? undefined : checkInt(name, o[name]));
+    const lang = this[LANGUAGE];
+    const int = (name) => (o[name] === undefined || o[name] === null ? undefined : checkInt(lang, name, o[name]));
     const v = {
       timeoutMs: int('timeoutMs'),
       deadlineMs: int('deadlineMs'),
@@ -375,12 +442,12 @@ class Client {
       cacheTtlMs: int('cacheTtlMs'),
       idleTimeoutMs: int('idleTimeoutMs'),
     };
-    for (const k of ['proxy', 'trust', 'userAgent', 'language']) {
-      if (o[k] !== undefined && o[k] !== null) checkText(k, o[k]);
+    for (const k of ['proxy', 'trust', 'userAgent']) {
+      if (o[k] !== undefined && o[k] !== null) checkText(lang, k, o[k]);
     }
     let caFiles = [];
     if (o.caFile !== undefined && o.caFile !== null) {
-      caFiles = (Array.isArray(o.caFile) ? o.caFile : [o.caFile]).map((f) => checkText('caFile', pathText('caFile', f)));
+      caFiles = (Array.isArray(o.caFile) ? o.caFile : [o.caFile]).map((f) => checkText(lang, 'caFile', pathText(lang, 'caFile', f)));
     }
     // First, so that a mistake in the other options is said in this language.
     if (o.language != null) this.#set(n, 'ga_client_set_language', o.language);
@@ -391,7 +458,7 @@ class Client {
     if (v.rateLimit !== undefined) this.#set(n, 'ga_client_set_rate_limit', v.rateLimit);
     if (v.concurrency !== undefined) this.#set(n, 'ga_client_set_concurrency', v.concurrency);
     if (v.cacheTtlMs !== undefined) {
-      if (v.cacheTtlMs < 0) throw invalid(`cacheTtlMs ${v.cacheTtlMs} is out of range (0 to 86400000)`);
+      if (v.cacheTtlMs < 0) throw invalid(say(lang, MSG.OUT_OF_RANGE, 'cacheTtlMs', v.cacheTtlMs, '0..86400000'));
       // The library keeps answers for whole seconds: rounded up.
       this.#set(n, 'ga_client_set_cache_ttl', Math.ceil(v.cacheTtlMs / 1000));
     }
@@ -399,7 +466,7 @@ class Client {
     if (o.userAgent != null) this.#set(n, 'ga_client_set_user_agent', o.userAgent);
     if (o.trust != null) {
       if (!(o.trust in TRUST) || !Object.hasOwn(TRUST, o.trust)) {
-        throw invalid(`trust ${JSON.stringify(o.trust)} is not valid: expected "system" or "bundled"`);
+        throw invalid(say(lang, MSG.NOT_ONE_OF, 'trust', JSON.stringify(o.trust), '"system"|"bundled"'));
       }
       this.#set(n, 'ga_client_set_trust', TRUST[o.trust]);
     }
@@ -414,7 +481,7 @@ class Client {
   }
 
   #closedError() {
-    return invalid('this getavatar Client is closed');
+    return invalid(say(this[LANGUAGE], MSG.CLOSED, 'getavatar Client'));
   }
 
   /** Looks up the avatar of `chatId` (a user id such as "10000000", or a group id
@@ -429,18 +496,19 @@ class Client {
    *  in its own entry (`error`), never a rejection. */
   getAvatars(chatIds, options) {
     if (typeof chatIds === 'string' || chatIds === null || typeof chatIds !== 'object' || typeof chatIds[Symbol.iterator] !== 'function') {
-      throw argType('chatIds', 'an array of strings', chatIds);
+      throw argType(this[LANGUAGE], 'chatIds', 'Iterable<string>', chatIds);
     }
+    const lang = this[LANGUAGE];
     const ids = Array.from(chatIds);
     ids.forEach((id, i) => {
-      if (typeof id !== 'string') throw argType(`chatIds[${i}]`, 'of type string', id);
+      if (typeof id !== 'string') throw argType(lang, `chatIds[${i}]`, 'string', id);
     });
-    const signal = checkSignal(options);
+    const signal = checkSignal(lang, options);
     if (this.#closed) return Promise.reject(this.#closedError());
     if (signal && signal.aborted) return Promise.reject(signal.reason);
     if (ids.length === 0) return Promise.resolve([]);
-    if (ids.length > 2147483647) return Promise.reject(invalid('too many chat ids in one batch'));
-    const early = ids.map((id) => textProblem('chatId', id));
+    if (ids.length > 2147483647) return Promise.reject(invalid(say(lang, MSG.TOO_MANY_IDS, '', ids.length, 2147483647)));
+    const early = ids.map((id) => textProblem(lang, 'chatId', id));
     // The arrays the library reads and fills, as memory of our own (never copied by koffi):
     // the ids NUL-terminated in one buffer, their addresses, and the result slots.
     const n = native.load();
@@ -471,11 +539,11 @@ class Client {
           cb(err, st);
         });
       },
-      (n2, st) => {
+      (n2, st, lang2) => {
         const slots = ids.map((_, i) => (psize === 8 ? out.readBigUInt64LE(i * 8) : BigInt(out.readUInt32LE(i * 4))));
         const results = slots.map((p, i) => {
-          const r = p ? takeAvatar(n2, p) : null;
-          const value = early[i] || r || new GetAvatarError('getavatar: out of memory', 'GA_ERR_INTERNAL', 0);
+          const r = p ? takeAvatar(n2, p, lang2) : null;
+          const value = early[i] || r || outOfMemory(lang2);
           return value instanceof Error
             ? { chatId: ids[i], ok: false, avatar: null, error: value }
             : { chatId: ids[i], ok: true, avatar: value, error: null };
@@ -490,10 +558,11 @@ class Client {
    *  renamed over it; a failure or abort leaves `path` as it was). When the chat has no avatar
    *  nothing is written and `url` is "". Resolves to { url, available, httpStatus }. */
   downloadAvatar(chatId, path, options) {
-    checkString('chatId', chatId);
-    const file = pathText('path', path);
-    const signal = checkSignal(options);
-    const bad = textProblem('chatId', chatId) || textProblem('path', file);
+    const lang = this[LANGUAGE];
+    checkString(lang, 'chatId', chatId);
+    const file = pathText(lang, 'path', path);
+    const signal = checkSignal(lang, options);
+    const bad = textProblem(lang, 'chatId', chatId) || textProblem(lang, 'path', file);
     if (bad) return Promise.reject(bad);
     if (this.#closed) return Promise.reject(this.#closedError());
     if (signal && signal.aborted) return Promise.reject(signal.reason);
@@ -515,9 +584,10 @@ class Client {
   /** One lookup of `chatId` through the cancellable C function `native`, its result made by
    *  `convert`: wrong argument types throw at once, a refused call rejects. */
   #lookup(chatId, options, native, convert) {
-    checkString('chatId', chatId);
-    const signal = checkSignal(options);
-    const bad = textProblem('chatId', chatId);
+    const lang = this[LANGUAGE];
+    checkString(lang, 'chatId', chatId);
+    const signal = checkSignal(lang, options);
+    const bad = textProblem(lang, 'chatId', chatId);
     if (bad) return Promise.reject(bad);
     if (this.#closed) return Promise.reject(this.#closedError());
     if (signal && signal.aborted) return Promise.reject(signal.reason);
@@ -548,8 +618,9 @@ class Client {
    *  GA_ERR_INVALID_ARGUMENT and the language is kept; so does a closed client. */
   setLanguage(language) {
     if (this.#closed) throw this.#closedError();
-    const tag = language === undefined || language === null ? '' : checkText('language', language);
+    const tag = language === undefined || language === null ? '' : checkText(this[LANGUAGE], 'language', language);
     this.#set(native.load(), 'ga_client_set_language', tag);
+    this[LANGUAGE] = tag || null;
   }
 
   /** The pace the client keeps now, in requests a second, shared by all its calls: the

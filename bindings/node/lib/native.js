@@ -55,18 +55,20 @@ const PROTOTYPES = [
   ['void', 'ga_cancel_free', ['GaCancel *']],
   ['void', 'ga_free', ['void *']],
   ['const char *', 'ga_last_error', []],
+  ['const char *', 'ga_message', ['const char *', 'GaMessage', 'const char *', 'const char *', 'const char *']],
   ['const char *', 'ga_status_name', ['int32_t']],
   ['const char *', 'ga_version', []],
 ];
 
 /** The koffi type for a C type of the table: strings in and out as JS strings (never freed:
- *  the only `const char *` results are the library's own static or per-thread strings), the
+ *  the only `const char *` results are the library's own static or per-thread strings, copied
+ *  into a JS string at once, on the thread that called), the
  *  numbers as numbers, every other pointer as an address (a BigInt, or null for NULL). */
 function koffiType(c) {
   if (c === 'const char *') return 'const char *';
   if (c === 'void') return 'void';
   if (c === 'double') return 'double';
-  if (c === 'int32_t' || c === 'GaStatus' || c === 'GaTrust') return 'int32_t';
+  if (c === 'int32_t' || c === 'GaStatus' || c === 'GaTrust' || c === 'GaMessage') return 'int32_t';
   if (c.endsWith('*')) return 'void *';
   throw new Error(`getavatar: no koffi type for ${c}`);
 }

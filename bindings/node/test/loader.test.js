@@ -47,3 +47,11 @@ test('a platform without a prebuild gets one clear message; require() itself sti
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^ERR_GETAVATAR_LIBRARY getavatar: no prebuilt library for darwin-arm64 in this package \(it has linux-x64, win32-x64, win32-ia32\)\. .*GETAVATAR_LIBRARY/);
 });
+
+test("without a library, new Client(5) still throws its TypeError ERR_INVALID_ARG_TYPE, in the library's English words", () => {
+  const code = "try { new (require('getavatar').Client)(5) } catch (e) { console.log(e.constructor.name + ' ' + e.code + ' ' + e.message) }";
+  const missing = run(code, { GETAVATAR_LIBRARY: '/nonexistent/libgetavatar.so' });
+  assert.equal(missing.out, 'TypeError ERR_INVALID_ARG_TYPE options must be object, not number');
+  // The same text as the library's (ga_message) in English.
+  assert.equal(run(code, { GETAVATAR_LIBRARY: undefined, GA_LANG: 'en' }).out, missing.out);
+});
