@@ -233,7 +233,8 @@ namespace GetAvatar
         }
 
         /// <summary>The language of the library's messages from now on (<see cref="GetAvatarException"/>
-        /// messages, batch results' errors): <c>"en"</c> or <c>"ru"</c> (any case, a region allowed:
+        /// messages, batch results' errors, also of the refusals the binding makes itself: a NUL or
+        /// a lone surrogate in a string, an option out of range): <c>"en"</c> or <c>"ru"</c> (any case, a region allowed:
         /// <c>"ru-RU"</c>, <c>"ru_RU.UTF-8"</c>). <c>null</c> (the default) or <c>""</c> is the
         /// process default: <c>GA_LANG</c>, else the locale (<c>LC_ALL</c>, <c>LC_MESSAGES</c>,
         /// <c>LANG</c>; on Windows the user's UI language), else English. <see cref="GetAvatarException.Status"/>,
