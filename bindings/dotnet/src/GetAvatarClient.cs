@@ -54,9 +54,11 @@ namespace GetAvatar
         /// <exception cref="DllNotFoundException">The native library could not be loaded.</exception>
         public GetAvatarClient(string apiUrl, string idInstance, string apiTokenInstance)
         {
-            byte[] u = Native.Utf8("apiUrl", apiUrl);
-            byte[] i = Native.Utf8("idInstance", idInstance);
-            byte[] t = Native.Utf8("apiTokenInstance", apiTokenInstance);
+            // No language yet (an object initializer sets it after the constructor): the
+            // process default.
+            byte[] u = Native.Utf8(null, "apiUrl", apiUrl);
+            byte[] i = Native.Utf8(null, "idInstance", idInstance);
+            byte[] t = Native.Utf8(null, "apiTokenInstance", apiTokenInstance);
             Native.EnsureLoaded();
             handle = Adopt(Native.ga_client_new(u, i, t));
             Array.Clear(t, 0, t.Length);
@@ -181,8 +183,10 @@ namespace GetAvatar
             get { return cacheTtl; }
             set
             {
+                // The value in seconds, the unit of the range (the library refuses 86401 and up).
                 if (value < TimeSpan.Zero || value.TotalSeconds > int.MaxValue || value.Ticks % TimeSpan.TicksPerSecond != 0)
-                    throw new GetAvatarException(GaStatus.InvalidArgument, 0, "CacheTtl " + value + " is not a whole number of seconds from 0 to 86400");
+                    throw new GetAvatarException(GaStatus.InvalidArgument, 0, Native.Message(language, GaMessage.OutOfRange, "CacheTtl",
+                        value.TotalSeconds.ToString("R", CultureInfo.InvariantCulture), "0..86400"));
                 Set(Native.ga_client_set_cache_ttl, (int)value.TotalSeconds);
                 cacheTtl = value;
             }
@@ -202,7 +206,7 @@ namespace GetAvatar
         public string Proxy
         {
             get { return proxy; }
-            set { Set(Native.ga_client_set_proxy, Native.Utf8("Proxy", value)); proxy = value; }
+            set { Set(Native.ga_client_set_proxy, Utf8("Proxy", value)); proxy = value; }
         }
 
         /// <summary>A CA file (PEM or DER) whose certificates are trusted in addition to
@@ -210,7 +214,7 @@ namespace GetAvatar
         public string CaFile
         {
             get { return caFile; }
-            set { Set(Native.ga_client_set_ca_file, Native.Utf8("CaFile", value)); caFile = value; }
+            set { Set(Native.ga_client_set_ca_file, Utf8("CaFile", value)); caFile = value; }
         }
 
         /// <summary>Whose roots certificates are verified against (default <see cref="GaTrust.System"/>).
@@ -225,11 +229,12 @@ namespace GetAvatar
         public string UserAgent
         {
             get { return userAgent ?? "getavatar/" + LibraryVersion; }
-            set { Set(Native.ga_client_set_user_agent, Native.Utf8("UserAgent", value)); userAgent = value; }
+            set { Set(Native.ga_client_set_user_agent, Utf8("UserAgent", value)); userAgent = value; }
         }
 
         /// <summary>The language of the library's messages from now on (<see cref="GetAvatarException"/>
-        /// messages, batch results' errors): <c>"en"</c> or <c>"ru"</c> (any case, a region allowed:
+        /// messages, batch results' errors, also of the refusals the binding makes itself: a NUL or
+        /// a lone surrogate in a string, an option out of range): <c>"en"</c> or <c>"ru"</c> (any case, a region allowed:
         /// <c>"ru-RU"</c>, <c>"ru_RU.UTF-8"</c>). <c>null</c> (the default) or <c>""</c> is the
         /// process default: <c>GA_LANG</c>, else the locale (<c>LC_ALL</c>, <c>LC_MESSAGES</c>,
         /// <c>LANG</c>; on Windows the user's UI language), else English. <see cref="GetAvatarException.Status"/>,
@@ -243,7 +248,7 @@ namespace GetAvatar
             get { return language; }
             set
             {
-                Set(Native.ga_client_set_language, value == null ? new byte[] { 0 } : Native.Utf8("Language", value));
+                Set(Native.ga_client_set_language, value == null ? new byte[] { 0 } : Utf8("Language", value));
                 language = string.IsNullOrEmpty(value) ? null : value;
             }
         }
@@ -262,12 +267,18 @@ namespace GetAvatar
             Run(() => Check(Native.ga_client_warm_up(handle), 0, Native.LastError()));
         }
 
-        private static int Ms(string name, TimeSpan v)
+        private int Ms(string name, TimeSpan v)
         {
             double ms = Math.Ceiling(v.TotalMilliseconds);
             if (ms < 0 || ms > int.MaxValue)
-                throw new GetAvatarException(GaStatus.InvalidArgument, 0, name + " " + v.ToString() + " is out of range");
+                throw new GetAvatarException(GaStatus.InvalidArgument, 0, Native.Message(language, GaMessage.OutOfRange, name, v.ToString()));
             return (int)ms;
+        }
+
+        /// <summary><see cref="Native.Utf8"/> with this client's language for its refusals.</summary>
+        private byte[] Utf8(string name, string value)
+        {
+            return Native.Utf8(language, name, value);
         }
 
         private void Set(Func<GaClientHandle, int, int> setter, int value)
@@ -347,7 +358,7 @@ namespace GetAvatar
         /// (<see cref="OperationCanceledException"/> within about 100 ms).</summary>
         public Avatar GetAvatar(string chatId, CancellationToken cancellationToken)
         {
-            byte[] id = Native.Utf8("chatId", chatId);
+            byte[] id = Utf8("chatId", chatId);
             return Call(cancellationToken, c => ReadAvatar(Native.ga_get_avatar_cancellable(handle, id, c)));
         }
 
@@ -356,7 +367,7 @@ namespace GetAvatar
         /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the task is Canceled.</exception>
         public Task<Avatar> GetAvatarAsync(string chatId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] id = Native.Utf8("chatId", chatId);
+            byte[] id = Utf8("chatId", chatId);
             return Async(cancellationToken, c => ReadAvatar(Native.ga_get_avatar_cancellable(handle, id, c)));
         }
 
@@ -395,16 +406,16 @@ namespace GetAvatar
         /// <summary><see cref="DownloadAvatar(string, string)"/> that <paramref name="cancellationToken"/> can stop (the file is left as it was).</summary>
         public Avatar DownloadAvatar(string chatId, string path, CancellationToken cancellationToken)
         {
-            byte[] id = Native.Utf8("chatId", chatId);
-            byte[] p = Native.Utf8("path", path);
+            byte[] id = Utf8("chatId", chatId);
+            byte[] p = Utf8("path", path);
             return Call(cancellationToken, c => ReadAvatar(Native.ga_download_avatar_cancellable(handle, id, p, c)));
         }
 
         /// <summary><see cref="DownloadAvatar(string, string)"/> on a thread of its own.</summary>
         public Task<Avatar> DownloadAvatarAsync(string chatId, string path, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] id = Native.Utf8("chatId", chatId);
-            byte[] p = Native.Utf8("path", path);
+            byte[] id = Utf8("chatId", chatId);
+            byte[] p = Utf8("path", path);
             return Async(cancellationToken, c => ReadAvatar(Native.ga_download_avatar_cancellable(handle, id, p, c)));
         }
 
@@ -418,14 +429,14 @@ namespace GetAvatar
         /// <summary><see cref="GetAvatarBytes(string)"/> that <paramref name="cancellationToken"/> can stop.</summary>
         public AvatarImage GetAvatarBytes(string chatId, CancellationToken cancellationToken)
         {
-            byte[] id = Native.Utf8("chatId", chatId);
+            byte[] id = Utf8("chatId", chatId);
             return Call(cancellationToken, c => ReadImage(Native.ga_download_avatar_bytes_cancellable(handle, id, c)));
         }
 
         /// <summary><see cref="GetAvatarBytes(string)"/> on a thread of its own.</summary>
         public Task<AvatarImage> GetAvatarBytesAsync(string chatId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] id = Native.Utf8("chatId", chatId);
+            byte[] id = Utf8("chatId", chatId);
             return Async(cancellationToken, c => ReadImage(Native.ga_download_avatar_bytes_cancellable(handle, id, c)));
         }
 
@@ -441,7 +452,7 @@ namespace GetAvatar
             {
                 if (!ct.CanBeCanceled) return f(IntPtr.Zero);
                 IntPtr cancel = Native.ga_cancel_new();
-                if (cancel == IntPtr.Zero) throw new OutOfMemoryException(Native.LastError());
+                if (cancel == IntPtr.Zero) throw new OutOfMemoryException(Native.OutOfMemory(language));
                 try
                 {
                     T result;
@@ -500,19 +511,19 @@ namespace GetAvatar
                 {
                     if (ids[i] == null) continue; // NULL: the library fails that entry alone
                     byte[] b;
-                    try { b = Native.Utf8("chatId", ids[i]); }
+                    try { b = Utf8("chatId", ids[i]); }
                     catch (GetAvatarException e) { errors[i] = e; continue; }
                     strings[i] = Marshal.AllocHGlobal(b.Length);
                     Marshal.Copy(b, 0, strings[i], b.Length);
                 }
                 int st = Native.ga_get_avatars_cancellable(handle, strings, n, results, cancel);
                 if (st != 0) throw new GetAvatarException((GaStatus)st, 0, Native.LastError());
-                bool cancelled = false;
+                string cancelled = null; // the first cancelled entry's message
                 for (int i = 0; i < n; i++)
                 {
                     if (results[i] == IntPtr.Zero)
                     {
-                        output.Add(new AvatarResult(ids[i], null, new GetAvatarException(GaStatus.Internal, 0, "out of memory")));
+                        output.Add(new AvatarResult(ids[i], null, new GetAvatarException(GaStatus.Internal, 0, Native.OutOfMemory(language))));
                         continue;
                     }
                     var r = (GaAvatarNative)Marshal.PtrToStructure(results[i], typeof(GaAvatarNative));
@@ -522,11 +533,12 @@ namespace GetAvatar
                         output.Add(new AvatarResult(ids[i], ToAvatar(r), null));
                     else
                     {
-                        cancelled |= r.Status == (int)GaStatus.Cancelled;
-                        output.Add(new AvatarResult(ids[i], null, new GetAvatarException((GaStatus)r.Status, r.HttpStatus, Native.Text(r.Error))));
+                        string error = Native.Text(r.Error);
+                        if (r.Status == (int)GaStatus.Cancelled && cancelled == null) cancelled = error;
+                        output.Add(new AvatarResult(ids[i], null, new GetAvatarException((GaStatus)r.Status, r.HttpStatus, error)));
                     }
                 }
-                if (cancelled) throw new GetAvatarException(GaStatus.Cancelled, 0, "the call was cancelled");
+                if (cancelled != null) throw new GetAvatarException(GaStatus.Cancelled, 0, cancelled);
                 return output.AsReadOnly();
             }
             finally
@@ -550,9 +562,9 @@ namespace GetAvatar
         }
 
         /// <summary>Copies a GaAvatar*, frees it, and throws for a failed status.</summary>
-        private static Avatar ReadAvatar(IntPtr p)
+        private Avatar ReadAvatar(IntPtr p)
         {
-            if (p == IntPtr.Zero) throw new OutOfMemoryException("getavatar: out of memory");
+            if (p == IntPtr.Zero) throw new OutOfMemoryException(Native.OutOfMemory(language));
             GaAvatarNative r;
             string error;
             try
@@ -566,9 +578,9 @@ namespace GetAvatar
         }
 
         /// <summary>Copies a GaAvatarImage* (image included), frees it, and throws for a failed status.</summary>
-        private static AvatarImage ReadImage(IntPtr p)
+        private AvatarImage ReadImage(IntPtr p)
         {
-            if (p == IntPtr.Zero) throw new OutOfMemoryException("getavatar: out of memory");
+            if (p == IntPtr.Zero) throw new OutOfMemoryException(Native.OutOfMemory(language));
             GaAvatarImageNative r;
             string error;
             try

@@ -1,5 +1,6 @@
 // P/Invoke declarations of the C ABI (include/getavatar.h), and the UTF-8 marshalling.
 using System;
+using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -43,6 +44,20 @@ namespace GetAvatar
         public IntPtr Data;
         public UIntPtr Size;
         public IntPtr ContentType;
+    }
+
+    /// <summary>The checks the binding makes itself, whose text <c>ga_message</c> gives in the
+    /// client's language: the header's <c>GA_MSG_*</c> numbers.</summary>
+    internal enum GaMessage
+    {
+        Closed = 1,
+        WrongType = 2,
+        HasNul = 3,
+        LoneSurrogate = 4,
+        OutOfRange = 5,
+        NotOneOf = 6,
+        TooManyIds = 7,
+        OutOfMemory = 8,
     }
 
     /// <summary>
@@ -116,6 +131,8 @@ namespace GetAvatar
         [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
         internal static extern IntPtr ga_last_error();
         [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
+        internal static extern IntPtr ga_message(byte[] language, int message, byte[] name, byte[] value, byte[] expected);
+        [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
         internal static extern IntPtr ga_status_name(int status);
         [DllImport(Lib, CallingConvention = Conv, ExactSpelling = true)]
         internal static extern IntPtr ga_version();
@@ -177,19 +194,64 @@ namespace GetAvatar
 
         /// <summary>
         /// <paramref name="value"/> as NUL-terminated UTF-8. A NUL inside, or text that is not
-        /// valid Unicode (a lone surrogate), would change what is sent: refused.
+        /// valid Unicode (a lone surrogate), would change what is sent: refused, with the
+        /// library's text in <paramref name="language"/> (the client's; null = the process default).
         /// </summary>
-        internal static byte[] Utf8(string name, string value)
+        internal static byte[] Utf8(string language, string name, string value)
         {
             if (value == null) throw new ArgumentNullException(name);
             if (value.IndexOf('\0') >= 0)
-                throw new GetAvatarException(GaStatus.InvalidArgument, 0, name + " contains a NUL character");
+                throw new GetAvatarException(GaStatus.InvalidArgument, 0, Message(language, GaMessage.HasNul, name));
             int n;
             try { n = Strict.GetByteCount(value); }
-            catch (EncoderFallbackException) { throw new GetAvatarException(GaStatus.InvalidArgument, 0, name + " is not valid Unicode (a lone surrogate)"); }
+            catch (EncoderFallbackException)
+            {
+                string at = LoneSurrogate(value).ToString(CultureInfo.InvariantCulture);
+                throw new GetAvatarException(GaStatus.InvalidArgument, 0, Message(language, GaMessage.LoneSurrogate, name, at));
+            }
             byte[] b = new byte[n + 1];
             Strict.GetBytes(value, 0, value.Length, b, 0);
             return b;
+        }
+
+        /// <summary>The index (in UTF-16 code units, as <c>value[i]</c> counts) of the first
+        /// surrogate in <paramref name="value"/> that is not half of a pair; -1 when none.</summary>
+        internal static int LoneSurrogate(string value)
+        {
+            for (int i = 0; i < value.Length; i++)
+            {
+                if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) i++;
+                else if (char.IsSurrogate(value[i])) return i;
+            }
+            return -1;
+        }
+
+        /// <summary>
+        /// The library's text (<c>ga_message</c>) for a check the binding makes itself, in
+        /// <paramref name="language"/>: the client's <see cref="GetAvatarClient.Language"/> as it
+        /// was given, or null for the process default. <paramref name="name"/>,
+        /// <paramref name="value"/> and <paramref name="expected"/> fill the message's blanks.
+        /// </summary>
+        internal static string Message(string language, GaMessage message, string name, string value = null, string expected = null)
+        {
+            EnsureLoaded();
+            return Text(ga_message(Loose(language), (int)message, Loose(name), Loose(value), Loose(expected)));
+        }
+
+        /// <summary>The library's "out of memory" in <paramref name="language"/>; the English
+        /// text when even that call fails (no memory for it, or a library without ga_message).</summary>
+        internal static string OutOfMemory(string language)
+        {
+            try { return Message(language, GaMessage.OutOfMemory, null); }
+            catch (Exception) { return "getavatar: out of memory"; }
+        }
+
+        /// <summary>An argument of ga_message: NUL-terminated UTF-8 (a NUL, which would cut it
+        /// short, and a lone surrogate become U+FFFD), or null for NULL.</summary>
+        private static byte[] Loose(string s)
+        {
+            if (s == null) return null;
+            return Encoding.UTF8.GetBytes(s.Replace('\0', '\uFFFD') + "\0");
         }
 
         /// <summary>Copies a NUL-terminated UTF-8 string (not freed here); "" for NULL.</summary>

@@ -618,6 +618,69 @@ static class Program
         Throws<ObjectDisposedException>(() => closed.Language = "ru", "after Dispose");
     }
 
+    /// <summary>The refusals the binding makes itself, before calling the library (a NUL, a lone
+    /// surrogate, an option out of range), read in the client's language, in the library's words
+    /// (ga_message); their Status and HttpStatus are the same in every language.</summary>
+    static void BindingChecksInRussian()
+    {
+        BindingChecksIn("ru", new[] {
+            "chatId не должен содержать символов NUL",
+            "chatId - не корректный текст Unicode (одиночный суррогат на позиции 1)",
+            "path - не корректный текст Unicode (одиночный суррогат на позиции 3)",
+            "Timeout -00:00:00.0050000 вне допустимого диапазона",
+            "CacheTtl 1.5 вне допустимого диапазона: ожидается 0..86400",
+            "CacheTtl -60 вне допустимого диапазона: ожидается 0..86400",
+            "Proxy не должен содержать символов NUL",
+        });
+    }
+
+    static void BindingChecksInEnglish()
+    {
+        BindingChecksIn("en", new[] {
+            "chatId must not contain NUL characters",
+            "chatId is not valid Unicode text (a lone surrogate at index 1)",
+            "path is not valid Unicode text (a lone surrogate at index 3)",
+            "Timeout -00:00:00.0050000 is out of range",
+            "CacheTtl 1.5 is out of range: expected 0..86400",
+            "CacheTtl -60 is out of range: expected 0..86400",
+            "Proxy must not contain NUL characters",
+        });
+    }
+
+    static void BindingChecksIn(string language, string[] want)
+    {
+        using (var c = new GetAvatarClient(Emu.Url, Emu.Id, Emu.Token) { Language = language, RateLimit = 0 })
+        {
+            Func<Action, string, GetAvatarException> refused = (a, what) =>
+            {
+                var e = Throws<GetAvatarException>(a, what);
+                Eq(GaStatus.InvalidArgument, e.Status, what + ": Status");
+                Eq(0, e.HttpStatus, what + ": HttpStatus");
+                return e;
+            };
+            Eq(want[0], refused(() => c.GetAvatar("12\u00003"), "NUL in a chat id").Message, "NUL");
+            Eq(want[0], refused(() => c.GetAvatarAsync("\u0000").Wait(), "NUL, async").Message, "NUL, async");
+            Eq(want[1], refused(() => c.GetAvatarBytes("1\ud800"), "lone surrogate").Message, "lone surrogate");
+            // The index counts UTF-16 code units, as a C# string does: a pair before it is two.
+            Eq(want[2], refused(() => c.DownloadAvatar("10000000", "\ud83d\ude00a\udc00b"), "lone low surrogate").Message, "index after a pair");
+            Eq(want[3], refused(() => c.Timeout = TimeSpan.FromMilliseconds(-5), "Timeout").Message, "Timeout");
+            Eq(TimeSpan.FromSeconds(30), c.Timeout, "Timeout kept");
+            Eq(want[4], refused(() => c.CacheTtl = TimeSpan.FromMilliseconds(1500), "CacheTtl 1.5 s").Message, "CacheTtl 1.5 s");
+            Eq(want[5], refused(() => c.CacheTtl = TimeSpan.FromMinutes(-1), "CacheTtl -1 min").Message, "CacheTtl -60 s");
+            Eq(TimeSpan.Zero, c.CacheTtl, "CacheTtl kept");
+            Eq(want[6], refused(() => c.Proxy = "http://a\u0000b", "NUL in Proxy").Message, "Proxy");
+            Eq("system", c.Proxy, "Proxy kept");
+            // In a batch, the bad id's own entry.
+            var rs = c.GetAvatars(new[] { "10000000", "1\u0000" });
+            Assert(rs[0].IsOk, rs[0].ToString());
+            Eq(GaStatus.InvalidArgument, rs[1].Error.Status, "batch entry: Status");
+            Eq(want[0], rs[1].Error.Message, "batch entry");
+            // The framework's own exceptions stay the framework's.
+            Eq("chatId", Throws<ArgumentNullException>(() => c.GetAvatar(null), "null").ParamName, "null chatId");
+        }
+        Eq("10000000", string.Join(",", Emu.Requests()), "only the batch's good id was sent");
+    }
+
     static void Version()
     {
         Assert(Regex.IsMatch(GetAvatarClient.LibraryVersion, "^[0-9]+\\.[0-9]+\\.[0-9]+"), GetAvatarClient.LibraryVersion);
@@ -649,6 +712,8 @@ static class Program
             new KeyValuePair<string, Action>("rate_learns_what_the_server_allows", RateLearnsWhatTheServerAllows),
             new KeyValuePair<string, Action>("language_makes_messages_russian_with_the_same_status", LanguageMakesMessagesRussianWithTheSameStatus),
             new KeyValuePair<string, Action>("language_refuses_unknown_and_null_returns_to_the_default", LanguageRefusesUnknownAndNullReturnsToTheDefault),
+            new KeyValuePair<string, Action>("binding_checks_in_russian", BindingChecksInRussian),
+            new KeyValuePair<string, Action>("binding_checks_in_english", BindingChecksInEnglish),
         };
         string only = Environment.GetEnvironmentVariable("DOTNET_TEST_ONLY");
         try

@@ -41,21 +41,23 @@ def check(name: str, problems: list, skip: str = "") -> None:
 
 def header_functions(text: str) -> dict:
     """name -> (return kind, [argument kinds]) from the header's prototypes."""
+    # The header's 32-bit integer types (GaStatus, GaTrust, GaMessage...): `typedef int32_t X;`.
+    ints = {"int32_t"} | set(re.findall(r"^typedef int32_t (\w+);", text, re.M))
     funcs = {}
     for m in re.finditer(r"^([^\n;/*][^\n;]*?)\s*GA_CALL (ga_\w+)\(([^)]*)\)", text, re.M):
         ret, name, args = m.group(1), m.group(2), m.group(3)
-        kinds = [c_kind(a) for a in args.split(",") if a.strip() and a.strip() != "void"]
-        funcs[name] = (c_kind(ret + " x"), kinds)
+        kinds = [c_kind(a, ints) for a in args.split(",") if a.strip() and a.strip() != "void"]
+        funcs[name] = (c_kind(ret + " x", ints), kinds)
     return funcs
 
 
-def c_kind(decl: str) -> str:
+def c_kind(decl: str, ints: set) -> str:
     decl = " ".join(decl.split())
     if "*" in decl:
         return "ptr"
     if decl.startswith("void"):
         return "void"
-    if re.match(r"(const )?(int32_t|GaStatus|GaTrust)\b", decl):
+    if re.match(r"(const )?(%s)\b" % "|".join(sorted(ints)), decl):
         return "i32"
     if re.match(r"(const )?double\b", decl):
         return "f64"
