@@ -269,6 +269,23 @@ typedef int32_t GaMessage;
  */
 #define GA_MSG_NOT_SENT 9
 
+/**
+ * "could not connect to the server": for a binding that cannot read the message of a call
+ * made on another thread (`ga_client_warm_up` on a worker thread).
+ */
+#define GA_MSG_NOT_CONNECTED 10
+
+/**
+ * "could not reach the server within the timeout": the same, for `GA_ERR_TIMEOUT`.
+ */
+#define GA_MSG_NO_ANSWER_IN_TIME 11
+
+/**
+ * "{value} reads {name} from the environment; do not pass it": `value` is the function
+ * (`Client.fromEnv`), `name` the option given.
+ */
+#define GA_MSG_READ_FROM_ENV 12
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

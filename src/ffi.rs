@@ -71,8 +71,9 @@ pub use downloads::{
 };
 pub use error::{
     ga_last_error, ga_message, ga_status_name, ga_version, GaMessage, GA_MSG_CLOSED,
-    GA_MSG_HAS_NUL, GA_MSG_LONE_SURROGATE, GA_MSG_NOT_ONE_OF, GA_MSG_NOT_SENT,
-    GA_MSG_OUT_OF_MEMORY, GA_MSG_OUT_OF_RANGE, GA_MSG_TOO_MANY_IDS, GA_MSG_WRONG_TYPE,
+    GA_MSG_HAS_NUL, GA_MSG_LONE_SURROGATE, GA_MSG_NOT_CONNECTED, GA_MSG_NOT_ONE_OF,
+    GA_MSG_NOT_SENT, GA_MSG_NO_ANSWER_IN_TIME, GA_MSG_OUT_OF_MEMORY, GA_MSG_OUT_OF_RANGE,
+    GA_MSG_READ_FROM_ENV, GA_MSG_TOO_MANY_IDS, GA_MSG_WRONG_TYPE,
 };
 pub use lookups::{
     ga_get_avatar, ga_get_avatar_cancellable, ga_get_avatars, ga_get_avatars_cancellable,

@@ -235,6 +235,9 @@ fn a_bindings_own_checks_read_in_the_clients_language() {
         GA_MSG_TOO_MANY_IDS,
         GA_MSG_OUT_OF_MEMORY,
         GA_MSG_NOT_SENT,
+        GA_MSG_NOT_CONNECTED,
+        GA_MSG_NO_ANSWER_IN_TIME,
+        GA_MSG_READ_FROM_ENV,
     ] {
         let (en, ru) = (
             message(Some("en"), n, "chatId", "7", "1"),

@@ -80,6 +80,10 @@ const MSG = {
   NOT_ONE_OF: 6,
   TOO_MANY_IDS: 7,
   OUT_OF_MEMORY: 8,
+  NOT_SENT: 9,
+  NOT_CONNECTED: 10,
+  NO_ANSWER_IN_TIME: 11,
+  READ_FROM_ENV: 12,
 };
 
 /**
@@ -419,7 +423,10 @@ class Client {
   static fromEnv(options = {}) {
     if (options === null || typeof options !== 'object') throw argType(null, 'options', 'object', options);
     for (const k of ['apiUrl', 'idInstance', 'apiTokenInstance']) {
-      if (options[k] !== undefined) throw invalid(`Client.fromEnv reads ${k} from the environment; do not pass it`);
+      if (options[k] !== undefined) {
+        const lang = typeof options.language === 'string' ? options.language : null;
+        throw invalid(say(lang, MSG.READ_FROM_ENV, k, 'Client.fromEnv'));
+      }
     }
     return new Client({ ...options, [FROM_ENV]: true });
   }
@@ -605,7 +612,8 @@ class Client {
       undefined,
       (n, token, cb) => n.fns.ga_client_warm_up.async(h.ptr, cb),
       (n, st) => {
-        if (st !== 0) throw fromStatus(st, st === 9 ? 'could not reach the server within the timeout' : 'could not connect to the server', 0);
+        // The library's own message stays on the worker thread the call ran on.
+        if (st !== 0) throw fromStatus(st, say(this[LANGUAGE], st === 9 ? MSG.NO_ANSWER_IN_TIME : MSG.NOT_CONNECTED), 0);
       },
     );
   }

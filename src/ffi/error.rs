@@ -71,6 +71,14 @@ pub const GA_MSG_OUT_OF_MEMORY: GaMessage = 8;
 /// the instance meets)": `value` is that failure's message; for a batch the binding runs itself,
 /// worded as `ga_get_avatars` words its own.
 pub const GA_MSG_NOT_SENT: GaMessage = 9;
+/// "could not connect to the server": for a binding that cannot read the message of a call
+/// made on another thread (`ga_client_warm_up` on a worker thread).
+pub const GA_MSG_NOT_CONNECTED: GaMessage = 10;
+/// "could not reach the server within the timeout": the same, for `GA_ERR_TIMEOUT`.
+pub const GA_MSG_NO_ANSWER_IN_TIME: GaMessage = 11;
+/// "{value} reads {name} from the environment; do not pass it": `value` is the function
+/// (`Client.fromEnv`), `name` the option given.
+pub const GA_MSG_READ_FROM_ENV: GaMessage = 12;
 
 /// The library's text for a check a binding makes itself before calling it (`GA_MSG_*`), so a
 /// binding's own errors read as the library's do, in the same language: `language` is a client's
@@ -155,6 +163,9 @@ mod tests {
             GA_MSG_TOO_MANY_IDS,
             GA_MSG_OUT_OF_MEMORY,
             GA_MSG_NOT_SENT,
+            GA_MSG_NOT_CONNECTED,
+            GA_MSG_NO_ANSWER_IN_TIME,
+            GA_MSG_READ_FROM_ENV,
         ];
         let core: Vec<i32> = BindingCheck::ALL.iter().map(|c| *c as i32).collect();
         assert_eq!(c.to_vec(), core);

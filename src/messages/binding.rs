@@ -28,11 +28,18 @@ pub enum BindingCheck {
     /// "{value} (not sent: an earlier lookup of this batch met this failure...)": `value` is
     /// that failure's message (a batch made by the binding, as the library's says it).
     NotSent = 9,
+    /// "could not connect to the server" (a warm-up whose own message the binding cannot read:
+    /// it failed on another thread).
+    NotConnected = 10,
+    /// "could not reach the server within the timeout" (the same, for `GA_ERR_TIMEOUT`).
+    NoAnswerInTime = 11,
+    /// "{value} reads {name} from the environment; do not pass it" (`value`: the function).
+    ReadFromEnv = 12,
 }
 
 impl BindingCheck {
     /// Every check, in number order.
-    pub const ALL: [BindingCheck; 9] = [
+    pub const ALL: [BindingCheck; 12] = [
         BindingCheck::Closed,
         BindingCheck::WrongType,
         BindingCheck::HasNul,
@@ -42,6 +49,9 @@ impl BindingCheck {
         BindingCheck::TooManyIds,
         BindingCheck::OutOfMemory,
         BindingCheck::NotSent,
+        BindingCheck::NotConnected,
+        BindingCheck::NoAnswerInTime,
+        BindingCheck::ReadFromEnv,
     ];
 
     /// The check numbered `n`, if there is one.
@@ -79,6 +89,9 @@ pub fn binding_text(lang: Lang, n: i32, name: &str, value: &str, expected: &str)
         BindingCheck::TooManyIds => Msg::BindingTooManyIds { value, expected },
         BindingCheck::OutOfMemory => Msg::BindingOutOfMemory,
         BindingCheck::NotSent => Msg::NotSent { message: value },
+        BindingCheck::NotConnected => Msg::BindingNotConnected,
+        BindingCheck::NoAnswerInTime => Msg::BindingNoAnswerInTime,
+        BindingCheck::ReadFromEnv => Msg::BindingReadFromEnv { name, value },
     };
     msg.text_in(lang)
 }
@@ -142,7 +155,7 @@ mod tests {
 
     #[test]
     fn a_number_without_a_check_says_so() {
-        for n in [0, 10, -1, i32::MAX, i32::MIN] {
+        for n in [0, 13, -1, i32::MAX, i32::MIN] {
             assert!(BindingCheck::from_i32(n).is_none());
             let t = binding_text(Lang::En, n, "x", "y", "z");
             assert_eq!(

@@ -322,6 +322,13 @@ catalogue! {
         "{value} chat ids in one batch: at most {expected}",
         "идентификаторов чатов в одном пакете: {value}; допустимо не больше {expected}";
     BindingOutOfMemory => "getavatar: out of memory", "getavatar: не хватает памяти";
+    BindingNotConnected => "could not connect to the server", "не удалось подключиться к серверу";
+    BindingNoAnswerInTime =>
+        "could not reach the server within the timeout",
+        "не удалось связаться с сервером за отведённое время";
+    BindingReadFromEnv { name: &'a str, value: &'a str } =>
+        "{value} reads {name} from the environment; do not pass it",
+        "{value} берёт {name} из окружения; не передавайте его";
     /// A batch's id not asked after a failure of the whole instance (`message` is that failure's).
     NotSent { message: &'a str } =>
         "{message} (not sent: an earlier lookup of this batch met this failure, which every lookup of the instance meets)",

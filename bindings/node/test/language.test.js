@@ -211,3 +211,22 @@ test('a client without a language says its own checks in the process default (GA
     'TypeError ERR_INVALID_ARG_TYPE apiUrl должен иметь тип string, а не number',
   ]);
 });
+
+test("Client.fromEnv's refusal and warmUp's failure read in the client's language", async () => {
+  for (const [language, refusal, failure] of [
+    ['ru', 'Client.fromEnv берёт apiUrl из окружения; не передавайте его', 'не удалось подключиться к серверу'],
+    ['en', 'Client.fromEnv reads apiUrl from the environment; do not pass it', 'could not connect to the server'],
+  ]) {
+    assert.throws(
+      () => Client.fromEnv({ apiUrl: 'https://x.example', language }),
+      (e) => e instanceof GetAvatarError && e.code === 'GA_ERR_INVALID_ARGUMENT' && e.message === refusal,
+    );
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    const c = new Client({ apiUrl: 'http://127.0.0.1:1', idInstance: '1101000001', apiTokenInstance: 'd75b3a66374942c5b3c019c698abc2067e151558acbd412ab', language, timeoutMs: 2000, maxRetries: 0 });
+    try {
+      await assert.rejects(c.warmUp(), (e) => e instanceof GetAvatarError && e.code === 'GA_ERR_NETWORK' && e.message === failure);
+    } finally {
+      c.close();
+    }
+  }
+});
