@@ -26,6 +26,11 @@ pub(crate) use binding::BindingCheck;
 pub(crate) use catalogue::Msg;
 pub(crate) use catalogue::TEMPLATES;
 
+/// The text the TLS connector gives ureq for a host that is not a TLS server name: ureq's error
+/// holds only a static string, so it is this constant, and the failure's message says it in the
+/// client's language (`Msg::TlsNotAServerName`).
+pub(crate) const NOT_A_SERVER_NAME: &str = "not a valid TLS server name";
+
 /// A language messages are made in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {

@@ -278,7 +278,7 @@ impl<In: Transport> Connector<In> for TlsConnector {
             .and_then(|h| h.strip_suffix(']'))
             .unwrap_or(host);
         let name = ServerName::try_from(host)
-            .map_err(|_| Error::Tls("not a valid TLS server name"))?
+            .map_err(|_| Error::Tls(crate::messages::NOT_A_SERVER_NAME))?
             .to_owned();
         let mut conn = ClientConnection::new(self.config()?, name)?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());

@@ -118,6 +118,10 @@ pub(crate) fn classify(e: ureq::Error, cx: &Context) -> Failure {
             },
         ),
         ureq::Error::LargeResponseHeader(..) => Failure::fatal(bad, Msg::HeadersTooLarge),
+        ureq::Error::Tls(t) if t == crate::messages::NOT_A_SERVER_NAME => Failure::fatal(
+            network,
+            tls_failure(host, Msg::TlsNotAServerName.text(), ""),
+        ),
         ureq::Error::Tls(t) => Failure::fatal(network, tls_failure(host, t.to_string(), "")),
         ureq::Error::Rustls(t) => Failure::fatal(network, tls_failure(host, t.to_string(), "")),
         other => Failure::transient(
@@ -517,6 +521,26 @@ mod tests {
             NET,
             false,
             "TLS failure with h.example:443: bad record",
+        );
+        let bad_name = ureq::Error::Tls(crate::messages::NOT_A_SERVER_NAME);
+        check(
+            &classify(bad_name, &direct()),
+            NET,
+            false,
+            "TLS failure with h.example:443: not a valid TLS server name",
+        );
+        let ru = {
+            let _ru = crate::messages::Scope::enter(crate::messages::Lang::Ru);
+            classify(
+                ureq::Error::Tls(crate::messages::NOT_A_SERVER_NAME),
+                &direct(),
+            )
+        };
+        check(
+            &ru,
+            NET,
+            false,
+            "ошибка TLS с h.example:443: недопустимое имя TLS-сервера",
         );
         let unknown = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         let wrapped = classify(

@@ -168,6 +168,9 @@ catalogue! {
     TlsFailure { host: &'a str, error: String, hint: String } =>
         "TLS failure with {host}: {error}{hint}",
         "ошибка TLS с {host}: {error}{hint}";
+    /// The host of a link cannot be a TLS server name (ureq carries only a static text: see
+    /// `messages::NOT_A_SERVER_NAME`).
+    TlsNotAServerName => "not a valid TLS server name", "недопустимое имя TLS-сервера";
     TlsUnknownIssuerHint =>
         "; if a proxy re-signs TLS or the server has a private root, trust its root (CA file setting)",
         "; если прокси переподписывает TLS или у сервера свой корневой сертификат, добавьте доверие к нему (настройка CA file)";
