@@ -192,8 +192,9 @@ pub fn csv_record<S: AsRef<str>>(fields: &[S], delimiter: u8) -> io::Result<Vec<
 /// at the system's list separator (`;` in Russian, German or French Windows, `,` in English),
 /// whatever the file's own delimiter, and quotes do not keep a field whole there. So a part of
 /// the cell after one of them that starts so (`x;=cmd|...`) gets the `'` too, numbers again
-/// excepted (`a,-5` is kept). A web link is left whole: it is never a row's last cell, so what
-/// follows it on the line would make such a formula invalid, and the link must stay usable.
+/// excepted (`a,-5` is kept). In a web link (a server chooses it) such a separator is
+/// percent-encoded instead (`%3B`, `%2C`), so the link stays one cell and still works; a link
+/// without one is left as it is.
 pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
     let risky = |part: &str| part.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_number(part);
     let after_separator = |i: usize| cell[i + 1..].split([',', ';']).next().is_some_and(risky);
@@ -202,19 +203,24 @@ pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
     let splits: Vec<usize> = cell
         .match_indices([',', ';'])
         .map(|(i, _)| i)
-        .filter(|&i| !link && after_separator(i))
+        .filter(|&i| after_separator(i))
         .collect();
     if !risky(cell) && splits.is_empty() {
         return cell.into();
     }
-    let mut out = String::with_capacity(cell.len() + splits.len() + 1);
+    let mut out = String::with_capacity(cell.len() + 3 * splits.len() + 1);
     if risky(cell) {
         out.push('\'');
     }
     let mut from = 0;
     for i in splits {
-        out.push_str(&cell[from..=i]);
-        out.push('\'');
+        if link {
+            out.push_str(&cell[from..i]);
+            out.push_str(if &cell[i..=i] == ";" { "%3B" } else { "%2C" });
+        } else {
+            out.push_str(&cell[from..=i]);
+            out.push('\'');
+        }
         from = i + 1;
     }
     out.push_str(&cell[from..]);
@@ -385,9 +391,14 @@ mod tests {
             ("=1;-2", "'=1;-2"),
             ("a,-5;+7;", "a,-5;+7;"),
             ("http://x/a,b;c=d", "http://x/a,b;c=d"),
+            ("https://cdn/i/w_96,c_fill/s.png", "https://cdn/i/w_96,c_fill/s.png"),
             (
                 "https://cdn/i/w_96,-c;=s.png",
-                "https://cdn/i/w_96,-c;=s.png",
+                "https://cdn/i/w_96%2C-c%3B=s.png",
+            ),
+            (
+                "https://x.example/a;=cmd|' /C calc'!A0;",
+                "https://x.example/a%3B=cmd|' /C calc'!A0;",
             ),
         ] {
             assert_eq!(neutralised(cell), want, "{cell:?}");

@@ -1285,6 +1285,18 @@ fn a_formula_after_a_separator_the_file_does_not_use_is_neutralised_too() {
         .args(["--retries", "0", "--format", "csv", "10000000"])
         .output()
         .unwrap();
+    // And a link the server chose, ending with its own ';' (so nothing after it on the line
+    // would spoil the formula): its separators are percent-encoded, the link still usable.
+    emu.set_avatar("10000001", "https://x.example/a;=cmd|' /C calc'!A0;", Some(true));
+    let link = cli_for(&emu)
+        .args(["--retries", "0", "--format", "csv", "10000001"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&link.stdout).contains("https://x.example/a%3B=cmd|' /C calc'!A0;"),
+        "{}",
+        text(&link.stdout)
+    );
     // And the other way: a ';'-file (Russian Excel's export) read by an English Excel (',').
     let input = "name;chat_id\nIvan,@SUM(1)+cmd|' /C calc'!A0;10000000\nAnna,-5;20000000\n";
     let kept = run_with_input(
@@ -1299,7 +1311,7 @@ fn a_formula_after_a_separator_the_file_does_not_use_is_neutralised_too() {
         ]),
         input.as_bytes(),
     );
-    for data in [&out.stdout, &kept.stdout] {
+    for data in [&out.stdout, &link.stdout, &kept.stdout] {
         let s = text(data);
         assert!(s.contains("calc"), "{s}");
         // As an Excel with the other separator splits each line (quotes do not help there: the
