@@ -391,7 +391,10 @@ mod tests {
             ("=1;-2", "'=1;-2"),
             ("a,-5;+7;", "a,-5;+7;"),
             ("http://x/a,b;c=d", "http://x/a,b;c=d"),
-            ("https://cdn/i/w_96,c_fill/s.png", "https://cdn/i/w_96,c_fill/s.png"),
+            (
+                "https://cdn/i/w_96,c_fill/s.png",
+                "https://cdn/i/w_96,c_fill/s.png",
+            ),
             (
                 "https://cdn/i/w_96,-c;=s.png",
                 "https://cdn/i/w_96%2C-c%3B=s.png",

@@ -1287,7 +1287,11 @@ fn a_formula_after_a_separator_the_file_does_not_use_is_neutralised_too() {
         .unwrap();
     // And a link the server chose, ending with its own ';' (so nothing after it on the line
     // would spoil the formula): its separators are percent-encoded, the link still usable.
-    emu.set_avatar("10000001", "https://x.example/a;=cmd|' /C calc'!A0;", Some(true));
+    emu.set_avatar(
+        "10000001",
+        "https://x.example/a;=cmd|' /C calc'!A0;",
+        Some(true),
+    );
     let link = cli_for(&emu)
         .args(["--retries", "0", "--format", "csv", "10000001"])
         .output()

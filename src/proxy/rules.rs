@@ -53,6 +53,47 @@ pub(crate) fn within<T: Send + 'static>(
     rx.recv_timeout(limit).ok()
 }
 
+/// A slot at most one holder has at a time (the process's one PAC evaluation, `winhttp`): a
+/// caller that finds it taken waits for it, within a limit, instead of going without.
+pub(crate) struct OneAtATime {
+    taken: std::sync::Mutex<bool>,
+    freed: std::sync::Condvar,
+}
+
+/// The slot of [`OneAtATime`], held until dropped (on whichever thread ends the work).
+pub(crate) struct Held(&'static OneAtATime);
+
+impl OneAtATime {
+    pub(crate) const fn new() -> OneAtATime {
+        OneAtATime {
+            taken: std::sync::Mutex::new(false),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// The slot, once free, waiting at most `limit` for its holder to let it go; None when it is
+    /// still held then.
+    pub(crate) fn claim_within(&'static self, limit: std::time::Duration) -> Option<Held> {
+        let taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut taken, _) = self
+            .freed
+            .wait_timeout_while(taken, limit, |t| *t)
+            .unwrap_or_else(|e| e.into_inner());
+        if *taken {
+            return None;
+        }
+        *taken = true;
+        Some(Held(self))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        *self.0.taken.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        self.0.freed.notify_all();
+    }
+}
+
 /// The message for a proxy `what` (the setting) names for `host` that getavatar cannot speak to.
 pub(crate) fn unusable(what: &str, bad: &str, host: &str) -> String {
     Msg::SystemProxyNamesUnusable {
@@ -184,6 +225,34 @@ pub(crate) fn bypass_rules(entries: &[String]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_second_claimer_waits_for_the_first_and_gives_up_at_its_limit() {
+        use std::time::{Duration, Instant};
+        static SLOT: OneAtATime = OneAtATime::new();
+        let first = SLOT.claim_within(Duration::ZERO).expect("free at first");
+        // Held for 300 ms on another thread: a claimer with 3 s gets it when it is let go.
+        let t = Instant::now();
+        let holder = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            drop(first);
+        });
+        let second = SLOT.claim_within(Duration::from_secs(3));
+        let waited = t.elapsed();
+        holder.join().unwrap();
+        assert!(second.is_some(), "the slot was let go within the limit");
+        assert!(waited >= Duration::from_millis(250), "{waited:?}");
+        // Held for good: a claimer gives up at its limit.
+        let t = Instant::now();
+        assert!(SLOT.claim_within(Duration::from_millis(200)).is_none());
+        assert!(
+            t.elapsed() >= Duration::from_millis(150),
+            "{:?}",
+            t.elapsed()
+        );
+        drop(second);
+        assert!(SLOT.claim_within(Duration::ZERO).is_some());
+    }
+
     use super::*;
 
     fn shown(r: Result<Option<ProxyUrl>, String>) -> Result<Option<String>, String> {

@@ -9,8 +9,9 @@
 //! What bounds a script that never ends: the download is bounded by WinHTTP's timeouts
 //! ([`PAC_TIMEOUT_MS`] each), but running the script is not (WinHTTP sets no limit). Its thread
 //! then runs on; the library is pinned ([`crate::sys::pin`]) so it never returns into unloaded code,
-//! and while it runs every later client skips the script and uses the static proxy or none, so
-//! the process has at most one such thread. The PAC server gets the user's Windows logon only
+//! and while it runs every later client waits for it up to [`PAC_WAIT`], then uses the static
+//! proxy or none, so the process has at most one such thread. A client made while another's
+//! evaluation is under way waits for it the same way, then runs its own. The PAC server gets the user's Windows logon only
 //! when it asks for one (a first try without it, as Microsoft's sample does).
 
 use std::ffi::c_void;
@@ -202,23 +203,8 @@ fn ask(
 }
 
 /// The one PAC evaluation the process may have running: claimed before its thread starts,
-/// released when the evaluation ends (or when its thread could not start).
-struct Running;
-
-static PAC_RUNNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-impl Running {
-    fn claim() -> Option<Running> {
-        use std::sync::atomic::Ordering::AcqRel;
-        (!PAC_RUNNING.swap(true, AcqRel)).then_some(Running)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        PAC_RUNNING.store(false, std::sync::atomic::Ordering::Release);
-    }
-}
+/// let go when the evaluation ends (or when its thread could not start).
+static PAC_RUNNING: sys::OneAtATime = sys::OneAtATime::new();
 
 /// The proxy the Internet Options name for apiUrl (`base_url`, its `host`): the PAC script's
 /// answer when there is a script, else the static proxy unless the bypass list names the host.
@@ -239,10 +225,13 @@ pub(crate) fn internet_options(
             None => crate::messages::Msg::FromPacAuto.text(),
         };
         let (url, c) = (base_url.to_string(), cfg.clone());
-        // At most one evaluation at a time in the process: while one runs on (a script that
-        // never ends: WinHTTP sets no limit on running it), later clients use the fallback.
-        let answer = Running::claim().and_then(|running| {
-            sys::within(PAC_WAIT, move || {
+        // At most one evaluation at a time in the process. A client made while another's runs
+        // waits for it (two clients made at once both get the script's answer); while one runs
+        // on past PAC_WAIT (a script that never ends: WinHTTP sets no limit on running it),
+        // later clients use the fallback. PAC_WAIT bounds the wait and the evaluation together.
+        let start = std::time::Instant::now();
+        let answer = PAC_RUNNING.claim_within(PAC_WAIT).and_then(|running| {
+            sys::within(PAC_WAIT.saturating_sub(start.elapsed()), move || {
                 let _running = running;
                 pac_answer(&url, &c)
             })
