@@ -533,7 +533,7 @@ namespace GetAvatar
                         output.Add(new AvatarResult(ids[i], ToAvatar(r), null));
                     else
                     {
-                        string error = Native.Text(r.Error);
+                        string error = Native.ErrorText(r.Error);
                         if (r.Status == (int)GaStatus.Cancelled && cancelled == null) cancelled = error;
                         output.Add(new AvatarResult(ids[i], null, new GetAvatarException((GaStatus)r.Status, r.HttpStatus, error)));
                     }
@@ -570,7 +570,7 @@ namespace GetAvatar
             try
             {
                 r = (GaAvatarNative)Marshal.PtrToStructure(p, typeof(GaAvatarNative));
-                error = r.Status == 0 ? null : Native.Text(r.Error);
+                error = r.Status == 0 ? null : Native.ErrorText(r.Error);
                 if (error == null) return ToAvatar(r);
             }
             finally { Native.ga_free(p); }
@@ -586,7 +586,7 @@ namespace GetAvatar
             try
             {
                 r = (GaAvatarImageNative)Marshal.PtrToStructure(p, typeof(GaAvatarImageNative));
-                error = r.Status == 0 ? null : Native.Text(r.Error);
+                error = r.Status == 0 ? null : Native.ErrorText(r.Error);
                 if (error == null)
                 {
                     byte[] data = null;

@@ -268,7 +268,35 @@ namespace GetAvatar
 
         internal static string LastError()
         {
-            return Text(ga_last_error());
+            return NetNames(Text(ga_last_error()));
+        }
+
+        /// <summary>A result's error text (<see cref="NetNames"/> applied); "" for NULL.</summary>
+        internal static string ErrorText(IntPtr p)
+        {
+            return NetNames(Text(p));
+        }
+
+        /// <summary>Settings a library message may tell the caller to change: the C function it
+        /// names and the property that sets it here (the table SETTING_NAMES in src/settings.rs;
+        /// tests/check_package.py checks they match).</summary>
+        internal static readonly string[,] SettingNames =
+        {
+            { "ga_client_set_ca_file", "GetAvatarClient.CaFile" },
+            { "ga_client_set_trust", "GetAvatarClient.Trust" },
+            { "ga_client_set_proxy", "GetAvatarClient.Proxy" },
+            { "ga_client_set_deadline_ms", "GetAvatarClient.Deadline" },
+            { "ga_client_set_timeout_ms", "GetAvatarClient.Timeout" },
+        };
+
+        /// <summary><paramref name="message"/> with the C setting names replaced by the
+        /// properties' (the library names a setting by its C function).</summary>
+        internal static string NetNames(string message)
+        {
+            if (message.IndexOf("ga_", StringComparison.Ordinal) < 0) return message;
+            for (int i = 0; i < SettingNames.GetLength(0); i++)
+                message = message.Replace(SettingNames[i, 0], SettingNames[i, 1]);
+            return message;
         }
     }
 }

@@ -218,6 +218,25 @@ static class Program
         }
     }
 
+    static void SettingsAreNamedByTheirProperties()
+    {
+        // The library names the setting to change by its C function; a .NET caller reads the
+        // property's name instead, in the exception and in a batch entry's error alike.
+        using (var c = Client())
+        {
+            c.Timeout = TimeSpan.FromSeconds(5);
+            c.Deadline = TimeSpan.FromSeconds(1);
+            c.MaxRetries = 0;
+            Emu.Fault("{\"kind\":\"slow_headers\",\"ms\":1500}");
+            var e = Throws<GetAvatarException>(() => c.GetAvatar("10000000"), "deadline");
+            Eq(GaStatus.Timeout, e.Status, "status");
+            Assert(e.Message.Contains("(GetAvatarClient.Deadline)") && !e.Message.Contains("ga_client_set"), e.Message);
+            Emu.Fault("{\"kind\":\"slow_headers\",\"ms\":1500}");
+            var r = c.GetAvatars(new[] { "10000000" })[0];
+            Assert(r.Error != null && r.Error.Message.Contains("(GetAvatarClient.Deadline)"), r.Error == null ? "no error" : r.Error.Message);
+        }
+    }
+
     static void NetworkErrorWhenNothingListens()
     {
         using (var c = new GetAvatarClient("http://127.0.0.1:9", "1", "t"))
@@ -700,6 +719,7 @@ static class Program
             new KeyValuePair<string, Action>("from_environment", FromEnvironment),
             new KeyValuePair<string, Action>("every_error_status", EveryErrorStatus),
             new KeyValuePair<string, Action>("network_error_when_nothing_listens", NetworkErrorWhenNothingListens),
+            new KeyValuePair<string, Action>("settings_are_named_by_their_properties", SettingsAreNamedByTheirProperties),
             new KeyValuePair<string, Action>("bad_arguments_and_options", BadArguments),
             new KeyValuePair<string, Action>("null_arguments", NullArguments),
             new KeyValuePair<string, Action>("batches", Batches),
