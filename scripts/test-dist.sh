@@ -281,6 +281,21 @@ notices_everywhere() {
     cmp -s "$want" <(tar -xzOf "$dist/getavatar-$version.tgz" package/THIRD-PARTY-NOTICES.md) || { echo "npm"; return 1; }
     cmp -s "$want" <(unzip -p "$dist/GetAvatar.$version.nupkg" THIRD-PARTY-NOTICES.md) || { echo "nupkg"; return 1; }
 }
+# The npm and NuGet package pages show the README: its links are absolute, the project's URLs set.
+package_pages() {
+    local nuspec pkg readme
+    nuspec=$(unzip -p "$dist/GetAvatar.$version.nupkg" GetAvatar.nuspec) || return 1
+    grep -q '<projectUrl>https://' <<<"$nuspec" || { echo "nuspec: no projectUrl"; return 1; }
+    pkg=$(tar -xzOf "$dist/getavatar-$version.tgz" package/package.json) || return 1
+    grep -q '"repository"' <<<"$pkg" && grep -q '"homepage": "https://' <<<"$pkg" ||
+        { echo "package.json: no repository or homepage"; return 1; }
+    for readme in "$(unzip -p "$dist/GetAvatar.$version.nupkg" README.md)" \
+        "$(tar -xzOf "$dist/getavatar-$version.tgz" package/README.md)"; do
+        [ -n "$readme" ] || { echo "no README"; return 1; }
+        ! grep -qE '\]\((\.\./|docs/|#?[A-Za-z_./-]+\.md)' <<<"$readme" || { echo "a relative link"; return 1; }
+    done
+}
+check "npm and NuGet package pages: absolute README links, project URLs set" package_pages
 check "third-party notices: in the C SDK, the zip, every wheel, the sdist, the jar, the npm package and the nupkg" notices_everywhere
 check "SHA256SUMS: every artifact, every checksum right" \
     bash -c "cd '$dist' && [ \"\$(wc -l < SHA256SUMS)\" = 11 ] && sha256sum -c --quiet SHA256SUMS"

@@ -82,6 +82,8 @@ cat > "$work/pkg/GetAvatar.nuspec" <<XML
     <description>GREEN-API getAvatar (MAX, API v3) for .NET: GetAvatarClient with async calls and CancellationToken, batches and image downloads, over the getavatar native library (included for linux-x64, win-x64 and win-x86).</description>
     <license type="expression">MIT</license>
     <readme>README.md</readme>
+    <projectUrl>https://github.com/getavatar/getavatar</projectUrl>
+    <repository type="git" url="https://github.com/getavatar/getavatar.git" />
     <tags>green-api max avatar getavatar</tags>
     <dependencies>
       <group targetFramework=".NETStandard2.0" />
