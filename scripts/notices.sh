@@ -10,15 +10,19 @@ cd "$(dirname "$0")/.."
 notices=packaging/THIRD-PARTY-NOTICES.md
 # name version of every crate the library and the CLI compile in, for the shipped targets.
 shipped() {
+    local t tree all=""
     for t in x86_64-unknown-linux-gnu x86_64-pc-windows-gnu i686-pc-windows-gnu; do
-        cargo tree --locked -p getavatar -p getavatar-cli -e normal --target "$t" --prefix none \
-            --format '{p}' 2>/dev/null
-    done | sed -n 's/^\([A-Za-z0-9_-]*\) v\([^ ]*\).*/\1 \2/p' |
+        # A target whose tree cannot be read fails the check (its crates would go unchecked).
+        tree=$(cargo tree --locked -p getavatar -p getavatar-cli -e normal --target "$t" --prefix none \
+            --format '{p}' 2>&1) || { echo "notices: cargo tree for $t failed: $tree" >&2; return 1; }
+        all+="$tree"$'\n'
+    done
+    sed -n 's/^\([A-Za-z0-9_-]*\) v\([^ ]*\).*/\1 \2/p' <<<"$all" |
         grep -v -E '^getavatar(-cli|-emulator)? ' | sort -u
 }
 if [ "${1:-}" = --check ]; then
     [ -f "$notices" ] || { echo "notices: $notices is missing: run bash scripts/notices.sh"; exit 1; }
-    crates=$(shipped)
+    crates=$(shipped) || exit 1
     missing=$(while read -r name version; do
         grep -q "\b$name $version\b" "$notices" || echo "$name $version"
     done <<<"$crates")
