@@ -1786,3 +1786,49 @@ fn the_token_never_shows_in_russian_output() {
     assert_no_token(&all, &token, "a token file error");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_file_with_a_masked_id_resumes_under_the_other_language() {
+    // A token-like id is written masked ("<11 letters and digits>"), and the mask is worded in
+    // the language of the run that wrote it: a run in the other language still knows the row.
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("resume-mask-lang");
+    let ids = dir.join("ids.txt");
+    std::fs::write(&ids, "10000000\nabc12345678\n20000000\n").unwrap();
+    for format in ["text", "csv", "jsonl"] {
+        for (first, then) in [(RU, "C"), ("C", RU)] {
+            let f = dir.join(format!("out-{format}"));
+            let _ = std::fs::remove_file(&f);
+            let run = |lang: &str, resume: bool| {
+                let mut c = cli_for(&emu);
+                c.env("LANG", lang)
+                    .args(["--no-progress", "--format", format, "--from"])
+                    .arg(&ids)
+                    .arg("-o")
+                    .arg(&f);
+                if resume {
+                    c.arg("--resume");
+                }
+                c.output().unwrap()
+            };
+            assert_eq!(run(first, false).status.code(), Some(1));
+            let whole = std::fs::read(&f).unwrap();
+            // Cut inside the last row: two whole rows are kept, the third is asked again.
+            std::fs::write(&f, &whole[..whole.len() - 5]).unwrap();
+            let out = run(then, true);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{format} {first} then {then}: {}",
+                text(&out.stderr)
+            );
+            // The rows kept are as written; the row asked again is in the resuming language.
+            let (after, whole) = (text(&std::fs::read(&f).unwrap()), text(&whole));
+            let (a, w): (Vec<&str>, Vec<&str>) = (after.lines().collect(), whole.lines().collect());
+            assert_eq!(a.len(), w.len(), "{format}: {after}");
+            assert_eq!(a[..a.len() - 1], w[..w.len() - 1], "{format}: {after}");
+            assert!(a[a.len() - 1].contains("20000000"), "{format}: {after}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
