@@ -481,10 +481,16 @@ def _whole(name: str, v: object, lang: Optional[str]) -> int:
     return v
 
 
+#: The seconds each setting takes (the library's milliseconds): what a refusal here names.
+_SECONDS = {"timeout": "0.001..600", "deadline": "0..3600", "backoff": "0..60", "idle_timeout": "0..3600"}
+
+
 def _seconds_to_ms(name: str, v: object, allow_zero: bool = False, *, lang: Optional[str]) -> int:
-    """Seconds (an int or a float) as whole milliseconds, rounded up."""
+    """Seconds (an int or a float) as whole milliseconds, rounded up. What cannot become
+    milliseconds (negative, NaN, infinite, huge) is refused here naming the setting's own range
+    (``_SECONDS``); the library checks the rest."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise _refusal(lang, _native.MSG_WRONG_TYPE, name, type(v).__name__, "int | float")
     if math.isnan(v) or v < 0 or (v == 0 and not allow_zero) or v > 2_000_000:
-        raise _refusal(lang, _native.MSG_OUT_OF_RANGE, name, repr(v), "0..2000000" if allow_zero else "(0..2000000]")
+        raise _refusal(lang, _native.MSG_OUT_OF_RANGE, name, repr(v), _SECONDS[name])
     return max(0 if allow_zero else 1, int(math.ceil(v * 1000)))
