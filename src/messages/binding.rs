@@ -113,7 +113,7 @@ const SHOWN: usize = 40;
 /// message). A number is shown as written (`1.2345678901234567e+19`), cut the same way.
 fn given(lang: Lang, value: &str) -> String {
     let head: String = value.chars().take(4096).collect();
-    let masked = if value.trim().parse::<f64>().is_ok() {
+    let masked = if number_like(value) {
         head
     } else {
         let _in = super::Scope::enter(lang);
@@ -124,6 +124,19 @@ fn given(lang: Lang, value: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// A number (`-1`, `1.5e+19`, `inf`) or an ISO-8601 duration (Java's `PT2400000H`), as a
+/// binding writes a value out of range: shown as written (no token has that form).
+fn number_like(value: &str) -> bool {
+    let v = value.trim();
+    if v.parse::<f64>().is_ok() {
+        return true;
+    }
+    let d = v.strip_prefix('-').unwrap_or(v);
+    d.starts_with('P')
+        && d.chars()
+            .all(|c| c.is_ascii_digit() || "PTYMWDHS.,-".contains(c))
 }
 
 /// `a|b|c` as "a, b or c" in `lang`.
@@ -217,6 +230,14 @@ mod tests {
         );
         assert_eq!(t(5, "-2147483649"), "timeout -2147483649 is out of range");
         assert_eq!(t(5, "PT-1S"), "timeout PT-1S is out of range");
+        assert_eq!(t(5, "PT2400000H"), "timeout PT2400000H is out of range");
+        assert_eq!(
+            t(5, "-00:00:00.0050000"),
+            "timeout -00:00:00.0050000 is out of range"
+        );
+        assert!(
+            t(5, "PD75B3A66374942C5B3C019C698ABC2067E151558").contains("<41 letters and digits>")
+        );
         assert_eq!(
             binding_text(Lang::En, 6, "trust", "'system '", "a|b"),
             "trust 'system ' is not valid: expected a or b"
