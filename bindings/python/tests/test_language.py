@@ -178,3 +178,14 @@ def test_the_range_a_seconds_refusal_names_is_the_settings_own(emu, setter):
         lo, hi = str(e.value).rsplit("expected ", 1)[1].strip("()[]").split("..")
         for end in (lo, hi):
             getattr(c, setter)(float(end))
+
+
+def test_an_int_too_long_to_print_is_refused_as_out_of_range(emu):
+    # Python will not write an int of more than 4300 digits (ValueError), nor make a float of it
+    # (OverflowError): the refusal is still the binding's InvalidArgumentError, naming its size.
+    with Client(emu.url, emu.id_instance, emu.token, language="ru") as c:
+        for call in (c.set_max_retries, c.set_rate_limit, c.set_timeout, c.set_deadline, c.set_idle_timeout):
+            for v in (10**5000, -(10**5000)):
+                with pytest.raises(getavatar.InvalidArgumentError) as e:
+                    call(v)
+                assert "2**16609" in str(e.value) and russian(str(e.value)), str(e.value)
