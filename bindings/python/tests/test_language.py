@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import List
 
 import pytest
 
@@ -189,3 +190,35 @@ def test_an_int_too_long_to_print_is_refused_as_out_of_range(emu):
                 with pytest.raises(getavatar.InvalidArgumentError) as e:
                     call(v)
                 assert "2**16609" in str(e.value) and russian(str(e.value)), str(e.value)
+
+
+def test_a_single_int_for_chat_ids_is_the_bindings_type_error(emu):
+    # get_avatars(10000000) (one id, not a list) raised Python's bare TypeError, "'int' object is
+    # not iterable", in English and not a getavatar.Error, where a str gets the binding's own.
+    async def refusals(a: AsyncClient, v: object) -> List[BaseException]:
+        out: List[BaseException] = []
+        try:
+            async for _ in a.iter_avatars(v):  # type: ignore[arg-type]
+                pass
+        except BaseException as e:
+            out.append(e)
+        try:
+            await a.get_avatars(v)  # type: ignore[arg-type]
+        except BaseException as e:
+            out.append(e)
+        return out
+
+    with Client(emu.url, emu.id_instance, emu.token, language="ru") as c:
+        a = AsyncClient(emu.url, emu.id_instance, emu.token, language="ru")
+        try:
+            for v in (10000000, None):
+                with pytest.raises(getavatar.InvalidArgumentTypeError) as e:
+                    c.get_avatars(v)  # type: ignore[arg-type]
+                errors = [e.value] + asyncio.run(refusals(a, v))
+                assert len(errors) == 3
+                for err in errors:
+                    assert isinstance(err, getavatar.InvalidArgumentTypeError), repr(err)
+                    assert str(err) == f"chat_ids должен иметь тип Sequence[str], а не {type(v).__name__}"
+        finally:
+            asyncio.run(a.aclose())
+    assert emu.requests() == []
