@@ -1832,3 +1832,34 @@ fn a_file_with_a_masked_id_resumes_under_the_other_language() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_token_given_to_column_or_delimiter_is_not_echoed() {
+    // The token pasted after the wrong flag: the tool's refusal quotes the value, masked as the
+    // library masks input it quotes (`<50 letters and digits>`), in either language.
+    let emu = Emulator::start_default().unwrap();
+    let token = emu.token();
+    let dir = temp_dir("tok-flags");
+    let f = dir.join("ids.csv");
+    std::fs::write(&f, "chat_id\n10000000\n").unwrap();
+    for lang in ["C", RU] {
+        for args in [
+            vec!["--column", token.as_str()],
+            vec!["--column", token.as_str(), "--no-header"],
+            vec!["--delimiter", token.as_str()],
+        ] {
+            let out = cli_for(&emu)
+                .env("LANG", lang)
+                .arg("--from")
+                .arg(&f)
+                .args(&args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            let err = text(&out.stderr);
+            assert!(err.contains("<50 "), "{lang} {args:?}: {err}");
+            assert_no_token(&err, &token, &format!("{lang} {args:?}"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
