@@ -1863,3 +1863,37 @@ fn a_token_given_to_column_or_delimiter_is_not_echoed() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_token_given_to_a_flag_clap_checks_is_not_echoed() {
+    // clap quotes the value it refuses ("invalid value '...' for '--timeout'"): the token pasted
+    // there is masked in its error too, which stays clap's otherwise (exit 2, standard error).
+    let emu = Emulator::start_default().unwrap();
+    let token = emu.token();
+    let eq = format!("--timeout={token}");
+    let flag = format!("--{token}");
+    for lang in ["C", RU] {
+        for args in [
+            vec!["--timeout", token.as_str()],
+            vec![eq.as_str()],
+            vec!["--rate-limit", token.as_str()],
+            vec!["--format", token.as_str()],
+            vec![flag.as_str()],
+            vec!["emulator", "--port", token.as_str()],
+        ] {
+            let mut c = cli_for(&emu);
+            c.env("LANG", lang).args(&args);
+            if args[0] != "emulator" {
+                c.arg("10000000");
+            }
+            let out = c.output().unwrap();
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(
+                err.starts_with("error: ") && err.contains("<50 "),
+                "{lang} {args:?}: {err}"
+            );
+            assert_no_token(&err, &token, &format!("{lang} {args:?}"));
+        }
+    }
+}
