@@ -22,10 +22,15 @@ fn localised(mut cmd: Command, lang: Lang) -> Command {
     }
     // Built first, so that clap's own --help, --version and `help` command exist to be changed.
     cmd.build();
-    let cmd = ru_command(cmd, "");
-    cmd.mut_subcommands(|sub| {
+    ru_tree(cmd, "")
+}
+
+/// `cmd` and its subcommands, at every depth, in Russian: clap's `help` command lists the
+/// commands again as subcommands of its own (`getavatar help help`), found by their names.
+fn ru_tree(cmd: Command, path: &str) -> Command {
+    ru_command(cmd, path).mut_subcommands(|sub| {
         let name = sub.get_name().to_string();
-        ru_command(sub, &name)
+        ru_tree(sub, &name)
     })
 }
 
@@ -40,6 +45,7 @@ fn ru_command(mut cmd: Command, path: &str) -> Command {
         .trim_start()
         .replace("[OPTIONS]", "[ПАРАМЕТРЫ]")
         .replace("<COMMAND>", "<КОМАНДА>")
+        .replace("[COMMAND]", "[КОМАНДА]")
         // The lines after the first stand under the first: "Usage: " was 7 columns wide.
         .replace("\n       ", "\n               ")
         .replace('{', "{{")
@@ -524,6 +530,28 @@ mod tests {
                 help.contains("Использование: getavatar emulator [ПАРАМЕТРЫ]"),
                 "{help}"
             );
+        }
+    }
+
+    /// `getavatar help help` and `getavatar help emulator` (clap's help command lists the
+    /// commands again, as commands of its own) are Russian too.
+    #[test]
+    fn the_help_commands_own_list_is_russian() {
+        for argv in [&["getavatar", "help", "help"][..], &["getavatar", "help"]] {
+            let e = localised(Args::command(), Lang::Ru)
+                .try_get_matches_from(argv)
+                .unwrap_err();
+            let help = e.render().to_string();
+            for english in [
+                "Print this message",
+                "Starts a local emulator",
+                "[COMMAND]",
+                "Usage",
+                "Commands",
+            ] {
+                assert!(!help.contains(english), "{argv:?}: {english} in:\n{help}");
+            }
+            assert!(cyrillic(&help), "{help}");
         }
     }
 

@@ -102,7 +102,7 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
             Ok(s.as_bytes()[0])
         }
         _ => Err(Msg::BadDelimiter {
-            value: format!("{s:?}"),
+            value: crate::output::quoted(s),
         }
         .text()),
     }
@@ -317,7 +317,7 @@ fn column_index(opts: &CsvOptions, first: &[String]) -> Result<(usize, bool), St
     }
     if opts.header == Some(false) {
         return Err(Msg::ColumnNoHeader {
-            column: format!("{col:?}"),
+            column: crate::output::quoted(col),
         }
         .text());
     }
@@ -328,7 +328,7 @@ fn column_index(opts: &CsvOptions, first: &[String]) -> Result<(usize, bool), St
         None => {
             let names: Vec<String> = first.iter().take(20).map(|c| format!("{c:?}")).collect();
             Err(Msg::NoSuchColumn {
-                column: format!("{col:?}"),
+                column: crate::output::quoted(col),
                 names: names.join(", "),
             }
             .text())

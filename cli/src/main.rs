@@ -39,8 +39,11 @@ static WRITING: Mutex<()> = Mutex::new(());
 
 fn main() -> ExitCode {
     // The derived command line, its help in the process's language (help.rs).
-    let args = Args::from_arg_matches(&help::command().get_matches())
-        .unwrap_or_else(|e| e.format(&mut help::command()).exit());
+    let matches = help::command()
+        .try_get_matches()
+        .unwrap_or_else(|e| exit_clap(e));
+    let args = Args::from_arg_matches(&matches)
+        .unwrap_or_else(|e| exit_clap(e.format(&mut help::command())));
     if let Some(args::Command::Emulator {
         port,
         rate_limit,
@@ -62,6 +65,29 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// Exits as clap does for `e` (help and version on standard output, exit 0), but a mistake's
+/// text has each argument that looks like a secret masked as the library masks input: clap
+/// quotes the value it refuses ("invalid value '...' for '--timeout'"), and the token may have
+/// been pasted there.
+fn exit_clap(e: clap::Error) -> ! {
+    if !e.use_stderr() {
+        e.exit();
+    }
+    let mut text = e.render().to_string();
+    for arg in std::env::args_os().skip(1) {
+        let arg = arg.to_string_lossy();
+        let value = arg.split_once('=').map_or(&*arg, |(_, v)| v);
+        for part in [&*arg, value] {
+            let masked = getavatar::internals::redact::mask_secret_like(part);
+            if masked != part {
+                text = text.replace(part, &masked);
+            }
+        }
+    }
+    eprint!("{text}");
+    std::process::exit(e.exit_code());
 }
 
 /// Everything after parsing. An `Err` is a usage or configuration error (nothing looked up).

@@ -294,6 +294,12 @@ pub fn is_error_text(what: &str) -> bool {
     })
 }
 
+/// A value the user gave a flag, quoted for a message: what looks like a secret (the token
+/// pasted after the wrong flag) replaced by a description of it, as the library quotes input.
+pub fn quoted(s: &str) -> String {
+    format!("{:?}", getavatar::internals::redact::mask_secret_like(s))
+}
+
 /// `s`, or its escaped form when it holds control characters (tabs included: they separate
 /// the fields).
 pub fn printable(s: &str) -> String {

@@ -96,12 +96,9 @@ fn starts_as_this_run(data: &[u8], layout: &Layout, jobs: &[Job]) -> bool {
                     matches(&seen, job, 0).is_ok()
                 }
                 None => match &job.id {
-                    Ok(id) => {
-                        let masked = getavatar::internals::redact::mask_secret_like(id);
-                        [id.as_str(), masked.as_str()]
-                            .iter()
-                            .any(|i| crate::output::printable(i).starts_with(part.as_ref()))
-                    }
+                    Ok(id) => written_forms(id)
+                        .iter()
+                        .any(|i| crate::output::printable(i).starts_with(part.as_ref())),
                     Err(_) => part.is_empty(),
                 },
             }
@@ -121,8 +118,7 @@ fn matches(seen: &Seen, job: &Job, n: usize) -> Result<(), String> {
     let id_ok = match &job.id {
         Ok(id) => {
             // As each format writes it: masked when token-like, neutralised (CSV), escaped (text).
-            let masked = getavatar::internals::redact::mask_secret_like(id);
-            [id.as_str(), masked.as_str()].iter().any(|i| {
+            written_forms(id).iter().any(|i| {
                 seen.chat_id == *i
                     || seen.chat_id == crate::output::neutralised(i)
                     || seen.chat_id == crate::output::printable(i)
@@ -143,6 +139,21 @@ fn matches(seen: &Seen, job: &Job, n: usize) -> Result<(), String> {
         .text());
     }
     Ok(())
+}
+
+/// How a run may have written `id` in its chat id field: as it is, or masked when it looks like
+/// a token (`<11 letters and digits>`), the mask worded in either language (the file may come
+/// from a run under another locale).
+fn written_forms(id: &str) -> Vec<String> {
+    let mut forms = vec![id.to_string()];
+    for lang in getavatar::Lang::ALL {
+        let _in = getavatar::internals::LanguageScope::enter(lang);
+        let masked = getavatar::internals::redact::mask_secret_like(id);
+        if !forms.contains(&masked) {
+            forms.push(masked);
+        }
+    }
+    forms
 }
 
 /// Rows of the line-per-row formats.

@@ -1802,3 +1802,114 @@ fn the_token_never_shows_in_russian_output() {
     assert_no_token(&all, &token, "a token file error");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_file_with_a_masked_id_resumes_under_the_other_language() {
+    // A token-like id is written masked ("<11 letters and digits>"), and the mask is worded in
+    // the language of the run that wrote it: a run in the other language still knows the row.
+    let emu = Emulator::start_default().unwrap();
+    let dir = temp_dir("resume-mask-lang");
+    let ids = dir.join("ids.txt");
+    std::fs::write(&ids, "10000000\nabc12345678\n20000000\n").unwrap();
+    for format in ["text", "csv", "jsonl"] {
+        for (first, then) in [(RU, "C"), ("C", RU)] {
+            let f = dir.join(format!("out-{format}"));
+            let _ = std::fs::remove_file(&f);
+            let run = |lang: &str, resume: bool| {
+                let mut c = cli_for(&emu);
+                c.env("LANG", lang)
+                    .args(["--no-progress", "--format", format, "--from"])
+                    .arg(&ids)
+                    .arg("-o")
+                    .arg(&f);
+                if resume {
+                    c.arg("--resume");
+                }
+                c.output().unwrap()
+            };
+            assert_eq!(run(first, false).status.code(), Some(1));
+            let whole = std::fs::read(&f).unwrap();
+            // Cut inside the last row: two whole rows are kept, the third is asked again.
+            std::fs::write(&f, &whole[..whole.len() - 5]).unwrap();
+            let out = run(then, true);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{format} {first} then {then}: {}",
+                text(&out.stderr)
+            );
+            // The rows kept are as written; the row asked again is in the resuming language.
+            let (after, whole) = (text(&std::fs::read(&f).unwrap()), text(&whole));
+            let (a, w): (Vec<&str>, Vec<&str>) = (after.lines().collect(), whole.lines().collect());
+            assert_eq!(a.len(), w.len(), "{format}: {after}");
+            assert_eq!(a[..a.len() - 1], w[..w.len() - 1], "{format}: {after}");
+            assert!(a[a.len() - 1].contains("20000000"), "{format}: {after}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_token_given_to_column_or_delimiter_is_not_echoed() {
+    // The token pasted after the wrong flag: the tool's refusal quotes the value, masked as the
+    // library masks input it quotes (`<50 letters and digits>`), in either language.
+    let emu = Emulator::start_default().unwrap();
+    let token = emu.token();
+    let dir = temp_dir("tok-flags");
+    let f = dir.join("ids.csv");
+    std::fs::write(&f, "chat_id\n10000000\n").unwrap();
+    for lang in ["C", RU] {
+        for args in [
+            vec!["--column", token.as_str()],
+            vec!["--column", token.as_str(), "--no-header"],
+            vec!["--delimiter", token.as_str()],
+        ] {
+            let out = cli_for(&emu)
+                .env("LANG", lang)
+                .arg("--from")
+                .arg(&f)
+                .args(&args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            let err = text(&out.stderr);
+            assert!(err.contains("<50 "), "{lang} {args:?}: {err}");
+            assert_no_token(&err, &token, &format!("{lang} {args:?}"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_token_given_to_a_flag_clap_checks_is_not_echoed() {
+    // clap quotes the value it refuses ("invalid value '...' for '--timeout'"): the token pasted
+    // there is masked in its error too, which stays clap's otherwise (exit 2, standard error).
+    let emu = Emulator::start_default().unwrap();
+    let token = emu.token();
+    let eq = format!("--timeout={token}");
+    let flag = format!("--{token}");
+    for lang in ["C", RU] {
+        for args in [
+            vec!["--timeout", token.as_str()],
+            vec![eq.as_str()],
+            vec!["--rate-limit", token.as_str()],
+            vec!["--format", token.as_str()],
+            vec![flag.as_str()],
+            vec!["emulator", "--port", token.as_str()],
+        ] {
+            let mut c = cli_for(&emu);
+            c.env("LANG", lang).args(&args);
+            if args[0] != "emulator" {
+                c.arg("10000000");
+            }
+            let out = c.output().unwrap();
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(
+                err.starts_with("error: ") && err.contains("<50 "),
+                "{lang} {args:?}: {err}"
+            );
+            assert_no_token(&err, &token, &format!("{lang} {args:?}"));
+        }
+    }
+}

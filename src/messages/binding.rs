@@ -66,6 +66,8 @@ pub fn binding_text(lang: Lang, n: i32, name: &str, value: &str, expected: &str)
     let Some(check) = BindingCheck::from_i32(n) else {
         return Msg::BindingUnknown { n }.text_in(lang);
     };
+    // The value the caller gave, as the binding quoted it (out of range, not one of).
+    let given = given(lang, value);
     let msg = match check {
         BindingCheck::Closed => Msg::BindingClosed { name },
         BindingCheck::WrongType => Msg::BindingWrongType {
@@ -75,15 +77,18 @@ pub fn binding_text(lang: Lang, n: i32, name: &str, value: &str, expected: &str)
         },
         BindingCheck::HasNul => Msg::BindingHasNul { name },
         BindingCheck::LoneSurrogate => Msg::BindingLoneSurrogate { name, value },
-        BindingCheck::OutOfRange if expected.is_empty() => Msg::BindingOutOfRange { name, value },
+        BindingCheck::OutOfRange if expected.is_empty() => Msg::BindingOutOfRange {
+            name,
+            value: &given,
+        },
         BindingCheck::OutOfRange => Msg::BindingOutOfRangeExpected {
             name,
-            value,
+            value: &given,
             expected,
         },
         BindingCheck::NotOneOf => Msg::BindingNotOneOf {
             name,
-            value,
+            value: &given,
             expected: one_of(lang, expected),
         },
         BindingCheck::TooManyIds => Msg::BindingTooManyIds { value, expected },
@@ -94,6 +99,44 @@ pub fn binding_text(lang: Lang, n: i32, name: &str, value: &str, expected: &str)
         BindingCheck::ReadFromEnv => Msg::BindingReadFromEnv { name, value },
     };
     msg.text_in(lang)
+}
+
+/// Characters of a value the caller gave that a message quotes (as the library's own quote of
+/// user input: `text::shown`).
+const SHOWN: usize = 40;
+
+/// A value the caller gave a binding (`trust`, a number out of range), already quoted by the
+/// binding as its language writes it (Python's repr, JSON), as a message may show it: what looks
+/// like a secret replaced by a description of it in `lang` (a token passed there by mistake
+/// must not reach the message: the binding cannot tell, the library cannot scrub what it was
+/// never given as the token), and cut after 40 characters (a value of megabytes gives a short
+/// message). A number is shown as written (`1.2345678901234567e+19`), cut the same way.
+fn given(lang: Lang, value: &str) -> String {
+    let head: String = value.chars().take(4096).collect();
+    let masked = if number_like(value) {
+        head
+    } else {
+        let _in = super::Scope::enter(lang);
+        crate::redact::mask_secret_like(&head)
+    };
+    let mut out: String = masked.chars().take(SHOWN).collect();
+    if masked.chars().nth(SHOWN).is_some() || value.chars().nth(4096).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// A number (`-1`, `1.5e+19`, `inf`) or an ISO-8601 duration (Java's `PT2400000H`), as a
+/// binding writes a value out of range: shown as written (no token has that form).
+fn number_like(value: &str) -> bool {
+    let v = value.trim();
+    if v.parse::<f64>().is_ok() {
+        return true;
+    }
+    let d = v.strip_prefix('-').unwrap_or(v);
+    d.starts_with('P')
+        && d.chars()
+            .all(|c| c.is_ascii_digit() || "PTYMWDHS.,-".contains(c))
 }
 
 /// `a|b|c` as "a, b or c" in `lang`.
@@ -151,6 +194,57 @@ mod tests {
             binding_text(Lang::En, 7, "", "3000000000", "2147483647"),
             "3000000000 chat ids in one batch: at most 2147483647"
         );
+    }
+
+    #[test]
+    fn a_value_the_caller_gave_is_quoted_as_the_library_quotes_input() {
+        // A binding quotes what it was given (Python's repr of a trust, Node's JSON of it): a
+        // token passed there by mistake must not reach the message, in any case or escaped,
+        // and a value of megabytes gives a short message.
+        let token = "d75b3a66374942c5b3c019c698abc2067e151558acbd451234";
+        let enc: String = token.bytes().map(|b| format!("%{b:02X}")).collect();
+        for v in [
+            format!("'{token}'"),
+            format!("\"{}\"", token.to_uppercase()),
+            format!("'{}\\r\\n{}'", &token[..25], &token[25..]),
+            format!("'{enc}'"),
+        ] {
+            for lang in Lang::ALL {
+                for (n, x) in [(6, "\"system\"|\"bundled\""), (5, ""), (5, "0..600")] {
+                    let t = binding_text(lang, n, "trust", &v, x);
+                    assert!(!crate::leak_check::leaks(token, &t), "{lang:?} {n}: {t}");
+                }
+            }
+        }
+        let huge = format!("'{}'", "ab, ".repeat(5 << 20));
+        let t = binding_text(Lang::En, 6, "trust", &huge, "\"system\"|\"bundled\"");
+        assert_eq!(
+            t,
+            "trust 'ab, ab, ab, ab, ab, ab, ab, ab, ab, ab,… is not valid: expected \"system\" or \"bundled\""
+        );
+        // Numbers read as they were given, a short value whole.
+        let t = |n, v: &str| binding_text(Lang::En, n, "timeout", v, "");
+        assert_eq!(
+            t(5, "1.2345678901234567e+19"),
+            "timeout 1.2345678901234567e+19 is out of range"
+        );
+        assert_eq!(t(5, "-2147483649"), "timeout -2147483649 is out of range");
+        assert_eq!(t(5, "PT-1S"), "timeout PT-1S is out of range");
+        assert_eq!(t(5, "PT2400000H"), "timeout PT2400000H is out of range");
+        assert_eq!(
+            t(5, "-00:00:00.0050000"),
+            "timeout -00:00:00.0050000 is out of range"
+        );
+        assert!(
+            t(5, "PD75B3A66374942C5B3C019C698ABC2067E151558").contains("<41 letters and digits>")
+        );
+        assert_eq!(
+            binding_text(Lang::En, 6, "trust", "'system '", "a|b"),
+            "trust 'system ' is not valid: expected a or b"
+        );
+        // The mask is said in the message's language.
+        let ru = binding_text(Lang::Ru, 6, "trust", &format!("'{token}'"), "a|b");
+        assert!(ru.contains("<50 симв.: буквы и цифры>"), "{ru}");
     }
 
     #[test]

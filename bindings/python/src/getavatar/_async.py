@@ -12,7 +12,7 @@ import threading
 from typing import Any, AsyncIterator, Deque, List, Optional, Sequence, TypeVar, Union
 
 from . import _interrupt, _native
-from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Lookup
+from ._calls import Avatar, AvatarImage, Batch, Call, Download, ImageBytes, Lookup, id_iterator
 from ._client import ClientBase
 from ._errors import (
     Error,
@@ -73,7 +73,7 @@ class AsyncClient(ClientBase):
         """
         if isinstance(chat_ids, (str, bytes)):
             Batch(chat_ids, self._lang)  # raises the same TypeError as get_avatars
-        ids = iter(list(chat_ids))
+        ids = iter(list(id_iterator(chat_ids, self._lang)))
         running: Deque["asyncio.Future[Union[Avatar, Error]]"] = collections.deque()
         halt: List[Error] = []  # the first failure of the whole instance met, as get_avatars
         try:

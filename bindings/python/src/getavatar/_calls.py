@@ -11,7 +11,7 @@ from __future__ import annotations
 import ctypes
 import os
 from dataclasses import dataclass
-from typing import Any, Generic, List, Optional, Sequence, TypeVar, Union
+from typing import Any, Generic, Iterator, List, Optional, Sequence, TypeVar, Union
 
 from . import _native
 from ._errors import Error, InvalidArgumentError, InvalidArgumentTypeError, from_status
@@ -70,6 +70,17 @@ def utf8(name: str, value: object, lang: Optional[str] = None) -> bytes:
         return value.encode("utf-8")
     except UnicodeEncodeError as e:  # lone surrogates
         raise refusal(lang, _native.MSG_LONE_SURROGATE, name, str(e.start)) from None
+
+
+def id_iterator(chat_ids: object, lang: Optional[str]) -> Iterator[object]:
+    """An iterator over ``chat_ids``; one that is not iterable (``get_avatars(10000000)``) is
+    refused as a str is, with the binding's ``InvalidArgumentTypeError``, not Python's bare
+    ``TypeError``."""
+    try:
+        it: Iterator[object] = iter(chat_ids)  # type: ignore[call-overload]
+        return it
+    except TypeError:
+        raise refusal(lang, _native.MSG_WRONG_TYPE, "chat_ids", type(chat_ids).__name__, "Sequence[str]") from None
 
 
 def refusal(lang: Optional[str], n: int, name: str = "", value: str = "", expected: str = "") -> Error:
@@ -202,7 +213,7 @@ class Batch(Call[List[Union[Avatar, Error]]]):
         self.lang = lang
         if isinstance(chat_ids, (str, bytes)):
             raise refusal(lang, _native.MSG_WRONG_TYPE, "chat_ids", type(chat_ids).__name__, "Sequence[str]")
-        ids = list(chat_ids)
+        ids = list(id_iterator(chat_ids, lang))
         n = len(ids)
         if n >= 2**31:
             raise refusal(lang, _native.MSG_TOO_MANY_IDS, "", str(n), str(2**31 - 1))

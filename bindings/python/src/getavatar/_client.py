@@ -477,14 +477,29 @@ def _whole(name: str, v: object, lang: Optional[str]) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
         raise _refusal(lang, _native.MSG_WRONG_TYPE, name, type(v).__name__, "int")
     if not -(2**31) <= v < 2**31:
-        raise _refusal(lang, _native.MSG_OUT_OF_RANGE, name, str(v))
+        raise _refusal(lang, _native.MSG_OUT_OF_RANGE, name, _number_text(v))
     return v
 
 
+def _number_text(v: Union[int, float]) -> str:
+    """``v`` as Python writes it; an int too long for that (Python refuses to write one of more
+    than 4300 digits: ValueError) as its power of two, e.g. ``≈2**16609``."""
+    if isinstance(v, int) and v.bit_length() > 1000:
+        return f"{'≈-' if v < 0 else '≈'}2**{v.bit_length() - 1}"
+    return repr(v)
+
+
+#: The seconds each setting takes (the library's milliseconds): what a refusal here names.
+_SECONDS = {"timeout": "0.001..600", "deadline": "0..3600", "backoff": "0..60", "idle_timeout": "0..3600"}
+
+
 def _seconds_to_ms(name: str, v: object, allow_zero: bool = False, *, lang: Optional[str]) -> int:
-    """Seconds (an int or a float) as whole milliseconds, rounded up."""
+    """Seconds (an int or a float) as whole milliseconds, rounded up. What cannot become
+    milliseconds (negative, NaN, infinite, huge) is refused here naming the setting's own range
+    (``_SECONDS``); the library checks the rest."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise _refusal(lang, _native.MSG_WRONG_TYPE, name, type(v).__name__, "int | float")
-    if math.isnan(v) or v < 0 or (v == 0 and not allow_zero) or v > 2_000_000:
-        raise _refusal(lang, _native.MSG_OUT_OF_RANGE, name, repr(v), "0..2000000" if allow_zero else "(0..2000000]")
+    # An int is compared as it is (math.isnan would turn a huge one into a float: OverflowError).
+    if (isinstance(v, float) and math.isnan(v)) or v < 0 or (v == 0 and not allow_zero) or v > 2_000_000:
+        raise _refusal(lang, _native.MSG_OUT_OF_RANGE, name, _number_text(v), _SECONDS[name])
     return max(0 if allow_zero else 1, int(math.ceil(v * 1000)))
