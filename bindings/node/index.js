@@ -170,7 +170,10 @@ function checkText(lang, name, v) {
 function checkInt(lang, name, v) {
   if (typeof v !== 'number') throw argType(lang, name, 'number', v);
   if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
-    const e = new RangeError(say(lang, MSG.OUT_OF_RANGE, name, v, '-2147483648..2147483647'));
+    // A fraction is in the range but not a whole number: the range is written by its steps.
+    const whole = Number.isInteger(v) || !Number.isFinite(v);
+    const range = whole ? '-2147483648..2147483647' : '-2147483648, …, -1, 0, 1, …, 2147483647';
+    const e = new RangeError(say(lang, MSG.OUT_OF_RANGE, name, v, range));
     e.code = 'ERR_OUT_OF_RANGE';
     throw e;
   }

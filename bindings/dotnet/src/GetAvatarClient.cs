@@ -186,7 +186,9 @@ namespace GetAvatar
                 // The value in seconds, the unit of the range (the library refuses 86401 and up).
                 if (value < TimeSpan.Zero || value.TotalSeconds > int.MaxValue || value.Ticks % TimeSpan.TicksPerSecond != 0)
                     throw new GetAvatarException(GaStatus.InvalidArgument, 0, Native.Message(language, GaMessage.OutOfRange, "CacheTtl",
-                        value.TotalSeconds.ToString("R", CultureInfo.InvariantCulture), "0..86400"));
+                        value.TotalSeconds.ToString("R", CultureInfo.InvariantCulture),
+                        // A fraction is in the range but not whole seconds: the range by its steps.
+                        value.Ticks % TimeSpan.TicksPerSecond != 0 ? "0, 1, 2, …, 86400" : "0..86400"));
                 Set(Native.ga_client_set_cache_ttl, (int)value.TotalSeconds);
                 cacheTtl = value;
             }

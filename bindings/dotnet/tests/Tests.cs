@@ -647,7 +647,7 @@ static class Program
             "chatId - не корректный текст Unicode (одиночный суррогат на позиции 1)",
             "path - не корректный текст Unicode (одиночный суррогат на позиции 3)",
             "Timeout -00:00:00.0050000 вне допустимого диапазона",
-            "CacheTtl 1.5 вне допустимого диапазона: ожидается 0..86400",
+            "CacheTtl 1.5 вне допустимого диапазона: ожидается 0, 1, 2, …, 86400",
             "CacheTtl -60 вне допустимого диапазона: ожидается 0..86400",
             "Proxy не должен содержать символов NUL",
         });
@@ -660,7 +660,7 @@ static class Program
             "chatId is not valid Unicode text (a lone surrogate at index 1)",
             "path is not valid Unicode text (a lone surrogate at index 3)",
             "Timeout -00:00:00.0050000 is out of range",
-            "CacheTtl 1.5 is out of range: expected 0..86400",
+            "CacheTtl 1.5 is out of range: expected 0, 1, 2, …, 86400",
             "CacheTtl -60 is out of range: expected 0..86400",
             "Proxy must not contain NUL characters",
         });

@@ -150,8 +150,8 @@ test("a NUL or a lone surrogate in a chat id: GA_ERR_INVALID_ARGUMENT in the cli
 
 test("an out-of-range setting: RangeError ERR_OUT_OF_RANGE or GetAvatarError in the constructor's language", () => {
   const texts = {
-    ru: ['timeoutMs 1.5 вне допустимого диапазона: ожидается -2147483648..2147483647', 'cacheTtlMs -1 вне допустимого диапазона: ожидается 0..86400000', 'idInstance -7 вне допустимого диапазона: ожидается 0..9007199254740991', 'trust "nobody" недопустим: ожидается "system" или "bundled"'],
-    en: ['timeoutMs 1.5 is out of range: expected -2147483648..2147483647', 'cacheTtlMs -1 is out of range: expected 0..86400000', 'idInstance -7 is out of range: expected 0..9007199254740991', 'trust "nobody" is not valid: expected "system" or "bundled"'],
+    ru: ['timeoutMs 1.5 вне допустимого диапазона: ожидается -2147483648, …, -1, 0, 1, …, 2147483647', 'cacheTtlMs -1 вне допустимого диапазона: ожидается 0..86400000', 'idInstance -7 вне допустимого диапазона: ожидается 0..9007199254740991', 'trust "nobody" недопустим: ожидается "system" или "bundled"'],
+    en: ['timeoutMs 1.5 is out of range: expected -2147483648, …, -1, 0, 1, …, 2147483647', 'cacheTtlMs -1 is out of range: expected 0..86400000', 'idInstance -7 is out of range: expected 0..9007199254740991', 'trust "nobody" is not valid: expected "system" or "bundled"'],
   };
   for (const lang of ['ru', 'en']) {
     const [int, ttl, id, trust] = texts[lang];
