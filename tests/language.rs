@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{CStr, CString};
 
 use common::*;
 use getavatar::internals::ffi::*;
@@ -129,21 +129,12 @@ fn batch_workers_speak_the_clients_language() {
         unsafe { ga_client_set_concurrency(h.0, 4) },
         GaStatus::GA_OK
     );
-    let ids: Vec<CString> = (0..12)
-        .map(|i| CString::new(format!("bad{i}")).unwrap())
-        .collect();
-    let ptrs: Vec<*const c_char> = ids.iter().map(|c| c.as_ptr()).collect();
-    let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); ids.len()];
-    let st = unsafe { ga_get_avatars(h.0, ptrs.as_ptr(), ids.len() as i32, out.as_mut_ptr()) };
-    assert_eq!(st, GaStatus::GA_OK);
-    for p in out {
-        let a = unsafe { &*p };
-        let err = unsafe { CStr::from_ptr(a.error) }
-            .to_str()
-            .unwrap()
-            .to_string();
-        unsafe { ga_free(p.cast()) };
-        assert!(err.starts_with("chatId \"bad") && russian(&err), "{err}");
+    let ids: Vec<String> = (0..12).map(|i| format!("bad{i}")).collect();
+    let (st, results) = h.get_many(&ids.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(st, 0);
+    for r in results {
+        let err = r.err();
+        assert!(err.starts_with("chatId \"bad") && russian(err), "{err}");
     }
 }
 
@@ -158,23 +149,8 @@ fn ids_a_batch_did_not_send_say_so_in_the_clients_language() {
         unsafe { ga_client_set_concurrency(h.0, 1) },
         GaStatus::GA_OK
     );
-    let ids: Vec<CString> = (0..3)
-        .map(|i| CString::new(format!("1000000{i}")).unwrap())
-        .collect();
-    let ptrs: Vec<*const c_char> = ids.iter().map(|c| c.as_ptr()).collect();
-    let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); ids.len()];
-    unsafe { ga_get_avatars(h.0, ptrs.as_ptr(), ids.len() as i32, out.as_mut_ptr()) };
-    let errs: Vec<String> = out
-        .into_iter()
-        .map(|p| {
-            let e = unsafe { CStr::from_ptr((*p).error) }
-                .to_str()
-                .unwrap()
-                .to_string();
-            unsafe { ga_free(p.cast()) };
-            e
-        })
-        .collect();
+    let (_, results) = h.get_many(&["10000000", "10000001", "10000002"]);
+    let errs: Vec<&str> = results.iter().map(Res::err).collect();
     assert!(!errs[0].contains("не отправлен"), "{errs:?}");
     for e in &errs[1..] {
         assert!(

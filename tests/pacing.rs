@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::ffi::{c_char, CString};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,21 +18,10 @@ fn rate(h: &Handle) -> f64 {
 
 /// Runs a batch of `n` ids through `ga_get_avatars`; the statuses.
 fn batch(h: &Handle, first: u64, n: usize) -> Vec<i32> {
-    let ids: Vec<CString> = (0..n as u64)
-        .map(|i| CString::new((first + i).to_string()).unwrap())
-        .collect();
-    let ptrs: Vec<*const c_char> = ids.iter().map(|c| c.as_ptr()).collect();
-    let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); n];
-    let st = unsafe { ga_get_avatars(h.0, ptrs.as_ptr(), n as i32, out.as_mut_ptr()) };
-    assert_eq!(st, GaStatus::GA_OK, "{}", last_error());
-    out.into_iter()
-        .map(|p| {
-            assert!(!p.is_null());
-            let s = unsafe { (*p).status };
-            unsafe { ga_free(p.cast()) };
-            s
-        })
-        .collect()
+    let ids: Vec<String> = (0..n as u64).map(|i| (first + i).to_string()).collect();
+    let (st, results) = h.get_many(&ids.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(st, 0, "{}", last_error());
+    results.into_iter().map(|r| r.status).collect()
 }
 
 fn failed(statuses: &[i32]) -> Vec<String> {

@@ -244,6 +244,30 @@ impl Handle {
         r
     }
 
+    /// ga_get_avatars: the call's status and each result, copied, freed and checked for the
+    /// token.
+    pub fn get_many(&self, ids: &[&str]) -> (i32, Vec<Res>) {
+        let ids: Vec<CString> = ids.iter().map(|s| CString::new(*s).unwrap()).collect();
+        let ptrs: Vec<*const c_char> = ids.iter().map(|s| s.as_ptr()).collect();
+        let mut out: Vec<*mut GaAvatar> = vec![std::ptr::null_mut(); ids.len()];
+        let n = ids.len() as i32;
+        let st = unsafe { ga_get_avatars(self.0, ptrs.as_ptr(), n, out.as_mut_ptr()) };
+        let each = out
+            .into_iter()
+            .map(|p| {
+                assert!(!p.is_null());
+                let r = unsafe {
+                    let a = &*p;
+                    copy(a.status, a.http_status, a.available, a.url_avatar, a.error)
+                };
+                unsafe { ga_free(p.cast()) };
+                assert_no_token(&r, &self.1);
+                r
+            })
+            .collect();
+        (st as i32, each)
+    }
+
     /// ga_get_avatars_cancellable: the call's status and each result's status.
     pub fn get_many_cancellable(&self, ids: &[&str], cancel: &Token) -> (i32, Vec<i32>) {
         let ids: Vec<CString> = ids.iter().map(|s| CString::new(*s).unwrap()).collect();
