@@ -23,6 +23,19 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, name: &str) -> Result<&'a str
     })
 }
 
+/// Reads a C string argument that only fills a blank of a text (`ga_message`): NULL is "",
+/// invalid UTF-8 is replaced, never refused.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string valid during the call.
+pub(crate) unsafe fn lossy_arg(p: *const c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: per the contract.
+    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
+
 /// The caller's array of chat ids, read (never written) by the batch workers.
 pub(crate) struct IdArray(pub(crate) *const *const c_char);
 

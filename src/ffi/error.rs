@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
+use super::args::lossy_arg;
 use super::ffi_boundary;
 use crate::error::status::GaStatus;
 use crate::error::Error;
@@ -16,10 +17,14 @@ thread_local! {
 /// Records `msg` as this thread's last error (NULs become U+FFFD; settings named by their C
 /// function, see [`crate::settings::c_names`]).
 pub(crate) fn set_last_error(msg: &str) {
-    let msg = crate::settings::c_names(msg);
-    let c = CString::new(msg.replace('\0', "\u{fffd}")).unwrap_or_default();
+    let c = c_text(&crate::settings::c_names(msg));
     // try_with: during thread teardown the slot may be gone; then there is nobody to tell.
     let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = c);
+}
+
+/// `text` as a C string: a NUL inside becomes U+FFFD.
+fn c_text(text: &str) -> CString {
+    CString::new(text.replace('\0', "\u{fffd}")).unwrap_or_default()
 }
 
 /// The status of a call: `GA_OK`, or the failure's, recorded as the last error.
@@ -95,34 +100,26 @@ pub unsafe extern "system" fn ga_message(
     value: *const c_char,
     expected: *const c_char,
 ) -> *const c_char {
-    ffi_boundary!(c"getavatar: no message".as_ptr(), {
+    const NONE: &std::ffi::CStr = c"getavatar: no message";
+    ffi_boundary!(NONE.as_ptr(), {
         // SAFETY: each pointer is NULL or a C string, per the contract.
-        let (language, name, value, expected) =
-            unsafe { (lossy(language), lossy(name), lossy(value), lossy(expected)) };
+        let (language, name, value, expected) = unsafe {
+            (
+                lossy_arg(language),
+                lossy_arg(name),
+                lossy_arg(value),
+                lossy_arg(expected),
+            )
+        };
         let lang = Lang::parse(&language).unwrap_or_else(Lang::process_default);
-        let text = binding_text(lang, message, &name, &value, &expected);
-        let c = CString::new(text.replace('\0', "\u{fffd}")).unwrap_or_default();
+        let c = c_text(&binding_text(lang, message, &name, &value, &expected));
         MESSAGE
             .try_with(|slot| {
                 *slot.borrow_mut() = c;
                 slot.borrow().as_ptr()
             })
-            .unwrap_or(c"getavatar: no message".as_ptr())
+            .unwrap_or(NONE.as_ptr())
     })
-}
-
-/// A C string argument as text: NULL is "", invalid UTF-8 is replaced.
-///
-/// # Safety
-/// `p` is NULL or a NUL-terminated string valid during the call.
-unsafe fn lossy(p: *const c_char) -> String {
-    if p.is_null() {
-        return String::new();
-    }
-    // SAFETY: per the contract.
-    unsafe { std::ffi::CStr::from_ptr(p) }
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// The name of a status, e.g. "GA_OK", "GA_ERR_TIMEOUT"; "GA_ERR_UNKNOWN" for a number that is
