@@ -117,6 +117,8 @@ else
 fi
 
 # --- Python wheels ------------------------------------------------------------------------------------
+# A Markdown link a package page cannot follow (relative to the repository).
+relative_link='\]\((\.\./|docs/|#?[A-Za-z_./-]+\.md)'
 whl_linux=$dist/getavatar-$version-py3-none-manylinux2014_x86_64.whl
 whl_win64=$dist/getavatar-$version-py3-none-win_amd64.whl
 whl_win32=$dist/getavatar-$version-py3-none-win32.whl
@@ -129,7 +131,7 @@ wheel_has() { # wheel tag library format
         [ -f "$d/getavatar/py.typed" ] && [ -f "$d/getavatar-$version.dist-info/licenses/LICENSE" ] &&
         # The package page shows the README: its links are absolute, and the project's URLs are set.
         grep -q "^Project-URL: Documentation, https://" "$d/getavatar-$version.dist-info/METADATA" &&
-        ! grep -qE '\]\((\.\./|docs/|#?[A-Za-z_./-]+\.md)' "$d/getavatar-$version.dist-info/METADATA" &&
+        ! grep -qE "$relative_link" "$d/getavatar-$version.dist-info/METADATA" &&
         [ "$(find "$d" -name '*.so' -o -name '*.dll' -o -name '*.dylib' | wc -l)" = 1 ] &&
         objdump -f "$d/getavatar/$3" | grep -q "file format $4" &&
         ! objdump -h "$d/getavatar/$3" | grep -qE '\.debug_|\.symtab' &&
@@ -292,7 +294,7 @@ package_pages() {
     for readme in "$(unzip -p "$dist/GetAvatar.$version.nupkg" README.md)" \
         "$(tar -xzOf "$dist/getavatar-$version.tgz" package/README.md)"; do
         [ -n "$readme" ] || { echo "no README"; return 1; }
-        ! grep -qE '\]\((\.\./|docs/|#?[A-Za-z_./-]+\.md)' <<<"$readme" || { echo "a relative link"; return 1; }
+        ! grep -qE "$relative_link" <<<"$readme" || { echo "a relative link"; return 1; }
     done
 }
 check "npm and NuGet package pages: absolute README links, project URLs set" package_pages
