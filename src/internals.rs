@@ -4,7 +4,7 @@
 //! release.
 
 pub use crate::answer::{image, response, validate};
-pub use crate::messages::{Lang, Scope as LanguageScope};
+pub use crate::messages::{catalogue_problems, Lang, Scope as LanguageScope};
 pub use crate::settings::{cli_names, defaults};
 
 /// The exported C functions and types, callable from Rust (the tests call them as C does).
