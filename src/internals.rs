@@ -1,7 +1,7 @@
 //! The one door to the library's internals for the command-line tool, the fuzz targets and the
 //! tests: the C ABI as Rust functions (`ffi`), the answer readers, the redactor, the leak oracle,
-//! proxy URLs and the settings' defaults. Not part of the API: anything here may change in any
-//! release.
+//! proxy URLs, the settings' defaults and the check of a message catalogue. Not part of the
+//! API: anything here may change in any release.
 
 pub use crate::answer::{image, response, validate};
 pub use crate::messages::{catalogue_problems, Lang, Scope as LanguageScope};
