@@ -12,6 +12,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_getavatar");
 /// The binary with no configuration or proxy from the test's own environment.
 fn cli() -> Command {
     let mut c = Command::new(BIN);
+    cli_env_free(&mut c).stdin(Stdio::null());
+    c
+}
+
+/// `c` without the GA_* and proxy variables of the test's environment.
+fn cli_env_free(c: &mut Command) -> &mut Command {
     for k in [
         "GA_API_URL",
         "GA_ID_INSTANCE",
@@ -30,7 +36,6 @@ fn cli() -> Command {
     ] {
         c.env_remove(k);
     }
-    c.stdin(Stdio::null());
     c
 }
 
@@ -1244,29 +1249,6 @@ fn the_emulator_command_prints_lines_a_shell_evals_and_keeps_running_in_the_back
         assert!(line.starts_with(&format!("export {var}=")), "{line}");
     }
     assert!(!got.iter().any(|l| l.contains("GA_TEST_")));
-}
-
-/// `c` without the GA_* and proxy variables of the test's environment.
-fn cli_env_free(c: &mut Command) -> &mut Command {
-    for k in [
-        "GA_API_URL",
-        "GA_ID_INSTANCE",
-        "GA_API_TOKEN_INSTANCE",
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        // The language: English unless a test asks for another.
-        "GA_LANG",
-        "LC_ALL",
-        "LC_MESSAGES",
-        "LANG",
-    ] {
-        c.env_remove(k);
-    }
-    c
 }
 
 #[test]
