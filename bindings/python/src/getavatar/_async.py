@@ -71,9 +71,7 @@ class AsyncClient(ClientBase):
         Leaving the loop early (``break``, an exception, cancellation) cancels the lookups
         still running.
         """
-        if isinstance(chat_ids, (str, bytes)):
-            Batch(chat_ids, self._lang)  # raises the same TypeError as get_avatars
-        ids = iter(list(id_iterator(chat_ids, self._lang)))
+        ids = iter(list(id_iterator(chat_ids, self._lang)))  # refused as get_avatars refuses
         running: Deque["asyncio.Future[Union[Avatar, Error]]"] = collections.deque()
         halt: List[Error] = []  # the first failure of the whole instance met, as get_avatars
         try:

@@ -73,9 +73,11 @@ def utf8(name: str, value: object, lang: Optional[str] = None) -> bytes:
 
 
 def id_iterator(chat_ids: object, lang: Optional[str]) -> Iterator[object]:
-    """An iterator over ``chat_ids``; one that is not iterable (``get_avatars(10000000)``) is
-    refused as a str is, with the binding's ``InvalidArgumentTypeError``, not Python's bare
-    ``TypeError``."""
+    """An iterator over ``chat_ids``. A single string (``get_avatars("10000000")``) and what is
+    not iterable (``get_avatars(10000000)``) are refused with the binding's
+    ``InvalidArgumentTypeError``, not Python's bare ``TypeError``."""
+    if isinstance(chat_ids, (str, bytes)):
+        raise refusal(lang, _native.MSG_WRONG_TYPE, "chat_ids", type(chat_ids).__name__, "Sequence[str]")
     try:
         it: Iterator[object] = iter(chat_ids)  # type: ignore[call-overload]
         return it
@@ -211,8 +213,6 @@ class Batch(Call[List[Union[Avatar, Error]]]):
 
     def __init__(self, chat_ids: Sequence[object], lang: Optional[str] = None) -> None:
         self.lang = lang
-        if isinstance(chat_ids, (str, bytes)):
-            raise refusal(lang, _native.MSG_WRONG_TYPE, "chat_ids", type(chat_ids).__name__, "Sequence[str]")
         ids = list(id_iterator(chat_ids, lang))
         n = len(ids)
         if n >= 2**31:

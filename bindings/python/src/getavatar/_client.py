@@ -82,10 +82,11 @@ class ClientBase:
         # main thread holds it (notify_all is Python code) and close the client.
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
-        # The language of the binding's own errors (None: the process default, as the library's);
-        # the constructor's arguments are checked before the library has read it.
-        self._lang: Optional[str] = language if isinstance(language, str) else None
-        lang = self._lang
+        # The language of the binding's own errors (None: the process default, as the library's),
+        # set by set_language; the constructor's own arguments are checked in `language` before
+        # the library has read it.
+        self._lang: Optional[str] = None
+        lang = language if isinstance(language, str) else None
         id_instance = _id_text(id_instance)
         l = _native.lib()
         if _from_env:
@@ -108,7 +109,6 @@ class ClientBase:
         self._api_url = api_url
         self._id_instance = id_instance
         self._concurrency = 4
-        self._lang = None
         try:
             # First, so that a mistake in the other options is said in this language.
             if language is not None:
