@@ -152,10 +152,9 @@ function loneSurrogate(v) {
   return -1;
 }
 
-/** String.prototype.isWellFormed (Node 20), or the same test by regular expression (Node 18). */
+/** String.prototype.isWellFormed (Node 20), or the same test by loneSurrogate (Node 18). */
 function wellFormed(v) {
-  if (typeof v.isWellFormed === 'function') return v.isWellFormed();
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v);
+  return typeof v.isWellFormed === 'function' ? v.isWellFormed() : loneSurrogate(v) < 0;
 }
 
 function checkText(lang, name, v) {
