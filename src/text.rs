@@ -1,25 +1,62 @@
-//! Text for messages: user input quoted safely ([`shown`]), server text made printable
-//! ([`clean`]), and proxy URLs with their credentials hidden ([`mask_credentials`]). The token
-//! itself is scrubbed by `redact`.
+//! Text for messages: user input quoted safely ([`shown`], [`shown_as_quoted`]), server text
+//! made printable ([`clean`]), and proxy URLs with their credentials hidden
+//! ([`mask_credentials`]). The token itself is scrubbed by `redact`.
 
 use crate::answer::url::split_scheme;
+
+/// Characters of user input a message quotes; what is longer is cut there, with "…".
+const SHOWN: usize = 40;
+
+/// The first 4096 characters of user input with what looks like a secret replaced by a
+/// description of it (`<50 letters and digits>`): cut first (a 1 MiB argument gives a short
+/// message), but well after [`SHOWN`] characters so that a run that looks like a secret is seen
+/// whole before it is masked.
+fn masked_head(s: &str) -> String {
+    let head: String = s.chars().take(4096).collect();
+    crate::redact::mask_secret_like(&head)
+}
 
 /// User input quoted for a message: what looks like a secret replaced by a description of it
 /// (`<50 letters and digits>`), escaped, and cut after 40 characters.
 pub(crate) fn shown(s: &str) -> String {
-    // Cut the input first (a 1 MiB argument gives a short message), but well after 40 characters
-    // so that a run that looks like a secret is seen whole before it is masked.
-    let head: String = s.chars().take(4096).collect();
-    let masked = crate::redact::mask_secret_like(&head);
     let mut out = String::new();
-    for (i, c) in masked.chars().enumerate() {
-        if i == 40 {
+    for (i, c) in masked_head(s).chars().enumerate() {
+        if i == SHOWN {
             out.push('…');
             break;
         }
         out.extend(c.escape_debug());
     }
     format!("\"{out}\"")
+}
+
+/// User input a caller already quoted as its language writes it (a binding's `repr` or JSON of
+/// a value it was given), as a message may show it: masked and cut as [`shown`] does, not
+/// escaped or quoted again. A number (`-1`, `1.5e+19`, `inf`) or an ISO-8601 duration (Java's
+/// `PT2400000H`) is shown as written (no token has that form), cut the same way.
+pub(crate) fn shown_as_quoted(s: &str) -> String {
+    let head = if number_like(s) {
+        s.chars().take(4096).collect()
+    } else {
+        masked_head(s)
+    };
+    let mut out: String = head.chars().take(SHOWN).collect();
+    if head.chars().nth(SHOWN).is_some() || s.chars().nth(4096).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// A number or an ISO-8601 duration (see [`shown_as_quoted`]).
+fn number_like(value: &str) -> bool {
+    let v = value.trim();
+    if v.parse::<f64>().is_ok() {
+        return true;
+    }
+    let d = v.strip_prefix('-').unwrap_or(v);
+    d.starts_with('P')
+        && d.chars()
+            .all(|c| c.is_ascii_digit() || "PTYMWDHS.,-".contains(c))
 }
 
 /// Printable text: control characters become spaces, runs of space fold, at most `max` chars.

@@ -101,42 +101,14 @@ pub fn binding_text(lang: Lang, n: i32, name: &str, value: &str, expected: &str)
     msg.text_in(lang)
 }
 
-/// Characters of a value the caller gave that a message quotes (as the library's own quote of
-/// user input: `text::shown`).
-const SHOWN: usize = 40;
-
 /// A value the caller gave a binding (`trust`, a number out of range), already quoted by the
-/// binding as its language writes it (Python's repr, JSON), as a message may show it: what looks
-/// like a secret replaced by a description of it in `lang` (a token passed there by mistake
-/// must not reach the message: the binding cannot tell, the library cannot scrub what it was
-/// never given as the token), and cut after 40 characters (a value of megabytes gives a short
-/// message). A number is shown as written (`1.2345678901234567e+19`), cut the same way.
+/// binding as its language writes it (Python's repr, JSON), as a message may show it, in `lang`
+/// (`text::shown_as_quoted`): a token passed there by mistake must not reach the message (the
+/// binding cannot tell, the library cannot scrub what it was never given as the token), and a
+/// value of megabytes gives a short message.
 fn given(lang: Lang, value: &str) -> String {
-    let head: String = value.chars().take(4096).collect();
-    let masked = if number_like(value) {
-        head
-    } else {
-        let _in = super::Scope::enter(lang);
-        crate::redact::mask_secret_like(&head)
-    };
-    let mut out: String = masked.chars().take(SHOWN).collect();
-    if masked.chars().nth(SHOWN).is_some() || value.chars().nth(4096).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// A number (`-1`, `1.5e+19`, `inf`) or an ISO-8601 duration (Java's `PT2400000H`), as a
-/// binding writes a value out of range: shown as written (no token has that form).
-fn number_like(value: &str) -> bool {
-    let v = value.trim();
-    if v.parse::<f64>().is_ok() {
-        return true;
-    }
-    let d = v.strip_prefix('-').unwrap_or(v);
-    d.starts_with('P')
-        && d.chars()
-            .all(|c| c.is_ascii_digit() || "PTYMWDHS.,-".contains(c))
+    let _in = super::Scope::enter(lang);
+    crate::text::shown_as_quoted(value)
 }
 
 /// `a|b|c` as "a, b or c" in `lang`.
